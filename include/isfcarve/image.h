@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* A memory image as a set of physical ranges, whatever the container (LiME, ELF core, raw ...). */
+#ifndef ISFCARVE_IMAGE_H
+#define ISFCARVE_IMAGE_H
+
+#include "isfcarve/common.h"
+
+struct ic_image;
+
+/* One run of physical memory present in the image. Ranges are sorted by phys and never
+ * overlap; gaps between them are holes (absent, not zero). */
+struct ic_range {
+	uint64_t phys;
+	uint64_t len;
+};
+
+/* Open path read-only and detect its format by probing (see src/image/formats.c for the order).
+ * On success *out owns the mapping; caller frees with ic_image__free() (NULL-safe).
+ * Errors: -errno for open/mmap, -IC_EFORMAT/-IC_ETRUNC/-IC_ELIMIT for a broken container.
+ * Inputs must not be truncated while open (we do not trap SIGBUS). */
+IC_API int ic_image__open(const struct ic_ctx *ctx, const char *path, struct ic_image **out);
+/* Same, forcing one format by name ("raw", "lime", "elf", ...); -IC_EUNSUPP if unknown. */
+IC_API int ic_image__open_as(const struct ic_ctx *ctx, const char *path, const char *format,
+			     struct ic_image **out);
+IC_API void ic_image__free(struct ic_image *img);
+
+IC_API const char *ic_image__path(const struct ic_image *img);
+IC_API const char *ic_image__format(const struct ic_image *img);
+IC_API size_t ic_image__nranges(const struct ic_image *img);
+IC_API const struct ic_range *ic_image__ranges(const struct ic_image *img);
+/* Sum of all range lengths. */
+IC_API uint64_t ic_image__bytes(const struct ic_image *img);
+/* Size of the container file. */
+IC_API uint64_t ic_image__file_size(const struct ic_image *img);
+
+/* Zero-copy view of [phys, phys+len) when it lies inside one range of a mappable format;
+ * NULL otherwise (hole, crosses a range end, or a compressed format). */
+IC_API const uint8_t *ic_image__ptr(const struct ic_image *img, uint64_t phys, size_t len);
+
+/* Copy [phys, phys+len) into buf, across range boundaries.
+ * 0, or -IC_ENOTFOUND if any byte falls into a hole (buf content then undefined). */
+IC_API int ic_image__read(const struct ic_image *img, uint64_t phys, void *buf, size_t len);
+
+/* View of [phys, phys+len): direct pointer when possible, else copied into scratch
+ * (which must hold len bytes). NULL if any byte is absent. */
+IC_API const uint8_t *ic_image__view(const struct ic_image *img, uint64_t phys, size_t len,
+				     void *scratch);
+
+/* Container-level ELF notes (PT_NOTE contents, concatenated as in the file), if any.
+ * Returns 0 and sets *p and *len (len 0 = none). */
+IC_API int ic_image__notes(const struct ic_image *img, const uint8_t **p, size_t *len);
+
+#endif

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install isfcarve's build and test dependencies from Debian/Ubuntu packages (run as root).
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+pkgs=(build-essential cmake pkg-config xz-utils
+      libjansson-dev libpcre2-dev zlib1g-dev liblzma-dev libbpf-dev
+      python3 python3-jsonschema)
+# Optional: libdw-dev for the symdb generator; extra codecs for more dump formats.
+opt=(libdw-dev libelf-dev liblzo2-dev libsnappy-dev libzstd-dev)
+missing=()
+for p in "${pkgs[@]}" "${opt[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${pkgs[@]}"
+  $SUDO apt-get install -y -qq --no-install-recommends "${opt[@]}" || echo "optional packages not all installed" >&2
+fi

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: MIT */
+/* Image object: read-only mmap, format detection chain, physical range lookup and reads. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image_internal.h"
+#include "../limits.h"
+#include "../reader.h"
+
+int ic_image_add_range(struct ic_image *img, uint64_t phys, uint64_t len, uint64_t file_off)
+{
+	uint64_t end;
+
+	if (!len)
+		return 0;
+	if (ic_add_ovf(phys, len - 1, &end)) {
+		pr_warn(img->ctx, "%s: range at 0x%" PRIx64 " + 0x%" PRIx64 " wraps the address space",
+			img->path, phys, len);
+		return -IC_EFORMAT;
+	}
+	if (!img->fmt->read && !ic_in_bounds(file_off, len, img->size)) {
+		pr_warn(img->ctx, "%s: range at 0x%" PRIx64 " (file offset 0x%" PRIx64 ", 0x%" PRIx64
+			" bytes) runs past the end of the file (0x%" PRIx64 ")",
+			img->path, phys, file_off, len, img->size);
+		return -IC_ETRUNC;
+	}
+	if (img->nranges >= IC_MAX_RANGES) {
+		pr_warn(img->ctx, "%s: more than IC_MAX_RANGES (%u) ranges", img->path, IC_MAX_RANGES);
+		return -IC_ELIMIT;
+	}
+	if (img->nranges == img->cap) {
+		size_t cap = img->cap ? img->cap * 2 : 16;
+		struct ic_range *r = ic_reallocarray(img->ranges, cap, sizeof(*r));
+		uint64_t *fo;
+
+		if (!r)
+			return -ENOMEM;
+		img->ranges = r;
+		fo = ic_reallocarray(img->file_off, cap, sizeof(*fo));
+		if (!fo)
+			return -ENOMEM;
+		img->file_off = fo;
+		img->cap = cap;
+	}
+	img->ranges[img->nranges].phys = phys;
+	img->ranges[img->nranges].len = len;
+	img->file_off[img->nranges] = file_off;
+	img->nranges++;
+	return 0;
+}
+
+struct range_sort {
+	struct ic_range r;
+	uint64_t off;
+};
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct range_sort *x = a, *y = b;
+
+	return x->r.phys < y->r.phys ? -1 : x->r.phys > y->r.phys;
+}
+
+int ic_image_finish_ranges(struct ic_image *img)
+{
+	struct range_sort *tmp;
+	bool sorted = true;
+
+	img->bytes = 0;
+	for (size_t i = 1; i < img->nranges; i++)
+		if (img->ranges[i].phys < img->ranges[i - 1].phys)
+			sorted = false;
+	if (!sorted) {
+		tmp = ic_calloc(img->nranges, sizeof(*tmp));
+		if (!tmp)
+			return -ENOMEM;
+		for (size_t i = 0; i < img->nranges; i++) {
+			tmp[i].r = img->ranges[i];
+			tmp[i].off = img->file_off[i];
+		}
+		qsort(tmp, img->nranges, sizeof(*tmp), cmp_range);
+		for (size_t i = 0; i < img->nranges; i++) {
+			img->ranges[i] = tmp[i].r;
+			img->file_off[i] = tmp[i].off;
+		}
+		free(tmp);
+	}
+	for (size_t i = 0; i < img->nranges; i++) {
+		if (i && img->ranges[i].phys - img->ranges[i - 1].phys < img->ranges[i - 1].len) {
+			pr_warn(img->ctx,
+				"%s: range 0x%" PRIx64 "+0x%" PRIx64 " overlaps range 0x%" PRIx64 "+0x%" PRIx64,
+				img->path, img->ranges[i].phys, img->ranges[i].len,
+				img->ranges[i - 1].phys, img->ranges[i - 1].len);
+			return -IC_EFORMAT;
+		}
+		img->bytes += img->ranges[i].len;
+	}
+	return 0;
+}
+
+static int image_map(const struct ic_ctx *ctx, const char *path, struct ic_image **out)
+{
+	struct ic_image *img;
+	struct stat st;
+	void *map;
+	int err;
+
+	*out = NULL;
+	img = calloc(1, sizeof(*img));
+	if (!img)
+		return -ENOMEM;
+	img->ctx = ctx;
+	img->fd = -1;
+	img->path = strdup(path);
+	if (!img->path) {
+		err = -ENOMEM;
+		goto err;
+	}
+	img->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (img->fd < 0) {
+		err = -errno;
+		pr_warn(ctx, "%s: cannot open: %s", path, ic_strerror(err));
+		goto err;
+	}
+	if (fstat(img->fd, &st)) {
+		err = -errno;
+		goto err;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		pr_warn(ctx, "%s: is a directory, not a memory image", path);
+		err = -EISDIR;
+		goto err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		pr_warn(ctx, "%s: not a regular file (device, FIFO or socket); copy the image to a file first",
+			path);
+		err = -IC_EUNSUPP;
+		goto err;
+	}
+	if (st.st_size <= 0) {
+		pr_warn(ctx, "%s: empty file", path);
+		err = -IC_ETRUNC;
+		goto err;
+	}
+	img->size = (uint64_t)st.st_size;
+	if (img->size > SIZE_MAX) {
+		err = -IC_ELIMIT;
+		goto err;
+	}
+	map = mmap(NULL, (size_t)img->size, PROT_READ, MAP_PRIVATE, img->fd, 0);
+	if (map == MAP_FAILED) {
+		err = -errno;
+		pr_warn(ctx, "%s: mmap failed: %s", path, ic_strerror(err));
+		goto err;
+	}
+	img->map = map;
+	*out = img;
+	return 0;
+err:
+	ic_image__free(img);
+	return err;
+}
+
+static void reset_ranges(struct ic_image *img)
+{
+	img->nranges = 0;
+	img->bytes = 0;
+	free(img->notes);
+	img->notes = NULL;
+	img->notes_len = 0;
+	if (img->fmt && img->fmt->free_priv)
+		img->fmt->free_priv(img);
+	img->priv = NULL;
+	img->fmt = NULL;
+}
+
+static int try_format(const struct ic_ctx *ctx, struct ic_image *img, const struct ic_image_fmt *f)
+{
+	int err;
+
+	img->fmt = f;
+	err = f->probe(ctx, img);
+	if (!err)
+		err = ic_image_finish_ranges(img);
+	if (!err && !img->nranges) {
+		pr_warn(ctx, "%s: %s image holds no memory ranges", img->path, f->name);
+		err = -IC_ENOTFOUND;
+	}
+	if (err)
+		reset_ranges(img);
+	return err;
+}
+
+int ic_image__open_as(const struct ic_ctx *ctx, const char *path, const char *format,
+		      struct ic_image **out)
+{
+	struct ic_image *img;
+	int err;
+
+	err = image_map(ctx, path, &img);
+	if (err)
+		return err;
+	err = -EPROTO;
+	for (size_t i = 0; ic_image_formats[i]; i++) {
+		const struct ic_image_fmt *f = ic_image_formats[i];
+
+		if (format && strcmp(format, f->name))
+			continue;
+		err = try_format(ctx, img, f);
+		if (err != -EPROTO)
+			break;
+		pr_debug(ctx, "%s: not %s", path, f->name);
+	}
+	if (err == -EPROTO) {
+		if (format)
+			pr_warn(ctx, "%s: not a %s image", path, format);
+		err = format ? -IC_EFORMAT : -IC_EUNSUPP;
+	}
+	if (err) {
+		ic_image__free(img);
+		return err;
+	}
+	pr_info(ctx, "%s: %s image, %zu ranges, %" PRIu64 " bytes", path, img->fmt->name,
+		img->nranges, img->bytes);
+	*out = img;
+	return 0;
+}
+
+int ic_image__open(const struct ic_ctx *ctx, const char *path, struct ic_image **out)
+{
+	return ic_image__open_as(ctx, path, NULL, out);
+}
+
+void ic_image__free(struct ic_image *img)
+{
+	if (!img)
+		return;
+	reset_ranges(img);
+	free(img->ranges);
+	free(img->file_off);
+	if (img->map)
+		munmap((void *)img->map, (size_t)img->size);
+	if (img->fd >= 0)
+		close(img->fd);
+	free(img->path);
+	free(img);
+}
+
+const char *ic_image__path(const struct ic_image *img) { return img->path; }
+const char *ic_image__format(const struct ic_image *img) { return img->fmt ? img->fmt->name : "none"; }
+size_t ic_image__nranges(const struct ic_image *img) { return img->nranges; }
+const struct ic_range *ic_image__ranges(const struct ic_image *img) { return img->ranges; }
+uint64_t ic_image__bytes(const struct ic_image *img) { return img->bytes; }
+uint64_t ic_image__file_size(const struct ic_image *img) { return img->size; }
+
+int ic_image__notes(const struct ic_image *img, const uint8_t **p, size_t *len)
+{
+	*p = img->notes;
+	*len = img->notes_len;
+	return 0;
+}
+
+/* Index of the range containing phys, or -1. */
+static ptrdiff_t find_range(const struct ic_image *img, uint64_t phys)
+{
+	size_t lo = 0, hi = img->nranges;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ic_range *r = &img->ranges[mid];
+
+		if (phys < r->phys)
+			hi = mid;
+		else if (phys - r->phys >= r->len)
+			lo = mid + 1;
+		else
+			return (ptrdiff_t)mid;
+	}
+	return -1;
+}
+
+const uint8_t *ic_image__ptr(const struct ic_image *img, uint64_t phys, size_t len)
+{
+	ptrdiff_t i;
+	uint64_t off;
+
+	if (img->fmt->read)
+		return NULL;
+	i = find_range(img, phys);
+	if (i < 0)
+		return NULL;
+	off = phys - img->ranges[i].phys;
+	if (len > img->ranges[i].len - off)
+		return NULL;
+	/* file_off + off + len <= size was established when the range was added. */
+	return img->map + img->file_off[i] + off;
+}
+
+int ic_image__read(const struct ic_image *img, uint64_t phys, void *buf, size_t len)
+{
+	uint8_t *dst = buf;
+
+	while (len) {
+		ptrdiff_t i = find_range(img, phys);
+		uint64_t off, take;
+		int err;
+
+		if (i < 0)
+			return -IC_ENOTFOUND;
+		off = phys - img->ranges[i].phys;
+		take = img->ranges[i].len - off;
+		if (take > len)
+			take = len;
+		if (img->fmt->read) {
+			err = img->fmt->read(img, (size_t)i, off, dst, (size_t)take);
+			if (err)
+				return err;
+		} else {
+			memcpy(dst, img->map + img->file_off[i] + off, (size_t)take);
+		}
+		dst += take;
+		len -= (size_t)take;
+		if (len && ic_add_ovf(phys, take, &phys))
+			return -IC_ENOTFOUND;
+	}
+	return 0;
+}
+
+const uint8_t *ic_image__view(const struct ic_image *img, uint64_t phys, size_t len, void *scratch)
+{
+	const uint8_t *p = ic_image__ptr(img, phys, len);
+
+	if (p)
+		return p;
+	return ic_image__read(img, phys, scratch, len) ? NULL : scratch;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* The image object and the interface each container format implements. */
+#ifndef ISFCARVE_IMAGE_INTERNAL_H
+#define ISFCARVE_IMAGE_INTERNAL_H
+
+#include "isfcarve/image.h"
+#include "../internal.h"
+
+struct ic_image;
+
+/*
+ * One container format. probe() inspects img->map/img->size (the whole file, read-only) and
+ * either returns -EPROTO ("definitely not mine", the detector tries the next format), or claims
+ * the file: it adds ranges with ic_image_add_range() and returns 0, or returns another negative
+ * error ("mine but broken": detection stops and the error is reported). A probe must log the
+ * file offset of what it rejects (pr_warn for broken, pr_debug for not-mine).
+ *
+ * read() is for formats whose ranges are not plain file bytes (compressed): copy len bytes at
+ * byte off of range ri into buf. NULL means range i is the file bytes at file_off[i].
+ */
+struct ic_image_fmt {
+	const char *name;
+	int (*probe)(const struct ic_ctx *ctx, struct ic_image *img);
+	int (*read)(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len);
+	void (*free_priv)(struct ic_image *img);
+};
+
+struct ic_image {
+	const struct ic_ctx *ctx;
+	char *path;
+	int fd;
+	const uint8_t *map;
+	uint64_t size;
+	const struct ic_image_fmt *fmt;
+	struct ic_range *ranges;
+	uint64_t *file_off; /* parallel to ranges; meaningful only when fmt->read == NULL */
+	size_t nranges, cap;
+	uint64_t bytes;
+	uint8_t *notes;     /* owned copy of PT_NOTE bytes (ELF); NULL if none */
+	size_t notes_len;
+	void *priv;         /* format-private state, freed by fmt->free_priv */
+};
+
+/* Add one range while probing. Ranges may arrive unsorted; ic_image_finish_ranges() sorts them
+ * and rejects overlaps. -IC_ELIMIT past IC_MAX_RANGES, -ENOMEM. Zero-length ranges are ignored. */
+IC_HIDDEN int ic_image_add_range(struct ic_image *img, uint64_t phys, uint64_t len, uint64_t file_off);
+/* Sort, merge nothing, reject overlapping ranges (-IC_EFORMAT, logged with both addresses). */
+IC_HIDDEN int ic_image_finish_ranges(struct ic_image *img);
+
+/* NULL-terminated, in probe order; raw is last and always claims a non-empty file. */
+IC_HIDDEN extern const struct ic_image_fmt *const ic_image_formats[];
+
+#endif

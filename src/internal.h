@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/* Library-private helpers: logging macros, overflow-checked arithmetic, small utilities. */
+#ifndef ISFCARVE_INTERNAL_H
+#define ISFCARVE_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "isfcarve/common.h"
+#include "isfcarve/error.h"
+
+#define IC_HIDDEN __attribute__((visibility("hidden")))
+#define IC_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define IC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Diagnostics go only through ctx->print; formatting is skipped when the level is off. */
+IC_HIDDEN void ic_log(const struct ic_ctx *ctx, enum ic_log_level lvl, const char *fmt, ...)
+	IC_PRINTF(3, 4);
+#define pr_warn(ctx, ...) ic_log((ctx), IC_LOG_WARN, __VA_ARGS__)
+#define pr_info(ctx, ...) ic_log((ctx), IC_LOG_INFO, __VA_ARGS__)
+#define pr_debug(ctx, ...) ic_log((ctx), IC_LOG_DEBUG, __VA_ARGS__)
+
+/* Overflow-checked arithmetic on input-derived values: true on overflow. */
+#define ic_add_ovf(a, b, res) __builtin_add_overflow((a), (b), (res))
+#define ic_mul_ovf(a, b, res) __builtin_mul_overflow((a), (b), (res))
+
+/* calloc/realloc with count*size overflow checks; NULL + errno=ENOMEM on failure. */
+IC_HIDDEN void *ic_reallocarray(void *p, size_t n, size_t size);
+IC_HIDDEN void *ic_calloc(size_t n, size_t size);
+
+/* Online CPUs (>= 1). */
+IC_HIDDEN unsigned ic_online_cpus(void);
+
+/* SHA-256 (FIPS 180-4), incremental. */
+struct ic_sha256 {
+	uint32_t h[8];
+	uint64_t len;
+	uint8_t buf[64];
+	size_t fill;
+};
+IC_HIDDEN void ic_sha256_init(struct ic_sha256 *s);
+IC_HIDDEN void ic_sha256_update(struct ic_sha256 *s, const void *data, size_t len);
+IC_HIDDEN void ic_sha256_final(struct ic_sha256 *s, uint8_t out[32]);
+IC_HIDDEN void ic_sha256(const void *data, size_t len, uint8_t out[32]);
+/* 64 lowercase hex digits + NUL. */
+IC_HIDDEN void ic_hex(const uint8_t *in, size_t n, char *out);
+
+static inline uint64_t ic_align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+#endif

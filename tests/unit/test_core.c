@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for the core helpers: reader, sha256, JSON writer, raw image ranges. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ic_test.h"
+#include "internal.h"
+#include "json.h"
+#include "reader.h"
+#include "isfcarve/image.h"
+
+struct membuf {
+	char b[4096];
+	size_t n;
+};
+
+static int sink_mem(void *arg, const void *buf, size_t len)
+{
+	struct membuf *m = arg;
+
+	if (len > sizeof(m->b) - 1 - m->n)
+		return -ENOSPC;
+	memcpy(m->b + m->n, buf, len);
+	m->n += len;
+	m->b[m->n] = 0;
+	return 0;
+}
+
+static void test_reader(void)
+{
+	const uint8_t data[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	struct ic_rd r = ic_rd_init(data, sizeof(data));
+
+	IC_CHECK(ic_rd_le32(&r) == 0x04030201u, "le32");
+	IC_CHECK(ic_rd_be32(&r) == 0x05060708u, "be32");
+	IC_CHECK(ic_rd_u8(&r) == 9 && !r.err, "u8");
+	IC_CHECK(ic_rd_u8(&r) == 0 && r.err == -IC_ETRUNC, "past end is sticky error");
+	IC_CHECK(ic_rd_le16(&r) == 0 && r.err == -IC_ETRUNC, "stays failed");
+	r = ic_rd_init(data, sizeof(data));
+	IC_CHECK(ic_rd_skip(&r, SIZE_MAX) == -IC_ETRUNC, "huge skip rejected");
+	IC_CHECK(ic_in_bounds(8, 1, 9) && !ic_in_bounds(8, 2, 9) && !ic_in_bounds(UINT64_MAX, 2, 9),
+		 "in_bounds");
+}
+
+static void test_sha256(void)
+{
+	uint8_t d[32];
+	char hex[65];
+
+	ic_sha256("abc", 3, d);
+	ic_hex(d, 32, hex);
+	IC_CHECK(!strcmp(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+		 "sha256(abc) = %s", hex);
+	ic_sha256("", 0, d);
+	ic_hex(d, 32, hex);
+	IC_CHECK(!strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+		 "sha256('') = %s", hex);
+}
+
+static void test_json(void)
+{
+	struct membuf m = { .n = 0 };
+	struct ic_json j;
+	const uint8_t b64[] = "Linux version\n";
+
+	ic_json_init(&j, sink_mem, &m, 0);
+	ic_json_obj_begin(&j);
+	ic_json_key(&j, "addr");
+	ic_json_u64(&j, 0xffffffff81000000ull);
+	ic_json_key(&j, "s");
+	ic_json_strn(&j, "a\"\\\n\x01\xff\xc3\xa9", 8);
+	ic_json_key(&j, "a");
+	ic_json_arr_begin(&j);
+	ic_json_i64(&j, -5);
+	ic_json_bool(&j, true);
+	ic_json_null(&j);
+	ic_json_hex(&j, 0x1000);
+	ic_json_arr_end(&j);
+	ic_json_key(&j, "b");
+	ic_json_base64(&j, b64, sizeof(b64));
+	ic_json_obj_end(&j);
+	IC_CHECK(ic_json_finish(&j) == 0, "finish");
+	IC_CHECK(!strcmp(m.b, "{\"addr\":18446744071578845184,\"s\":\"a\\\"\\\\\\n\\u0001\\ufffd\xc3\xa9\","
+			      "\"a\":[-5,true,null,\"0x1000\"],\"b\":\"TGludXggdmVyc2lvbgoA\"}"),
+		 "json output: %s", m.b);
+
+	m.n = 0;
+	ic_json_init(&j, sink_mem, &m, 0);
+	ic_json_obj_begin(&j);
+	IC_CHECK(ic_json_finish(&j) != 0, "unbalanced is an error");
+}
+
+static void test_raw_image(void)
+{
+	char path[] = "/tmp/ic_test_rawXXXXXX";
+	int fd = mkstemp(path);
+	uint8_t data[10000], buf[16];
+	struct ic_image *img = NULL;
+	struct ic_ctx ctx = { 0 };
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)i;
+	IC_CHECK(fd >= 0 && write(fd, data, sizeof(data)) == (ssize_t)sizeof(data), "tmp file");
+	close(fd);
+	IC_CHECK(ic_image__open_as(&ctx, path, "raw", &img) == 0, "open raw");
+	if (img) {
+		IC_CHECK(ic_image__nranges(img) == 1 && ic_image__bytes(img) == sizeof(data), "one range");
+		IC_CHECK(ic_image__read(img, 300, buf, 4) == 0 && buf[0] == (uint8_t)300, "read");
+		IC_CHECK(ic_image__read(img, 9998, buf, 4) == -IC_ENOTFOUND, "read past end");
+		IC_CHECK(ic_image__ptr(img, 0, sizeof(data)) != NULL, "ptr whole");
+		IC_CHECK(ic_image__ptr(img, 1, sizeof(data)) == NULL, "ptr past end");
+	}
+	ic_image__free(img);
+	unlink(path);
+	IC_CHECK(ic_image__open(&ctx, "/nonexistent/x", &img) == -ENOENT, "missing file");
+	IC_CHECK(ic_image__open(&ctx, "/tmp", &img) == -EISDIR, "directory");
+}
+
+int main(void)
+{
+	test_reader();
+	test_sha256();
+	test_json();
+	test_raw_image();
+	return IC_TEST_DONE();
+}
