@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* The ISF writer: validated BTF + link-time symbols + banner -> Volatility 3 ISF (format 6.2.0). */
+#ifndef ISFCARVE_ISF_H
+#define ISFCARVE_ISF_H
+
+#include <stdbool.h>
+
+#include "isfcarve/common.h"
+
+struct ic_btf;
+struct ic_symtab;
+
+/* One metadata.linux.{types,symbols} item. kind must be NULL or one the stock schema accepts
+ * ("dwarf", "symtab", "system-map"). */
+struct ic_isf_source {
+	const char *kind;
+	const char *name;
+	uint8_t sha256[32];
+	bool has_hash;
+};
+
+struct ic_isf_input {
+	const struct ic_btf *btf;      /* validated */
+	const struct ic_symtab *syms;  /* link-time addresses */
+	const uint8_t *banner;         /* exact linux_banner bytes incl. "\n\0" */
+	size_t banner_len;
+	struct ic_isf_source types_src;
+	struct ic_isf_source syms_src[2]; /* unused entries have name == NULL */
+	unsigned ptr_size;             /* 0 = derive from BTF */
+};
+
+/* Statistics of a written ISF (for reports and tests). */
+struct ic_isf_stats {
+	size_t base_types, user_types, enums, symbols;
+	size_t typed_btf, typed_symdb, typed_rule, typed_void; /* how symbols got their types */
+	size_t symdb_skipped;   /* symdb rows whose type does not exist in this BTF */
+	uint64_t bytes;         /* uncompressed JSON size */
+};
+
+/*
+ * Write the ISF to path: ".json", ".json.gz", ".json.xz", or "-" (stdout, plain JSON). The file
+ * is written to a temp file in the target directory, fsync'd and renamed; nothing is left on
+ * failure. Output is deterministic for identical inputs. stats may be NULL.
+ */
+IC_API int ic_isf__write(const struct ic_ctx *ctx, const struct ic_isf_input *in, const char *path,
+			 struct ic_isf_stats *stats);
+
+#endif
