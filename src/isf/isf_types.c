@@ -257,9 +257,11 @@ int ic_isf_desc(struct ic_isf_state *s, uint32_t id, const char **txt, size_t *l
 	if (ic_btf__kind(s->btf, id) == IC_BTF_TYPEDEF) {
 		const uint32_t *t = ic_btf__rec(s->btf, id);
 		unsigned k = ic_btf__kind(s->btf, t[2]);
+		bool un = k == IC_BTF_UNION ||
+			  (k == IC_BTF_FWD && ic_btf_kflag(ic_btf__rec(s->btf, t[2])[1]));
 		struct ic_buf b = { 0 };
 
-		err = kind_name_desc(s, &b, k == IC_BTF_UNION ? "union" : "struct", s->alias[id]);
+		err = kind_name_desc(s, &b, un ? "union" : "struct", s->alias[id]);
 		if (!err) {
 			start = s->descs.len;
 			err = ic_buf_add(&s->descs, b.p, b.len);
