@@ -19,9 +19,14 @@ struct ic_arena_blk {
 	char data[];
 };
 
-/* Open-addressing name -> symbol index map; slots hold index + 1 (0 = empty). */
+/* Open-addressing name -> symbol index map; slots hold index + 1 (0 = empty) and the name's
+ * hash, so probes compare 32-bit hashes before touching (cache-cold) names. */
+struct ic_symslot {
+	uint32_t idx1, hash;
+};
+
 struct ic_symidx {
-	uint32_t *slots;
+	struct ic_symslot *slots;
 	size_t mask;
 	size_t built_n; /* t->n when built; a later add or sort rebuilds */
 };
@@ -76,6 +81,34 @@ static char *arena_alloc(struct ic_symtab *t, size_t n)
 	p = b->data + b->used;
 	b->used += n;
 	return p;
+}
+
+/* Make room for n more symbols and `names` more name bytes in one go: a 300k-line map then
+ * costs two allocations instead of a doubling series (page faults dominate here). */
+static int symtab_reserve(struct ic_symtab *t, size_t n, size_t names)
+{
+	struct ic_arena_blk *b = t->arena;
+
+	if (n > IC_MAX_SYMBOLS - t->n)
+		n = IC_MAX_SYMBOLS - t->n;
+	if (t->n + n > t->cap) {
+		struct ic_sym *ns = ic_reallocarray(t->syms, t->n + n, sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		t->syms = ns;
+		t->cap = t->n + n;
+	}
+	if (names > IC_ARENA_BLOCK && (!b || names > b->cap - b->used)) {
+		b = malloc(sizeof(*b) + names);
+		if (!b)
+			return -ENOMEM;
+		b->cap = names;
+		b->used = 0;
+		b->next = t->arena;
+		t->arena = b;
+	}
+	return 0;
 }
 
 int ic_symtab__add(struct ic_symtab *t, uint64_t addr, char type, const char *name, size_t len,
@@ -140,12 +173,15 @@ static struct ic_symidx *symidx_build(struct ic_symtab *t)
 	ix->mask = size - 1;
 	ix->built_n = t->n;
 	for (size_t i = 0; i < t->n; i++) {
-		size_t h = name_hash(t->syms[i].name) & ix->mask;
+		uint32_t hv = name_hash(t->syms[i].name);
+		size_t h = hv & ix->mask;
 
 		/* A later duplicate overwrites the earlier slot: find() returns the last one. */
-		while (ix->slots[h] && strcmp(t->syms[ix->slots[h] - 1].name, t->syms[i].name))
+		while (ix->slots[h].idx1 && (ix->slots[h].hash != hv ||
+					     strcmp(t->syms[ix->slots[h].idx1 - 1].name, t->syms[i].name)))
 			h = (h + 1) & ix->mask;
-		ix->slots[h] = (uint32_t)(i + 1);
+		ix->slots[h].idx1 = (uint32_t)(i + 1);
+		ix->slots[h].hash = hv;
 	}
 	t->index = ix;
 	return ix;
@@ -156,6 +192,7 @@ const struct ic_sym *ic_symtab__find(const struct ic_symtab *ct, const char *nam
 	/* The index is a cache: building it does not change the table's observable state. */
 	struct ic_symtab *t = (struct ic_symtab *)ct;
 	struct ic_symidx *ix = t->index;
+	uint32_t hv;
 	size_t h;
 
 	if (!t->n)
@@ -170,9 +207,10 @@ const struct ic_sym *ic_symtab__find(const struct ic_symtab *ct, const char *nam
 			return NULL;
 		}
 	}
-	for (h = name_hash(name) & ix->mask; ix->slots[h]; h = (h + 1) & ix->mask)
-		if (!strcmp(t->syms[ix->slots[h] - 1].name, name))
-			return &t->syms[ix->slots[h] - 1];
+	hv = name_hash(name);
+	for (h = hv & ix->mask; ix->slots[h].idx1; h = (h + 1) & ix->mask)
+		if (ix->slots[h].hash == hv && !strcmp(t->syms[ix->slots[h].idx1 - 1].name, name))
+			return &t->syms[ix->slots[h].idx1 - 1];
 	return NULL;
 }
 
@@ -242,6 +280,16 @@ int ic_symtab__parse_map(const struct ic_ctx *ctx, struct ic_symtab *t, const ch
 	err = check_placeholder(ctx, text, len, what);
 	if (err)
 		return err;
+	{
+		/* Lines bound the symbol count; the text length bounds the name bytes. */
+		size_t lines = 1;
+
+		for (const uint8_t *q = p; (q = memchr(q, '\n', (size_t)(end - q))); q++)
+			lines++;
+		err = symtab_reserve(t, lines, len);
+		if (err)
+			return err;
+	}
 	while (p < end) {
 		const uint8_t *eol = memchr(p, '\n', (size_t)(end - p));
 		const uint8_t *q, *name;
