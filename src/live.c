@@ -388,11 +388,13 @@ int ic_live__load(const struct ic_ctx *ctx, const char *root, struct ic_live **o
 	err = load_banner(ctx, l);
 	if (err)
 		goto out;
-	err = ic_blob__load(ctx, l->btf_path, IC_MAX_BTF_BYTES, &l->btf);
+	err = ic_blob__load(NULL, l->btf_path, IC_MAX_BTF_BYTES, &l->btf);
 	if (err) {
 		if (err == -ENOENT)
 			pr_warn(ctx, "%s: this kernel exposes no BTF (CONFIG_DEBUG_INFO_BTF is off)",
 				l->btf_path);
+		else
+			pr_warn(ctx, "%s: %s", l->btf_path, ic_strerror(err));
 		goto out;
 	}
 	err = ic_blob__load(ctx, l->kallsyms_path, IC_MAX_SYMFILE_BYTES, &ks);
