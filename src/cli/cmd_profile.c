@@ -18,12 +18,6 @@
 #include "isfcarve/vmlinux.h"
 #include "limits.h"
 
-/* TEMPORARY until the isf branch (BTF model + ISF writer) is merged: weak references let the
- * tool link and say so plainly. Remove these three lines after the merge. */
-#pragma weak ic_btf__new
-#pragma weak ic_btf__free
-#pragma weak ic_isf__write
-
 /*
  * OUT must be creatable before we spend time on the inputs: its directory must exist, and an
  * existing OUT is replaced only with --force. Both are mistakes in the command line (exit 1).
@@ -117,10 +111,6 @@ static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
 	struct ic_btf *btf = NULL;
 	int err;
 
-	if (!ic_btf__new || !ic_isf__write) {
-		cli_error("writing an ISF is not available in this build");
-		return EXIT_INTERNAL;
-	}
 	cli_flush();
 	err = ic_btf__new(ctx, btf_data, btf_len, btf_what, &btf);
 	if (err)
@@ -150,6 +140,7 @@ int cli_profile_files(const struct cli_opts *o)
 	const uint8_t *btf_data, *banner;
 	uint8_t *banner_arg = NULL;
 	size_t btf_len, banner_len = 0;
+	char types_name[4096 + 8];
 	int rc, err;
 
 	cli_ctx_init(&ctx, &o->common);
@@ -243,7 +234,14 @@ int cli_profile_files(const struct cli_opts *o)
 	in.syms = syms;
 	in.banner = banner;
 	in.banner_len = banner_len;
-	src_set(&in.types_src, NULL, o->btf, btf_data, btf_len);
+	/* The types hash covers the BTF bytes used; for a vmlinux say so in the name (hashing
+	 * the whole 60+ MiB file would cost more than the rest of the run). */
+	if (vm) {
+		snprintf(types_name, sizeof(types_name), "%s (.BTF)", o->btf);
+		src_set(&in.types_src, NULL, types_name, btf_data, btf_len);
+	} else {
+		src_set(&in.types_src, NULL, o->btf, btf_data, btf_len);
+	}
 	src_set(&in.syms_src[0], "system-map", o->map, map.data, map.len);
 	rc = write_isf(&ctx, o, &in, btf_data, btf_len, o->btf);
 out:
