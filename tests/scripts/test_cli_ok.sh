@@ -71,4 +71,16 @@ head -c 4096 "$BTF" > "$TMP/cut.btf"
 expect_exit 2 "$IC_BIN" --btf "$TMP/cut.btf" --map "$MAP" --banner "$(cat "$VER")" -o "$TMP/cut.json"
 grep -q "^isfcarve: error: .*cut.btf" "$TMP/err" && (( $(wc -l < "$TMP/err") == 1 )) && ok "corrupt BTF: one error line" || fail "corrupt BTF message: $(cat "$TMP/err")"
 [[ ! -e $TMP/cut.json ]] && ok "nothing written" || fail "output left behind"
+
+# fx-forky-7.2 (no vmlinux shipped): raw BTF + --banner, and live mode on its truth.
+F=fx-forky-7.2
+MAP=$(fixture $F System.map); CFG=$(fixture $F config)
+BTF=$(fixture $F truth/btf_vmlinux); KS=$(fixture $F truth/kallsyms); VER=$(fixture $F truth/version)
+expect_exit 0 "$IC_BIN" --btf "$BTF" --map "$MAP" --banner "$(cat "$VER")" -o "$TMP/forky.json"
+"$IC_PYTHON" "$TMP/check.py" "$TMP/forky.json" "$VER" "$MAP" && ok "forky raw BTF ISF" || fail "forky raw BTF ISF"
+R=$TMP/root2; mkdir -p "$R/sys/kernel/btf" "$R/proc" "$R/boot"
+ln -s "$BTF" "$R/sys/kernel/btf/vmlinux"; ln -s "$KS" "$R/proc/kallsyms"; ln -s "$VER" "$R/proc/version"
+rel=$(awk '{print $3}' "$VER"); ln -s "$CFG" "$R/boot/config-$rel"
+expect_exit 0 "$IC_BIN" --live-root "$R" -o "$TMP/forky-live.json"
+"$IC_PYTHON" "$TMP/check.py" "$TMP/forky-live.json" "$VER" "$MAP" "$TMP/forky.json" subset && ok "forky live ISF == System.map addresses" || fail "forky live ISF"
 finish
