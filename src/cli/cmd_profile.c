@@ -109,8 +109,25 @@ static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
 {
 	struct ic_isf_stats st;
 	struct ic_btf *btf = NULL;
+	bool partial = false;
 	int err;
 
+	/*
+	 * Volatility 3 matches a profile to an image by symbols.linux_banner (its constant_data)
+	 * and finds the KASLR shift from its address. Kernels without CONFIG_KALLSYMS_ALL have no
+	 * data symbols in kallsyms, so a live profile would lack it: refuse, unless asked.
+	 */
+	if (!ic_symtab__find(in->syms, "linux_banner")) {
+		if (!o->allow_partial) {
+			cli_error("%s: no linux_banner symbol (kernel without CONFIG_KALLSYMS_ALL?): "
+				  "Volatility 3 could not match the profile; --allow-partial writes "
+				  "it anyway (exit 3)", in->syms_src[0].name);
+			return EXIT_INPUT;
+		}
+		fprintf(stderr, "isfcarve: warning: %s: no linux_banner symbol: the profile "
+			"cannot be matched by banner\n", in->syms_src[0].name);
+		partial = true;
+	}
 	cli_flush();
 	err = ic_btf__new(ctx, btf_data, btf_len, btf_what, &btf);
 	if (err)
@@ -127,7 +144,7 @@ static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
 		fprintf(stderr, "isfcarve: wrote %s: %zu base types, %zu user types, %zu enums, "
 			"%zu symbols (%" PRIu64 " bytes of JSON)\n", o->output, st.base_types,
 			st.user_types, st.enums, st.symbols, st.bytes);
-	return EXIT_OK;
+	return partial ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 int cli_profile_files(const struct cli_opts *o)

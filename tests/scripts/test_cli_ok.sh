@@ -72,6 +72,14 @@ expect_exit 2 "$IC_BIN" --btf "$TMP/cut.btf" --map "$MAP" --banner "$(cat "$VER"
 grep -q "^isfcarve: error: .*cut.btf" "$TMP/err" && (( $(wc -l < "$TMP/err") == 1 )) && ok "corrupt BTF: one error line" || fail "corrupt BTF message: $(cat "$TMP/err")"
 [[ ! -e $TMP/cut.json ]] && ok "nothing written" || fail "output left behind"
 
+# A kallsyms without data symbols (CONFIG_KALLSYMS_ALL off) has no linux_banner: exit 2, or with
+# --allow-partial the profile is written and the exit code is 3 (incomplete).
+grep -v ' linux_banner$' "$KS" > "$TMP/ks-nobanner"; ln -sf "$TMP/ks-nobanner" "$R/proc/kallsyms"
+expect_exit 2 "$IC_BIN" --live-root "$R" -o "$TMP/nob.json"
+grep -q "no linux_banner symbol .*--allow-partial" "$TMP/err" && ok "no linux_banner: error explains" || fail "no linux_banner message: $(cat "$TMP/err")"
+expect_exit 3 "$IC_BIN" --live-root "$R" -o "$TMP/nob.json" --allow-partial
+[[ -s $TMP/nob.json ]] && ok "partial profile written" || fail "partial profile missing"
+
 # fx-forky-7.2 (no vmlinux shipped): raw BTF + --banner, and live mode on its truth.
 F=fx-forky-7.2
 MAP=$(fixture $F System.map); CFG=$(fixture $F config)
