@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,19 +95,45 @@ static bool is_raw_btf(const uint8_t *p, size_t len)
 	return len >= 2 && ((p[0] == 0x9f && p[1] == 0xeb) || (p[0] == 0xeb && p[1] == 0x9f));
 }
 
-static void src_set(struct ic_isf_source *s, const char *kind, const char *name,
-		    const uint8_t *data, size_t len)
+/* Input hashes for metadata are computed on a second thread while the BTF is validated: hashing
+ * ~8 MiB costs about as much as the rest of the parse. */
+struct hash_job {
+	struct ic_isf_source *src;
+	const uint8_t *data;
+	size_t len;
+};
+
+struct hash_jobs {
+	struct hash_job j[3];
+	unsigned n;
+};
+
+static void src_set(struct hash_jobs *h, struct ic_isf_source *s, const char *kind,
+		    const char *name, const uint8_t *data, size_t len)
 {
 	s->kind = kind;
 	s->name = name;
-	ic_sha256(data, len, s->sha256);
-	s->has_hash = true;
+	if (h->n < sizeof(h->j) / sizeof(h->j[0]))
+		h->j[h->n++] = (struct hash_job){ s, data, len };
+}
+
+static void *hash_all(void *arg)
+{
+	struct hash_jobs *h = arg;
+
+	for (unsigned i = 0; i < h->n; i++) {
+		ic_sha256(h->j[i].data, h->j[i].len, h->j[i].src->sha256);
+		h->j[i].src->has_hash = true;
+	}
+	return NULL;
 }
 
 static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
-		     struct ic_isf_input *in, const uint8_t *btf_data, size_t btf_len,
-		     const char *btf_what)
+		     struct ic_isf_input *in, struct hash_jobs *hashes, const uint8_t *btf_data,
+		     size_t btf_len, const char *btf_what)
 {
+	pthread_t hasher;
+	bool threaded;
 	struct ic_isf_stats st;
 	struct ic_btf *btf = NULL;
 	bool partial = false;
@@ -129,7 +156,12 @@ static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
 		partial = true;
 	}
 	cli_flush();
+	threaded = !pthread_create(&hasher, NULL, hash_all, hashes);
 	err = ic_btf__new(ctx, btf_data, btf_len, btf_what, &btf);
+	if (threaded)
+		pthread_join(hasher, NULL);
+	else
+		hash_all(hashes);
 	if (err)
 		return cli_fail(err, "%s: invalid BTF", btf_what);
 	in->btf = btf;
@@ -154,6 +186,7 @@ int cli_profile_files(const struct cli_opts *o)
 	struct ic_symtab *syms = NULL;
 	struct ic_vmlinux *vm = NULL;
 	struct ic_isf_input in;
+	struct hash_jobs hashes = { .n = 0 };
 	const uint8_t *btf_data, *banner;
 	uint8_t *banner_arg = NULL;
 	size_t btf_len, banner_len = 0;
@@ -255,12 +288,12 @@ int cli_profile_files(const struct cli_opts *o)
 	 * the whole 60+ MiB file would cost more than the rest of the run). */
 	if (vm) {
 		snprintf(types_name, sizeof(types_name), "%s (.BTF)", o->btf);
-		src_set(&in.types_src, NULL, types_name, btf_data, btf_len);
+		src_set(&hashes, &in.types_src, NULL, types_name, btf_data, btf_len);
 	} else {
-		src_set(&in.types_src, NULL, o->btf, btf_data, btf_len);
+		src_set(&hashes, &in.types_src, NULL, o->btf, btf_data, btf_len);
 	}
-	src_set(&in.syms_src[0], "system-map", o->map, map.data, map.len);
-	rc = write_isf(&ctx, o, &in, btf_data, btf_len, o->btf);
+	src_set(&hashes, &in.syms_src[0], "system-map", o->map, map.data, map.len);
+	rc = write_isf(&ctx, o, &in, &hashes, btf_data, btf_len, o->btf);
 out:
 	ic_vmlinux__free(vm);
 	ic_symtab__free(syms);
@@ -275,6 +308,7 @@ int cli_profile_live(const struct cli_opts *o)
 	struct ic_ctx ctx;
 	struct ic_live *l = NULL;
 	struct ic_isf_input in;
+	struct hash_jobs hashes = { .n = 0 };
 	int rc, err;
 
 	cli_ctx_init(&ctx, &o->common);
@@ -291,10 +325,10 @@ int cli_profile_live(const struct cli_opts *o)
 	in.syms = l->syms;
 	in.banner = l->banner;
 	in.banner_len = l->banner_len;
-	src_set(&in.types_src, NULL, l->btf_path, l->btf.data, l->btf.len);
+	src_set(&hashes, &in.types_src, NULL, l->btf_path, l->btf.data, l->btf.len);
 	in.syms_src[0].kind = "symtab";
 	in.syms_src[0].name = l->kallsyms_path;
-	rc = write_isf(&ctx, o, &in, l->btf.data, l->btf.len, l->btf_path);
+	rc = write_isf(&ctx, o, &in, &hashes, l->btf.data, l->btf.len, l->btf_path);
 	ic_live__free(l);
 	return rc;
 }
