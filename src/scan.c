@@ -177,12 +177,22 @@ static int make_pieces(struct scan_job *job)
 	size_t nr = ic_image__nranges(job->img);
 	const uint64_t la = job->lookahead;
 
-	for (size_t i = 0; i < nr; i++) {
-		/* End of the physically contiguous run this range belongs to: lookahead may go there. */
-		uint64_t rend = r[i].phys + r[i].len, run_end = rend;
+	uint64_t run_end = 0;
+	size_t run_last = 0; /* index of the last range of the current run */
 
-		for (size_t j = i + 1; j < nr && r[j].phys == run_end; j++)
-			run_end = r[j].phys + r[j].len;
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t rend = r[i].phys + r[i].len;
+
+		/* End of the physically contiguous run this range belongs to: lookahead may go
+		 * there. Found once per run, so a million adjacent ranges stay linear. */
+		if (i == 0 || i > run_last) {
+			run_last = i;
+			run_end = rend;
+			while (run_last + 1 < nr && r[run_last + 1].phys == run_end) {
+				run_last++;
+				run_end = r[run_last].phys + r[run_last].len;
+			}
+		}
 		for (uint64_t off = 0; off < r[i].len;) {
 			uint64_t phys = r[i].phys + off, left = r[i].len - off;
 			uint64_t len = left < IC_SCAN_CHUNK ? left : IC_SCAN_CHUNK;
@@ -237,6 +247,11 @@ int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_find
 	err = make_pieces(&job);
 	if (err)
 		goto out;
+	if (job.nbatches > UINT32_MAX) {
+		pr_warn(ctx, "%s: too many scan batches (%zu)", ic_image__path(img), job.nbatches);
+		err = -IC_ELIMIT;
+		goto out;
+	}
 	job.states = ic_calloc(job.nbatches * job.ncarvers + 1, sizeof(void *));
 	if (!job.states) {
 		err = -ENOMEM;
