@@ -785,6 +785,47 @@ static const char *const vmci_keys[IC_KTAB__COUNT] = {
 	[IC_KTAB_RELATIVE_BASE] = "SYMBOL(kallsyms_relative_base)",
 };
 
+/* Is v the address of some symbol? (syms[] is sorted by address: kallsyms order.) */
+static bool is_sym_addr(const struct ic_kallsyms *k, uint64_t v)
+{
+	size_t lo = 0, hi = k->nsyms;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->syms[mid].addr < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->nsyms && k->syms[lo].addr == v;
+}
+
+/*
+ * Evidence for a virtual base: data and rodata objects very often start with a pointer to
+ * another symbol (ops tables, descriptors, list heads). With the right delta, the first u64 of
+ * many of them is exactly some symbol's runtime address; with a wrong one, almost none is.
+ * phys_syms: syms[].addr are physical (place-relative), else runtime.
+ */
+static size_t pointer_hits(const struct ic_image *img, const struct ic_kallsyms *k, uint64_t delta,
+			   bool phys_syms)
+{
+	size_t hits = 0;
+
+	for (size_t i = 0; i < k->nsyms; i++) {
+		uint8_t b8[8];
+		char ty = k->syms[i].type;
+		uint64_t at = phys_syms ? k->syms[i].addr : k->syms[i].addr - delta, v;
+
+		if (!strchr("dDrR", ty) || k->syms[i].addr % 8 || ic_image__read(img, at, b8, 8))
+			continue;
+		v = ic_get_le64(b8);
+		if (v >> 48 == 0xffff && is_sym_addr(k, phys_syms ? v - delta : v))
+			hits++;
+	}
+	return hits;
+}
+
 /* SYMBOL(x)=<hex> from VMCOREINFO (read here from the public entries, strictly). */
 static int vmci_symbol(const struct ic_vmcoreinfo *vi, const char *key, uint64_t *out)
 {
@@ -816,8 +857,9 @@ static int vmci_symbol(const struct ic_vmcoreinfo *vi, const char *key, uint64_t
 /*
  * The virtual base. (1) VMCOREINFO SYMBOL(kallsyms_*) are runtime addresses of the tables we
  * hold physically: every one present must give the same delta. (2) Without it, self-pointing
- * data (an empty static LIST_HEAD holds its own address, as do other self-references): for a
- * candidate delta, count data symbols whose first u64 equals their own runtime address. For
+ * data (an empty static LIST_HEAD holds its own address; objects starting with a pointer into
+ * themselves): for a candidate delta, count data symbols whose first u64 points into the first
+ * 4 KiB of their own runtime address. For
  * place-relative tables each symbol's physical address is known, so each such word proposes a
  * delta directly; for runtime tables the candidates come from where linux_banner's text is.
  */
@@ -865,23 +907,47 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 				continue;
 			if (ic_get_le64(b8) >> 48 != 0xffff) /* not a 64-bit kernel pointer */
 				continue;
-			dd[nd++] = ic_get_le64(b8) - k->syms[i].addr;
+			/* a pointer to itself or a little past its own start (the list_head inside
+			 * the object, as for empty static lists): virt(s) + [0, 4 KiB) */
+			dd[nd++] = (ic_get_le64(b8) - k->syms[i].addr) & ~(uint64_t)4095;
 		}
 		qsort(dd, nd, sizeof(*dd), cmp_u64);
-		for (size_t i = 0, j; i < nd; i = j) {
-			for (j = i; j < nd && dd[j] == dd[i]; j++)
-				;
-			if (j - i > votes)
-				votes = j - i, best = dd[i];
-		}
-		free(dd);
-		if (votes >= 16 && best % 4096 == 0) {
-			ic_kallsyms__set_delta(k, best, "self-pointers");
-			pr_info(ctx, "kallsyms: virt - phys = 0x%" PRIx64 " from %zu self-pointing data symbols",
-				best, votes);
-		} else {
-			pr_info(ctx, "kallsyms: virtual base unknown (%zu self-pointer votes); symbol "
-				"addresses stay physical", votes);
+		/* The 4 most common buckets are the candidates; pointer_hits() decides. */
+		{
+			uint64_t cand[4] = { 0 };
+			size_t cc[4] = { 0 }, hits, best_hits = 0, second = 0;
+
+			for (size_t i = 0, j; i < nd; i = j) {
+				for (j = i; j < nd && dd[j] == dd[i]; j++)
+					;
+				for (unsigned c = 0; c < 4; c++)
+					if (j - i > cc[c]) {
+						memmove(&cand[c + 1], &cand[c], (3 - c) * sizeof(*cand));
+						memmove(&cc[c + 1], &cc[c], (3 - c) * sizeof(*cc));
+						cand[c] = dd[i];
+						cc[c] = j - i;
+						break;
+					}
+			}
+			free(dd);
+			for (unsigned c = 0; c < 4 && cc[c]; c++) {
+				hits = pointer_hits(img, k, cand[c], true);
+				pr_debug(ctx, "kallsyms: candidate virt - phys 0x%" PRIx64 ": %zu self-pointer "
+					 "votes, %zu exact symbol pointers", cand[c], cc[c], hits);
+				if (hits > best_hits)
+					second = best_hits, best_hits = hits, best = cand[c], votes = cc[c];
+				else if (hits > second)
+					second = hits;
+			}
+			if (best_hits >= 64 && best_hits >= 4 * second) {
+				ic_kallsyms__set_delta(k, best, "self-pointers");
+				pr_info(ctx, "kallsyms: virt - phys = 0x%" PRIx64 " from %zu self-pointing data "
+					"symbols and %zu exact symbol pointers", best, votes, best_hits);
+			} else {
+				pr_info(ctx, "kallsyms: virtual base unknown (best candidate: %zu symbol "
+					"pointers, runner-up %zu); symbol addresses stay physical", best_hits,
+					second);
+			}
 		}
 		return;
 	}
@@ -890,7 +956,7 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 		long ib = ic_kallsyms__find(k, "linux_banner");
 		const struct ic_range *r = range_of(img, k->tables[IC_KTAB_NAMES].phys);
 		uint64_t best = 0;
-		size_t bestv = 0;
+		size_t bestv = 0, second = 0;
 
 		if (ib < 0 || !r) {
 			pr_info(ctx, "kallsyms: no linux_banner symbol; table virtual addresses unknown");
@@ -915,30 +981,26 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 			     p++) {
 				uint64_t ph = w.phys + (uint64_t)(p - w.b);
 				uint64_t dd = k->syms[ib].addr - ph;
-				size_t v = 0;
+				size_t v;
 
 				if (dd % 4096)
 					continue;
-				for (size_t i = 0; i < k->nsyms && v < 64; i++) {
-					uint8_t b8[8];
-					char ty = k->syms[i].type;
-
-					if ((ty != 'd' && ty != 'D') || k->syms[i].addr % 8 ||
-					    ic_image__read(img, k->syms[i].addr - dd, b8, 8))
-						continue;
-					v += ic_get_le64(b8) == k->syms[i].addr;
-				}
+				v = pointer_hits(img, k, dd, false);
+				pr_debug(ctx, "kallsyms: \"Linux version \" at 0x%" PRIx64 ": virt - phys 0x%" PRIx64
+					 ", %zu exact symbol pointers", ph, dd, v);
 				if (v > bestv)
-					bestv = v, best = dd;
+					second = bestv, bestv = v, best = dd;
+				else if (v > second)
+					second = v;
 				if ((size_t)(p - w.b) + 1 >= w.len)
 					break;
 			}
 			free(own);
 		}
-		if (bestv >= 16) {
+		if (bestv >= 64 && bestv >= 4 * second) {
 			ic_kallsyms__set_delta(k, best, "linux_banner");
 			pr_info(ctx, "kallsyms: virt - phys = 0x%" PRIx64 " from linux_banner, confirmed by "
-				"%zu self-pointing data symbols", best, bestv);
+				"%zu exact symbol pointers", best, bestv);
 		} else {
 			pr_info(ctx, "kallsyms: table virtual addresses unknown (no confirmed linux_banner)");
 		}
@@ -1032,7 +1094,9 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 			}
 			continue;
 		}
-		k->len_enc = nh.uleb ? IC_KSYM_LEN_ULEB128 : IC_KSYM_LEN_1BYTE;
+		k->len_enc = !nh.long_lens ? IC_KSYM_LEN_SHORT
+			     : nh.uleb ? IC_KSYM_LEN_ULEB128 : IC_KSYM_LEN_1BYTE;
+		k->anchor = anchor;
 		k->num_syms_size = nh.ns_size;
 		k->markers_size = mk[mi].esize;
 		k->align = k->era == IC_KSYM_E4 ? 4 : 8;
@@ -1116,6 +1180,7 @@ const char *ic_kallsyms__len_enc_name(enum ic_ksym_len_enc e)
 	switch (e) {
 	case IC_KSYM_LEN_1BYTE: return "1-byte";
 	case IC_KSYM_LEN_ULEB128: return "uleb128";
+	case IC_KSYM_LEN_SHORT: return "short";
 	}
 	return "?";
 }

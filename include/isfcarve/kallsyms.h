@@ -33,8 +33,9 @@ enum ic_ksym_addr_enc {
 };
 
 enum ic_ksym_len_enc {
-	IC_KSYM_LEN_1BYTE = 1,  /* one length byte per name (every length < 0x80, or literal) */
-	IC_KSYM_LEN_ULEB128 = 2, /* 6.1+: lengths >= 0x80 take two bytes (ULEB128) */
+	IC_KSYM_LEN_1BYTE = 1,  /* one length byte per name, some >= 0x80 (literal, before 6.1) */
+	IC_KSYM_LEN_ULEB128 = 2, /* 6.1+: lengths >= 0x80 take two bytes (ULEB128), and some do */
+	IC_KSYM_LEN_SHORT = 3,  /* every length < 0x80: both encodings read the same bytes */
 };
 
 /* One kallsyms table as found. virt is 0 until the virtual base of the image is known. */
@@ -91,6 +92,7 @@ struct ic_kallsyms {
 	unsigned copies;          /* copies that validated (running kernel, kdump kernel, file cache) */
 	bool vmcoreinfo_agrees;   /* VMCOREINFO SYMBOL(kallsyms_*) translate to these tables */
 
+	uint64_t anchor;          /* physical address of the "0\0".."9\0" run it was decoded from */
 	char *arena;              /* private: names */
 };
 
@@ -115,7 +117,7 @@ IC_API size_t ic_kallsyms__table_syms(const struct ic_kallsyms *k, struct ic_ksy
 IC_API long ic_kallsyms__find(const struct ic_kallsyms *k, const char *name);
 
 /* Names of the enums for reports: "E1".."E4", "absolute", "base-relative", "abs-percpu",
- * "place-relative", "1-byte", "uleb128". */
+ * "place-relative", "1-byte", "uleb128", "short". */
 IC_API const char *ic_kallsyms__era_name(enum ic_ksym_era e);
 IC_API const char *ic_kallsyms__addr_enc_name(enum ic_ksym_addr_enc e);
 IC_API const char *ic_kallsyms__len_enc_name(enum ic_ksym_len_enc e);
