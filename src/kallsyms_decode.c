@@ -929,17 +929,31 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 						break;
 					}
 			}
+			size_t hc[4] = { 0 };
+			bool aligned[4] = { false }, any_aligned = false;
+			uint64_t text = k->syms[ic_kallsyms__find(k, "_text")].addr;
+
 			free(dd);
+			/* Runtime _text is 2 MiB-aligned on x86-64 and arm64: candidates that make it so
+			 * win over those that do not (neighbouring pages score too, via nearby symbols). */
 			for (unsigned c = 0; c < 4 && cc[c]; c++) {
-				hits = pointer_hits(img, k, cand[c], true);
+				hc[c] = pointer_hits(img, k, cand[c], true);
+				aligned[c] = (text + cand[c]) % (2u << 20) == 0;
+				any_aligned |= aligned[c] && hc[c] >= 64;
 				pr_debug(ctx, "kallsyms: candidate virt - phys 0x%" PRIx64 ": %zu self-pointer "
-					 "votes, %zu exact symbol pointers", cand[c], cc[c], hits);
+					 "votes, %zu exact symbol pointers%s", cand[c], cc[c], hc[c],
+					 aligned[c] ? ", _text 2 MiB-aligned" : "");
+			}
+			for (unsigned c = 0; c < 4 && cc[c]; c++) {
+				hits = hc[c];
+				if (any_aligned && !aligned[c])
+					continue;
 				if (hits > best_hits)
 					second = best_hits, best_hits = hits, best = cand[c], votes = cc[c];
 				else if (hits > second)
 					second = hits;
 			}
-			if (best_hits >= 64 && best_hits >= 4 * second) {
+			if (best_hits >= 64 && best_hits >= 2 * second) {
 				ic_kallsyms__set_delta(k, best, "self-pointers");
 				pr_info(ctx, "kallsyms: virt - phys = 0x%" PRIx64 " from %zu self-pointing data "
 					"symbols and %zu exact symbol pointers", best, votes, best_hits);
@@ -997,7 +1011,7 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 			}
 			free(own);
 		}
-		if (bestv >= 64 && bestv >= 4 * second) {
+		if (bestv >= 64 && bestv >= 2 * second) {
 			ic_kallsyms__set_delta(k, best, "linux_banner");
 			pr_info(ctx, "kallsyms: virt - phys = 0x%" PRIx64 " from linux_banner, confirmed by "
 				"%zu exact symbol pointers", best, bestv);
