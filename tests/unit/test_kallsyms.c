@@ -145,7 +145,7 @@ static uint64_t phys_of(uint64_t v)
 }
 
 struct built {
-	uint64_t names, tt, ti, offs;
+	uint64_t names, tt, ti, offs, end;
 };
 
 static const struct sym *seq_base;
@@ -281,6 +281,7 @@ static struct built build(uint8_t *b, const struct spec *s)
 			}
 	}
 	(void)rb_at;
+	r.end = c + (s->seqs && (s->era == IC_KSYM_E3 || s->era == IC_KSYM_E4) ? 3ull * nsyms : 0);
 	return r;
 }
 
@@ -305,6 +306,29 @@ static struct ic_ctx test_ctx(unsigned threads)
 	return c;
 }
 
+/* IC_KSYM_CORPUS_DIR=dir: write the table bytes of each pre-7.0 case as a fuzz seed (raw image
+ * starting at the first table; place-relative tables need the whole kernel image, too big). */
+static void write_seed(const struct spec *s, struct built bt)
+{
+	const char *dir = getenv("IC_KSYM_CORPUS_DIR");
+	uint64_t lo = bt.names < bt.offs ? bt.names : bt.offs;
+	char path[512], *q;
+	FILE *f;
+
+	if (!dir || s->era == IC_KSYM_E4)
+		return;
+	lo -= 8;
+	snprintf(path, sizeof(path), "%s/seed-%s", dir, s->what);
+	for (q = path + strlen(dir) + 1; *q; q++)
+		if (*q == ' ' || *q == '(' || *q == ')' || *q == '.')
+			*q = '_';
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(img_buf + lo, 1, (size_t)(bt.end - lo), f);
+		fclose(f);
+	}
+}
+
 static void check_case(const struct spec *s)
 {
 	struct ic_ctx ctx = test_ctx(1);
@@ -318,6 +342,7 @@ static void check_case(const struct spec *s)
 
 	make_syms(s);
 	bt = build(img_buf, s);
+	write_seed(s, bt);
 	IC_CHECK(!ic_image__open_mem(&ctx, s->what, img_buf, IMG_SIZE, NULL, NULL, 0, &img), "%s", s->what);
 	if (!img)
 		return;
