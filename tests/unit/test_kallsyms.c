@@ -193,7 +193,7 @@ static struct built build(uint8_t *b, const struct spec *s)
 	uint64_t c = TABLES, rb_at, marks[32];
 	struct built r;
 	uint8_t enc[600];
-	char full[300];
+	char full[320];
 
 	memset(b, 0, IMG_SIZE);
 	/* data: each object starts with a pointer to a text symbol; the banner is where it says */
