@@ -158,7 +158,7 @@ static void ks_free_finding(struct ic_findings *f)
 	f->kallsyms = NULL;
 }
 
-void ic_kallsyms__report_json(const struct ic_kallsyms *k, struct ic_json *j)
+void ic_kallsyms__report_json(struct ic_json *j, const struct ic_kallsyms *k)
 {
 	char layout[96];
 

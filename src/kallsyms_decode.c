@@ -1208,7 +1208,7 @@ size_t ic_kallsyms__table_syms(const struct ic_kallsyms *k, struct ic_ksym out[I
 			continue;
 		out[n].addr = k->tables[i].virt;
 		out[n].name = k->tables[i].name;
-		out[n].type = 'R'; /* all in .rodata, as System.map lists them */
+		out[n].type = 'D'; /* as System.map lists them (they are .rodata, but emitted as data) */
 		out[n].flags = IC_SYM_TABLE;
 		n++;
 	}

@@ -108,7 +108,7 @@ IC_API void ic_kallsyms__free(struct ic_kallsyms *k);
  * tables, converts syms[].addr to runtime virtual addresses. source is a static string. */
 IC_API void ic_kallsyms__set_delta(struct ic_kallsyms *k, uint64_t delta, const char *source);
 
-/* kallsyms never lists its own tables: their symbols (name, runtime address, type 'R', flags
+/* kallsyms never lists its own tables: their symbols (name, runtime address, type 'D', flags
  * IC_SYM_TABLE), for the tables whose virtual address is known (k->have_delta). Returns the count. */
 IC_API size_t ic_kallsyms__table_syms(const struct ic_kallsyms *k, struct ic_ksym out[IC_KTAB__COUNT]);
 
@@ -124,6 +124,6 @@ IC_API const char *ic_kallsyms__len_enc_name(enum ic_ksym_len_enc e);
 
 /* Write the scan report's "kallsyms" value: {"phys": "0x..", "num_syms": n, "layout": "E3
  * base-relative uleb128", ...}. k may be NULL (writes null). */
-IC_API void ic_kallsyms__report_json(const struct ic_kallsyms *k, struct ic_json *j);
+IC_API void ic_kallsyms__report_json(struct ic_json *j, const struct ic_kallsyms *k);
 
 #endif

@@ -68,36 +68,6 @@ static size_t elf_ranges(const struct mapped *m, struct ic_range *r, uint64_t *o
 	return n;
 }
 
-/* VMCOREINFO from truth/vmcoreinfo.txt ("#" lines are comments of the fixture maker). */
-static struct ic_vmcoreinfo *load_vmci(const char *path, char **store)
-{
-	FILE *f = fopen(path, "r");
-	static struct ic_vmcoreinfo vi;
-	static struct ic_vmcoreinfo_entry ent[512];
-	char *text = calloc(1, 65536), *line;
-	size_t n = 0, len;
-
-	if (!f || !text)
-		return NULL;
-	len = fread(text, 1, 65535, f);
-	fclose(f);
-	text[len] = 0;
-	for (line = strtok(text, "\n"); line && n < 512; line = strtok(NULL, "\n")) {
-		char *eq = strchr(line, '=');
-
-		if (line[0] == '#' || !eq)
-			continue;
-		*eq = 0;
-		ent[n].key = line;
-		ent[n].value = eq + 1;
-		n++;
-	}
-	vi.entries = ent;
-	vi.nentries = n;
-	*store = text;
-	return &vi;
-}
-
 struct tsym {
 	uint64_t addr;
 	char type;
@@ -154,87 +124,138 @@ static void printer(enum ic_log_level lvl, const char *msg, void *arg)
 	fprintf(stderr, "  %s\n", msg);
 }
 
-static int run_fixture(const char *fx, const char *img_name, bool lime, const char *expect_layout,
-		       uint64_t expect_delta_text)
+/* System.map address of name, or 0. */
+static uint64_t map_addr(const char *path, const char *name)
 {
-	char p1[4096], p2[4096], p3[4096];
+	FILE *f = fopen(path, "r");
+	char line[1024], nm[520], ty;
+	uint64_t a, r = 0;
+
+	if (!f)
+		return 0;
+	while (!r && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%" SCNx64 " %c %519s", &a, &ty, nm) == 3 && !strcmp(nm, name))
+			r = a;
+	fclose(f);
+	return r;
+}
+
+/* truth/slide.txt "kaslr_virtual_slide=0x..." */
+static uint64_t read_slide(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	uint64_t v = 0;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "kaslr_virtual_slide=", 20))
+			v = strtoull(line + 20, NULL, 16);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static void check_layout(const char *fx, const struct ic_kallsyms *k, const char *expect)
+{
+	char layout[64];
+
+	snprintf(layout, sizeof(layout), "%s %s %s%s", ic_kallsyms__era_name(k->era),
+		 ic_kallsyms__addr_enc_name(k->addr_enc), ic_kallsyms__len_enc_name(k->len_enc),
+		 k->seqs_size ? " seqs" : "");
+	IC_CHECK(!strcmp(layout, expect), "%s: layout %s, expected %s", fx, layout, expect);
+}
+
+static int run_fixture(const char *fx, const char *img_name, bool lime, const char *expect_layout,
+		       uint64_t phys_text)
+{
+	char p1[4096], p2[4096], p3[4096], p4[4096];
 	const char *img_path = ic_test_fixture(fx, img_name, p1, sizeof(p1));
 	const char *truth_path = ic_test_fixture(fx, "truth/kallsyms", p2, sizeof(p2));
-	const char *vmci_path = ic_test_fixture(fx, "truth/vmcoreinfo.txt", p3, sizeof(p3));
+	const char *map_path = ic_test_fixture(fx, "System.map", p3, sizeof(p3));
+	const char *slide_path = ic_test_fixture(fx, "truth/slide.txt", p4, sizeof(p4));
 	struct ic_ctx ctx = { .print = printer, .level = IC_LOG_INFO, .threads = 2 };
 	struct mapped m = { NULL, 0 };
 	struct ic_range r[256];
-	uint64_t off[256];
-	size_t nr;
-	struct ic_image *img = NULL;
-	struct ic_findings f;
+	uint64_t off[256], slide;
+	size_t nr, nt;
+	struct ic_image *img = NULL, *mimg = NULL;
+	struct ic_findings f, mf;
 	struct tsym *truth = NULL;
-	size_t nt;
-	char layout[64], *vtext = NULL;
-	struct ic_vmcoreinfo *vi;
+	const struct ic_kallsyms *k;
 
-	if (!img_path || !truth_path || !vmci_path)
+	if (!img_path || !truth_path || !map_path || !slide_path)
 		return ic_test_no_fixture();
-	IC_CHECK(!map_file(img_path, &m), "map %s", img_path);
-	nr = lime ? lime_ranges(&m, r, off, 256) : elf_ranges(&m, r, off, 256);
-	IC_CHECK(nr > 0, "%s: no ranges", img_path);
-	IC_CHECK(!ic_image__open_mem(&ctx, img_path, m.p, m.len, r, off, nr, &img), "open_mem");
 	nt = load_truth(truth_path, &truth);
 	IC_CHECK(nt > 1000, "truth %s: %zu symbols", truth_path, nt);
+	slide = read_slide(slide_path);
 
-	/* 1. Structural path only (the scan's VMCOREINFO slot is empty here). */
+	/* 1. The real pipeline: container reader, VMCOREINFO carver, kallsyms carver. */
+	IC_CHECK(!ic_image__open(&ctx, img_path, &img), "open %s", img_path);
+	if (!img)
+		return 1;
 	IC_CHECK(!ic_scan(&ctx, img, &f), "scan");
-	IC_CHECK(f.kallsyms != NULL, "%s: kallsyms not found", fx);
-	if (f.kallsyms) {
-		const struct ic_kallsyms *k = f.kallsyms;
+	k = f.kallsyms;
+	IC_CHECK(k != NULL, "%s: kallsyms not found", fx);
+	if (k) {
+		struct ic_ksym ts[IC_KTAB__COUNT];
+		size_t n = ic_kallsyms__table_syms(k, ts);
 
-		snprintf(layout, sizeof(layout), "%s %s %s%s", ic_kallsyms__era_name(k->era),
-			 ic_kallsyms__addr_enc_name(k->addr_enc), ic_kallsyms__len_enc_name(k->len_enc),
-			 k->seqs_size ? " seqs" : "");
-		IC_CHECK(!strcmp(layout, expect_layout), "%s: layout %s, expected %s", fx, layout,
-			 expect_layout);
-		IC_CHECK(k->have_delta && !k->addr_is_phys, "%s: virtual base not derived", fx);
+		check_layout(fx, k, expect_layout);
+		IC_CHECK(f.vmcoreinfo && k->vmcoreinfo_agrees, "%s: VMCOREINFO does not agree", fx);
+		IC_CHECK(k->have_delta && !strcmp(k->delta_source, "vmcoreinfo"), "%s: delta source", fx);
 		compare(fx, k, truth, nt, true);
-		if (k->have_delta) {
+		/* the table symbols kallsyms never lists, at their System.map (link-time) addresses */
+		IC_CHECK(n == (k->tables[IC_KTAB_RELATIVE_BASE].name ? 8u : 7u), "%s: %zu table symbols", fx, n);
+		for (size_t i = 0; i < n; i++) {
+			uint64_t want = map_addr(map_path, ts[i].name);
+
+			IC_CHECK(want && ts[i].addr - slide == want,
+				 "%s: %s runtime 0x%" PRIx64 " - slide 0x%" PRIx64 " != System.map 0x%" PRIx64,
+				 fx, ts[i].name, ts[i].addr, slide, want);
+		}
+		{
 			long it = ic_kallsyms__find(k, "_text");
 
-			IC_CHECK(it >= 0 && k->syms[it].addr - k->virt_delta == expect_delta_text,
-				 "%s: phys(_text) 0x%" PRIx64 ", iomem says 0x%" PRIx64, fx,
-				 k->syms[it].addr - k->virt_delta, expect_delta_text);
+			IC_CHECK(it >= 0 && k->syms[it].addr - k->virt_delta == phys_text,
+				 "%s: phys(_text) 0x%" PRIx64 ", iomem 'Kernel code' 0x%" PRIx64, fx,
+				 k->syms[it].addr - k->virt_delta, phys_text);
 		}
-		fprintf(stderr, "%s: structural: %s, delta from %s\n", fx, layout,
-			k->delta_source ? k->delta_source : "-");
 	}
 
-	/* 2. With VMCOREINFO: the SYMBOL(kallsyms_*) must name exactly the tables we found. */
-	vi = load_vmci(vmci_path, &vtext);
-	IC_CHECK(vi && vi->nentries > 10, "vmcoreinfo %s", vmci_path);
-	if (f.kallsyms && vi) {
+	/* 2. Structural evidence only (no VMCOREINFO): same tables, same virtual base. */
+	if (k) {
 		struct ic_kallsyms *k2 = NULL;
-		uint64_t v;
 
-		IC_CHECK(!ic_kallsyms__decode(&ctx, img, f.kallsyms->anchor, vi, &k2), "decode with vi");
+		IC_CHECK(!ic_kallsyms__decode(&ctx, img, k->anchor, NULL, &k2), "%s: structural decode", fx);
 		if (k2) {
-			IC_CHECK(k2->vmcoreinfo_agrees, "%s: VMCOREINFO disagrees", fx);
-			IC_CHECK(k2->virt_delta == f.kallsyms->virt_delta,
-				 "%s: delta vmcoreinfo 0x%" PRIx64 " vs structural 0x%" PRIx64, fx,
-				 k2->virt_delta, f.kallsyms->virt_delta);
+			check_layout(fx, k2, expect_layout);
+			IC_CHECK(k2->have_delta && k2->virt_delta == k->virt_delta,
+				 "%s: structural delta 0x%" PRIx64 " (%s) vs VMCOREINFO 0x%" PRIx64, fx,
+				 k2->virt_delta, k2->delta_source ? k2->delta_source : "-", k->virt_delta);
 			compare(fx, k2, truth, nt, true);
-			for (size_t i = 0; i < vi->nentries; i++)
-				if (!strcmp(vi->entries[i].key, "SYMBOL(kallsyms_token_table)")) {
-					v = strtoull(vi->entries[i].value, NULL, 16);
-					IC_CHECK(k2->tables[IC_KTAB_TOKEN_TABLE].virt == v,
-						 "token_table virt 0x%" PRIx64 " vs 0x%" PRIx64,
-						 k2->tables[IC_KTAB_TOKEN_TABLE].virt, v);
-				}
+			fprintf(stderr, "%s: structural virtual base from %s\n", fx,
+				k2->delta_source ? k2->delta_source : "-");
 			ic_kallsyms__free(k2);
 		}
 	}
+
+	/* 3. The same memory through ic_image__open_mem() (ranges over the mapped container). */
+	IC_CHECK(!map_file(img_path, &m), "map %s", img_path);
+	nr = m.p ? (lime ? lime_ranges(&m, r, off, 256) : elf_ranges(&m, r, off, 256)) : 0;
+	IC_CHECK(nr > 0, "%s: no ranges", img_path);
+	if (nr && !ic_image__open_mem(&ctx, img_path, m.p, m.len, r, off, nr, &mimg)) {
+		IC_CHECK(!ic_scan(&ctx, mimg, &mf), "scan mem");
+		IC_CHECK(mf.kallsyms && k && mf.kallsyms->tables[IC_KTAB_NAMES].phys ==
+						 k->tables[IC_KTAB_NAMES].phys,
+			 "%s: open_mem image gives other tables", fx);
+		ic_findings__release(&mf);
+		ic_image__free(mimg);
+	}
 	ic_findings__release(&f);
 	ic_image__free(img);
-	munmap((void *)m.p, m.len);
+	if (m.p)
+		munmap((void *)m.p, m.len);
 	free(truth);
-	free(vtext);
 	return 0;
 }
 
