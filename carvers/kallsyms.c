@@ -44,8 +44,15 @@ static int ks_scan(void *state, const uint8_t *buf, size_t len, size_t avail, ui
 	size_t lim = avail < len + sizeof(digits) - 1 ? avail : len + sizeof(digits) - 1;
 	const uint8_t *p = buf, *end = buf + lim;
 
+	/* Search without the final NUL: "first '0', last '9'" is a sharp SIMD filter for ic_find(). */
 	while ((size_t)(end - p) >= sizeof(digits) &&
-	       (p = memmem(p, (size_t)(end - p), digits, sizeof(digits)))) {
+	       (p = ic_find(p, (size_t)(end - p), digits, sizeof(digits) - 1))) {
+		if ((size_t)(end - p) < sizeof(digits))
+			break;
+		if (p[sizeof(digits) - 1]) {
+			p++;
+			continue;
+		}
 		if (s->n == s->cap) {
 			size_t nc = s->cap ? s->cap * 2 : 8;
 			uint64_t *nh;

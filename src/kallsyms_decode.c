@@ -242,11 +242,12 @@ static bool seqs_permutation(const struct win *w, size_t off, uint64_t n, unsign
 
 /* Step 3: markers end right before token_table (E1/E3/E4: zero padding only) or before the
  * seqs_of_names table that E2 puts there. Several candidates may come out; try each. */
-static size_t find_markers(const struct win *w, const struct toks *t, struct marks *out, size_t max)
+static size_t find_markers(const struct win *w, const struct toks *t, struct marks *out, size_t max,
+			   bool e2)
 {
 	size_t n = 0;
 
-	for (unsigned es = 4; es <= 8 && n < max; es += 4) {
+	for (unsigned es = 4; es <= 8 && n < max && !e2; es += 4) {
 		size_t end = (size_t)((w->phys + t->t) / es * es - w->phys);
 
 		if (t->t < es)
@@ -261,7 +262,7 @@ static size_t find_markers(const struct win *w, const struct toks *t, struct mar
 			n++;
 	}
 	/* E2: N x 3 (or 4) bytes of seqs between markers and token_table. */
-	for (size_t q = t->t & ~(size_t)3; q >= 8 && t->t - q <= 4ull * IC_MAX_KALLSYMS + 16 && n < max;
+	for (size_t q = t->t & ~(size_t)3; e2 && q >= 8 && t->t - q <= 4ull * IC_MAX_KALLSYMS + 16 && n < max;
 	     q -= 4) {
 		struct marks mk;
 		uint64_t last = ic_get_le32(w->b + q - 4);
@@ -439,7 +440,8 @@ static int expand_names(const struct ic_ctx *ctx, const struct win *w, const str
 					 " uses empty token 0x%02x or is too long", w->phys + nh->names, i, tok);
 				goto bad;
 			}
-			memcpy(buf + bl, w->b + t->t + t->idx[tok], tl);
+			for (size_t x = 0; x < tl; x++) /* tokens are short: no memcpy call */
+				buf[bl + x] = (char)w->b[t->t + t->idx[tok] + x];
 			bl += tl;
 		}
 		if (bl < 2 || !is_type_char(buf[0])) {
@@ -990,8 +992,8 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 
 			if (get_win(img, lo, hi, &w, &own))
 				return;
-			for (const uint8_t *p = w.b; (p = memmem(p, w.len - (size_t)(p - w.b), pat,
-							       sizeof(pat) - 1));
+			for (const uint8_t *p = w.b; (p = ic_find(p, w.len - (size_t)(p - w.b),
+								 (const uint8_t *)pat, sizeof(pat) - 1));
 			     p++) {
 				uint64_t ph = w.phys + (uint64_t)(p - w.b);
 				uint64_t dd = k->syms[ib].addr - ph;
@@ -1068,18 +1070,27 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 	err = find_tokens(ctx, &w, (size_t)(anchor - lo), &t);
 	if (err)
 		goto out;
-	nmk = find_markers(&w, &t, mk, IC_ARRAY_SIZE(mk));
-	if (!nmk) {
-		pr_debug(ctx, "kallsyms: token table at 0x%" PRIx64 ": no kallsyms_markers before it",
-			 w.phys + t.t);
-		err = -IC_ENOTFOUND;
-		goto out;
-	}
+	nmk = find_markers(&w, &t, mk, IC_ARRAY_SIZE(mk), false);
 	err = -IC_ENOTFOUND;
-	for (size_t mi = 0; mi < nmk && err; mi++) {
+	/* Markers right before token_table first; the E2 search (seqs in between) only if needed. */
+	for (size_t mi = 0, pass = 0; err && pass < 2; mi++) {
 		struct names_hit nh;
 		int e;
 
+		if (mi == nmk) {
+			for (size_t i = 0; i < nmk; i++) {
+				free(mk[i].m);
+				mk[i].m = NULL;
+			}
+			if (++pass == 2)
+				break;
+			nmk = find_markers(&w, &t, mk, IC_ARRAY_SIZE(mk), true);
+			mi = (size_t)-1;
+			if (!nmk)
+				pr_debug(ctx, "kallsyms: token table at 0x%" PRIx64 ": no kallsyms_markers "
+					 "before it", w.phys + t.t);
+			continue;
+		}
 		if (find_names(&w, &mk[mi], &nh)) {
 			pr_debug(ctx, "kallsyms: markers at 0x%" PRIx64 " (%zu x %u bytes): no num_syms + "
 				 "names that reproduce them", w.phys + mk[mi].start, mk[mi].count, mk[mi].esize);
