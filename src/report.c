@@ -5,6 +5,7 @@
 
 #include "isfcarve/banner.h"
 #include "isfcarve/btf_finding.h"
+#include "isfcarve/kallsyms.h"
 #include "isfcarve/report.h"
 #include "isfcarve/slots.h"
 #include "isfcarve/vmcoreinfo.h"
@@ -151,9 +152,8 @@ int ic_report__write_json(const struct ic_image *img, const struct ic_findings *
 	write_banner(j, f->banner);
 	write_btf(j, f->btf);
 	write_vmcoreinfo(j, f->vmcoreinfo);
-	/* Hook: the kallsyms owner replaces this null with ic_kallsyms__report_json(j, f->kallsyms). */
 	ic_json_key(j, "kallsyms");
-	ic_json_null(j);
+	ic_kallsyms__report_json(j, f->kallsyms);
 	/* Hook: the kaslr owner replaces this null with ic_kaslr__report_json(j, f->kaslr). */
 	ic_json_key(j, "kaslr");
 	ic_json_null(j);
