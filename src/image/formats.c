@@ -2,9 +2,15 @@
 /* Probe order of container formats: most specific magic first, raw (no magic) last. */
 #include "image_internal.h"
 
+extern const struct ic_image_fmt ic_fmt_kdump;
+extern const struct ic_image_fmt ic_fmt_kdump_flat;
+extern const struct ic_image_fmt ic_fmt_avml;
 extern const struct ic_image_fmt ic_fmt_raw;
 
 const struct ic_image_fmt *const ic_image_formats[] = {
+	&ic_fmt_kdump,
+	&ic_fmt_kdump_flat,
+	&ic_fmt_avml,
 	&ic_fmt_raw,
 	NULL,
 };
