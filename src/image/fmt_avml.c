@@ -280,8 +280,12 @@ static int avml_parse(const struct ic_ctx *ctx, struct ic_image *img, struct avm
 				" is not an AVML v2 block header", img->path, at, magic, version);
 			return -IC_EFORMAT;
 		}
-		if (pad)
-			pr_debug(ctx, "%s: avml: block at 0x%zx: non-zero padding", img->path, at);
+		if (pad) {
+			/* avml's own reader (Header::read) rejects this too */
+			pr_warn(ctx, "%s: avml: block header at offset 0x%zx: non-zero padding 0x%" PRIx64,
+				img->path, at, pad);
+			return -IC_EFORMAT;
+		}
 		if (end < start || end - start >= IC_MAX_AVML_BLOCK) {
 			pr_warn(ctx, "%s: avml: block at offset 0x%zx: range 0x%" PRIx64 "-0x%" PRIx64
 				" is inverted or larger than IC_MAX_AVML_BLOCK", img->path, at, start, end);
