@@ -201,12 +201,12 @@ static int av_walk_block(const struct ic_ctx *ctx, const struct ic_image *img, s
 		blen |= (uint32_t)ic_rd_u8(rd) << 16;
 		b = ic_rd_bytes(rd, blen);
 		if (!b) {
-			pr_warn(ctx, "%s: avml: block at 0x%" PRIx64 ": snappy chunk at offset 0x%zx runs"
+			pr_warn(ctx, "%s: avml: block at offset 0x%" PRIx64 ": snappy chunk at offset 0x%zx runs"
 				" past the end of the file", img->path, blk_at, at);
 			return -IC_ETRUNC;
 		}
 		if (!seen_id && type != 0xff) {
-			pr_warn(ctx, "%s: avml: block at 0x%" PRIx64 ": snappy stream at offset 0x%zx does"
+			pr_warn(ctx, "%s: avml: block at offset 0x%" PRIx64 ": snappy stream at offset 0x%zx does"
 				" not start with a stream identifier", img->path, blk_at, at);
 			return -IC_EFORMAT;
 		}
@@ -231,7 +231,7 @@ static int av_walk_block(const struct ic_ctx *ctx, const struct ic_image *img, s
 		else if (type == 0x01)
 			ulen = blen - 4;
 		if (ulen == 0 || ulen > IC_SNAPPY_FRAME_MAX || ulen > want - got) {
-			pr_warn(ctx, "%s: avml: block at 0x%" PRIx64 ": snappy chunk at offset 0x%zx: bad"
+			pr_warn(ctx, "%s: avml: block at offset 0x%" PRIx64 ": snappy chunk at offset 0x%zx: bad"
 				" uncompressed length (chunk length %" PRIu32 ", %" PRIu32 " of %" PRIu32
 				" bytes decoded so far)", img->path, blk_at, at, blen, got, want);
 			return -IC_EFORMAT;
@@ -247,12 +247,12 @@ static int av_walk_block(const struct ic_ctx *ctx, const struct ic_image *img, s
 	}
 	trailer = ic_rd_le64(rd);
 	if (rd->err) {
-		pr_warn(ctx, "%s: avml: block at 0x%" PRIx64 ": compressed-length trailer at offset 0x%zx"
+		pr_warn(ctx, "%s: avml: block at offset 0x%" PRIx64 ": compressed-length trailer at offset 0x%zx"
 			" is truncated", img->path, blk_at, rd->off);
 		return -IC_ETRUNC;
 	}
 	if (trailer != rd->off - 8 - start) {
-		pr_warn(ctx, "%s: avml: block at 0x%" PRIx64 ": trailer at offset 0x%zx says %" PRIu64
+		pr_warn(ctx, "%s: avml: block at offset 0x%" PRIx64 ": trailer at offset 0x%zx says %" PRIu64
 			" compressed bytes, the stream has %zu", img->path, blk_at, rd->off - 8, trailer,
 			rd->off - 8 - start);
 		return -IC_EFORMAT;
