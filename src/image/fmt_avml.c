@@ -26,8 +26,8 @@
  * 0x01 = uncompressed (CRC + data), 0xff = stream identifier, 0x80-0xfe skippable,
  * 0x02-0x7f reserved (unskippable: an error). Uncompressed data per chunk <= 65536 bytes.
  *
- * Each block becomes one range; img->file_off[range] holds the block's index (ranges are
- * sorted by the image code, the index follows). Every data chunk is indexed at open (16 bytes
+ * Each block becomes one range whose img->file_off is the offset of the block header; blocks
+ * are stored in file order, so a range finds its block by binary search on that offset. Every data chunk is indexed at open (16 bytes
  * each), so a read finds its chunk by binary search and decodes only that chunk.
  */
 
@@ -42,6 +42,7 @@ struct av_chunk {
 };
 
 struct av_block {
+	uint64_t foff;  /* file offset of its header (= img->file_off of its range) */
 	uint64_t first; /* index of its first chunk */
 	uint32_t nchunks;
 	uint32_t len;   /* uncompressed bytes */
@@ -302,13 +303,14 @@ static int avml_parse(const struct ic_ctx *ctx, struct ic_image *img, struct avm
 			av->bcap = cap;
 		}
 		b = &av->blocks[av->nblocks];
+		b->foff = at;
 		b->first = av->nchunks;
 		b->len = (uint32_t)len;
 		err = av_walk_block(ctx, img, av, &rd, at, (uint32_t)len);
 		if (err)
 			return err;
 		b->nchunks = (uint32_t)(av->nchunks - b->first);
-		err = ic_image_add_range(img, start, len, av->nblocks);
+		err = ic_image_add_range(img, start, len, at);
 		if (err)
 			return err;
 		av->nblocks++;
@@ -364,9 +366,21 @@ static int av_fill_fn(void *arg, uint64_t ci, uint8_t *buf)
 static int avml_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len)
 {
 	const struct avml *av = img->priv;
-	const struct av_block *b = &av->blocks[img->file_off[ri]];
+	const struct av_block *b;
 	uint8_t *dst = buf;
-	size_t lo = b->first, hi = b->first + b->nchunks;
+	size_t lo = 0, hi = av->nblocks;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (av->blocks[mid].foff <= img->file_off[ri])
+			lo = mid;
+		else
+			hi = mid;
+	}
+	b = &av->blocks[lo];
+	lo = b->first;
+	hi = b->first + b->nchunks;
 
 	/* last chunk starting at or before off */
 	while (hi - lo > 1) {

@@ -492,13 +492,21 @@ static int kd_notes(const struct ic_ctx *ctx, struct ic_image *img, const struct
 	return err;
 }
 
+/* One range per run of dumped pfns; its file_off is (informative only: the data is compressed)
+ * the logical offset of the run's first page descriptor, which error messages then show. */
+static int kd_add_run(struct ic_image *img, const struct kdump *kd, uint64_t pfn, uint64_t n,
+		      uint64_t first)
+{
+	return ic_image_add_range(img, pfn * kd->bs, n * kd->bs, kd->pd_off + first * KD_PD_SIZE);
+}
+
 static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump *kd)
 {
 	uint8_t hdr[KD_HDR_END], sub[104];
 	const uint8_t *bm1;
 	int32_t version, bs, sub_blocks;
 	uint32_t status, bitmap_blocks;
-	uint64_t bm_off, half, pd_bytes, end, run = 0, run_start = 0;
+	uint64_t bm_off, half, pd_bytes, end, run = 0, run_start = 0, run_rank = 0, seen;
 	int err;
 
 	if (src_copy(&kd->src, 0, sizeof(hdr), hdr)) {
@@ -577,6 +585,7 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 		bm1 = kd->bm_owned;
 	}
 	kd->bm2 = bm1 + half;
+	kd->pd_off = bm_off + 2 * half;
 	/* rank index, the 2nd-within-1st check and the ranges in one pass over the words */
 	kd->rank = ic_calloc((size_t)((kd->max_mapnr >> RANK_SHIFT) + 1), sizeof(*kd->rank));
 	if (!kd->rank)
@@ -592,6 +601,7 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 				bm_off + half + w * 8, w * 64);
 			return -IC_EFORMAT;
 		}
+		seen = kd->ndumped;
 		kd->ndumped += popcount64(b2);
 		if (!b2 && !run)
 			continue;
@@ -602,12 +612,15 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 		for (unsigned b = 0; b < 64; b++) {
 			bool on = b2 >> b & 1;
 
-			if (on && !run)
+			if (on && !run) {
 				run_start = w * 64 + b;
+				run_rank = seen;
+			}
+			seen += on;
 			if (on) {
 				run++;
 			} else if (run) {
-				err = ic_image_add_range(img, run_start * kd->bs, run * kd->bs, 0);
+				err = kd_add_run(img, kd, run_start, run, run_rank);
 				if (err)
 					return err;
 				run = 0;
@@ -615,12 +628,11 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 		}
 	}
 	if (run) {
-		err = ic_image_add_range(img, run_start * kd->bs, run * kd->bs, 0);
+		err = kd_add_run(img, kd, run_start, run, run_rank);
 		if (err)
 			return err;
 	}
 	/* page descriptors: one per dumped pfn, inside the file */
-	kd->pd_off = bm_off + 2 * half;
 	if (ic_mul_ovf(kd->ndumped, (uint64_t)KD_PD_SIZE, &pd_bytes) ||
 	    ic_add_ovf(kd->pd_off, pd_bytes, &end) || end > kd->src.size) {
 		pr_warn(ctx, "%s: kdump: %" PRIu64 " page descriptors at offset 0x%" PRIx64 " run past the"
