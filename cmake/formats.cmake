@@ -48,3 +48,8 @@ foreach(codec LZO2 SNAPPY ZSTD)
 endforeach()
 message(STATUS "isfcarve dump codecs: zlib=ON lzo=${IC_HAVE_LZO2} snappy=${IC_HAVE_SNAPPY} zstd=${IC_HAVE_ZSTD}")
 
+
+# bench/bench_formats.sh: decoding alone (no carvers) is the floor for compressed-format scans.
+add_executable(ic_decode_floor ${CMAKE_SOURCE_DIR}/bench/decode_floor.c)
+target_compile_options(ic_decode_floor PRIVATE ${IC_WARNINGS})
+target_link_libraries(ic_decode_floor PRIVATE isfcarve_static)
