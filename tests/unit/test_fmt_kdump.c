@@ -8,6 +8,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+#if __has_include(<snappy-c.h>)
+#include <snappy-c.h>
+#define IC_HAVE_SNAPPY_TEST 1
+#endif
+#if __has_include(<lzo/lzo1x.h>)
+/* <lzo/lzo1x.h> cannot be included (its <limits.h> resolves to src/limits.h): see codec.c. */
+int lzo1x_1_compress(const unsigned char *src, unsigned long src_len, unsigned char *dst,
+		     unsigned long *dst_len, void *wrkmem);
+#define IC_HAVE_LZO_TEST 1
+#endif
 #if __has_include(<zstd.h>)
 #include <zstd.h>
 #define IC_HAVE_ZSTD_TEST 1
@@ -268,14 +278,15 @@ struct syn {
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
-/* 64-pfn machine; pfns 1, 2, 3, 10 dumped (zlib, raw, zstd-or-zlib, zlib); pfn 5 exists, excluded */
+/* 64-pfn machine; pfns 1, 2, 3, 10, 11, 12 dumped (zlib, raw, zstd, zlib, snappy, lzo: each
+ * falls back to zlib when the test cannot compress with it); pfn 5 exists but is excluded */
 static struct syn make_syn(void)
 {
 	struct syn s;
 	uint8_t page[PAGE];
 	size_t off = 6 * PAGE + 4 * 24; /* hdr, sub, 2 bitmap blocks (1+1), descs start block 4 */
 	const char *vmci = "OSRELEASE=9.9.9-test\nPAGESIZE=4096\n";
-	uint64_t pfns[4] = { 1, 2, 3, 10 };
+	uint64_t pfns[6] = { 1, 2, 3, 10, 11, 12 };
 
 	s.b = calloc(1, 64 * PAGE);
 	memcpy(s.b, "KDUMP   ", 8);
@@ -290,13 +301,13 @@ static struct syn make_syn(void)
 	memcpy(s.b + 5 * PAGE, vmci, strlen(vmci));
 	put64(s.b + PAGE + 96, 64);                /* max_mapnr_64 */
 	s.b[2 * PAGE] = 0x3e; /* 1st bitmap: pfns 1-5 */
-	s.b[2 * PAGE + 1] = 0x04; /* pfn 10 */
+	s.b[2 * PAGE + 1] = 0x1c; /* pfns 10-12 */
 	s.b[3 * PAGE] = 0x0e;     /* 2nd bitmap: 1,2,3 */
-	s.b[3 * PAGE + 1] = 0x04;
+	s.b[3 * PAGE + 1] = 0x1c;
 	/* descriptors at block 4; data after them */
 	off = 4 * PAGE + 4 * 24;
 	off = 6 * PAGE;
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 6; i++) {
 		uLongf cl = 2 * PAGE;
 		uint32_t flags = 1;
 
@@ -311,6 +322,25 @@ static struct syn make_syn(void)
 			if (i == 2) {
 				cl = ZSTD_compress(s.b + off, 2 * PAGE, page, PAGE, 3);
 				flags = 0x20;
+			} else
+#endif
+#ifdef IC_HAVE_SNAPPY_TEST
+			if (i == 4) {
+				size_t sl = 2 * PAGE;
+
+				snappy_compress((const char *)page, PAGE, (char *)s.b + off, &sl);
+				cl = sl;
+				flags = 0x4;
+			} else
+#endif
+#ifdef IC_HAVE_LZO_TEST
+			if (i == 5) {
+				static unsigned char wrk[16384 * sizeof(void *)];
+				unsigned long ll = 2 * PAGE;
+
+				lzo1x_1_compress(page, PAGE, s.b + off, &ll, wrk);
+				cl = ll;
+				flags = 0x2;
 			} else
 #endif
 				compress2(s.b + off, &cl, page, PAGE, 6);
@@ -356,8 +386,8 @@ static void test_synthetic(void)
 		const struct ic_range *r = ic_image__ranges(img);
 
 		IC_CHECK(ic_image__nranges(img) == 2 && r[0].phys == PAGE && r[0].len == 3 * PAGE &&
-			 r[1].phys == 10 * PAGE && r[1].len == PAGE, "ranges from the 2nd bitmap");
-		for (uint64_t pfn = 1; pfn <= 10; pfn += (pfn == 3 ? 7 : 1)) {
+			 r[1].phys == 10 * PAGE && r[1].len == 3 * PAGE, "ranges from the 2nd bitmap");
+		for (uint64_t pfn = 1; pfn <= 12; pfn += (pfn == 3 ? 7 : 1)) {
 			for (unsigned j = 0; j < PAGE; j++)
 				want[j] = (uint8_t)(pfn * 7 + j % 251);
 			err = ic_image__read(img, pfn * PAGE, page, PAGE);
