@@ -11,6 +11,23 @@
 /* ELF PT_NOTE total size we keep: VMCOREINFO (4 KiB) + per-CPU notes for 8192 CPUs. */
 #define IC_MAX_NOTES_BYTES (64u << 20)
 
+/* Compressed dump formats (src/image/fmt_kdump.c, fmt_avml.c, pagecache.c). */
+/* kdump block (= page) size: 4 KiB on x86, up to 64 KiB pages on arm64/ppc64. */
+#define IC_MAX_KDUMP_BLOCK_SIZE (64u << 10)
+/* kdump max_mapnr: 2^32 pfns of 4 KiB = 16 TiB; each bitmap is then 512 MiB (mapped, not copied). */
+#define IC_MAX_KDUMP_PFNS (1ull << 32)
+/* Flattened kdump (makedumpfile -F) records we index: makedumpfile writes one per buffer flush
+ * (a few per MiB); 4 Mi records (96 MiB of index) covers dumps far beyond a TiB. */
+#define IC_MAX_FLAT_RECORDS (4u << 20)
+/* AVML snappy chunks we index (64 KiB each): 16 Mi chunks = 1 TiB of non-zero memory, 256 MiB index. */
+#define IC_MAX_AVML_CHUNKS (16u << 20)
+/* AVML block: avml writes at most 16 MiB per block; 1 GiB keeps in-block offsets in 32 bits. */
+#define IC_MAX_AVML_BLOCK (1u << 30)
+/* Snappy framing: a chunk's uncompressed data is at most 65536 bytes (framing_format.txt). */
+#define IC_SNAPPY_FRAME_MAX (64u << 10)
+/* Decompressed-page cache per open compressed image: bounded, independent of the image size. */
+#define IC_PAGECACHE_BYTES (16u << 20)
+
 /* Scan: bytes per scan chunk handed to a thread. Big enough to amortise, small enough to balance. */
 #define IC_SCAN_CHUNK (8u << 20)
 /* Candidates one carver may keep before giving up on the rest (a crafted image full of magics). */
