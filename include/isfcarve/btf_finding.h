@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* The btf carver's finding: the running kernel's own vmlinux BTF blob, carved from RAM. */
+#ifndef ISFCARVE_BTF_FINDING_H
+#define ISFCARVE_BTF_FINDING_H
+
+#include <stdbool.h>
+
+#include "isfcarve/common.h"
+
+/*
+ * Owned by ic_findings (freed by the carver's free_finding). data is a private copy of the
+ * size bytes at phys that passed ic_btf__validate(); later stages (ic_btf__new) take it from
+ * here, so nothing needs to re-read the image.
+ */
+struct ic_btf_finding {
+	uint64_t phys;          /* physical address of the blob's first byte (the 0xeb9f magic) */
+	uint64_t size;          /* exact blob length: hdr_len + max section end */
+	uint8_t sha256[32];
+	uint32_t nr_types;      /* type records, excluding void (id 0) */
+	uint8_t *data;          /* size bytes */
+	unsigned candidates;    /* blobs that validated standalone (base BTF), incl. the chosen one */
+	unsigned headers;       /* header hits with a sane header (valid or not) */
+	unsigned split;         /* sane headers whose blob failed standalone validation (module split BTF, torn copies) */
+	bool page_aligned;      /* phys % 4096 == 0 (always true for >= 6.16 kernels' own copy) */
+};
+
+#endif
