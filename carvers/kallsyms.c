@@ -1,19 +1,224 @@
 /* SPDX-License-Identifier: MIT */
-/* kallsyms carver: placeholder until its implementation lands (finds nothing). */
-#include "isfcarve/carver.h"
-#include "isfcarve/slots.h"
-#include "isfcarve/error.h"
+/* kallsyms carver: token-table anchors in the scan pass, full structural decode in finish(). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 
-static int kallsyms_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
-			unsigned nstates, struct ic_findings *out)
+#include "isfcarve/carver.h"
+#include "isfcarve/kallsyms.h"
+#include "isfcarve/slots.h"
+#include "isfcarve/vmcoreinfo.h"
+#include "internal.h"
+#include "json.h"
+#include "limits.h"
+
+/* Token codes 0x30..0x39 are always the digits themselves (every digit occurs in some symbol
+ * name and keeps its own code), so the table holds "0\0" "1\0" ... "9\0" contiguously. */
+static const uint8_t digits[20] = { '0', 0, '1', 0, '2', 0, '3', 0, '4', 0,
+				    '5', 0, '6', 0, '7', 0, '8', 0, '9', 0 };
+
+struct ks_state {
+	uint64_t *hits;
+	size_t n, cap;
+	bool overflow;
+};
+
+static void *ks_scan_new(const struct ic_ctx *ctx)
 {
-	(void)ctx; (void)img; (void)states; (void)nstates; (void)out;
-	return -IC_ENOTFOUND;
+	(void)ctx;
+	return calloc(1, sizeof(struct ks_state));
+}
+
+static void ks_scan_free(void *state)
+{
+	struct ks_state *s = state;
+
+	if (s)
+		free(s->hits);
+	free(s);
+}
+
+static int ks_scan(void *state, const uint8_t *buf, size_t len, size_t avail, uint64_t phys)
+{
+	struct ks_state *s = state;
+	size_t lim = avail < len + sizeof(digits) - 1 ? avail : len + sizeof(digits) - 1;
+	const uint8_t *p = buf, *end = buf + lim;
+
+	while ((size_t)(end - p) >= sizeof(digits) &&
+	       (p = memmem(p, (size_t)(end - p), digits, sizeof(digits)))) {
+		if (s->n == s->cap) {
+			size_t nc = s->cap ? s->cap * 2 : 8;
+			uint64_t *nh;
+
+			if (s->n >= IC_MAX_CANDIDATES) {
+				s->overflow = true;
+				break;
+			}
+			nh = ic_reallocarray(s->hits, nc, sizeof(*nh));
+			if (!nh)
+				return -ENOMEM;
+			s->hits = nh;
+			s->cap = nc;
+		}
+		s->hits[s->n++] = phys + (uint64_t)(p - buf);
+		p++;
+	}
+	return 0;
+}
+
+/* Prefer: VMCOREINFO agreement, then a confirmed virtual base, then the most symbols, then the
+ * lowest physical address (deterministic). */
+static bool better(const struct ic_kallsyms *a, const struct ic_kallsyms *b)
+{
+	if (a->vmcoreinfo_agrees != b->vmcoreinfo_agrees)
+		return a->vmcoreinfo_agrees;
+	if (a->have_delta != b->have_delta)
+		return a->have_delta;
+	if (a->num_syms != b->num_syms)
+		return a->num_syms > b->num_syms;
+	return a->tables[IC_KTAB_NAMES].phys < b->tables[IC_KTAB_NAMES].phys;
+}
+
+static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
+		     unsigned nstates, struct ic_findings *out)
+{
+	struct ic_kallsyms *best = NULL;
+	unsigned copies = 0;
+	size_t tried = 0, rejected = 0;
+	uint64_t last_names = UINT64_MAX;
+	int err = 0;
+
+	for (unsigned si = 0; si < nstates && !err; si++) {
+		const struct ks_state *s = states[si];
+
+		if (s->overflow)
+			pr_warn(ctx, "kallsyms: more than IC_MAX_CANDIDATES (%u) token-table anchors in "
+				"one chunk; the rest were ignored", IC_MAX_CANDIDATES);
+		for (size_t i = 0; i < s->n; i++) {
+			struct ic_kallsyms *k;
+			int e;
+
+			/* anchors inside a table we already decoded */
+			if (best && s->hits[i] >= best->tables[IC_KTAB_TOKEN_TABLE].phys &&
+			    s->hits[i] < best->tables[IC_KTAB_TOKEN_INDEX].phys)
+				continue;
+			tried++;
+			e = ic_kallsyms__decode(ctx, img, s->hits[i], out->vmcoreinfo, &k);
+			if (e == -IC_ENOTFOUND) {
+				rejected++;
+				continue;
+			}
+			if (e) {
+				err = e;
+				break;
+			}
+			if (k->tables[IC_KTAB_NAMES].phys == last_names) {
+				ic_kallsyms__free(k);
+				continue;
+			}
+			last_names = k->tables[IC_KTAB_NAMES].phys;
+			copies++;
+			pr_info(ctx, "kallsyms: copy %u at 0x%" PRIx64 " (%" PRIu64 " symbols, %s %s)%s",
+				copies, k->tables[IC_KTAB_NAMES].phys, k->num_syms,
+				ic_kallsyms__era_name(k->era), ic_kallsyms__addr_enc_name(k->addr_enc),
+				k->vmcoreinfo_agrees ? ", matches VMCOREINFO" : "");
+			if (!best || better(k, best)) {
+				ic_kallsyms__free(best);
+				best = k;
+			} else {
+				ic_kallsyms__free(k);
+			}
+			if (copies >= IC_MAX_KSYM_COPIES) {
+				pr_warn(ctx, "kallsyms: more than IC_MAX_KSYM_COPIES (%u) valid copies; "
+					"stopped looking", IC_MAX_KSYM_COPIES);
+				break;
+			}
+		}
+		if (copies >= IC_MAX_KSYM_COPIES)
+			break;
+	}
+	if (err) {
+		ic_kallsyms__free(best);
+		return err;
+	}
+	pr_info(ctx, "kallsyms: %zu anchors tried, %zu rejected, %u valid copies", tried, rejected, copies);
+	if (!best)
+		return -IC_ENOTFOUND;
+	best->copies = copies;
+	if (out->vmcoreinfo && !best->vmcoreinfo_agrees)
+		pr_warn(ctx, "kallsyms: chosen tables at 0x%" PRIx64 " are not the ones VMCOREINFO names",
+			best->tables[IC_KTAB_NAMES].phys);
+	out->kallsyms = best;
+	return 0;
+}
+
+static void ks_free_finding(struct ic_findings *f)
+{
+	ic_kallsyms__free(f->kallsyms);
+	f->kallsyms = NULL;
+}
+
+void ic_kallsyms__report_json(const struct ic_kallsyms *k, struct ic_json *j)
+{
+	char layout[96];
+
+	if (!k) {
+		ic_json_null(j);
+		return;
+	}
+	snprintf(layout, sizeof(layout), "%s %s %s%s", ic_kallsyms__era_name(k->era),
+		 ic_kallsyms__addr_enc_name(k->addr_enc), ic_kallsyms__len_enc_name(k->len_enc),
+		 k->seqs_size ? " seqs" : "");
+	ic_json_obj_begin(j);
+	ic_json_key(j, "phys");
+	ic_json_hex(j, k->tables[IC_KTAB_NAMES].phys);
+	ic_json_key(j, "num_syms");
+	ic_json_u64(j, k->num_syms);
+	ic_json_key(j, "layout");
+	ic_json_str(j, layout);
+	ic_json_key(j, "copies");
+	ic_json_u64(j, k->copies);
+	ic_json_key(j, "vmcoreinfo_agrees");
+	ic_json_bool(j, k->vmcoreinfo_agrees);
+	ic_json_key(j, "virt_delta");
+	if (k->have_delta)
+		ic_json_hex(j, k->virt_delta);
+	else
+		ic_json_null(j);
+	ic_json_key(j, "delta_source");
+	if (k->delta_source)
+		ic_json_str(j, k->delta_source);
+	else
+		ic_json_null(j);
+	ic_json_key(j, "tables");
+	ic_json_obj_begin(j);
+	for (unsigned i = 0; i < IC_KTAB__COUNT; i++) {
+		if (!k->tables[i].name)
+			continue;
+		ic_json_key(j, k->tables[i].name);
+		ic_json_obj_begin(j);
+		ic_json_key(j, "phys");
+		ic_json_hex(j, k->tables[i].phys);
+		ic_json_key(j, "size");
+		ic_json_u64(j, k->tables[i].size);
+		if (k->have_delta) {
+			ic_json_key(j, "virt");
+			ic_json_hex(j, k->tables[i].virt);
+		}
+		ic_json_obj_end(j);
+	}
+	ic_json_obj_end(j);
+	ic_json_obj_end(j);
 }
 
 const struct ic_carver ic_carver_kallsyms = {
 	.name = "kallsyms",
-	.desc = "not implemented yet",
+	.desc = "kallsyms tables (all eras and encodings), found by structure",
+	.lookahead = sizeof(digits),
 	.slot = IC_SLOT_KALLSYMS,
-	.finish = kallsyms_finish,
+	.scan_new = ks_scan_new,
+	.scan_free = ks_scan_free,
+	.scan = ks_scan,
+	.finish = ks_finish,
+	.free_finding = ks_free_finding,
 };

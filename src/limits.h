@@ -31,6 +31,14 @@
 /* kallsyms: distro kernels have ~200-300 Ki symbols; scripts/kallsyms caps names at 512. */
 #define IC_MAX_KALLSYMS 4000000u
 #define IC_MAX_KSYM_NAME 512u
+/* kallsyms_token_table: 256 tokens of a few chars (1.5-2 KiB in real kernels); 16 KiB is 8x that. */
+#define IC_MAX_KSYM_TOKEN_TABLE 16384u
+/* Bytes of physical memory before/after a token-table anchor that may hold the other kallsyms
+ * tables: names (~20 B/symbol) + offsets (4 B) + seqs (3-4 B) for IC_MAX_KALLSYMS symbols. */
+#define IC_KSYM_WINDOW_BACK (112u << 20)
+#define IC_KSYM_WINDOW_FWD (48u << 20)
+/* Validated kallsyms copies kept for selection (running kernel, kdump kernel, page cache). */
+#define IC_MAX_KSYM_COPIES 16u
 
 /* Symbol files (System.map, /proc/kallsyms): lines and line length. */
 #define IC_MAX_SYMBOLS 8000000u

@@ -23,6 +23,13 @@ IC_API int ic_image__open(const struct ic_ctx *ctx, const char *path, struct ic_
 IC_API int ic_image__open_as(const struct ic_ctx *ctx, const char *path, const char *format,
 			     struct ic_image **out);
 IC_API void ic_image__free(struct ic_image *img);
+/* An image over caller memory (format "mem"): buf must outlive the image and is never written.
+ * ranges == NULL: one range [0, size) (a raw image); else n ranges, range i held at buf + offs[i].
+ * Reads copy (ic_image__ptr() returns NULL). Caller frees with ic_image__free(). Errors as
+ * ic_image__open() (-IC_ETRUNC: a range outside buf, -IC_EFORMAT: overlapping ranges). */
+IC_API int ic_image__open_mem(const struct ic_ctx *ctx, const char *name, const void *buf, size_t size,
+			      const struct ic_range *ranges, const uint64_t *offs, size_t n,
+			      struct ic_image **out);
 
 IC_API const char *ic_image__path(const struct ic_image *img);
 IC_API const char *ic_image__format(const struct ic_image *img);
