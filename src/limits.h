@@ -20,6 +20,9 @@
 #define IC_MAX_BTF_BYTES (256u << 20)
 /* Types in one BTF blob: 7.x kernels have ~150 Ki; 4 Mi is generous. */
 #define IC_MAX_BTF_TYPES (4u << 20)
+/* BTF reference chains through PTR/ARRAY/TYPEDEF/qualifiers: C declarators in the kernel nest a
+ * handful deep; 32 keeps descriptor recursion and JSON nesting (IC_JSON_MAX_DEPTH) bounded. */
+#define IC_MAX_BTF_CHAIN 32u
 
 /* Banner: "Linux version ..." is ~200 bytes; kernels cap the utsname fields at 64 each. */
 #define IC_MAX_BANNER_LEN 1024u
