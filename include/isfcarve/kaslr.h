@@ -84,6 +84,16 @@ IC_API int ic_kaslr__solve(const struct ic_ctx *ctx, const struct ic_kaslr_input
 			   struct ic_kaslr **out);
 IC_API void ic_kaslr__free(struct ic_kaslr *k);
 
+/* Fill *in from the carvers' findings: VMCOREINFO, kallsyms (virtual or physical), the
+ * banner (only the in-kernel linux_banner form), the BTF. Pointers borrow from f. */
+IC_API void ic_kaslr__input_from_findings(const struct ic_findings *f, const struct ic_image *img,
+					  struct ic_kaslr_input *in);
+/* The pipeline's KASLR stage: solve from f, store the result in f->kaslr (freed by
+ * ic_findings__release) and f->status[IC_SLOT_KASLR]; give place-relative kallsyms their
+ * virtual base. link_text/link_text_source as in struct ic_kaslr_input (0/NULL = none). */
+IC_API int ic_kaslr__run(const struct ic_ctx *ctx, const struct ic_image *img,
+			 struct ic_findings *f, uint64_t link_text, const char *link_text_source);
+
 /* Link-time address of a runtime kernel-image address. */
 static inline uint64_t ic_kaslr__link(const struct ic_kaslr *k, uint64_t runtime)
 {

@@ -9,7 +9,9 @@
 
 #include "ic_test.h"
 #include "isfcarve/error.h"
+#include "isfcarve/carver.h"
 #include "isfcarve/image.h"
+#include "isfcarve/kallsyms.h"
 #include "isfcarve/kaslr.h"
 #include "isfcarve/vmcoreinfo.h"
 
@@ -225,6 +227,31 @@ static int run_fixture(const char *fx, const char *image_file, const char *image
 	truth_sym(&t, "linux_banner", &va);
 	true_banner = va - t.runtime_text + t.code_phys;
 
+	/* 0. The pipeline's stage: the carvers' findings in, the solution out. */
+	{
+		struct ic_findings f;
+
+		err = ic_scan(&ctx, img, &f);
+		IC_CHECK(err == 0, "%s: scan: %d", fx, err);
+		IC_CHECK(f.vmcoreinfo && f.kallsyms && f.banner && f.btf,
+			 "%s: carvers found vmcoreinfo %p kallsyms %p banner %p btf %p", fx,
+			 (void *)f.vmcoreinfo, (void *)f.kallsyms, (void *)f.banner, (void *)f.btf);
+		err = ic_kaslr__run(&ctx, img, &f, 0, NULL);
+		IC_CHECK(err == 0 && f.kaslr, "%s: kaslr stage: %d", fx, err);
+		if (f.kaslr) {
+			check_result("pipeline", f.kaslr, &t, true);
+			IC_CHECK(!strcmp(f.kaslr->method, "vmcoreinfo"), "method %s", f.kaslr->method);
+			IC_CHECK(f.kallsyms && !f.kallsyms->addr_is_phys, "kallsyms virtual");
+			if (f.kallsyms && !f.kallsyms->addr_is_phys) {
+				long i = ic_kallsyms__find(f.kallsyms, "init_task");
+
+				truth_sym(&t, "init_task", &va);
+				IC_CHECK(i >= 0 && f.kallsyms->syms[i].addr == va,
+					 "kallsyms init_task runtime");
+			}
+		}
+		ic_findings__release(&f);
+	}
 	/* 1. Everything: VMCOREINFO + kallsyms + banner + tables. */
 	{
 		struct ic_kaslr_input in = { .img = img, .vmcoreinfo = vi, .sym_virt = truth_sym,
