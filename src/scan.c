@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* One pass over the image: chunks spread over threads, every carver sees every chunk. */
+/* One pass over the image: batches spread over threads, every carver sees every byte while it is hot. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,10 +11,30 @@
 #include "internal.h"
 #include "limits.h"
 
-struct chunk {
+/*
+ * Work is cut in three levels:
+ *  - piece: [phys, phys+len) inside one range, with `avail` readable bytes (len + lookahead,
+ *    clipped at the end of the physically contiguous run of ranges). A piece whose lookahead
+ *    would cross into the next (adjacent) range is split so that only its last `lookahead`
+ *    bytes are copied into a small buffer; everything else is scanned in place in the mmap.
+ *  - batch: consecutive pieces worth about IC_SCAN_CHUNK bytes, in ascending phys order. Each
+ *    batch has one state per carver, so states stay in phys order and their number is bounded
+ *    by bytes / IC_SCAN_CHUNK + ranges, never by a count of tiny ranges times carvers.
+ *  - block: SCAN_BLOCK bytes of a piece handed to every carver in turn, so the bytes are still
+ *    in L2 when the second carver looks at them.
+ */
+#define SCAN_BLOCK (256u << 10)
+
+struct piece {
 	uint64_t phys;
-	size_t len;   /* owned bytes */
-	size_t avail; /* readable bytes: len + lookahead, clipped at the range end */
+	size_t len;
+	size_t avail;
+	bool copy; /* avail crosses a range boundary: read it through ic_image__read */
+};
+
+struct batch {
+	size_t first, n;
+	uint64_t bytes;
 };
 
 struct scan_job {
@@ -22,9 +42,11 @@ struct scan_job {
 	const struct ic_image *img;
 	const struct ic_carver *const *carvers;
 	unsigned ncarvers;
-	struct chunk *chunks;
-	size_t nchunks;
-	void **states; /* [chunk][carver] */
+	struct piece *pieces;
+	size_t npieces, pcap;
+	struct batch *batches;
+	size_t nbatches, bcap;
+	void **states; /* [batch][carver] */
 	atomic_size_t next;
 	atomic_uint_fast64_t done;
 	uint64_t total;
@@ -32,83 +54,160 @@ struct scan_job {
 	size_t lookahead;
 };
 
-static void *worker(void *arg)
+static int scan_piece(struct scan_job *job, void *const *st, const uint8_t *p, const struct piece *pc)
 {
-	struct scan_job *job = arg;
-	uint8_t *scratch = NULL;
-	bool reporter = false;
+	for (size_t off = 0; off < pc->len; off += SCAN_BLOCK) {
+		size_t len = pc->len - off < SCAN_BLOCK ? pc->len - off : SCAN_BLOCK;
+		size_t avail = pc->avail - off;
 
-	for (;;) {
-		size_t ci = atomic_fetch_add(&job->next, 1);
-		const struct chunk *c;
-		const uint8_t *p;
-
-		if (ci >= job->nchunks || atomic_load(&job->err))
-			break;
-		if (ci == 0)
-			reporter = true; /* the thread that took chunk 0 reports progress */
-		c = &job->chunks[ci];
-		p = ic_image__ptr(job->img, c->phys, c->avail);
-		if (!p) {
-			if (!scratch && !(scratch = malloc(IC_SCAN_CHUNK + job->lookahead))) {
-				atomic_store(&job->err, -ENOMEM);
-				break;
-			}
-			if (ic_image__read(job->img, c->phys, scratch, c->avail)) {
-				/* Absent pages of a sparse format: nothing to scan here. */
-				atomic_fetch_add(&job->done, c->len);
-				continue;
-			}
-			p = scratch;
-		}
 		for (unsigned k = 0; k < job->ncarvers; k++) {
 			const struct ic_carver *cv = job->carvers[k];
 			int err;
 
 			if (!cv->scan)
 				continue;
-			err = cv->scan(job->states[ci * job->ncarvers + k], p, c->len, c->avail, c->phys);
+			err = cv->scan(st[k], p + off, len, avail, pc->phys + off);
 			if (err) {
-				pr_warn(job->ctx, "scan: carver %s failed at 0x%" PRIx64 ": %s", cv->name,
-					c->phys, ic_strerror(err));
-				atomic_store(&job->err, err);
-				break;
+				pr_warn(job->ctx, "%s: scan: carver %s failed at phys 0x%" PRIx64 ": %s",
+					ic_image__path(job->img), cv->name, pc->phys + off, ic_strerror(err));
+				return err;
 			}
 		}
-		atomic_fetch_add(&job->done, c->len);
-		if (reporter && job->ctx && job->ctx->progress)
+	}
+	return 0;
+}
+
+/* Scan batch bi with all carvers. 0 or a negative error. */
+static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch)
+{
+	const struct batch *b = &job->batches[bi];
+	void *const *st = &job->states[bi * job->ncarvers];
+
+	for (size_t i = b->first; i < b->first + b->n; i++) {
+		const struct piece *pc = &job->pieces[i];
+		const uint8_t *p = NULL;
+		int err;
+
+		if (!pc->copy)
+			p = ic_image__ptr(job->img, pc->phys, pc->avail);
+		if (!p) {
+			/* Compressed formats, or a tail piece whose lookahead reaches into the next
+			 * range: copy (pieces are at most IC_SCAN_CHUNK long). */
+			if (!*scratch && !(*scratch = malloc(IC_SCAN_CHUNK + job->lookahead)))
+				return -ENOMEM;
+			if (ic_image__read(job->img, pc->phys, *scratch, pc->avail))
+				continue; /* absent pages of a sparse format: nothing to scan */
+			p = *scratch;
+		}
+		err = scan_piece(job, st, p, pc);
+		if (err)
+			return err;
+	}
+	atomic_fetch_add(&job->done, b->bytes);
+	return 0;
+}
+
+/* Take batches until none is left. With report set (the calling thread only), report
+ * progress after each batch. */
+static void work(struct scan_job *job, bool report)
+{
+	uint8_t *scratch = NULL;
+
+	for (;;) {
+		size_t bi = atomic_fetch_add(&job->next, 1);
+		int err;
+
+		if (bi >= job->nbatches || atomic_load(&job->err))
+			break;
+		err = run_batch(job, bi, &scratch);
+		if (err) {
+			atomic_store(&job->err, err);
+			break;
+		}
+		if (report)
 			job->ctx->progress(atomic_load(&job->done), job->total, job->ctx->progress_arg);
 	}
 	free(scratch);
+}
+
+static void *worker(void *arg)
+{
+	work(arg, false);
 	return NULL;
 }
 
-static int make_chunks(struct scan_job *job)
+static int add_piece(struct scan_job *job, uint64_t phys, size_t len, size_t avail, bool copy)
+{
+	struct piece *pc;
+	struct batch *b;
+
+	if (job->npieces == job->pcap) {
+		size_t cap = job->pcap ? job->pcap * 2 : 64;
+
+		pc = ic_reallocarray(job->pieces, cap, sizeof(*pc));
+		if (!pc)
+			return -ENOMEM;
+		job->pieces = pc;
+		job->pcap = cap;
+	}
+	job->pieces[job->npieces] = (struct piece){ phys, len, avail, copy };
+	/* Open a new batch when there is none or the last one is full. */
+	b = job->nbatches ? &job->batches[job->nbatches - 1] : NULL;
+	if (!b || b->bytes >= IC_SCAN_CHUNK) {
+		if (job->nbatches == job->bcap) {
+			size_t cap = job->bcap ? job->bcap * 2 : 64;
+
+			b = ic_reallocarray(job->batches, cap, sizeof(*b));
+			if (!b)
+				return -ENOMEM;
+			job->batches = b;
+			job->bcap = cap;
+		}
+		b = &job->batches[job->nbatches++];
+		*b = (struct batch){ job->npieces, 0, 0 };
+	}
+	b->n++;
+	b->bytes += len;
+	job->npieces++;
+	return 0;
+}
+
+static int make_pieces(struct scan_job *job)
 {
 	const struct ic_range *r = ic_image__ranges(job->img);
-	size_t n = 0, cap = 0;
+	size_t nr = ic_image__nranges(job->img);
+	const uint64_t la = job->lookahead;
 
-	for (size_t i = 0; i < ic_image__nranges(job->img); i++) {
-		for (uint64_t off = 0; off < r[i].len; off += IC_SCAN_CHUNK) {
-			struct chunk *c;
-			uint64_t left = r[i].len - off;
+	for (size_t i = 0; i < nr; i++) {
+		/* End of the physically contiguous run this range belongs to: lookahead may go there. */
+		uint64_t rend = r[i].phys + r[i].len, run_end = rend;
 
-			if (n == cap) {
-				size_t ncap = cap ? cap * 2 : 64;
-				c = ic_reallocarray(job->chunks, ncap, sizeof(*c));
-				if (!c)
-					return -ENOMEM;
-				job->chunks = c;
-				cap = ncap;
+		for (size_t j = i + 1; j < nr && r[j].phys == run_end; j++)
+			run_end = r[j].phys + r[j].len;
+		for (uint64_t off = 0; off < r[i].len;) {
+			uint64_t phys = r[i].phys + off, left = r[i].len - off;
+			uint64_t len = left < IC_SCAN_CHUNK ? left : IC_SCAN_CHUNK;
+			uint64_t avail = run_end - phys < len + la ? run_end - phys : len + la;
+			int err;
+
+			if (phys + avail > rend && run_end > rend) {
+				/* The lookahead crosses into the next range. Scan all but the last `la`
+				 * bytes in place, then those bytes alone through a copy. */
+				if (len > la) {
+					len -= la;
+					avail = len + la;
+					err = add_piece(job, phys, (size_t)len, (size_t)avail, false);
+				} else {
+					err = add_piece(job, phys, (size_t)len, (size_t)avail, true);
+				}
+			} else {
+				err = add_piece(job, phys, (size_t)len, (size_t)avail, false);
 			}
-			c = &job->chunks[n++];
-			c->phys = r[i].phys + off;
-			c->len = left < IC_SCAN_CHUNK ? (size_t)left : IC_SCAN_CHUNK;
-			c->avail = left < (uint64_t)c->len + job->lookahead ? (size_t)left
-									     : c->len + job->lookahead;
+			if (err)
+				return err;
+			off += len;
 		}
 	}
-	job->nchunks = n;
 	return 0;
 }
 
@@ -129,23 +228,25 @@ int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_find
 			job.lookahead = ic_carvers[job.ncarvers]->lookahead;
 		out->status[ic_carvers[job.ncarvers]->slot] = -IC_ENOTFOUND;
 	}
+	if (job.lookahead > IC_SCAN_CHUNK)
+		return -EINVAL; /* a carver bug: lookahead must fit the copy buffer */
 	job.total = ic_image__bytes(img);
 	atomic_init(&job.next, 0);
 	atomic_init(&job.done, 0);
 	atomic_init(&job.err, 0);
 
-	err = make_chunks(&job);
+	err = make_pieces(&job);
 	if (err)
 		goto out;
-	job.states = ic_calloc(job.nchunks * job.ncarvers + 1, sizeof(void *));
+	job.states = ic_calloc(job.nbatches * job.ncarvers + 1, sizeof(void *));
 	if (!job.states) {
 		err = -ENOMEM;
 		goto out;
 	}
-	for (size_t ci = 0; ci < job.nchunks; ci++)
+	for (size_t bi = 0; bi < job.nbatches; bi++)
 		for (unsigned k = 0; k < job.ncarvers; k++) {
 			const struct ic_carver *cv = job.carvers[k];
-			void **st = &job.states[ci * job.ncarvers + k];
+			void **st = &job.states[bi * job.ncarvers + k];
 
 			if (cv->scan_new && !(*st = cv->scan_new(ctx))) {
 				err = -ENOMEM;
@@ -156,23 +257,26 @@ int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_find
 	nthreads = ctx && ctx->threads ? ctx->threads : ic_online_cpus();
 	if (nthreads > IC_ARRAY_SIZE(tids))
 		nthreads = IC_ARRAY_SIZE(tids);
-	if (nthreads > job.nchunks)
-		nthreads = job.nchunks ? (unsigned)job.nchunks : 1;
+	if (nthreads > job.nbatches)
+		nthreads = job.nbatches ? (unsigned)job.nbatches : 1;
 	for (unsigned t = 1; t < nthreads; t++) {
 		if (pthread_create(&tids[t], NULL, worker, &job))
 			break;
 		started++;
 	}
-	worker(&job);
+	/* The calling thread works too, and is the one that reports progress (common.h). */
+	work(&job, ctx && ctx->progress);
 	for (unsigned t = 1; t <= started; t++)
 		pthread_join(tids[t], NULL);
 	err = atomic_load(&job.err);
 	if (err)
 		goto out;
+	if (ctx && ctx->progress)
+		ctx->progress(job.total, job.total, ctx->progress_arg);
 
 	/* Validation, in registry order: later carvers may read earlier slots. */
 	{
-		void **per = ic_calloc(job.nchunks + 1, sizeof(void *));
+		void **per = ic_calloc(job.nbatches + 1, sizeof(void *));
 
 		if (!per) {
 			err = -ENOMEM;
@@ -182,9 +286,9 @@ int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_find
 			const struct ic_carver *cv = job.carvers[k];
 			int st;
 
-			for (size_t ci = 0; ci < job.nchunks; ci++)
-				per[ci] = job.states[ci * job.ncarvers + k];
-			st = cv->finish(ctx, img, per, (unsigned)job.nchunks, out);
+			for (size_t bi = 0; bi < job.nbatches; bi++)
+				per[bi] = job.states[bi * job.ncarvers + k];
+			st = cv->finish(ctx, img, per, (unsigned)job.nbatches, out);
 			out->status[cv->slot] = st;
 			if (st && st != -IC_ENOTFOUND)
 				pr_warn(ctx, "%s: carver %s: %s", ic_image__path(img), cv->name,
@@ -197,13 +301,14 @@ int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_find
 	}
 out:
 	if (job.states) {
-		for (size_t ci = 0; ci < job.nchunks; ci++)
+		for (size_t bi = 0; bi < job.nbatches; bi++)
 			for (unsigned k = 0; k < job.ncarvers; k++)
 				if (job.carvers[k]->scan_free)
-					job.carvers[k]->scan_free(job.states[ci * job.ncarvers + k]);
+					job.carvers[k]->scan_free(job.states[bi * job.ncarvers + k]);
 		free(job.states);
 	}
-	free(job.chunks);
+	free(job.pieces);
+	free(job.batches);
 	return err;
 }
 

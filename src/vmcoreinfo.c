@@ -182,3 +182,53 @@ int ic_vmcoreinfo__u64(const struct ic_vmcoreinfo *vi, const char *key, uint64_t
 	*out = neg ? (uint64_t)0 - x : x;
 	return 0;
 }
+
+/* x86-64 __START_KERNEL_map: where the kernel image is mapped (before the KASLR slide). */
+#define X86_START_KERNEL_MAP 0xffffffff80000000ull
+/* x86-64 KERNEL_IMAGE_SIZE ceiling (1 GiB with KASLR): image symbols lie within it. */
+#define KERNEL_IMAGE_MAX (1ull << 30)
+
+int ic_vmcoreinfo__image_phys(const struct ic_vmcoreinfo *vi, uint64_t vaddr, uint64_t *phys)
+{
+	uint64_t v;
+
+	if (!ic_vmcoreinfo__u64(vi, "NUMBER(kimage_voffset)", &v)) {
+		if (vaddr < v)
+			return -IC_EFORMAT;
+		*phys = vaddr - v;
+		return 0;
+	}
+	if (!ic_vmcoreinfo__u64(vi, "NUMBER(phys_base)", &v)) {
+		if (vaddr < X86_START_KERNEL_MAP)
+			return -IC_EFORMAT;
+		*phys = vaddr - X86_START_KERNEL_MAP + v; /* phys_base may be negative: wraps back */
+		return 0;
+	}
+	return -IC_ENOTFOUND;
+}
+
+int ic_vmcoreinfo__image_span(const struct ic_vmcoreinfo *vi, uint64_t *start, uint64_t *end)
+{
+	uint64_t stext, s, hi;
+	int err;
+
+	if (!vi || ic_vmcoreinfo__u64(vi, "SYMBOL(_stext)", &stext))
+		return -IC_ENOTFOUND;
+	err = ic_vmcoreinfo__image_phys(vi, stext, &s);
+	if (err)
+		return err;
+	hi = s;
+	for (size_t i = 0; i < vi->nentries; i++) {
+		uint64_t v, p;
+
+		if (strncmp(vi->entries[i].key, "SYMBOL(", 7) ||
+		    ic_vmcoreinfo__u64(vi, vi->entries[i].key, &v) || v < stext || v - stext >= KERNEL_IMAGE_MAX ||
+		    ic_vmcoreinfo__image_phys(vi, v, &p))
+			continue;
+		if (p > hi)
+			hi = p;
+	}
+	*start = s;
+	*end = hi + (2u << 20) < hi ? UINT64_MAX : hi + (2u << 20);
+	return 0;
+}

@@ -33,4 +33,13 @@ IC_API const char *ic_vmcoreinfo__get(const struct ic_vmcoreinfo *vi, const char
  * PAGESIZE). 0, -IC_ENOTFOUND, -IC_EFORMAT. */
 IC_API int ic_vmcoreinfo__u64(const struct ic_vmcoreinfo *vi, const char *key, uint64_t *out);
 
+/* Physical address of a kernel-image virtual address (SYMBOL() values are runtime addresses):
+ * x86-64 vaddr - __START_KERNEL_map + NUMBER(phys_base), arm64 vaddr - NUMBER(kimage_voffset).
+ * 0, -IC_ENOTFOUND (no translation keys), -IC_EFORMAT (vaddr outside the kernel image map). */
+IC_API int ic_vmcoreinfo__image_phys(const struct ic_vmcoreinfo *vi, uint64_t vaddr, uint64_t *phys);
+/* Physical span [*start, *end) that the kernel image occupies, as far as VMCOREINFO tells:
+ * from SYMBOL(_stext) to past the highest SYMBOL() that lies in the image (+2 MiB slack for
+ * what follows it, e.g. .bss). Used to prefer the running kernel's copy among carved ones. */
+IC_API int ic_vmcoreinfo__image_span(const struct ic_vmcoreinfo *vi, uint64_t *start, uint64_t *end);
+
 #endif

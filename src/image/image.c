@@ -93,9 +93,10 @@ int ic_image_finish_ranges(struct ic_image *img)
 	for (size_t i = 0; i < img->nranges; i++) {
 		if (i && img->ranges[i].phys - img->ranges[i - 1].phys < img->ranges[i - 1].len) {
 			pr_warn(img->ctx,
-				"%s: range 0x%" PRIx64 "+0x%" PRIx64 " overlaps range 0x%" PRIx64 "+0x%" PRIx64,
-				img->path, img->ranges[i].phys, img->ranges[i].len,
-				img->ranges[i - 1].phys, img->ranges[i - 1].len);
+				"%s: offset 0x%" PRIx64 ": range 0x%" PRIx64 "+0x%" PRIx64
+				" overlaps range 0x%" PRIx64 "+0x%" PRIx64 " (file offset 0x%" PRIx64 ")",
+				img->path, img->file_off[i], img->ranges[i].phys, img->ranges[i].len,
+				img->ranges[i - 1].phys, img->ranges[i - 1].len, img->file_off[i - 1]);
 			return -IC_EFORMAT;
 		}
 		img->bytes += img->ranges[i].len;
@@ -159,6 +160,8 @@ static int image_map(const struct ic_ctx *ctx, const char *path, struct ic_image
 		goto err;
 	}
 	img->map = map;
+	/* One forward pass is the common access pattern (scan); read-ahead helps it. */
+	(void)madvise(map, (size_t)img->size, MADV_SEQUENTIAL);
 	*out = img;
 	return 0;
 err:
@@ -202,6 +205,18 @@ int ic_image__open_as(const struct ic_ctx *ctx, const char *path, const char *fo
 	struct ic_image *img;
 	int err;
 
+	*out = NULL;
+	if (format) {
+		size_t i;
+
+		for (i = 0; ic_image_formats[i]; i++)
+			if (!strcmp(format, ic_image_formats[i]->name))
+				break;
+		if (!ic_image_formats[i]) {
+			pr_warn(ctx, "%s: unknown image format '%s'", path, format);
+			return -IC_EUNSUPP;
+		}
+	}
 	err = image_map(ctx, path, &img);
 	if (err)
 		return err;

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Findings -> JSON: the object `isfcarve scan --json` prints and `isfcarve IMAGE --report FILE` writes. */
+#ifndef ISFCARVE_REPORT_H
+#define ISFCARVE_REPORT_H
+
+#include <stdio.h>
+
+#include "isfcarve/carver.h"
+
+/*
+ * Shape (extra keys may be added; addresses are "0x..." strings, counts numbers, absent = null):
+ *   {"image": {"path", "format", "ranges", "bytes", "file_size"},
+ *    "banner": {"text", "phys", "copies", ...} | null,
+ *    "btf": {"phys", "size", "sha256", "types", "candidates", ...} | null,
+ *    "vmcoreinfo": {"phys", "osrelease", "kerneloffset", "entries", ...} | null,
+ *    "kallsyms": ... | null, "kaslr": ... | null,
+ *    "status": {"<carver>": "found" | "not found" | "<error>"}}
+ * The kallsyms and kaslr values are written by their owners' functions once those exist
+ * (report.c: one call each, marked); until then they are null.
+ * indent 0 = compact. Returns 0 or a negative error from writing.
+ */
+IC_API int ic_report__write_json(const struct ic_image *img, const struct ic_findings *f, FILE *out,
+				 unsigned indent);
+
+#endif

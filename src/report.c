@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* Findings -> JSON report (scan --json, --report): one object, exact integers, hex addresses. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "isfcarve/banner.h"
+#include "isfcarve/btf_finding.h"
+#include "isfcarve/report.h"
+#include "isfcarve/slots.h"
+#include "isfcarve/vmcoreinfo.h"
+#include "json.h"
+
+static void write_image(struct ic_json *j, const struct ic_image *img)
+{
+	ic_json_key(j, "image");
+	ic_json_obj_begin(j);
+	ic_json_key(j, "path");
+	ic_json_str(j, ic_image__path(img));
+	ic_json_key(j, "format");
+	ic_json_str(j, ic_image__format(img));
+	ic_json_key(j, "ranges");
+	ic_json_u64(j, ic_image__nranges(img));
+	ic_json_key(j, "bytes");
+	ic_json_u64(j, ic_image__bytes(img));
+	ic_json_key(j, "file_size");
+	ic_json_u64(j, ic_image__file_size(img));
+	ic_json_obj_end(j);
+}
+
+static void write_banner(struct ic_json *j, const struct ic_banner_finding *b)
+{
+	ic_json_key(j, "banner");
+	if (!b) {
+		ic_json_null(j);
+		return;
+	}
+	ic_json_obj_begin(j);
+	ic_json_key(j, "text");
+	ic_json_strn(j, b->text, b->line_len); /* without "\n\0": see "linux_banner" */
+	ic_json_key(j, "phys");
+	ic_json_hex(j, b->phys);
+	ic_json_key(j, "copies");
+	ic_json_u64(j, b->copies);
+	ic_json_key(j, "release");
+	ic_json_str(j, b->release);
+	ic_json_key(j, "linux_banner");
+	ic_json_bool(j, b->linux_banner);
+	ic_json_key(j, "exact_copies");
+	ic_json_u64(j, b->exact_copies);
+	ic_json_key(j, "distinct");
+	ic_json_u64(j, b->distinct);
+	ic_json_key(j, "near_btf");
+	ic_json_bool(j, b->near_btf);
+	ic_json_key(j, "release_matches_vmcoreinfo");
+	ic_json_bool(j, b->release_matches_vmcoreinfo);
+	ic_json_obj_end(j);
+}
+
+static void write_btf(struct ic_json *j, const struct ic_btf_finding *b)
+{
+	char hex[65];
+
+	ic_json_key(j, "btf");
+	if (!b) {
+		ic_json_null(j);
+		return;
+	}
+	ic_hex(b->sha256, 32, hex);
+	ic_json_obj_begin(j);
+	ic_json_key(j, "phys");
+	ic_json_hex(j, b->phys);
+	ic_json_key(j, "size");
+	ic_json_u64(j, b->size);
+	ic_json_key(j, "sha256");
+	ic_json_str(j, hex);
+	ic_json_key(j, "types");
+	ic_json_u64(j, b->nr_types);
+	ic_json_key(j, "candidates");
+	ic_json_u64(j, b->candidates);
+	ic_json_key(j, "headers");
+	ic_json_u64(j, b->headers);
+	ic_json_key(j, "rejected");
+	ic_json_u64(j, b->split);
+	ic_json_key(j, "page_aligned");
+	ic_json_bool(j, b->page_aligned);
+	ic_json_obj_end(j);
+}
+
+static void write_vmcoreinfo(struct ic_json *j, const struct ic_vmcoreinfo *v)
+{
+	uint64_t off;
+	const char *rel;
+
+	ic_json_key(j, "vmcoreinfo");
+	if (!v) {
+		ic_json_null(j);
+		return;
+	}
+	ic_json_obj_begin(j);
+	ic_json_key(j, "phys");
+	if (v->from_note)
+		ic_json_null(j); /* from the container's ELF note: not at a physical address */
+	else
+		ic_json_hex(j, v->phys);
+	ic_json_key(j, "osrelease");
+	rel = ic_vmcoreinfo__get(v, "OSRELEASE");
+	if (rel)
+		ic_json_str(j, rel);
+	else
+		ic_json_null(j);
+	ic_json_key(j, "kerneloffset");
+	if (!ic_vmcoreinfo__u64(v, "KERNELOFFSET", &off))
+		ic_json_hex(j, off);
+	else
+		ic_json_null(j);
+	ic_json_key(j, "entries");
+	ic_json_u64(j, v->nentries);
+	ic_json_key(j, "from_note");
+	ic_json_bool(j, v->from_note);
+	ic_json_key(j, "copies");
+	ic_json_u64(j, v->copies);
+	ic_json_key(j, "bytes");
+	ic_json_u64(j, v->len);
+	ic_json_obj_end(j);
+}
+
+static void write_status(struct ic_json *j, const struct ic_findings *f)
+{
+	ic_json_key(j, "status");
+	ic_json_obj_begin(j);
+	for (unsigned k = 0; ic_carvers[k]; k++) {
+		int st = f->status[ic_carvers[k]->slot];
+
+		ic_json_key(j, ic_carvers[k]->name);
+		ic_json_str(j, !st ? "found" : st == -IC_ENOTFOUND ? "not found" : ic_strerror(st));
+	}
+	ic_json_obj_end(j);
+}
+
+int ic_report__write_json(const struct ic_image *img, const struct ic_findings *f, FILE *out,
+			  unsigned indent)
+{
+	struct ic_json *j = malloc(sizeof(*j)); /* 64 KiB buffer: not on the stack */
+	int err;
+
+	if (!j)
+		return -ENOMEM;
+	ic_json_init(j, ic_sink_file, out, indent);
+	ic_json_obj_begin(j);
+	write_image(j, img);
+	write_banner(j, f->banner);
+	write_btf(j, f->btf);
+	write_vmcoreinfo(j, f->vmcoreinfo);
+	/* Hook: the kallsyms owner replaces this null with ic_kallsyms__report_json(j, f->kallsyms). */
+	ic_json_key(j, "kallsyms");
+	ic_json_null(j);
+	/* Hook: the kaslr owner replaces this null with ic_kaslr__report_json(j, f->kaslr). */
+	ic_json_key(j, "kaslr");
+	ic_json_null(j);
+	write_status(j, f);
+	ic_json_obj_end(j);
+	err = ic_json_finish(j);
+	free(j);
+	if (!err && fputc('\n', out) == EOF)
+		err = -EIO;
+	return err;
+}
