@@ -200,12 +200,12 @@ static void check_result(const char *what, const struct ic_kaslr *k, const struc
 			k->evidence[i].ok ? "ok" : "MISMATCH", k->evidence[i].detail);
 }
 
-static int run_fixture(const char *fx, const char *image_file, const char *image_override)
+static int run_fixture(const char *fx, const char *image_file)
 {
 	struct ic_ctx ctx = { .print = print_msg, .level = IC_LOG_WARN };
 	struct truth t;
 	char buf[4096];
-	const char *path = image_override;
+	const char *path;
 	struct ic_image *img = NULL;
 	struct ic_vmcoreinfo *vi = NULL;
 	struct ic_kaslr *k = NULL;
@@ -213,8 +213,7 @@ static int run_fixture(const char *fx, const char *image_file, const char *image
 	size_t nb;
 	int err;
 
-	if (!path)
-		path = ic_test_fixture(fx, image_file, buf, sizeof(buf));
+	path = ic_test_fixture(fx, image_file, buf, sizeof(buf));
 	if (!path || load_truth(fx, &t))
 		return ic_test_no_fixture();
 	err = ic_image__open(&ctx, path, &img);
@@ -379,10 +378,10 @@ int main(void)
 {
 	int rc;
 
-	rc = run_fixture("fx-deb12-6.1", "mem.lime", getenv("IC_KASLR_TEST_DEB12"));
+	rc = run_fixture("fx-deb12-6.1", "mem.lime");
 	if (rc)
 		return rc;
-	rc = run_fixture("fx-forky-7.2", "mem.elf", getenv("IC_KASLR_TEST_FORKY"));
+	rc = run_fixture("fx-forky-7.2", "mem.elf");
 	if (rc)
 		return rc;
 	return IC_TEST_DONE();
