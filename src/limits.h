@@ -60,4 +60,14 @@
  * (running, kdump, leftovers) plus early boot copies; more is a crafted image. */
 #define IC_MAX_PGSCAN_CANDIDATES 32u
 
+/* Inputs of the --btf/--map and live modes (cli helper). */
+/* ELF section headers in a vmlinux: ~40-80 real ones (plus -ffunction-sections builds ~100 Ki). */
+#define IC_MAX_ELF_SECTIONS (1u << 20)
+/* A vmlinux file: distro ones are 60-400 MiB with debug info; 4 GiB is far beyond any. */
+#define IC_MAX_VMLINUX_BYTES (4ull << 30)
+/* System.map / /proc/kallsyms text: ~300 Ki lines of <100 bytes = 30 MiB; 1 GiB is generous. */
+#define IC_MAX_SYMFILE_BYTES (1ull << 30)
+/* Kernel .config text: ~250 KiB today. */
+#define IC_MAX_CONFIG_BYTES (16u << 20)
+
 #endif

@@ -36,6 +36,9 @@ IC_API int ic_symtab__add(struct ic_symtab *t, uint64_t addr, char type, const c
 			  size_t len, uint8_t flags);
 /* Last entry with that name (dwarf2json keeps the last duplicate), or NULL. */
 IC_API const struct ic_sym *ic_symtab__find(const struct ic_symtab *t, const char *name);
+/* Sort by address, then name; equal (address, name) pairs keep insertion order. Not thread-safe
+ * with concurrent ic_symtab__find() (which builds its index lazily). */
+IC_API void ic_symtab__sort(struct ic_symtab *t);
 
 /*
  * Parse System.map or /proc/kallsyms text ("<hex addr> <letter> <name>[\t[module]]" per line).

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* isfcarve command line: shared declarations of the subcommands. */
+/* isfcarve command line: options, exit codes, message helpers and the mode entry points. */
 #ifndef ISFCARVE_CLI_H
 #define ISFCARVE_CLI_H
 
@@ -22,17 +22,48 @@ struct cli_common {
 	bool quiet;  /* -q */
 };
 
+/* Everything the profile modes take; later modes (IMAGE) reuse it. */
+struct cli_opts {
+	struct cli_common common;
+	const char *output;      /* -o OUT; "-" = stdout */
+	const char *btf;         /* --btf FILE: ELF vmlinux or raw BTF (by magic) */
+	const char *map;         /* --map FILE: System.map */
+	const char *banner;      /* --banner STR as typed (NULL = read linux_banner) */
+	bool live;               /* --live, or no input at all */
+	const char *live_root;   /* --live-root DIR / $IC_LIVE_ROOT (tests): prefix of live paths */
+	const char *image;       /* positional IMAGE: raw-image mode */
+	const char *report;      /* --report FILE (IMAGE mode) */
+	bool allow_partial;      /* --allow-partial (IMAGE mode) */
+	unsigned threads;        /* --threads N; 0 = online CPUs */
+	bool force;              /* --force: overwrite an existing OUT */
+};
+
 /* Map a library error to an exit code. */
 int cli_exit_for(int err);
-/* Library message printer: "isfcarve: warning: ..." on stderr, honouring -v/-q. */
+/* Library message printer: "isfcarve: warning: ..." on stderr, honouring -v/-q. The latest
+ * warning is held back so that cli_fail() can use it as the one-line error. */
 void cli_print(enum ic_log_level lvl, const char *msg, void *arg);
+/* Print a held-back warning now (call before a step whose failure must not reuse it). */
+void cli_flush(void);
 /* Fill a context from the common options. */
 void cli_ctx_init(struct ic_ctx *ctx, const struct cli_common *c);
 /* "isfcarve: error: <msg>" on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A library call failed with err: print one error line -- the library's own message (it names
+ * the file and offset/line) if it logged one, else fmt -- and return the exit code for err. */
+int cli_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Parse the profile-mode command line (argv[0] is the program or "profile").
+ * Returns -1 when parsing succeeded, else the exit code to return (0 after --help/--version). */
+int cli_parse_opts(int argc, char **argv, struct cli_opts *o);
 
 /* Subcommands: argv[0] is the subcommand name (or "isfcarve" for the default profile mode). */
 int cmd_profile(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+
+/* Modes of cmd_profile. */
+int cli_profile_files(const struct cli_opts *o); /* --btf/--map (cmd_profile.c) */
+int cli_profile_live(const struct cli_opts *o);  /* --live (cmd_profile.c) */
+int cli_profile_image(const struct cli_opts *o); /* IMAGE (cmd_image.c) */
 
 #endif

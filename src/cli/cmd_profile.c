@@ -1,17 +1,285 @@
 /* SPDX-License-Identifier: MIT */
-/* isfcarve [profile]: write an ISF (placeholder until the foundation issue lands). */
+/* isfcarve profile modes from kernel files: --btf/--map (vmlinux or raw BTF) and --live. */
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "internal.h"
+#include "isfcarve/btf.h"
+#include "isfcarve/isf.h"
+#include "isfcarve/live.h"
+#include "isfcarve/symbols.h"
+#include "isfcarve/vmlinux.h"
+#include "limits.h"
 
-int cmd_profile(int argc, char **argv)
+/* TEMPORARY until the isf branch (BTF model + ISF writer) is merged: weak references let the
+ * tool link and say so plainly. Remove these three lines after the merge. */
+#pragma weak ic_btf__new
+#pragma weak ic_btf__free
+#pragma weak ic_isf__write
+
+/*
+ * OUT must be creatable before we spend time on the inputs: its directory must exist, and an
+ * existing OUT is replaced only with --force. Both are mistakes in the command line (exit 1).
+ */
+static int check_output(const struct cli_opts *o)
 {
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--version")) {
-			printf("isfcarve %s\n", ic_version());
-			return EXIT_OK;
+	struct stat st;
+	char *copy, *dir;
+	int rc = -1;
+
+	if (!strcmp(o->output, "-"))
+		return -1;
+	if (!stat(o->output, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			cli_error("%s: output is a directory", o->output);
+			return EXIT_USAGE;
 		}
-	cli_error("profile: not implemented yet");
-	return EXIT_INTERNAL;
+		if (!o->force) {
+			cli_error("%s: output exists (use --force to overwrite)", o->output);
+			return EXIT_USAGE;
+		}
+	}
+	copy = strdup(o->output);
+	if (!copy)
+		return EXIT_INTERNAL;
+	dir = dirname(copy);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		cli_error("%s: output directory %s does not exist", o->output, dir);
+		rc = EXIT_USAGE;
+	} else if (access(dir, W_OK)) {
+		cli_error("%s: output directory %s is not writable", o->output, dir);
+		rc = EXIT_USAGE;
+	}
+	free(copy);
+	return rc;
+}
+
+/* --banner STR as typed -> exact linux_banner bytes: STR, "\n" if missing, then "\0". */
+static int banner_from_arg(const char *s, uint8_t **out, size_t *len)
+{
+	static const char prefix[] = "Linux version ";
+	size_t n = strlen(s);
+	bool nl = n && s[n - 1] == '\n';
+	const char *inner = memchr(s, '\n', n);
+	uint8_t *b;
+
+	if (strncmp(s, prefix, sizeof(prefix) - 1)) {
+		cli_error("--banner: must start with \"Linux version \" (the text of /proc/version)");
+		return EXIT_USAGE;
+	}
+	if (inner && inner != s + n - 1) {
+		cli_error("--banner: must be one line");
+		return EXIT_USAGE;
+	}
+	if (n + 2 > IC_MAX_BANNER_LEN) {
+		cli_error("--banner: longer than %u bytes", IC_MAX_BANNER_LEN - 2);
+		return EXIT_USAGE;
+	}
+	b = malloc(n + 2);
+	if (!b)
+		return EXIT_INTERNAL;
+	memcpy(b, s, n);
+	if (!nl)
+		b[n++] = '\n';
+	b[n++] = '\0';
+	*out = b;
+	*len = n;
+	return -1;
+}
+
+/* Raw BTF starts with magic 0xeb9f in the blob's own byte order. */
+static bool is_raw_btf(const uint8_t *p, size_t len)
+{
+	return len >= 2 && ((p[0] == 0x9f && p[1] == 0xeb) || (p[0] == 0xeb && p[1] == 0x9f));
+}
+
+static void src_set(struct ic_isf_source *s, const char *kind, const char *name,
+		    const uint8_t *data, size_t len)
+{
+	s->kind = kind;
+	s->name = name;
+	ic_sha256(data, len, s->sha256);
+	s->has_hash = true;
+}
+
+static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
+		     struct ic_isf_input *in, const uint8_t *btf_data, size_t btf_len,
+		     const char *btf_what)
+{
+	struct ic_isf_stats st;
+	struct ic_btf *btf = NULL;
+	int err;
+
+	if (!ic_btf__new || !ic_isf__write) {
+		cli_error("writing an ISF is not available in this build");
+		return EXIT_INTERNAL;
+	}
+	cli_flush();
+	err = ic_btf__new(ctx, btf_data, btf_len, btf_what, &btf);
+	if (err)
+		return cli_fail(err, "%s: invalid BTF", btf_what);
+	in->btf = btf;
+	cli_flush();
+	memset(&st, 0, sizeof(st));
+	err = ic_isf__write(ctx, in, o->output, &st);
+	ic_btf__free(btf);
+	if (err)
+		return cli_fail(err, "%s: writing the ISF failed", o->output);
+	cli_flush();
+	if (o->common.verbose)
+		fprintf(stderr, "isfcarve: wrote %s: %zu base types, %zu user types, %zu enums, "
+			"%zu symbols (%" PRIu64 " bytes of JSON)\n", o->output, st.base_types,
+			st.user_types, st.enums, st.symbols, st.bytes);
+	return EXIT_OK;
+}
+
+int cli_profile_files(const struct cli_opts *o)
+{
+	struct ic_ctx ctx;
+	struct ic_blob map = { 0 }, kern = { 0 };
+	struct ic_symtab *syms = NULL;
+	struct ic_vmlinux *vm = NULL;
+	struct ic_isf_input in;
+	const uint8_t *btf_data, *banner;
+	uint8_t *banner_arg = NULL;
+	size_t btf_len, banner_len = 0;
+	int rc, err;
+
+	cli_ctx_init(&ctx, &o->common);
+	ctx.threads = o->threads;
+	rc = check_output(o);
+	if (rc >= 0)
+		return rc;
+	if (o->banner) {
+		rc = banner_from_arg(o->banner, &banner_arg, &banner_len);
+		if (rc >= 0)
+			return rc;
+	}
+	memset(&in, 0, sizeof(in));
+
+	err = ic_blob__load(&ctx, o->btf, IC_MAX_VMLINUX_BYTES, &kern);
+	if (err) {
+		rc = cli_fail(err, "%s: cannot read", o->btf);
+		goto out;
+	}
+	if (ic_vmlinux__is_elf(kern.data, kern.len)) {
+		err = ic_vmlinux__open(&ctx, kern.data, kern.len, o->btf, &vm);
+		if (err) {
+			rc = cli_fail(err, "%s: bad ELF file", o->btf);
+			goto out;
+		}
+		if (ic_vmlinux__section(vm, ".BTF", &btf_data, &btf_len)) {
+			cli_error("%s: no .BTF section (kernel built without CONFIG_DEBUG_INFO_BTF?)",
+				  o->btf);
+			rc = EXIT_INPUT;
+			goto out;
+		}
+	} else if (is_raw_btf(kern.data, kern.len)) {
+		if (!banner_arg) {
+			cli_error("%s: raw BTF has no linux_banner: give --banner \"$(cat "
+				  "/proc/version)\" of that kernel (Volatility 3 matches a profile "
+				  "to an image by its banner)", o->btf);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		btf_data = kern.data;
+		btf_len = kern.len;
+	} else {
+		cli_error("%s: neither an ELF vmlinux nor raw BTF (offset 0: no ELF or BTF magic)",
+			  o->btf);
+		rc = EXIT_INPUT;
+		goto out;
+	}
+
+	err = ic_blob__load(&ctx, o->map, IC_MAX_SYMFILE_BYTES, &map);
+	if (err) {
+		rc = cli_fail(err, "%s: cannot read", o->map);
+		goto out;
+	}
+	syms = ic_symtab__new();
+	if (!syms) {
+		rc = cli_fail(-ENOMEM, "out of memory");
+		goto out;
+	}
+	err = ic_symtab__parse_map(&ctx, syms, (const char *)map.data, map.len, o->map, NULL);
+	if (err) {
+		rc = cli_fail(err, "%s: bad System.map", o->map);
+		goto out;
+	}
+
+	if (banner_arg) {
+		banner = banner_arg;
+	} else {
+		const struct ic_sym *s = ic_symtab__find(syms, "linux_banner");
+
+		if (!s) {
+			cli_error("%s: no linux_banner symbol: give --banner \"<the kernel's "
+				  "/proc/version>\"", o->map);
+			rc = EXIT_INPUT;
+			goto out;
+		}
+		cli_flush();
+		err = ic_vmlinux__banner(&ctx, vm, s->addr, &banner, &banner_len);
+		if (err == -IC_ENOTFOUND) {
+			cli_error("%s: linux_banner address 0x%" PRIx64 " (from %s) is in no section "
+				  "or segment: wrong System.map for this vmlinux?", o->btf, s->addr,
+				  o->map);
+			rc = EXIT_INPUT;
+			goto out;
+		}
+		if (err) {
+			rc = cli_fail(err, "%s: cannot read linux_banner", o->btf);
+			goto out;
+		}
+	}
+
+	in.syms = syms;
+	in.banner = banner;
+	in.banner_len = banner_len;
+	src_set(&in.types_src, NULL, o->btf, btf_data, btf_len);
+	src_set(&in.syms_src[0], "system-map", o->map, map.data, map.len);
+	rc = write_isf(&ctx, o, &in, btf_data, btf_len, o->btf);
+out:
+	ic_vmlinux__free(vm);
+	ic_symtab__free(syms);
+	ic_blob__release(&map);
+	ic_blob__release(&kern);
+	free(banner_arg);
+	return rc;
+}
+
+int cli_profile_live(const struct cli_opts *o)
+{
+	struct ic_ctx ctx;
+	struct ic_live *l = NULL;
+	struct ic_isf_input in;
+	int rc, err;
+
+	cli_ctx_init(&ctx, &o->common);
+	ctx.threads = o->threads;
+	rc = check_output(o);
+	if (rc >= 0)
+		return rc;
+	err = ic_live__load(&ctx, o->live_root, &l);
+	if (err)
+		return cli_fail(err, "live mode: cannot read this kernel's inputs");
+	if (l->link_text_default)
+		cli_flush();
+	memset(&in, 0, sizeof(in));
+	in.syms = l->syms;
+	in.banner = l->banner;
+	in.banner_len = l->banner_len;
+	src_set(&in.types_src, NULL, l->btf_path, l->btf.data, l->btf.len);
+	in.syms_src[0].kind = "symtab";
+	in.syms_src[0].name = l->kallsyms_path;
+	rc = write_isf(&ctx, o, &in, l->btf.data, l->btf.len, l->btf_path);
+	ic_live__free(l);
+	return rc;
 }

@@ -1,9 +1,19 @@
 /* SPDX-License-Identifier: MIT */
-/* isfcarve entry point: subcommand dispatch, shared helpers for exit codes and messages. */
+/* isfcarve entry point: option parsing, subcommand dispatch, exit codes and messages. */
 #include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <lzma.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#ifdef IC_HAVE_LIBBPF
+#include <bpf/libbpf.h>
+#endif
 
 #include "cli.h"
 
@@ -25,17 +35,38 @@ int cli_exit_for(int err)
 	}
 }
 
+/* The CLI's message state (the library has none; the tool is single-threaded here). */
+static struct {
+	char pending[1024];
+	bool has_pending;
+	bool quiet;
+} cli_log;
+
+void cli_flush(void)
+{
+	if (cli_log.has_pending && !cli_log.quiet)
+		fprintf(stderr, "isfcarve: warning: %s\n", cli_log.pending);
+	cli_log.has_pending = false;
+}
+
 void cli_print(enum ic_log_level lvl, const char *msg, void *arg)
 {
 	(void)arg;
-	fprintf(stderr, "isfcarve: %s%s\n",
-		lvl == IC_LOG_WARN ? "warning: " : lvl == IC_LOG_DEBUG ? "debug: " : "", msg);
+	cli_flush();
+	if (lvl == IC_LOG_WARN) {
+		snprintf(cli_log.pending, sizeof(cli_log.pending), "%s", msg);
+		cli_log.has_pending = true;
+		return;
+	}
+	fprintf(stderr, "isfcarve: %s%s\n", lvl == IC_LOG_DEBUG ? "debug: " : "", msg);
 }
 
 void cli_ctx_init(struct ic_ctx *ctx, const struct cli_common *c)
 {
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->print = cli_print;
+	cli_log.quiet = c->quiet;
+	/* -q still formats warnings: the last one becomes the error line on failure. */
 	ctx->level = c->quiet ? IC_LOG_WARN : c->verbose >= 2 ? IC_LOG_DEBUG
 					  : c->verbose == 1 ? IC_LOG_INFO : IC_LOG_WARN;
 }
@@ -44,11 +75,204 @@ void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	cli_flush();
 	fputs("isfcarve: error: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+}
+
+int cli_fail(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli_log.has_pending) {
+		fprintf(stderr, "isfcarve: error: %s\n", cli_log.pending);
+		cli_log.has_pending = false;
+	} else {
+		fputs("isfcarve: error: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fprintf(stderr, " (%s)\n", ic_strerror(err));
+	}
+	return cli_exit_for(err);
+}
+
+static void usage(FILE *f)
+{
+	fputs("Usage:\n"
+	      "  isfcarve --btf FILE --map FILE [--banner STR] -o OUT   profile from kernel files\n"
+	      "  isfcarve [--live] -o OUT                               profile the running kernel\n"
+	      "  isfcarve IMAGE -o OUT [--report FILE] [--allow-partial] profile a memory image\n"
+	      "  isfcarve scan IMAGE                                    show what the carvers find\n"
+	      "\n"
+	      "Writes a Volatility 3 symbol table (ISF JSON) with link-time (System.map) addresses.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -o, --output OUT   where to write the ISF: .json, .json.gz, .json.xz, or - (stdout)\n"
+	      "      --btf FILE     kernel types: an ELF vmlinux with a .BTF section, or raw BTF\n"
+	      "                     (/sys/kernel/btf/vmlinux); detected by magic\n"
+	      "      --map FILE     kernel symbols: the real System.map (Debian: from the -dbg package)\n"
+	      "      --banner STR   the kernel's banner (/proc/version); \"\\n\" is appended if\n"
+	      "                     missing, then a NUL: the exact linux_banner bytes. Default: read\n"
+	      "                     linux_banner from the vmlinux; required with raw BTF\n"
+	      "      --live         profile the running kernel: /sys/kernel/btf/vmlinux,\n"
+	      "                     /proc/kallsyms (needs root or kptr_restrict=0), /proc/version.\n"
+	      "                     Also the default when no input is given\n"
+	      "      --report FILE  (IMAGE) write what was found and how, as JSON\n"
+	      "      --allow-partial (IMAGE) write a profile even if a piece is missing (exit 3)\n"
+	      "  -j, --threads N    scan threads (default: online CPUs)\n"
+	      "  -f, --force        overwrite OUT if it exists\n"
+	      "  -v, --verbose      more messages (-vv: debug)\n"
+	      "  -q, --quiet        no warnings, only errors\n"
+	      "  -h, --help         this help\n"
+	      "  -V, --version      versions of isfcarve and its libraries\n"
+	      "\n"
+	      "Examples:\n"
+	      "  isfcarve --btf vmlinux --map System.map -o linux.json.xz\n"
+	      "  isfcarve --btf /sys/kernel/btf/vmlinux --map System.map \\\n"
+	      "           --banner \"$(cat /proc/version)\" -o linux.json\n"
+	      "  sudo isfcarve -o \"$(uname -r).json.xz\"\n"
+	      "  isfcarve mem.lime -o linux.json.xz --report report.json\n"
+	      "\n"
+	      "Exit codes: 0 ok, 1 usage, 2 input unreadable/unsupported/invalid, 3 incomplete,\n"
+	      "4 internal error. See docs/cli.md.\n",
+	      f);
+}
+
+static void version(void)
+{
+	char pcre[64] = "";
+
+	pcre2_config(PCRE2_CONFIG_VERSION, pcre);
+	printf("isfcarve %s\n", ic_version());
+	printf("jansson %s\n", jansson_version_str());
+	printf("PCRE2 %s\n", pcre);
+	printf("zlib %s\n", zlibVersion());
+	printf("liblzma %s\n", lzma_version_string());
+#ifdef IC_HAVE_LIBBPF
+	printf("libbpf %s\n", libbpf_version_string());
+#endif
+}
+
+static int parse_uint(const char *s, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > max)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+enum { OPT_BTF = 256, OPT_MAP, OPT_BANNER, OPT_LIVE, OPT_LIVE_ROOT, OPT_REPORT, OPT_PARTIAL };
+
+int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "btf", required_argument, NULL, OPT_BTF },
+		{ "map", required_argument, NULL, OPT_MAP },
+		{ "banner", required_argument, NULL, OPT_BANNER },
+		{ "live", no_argument, NULL, OPT_LIVE },
+		{ "live-root", required_argument, NULL, OPT_LIVE_ROOT }, /* tests; not in --help */
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "allow-partial", no_argument, NULL, OPT_PARTIAL },
+		{ "threads", required_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->live_root = getenv("IC_LIVE_ROOT");
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":o:j:fvqhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->output = optarg; break;
+		case OPT_BTF: o->btf = optarg; break;
+		case OPT_MAP: o->map = optarg; break;
+		case OPT_BANNER: o->banner = optarg; break;
+		case OPT_LIVE: o->live = true; break;
+		case OPT_LIVE_ROOT: o->live_root = optarg; break;
+		case OPT_REPORT: o->report = optarg; break;
+		case OPT_PARTIAL: o->allow_partial = true; break;
+		case 'j':
+			if (parse_uint(optarg, 1024, &o->threads)) {
+				cli_error("--threads: '%s' is not a number from 0 to 1024", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'f': o->force = true; break;
+		case 'v': o->common.verbose++; break;
+		case 'q': o->common.quiet = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		case 'V': version(); return EXIT_OK;
+		case ':':
+			cli_error("option '%s' needs an argument (see --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			cli_error("unknown option '%s' (see --help)", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		o->image = argv[optind++];
+	if (optind < argc) {
+		cli_error("unexpected argument '%s': give one IMAGE (see --help)", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!o->output) {
+		cli_error("no output: give -o OUT (see --help)");
+		return EXIT_USAGE;
+	}
+	if ((o->btf || o->map) && (o->image || o->live)) {
+		cli_error("--btf/--map cannot be combined with %s", o->image ? "an IMAGE" : "--live");
+		return EXIT_USAGE;
+	}
+	if (o->image && o->live) {
+		cli_error("--live cannot be combined with an IMAGE");
+		return EXIT_USAGE;
+	}
+	if ((o->btf && !o->map) || (o->map && !o->btf)) {
+		cli_error("--btf and --map go together: %s is missing", o->btf ? "--map" : "--btf");
+		return EXIT_USAGE;
+	}
+	if (o->banner && !o->btf) {
+		cli_error("--banner only applies with --btf/--map");
+		return EXIT_USAGE;
+	}
+	if ((o->report || o->allow_partial) && !o->image) {
+		cli_error("%s only applies to an IMAGE", o->report ? "--report" : "--allow-partial");
+		return EXIT_USAGE;
+	}
+	if (!o->btf && !o->image)
+		o->live = true;
+	return -1;
+}
+
+int cmd_profile(int argc, char **argv)
+{
+	struct cli_opts o;
+	int rc = cli_parse_opts(argc, argv, &o);
+
+	if (rc >= 0)
+		return rc;
+	if (o.image)
+		return cli_profile_image(&o);
+	if (o.btf)
+		return cli_profile_files(&o);
+	return cli_profile_live(&o);
 }
 
 static const struct {

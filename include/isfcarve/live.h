@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/* Live mode inputs: this kernel's BTF, kallsyms (to link-time addresses) and banner; file loading. */
+#ifndef ISFCARVE_LIVE_H
+#define ISFCARVE_LIVE_H
+
+#include <stdbool.h>
+
+#include "isfcarve/common.h"
+
+struct ic_symtab;
+
+/* A whole input file in memory: mmap'd when it is a regular file with a size, else read()
+ * (/proc and /sys files report size 0 or a page). Release with ic_blob__release(). */
+struct ic_blob {
+	const uint8_t *data;
+	size_t len;
+	void *priv;      /* private: mapping or heap buffer */
+	size_t priv_len; /* private */
+	bool mapped;     /* private */
+};
+
+/*
+ * Load path (at most max bytes, else -IC_ELIMIT). -errno from open/read (ENOENT, EACCES...),
+ * -EISDIR for a directory; every failure is logged as "<path>: <why>".
+ */
+IC_API int ic_blob__load(const struct ic_ctx *ctx, const char *path, uint64_t max,
+			 struct ic_blob *out);
+IC_API void ic_blob__release(struct ic_blob *b);
+
+/* x86-64 __START_KERNEL_map: kernel image virtual base before KASLR. */
+#define IC_X86_64_START_KERNEL_MAP 0xffffffff80000000ull
+/* Link-time _text assumed when the kernel config is not available. */
+#define IC_DEFAULT_LINK_TEXT 0xffffffff81000000ull
+
+/*
+ * Link-time _text from kernel .config text: for CONFIG_X86_64=y it is __START_KERNEL_map +
+ * ALIGN(CONFIG_PHYSICAL_START, CONFIG_PHYSICAL_ALIGN) (arch/x86/include/asm/page_types.h).
+ * -IC_EUNSUPP for another arch, -IC_ENOTFOUND when the options are missing, -IC_EFORMAT for a
+ * bad value (logged with what:line).
+ */
+IC_API int ic_live__link_text(const struct ic_ctx *ctx, const char *cfg, size_t len, const char *what,
+			      uint64_t *text);
+
+/* Paths read in live mode, each under root ("" or "/" = the running system). */
+#define IC_LIVE_BTF "/sys/kernel/btf/vmlinux"
+#define IC_LIVE_KALLSYMS "/proc/kallsyms"
+#define IC_LIVE_VERSION "/proc/version"
+#define IC_LIVE_CONFIG_GZ "/proc/config.gz"
+#define IC_LIVE_BOOT_CONFIG "/boot/config-" /* + release */
+
+struct ic_live {
+	struct ic_blob btf;        /* raw BTF of the running kernel (not validated here) */
+	struct ic_symtab *syms;    /* link-time (System.map) addresses; module symbols skipped */
+	uint8_t *banner;           /* /proc/version + "\0": the exact linux_banner bytes */
+	size_t banner_len;
+	char release[65];          /* from the banner ("6.1.0-56-amd64") */
+	uint64_t runtime_text;     /* _text in kallsyms */
+	uint64_t link_text;        /* _text at link time */
+	uint64_t kaslr_offset;     /* runtime_text - link_text */
+	bool link_text_default;    /* no usable config: IC_DEFAULT_LINK_TEXT was assumed */
+	char btf_path[4096], kallsyms_path[4096], version_path[4096], config_path[4096];
+};
+
+/*
+ * Read the live inputs under root (NULL/"" = "/"). kallsyms addresses are converted to
+ * link-time: runtime - kaslr_offset, except absolute ('A'/'a', per-CPU) symbols. Errors are
+ * logged naming the file: -EACCES when every kallsyms address is 0 (kptr_restrict),
+ * -ENOENT for a missing input, -IC_EFORMAT for bad contents. Caller frees with ic_live__free()
+ * (NULL-safe).
+ */
+IC_API int ic_live__load(const struct ic_ctx *ctx, const char *root, struct ic_live **out);
+IC_API void ic_live__free(struct ic_live *l);
+
+#endif

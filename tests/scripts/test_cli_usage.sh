@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Black-box CLI tests: command-line mistakes exit 1 with one "isfcarve: error:" line; --help and
+# --version exit 0.
+. "$IC_SRC/tests/lib/common.sh"
+
+# expect_msg PATTERN: the last command's stderr is exactly one line matching PATTERN
+expect_msg() {
+  local n
+  n=$(wc -l < "$TMP/err")
+  if (( n == 1 )) && grep -Eq -- "^isfcarve: error: .*$1" "$TMP/err"; then ok "message /$1/"
+  else fail "want one error line matching /$1/, got: $(head -c 400 "$TMP/err")"; fi
+}
+
+printf '\237\353\001\000garbage' > "$TMP/raw.btf"
+printf 'ffffffff81000000 T _text\n' > "$TMP/System.map"
+touch "$TMP/exists.json"
+
+expect_exit 0 "$IC_BIN" --help
+grep -q 'Examples:' "$TMP/out" && grep -q -- '--btf FILE --map FILE' "$TMP/out" && ok "help text" || fail "help text"
+expect_exit 0 "$IC_BIN" --version
+for lib in isfcarve jansson PCRE2 zlib liblzma; do
+  grep -q "^$lib [0-9]" "$TMP/out" && ok "--version names $lib" || fail "--version lacks $lib: $(cat "$TMP/out")"
+done
+
+expect_exit 1 "$IC_BIN" --bogus -o "$TMP/o.json";               expect_msg "unknown option '--bogus'"
+expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" -o "$TMP/o.json";    expect_msg "--map is missing"
+expect_exit 1 "$IC_BIN" --map "$TMP/System.map" -o "$TMP/o.json"; expect_msg "--btf is missing"
+expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map"; expect_msg "no output"
+expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" img -o "$TMP/o.json"; expect_msg "cannot be combined"
+expect_exit 1 "$IC_BIN" --live img -o "$TMP/o.json";             expect_msg "cannot be combined"
+expect_exit 1 "$IC_BIN" a b -o "$TMP/o.json";                    expect_msg "unexpected argument 'b'"
+expect_exit 1 "$IC_BIN" -j x -o "$TMP/o.json";                   expect_msg "--threads"
+expect_exit 1 "$IC_BIN" -o;                                      expect_msg "needs an argument"
+expect_exit 1 "$IC_BIN" --report r.json -o "$TMP/o.json";        expect_msg "--report only applies to an IMAGE"
+expect_exit 1 "$IC_BIN" --banner "Linux version 1" -o "$TMP/o.json"; expect_msg "--banner only applies"
+# Raw BTF carries no banner: Volatility could not match the profile.
+expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" -o "$TMP/o.json"
+expect_msg "raw.btf: raw BTF has no linux_banner: give --banner"
+expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" --banner "6.1.0" -o "$TMP/o.json"
+expect_msg "--banner: must start with \"Linux version \""
+expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" --banner $'Linux version 1\nx' -o "$TMP/o.json"
+expect_msg "--banner: must be one line"
+# Output problems are found before any input is read.
+expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" --banner "Linux version 1" -o "$TMP/nodir/o.json"
+expect_msg "nodir/o.json: output directory .*nodir does not exist"
+expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" --banner "Linux version 1" -o "$TMP/exists.json"
+expect_msg "exists.json: output exists \(use --force"
+expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" --banner "Linux version 1" -o "$TMP"
+expect_msg "output is a directory"
+finish
