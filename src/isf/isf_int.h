@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* ISF writer internals shared by the writer (src/isf) and symbol typing (src/typing.c). */
+#ifndef ISFCARVE_ISF_INT_H
+#define ISFCARVE_ISF_INT_H
+
+#include "isfcarve/btf.h"
+#include "isfcarve/isf.h"
+#include "isfcarve/symbols.h"
+#include "internal.h"
+#include "json.h"
+
+/* String -> u32 map (open addressing); keys are borrowed pointers. */
+struct ic_strmap {
+	const char **keys;
+	uint32_t *vals;
+	size_t cap, n;
+};
+IC_HIDDEN int ic_strmap_init(struct ic_strmap *m, size_t expect);
+IC_HIDDEN void ic_strmap_free(struct ic_strmap *m);
+/* Insert if absent; returns 1 if inserted, 0 if present, -ENOMEM. */
+IC_HIDDEN int ic_strmap_add(struct ic_strmap *m, const char *key, uint32_t val);
+IC_HIDDEN bool ic_strmap_get(const struct ic_strmap *m, const char *key, uint32_t *val);
+
+/* Append-only byte buffer. */
+struct ic_buf {
+	char *p;
+	size_t len, cap;
+};
+IC_HIDDEN int ic_buf_add(struct ic_buf *b, const void *p, size_t n);
+
+#define IC_NO_DESC UINT32_MAX
+
+/* State of one ISF conversion: names chosen for BTF types and memoised descriptor texts. */
+struct ic_isf_state {
+	const struct ic_ctx *ctx;
+	const struct ic_btf *btf;
+	uint32_t nr;
+	const char **uname;      /* user-type / enum name per STRUCT/UNION/ENUM/ENUM64 id */
+	const char **alias;      /* per TYPEDEF id: user-type alias name emitted for it, or NULL */
+	uint32_t *desc_off;      /* offset of the descriptor text in descs, IC_NO_DESC = not yet */
+	uint32_t *desc_len;
+	struct ic_buf descs;     /* all descriptor texts */
+	struct ic_buf names;     /* generated names, NUL-terminated, referenced by offset */
+	struct ic_strmap utypes; /* user-type name -> id (struct/union canonical, aliases) */
+	struct ic_strmap enums;  /* enum name -> id */
+	struct ic_strmap ints;   /* INT/FLOAT name -> id (first wins) */
+	struct ic_strmap vars;   /* BTF VAR (in a DATASEC) name -> its type id */
+	struct ic_strmap tdefs;  /* TYPEDEF name -> id (first wins) */
+	struct ic_json *tmp;     /* writer used to render descriptors into descs */
+	bool err_oom;
+};
+
+/* Descriptor JSON text of a BTF type id (void for 0). 0 or -ENOMEM. */
+IC_HIDDEN int ic_isf_desc(struct ic_isf_state *s, uint32_t id, const char **txt, size_t *len);
+/*
+ * Descriptor text of a C type expression ("struct kset *", "gate_desc[256]",
+ * "tracepoint_ptr_t[]", "unsigned long") resolved against this BTF. -IC_ENOTFOUND when a named
+ * type does not exist in it, -IC_EFORMAT for an expression we cannot parse. *txt is valid until
+ * the next call (it lives in a per-state scratch buffer).
+ */
+IC_HIDDEN int ic_isf_desc_expr(struct ic_isf_state *s, const char *expr, struct ic_buf *out);
+
+/* Symbol typing (src/typing.c): descriptor text for a symbol into out; counts the source. */
+struct ic_typing;
+IC_HIDDEN int ic_typing__new(struct ic_isf_state *s, const uint8_t *banner, size_t banner_len,
+			     struct ic_typing **out);
+IC_HIDDEN void ic_typing__free(struct ic_typing *t);
+IC_HIDDEN int ic_typing__symbol(struct ic_typing *t, const char *name, struct ic_buf *out,
+				struct ic_isf_stats *st);
+
+/* ic_isf__write() to any byte sink (tests, fuzzing, stdout handled by src/out.c). */
+IC_HIDDEN int ic_isf__write_sink(const struct ic_ctx *ctx, const struct ic_isf_input *in,
+				 ic_sink_fn sink, void *arg, struct ic_isf_stats *stats);
+
+#endif

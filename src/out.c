@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/* Output sink: compression by extension, atomic replace via temp file + fsync + rename. */
+#include <fcntl.h>
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "limits.h"
+#include "out.h"
+
+struct ic_out {
+	const struct ic_ctx *ctx;
+	enum ic_out_fmt fmt;
+	int fd;
+	bool is_stdout;
+	char *path;
+	char *tmp;
+	int err;
+	uint64_t bytes;
+	z_stream z;
+	bool z_init;
+	lzma_stream x;
+	bool x_init;
+	uint8_t obuf[1 << 16];
+};
+
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && !strcmp(s + a - b, suf);
+}
+
+enum ic_out_fmt ic_out_fmt_for(const char *path)
+{
+	if (ends_with(path, ".gz"))
+		return IC_OUT_GZ;
+	if (ends_with(path, ".xz"))
+		return IC_OUT_XZ;
+	return IC_OUT_PLAIN;
+}
+
+static int write_all(struct ic_out *o, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(o->fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ic_out__open(const struct ic_ctx *ctx, const char *path, struct ic_out **out)
+{
+	struct ic_out *o;
+	struct stat st;
+	const char *slash, *base;
+	size_t dlen;
+	int err = 0;
+
+	*out = NULL;
+	if (!path || !*path)
+		return -EINVAL;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	o->ctx = ctx;
+	o->fd = -1;
+	if (!strcmp(path, "-")) {
+		o->is_stdout = true;
+		o->fd = STDOUT_FILENO;
+		o->fmt = IC_OUT_PLAIN;
+	} else {
+		o->fmt = ic_out_fmt_for(path);
+		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			err = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+			pr_warn(ctx, "%s: output exists and is not a regular file; refusing to "
+				     "overwrite it", path);
+			goto fail;
+		}
+		o->path = strdup(path);
+		slash = strrchr(path, '/');
+		base = slash ? slash + 1 : path;
+		dlen = slash ? (size_t)(slash - path) + 1 : 0;
+		o->tmp = malloc(dlen + strlen(base) + 64);
+		if (!o->path || !o->tmp) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		for (int tries = 0; tries < 100; tries++) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			snprintf(o->tmp, dlen + strlen(base) + 64, "%.*s.%s.tmp.%ld.%lx", (int)dlen,
+				 path, base, (long)getpid(),
+				 (unsigned long)(ts.tv_nsec ^ (long)tries * 7919));
+			/* open() applies the umask to 0644 */
+			o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+			if (o->fd >= 0 || errno != EEXIST)
+				break;
+		}
+		if (o->fd < 0) {
+			err = -errno;
+			pr_warn(ctx, "%s: cannot create temp file %s: %s", path, o->tmp,
+				strerror(errno));
+			free(o->tmp);
+			o->tmp = NULL; /* not ours: never unlink it */
+			goto fail;
+		}
+	}
+	if (o->fmt == IC_OUT_GZ) {
+		/* windowBits 15 + 16 = gzip wrapper */
+		if (deflateInit2(&o->z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		o->z_init = true;
+	} else if (o->fmt == IC_OUT_XZ) {
+		lzma_stream init = LZMA_STREAM_INIT;
+
+		o->x = init;
+		if (lzma_easy_encoder(&o->x, 6, LZMA_CHECK_CRC64) != LZMA_OK) {
+			err = -ENOMEM;
+			goto fail;
+		}
+		o->x_init = true;
+	}
+	*out = o;
+	return 0;
+fail:
+	ic_out__abort(o);
+	return err;
+}
+
+static int gz_pump(struct ic_out *o, int flush)
+{
+	int zr;
+
+	do {
+		o->z.next_out = o->obuf;
+		o->z.avail_out = sizeof(o->obuf);
+		zr = deflate(&o->z, flush);
+		if (zr == Z_STREAM_ERROR)
+			return -EIO;
+		if (sizeof(o->obuf) - o->z.avail_out) {
+			int err = write_all(o, o->obuf, sizeof(o->obuf) - o->z.avail_out);
+			if (err)
+				return err;
+		}
+	} while (o->z.avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
+	return 0;
+}
+
+static int xz_pump(struct ic_out *o, lzma_action act)
+{
+	lzma_ret r;
+
+	do {
+		o->x.next_out = o->obuf;
+		o->x.avail_out = sizeof(o->obuf);
+		r = lzma_code(&o->x, act);
+		if (r != LZMA_OK && r != LZMA_STREAM_END)
+			return r == LZMA_MEM_ERROR ? -ENOMEM : -EIO;
+		if (sizeof(o->obuf) - o->x.avail_out) {
+			int err = write_all(o, o->obuf, sizeof(o->obuf) - o->x.avail_out);
+			if (err)
+				return err;
+		}
+	} while (o->x.avail_out == 0 || (act == LZMA_FINISH && r != LZMA_STREAM_END));
+	return 0;
+}
+
+int ic_out__write(struct ic_out *o, const void *buf, size_t len)
+{
+	if (o->err)
+		return o->err;
+	if (len > IC_MAX_OUTPUT_BYTES - o->bytes) {
+		pr_warn(o->ctx, "%s: output exceeds IC_MAX_OUTPUT_BYTES (%llu)",
+			o->path ? o->path : "stdout", (unsigned long long)IC_MAX_OUTPUT_BYTES);
+		return o->err = -IC_ELIMIT;
+	}
+	o->bytes += len;
+	switch (o->fmt) {
+	case IC_OUT_PLAIN:
+		o->err = write_all(o, buf, len);
+		break;
+	case IC_OUT_GZ:
+		/* avail_in is uInt: feed in chunks */
+		while (len && !o->err) {
+			uInt n = len > (1u << 30) ? (1u << 30) : (uInt)len;
+
+			o->z.next_in = (Bytef *)(uintptr_t)buf;
+			o->z.avail_in = n;
+			o->err = gz_pump(o, Z_NO_FLUSH);
+			buf = (const uint8_t *)buf + n;
+			len -= n;
+		}
+		break;
+	case IC_OUT_XZ:
+		o->x.next_in = buf;
+		o->x.avail_in = len;
+		o->err = xz_pump(o, LZMA_RUN);
+		break;
+	}
+	return o->err;
+}
+
+int ic_out__sink(void *arg, const void *buf, size_t len)
+{
+	return ic_out__write(arg, buf, len);
+}
+
+uint64_t ic_out__bytes(const struct ic_out *o)
+{
+	return o->bytes;
+}
+
+int ic_out__commit(struct ic_out *o)
+{
+	int err;
+
+	if (!o)
+		return -EINVAL;
+	err = o->err;
+	if (!err && o->fmt == IC_OUT_GZ)
+		err = gz_pump(o, Z_FINISH);
+	if (!err && o->fmt == IC_OUT_XZ)
+		err = xz_pump(o, LZMA_FINISH);
+	if (o->is_stdout) {
+		ic_out__abort(o);
+		return err;
+	}
+	if (!err && fsync(o->fd) < 0)
+		err = -errno;
+	if (!err) {
+		int fd = o->fd;
+
+		o->fd = -1;
+		if (close(fd) < 0)
+			err = -errno;
+	}
+	if (!err && rename(o->tmp, o->path) < 0)
+		err = -errno;
+	if (err)
+		pr_warn(o->ctx, "%s: writing failed: %s", o->path, ic_strerror(err));
+	else {
+		free(o->tmp);
+		o->tmp = NULL; /* nothing to remove any more */
+	}
+	ic_out__abort(o);
+	return err;
+}
+
+void ic_out__abort(struct ic_out *o)
+{
+	if (!o)
+		return;
+	if (o->z_init)
+		deflateEnd(&o->z);
+	if (o->x_init)
+		lzma_end(&o->x);
+	if (!o->is_stdout && o->fd >= 0)
+		close(o->fd);
+	if (o->tmp)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	free(o);
+}
+
+int ic_out_check_distinct(const struct ic_ctx *ctx, const char *out_path, const char *in_path)
+{
+	struct stat a, b;
+
+	if (!out_path || !in_path || !strcmp(out_path, "-"))
+		return 0;
+	if (stat(out_path, &a) < 0 || stat(in_path, &b) < 0)
+		return 0;
+	if (a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+		pr_warn(ctx, "%s: output is the same file as input %s; refusing", out_path, in_path);
+		return -EINVAL;
+	}
+	return 0;
+}

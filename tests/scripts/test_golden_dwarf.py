@@ -1,0 +1,252 @@
+# SPDX-License-Identifier: MIT
+# Golden fidelity: the ISF we build from truth/btf_vmlinux + System.map + truth/version must agree
+# with dwarf2json's ISF of the same kernel (struct layouts, System.map addresses, key symbol types).
+# Every difference must be listed with a reason in tests/golden/allow-list.txt.
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+SRC = os.environ.get("IC_SRC", os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("IC_BUILD", ".")
+FIXTURES = ["fx-deb12-6.1", "fx-forky-7.2"]
+
+# isf.md 4.5: symbols Volatility reads through object_from_symbol(); their types must match.
+KEY_SYMBOLS = """init_task tk_core timekeeper cap_last_cap modules net_namespace_list tty_drivers
+module_kset mod_tree module_addr_min module_addr_max vmemmap_base mem_map mem_section prog_idr
+keyboard_notifier_list prb log_buf log_buf_len log_first_idx log_next_idx pid_hash pidhash_shift
+socket_file_ops sockfs_dentry_operations ftrace_ops_list ftrace_list_end
+__start___tracepoints_ptrs num_registered_fb registered_fb kallsyms_num_syms idt_table init_pid_ns
+init_mm init_files iomem_resource linux_banner runqueues current_task""".split()
+
+
+def fixture(fx, f):
+    r = subprocess.run(["bash", os.path.join(SRC, "tests/lib/fixture.sh"), fx, f],
+                       capture_output=True, text=True)
+    if r.returncode == 77:
+        sys.exit(1 if os.environ.get("CI") else 77)
+    if r.returncode != 0:
+        sys.exit("fixture.sh %s %s failed: %s" % (fx, f, r.stderr))
+    return r.stdout.strip()
+
+
+def load_allow():
+    allow = {}
+    path = os.path.join(SRC, "tests/golden/allow-list.txt")
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if "#" not in line:
+                sys.exit("%s:%d: entry without a reason" % (path, n))
+            key, reason = line.split("#", 1)
+            if not reason.strip():
+                sys.exit("%s:%d: empty reason" % (path, n))
+            parts = key.split()
+            if len(parts) != 3:
+                sys.exit("%s:%d: want '<fixture|*> <category> <key> # reason'" % (path, n))
+            allow[tuple(parts)] = reason.strip()
+    return allow
+
+
+def unnamed(name):
+    return name.startswith("unnamed_")
+
+
+class Isf:
+    def __init__(self, d):
+        self.d = d
+        self.ut = d["user_types"]
+        self.en = d["enums"]
+        self.bt = d["base_types"]
+        self._flat = {}
+
+    def flat(self, name, depth=0):
+        """Members as Volatility sees them: anonymous members flattened into the parent."""
+        if name in self._flat:
+            return self._flat[name]
+        out = {}
+        t = self.ut.get(name)
+        if t is None or depth > 16:
+            return out
+        for fname, f in t["fields"].items():
+            if f.get("anonymous"):
+                for sub, (off, ty) in self.flat(f["type"].get("name", ""), depth + 1).items():
+                    out.setdefault(sub, (off + f["offset"], ty))
+            else:
+                out[fname] = (f["offset"], f["type"])
+        self._flat[name] = out
+        return out
+
+
+def base_sig(isf, name):
+    b = isf.bt.get(name)
+    return None if b is None else (b["size"], b["kind"])
+
+
+def equiv(a, b, A, B, depth=0):
+    """Are descriptors a (ours) and b (DWARF) equivalent? Returns None or a reason string."""
+    if depth > 8:
+        return None
+    ka, kb = a.get("kind"), b.get("kind")
+    if ka != kb:
+        return "kind %s vs %s" % (ka, kb)
+    if ka == "base":
+        if a["name"] == b["name"]:
+            return None
+        if base_sig(A, a["name"]) == base_sig(B, b["name"]) and base_sig(A, a["name"]):
+            return None
+        return "base %s vs %s" % (a["name"], b["name"])
+    if ka == "pointer":
+        r = equiv(a["subtype"], b["subtype"], A, B, depth + 1)
+        return r and "pointer to " + r
+    if ka == "array":
+        if a["count"] != b["count"]:
+            return "array count %d vs %d" % (a["count"], b["count"])
+        r = equiv(a["subtype"], b["subtype"], A, B, depth + 1)
+        return r and "array of " + r
+    if ka == "bitfield":
+        if (a["bit_position"], a["bit_length"]) != (b["bit_position"], b["bit_length"]):
+            return "bitfield %d:%d vs %d:%d" % (a["bit_position"], a["bit_length"],
+                                                b["bit_position"], b["bit_length"])
+        return equiv(a["type"], b["type"], A, B, depth + 1)
+    if ka in ("struct", "union"):
+        na, nb = a["name"], b["name"]
+        if not unnamed(na) and not unnamed(nb):
+            return None if na == nb else "%s %s vs %s" % (ka, na, nb)
+        # anonymous on either side: same size and same member layout
+        ta, tb = A.ut.get(na), B.ut.get(nb)
+        if ta is None or tb is None:
+            return None if ta is tb else "%s %s vs %s (one missing)" % (ka, na, nb)
+        if ta["size"] != tb["size"]:
+            return "%s %s size %d vs %s %d" % (ka, na, ta["size"], nb, tb["size"])
+        fa, fb = A.flat(na), B.flat(nb)
+        if {k: v[0] for k, v in fa.items()} != {k: v[0] for k, v in fb.items()}:
+            return "%s %s vs %s: member layout" % (ka, na, nb)
+        return None
+    if ka == "enum":
+        na, nb = a["name"], b["name"]
+        if not unnamed(na) and not unnamed(nb):
+            return None if na == nb else "enum %s vs %s" % (na, nb)
+        ea, eb = A.en.get(na), B.en.get(nb)
+        if ea is None or eb is None:
+            return "enum %s vs %s (one missing)" % (na, nb)
+        return None if ea["constants"] == eb["constants"] else "enum constants differ"
+    return None  # function
+
+
+def compare(fx, ours, dwarf, sysmap_names, allow, used):
+    A, B = Isf(ours), Isf(dwarf)
+    diffs = []
+
+    def diff(cat, key, what):
+        k = (fx, cat, key)
+        k2 = ("*", cat, key)
+        if k in allow:
+            used.add(k)
+        elif k2 in allow:
+            used.add(k2)
+        else:
+            diffs.append("%s %s %s  (%s)" % (fx, cat, key, what))
+
+    common = [n for n in sorted(set(A.ut) & set(B.ut)) if not unnamed(n)]
+    nfields = 0
+    for name in common:
+        ta, tb = A.ut[name], B.ut[name]
+        if ta["size"] != tb["size"]:
+            diff("struct-size", name, "%d vs %d" % (ta["size"], tb["size"]))
+            continue
+        fa, fb = A.flat(name), B.flat(name)
+        for f in sorted(set(fa) | set(fb)):
+            key = "%s.%s" % (name, f)
+            if f not in fa:
+                diff("field-missing", key, "only in DWARF")
+                continue
+            if f not in fb:
+                diff("field-extra", key, "only in BTF")
+                continue
+            nfields += 1
+            if fa[f][0] != fb[f][0]:
+                diff("field-offset", key, "%d vs %d" % (fa[f][0], fb[f][0]))
+                continue
+            r = equiv(fa[f][1], fb[f][1], A, B)
+            if r:
+                diff("field-type", key, r)
+    sa, sb = ours["symbols"], dwarf["symbols"]
+    naddr = 0
+    for n in sorted(sysmap_names):
+        if n not in sa:
+            diff("symbol-missing", n, "System.map symbol not in our ISF")
+            continue
+        if n in sb:
+            naddr += 1
+            if sa[n]["address"] != sb[n]["address"]:
+                diff("symbol-addr", n, "%x vs %x" % (sa[n]["address"], sb[n]["address"]))
+    ntyped = 0
+    for n in KEY_SYMBOLS:
+        if n not in sb or n not in sysmap_names:
+            continue
+        tb = sb[n].get("type", {"kind": "base", "name": "void"})
+        ta = sa.get(n, {}).get("type", {"kind": "base", "name": "void"})
+        if tb == {"kind": "base", "name": "void"}:
+            continue
+        ntyped += 1
+        r = equiv(ta, tb, A, B)
+        if r:
+            diff("symbol-type", n, r + ": ours " + json.dumps(ta)[:120])
+    if "linux_banner" in sa:
+        ntyped += 0
+    print("%s: %d common structs, %d fields compared, %d symbol addresses, %d key symbol types; "
+          "%d unexplained differences" % (fx, len(common), nfields, naddr, ntyped, len(diffs)))
+    return diffs
+
+
+def main():
+    allow = load_allow()
+    used = set()
+    drv = os.path.join(BUILD, "tests", "test_isf")
+    all_diffs = []
+    with tempfile.TemporaryDirectory(dir=BUILD) as tmp:
+        for fx in FIXTURES:
+            btf = fixture(fx, "truth/btf_vmlinux")
+            smap = fixture(fx, "System.map")
+            version = fixture(fx, "truth/version")
+            d2j = fixture(fx, "dwarf2json.isf.json")
+            out = os.path.join(tmp, fx + ".json")
+            r = subprocess.run([drv, "--btf", btf, "--map", smap, "--banner-file", version,
+                                "-o", out], capture_output=True, text=True)
+            sys.stderr.write(r.stderr)
+            if r.returncode != 0:
+                print("%s: writer failed (%d)" % (fx, r.returncode))
+                return 1
+            with open(out) as f:
+                ours = json.load(f)
+            with open(d2j) as f:
+                dwarf = json.load(f)
+            names = set()
+            with open(smap) as f:
+                for line in f:
+                    p = line.split()
+                    if len(p) >= 3:
+                        names.add(p[2])
+            # banner: the exact bytes of truth/version plus the NUL
+            import base64
+            with open(version, "rb") as f:
+                want = f.read() + b"\0"
+            got = base64.b64decode(ours["symbols"]["linux_banner"]["constant_data"])
+            if got != want:
+                all_diffs.append("%s banner bytes differ" % fx)
+            all_diffs += compare(fx, ours, dwarf, names, allow, set_used := used)
+    for k in sorted(set(allow) - used):
+        print("note: allow-list entry not needed: %s" % " ".join(k))
+    for d in all_diffs[:200]:
+        print("DIFF", d)
+    if len(all_diffs) > 200:
+        print("... %d more" % (len(all_diffs) - 200))
+    return 1 if all_diffs else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
