@@ -71,6 +71,12 @@
 /* Output: an ISF is ~30-60 MiB of JSON; refuse to produce more than 2 GiB. */
 #define IC_MAX_OUTPUT_BYTES (2ull << 30)
 
+/* KASLR: cross-checks kept in one result (a handful are made; the cap guards the list). */
+#define IC_MAX_KASLR_EVIDENCE 64u
+/* KASLR page-table scan: level2_kernel_pgt look-alikes climbed. One per kernel image in RAM
+ * (running, kdump, leftovers) plus early boot copies; more is a crafted image. */
+#define IC_MAX_PGSCAN_CANDIDATES 32u
+
 /* Inputs of the --btf/--map and live modes (cli helper). */
 /* ELF section headers in a vmlinux: ~40-80 real ones (plus -ffunction-sections builds ~100 Ki). */
 #define IC_MAX_ELF_SECTIONS (1u << 20)

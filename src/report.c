@@ -6,6 +6,7 @@
 #include "isfcarve/banner.h"
 #include "isfcarve/btf_finding.h"
 #include "isfcarve/kallsyms.h"
+#include "isfcarve/kaslr.h"
 #include "isfcarve/report.h"
 #include "isfcarve/slots.h"
 #include "isfcarve/vmcoreinfo.h"
@@ -154,9 +155,8 @@ int ic_report__write_json(const struct ic_image *img, const struct ic_findings *
 	write_vmcoreinfo(j, f->vmcoreinfo);
 	ic_json_key(j, "kallsyms");
 	ic_kallsyms__report_json(j, f->kallsyms);
-	/* Hook: the kaslr owner replaces this null with ic_kaslr__report_json(j, f->kaslr). */
 	ic_json_key(j, "kaslr");
-	ic_json_null(j);
+	ic_kaslr__report_json(f->kaslr, j); /* null until the KASLR stage ran */
 	write_status(j, f);
 	ic_json_obj_end(j);
 	err = ic_json_finish(j);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "isfcarve/carver.h"
+#include "isfcarve/kaslr.h"
 #include "internal.h"
 #include "limits.h"
 
@@ -333,5 +334,6 @@ void ic_findings__release(struct ic_findings *f)
 	for (unsigned k = 0; ic_carvers[k]; k++)
 		if (ic_carvers[k]->free_finding)
 			ic_carvers[k]->free_finding(f);
+	ic_kaslr__free(f->kaslr); /* the KASLR stage's slot (src/kaslr/kaslr_findings.c) */
 	memset(f, 0, sizeof(*f));
 }

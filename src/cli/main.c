@@ -122,8 +122,10 @@ static void usage(FILE *f)
 	      "                     /proc/kallsyms (needs root or kptr_restrict=0), /proc/version.\n"
 	      "                     Also the default when no input is given\n"
 	      "      --report FILE  (IMAGE) write what was found and how, as JSON\n"
-	      "      --allow-partial write a profile even if a piece is missing (exit 3), e.g.\n"
-	      "                     live mode on a kernel whose kallsyms lacks linux_banner\n"
+	      "      --allow-partial (IMAGE) write a profile even if a piece is missing (exit 3);\n"
+	      "                     live mode: e.g. a kernel whose kallsyms lacks linux_banner\n"
+	      "                     (IMAGE) --btf FILE / --map FILE supply the types / symbols\n"
+	      "                     an image lacks (no BTF before 5.4; no KALLSYMS_ALL)\n"
 	      "  -j, --threads N    scan threads (default: online CPUs)\n"
 	      "  -f, --force        overwrite OUT if it exists\n"
 	      "  -v, --verbose      more messages (-vv: debug)\n"
@@ -237,15 +239,16 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		cli_error("no output: give -o OUT (see --help)");
 		return EXIT_USAGE;
 	}
-	if ((o->btf || o->map) && (o->image || o->live)) {
-		cli_error("--btf/--map cannot be combined with %s", o->image ? "an IMAGE" : "--live");
+	if ((o->btf || o->map) && o->live) {
+		cli_error("--btf/--map cannot be combined with --live");
 		return EXIT_USAGE;
 	}
 	if (o->image && o->live) {
 		cli_error("--live cannot be combined with an IMAGE");
 		return EXIT_USAGE;
 	}
-	if ((o->btf && !o->map) || (o->map && !o->btf)) {
+	/* With an IMAGE, --btf or --map alone stands in for what the image lacks. */
+	if (!o->image && ((o->btf && !o->map) || (o->map && !o->btf))) {
 		cli_error("--btf and --map go together: %s is missing", o->btf ? "--map" : "--btf");
 		return EXIT_USAGE;
 	}

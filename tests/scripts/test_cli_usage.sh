@@ -26,7 +26,9 @@ expect_exit 1 "$IC_BIN" --bogus -o "$TMP/o.json";               expect_msg "unkn
 expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" -o "$TMP/o.json";    expect_msg "--map is missing"
 expect_exit 1 "$IC_BIN" --map "$TMP/System.map" -o "$TMP/o.json"; expect_msg "--btf is missing"
 expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map"; expect_msg "no output"
-expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" img -o "$TMP/o.json"; expect_msg "cannot be combined"
+# With an IMAGE, --btf/--map supplement the image (kaslr helper); with --live they cannot.
+expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" --live -o "$TMP/o.json"; expect_msg "cannot be combined"
+expect_exit 2 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" img -o "$TMP/o.json"; expect_msg "img: cannot open"
 expect_exit 1 "$IC_BIN" --live img -o "$TMP/o.json";             expect_msg "cannot be combined"
 expect_exit 1 "$IC_BIN" a b -o "$TMP/o.json";                    expect_msg "unexpected argument 'b'"
 expect_exit 1 "$IC_BIN" -j x -o "$TMP/o.json";                   expect_msg "--threads"

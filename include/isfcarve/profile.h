@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* The image -> ISF pipeline: open, scan, carvers, KASLR, link-time symbols, types, ISF. */
+#ifndef ISFCARVE_PROFILE_H
+#define ISFCARVE_PROFILE_H
+
+#include <stdbool.h>
+
+#include "isfcarve/carver.h"
+#include "isfcarve/common.h"
+#include "isfcarve/image.h"
+#include "isfcarve/isf.h"
+
+struct ic_symtab;
+struct ic_btf;
+
+/* Options; start with sz = sizeof(struct ic_profile_opts) so fields can be added. */
+struct ic_profile_opts {
+	size_t sz;
+	const char *format;          /* force an image format ("lime", "elf", "raw" ...); NULL = detect */
+	const struct ic_symtab *map; /* link-time symbols supplied by the user (--map): replace kallsyms */
+	const char *map_what;        /* its file name, for messages and the ISF metadata */
+	const uint8_t *btf;          /* raw BTF supplied by the user (--btf): replaces the carved one */
+	size_t btf_len;
+	const char *btf_what;
+	uint64_t link_text;          /* link-time _text supplied by the user; 0 = evidence or default */
+	bool allow_partial;          /* write an ISF even when something is missing (see missing) */
+};
+
+/* Everything the pipeline learnt. Owned by the caller: ic_profile__free() (NULL-safe). */
+struct ic_profile {
+	struct ic_image *img;
+	struct ic_findings findings;  /* carvers' slots + findings.kaslr */
+	struct ic_symtab *syms;       /* link-time symbols that go into the ISF */
+	struct ic_btf *btf;           /* validated BTF that gives the types */
+	const uint8_t *banner;        /* exact linux_banner bytes ("...\n\0"), or NULL */
+	size_t banner_len;
+	const char *syms_source;      /* "kallsyms", "System.map" */
+	const char *btf_source;       /* "image", "--btf" */
+	size_t kallsyms_converted;    /* kallsyms entries moved to link-time (slide subtracted) */
+	size_t kallsyms_absolute;     /* per-CPU/absolute entries copied verbatim */
+	size_t table_syms;            /* kallsyms_* table symbols added */
+	/* What is missing for a complete profile, and what the user can supply instead, as one
+	 * human-readable line; "" when complete. */
+	char missing[512];
+	struct ic_isf_stats stats;    /* after ic_profile__write */
+};
+
+/*
+ * Run the pipeline up to (not including) the ISF. 0 = complete. -IC_EINCOMPLETE = *out is
+ * filled but something is missing (out->missing says what; ic_profile__write then needs
+ * opts->allow_partial). Other negative codes: the image cannot be opened or scanned, or nothing
+ * at all could be profiled (*out is NULL then).
+ */
+IC_API int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
+			     const struct ic_profile_opts *opts, struct ic_profile **out);
+/* Write the ISF (ic_isf__write). -IC_EINCOMPLETE without writing when p->missing is set and
+ * allow_partial is false; with allow_partial the ISF is written and -IC_EINCOMPLETE returned. */
+IC_API int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,
+			     const struct ic_profile_opts *opts, const char *out_path);
+IC_API void ic_profile__free(struct ic_profile *p);
+
+#endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* Private interface between the KASLR solver and its page-table structure scan. */
+#ifndef ISFCARVE_KASLR_INTERNAL_H
+#define ISFCARVE_KASLR_INTERNAL_H
+
+#include <stdbool.h>
+
+#include "isfcarve/kaslr.h"
+#include "../internal.h"
+
+/*
+ * Find the kernel's tables by structure (docs/kaslr.md, "No symbols"): a level2_kernel_pgt
+ * page (a run of present PMDs mapping consecutive 2 MiB frames, nothing present outside it),
+ * the level3 page pointing at it from entry 510, the PGD (or PML5 -> level4) pointing at that
+ * from entry 511, and a walk of runtime _text landing on the run's first frame.
+ * known = k->runtime_text/phys_text are already solved: accept only tables that agree.
+ * Otherwise fills them from the table. Sets k->mmu, k->levels, k->pgd_phys.
+ * 0, -IC_ENOTFOUND, -ENOMEM.
+ */
+IC_HIDDEN int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *img,
+			      struct ic_kaslr *k, bool known);
+
+#endif

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/* The image -> ISF pipeline: scan, carvers, KASLR, link-time symbol table, BTF types, ISF. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "isfcarve/banner.h"
+#include "isfcarve/btf.h"
+#include "isfcarve/btf_finding.h"
+#include "isfcarve/kallsyms.h"
+#include "isfcarve/kaslr.h"
+#include "isfcarve/profile.h"
+#include "isfcarve/slots.h"
+#include "isfcarve/symbols.h"
+#include "internal.h"
+
+/* Append one "what is missing; what to supply" clause to p->missing. */
+static void missing(struct ic_profile *p, const char *what)
+{
+	size_t n = strlen(p->missing);
+
+	snprintf(p->missing + n, sizeof(p->missing) - n, "%s%s", n ? "; " : "", what);
+}
+
+/* kallsyms (runtime addresses) -> link-time table: minus the slide, except the per-CPU
+ * absolute entries ('A', x86-64 before 6.15), which already are link-time values. The
+ * kallsyms_* tables themselves are not listed by kallsyms: add them (if not already there). */
+static int kallsyms_to_link(const struct ic_ctx *ctx, struct ic_profile *p)
+{
+	struct ic_kallsyms *ks = p->findings.kallsyms;
+	const struct ic_kaslr *k = p->findings.kaslr;
+	struct ic_ksym tabs[IC_KTAB__COUNT];
+	size_t ntabs;
+	int err;
+
+	if (!ks->have_delta)
+		ic_kallsyms__set_delta(ks, k->runtime_text - k->phys_text, "kaslr");
+	if (ks->addr_is_phys) {
+		pr_warn(ctx, "profile: kallsyms addresses are still physical after KASLR");
+		return -IC_EINCOMPLETE;
+	}
+	for (size_t i = 0; i < ks->nsyms; i++) {
+		const struct ic_ksym *s = &ks->syms[i];
+		bool abs = s->flags & IC_SYM_ABSOLUTE;
+
+		err = ic_symtab__add(p->syms, abs ? s->addr : ic_kaslr__link(k, s->addr), s->type,
+				     s->name, strlen(s->name), s->flags);
+		if (err)
+			return err;
+		if (abs)
+			p->kallsyms_absolute++;
+		else
+			p->kallsyms_converted++;
+	}
+	ntabs = ic_kallsyms__table_syms(ks, tabs);
+	for (size_t i = 0; i < ntabs; i++) {
+		if (ic_kallsyms__find(ks, tabs[i].name) >= 0)
+			continue; /* 7.x lists some of its own tables */
+		err = ic_symtab__add(p->syms, ic_kaslr__link(k, tabs[i].addr), tabs[i].type,
+				     tabs[i].name, strlen(tabs[i].name), tabs[i].flags);
+		if (err)
+			return err;
+		p->table_syms++;
+	}
+	return 0;
+}
+
+/* Names Volatility needs as data symbols (carving.md 3.8): their absence means kallsyms was
+ * built without CONFIG_KALLSYMS_ALL (text symbols only). */
+static const char *const needed_data[] = { "init_task", "init_files", "init_mm", "linux_banner" };
+
+static void check_symbols(struct ic_profile *p)
+{
+	char buf[160];
+	size_t off = 0;
+
+	for (size_t i = 0; i < IC_ARRAY_SIZE(needed_data); i++)
+		if (!ic_symtab__find(p->syms, needed_data[i]))
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s", off ? ", " : "",
+						needed_data[i]);
+	if (off) {
+		char msg[320];
+
+		snprintf(msg, sizeof(msg), "%s has no %s (kallsyms without data symbols: "
+			 "CONFIG_KALLSYMS_ALL=n): supply --map System.map", p->syms_source, buf);
+		missing(p, msg);
+	}
+}
+
+int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
+		      const struct ic_profile_opts *opts, struct ic_profile **out)
+{
+	static const struct ic_profile_opts none = { .sz = sizeof(none) };
+	struct ic_profile *p;
+	struct ic_findings *f;
+	int err;
+
+	if (!image_path || !out)
+		return -EINVAL;
+	if (!opts)
+		opts = &none;
+	*out = NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	f = &p->findings;
+	err = opts->format ? ic_image__open_as(ctx, image_path, opts->format, &p->img)
+			   : ic_image__open(ctx, image_path, &p->img);
+	if (err)
+		goto fail;
+	err = ic_scan(ctx, p->img, f);
+	if (err)
+		goto fail;
+
+	/* KASLR: even with a System.map it is solved, for the report and as a cross-check. */
+	{
+		const struct ic_sym *mt = opts->map ? ic_symtab__find(opts->map, "_text") : NULL;
+		uint64_t link = opts->link_text ? opts->link_text : mt ? mt->addr : 0;
+		const char *src = opts->link_text ? "--link-text" : mt ? "System.map" : NULL;
+
+		err = ic_kaslr__run(ctx, p->img, f, link, src);
+		if (err && err != -IC_ENOTFOUND && err != -IC_EAMBIGUOUS)
+			goto fail;
+		if (err)
+			pr_warn(ctx, "%s: KASLR not solved: %s", image_path, ic_strerror(err));
+	}
+
+	/* Symbols. */
+	p->syms = ic_symtab__new();
+	if (!p->syms) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	if (opts->map) {
+		for (size_t i = 0; i < opts->map->n; i++) {
+			const struct ic_sym *s = &opts->map->syms[i];
+
+			err = ic_symtab__add(p->syms, s->addr, s->type, s->name, strlen(s->name),
+					     s->flags);
+			if (err)
+				goto fail;
+		}
+		p->syms_source = opts->map_what ? opts->map_what : "System.map";
+	} else if (!f->kallsyms) {
+		missing(p, "no kallsyms tables found in the image: supply --map System.map");
+		p->syms_source = "kallsyms";
+	} else if (!f->kaslr) {
+		missing(p, "KASLR not solved, so kallsyms' runtime addresses cannot be made "
+			   "link-time: supply --map System.map");
+		p->syms_source = "kallsyms";
+	} else {
+		p->syms_source = "kallsyms";
+		err = kallsyms_to_link(ctx, p);
+		if (err == -IC_EINCOMPLETE)
+			missing(p, "kallsyms addresses could not be made virtual: supply --map "
+				   "System.map");
+		else if (err)
+			goto fail;
+	}
+	if (p->syms->n)
+		check_symbols(p);
+
+	/* Types. */
+	if (opts->btf) {
+		p->btf_source = opts->btf_what ? opts->btf_what : "--btf";
+		err = ic_btf__new(ctx, opts->btf, opts->btf_len, p->btf_source, &p->btf);
+		if (err)
+			goto fail;
+	} else if (f->btf) {
+		p->btf_source = "image";
+		err = ic_btf__new(ctx, f->btf->data, (size_t)f->btf->size, "carved BTF", &p->btf);
+		if (err)
+			goto fail;
+	} else {
+		missing(p, "no vmlinux BTF in the image (kernels before 5.4 keep none in memory, "
+			   "or CONFIG_DEBUG_INFO_BTF=n): supply --btf FILE (vmlinux with .BTF, or "
+			   "/sys/kernel/btf/vmlinux)");
+	}
+
+	/* Identity. */
+	if (f->banner && f->banner->linux_banner) {
+		p->banner = (const uint8_t *)f->banner->text;
+		p->banner_len = f->banner->len;
+	} else {
+		missing(p, f->banner ? "the banner found is not the kernel's linux_banner object "
+				       "(no \"\\n\\0\" end): cannot give Volatility its exact bytes"
+				     : "no \"Linux version\" banner in the image");
+	}
+	*out = p;
+	if (p->missing[0]) {
+		pr_warn(ctx, "%s: incomplete profile: %s", image_path, p->missing);
+		return -IC_EINCOMPLETE;
+	}
+	return 0;
+fail:
+	ic_profile__free(p);
+	return err;
+}
+
+int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,
+		      const struct ic_profile_opts *opts, const char *out_path)
+{
+	struct ic_isf_input in;
+	int err;
+
+	if (!p || !out_path)
+		return -EINVAL;
+	if (p->missing[0] && !(opts && opts->allow_partial))
+		return -IC_EINCOMPLETE;
+	/* Without types or without any symbol there is nothing Volatility can use. */
+	if (!p->btf || !p->syms || !p->syms->n) {
+		pr_warn(ctx, "profile: %s: refusing to write an ISF without %s", out_path,
+			!p->btf ? "types" : "symbols");
+		return -IC_EINCOMPLETE;
+	}
+	memset(&in, 0, sizeof(in));
+	in.btf = p->btf;
+	in.syms = p->syms;
+	in.banner = p->banner;
+	in.banner_len = p->banner_len;
+	in.types_src.name = p->btf_source;
+	if (p->findings.btf && !strcmp(p->btf_source, "image")) {
+		memcpy(in.types_src.sha256, p->findings.btf->sha256, 32);
+		in.types_src.has_hash = true;
+	}
+	in.syms_src[0].name = p->syms_source;
+	in.ptr_size = 0;
+	err = ic_isf__write(ctx, &in, out_path, &p->stats);
+	if (err)
+		return err;
+	return p->missing[0] ? -IC_EINCOMPLETE : 0;
+}
+
+void ic_profile__free(struct ic_profile *p)
+{
+	if (!p)
+		return;
+	ic_symtab__free(p->syms);
+	ic_btf__free(p->btf);
+	ic_findings__release(&p->findings);
+	ic_image__free(p->img);
+	free(p);
+}

@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: MIT */
+/* KASLR solver on the real fixtures, fed from ground-truth symbols, against truth/slide.txt. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "ic_test.h"
+#include "isfcarve/error.h"
+#include "isfcarve/carver.h"
+#include "isfcarve/image.h"
+#include "isfcarve/kallsyms.h"
+#include "isfcarve/kaslr.h"
+#include "isfcarve/vmcoreinfo.h"
+
+/*
+ * The solver's inputs normally come from the carvers. Here they come from the guest's own
+ * /proc/kallsyms (truth/kallsyms: runtime addresses) and truth/vmcoreinfo.txt, so this test
+ * checks the solver and the page-table walker alone, on real memory, against the truth the
+ * guest reported (truth/slide.txt, truth/iomem "Kernel code").
+ */
+
+struct sym {
+	uint64_t addr;
+	char name[128];
+};
+
+struct truth {
+	struct sym *syms;
+	size_t nsyms;
+	uint64_t runtime_text, slide, code_phys, phys_base;
+	char *banner; /* truth/version + "\n\0" */
+	size_t banner_len;
+	char *vmcoreinfo;
+	size_t vmcoreinfo_len;
+	const struct truth *phys_of; /* sym_phys mode: convert runtime with this truth */
+};
+
+static char *slurp(const char *fx, const char *file, size_t *len)
+{
+	char buf[4096];
+	const char *p = ic_test_fixture(fx, file, buf, sizeof(buf));
+	FILE *f;
+	char *s;
+	long n;
+
+	if (!p || !(f = fopen(p, "rb")))
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	s = malloc((size_t)n + 1);
+	if (!s || fread(s, 1, (size_t)n, f) != (size_t)n) {
+		fclose(f);
+		free(s);
+		return NULL;
+	}
+	fclose(f);
+	s[n] = '\0';
+	*len = (size_t)n;
+	return s;
+}
+
+static uint64_t keyval(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? strtoull(p + strlen(key), NULL, 0) : 0;
+}
+
+static int load_truth(const char *fx, struct truth *t)
+{
+	size_t len;
+	char *ks = slurp(fx, "truth/kallsyms", &len), *slide = slurp(fx, "truth/slide.txt", &len);
+	char *iomem = slurp(fx, "truth/iomem", &len), *derived = slurp(fx, "truth/derived.txt", &len);
+	char *ver = slurp(fx, "truth/version", &len), *line, *save = NULL, *kc;
+
+	memset(t, 0, sizeof(*t));
+	t->vmcoreinfo = slurp(fx, "truth/vmcoreinfo.txt", &t->vmcoreinfo_len);
+	if (!ks || !slide || !iomem || !derived || !ver || !t->vmcoreinfo)
+		return -1;
+	/* The truth file starts with a "# where it was read" comment line: not VMCOREINFO. */
+	while (t->vmcoreinfo[0] == '#') {
+		char *nl = strchr(t->vmcoreinfo, '\n');
+		size_t skip = nl ? (size_t)(nl - t->vmcoreinfo) + 1 : t->vmcoreinfo_len;
+
+		memmove(t->vmcoreinfo, t->vmcoreinfo + skip, t->vmcoreinfo_len - skip + 1);
+		t->vmcoreinfo_len -= skip;
+	}
+	t->syms = calloc(400000, sizeof(*t->syms));
+	for (line = strtok_r(ks, "\n", &save); line && t->nsyms < 400000;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char type, name[128];
+		unsigned long long a;
+
+		if (sscanf(line, "%llx %c %127s", &a, &type, name) != 3 || strchr(line, '['))
+			continue;
+		t->syms[t->nsyms].addr = a;
+		snprintf(t->syms[t->nsyms].name, sizeof(t->syms[0].name), "%s", name);
+		t->nsyms++;
+	}
+	t->runtime_text = keyval(slide, "runtime_text=");
+	t->slide = keyval(slide, "kaslr_virtual_slide=");
+	kc = strstr(iomem, " : Kernel code");
+	while (kc > iomem && kc[-1] != '\n')
+		kc--;
+	t->code_phys = strtoull(kc, NULL, 16);
+	t->phys_base = (uint64_t)strtoll(strstr(derived, "\nphys_base=") + 11, NULL, 0);
+	while (len && ver[len - 1] == '\n')
+		len--;
+	t->banner = malloc(len + 2);
+	memcpy(t->banner, ver, len);
+	t->banner[len] = '\n';
+	t->banner[len + 1] = '\0';
+	t->banner_len = len + 2;
+	free(ks);
+	free(slide);
+	free(iomem);
+	free(derived);
+	free(ver);
+	return 0;
+}
+
+static int truth_sym(void *arg, const char *name, uint64_t *va)
+{
+	const struct truth *t = arg;
+
+	for (size_t i = 0; i < t->nsyms; i++)
+		if (!strcmp(t->syms[i].name, name)) {
+			*va = t->syms[i].addr;
+			return 0;
+		}
+	return -IC_ENOTFOUND;
+}
+
+/* 7.0+ style input: physical addresses only. */
+static int truth_sym_phys(void *arg, const char *name, uint64_t *pa)
+{
+	const struct truth *t = arg;
+	uint64_t va;
+	int err = truth_sym(arg, name, &va);
+
+	if (!err)
+		*pa = va - IC_X86_START_KERNEL_MAP + t->phys_base;
+	return err;
+}
+
+/* Every physical address where the exact banner bytes are (several copies in RAM). */
+static size_t find_banners(const struct ic_image *img, const struct truth *t, uint64_t *out,
+			   size_t max)
+{
+	const struct ic_range *r = ic_image__ranges(img);
+	size_t n = 0;
+	uint8_t *buf = malloc(1u << 20);
+
+	for (size_t i = 0; i < ic_image__nranges(img); i++)
+		for (uint64_t off = 0; off < r[i].len; off += (1u << 20) - 512) {
+			size_t len = (size_t)(r[i].len - off < (1u << 20) ? r[i].len - off : (1u << 20));
+
+			if (ic_image__read(img, r[i].phys + off, buf, len))
+				continue;
+			for (uint8_t *p = buf; (p = memmem(p, len - (size_t)(p - buf), t->banner,
+							   t->banner_len));
+			     p++) {
+				uint64_t pa = r[i].phys + off + (uint64_t)(p - buf);
+
+				if (n < max && (n == 0 || out[n - 1] != pa))
+					out[n++] = pa;
+			}
+		}
+	free(buf);
+	return n;
+}
+
+static void print_msg(enum ic_log_level lvl, const char *msg, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "  [%d] %s\n", lvl, msg);
+}
+
+static void check_result(const char *what, const struct ic_kaslr *k, const struct truth *t,
+			 bool want_consistent)
+{
+	fprintf(stderr, "%s: method %s, link %s\n", what, k->method, k->link_method);
+	IC_CHECK(k->phys_text == t->code_phys, "%s: phys_text 0x%" PRIx64 " want 0x%" PRIx64, what,
+		 k->phys_text, t->code_phys);
+	IC_CHECK(k->runtime_text == t->runtime_text, "%s: runtime_text 0x%" PRIx64, what,
+		 k->runtime_text);
+	IC_CHECK(k->virtual_slide == t->slide, "%s: slide 0x%" PRIx64 " want 0x%" PRIx64, what,
+		 k->virtual_slide, t->slide);
+	IC_CHECK(k->link_text == IC_X86_DEFAULT_LINK_TEXT, "%s: link_text 0x%" PRIx64, what,
+		 k->link_text);
+	IC_CHECK(k->phys_base == t->phys_base, "%s: phys_base 0x%" PRIx64, what, k->phys_base);
+	IC_CHECK(k->levels == 4, "%s: levels %u", what, k->levels);
+	IC_CHECK(k->consistent == want_consistent, "%s: consistent %d", what, k->consistent);
+	for (size_t i = 0; i < k->nevidence; i++)
+		fprintf(stderr, "    %-26s %s  %s\n", k->evidence[i].what,
+			k->evidence[i].ok ? "ok" : "MISMATCH", k->evidence[i].detail);
+}
+
+static int run_fixture(const char *fx, const char *image_file)
+{
+	struct ic_ctx ctx = { .print = print_msg, .level = IC_LOG_WARN };
+	struct truth t;
+	char buf[4096];
+	const char *path;
+	struct ic_image *img = NULL;
+	struct ic_vmcoreinfo *vi = NULL;
+	struct ic_kaslr *k = NULL;
+	uint64_t banners[16], va, link_init_task, true_banner;
+	size_t nb;
+	int err;
+
+	path = ic_test_fixture(fx, image_file, buf, sizeof(buf));
+	if (!path || load_truth(fx, &t))
+		return ic_test_no_fixture();
+	err = ic_image__open(&ctx, path, &img);
+	IC_CHECK(err == 0, "%s: open %s: %d", fx, path, err);
+	if (err)
+		return 0;
+	IC_CHECK(ic_vmcoreinfo__parse(t.vmcoreinfo, t.vmcoreinfo_len, &vi) == 0, "vmcoreinfo");
+	nb = find_banners(img, &t, banners, 16);
+	IC_CHECK(nb >= 1, "%s: banner in image", fx);
+	truth_sym(&t, "linux_banner", &va);
+	true_banner = va - t.runtime_text + t.code_phys;
+
+	/* 0. The pipeline's stage: the carvers' findings in, the solution out. */
+	{
+		struct ic_findings f;
+
+		err = ic_scan(&ctx, img, &f);
+		IC_CHECK(err == 0, "%s: scan: %d", fx, err);
+		IC_CHECK(f.vmcoreinfo && f.kallsyms && f.banner && f.btf,
+			 "%s: carvers found vmcoreinfo %p kallsyms %p banner %p btf %p", fx,
+			 (void *)f.vmcoreinfo, (void *)f.kallsyms, (void *)f.banner, (void *)f.btf);
+		err = ic_kaslr__run(&ctx, img, &f, 0, NULL);
+		IC_CHECK(err == 0 && f.kaslr, "%s: kaslr stage: %d", fx, err);
+		if (f.kaslr) {
+			check_result("pipeline", f.kaslr, &t, true);
+			IC_CHECK(!strcmp(f.kaslr->method, "vmcoreinfo"), "method %s", f.kaslr->method);
+			IC_CHECK(f.kallsyms && !f.kallsyms->addr_is_phys, "kallsyms virtual");
+			if (f.kallsyms && !f.kallsyms->addr_is_phys) {
+				long i = ic_kallsyms__find(f.kallsyms, "init_task");
+
+				truth_sym(&t, "init_task", &va);
+				IC_CHECK(i >= 0 && f.kallsyms->syms[i].addr == va,
+					 "kallsyms init_task runtime");
+			}
+		}
+		ic_findings__release(&f);
+	}
+	/* 1. Everything: VMCOREINFO + kallsyms + banner + tables. */
+	{
+		struct ic_kaslr_input in = { .img = img, .vmcoreinfo = vi, .sym_virt = truth_sym,
+					     .sym_arg = &t, .have_banner = true };
+
+		for (size_t i = 0; i < nb; i++) {
+			in.banner_phys = banners[i];
+			k = NULL;
+			IC_CHECK(ic_kaslr__solve(&ctx, &in, &k) == 0, "%s: solve all", fx);
+			if (!k)
+				continue;
+			/* A wrong banner copy must show up as a mismatch, the true one not. */
+			check_result("vmcoreinfo+kallsyms", k, &t, banners[i] == true_banner);
+			IC_CHECK(!strcmp(k->method, "vmcoreinfo"), "method %s", k->method);
+			IC_CHECK(k->pgd_phys == strtoull(strstr(t.vmcoreinfo, "SYMBOL(init_top_pgt)=") + 21, NULL, 16) -
+							IC_X86_START_KERNEL_MAP + t.phys_base,
+				 "pgd 0x%" PRIx64, k->pgd_phys);
+			/* Read init_task.comm-ish: the banner through the tables. */
+			truth_sym(&t, "linux_banner", &va);
+			{
+				char b[16] = { 0 };
+
+				IC_CHECK(ic_mmu__read(&k->mmu, va, b, 14) == 0 &&
+						 !memcmp(b, "Linux version ", 14),
+					 "banner through tables");
+			}
+			truth_sym(&t, "init_task", &va);
+			link_init_task = ic_kaslr__link(k, va);
+			IC_CHECK(link_init_task == va - t.slide, "link init_task");
+			ic_kaslr__free(k);
+		}
+	}
+	/* 2. No VMCOREINFO: kallsyms + banner (each copy; wrong copies fall back to the
+	 * phys_base self-check scan). Link _text is the assumed default. */
+	{
+		struct ic_kaslr_input in = { .img = img, .sym_virt = truth_sym, .sym_arg = &t,
+					     .have_banner = true };
+
+		for (size_t i = 0; i < nb; i++) {
+			in.banner_phys = banners[i];
+			k = NULL;
+			IC_CHECK(ic_kaslr__solve(&ctx, &in, &k) == 0, "%s: solve no-vmcoreinfo", fx);
+			if (!k)
+				continue;
+			IC_CHECK(k->link_text_assumed, "assumed link text");
+			check_result("kallsyms+banner", k, &t, banners[i] == true_banner);
+			IC_CHECK(!strcmp(k->method, banners[i] == true_banner ? "kallsyms+linux_banner"
+									       : "kallsyms+phys_base-scan"),
+				 "method %s", k->method);
+			ic_kaslr__free(k);
+		}
+	}
+	/* 3. kallsyms only (no banner): phys_base self-check scan. */
+	{
+		struct ic_kaslr_input in = { .img = img, .sym_virt = truth_sym, .sym_arg = &t };
+
+		k = NULL;
+		IC_CHECK(ic_kaslr__solve(&ctx, &in, &k) == 0, "%s: solve kallsyms only", fx);
+		if (k) {
+			IC_CHECK(!strcmp(k->method, "kallsyms+phys_base-scan"), "method %s", k->method);
+			check_result("kallsyms-only", k, &t, true);
+			ic_kaslr__free(k);
+		}
+	}
+	/* 4. 7.0+ style: kallsyms in physical coordinates. */
+	{
+		struct ic_kaslr_input in = { .img = img, .sym_phys = truth_sym_phys, .sym_arg = &t };
+
+		k = NULL;
+		IC_CHECK(ic_kaslr__solve(&ctx, &in, &k) == 0, "%s: solve kallsyms-phys", fx);
+		if (k) {
+			IC_CHECK(!strcmp(k->method, "kallsyms-phys+phys_base"), "method %s", k->method);
+			check_result("kallsyms-phys", k, &t, true);
+			ic_kaslr__free(k);
+		}
+	}
+	/* 5. VMCOREINFO alone. */
+	{
+		struct ic_kaslr_input in = { .img = img, .vmcoreinfo = vi };
+
+		k = NULL;
+		IC_CHECK(ic_kaslr__solve(&ctx, &in, &k) == 0, "%s: solve vmcoreinfo only", fx);
+		if (k) {
+			check_result("vmcoreinfo-only", k, &t, true);
+			ic_kaslr__free(k);
+		}
+	}
+	/* 6. Nothing but the page tables. */
+	{
+		struct ic_kaslr_input in = { .img = img, .structure_only = true };
+
+		k = NULL;
+		IC_CHECK(ic_kaslr__solve(&ctx, &in, &k) == 0, "%s: solve structure only", fx);
+		if (k) {
+			IC_CHECK(!strcmp(k->method, "pgtable-scan"), "method %s", k->method);
+			check_result("structure-only", k, &t, true);
+			ic_kaslr__free(k);
+		}
+	}
+	/* 7. With a link-time _text given (as from IKCONFIG) that is wrong by 2 MiB: the slide
+	 * follows it, and nothing pretends it is the default. */
+	{
+		struct ic_kaslr_input in = { .img = img, .structure_only = true,
+					     .link_text = IC_X86_DEFAULT_LINK_TEXT + 0x200000,
+					     .link_text_source = "ikconfig" };
+
+		k = NULL;
+		IC_CHECK(ic_kaslr__solve(&ctx, &in, &k) == 0, "%s: solve given link", fx);
+		if (k) {
+			IC_CHECK(k->virtual_slide == t.slide - 0x200000 && !k->link_text_assumed &&
+					 !strcmp(k->link_method, "ikconfig"),
+				 "given link text");
+			ic_kaslr__free(k);
+		}
+	}
+	ic_vmcoreinfo__free(vi);
+	ic_image__free(img);
+	free(t.syms);
+	free(t.banner);
+	free(t.vmcoreinfo);
+	return 0;
+}
+
+int main(void)
+{
+	int rc;
+
+	rc = run_fixture("fx-deb12-6.1", "mem.lime");
+	if (rc)
+		return rc;
+	rc = run_fixture("fx-forky-7.2", "mem.elf");
+	if (rc)
+		return rc;
+	return IC_TEST_DONE();
+}
