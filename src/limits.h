@@ -43,4 +43,16 @@
 /* Output: an ISF is ~30-60 MiB of JSON; refuse to produce more than 2 GiB. */
 #define IC_MAX_OUTPUT_BYTES (2ull << 30)
 
+/* Workflow (symdir, batch, index). ISF nesting is ~6 deep; 64 stops a crafted file early. */
+#define IC_MAX_ISF_SCAN_DEPTH 64u
+/* Files index visits under one directory tree (a lab's whole profile store fits easily). */
+#define IC_MAX_INDEX_FILES 1000000u
+/* Directory depth index recurses into (symlink loops and crafted trees end here). */
+#define IC_MAX_INDEX_DEPTH 32u
+/* A child's --report JSON: the scan/pipeline report is a few KiB. */
+#define IC_MAX_REPORT_BYTES (16u << 20)
+/* Images in one batch (--from lists, stdin) and parallel children (-j). */
+#define IC_MAX_BATCH_IMAGES 1000000u
+#define IC_MAX_BATCH_JOBS 1024u
+
 #endif
