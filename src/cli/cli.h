@@ -34,5 +34,7 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Subcommands: argv[0] is the subcommand name (or "isfcarve" for the default profile mode). */
 int cmd_profile(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
+int cmd_index(int argc, char **argv);
 
 #endif
