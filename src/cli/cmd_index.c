@@ -33,7 +33,7 @@ struct index {
 	struct ic_ctx ctx;
 	struct entry *v;
 	size_t n, cap;
-	size_t files, bad, nobanner;
+	size_t files, bad, nobanner, banners;
 	const char *base_url;
 	char root_abs[PATH_MAX];
 };
@@ -211,8 +211,10 @@ static int write_index(struct index *ix, FILE *f)
 	ic_json_u64(j, 1);
 	ic_json_key(j, "linux");
 	ic_json_obj_begin(j);
+	ix->banners = 0;
 	for (size_t i = 0; i < ix->n; i++) {
 		if (!i || strcmp(ix->v[i].b64, ix->v[i - 1].b64)) {
+			ix->banners++;
 			if (i)
 				ic_json_arr_end(j);
 			ic_json_key(j, ix->v[i].b64);
@@ -227,10 +229,8 @@ static int write_index(struct index *ix, FILE *f)
 		ic_json_arr_end(j);
 	ic_json_obj_end(j);
 	ic_json_obj_end(j);
-	err = ic_json_finish(j);
+	err = ic_json_finish(j); /* the indenting writer ends the text with a newline */
 	free(j);
-	if (!err && fputc('\n', f) == EOF)
-		err = -EIO;
 	return err;
 }
 
@@ -329,8 +329,8 @@ int cmd_index(int argc, char **argv)
 		goto out;
 	}
 	if (!com.quiet)
-		fprintf(stderr, "isfcarve: index: %zu ISF files, %zu banners listed, %zu without a Linux "
-			"banner, %zu unreadable\n", ix.files, ix.n, ix.nobanner, ix.bad);
+		fprintf(stderr, "isfcarve: index: %zu ISF files: %zu listed under %zu banners, %zu without a "
+			"Linux banner, %zu unreadable\n", ix.files, ix.n, ix.banners, ix.nobanner, ix.bad);
 	rc = ix.bad ? EXIT_INPUT : EXIT_OK;
 out:
 	for (size_t i = 0; i < ix.n; i++) {
