@@ -41,6 +41,7 @@ struct batch {
 	size_t n, cap;
 	const char *symdir;
 	const char *child;
+	const char *threads; /* passed on as --threads N, NULL = the child's default */
 	bool json, force, quiet;
 	unsigned jobs;
 	double timeout; /* seconds, 0 = none */
@@ -125,7 +126,7 @@ static void job_file(const struct batch *b, size_t idx, const char *what, char *
 static pid_t spawn(struct batch *b, size_t idx)
 {
 	char report[PATH_MAX + 64], log[PATH_MAX + 64];
-	const char *argv[10];
+	const char *argv[12];
 	unsigned a = 0;
 	pid_t pid;
 
@@ -137,6 +138,10 @@ static pid_t spawn(struct batch *b, size_t idx)
 	argv[a++] = b->symdir;
 	argv[a++] = "--report";
 	argv[a++] = report;
+	if (b->threads) {
+		argv[a++] = "--threads";
+		argv[a++] = b->threads;
+	}
 	if (b->force)
 		argv[a++] = "--force";
 	argv[a] = NULL;
@@ -426,14 +431,14 @@ static int run(struct batch *b)
 static void usage(FILE *f)
 {
 	fputs("usage: isfcarve batch [-j N] [--symbols-dir DIR] [--json] [--force] [--timeout SEC]\n"
-	      "                      [-q] IMAGE... | --from FILE | -\n"
+	      "                      [--threads T] [-q] IMAGE... | --from FILE | -\n"
 	      "  Profile every IMAGE into DIR/linux/ (default DIR: ./symbols), N at a time, each in its\n"
 	      "  own process. Identical kernels share one profile. --from FILE / '-': one path a line.\n"
 	      "  Exit: 0 all ok; 3 some incomplete; 2 some failed on input; 4 some crashed/timed out.\n",
 	      f);
 }
 
-enum { OPT_SYMDIR = 256, OPT_JSON, OPT_FORCE, OPT_FROM, OPT_TIMEOUT };
+enum { OPT_SYMDIR = 256, OPT_JSON, OPT_FORCE, OPT_FROM, OPT_TIMEOUT, OPT_THREADS };
 
 int cmd_batch(int argc, char **argv)
 {
@@ -444,6 +449,7 @@ int cmd_batch(int argc, char **argv)
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "threads", required_argument, NULL, OPT_THREADS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -479,6 +485,18 @@ int cmd_batch(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case OPT_THREADS: {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || v > IC_MAX_BATCH_JOBS) {
+				cli_error("batch: --threads wants 0..%u, not '%s'", IC_MAX_BATCH_JOBS, optarg);
+				return EXIT_USAGE;
+			}
+			b.threads = optarg;
+			break;
+		}
 		case 'q': b.quiet = true; break;
 		case 'v': break;
 		case 'h': usage(stdout); return EXIT_OK;

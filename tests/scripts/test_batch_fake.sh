@@ -63,7 +63,7 @@ assert sorted(x["reused"] for x in r) == [False, True], r
 assert lines[-1]["summary"]["reused"] == 1
 PY
 [[ $(ls "$S2/linux" | wc -l) == 1 ]] && ok "one profile file" || fail "profiles: $(ls -a "$S2/linux")"
-expect_exit 0 "$IC_BIN" batch --json --force --symbols-dir "$S2" "$a"
+expect_exit 0 "$IC_BIN" batch --json --force --threads 1 --symbols-dir "$S2" "$a"
 grep -q '"reused":false' "$TMP/out" && ok "--force rebuilds" || fail "--force: $(cat "$TMP/out")"
 
 # 4. Lists: --from FILE (comments, blank lines, CRLF) and '-' (stdin).
@@ -96,6 +96,7 @@ expect_exit 1 "$IC_BIN" batch --symbols-dir "$S"
 expect_exit 1 "$IC_BIN" batch -j 0 "$a"
 expect_exit 1 "$IC_BIN" batch --timeout x "$a"
 expect_exit 1 "$IC_BIN" batch --bogus "$a"
+expect_exit 1 "$IC_BIN" batch --threads -1 "$a"
 expect_exit 2 "$IC_BIN" batch --from "$TMP/nonexistent-list"
 IC_BATCH_CHILD=$TMP/no-such-child expect_exit 4 "$IC_BIN" batch --json --symbols-dir "$S" "$a"
 grep -q 'cannot run' "$TMP/out" && ok "missing child reported" || fail "missing child: $(cat "$TMP/out")"

@@ -8,6 +8,7 @@ img=$1; shift
   echo "isfcarve: error: fake child: unexpected arguments: $*" >&2; exit 1; }
 dir=$2 report=$4; shift 4
 force=0
+if [[ ${1:-} == --threads ]]; then [[ ${2:-} == 1 ]] || { echo "isfcarve: error: fake child: --threads ${2:-}" >&2; exit 1; }; shift 2; fi
 [[ ${1:-} == --force ]] && { force=1; shift; }
 (( $# == 0 )) || { echo "isfcarve: error: fake child: extra arguments: $*" >&2; exit 1; }
 [[ -r $img ]] || { echo "isfcarve: error: $img: No such file or directory" >&2; exit 2; }
