@@ -5,8 +5,9 @@ export DEBIAN_FRONTEND=noninteractive
 pkgs=(build-essential cmake pkg-config xz-utils
       libjansson-dev libpcre2-dev zlib1g-dev liblzma-dev libbpf-dev
       python3 python3-jsonschema)
-# Optional: libdw-dev for the symdb generator; extra codecs for more dump formats.
-opt=(libdw-dev libelf-dev liblzo2-dev libsnappy-dev libzstd-dev)
+# Optional: libdw-dev for the symdb generator; extra codecs for more dump formats; GNU parallel
+# for scripts/parallel-jobs.sh (its test falls back to xargs -P without it).
+opt=(libdw-dev libelf-dev liblzo2-dev libsnappy-dev libzstd-dev parallel)
 missing=()
 for p in "${pkgs[@]}" "${opt[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
