@@ -50,4 +50,12 @@ libdir=$(pkg-config --variable=libdir isfcarve)
 LD_LIBRARY_PATH=$libdir expect_exit 0 "$TMP/example2" image "$TMP/raw.img"
 LD_LIBRARY_PATH=$libdir ldd "$TMP/example2" | grep -q "libisfcarve.so.0 => $libdir" \
   && ok "uses the installed libisfcarve.so.0" || fail "ldd: $(LD_LIBRARY_PATH=$libdir ldd "$TMP/example2")"
+# 3. The man page: well-formed roff (when groff is here) and every batch/index option documented.
+if command -v groff > /dev/null; then
+  w=$(groff -man -ww -z "$IC_SRC/docs/isfcarve.1" 2>&1)
+  [[ -z $w ]] && ok "man page: no groff warnings" || fail "groff: $w"
+fi
+for opt in jobs symbols-dir json force timeout threads from base-url; do
+  p=${opt//-/\\-}; grep -qF -- "\\-\\-$p" "$IC_SRC/docs/isfcarve.1" && ok "man page has --$opt" || fail "man page lacks --$opt"
+done
 finish
