@@ -291,7 +291,8 @@ int cmd_index(int argc, char **argv)
 		rc = cli_exit_for(err);
 		goto out;
 	}
-	qsort(ix.v, ix.n, sizeof(*ix.v), entry_cmp);
+	if (ix.n)
+		qsort(ix.v, ix.n, sizeof(*ix.v), entry_cmp);
 
 	if (out && strcmp(out, "-")) {
 		int fd;

@@ -4,6 +4,9 @@
 . "$IC_SRC/tests/lib/common.sh"
 CC=${CC:-cc}
 FLAGS=(-std=gnu11 -Wall -Wextra -Wshadow -Wconversion -Wstrict-prototypes -Werror)
+# A sanitizer build's library needs the sanitizer runtime in the program too.
+san=$(sed -n 's/^IC_SANITIZE:STRING=//p' "$IC_BUILD/CMakeCache.txt" 2>/dev/null || true)
+[[ -n $san ]] && FLAGS+=(-fsanitize="$san")
 
 # 1. Build tree: public headers + the shared library (only IC_API symbols are exported).
 if "$CC" "${FLAGS[@]}" -I "$IC_SRC/include" "$IC_SRC/docs/example.c" -L "$IC_BUILD" -lisfcarve \
