@@ -6,8 +6,9 @@ pkgs=(build-essential cmake pkg-config xz-utils
       libjansson-dev libpcre2-dev zlib1g-dev liblzma-dev libbpf-dev
       python3 python3-jsonschema)
 # Optional: libdw-dev for the symdb generator; extra codecs for more dump formats;
-# python3-snappy for the AVML tests (shared/tools/tools/avml-convert.py writes the test images).
-opt=(libdw-dev libelf-dev liblzo2-dev libsnappy-dev libzstd-dev python3-snappy)
+# python3-snappy for the AVML tests (shared/tools/tools/avml-convert.py writes the test images);
+# GNU parallel for scripts/parallel-jobs.sh (its test falls back to xargs -P without it).
+opt=(libdw-dev libelf-dev liblzo2-dev libsnappy-dev libzstd-dev python3-snappy parallel)
 missing=()
 for p in "${pkgs[@]}" "${opt[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

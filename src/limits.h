@@ -87,4 +87,16 @@
 /* Kernel .config text: ~250 KiB today. */
 #define IC_MAX_CONFIG_BYTES (16u << 20)
 
+/* Workflow (symdir, batch, index). ISF nesting is ~6 deep; 64 stops a crafted file early. */
+#define IC_MAX_ISF_SCAN_DEPTH 64u
+/* Files index visits under one directory tree (a lab's whole profile store fits easily). */
+#define IC_MAX_INDEX_FILES 1000000u
+/* Directory depth index recurses into (symlink loops and crafted trees end here). */
+#define IC_MAX_INDEX_DEPTH 32u
+/* A child's --report JSON: the scan/pipeline report is a few KiB. */
+#define IC_MAX_REPORT_BYTES (16u << 20)
+/* Images in one batch (--from lists, stdin) and parallel children (-j). */
+#define IC_MAX_BATCH_IMAGES 1000000u
+#define IC_MAX_BATCH_JOBS 1024u
+
 #endif

@@ -60,6 +60,8 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o);
 /* Subcommands: argv[0] is the subcommand name (or "isfcarve" for the default profile mode). */
 int cmd_profile(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_batch(int argc, char **argv);
+int cmd_index(int argc, char **argv);
 
 /* Modes of cmd_profile. */
 int cli_profile_files(const struct cli_opts *o); /* --btf/--map (cmd_profile.c) */

@@ -285,6 +285,8 @@ static const struct {
 } cmds[] = {
 	{ "scan", cmd_scan },
 	{ "profile", cmd_profile },
+	{ "batch", cmd_batch },
+	{ "index", cmd_index },
 };
 
 int main(int argc, char **argv)

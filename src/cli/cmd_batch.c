@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: MIT */
+/* isfcarve batch: profile many images, N child processes at a time, one result line per image. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <linux/limits.h> /* PATH_MAX (<limits.h> resolves to src/limits.h in this tree) */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "json.h"
+#include "limits.h"
+
+/*
+ * Each image is profiled by a child process: fork + exec of this very binary in IMAGE mode
+ * (`isfcarve IMAGE --symbols-dir DIR --report FILE [--force]`), so a crash, hang or leak in one
+ * image never touches the batch or the other images. The child contract (options passed, report
+ * keys read) is written down in docs/workflow.md. Test hook: IC_BATCH_CHILD=PROGRAM replaces
+ * the child binary (tests emulate success, failure and crashes with a shell script).
+ */
+
+enum job_status { ST_OK, ST_INCOMPLETE, ST_FAILED, ST_CRASHED, ST_TIMEOUT };
+static const char *const status_name[] = { "ok", "incomplete", "failed", "crashed", "timeout" };
+
+struct job {
+	const char *image;
+	pid_t pid;
+	struct timespec start;
+	bool killed; /* by our --timeout */
+};
+
+struct batch {
+	char **images;
+	size_t n, cap;
+	const char *symdir;
+	const char *child;
+	const char *threads; /* passed on as --threads N, NULL = the child's default */
+	bool json, force, quiet;
+	unsigned jobs;
+	double timeout; /* seconds, 0 = none */
+	char workdir[PATH_MAX];
+	struct ic_json *jw;
+	/* summary */
+	size_t cnt[5], reused;
+	int worst; /* exit code of the batch so far */
+};
+
+static double elapsed(const struct timespec *a)
+{
+	struct timespec b;
+
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	return (double)(b.tv_sec - a->tv_sec) + (double)(b.tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static int add_image(struct batch *b, const char *path)
+{
+	if (b->n >= IC_MAX_BATCH_IMAGES) {
+		cli_error("batch: more than %u images (IC_MAX_BATCH_IMAGES)", IC_MAX_BATCH_IMAGES);
+		return -IC_ELIMIT;
+	}
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		char **v = realloc(b->images, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		b->images = v;
+		b->cap = cap;
+	}
+	b->images[b->n] = strdup(path);
+	if (!b->images[b->n])
+		return -ENOMEM;
+	b->n++;
+	return 0;
+}
+
+/* One path per line; empty lines and lines starting with '#' are skipped; CR LF tolerated. */
+static int read_list(struct batch *b, const char *name)
+{
+	FILE *f = strcmp(name, "-") ? fopen(name, "re") : stdin;
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	int err = 0;
+
+	if (!f) {
+		cli_error("%s: cannot open list: %s", name, strerror(errno));
+		return -errno;
+	}
+	while (!err && (len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len || line[0] == '#')
+			continue;
+		if ((size_t)len >= PATH_MAX || strlen(line) != (size_t)len) {
+			cli_error("%s:%zu: not a path (too long or contains NUL)", name, lineno);
+			err = -IC_EFORMAT;
+			break;
+		}
+		err = add_image(b, line);
+	}
+	if (!err && ferror(f)) {
+		cli_error("%s: read error", name);
+		err = -EIO;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return err;
+}
+
+static void job_file(const struct batch *b, size_t idx, const char *what, char *out, size_t sz)
+{
+	snprintf(out, sz, "%s/%zu.%s", b->workdir, idx, what);
+}
+
+static pid_t spawn(struct batch *b, size_t idx)
+{
+	char report[PATH_MAX + 64], log[PATH_MAX + 64];
+	const char *argv[12];
+	unsigned a = 0;
+	pid_t pid;
+
+	job_file(b, idx, "report.json", report, sizeof(report));
+	job_file(b, idx, "log", log, sizeof(log));
+	argv[a++] = b->child;
+	argv[a++] = b->images[idx];
+	argv[a++] = "--symbols-dir";
+	argv[a++] = b->symdir;
+	argv[a++] = "--report";
+	argv[a++] = report;
+	if (b->threads) {
+		argv[a++] = "--threads";
+		argv[a++] = b->threads;
+	}
+	if (b->force)
+		argv[a++] = "--force";
+	argv[a] = NULL;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid)
+		return pid; /* parent (or -1) */
+	/* Child: stdin from /dev/null, stdout+stderr to the job log (never into our JSON Lines). */
+	int in = open("/dev/null", O_RDONLY);
+	int out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(127);
+	signal(SIGPIPE, SIG_DFL);
+	execv(b->child, (char *const *)argv);
+	dprintf(2, "isfcarve: error: cannot run %s: %s\n", b->child, strerror(errno));
+	_exit(127);
+}
+
+/* The child's last "error:" line (else its last non-empty line), trimmed, for the result. */
+static void child_error(const char *log, char *out, size_t sz)
+{
+	FILE *f = fopen(log, "re");
+	char line[1024];
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	bool have_err = false;
+
+	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line);
+
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		bool is_err = strstr(line, "error:") != NULL;
+
+		if (is_err || !have_err) {
+			snprintf(out, sz, "%s", line);
+			have_err = have_err || is_err;
+		}
+	}
+	fclose(f);
+}
+
+struct report_info {
+	char release[256];
+	char profile[PATH_MAX];
+	int reused; /* -1 unknown */
+	bool valid;
+};
+
+static void copy_str(json_t *obj, const char *key, char *out, size_t sz)
+{
+	json_t *v = obj ? json_object_get(obj, key) : NULL;
+
+	if (json_is_string(v))
+		snprintf(out, sz, "%s", json_string_value(v));
+}
+
+static void read_report(const char *path, struct report_info *ri)
+{
+	struct stat st;
+	json_error_t jerr;
+	json_t *root, *kernel, *profile, *reused;
+
+	memset(ri, 0, sizeof(*ri));
+	ri->reused = -1;
+	/* Bounded before parsing: a runaway child must not make us load gigabytes. */
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > IC_MAX_REPORT_BYTES)
+		return;
+	root = json_load_file(path, JSON_DECODE_INT_AS_REAL | JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return;
+	}
+	kernel = json_object_get(root, "kernel");
+	profile = json_object_get(root, "profile");
+	copy_str(json_is_object(kernel) ? kernel : NULL, "release", ri->release, sizeof(ri->release));
+	copy_str(json_is_object(profile) ? profile : NULL, "path", ri->profile, sizeof(ri->profile));
+	reused = json_is_object(profile) ? json_object_get(profile, "reused") : NULL;
+	if (json_is_boolean(reused))
+		ri->reused = json_is_true(reused);
+	ri->valid = ri->profile[0] != '\0';
+	json_decref(root);
+}
+
+static void finish_job(struct batch *b, size_t idx, const struct job *j, int wstatus)
+{
+	char report[PATH_MAX + 64], log[PATH_MAX + 64], err[1024] = "";
+	struct report_info ri;
+	enum job_status st;
+	int code = -1, sig = 0, rc;
+	double secs = elapsed(&j->start);
+
+	job_file(b, idx, "report.json", report, sizeof(report));
+	job_file(b, idx, "log", log, sizeof(log));
+	read_report(report, &ri);
+	if (WIFSIGNALED(wstatus)) {
+		sig = WTERMSIG(wstatus);
+		st = j->killed ? ST_TIMEOUT : ST_CRASHED;
+		if (j->killed)
+			snprintf(err, sizeof(err), "killed after %.0f s (--timeout)", b->timeout);
+		else
+			snprintf(err, sizeof(err), "killed by signal %d (%s)", sig, strsignal(sig));
+	} else {
+		code = WEXITSTATUS(wstatus);
+		if (code == EXIT_OK || code == EXIT_INCOMPLETE) {
+			st = code == EXIT_OK ? ST_OK : ST_INCOMPLETE;
+			if (!ri.valid) {
+				/* Success without the promised report breaks the contract: count it failed. */
+				st = ST_FAILED;
+				snprintf(err, sizeof(err), "exit %d but no valid report (profile.path missing)",
+					 code);
+			}
+		} else {
+			st = ST_FAILED;
+			child_error(log, err, sizeof(err));
+			if (!err[0])
+				snprintf(err, sizeof(err), "exit %d", code);
+		}
+	}
+	unlink(report);
+	unlink(log);
+
+	b->cnt[st]++;
+	if (st == ST_OK && ri.reused == 1)
+		b->reused++;
+	/* Batch exit: 4 if any crash/timeout/internal, else 2 if any input/usage failure, else 3 if
+	 * any incomplete, else 0. */
+	rc = st == ST_OK ? EXIT_OK : st == ST_INCOMPLETE ? EXIT_INCOMPLETE
+		: st == ST_FAILED && (code == EXIT_USAGE || code == EXIT_INPUT) ? EXIT_INPUT
+		: EXIT_INTERNAL;
+	if (rc == EXIT_INTERNAL || (rc == EXIT_INPUT && b->worst != EXIT_INTERNAL) ||
+	    (rc == EXIT_INCOMPLETE && b->worst == EXIT_OK))
+		b->worst = rc;
+
+	if (b->json) {
+		char num[64];
+		struct ic_json *w = b->jw;
+
+		ic_json_init(w, ic_sink_file, stdout, 0);
+		ic_json_obj_begin(w);
+		ic_json_key(w, "path");
+		ic_json_str(w, b->images[idx]);
+		ic_json_key(w, "status");
+		ic_json_str(w, status_name[st]);
+		ic_json_key(w, "exit");
+		code >= 0 ? ic_json_u64(w, (uint64_t)code) : ic_json_null(w);
+		ic_json_key(w, "signal");
+		sig ? ic_json_u64(w, (uint64_t)sig) : ic_json_null(w);
+		ic_json_key(w, "release");
+		ri.release[0] ? ic_json_str(w, ri.release) : ic_json_null(w);
+		ic_json_key(w, "profile");
+		ri.profile[0] && st <= ST_INCOMPLETE ? ic_json_str(w, ri.profile) : ic_json_null(w);
+		ic_json_key(w, "reused");
+		ri.reused >= 0 && st <= ST_INCOMPLETE ? ic_json_bool(w, ri.reused) : ic_json_null(w);
+		ic_json_key(w, "seconds");
+		snprintf(num, sizeof(num), "%.3f", secs);
+		ic_json_raw(w, num, strlen(num));
+		ic_json_key(w, "error");
+		err[0] ? ic_json_str(w, err) : ic_json_null(w);
+		ic_json_obj_end(w);
+		ic_json_finish(w);
+		fputc('\n', stdout);
+	} else if (st <= ST_INCOMPLETE) {
+		printf("%-10s %s -> %s [%s]%s %.1fs\n", status_name[st], b->images[idx], ri.profile,
+		       ri.release[0] ? ri.release : "?", ri.reused == 1 ? " reused" : "", secs);
+	} else {
+		printf("%-10s %s: %s %.1fs\n", status_name[st], b->images[idx], err, secs);
+	}
+	fflush(stdout);
+}
+
+static void summary(struct batch *b, double secs)
+{
+	if (b->json) {
+		char num[64];
+		struct ic_json *w = b->jw;
+		static const char *const keys[] = { "ok", "incomplete", "failed", "crashed", "timeout" };
+
+		ic_json_init(w, ic_sink_file, stdout, 0);
+		ic_json_obj_begin(w);
+		ic_json_key(w, "summary");
+		ic_json_obj_begin(w);
+		ic_json_key(w, "images");
+		ic_json_u64(w, b->n);
+		for (unsigned i = 0; i < 5; i++) {
+			ic_json_key(w, keys[i]);
+			ic_json_u64(w, b->cnt[i]);
+		}
+		ic_json_key(w, "reused");
+		ic_json_u64(w, b->reused);
+		ic_json_key(w, "seconds");
+		snprintf(num, sizeof(num), "%.3f", secs);
+		ic_json_raw(w, num, strlen(num));
+		ic_json_key(w, "exit");
+		ic_json_u64(w, (uint64_t)b->worst);
+		ic_json_obj_end(w);
+		ic_json_obj_end(w);
+		ic_json_finish(w);
+		fputc('\n', stdout);
+	} else if (!b->quiet) {
+		printf("batch: %zu images: %zu ok (%zu reused), %zu incomplete, %zu failed, %zu crashed, "
+		       "%zu timed out in %.1fs\n", b->n, b->cnt[ST_OK], b->reused, b->cnt[ST_INCOMPLETE],
+		       b->cnt[ST_FAILED], b->cnt[ST_CRASHED], b->cnt[ST_TIMEOUT], secs);
+	}
+	fflush(stdout);
+}
+
+static int run(struct batch *b)
+{
+	struct job *run = calloc(b->jobs, sizeof(*run));
+	struct timespec t0;
+	size_t next = 0, active = 0;
+	size_t *slot_idx = calloc(b->jobs, sizeof(*slot_idx));
+
+	if (!run || !slot_idx) {
+		free(run);
+		free(slot_idx);
+		return -ENOMEM;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (next < b->n || active) {
+		/* Fill free slots. */
+		for (unsigned s = 0; s < b->jobs && next < b->n; s++) {
+			if (run[s].pid > 0)
+				continue;
+			run[s].image = b->images[next];
+			run[s].killed = false;
+			clock_gettime(CLOCK_MONOTONIC, &run[s].start);
+			run[s].pid = spawn(b, next);
+			if (run[s].pid < 0) {
+				/* fork failed: report this image as failed, keep going with the rest. */
+				cli_error("batch: %s: cannot fork: %s", b->images[next], strerror(errno));
+				run[s].pid = 0;
+				finish_job(b, next, &run[s], 4 << 8);
+				next++;
+				continue;
+			}
+			slot_idx[s] = next++;
+			active++;
+		}
+		if (!active)
+			continue;
+		int wst;
+		pid_t pid = waitpid(-1, &wst, b->timeout > 0 ? WNOHANG : 0);
+
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			cli_error("batch: waitpid: %s", strerror(errno));
+			free(run);
+			free(slot_idx);
+			return -errno;
+		}
+		if (pid == 0) {
+			/* --timeout: poll every 50 ms, SIGKILL our own overdue children by pid. */
+			struct timespec nap = { 0, 50 * 1000 * 1000 };
+
+			for (unsigned s = 0; s < b->jobs; s++)
+				if (run[s].pid > 0 && !run[s].killed && elapsed(&run[s].start) > b->timeout) {
+					kill(run[s].pid, SIGKILL);
+					run[s].killed = true;
+				}
+			nanosleep(&nap, NULL);
+			continue;
+		}
+		for (unsigned s = 0; s < b->jobs; s++)
+			if (run[s].pid == pid) {
+				finish_job(b, slot_idx[s], &run[s], wst);
+				run[s].pid = 0;
+				active--;
+				break;
+			}
+	}
+	summary(b, elapsed(&t0));
+	free(run);
+	free(slot_idx);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: isfcarve batch [-j N] [--symbols-dir DIR] [--json] [--force] [--timeout SEC]\n"
+	      "                      [--threads T] [-q] IMAGE... | --from FILE | -\n"
+	      "  Profile every IMAGE into DIR/linux/ (default DIR: ./symbols), N at a time, each in its\n"
+	      "  own process. Identical kernels share one profile. --from FILE / '-': one path a line.\n"
+	      "  Exit: 0 all ok; 3 some incomplete; 2 some failed on input; 4 some crashed/timed out.\n",
+	      f);
+}
+
+enum { OPT_SYMDIR = 256, OPT_JSON, OPT_FORCE, OPT_FROM, OPT_TIMEOUT, OPT_THREADS };
+
+int cmd_batch(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "symbols-dir", required_argument, NULL, OPT_SYMDIR },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct batch b = { .symdir = "symbols", .jobs = 1 };
+	char *end;
+	int c, err = 0, rc;
+
+	optind = 1;
+	while (!err && (c = getopt_long(argc, argv, "j:qvh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'j': {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !v || v > IC_MAX_BATCH_JOBS) {
+				cli_error("batch: -j wants 1..%u, not '%s'", IC_MAX_BATCH_JOBS, optarg);
+				return EXIT_USAGE;
+			}
+			b.jobs = (unsigned)v;
+			break;
+		}
+		case OPT_SYMDIR: b.symdir = optarg; break;
+		case OPT_JSON: b.json = true; break;
+		case OPT_FORCE: b.force = true; break;
+		case OPT_FROM: err = read_list(&b, optarg); break;
+		case OPT_TIMEOUT:
+			b.timeout = strtod(optarg, &end);
+			if (*end || !(b.timeout > 0)) {
+				cli_error("batch: --timeout wants seconds > 0, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_THREADS: {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || !*optarg || v > IC_MAX_BATCH_JOBS) {
+				cli_error("batch: --threads wants 0..%u, not '%s'", IC_MAX_BATCH_JOBS, optarg);
+				return EXIT_USAGE;
+			}
+			b.threads = optarg;
+			break;
+		}
+		case 'q': b.quiet = true; break;
+		case 'v': break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	for (int i = optind; !err && i < argc; i++)
+		err = !strcmp(argv[i], "-") ? read_list(&b, "-") : add_image(&b, argv[i]);
+	if (err) {
+		rc = err == -IC_ELIMIT || err == -IC_EFORMAT ? EXIT_USAGE : cli_exit_for(err);
+		goto out;
+	}
+	if (!b.n) {
+		cli_error("batch: no images given");
+		usage(stderr);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (!*b.symdir) {
+		cli_error("batch: --symbols-dir must not be empty");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	b.child = getenv("IC_BATCH_CHILD"); /* test hook, see docs/workflow.md */
+	if (!b.child || !*b.child)
+		b.child = "/proc/self/exe";
+	b.jw = malloc(sizeof(*b.jw));
+	snprintf(b.workdir, sizeof(b.workdir), "%s/isfcarve-batch.XXXXXX",
+		 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!b.jw || !mkdtemp(b.workdir)) {
+		cli_error("batch: cannot create work directory %s: %s", b.workdir, strerror(errno));
+		rc = EXIT_INTERNAL;
+		goto out;
+	}
+	err = run(&b);
+	rmdir(b.workdir);
+	rc = err ? EXIT_INTERNAL : b.worst;
+out:
+	for (size_t i = 0; i < b.n; i++)
+		free(b.images[i]);
+	free(b.images);
+	free(b.jw);
+	return rc;
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# isfcarve batch with an emulated child (IC_BATCH_CHILD): statuses, JSON Lines, exit codes,
+# parallelism, --from/stdin lists, --timeout, crash isolation, reuse of identical kernels.
+. "$IC_SRC/tests/lib/common.sh"
+export IC_BATCH_CHILD=$IC_SRC/tests/scripts/batch/fake-child.sh
+S=$TMP/symbols
+img() { echo "$2" > "$TMP/$1"; echo "$TMP/$1"; }
+a=$(img a.lime "ok 6.1.0-18-amd64"); a2=$(img a2.lime "ok 6.1.0-18-amd64")
+b=$(img b.elf "ok 7.2.12+deb14-amd64"); inc=$(img inc.lime "incomplete 5.10.0-28-amd64")
+bad=$(img bad.lime "bad"); crash=$(img crash.lime "crash"); hang=$(img hang.lime "hang")
+nor=$(img noreport.lime "noreport"); internal=$(img internal.lime "internal")
+
+# check LABEL [ARGS...] <<PY: run a Python check (stdin) over the JSON Lines in $TMP/out
+check() { local l=$1; shift; if "$IC_PYTHON" - "$TMP/out" "$@"; then ok "$l"; else fail "$l"; fi; }
+
+# 1. Everything at once, 3 in parallel: one line per image + summary; a crash stops nothing.
+expect_exit 4 "$IC_BIN" batch -j 3 --json --symbols-dir "$S" "$a" "$b" "$inc" "$bad" "$crash" "$nor" "$internal" "$TMP/missing.lime"
+check "mixed batch JSON lines" "$a" "$b" "$inc" "$bad" "$crash" "$nor" "$internal" "$TMP/missing.lime" "$S" <<'PY'
+import json, sys
+out, a, b, inc, bad, crash, nor, internal, missing, S = sys.argv[1:]
+lines = [json.loads(l) for l in open(out)]
+res = {l["path"]: l for l in lines if "path" in l}
+summ = lines[-1]["summary"]
+assert len(lines) == 9 and len(res) == 8, lines
+keys = {"path", "status", "exit", "signal", "release", "profile", "reused", "seconds", "error"}
+assert all(set(l) == keys for l in res.values()), lines
+assert res[a]["status"] == "ok" and res[a]["release"] == "6.1.0-18-amd64" and res[a]["exit"] == 0
+assert res[a]["profile"] == S + "/linux/6.1.0-18-amd64-000000000000.json.xz" and res[a]["reused"] is False
+assert res[a]["error"] is None and res[a]["signal"] is None and res[a]["seconds"] >= 0
+assert res[b]["release"] == "7.2.12+deb14-amd64"
+assert res[inc]["status"] == "incomplete" and res[inc]["exit"] == 3 and res[inc]["profile"]
+assert res[bad]["status"] == "failed" and res[bad]["exit"] == 2 and res[bad]["profile"] is None
+assert res[bad]["error"].endswith("bad LiME magic at offset 0x0"), res[bad]
+assert res[crash]["status"] == "crashed" and res[crash]["signal"] == 11 and res[crash]["exit"] is None
+assert "signal 11" in res[crash]["error"]
+assert res[nor]["status"] == "failed" and "no valid report" in res[nor]["error"]
+assert res[internal]["status"] == "failed" and res[internal]["exit"] == 4
+assert res[missing]["status"] == "failed" and "No such file" in res[missing]["error"]
+assert summ == {**summ, "images": 8, "ok": 2, "incomplete": 1, "failed": 4, "crashed": 1,
+                "timeout": 0, "reused": 0, "exit": 4}, summ
+PY
+
+# 2. Exit codes: all ok -> 0; ok + incomplete -> 3; ok + bad input -> 2; internal beats input -> 4.
+expect_exit 0 "$IC_BIN" batch -q --symbols-dir "$S" "$a" "$b"
+grep -q "reused" "$TMP/out" && ok "second run reuses profiles" || fail "second run did not reuse: $(cat "$TMP/out")"
+expect_exit 3 "$IC_BIN" batch --symbols-dir "$S" "$a" "$inc"
+expect_exit 2 "$IC_BIN" batch --symbols-dir "$S" "$bad" "$inc" "$a"
+expect_exit 4 "$IC_BIN" batch --symbols-dir "$S" "$bad" "$internal"
+grep -q "^failed .*bad.lime: isfcarve: error: .*bad LiME magic" "$TMP/out" && ok "text line names the error" \
+  || fail "text output: $(cat "$TMP/out")"
+grep -q "^batch: 2 images: 0 ok (0 reused), 0 incomplete, 2 failed" "$TMP/out" && ok "text summary" \
+  || fail "text summary: $(cat "$TMP/out")"
+
+# 3. --force reaches the child; identical kernels in one batch at once: one profile, one reuse.
+S2=$TMP/sym2
+expect_exit 0 "$IC_BIN" batch -j 2 --json --symbols-dir "$S2" "$a" "$a2"
+check "identical kernels share one profile" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+r = [l for l in lines if "path" in l]
+assert len(r) == 2 and r[0]["profile"] == r[1]["profile"], r
+assert sorted(x["reused"] for x in r) == [False, True], r
+assert lines[-1]["summary"]["reused"] == 1
+PY
+[[ $(ls "$S2/linux" | wc -l) == 1 ]] && ok "one profile file" || fail "profiles: $(ls -a "$S2/linux")"
+expect_exit 0 "$IC_BIN" batch --json --force --threads 1 --symbols-dir "$S2" "$a"
+grep -q '"reused":false' "$TMP/out" && ok "--force rebuilds" || fail "--force: $(cat "$TMP/out")"
+
+# 4. Lists: --from FILE (comments, blank lines, CRLF) and '-' (stdin).
+printf '# images\n%s\n\n%s\r\n' "$a" "$b" > "$TMP/list"
+expect_exit 0 "$IC_BIN" batch --json --symbols-dir "$S" --from "$TMP/list"
+[[ $(grep -c '"path"' "$TMP/out") == 2 ]] && ok "--from reads 2 paths" || fail "--from: $(cat "$TMP/out")"
+rc=0; printf '%s\n%s\n%s\n' "$a" "$b" "$inc" | "$IC_BIN" batch --json --symbols-dir "$S" - > "$TMP/out" 2>&1 || rc=$?
+[[ $rc == 3 && $(grep -c '"path"' "$TMP/out") == 3 ]] && ok "stdin list" || fail "stdin: rc=$rc $(cat "$TMP/out")"
+
+# 5. Parallelism: 4 images of 2 s each: -j 4 well under 8 s (slack for loaded/ASan runs), -j 1 >= 8 s.
+for i in 1 2 3 4; do img "s$i.lime" "slow 2 6.1.0-slow" > /dev/null; done
+t0=$(date +%s.%N); expect_exit 0 "$IC_BIN" batch -j 4 --symbols-dir "$S" "$TMP"/s?.lime; t1=$(date +%s.%N)
+"$IC_PYTHON" -c "import sys; sys.exit(0 if $t1 - $t0 < 6.0 else 1)" && ok "-j 4 runs in parallel" \
+  || fail "-j 4 took $t0..$t1"
+t0=$(date +%s.%N); expect_exit 0 "$IC_BIN" batch -j 1 --symbols-dir "$S" "$TMP"/s?.lime; t1=$(date +%s.%N)
+"$IC_PYTHON" -c "import sys; sys.exit(0 if $t1 - $t0 >= 8.0 else 1)" && ok "-j 1 runs one at a time" || fail "-j 1 too fast"
+
+# 6. --timeout kills a hung child (only that one) and says so.
+expect_exit 4 "$IC_BIN" batch -j 2 --json --timeout 1 --symbols-dir "$S" "$hang" "$a"
+check "timeout" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+st = sorted(l["status"] for l in lines if "path" in l)
+assert st == ["ok", "timeout"], lines
+assert lines[-1]["summary"]["timeout"] == 1
+PY
+
+# 7. Usage errors and a missing child program.
+expect_exit 1 "$IC_BIN" batch --symbols-dir "$S"
+expect_exit 1 "$IC_BIN" batch -j 0 "$a"
+expect_exit 1 "$IC_BIN" batch --timeout x "$a"
+expect_exit 1 "$IC_BIN" batch --bogus "$a"
+expect_exit 1 "$IC_BIN" batch --threads -1 "$a"
+expect_exit 2 "$IC_BIN" batch --from "$TMP/nonexistent-list"
+IC_BATCH_CHILD=$TMP/no-such-child expect_exit 4 "$IC_BIN" batch --json --symbols-dir "$S" "$a"
+grep -q 'cannot run' "$TMP/out" && ok "missing child reported" || fail "missing child: $(cat "$TMP/out")"
+# No leftovers in TMPDIR from the batch's work directory.
+export TMPDIR=$TMP/tmpdir; mkdir -p "$TMPDIR"
+expect_exit 4 "$IC_BIN" batch --symbols-dir "$S" "$a" "$bad" "$crash"
+[[ -z $(ls -A "$TMPDIR") ]] && ok "work directory removed" || fail "left: $(ls -A "$TMPDIR")"
+finish

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of profile naming, symbols-dir layout, publishing and streaming banner reads. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "ic_test.h"
+#include "isfcarve/error.h"
+#include "isfcarve/symdir.h"
+#include "limits.h"
+
+static const char banner[] = "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) "
+			     "(gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian "
+			     "6.1.76-1 (2024-02-01)\n";
+
+static void test_naming(void)
+{
+	struct ic_profile_id a, b, c;
+	uint8_t sha[32] = { 1, 2, 3 };
+
+	IC_CHECK(ic_profile_id__compute(&a, (const uint8_t *)banner, sizeof(banner), sha) == 0, "compute");
+	IC_CHECK(!strcmp(a.release, "6.1.0-18-amd64"), "release %s", a.release);
+	IC_CHECK(strlen(a.hash) == 12 && strspn(a.hash, "0123456789abcdef") == 12, "hash %s", a.hash);
+	IC_CHECK(!strncmp(a.name, "6.1.0-18-amd64-", 15) && strstr(a.name, ".json.xz"), "name %s", a.name);
+	/* With or without linux_banner's "\n\0": same identity. */
+	IC_CHECK(ic_profile_id__compute(&b, (const uint8_t *)banner, sizeof(banner) - 2, sha) == 0, "b");
+	IC_CHECK(!strcmp(a.name, b.name), "%s vs %s", a.name, b.name);
+	/* A different BTF: a different name, same release. */
+	sha[0] ^= 1;
+	IC_CHECK(ic_profile_id__compute(&c, (const uint8_t *)banner, sizeof(banner), sha) == 0, "c");
+	IC_CHECK(strcmp(a.name, c.name) && !strcmp(a.release, c.release), "btf changes hash");
+	/* Stable across versions: the name is part of the on-disk contract. */
+	IC_CHECK(ic_profile_id__compute(&c, (const uint8_t *)"Linux version 1.2.3 (x)", 23, NULL) == 0, "d");
+	/* Value from: printf 'isfcarve-profile-v1\\0Linux version 1.2.3 (x)'; 32 zero bytes; sha256sum */
+	IC_CHECK(!strcmp(c.name, "1.2.3-c29aaac1fbdd.json.xz"), "%s", c.name);
+	/* Sanitising: path separators, leading dot, odd bytes. */
+	IC_CHECK(ic_profile_id__compute(&c, (const uint8_t *)"Linux version ../x/y\x01z$ (a)", 27, NULL) == 0, "e");
+	IC_CHECK(!strcmp(c.release, "_._x_y_z_"), "sanitised %s", c.release);
+	IC_CHECK(ic_profile_id__compute(&c, (const uint8_t *)"garbage", 7, NULL) == 0 &&
+		 !strcmp(c.release, "unknown"), "no banner prefix -> unknown");
+	IC_CHECK(ic_profile_id__compute(&c, (const uint8_t *)"\n\0", 2, NULL) == -EINVAL, "empty");
+	IC_CHECK(ic_profile_id__compute(&c, (const uint8_t *)"x", IC_MAX_BANNER_LEN + 1, NULL) == -EINVAL, "long");
+	{
+		char big[200];
+
+		memset(big, 'a', sizeof(big));
+		memcpy(big, "Linux version ", 14);
+		IC_CHECK(ic_profile_id__compute(&c, (const uint8_t *)big, sizeof(big), NULL) == 0 &&
+			 strlen(c.release) == IC_SYMDIR_RELEASE_MAX, "release capped");
+	}
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_dir(const char *tmp)
+{
+	struct ic_ctx ctx = { 0 };
+	struct ic_profile_id id;
+	char dir[512], path[1024], src[1024], small[8];
+	bool exists = true;
+	int fd = -1;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s/a/b/symbols", tmp);
+	ic_profile_id__compute(&id, (const uint8_t *)banner, sizeof(banner), NULL);
+	IC_CHECK(ic_symdir__prepare(&ctx, dir, &id, path, sizeof(path), &exists) == 0, "prepare");
+	IC_CHECK(!exists, "fresh dir has no profile");
+	IC_CHECK(strstr(path, "/a/b/symbols/linux/6.1.0-18-amd64-"), "path %s", path);
+	IC_CHECK(ic_symdir__path(dir, &id, small, sizeof(small)) == -ENAMETOOLONG, "too long");
+
+	snprintf(src, sizeof(src), "%s/profile.json.xz", tmp);
+	write_file(src, "content");
+	IC_CHECK(ic_symdir__publish(&ctx, src, path) == 0, "publish");
+	IC_CHECK(stat(path, &st) == 0 && st.st_size == 7, "published size");
+	IC_CHECK(ic_symdir__prepare(&ctx, dir, &id, path, sizeof(path), &exists) == 0 && exists,
+		 "second prepare sees it");
+	/* Publishing again over it (the benign race) leaves one file and no temp files. */
+	IC_CHECK(ic_symdir__publish(&ctx, src, path) == 0, "republish");
+	IC_CHECK(ic_symdir__lock(&ctx, dir, &id, &fd) == 0 && fd >= 0, "lock");
+	ic_symdir__unlock(fd);
+	{
+		char cmd[1200];
+
+		snprintf(cmd, sizeof(cmd), "test $(ls -A '%s/linux' | wc -l) -eq 2", dir); /* profile + lock */
+		IC_CHECK(system(cmd) == 0, "no temp files left");
+	}
+	IC_CHECK(ic_symdir__publish(&ctx, "/nonexistent/x", path) == -ENOENT, "missing src");
+	/* A file where the directory should be. */
+	snprintf(dir, sizeof(dir), "%s/profile.json.xz", tmp);
+	IC_CHECK(ic_symdir__prepare(&ctx, dir, &id, path, sizeof(path), &exists) < 0, "not a dir");
+}
+
+static void write_gz(const char *path, const char *text)
+{
+	gzFile g = gzopen(path, "wb");
+
+	gzwrite(g, text, (unsigned)strlen(text));
+	gzclose(g);
+}
+
+static int read_banner(const char *path, char *b64)
+{
+	struct ic_ctx ctx = { 0 };
+	uint8_t ban[IC_MAX_BANNER_LEN];
+	size_t len = 0;
+
+	return ic_symdir__read_banner(&ctx, path, b64, ban, &len);
+}
+
+static void test_banner(const char *tmp)
+{
+	char p[1024], b64[IC_SYMDIR_B64_MAX];
+	/* base64("Linux version 1.0 (x)\n\0") */
+	const char *good = "TGludXggdmVyc2lvbiAxLjAgKHgpCgA=";
+	char text[4096];
+	uint8_t ban[IC_MAX_BANNER_LEN];
+	size_t len = 0;
+	struct ic_ctx ctx = { 0 };
+
+	snprintf(p, sizeof(p), "%s/a.json", tmp);
+	/* Decoys first: same keys at the wrong depth, in arrays, in strings. */
+	snprintf(text, sizeof(text),
+		 "{\"metadata\": {\"symbols\": {\"linux_banner\": {\"constant_data\": \"QQ==\"}}},"
+		 " \"x\": [{\"linux_banner\": 1}, \"symbols\"], \"str\": \"\\\"symbols\\\": {\","
+		 " \"symbols\": {\"a\": {\"address\": 18446744073709551615},"
+		 " \"linux_banner\": {\"type\": {\"kind\": \"array\"}, \"address\": 1, \"constant_data\": \"%s\"}},"
+		 " \"user_types\": {}}", good);
+	write_file(p, text);
+	IC_CHECK(ic_symdir__read_banner(&ctx, p, b64, ban, &len) == 0, "plain");
+	IC_CHECK(!strcmp(b64, good), "b64 %s", b64);
+	IC_CHECK(len == 23 && !memcmp(ban, "Linux version 1.0 (x)\n", 23), "decoded len %zu", len);
+
+	snprintf(p, sizeof(p), "%s/a.json.gz", tmp);
+	write_gz(p, text);
+	IC_CHECK(read_banner(p, b64) == 0 && !strcmp(b64, good), "gz");
+
+	snprintf(p, sizeof(p), "%s/none.json", tmp);
+	write_file(p, "{\"symbols\": {\"init_task\": {\"address\": 1}}}");
+	IC_CHECK(read_banner(p, b64) == -IC_ENOTFOUND, "no banner");
+	write_file(p, "{\"symbols\": {\"linux_banner\": {\"address\": 1");
+	IC_CHECK(read_banner(p, b64) == -IC_ETRUNC, "truncated");
+	write_file(p, "{\"symbols\": {\"linux_banner\": {\"constant_data\": \"!!!!\"}}}");
+	IC_CHECK(read_banner(p, b64) == -IC_EFORMAT, "bad base64");
+	write_file(p, "{\"symbols\": {\"linux_banner\": {\"constant_data\": \"QUJD\"}}}");
+	IC_CHECK(read_banner(p, b64) == -IC_EFORMAT, "not a Linux banner");
+	write_file(p, "{\"symbols\": ]");
+	IC_CHECK(read_banner(p, b64) == -IC_EFORMAT, "unbalanced");
+	write_file(p, "[1]");
+	IC_CHECK(read_banner(p, b64) == -IC_EFORMAT, "root array");
+	write_file(p, "");
+	IC_CHECK(read_banner(p, b64) == -IC_ETRUNC, "empty file");
+	{
+		char deep[200];
+
+		memset(deep, '[', sizeof(deep));
+		deep[0] = '{'; deep[1] = '"'; deep[2] = 'a'; deep[3] = '"'; deep[4] = ':';
+		deep[sizeof(deep) - 1] = '\0';
+		write_file(p, deep);
+		IC_CHECK(read_banner(p, b64) == -IC_ELIMIT, "too deep");
+	}
+	{
+		/* A constant_data longer than any banner. */
+		static char big[8192];
+		size_t o = (size_t)snprintf(big, sizeof(big), "{\"symbols\": {\"linux_banner\": {\"constant_data\": \"");
+
+		memset(big + o, 'A', 4000);
+		strcpy(big + o + 4000, "\"}}}");
+		write_file(p, big);
+		IC_CHECK(read_banner(p, b64) == -IC_ELIMIT, "long value");
+	}
+	snprintf(p, sizeof(p), "%s/garbage.json.xz", tmp);
+	write_file(p, "\xfd" "7zXZ" "\0" "garbage");
+	IC_CHECK(read_banner(p, b64) == -IC_EFORMAT, "corrupt xz");
+	IC_CHECK(read_banner("/nonexistent.json", b64) == -ENOENT, "missing");
+}
+
+int main(void)
+{
+	char tmp[] = "/tmp/ic_symdir.XXXXXX";
+	char cmd[128];
+
+	if (!mkdtemp(tmp))
+		return 1;
+	test_naming();
+	test_dir(tmp);
+	test_banner(tmp);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+	if (system(cmd))
+		return 1;
+	return IC_TEST_DONE();
+}
