@@ -54,7 +54,9 @@ static inline int ic_cands_add(struct ic_cands *c, uint64_t phys)
 static inline int ic_cands_find(struct ic_cands *c, const uint8_t *buf, size_t len, size_t avail,
 				uint64_t phys, const void *needle_, size_t nlen)
 {
-	const uint8_t *p = buf, *end = buf + avail, *needle = needle_;
+	const uint8_t *p = buf, *needle = needle_;
+	/* Only matches starting before len count: search no further than their last byte. */
+	const uint8_t *end = buf + (avail - len < nlen - 1 ? avail : len + nlen - 1);
 
 	while (p < buf + len) {
 		const uint8_t *hit = ic_find(p, (size_t)(end - p), needle, nlen);
