@@ -23,7 +23,7 @@
  *  - block: SCAN_BLOCK bytes of a piece handed to every carver in turn, so the bytes are still
  *    in L2 when the second carver looks at them.
  */
-#define SCAN_BLOCK (256u << 10)
+#define SCAN_BLOCK (64u << 10)
 
 struct piece {
 	uint64_t phys;
@@ -78,7 +78,7 @@ static int scan_piece(struct scan_job *job, void *const *st, const uint8_t *p, c
 }
 
 /* Scan batch bi with all carvers. 0 or a negative error. */
-static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch)
+static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch, size_t *scap)
 {
 	const struct batch *b = &job->batches[bi];
 	void *const *st = &job->states[bi * job->ncarvers];
@@ -93,8 +93,15 @@ static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch)
 		if (!p) {
 			/* Compressed formats, or a tail piece whose lookahead reaches into the next
 			 * range: copy (pieces are at most IC_SCAN_CHUNK long). */
-			if (!*scratch && !(*scratch = malloc(IC_SCAN_CHUNK + job->lookahead)))
-				return -ENOMEM;
+			if (*scap < pc->avail) {
+				/* Grown on demand: mapped formats only copy lookahead-sized tails. */
+				uint8_t *n = realloc(*scratch, pc->avail);
+
+				if (!n)
+					return -ENOMEM;
+				*scratch = n;
+				*scap = pc->avail;
+			}
 			if (ic_image__read(job->img, pc->phys, *scratch, pc->avail))
 				continue; /* absent pages of a sparse format: nothing to scan */
 			p = *scratch;
@@ -112,6 +119,7 @@ static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch)
 static void work(struct scan_job *job, bool report)
 {
 	uint8_t *scratch = NULL;
+	size_t scap = 0;
 
 	for (;;) {
 		size_t bi = atomic_fetch_add(&job->next, 1);
@@ -119,7 +127,7 @@ static void work(struct scan_job *job, bool report)
 
 		if (bi >= job->nbatches || atomic_load(&job->err))
 			break;
-		err = run_batch(job, bi, &scratch);
+		err = run_batch(job, bi, &scratch, &scap);
 		if (err) {
 			atomic_store(&job->err, err);
 			break;
