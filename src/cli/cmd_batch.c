@@ -125,15 +125,22 @@ static void job_file(const struct batch *b, size_t idx, const char *what, char *
 
 static pid_t spawn(struct batch *b, size_t idx)
 {
-	char report[PATH_MAX + 64], log[PATH_MAX + 64];
+	char report[PATH_MAX + 64], log[PATH_MAX + 64], img[PATH_MAX + 2];
 	const char *argv[12];
+	const char *path = b->images[idx];
 	unsigned a = 0;
 	pid_t pid;
 
 	job_file(b, idx, "report.json", report, sizeof(report));
 	job_file(b, idx, "log", log, sizeof(log));
+	/* "scan", "index" or "-x" as a file name must reach the child as an image, not as a
+	 * subcommand or an option. */
+	if (path[0] == '-' || !strchr(path, '/')) {
+		snprintf(img, sizeof(img), "./%s", path);
+		path = img;
+	}
 	argv[a++] = b->child;
-	argv[a++] = b->images[idx];
+	argv[a++] = path;
 	argv[a++] = "--symbols-dir";
 	argv[a++] = b->symdir;
 	argv[a++] = "--report";

@@ -104,7 +104,13 @@ assert lines[-1]["summary"]["skipped"] == 2, lines[-1]
 PY
 grep -q "stopped by signal 15" "$TMP/err" && ok "SIGTERM message" || fail "message: $(cat "$TMP/err")"
 
-# 8. Usage errors and a missing child program.
+# 8. Image files named like a subcommand or an option reach the child as paths.
+( cd "$TMP" && echo "ok 6.1.0-18-amd64" > scan && echo "ok 6.1.0-18-amd64" > ./-x &&
+  "$IC_BIN" batch --json --symbols-dir "$S" scan -- -x > "$TMP/out" 2>&1 ) && \
+  grep -q '"path":"scan","status":"ok"' "$TMP/out" && grep -q '"path":"-x","status":"ok"' "$TMP/out" \
+  && ok "odd file names" || fail "odd names: $(cat "$TMP/out")"
+
+# 9. Usage errors and a missing child program.
 expect_exit 1 "$IC_BIN" batch --symbols-dir "$S"
 expect_exit 1 "$IC_BIN" batch -j 0 "$a"
 expect_exit 1 "$IC_BIN" batch --timeout x "$a"
