@@ -92,8 +92,9 @@ static int read_list(struct batch *b, const char *name)
 	int err = 0;
 
 	if (!f) {
-		cli_error("%s: cannot open list: %s", name, strerror(errno));
-		return -errno;
+		err = -errno;
+		cli_error("%s: cannot open list: %s", name, strerror(-err));
+		return err;
 	}
 	while (!err && (len = getline(&line, &cap, f)) >= 0) {
 		lineno++;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # docs/example.c must build and work: against the build tree, and against an installed tree via
 # the pkg-config file (cmake --install into a temp prefix), so the documented API cannot rot.
 . "$IC_SRC/tests/lib/common.sh"

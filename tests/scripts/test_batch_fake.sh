@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # isfcarve batch with an emulated child (IC_BATCH_CHILD): statuses, JSON Lines, exit codes,
 # parallelism, --from/stdin lists, --timeout, crash isolation, reuse of identical kernels.
 . "$IC_SRC/tests/lib/common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/slurm-array.sh (as an array task) and scripts/parallel-jobs.sh with GNU parallel and with
 # the xargs -P fallback, driving an emulated child (ISFCARVE=fake child). Never skipped: without
 # GNU parallel (CI images may lack it) the xargs path still runs and is checked.
