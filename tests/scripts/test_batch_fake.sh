@@ -111,7 +111,13 @@ grep -q "stopped by signal 15" "$TMP/err" && ok "SIGTERM message" || fail "messa
   grep -q '"path":"scan","status":"ok"' "$TMP/out" && grep -q '"path":"-x","status":"ok"' "$TMP/out" \
   && ok "odd file names" || fail "odd names: $(cat "$TMP/out")"
 
-# 9. Usage errors and a missing child program.
+# 9. The real child (no hook): batch re-executes itself in IMAGE mode; a missing image fails
+#    cleanly with the child's own error line, whatever stage of the pipeline this build has.
+rc=0; env -u IC_BATCH_CHILD "$IC_BIN" batch --json --symbols-dir "$S" "$TMP/missing.lime" > "$TMP/out" 2>&1 || rc=$?
+(( rc == 2 || rc == 4 )) && grep -q '"status":"failed".*"error":"isfcarve: ' "$TMP/out" \
+  && ok "real child: failure reported ($rc)" || fail "real child: rc=$rc $(cat "$TMP/out")"
+
+# 10. Usage errors and a missing child program.
 expect_exit 1 "$IC_BIN" batch --symbols-dir "$S"
 expect_exit 1 "$IC_BIN" batch -j 0 "$a"
 expect_exit 1 "$IC_BIN" batch --timeout x "$a"
