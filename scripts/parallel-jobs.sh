@@ -23,7 +23,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 n=$(grep -c '' "$list" || true)
 (( n > 0 )) || { echo "$0: $list is empty" >&2; exit 2; }
 rc=0
-if [[ ${IC_PARALLEL:-} != xargs ]] && command -v parallel > /dev/null && parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
+if [[ ${IC_PARALLEL:-} != xargs ]] && [[ $(parallel --version 2>/dev/null || true) == *"GNU parallel"* ]]; then
   extra=()
   [[ -n $reports ]] && { mkdir -p "$reports"; extra=(--joblog "$reports/joblog"); }
   # -q: paths with spaces survive parallel's shell.

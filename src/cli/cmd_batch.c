@@ -48,7 +48,7 @@ struct batch {
 	char workdir[PATH_MAX];
 	struct ic_json *jw;
 	/* summary */
-	size_t cnt[5], reused;
+	size_t cnt[5], reused, skipped; /* skipped: never started (stopped by a signal) */
 	int worst; /* exit code of the batch so far */
 };
 
@@ -92,8 +92,9 @@ static int read_list(struct batch *b, const char *name)
 	int err = 0;
 
 	if (!f) {
-		cli_error("%s: cannot open list: %s", name, strerror(errno));
-		return -errno;
+		err = -errno;
+		cli_error("%s: cannot open list: %s", name, strerror(-err));
+		return err;
 	}
 	while (!err && (len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
@@ -125,15 +126,22 @@ static void job_file(const struct batch *b, size_t idx, const char *what, char *
 
 static pid_t spawn(struct batch *b, size_t idx)
 {
-	char report[PATH_MAX + 64], log[PATH_MAX + 64];
+	char report[PATH_MAX + 64], log[PATH_MAX + 64], img[PATH_MAX + 2];
 	const char *argv[12];
+	const char *path = b->images[idx];
 	unsigned a = 0;
 	pid_t pid;
 
 	job_file(b, idx, "report.json", report, sizeof(report));
 	job_file(b, idx, "log", log, sizeof(log));
+	/* "scan", "index" or "-x" as a file name must reach the child as an image, not as a
+	 * subcommand or an option. */
+	if (path[0] == '-' || !strchr(path, '/')) {
+		snprintf(img, sizeof(img), "./%s", path);
+		path = img;
+	}
 	argv[a++] = b->child;
-	argv[a++] = b->images[idx];
+	argv[a++] = path;
 	argv[a++] = "--symbols-dir";
 	argv[a++] = b->symdir;
 	argv[a++] = "--report";
@@ -339,6 +347,8 @@ static void summary(struct batch *b, double secs)
 		}
 		ic_json_key(w, "reused");
 		ic_json_u64(w, b->reused);
+		ic_json_key(w, "skipped");
+		ic_json_u64(w, b->skipped);
 		ic_json_key(w, "seconds");
 		snprintf(num, sizeof(num), "%.3f", secs);
 		ic_json_raw(w, num, strlen(num));
@@ -356,6 +366,29 @@ static void summary(struct batch *b, double secs)
 	fflush(stdout);
 }
 
+/* SIGINT/SIGTERM/SIGHUP to batch (Ctrl-C, scancel, a dropped session): stop starting images,
+ * pass the signal on to our running children, report them, clean up. The CLI's only mutable
+ * global; a signal handler has no other way to talk to the loop. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: waitpid() must return EINTR so the loop notices */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 static int run(struct batch *b)
 {
 	struct job *run = calloc(b->jobs, sizeof(*run));
@@ -369,9 +402,18 @@ static int run(struct batch *b)
 		return -ENOMEM;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (next < b->n || active) {
+	catch_stop_signals();
+	bool forwarded = false;
+
+	while ((next < b->n && !stop_signal) || active) {
+		if (stop_signal && !forwarded) {
+			for (unsigned s = 0; s < b->jobs; s++)
+				if (run[s].pid > 0)
+					kill(run[s].pid, stop_signal);
+			forwarded = true;
+		}
 		/* Fill free slots. */
-		for (unsigned s = 0; s < b->jobs && next < b->n; s++) {
+		for (unsigned s = 0; s < b->jobs && next < b->n && !stop_signal; s++) {
 			if (run[s].pid > 0)
 				continue;
 			run[s].image = b->images[next];
@@ -392,6 +434,9 @@ static int run(struct batch *b)
 		if (!active)
 			continue;
 		int wst;
+
+		if (stop_signal && !forwarded)
+			continue; /* the signal came in while we were starting children */
 		pid_t pid = waitpid(-1, &wst, b->timeout > 0 ? WNOHANG : 0);
 
 		if (pid < 0) {
@@ -421,6 +466,12 @@ static int run(struct batch *b)
 				active--;
 				break;
 			}
+	}
+	if (stop_signal) {
+		b->skipped = b->n - next;
+		cli_error("batch: stopped by signal %d (%s); %zu of %zu images not started",
+			  (int)stop_signal, strsignal(stop_signal), b->skipped, b->n);
+		b->worst = EXIT_INTERNAL;
 	}
 	summary(b, elapsed(&t0));
 	free(run);

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # docs/example.c must build and work: against the build tree, and against an installed tree via
 # the pkg-config file (cmake --install into a temp prefix), so the documented API cannot rot.
 . "$IC_SRC/tests/lib/common.sh"
@@ -51,8 +52,10 @@ if "$CC" "${FLAGS[@]}" "$IC_SRC/docs/example.c" $(pkg-config --cflags --libs isf
 else fail "pkg-config build: $(cat "$TMP/cc.err")"; fi
 libdir=$(pkg-config --variable=libdir isfcarve)
 LD_LIBRARY_PATH=$libdir expect_exit 0 "$TMP/example2" image "$TMP/raw.img"
-LD_LIBRARY_PATH=$libdir ldd "$TMP/example2" | grep -q "libisfcarve.so.0 => $libdir" \
-  && ok "uses the installed libisfcarve.so.0" || fail "ldd: $(LD_LIBRARY_PATH=$libdir ldd "$TMP/example2")"
+# Captured first: `ldd | grep -q` under pipefail fails when grep exits early (SIGPIPE).
+deps=$(LD_LIBRARY_PATH=$libdir ldd "$TMP/example2")
+[[ $deps == *"libisfcarve.so.0 => $libdir/libisfcarve.so.0"* ]] \
+  && ok "uses the installed libisfcarve.so.0" || fail "ldd: $deps"
 # 3. The man page: well-formed roff (when groff is here) and every batch/index option documented.
 if command -v groff > /dev/null; then
   w=$(groff -man -ww -z "$IC_SRC/docs/isfcarve.1" 2>&1)

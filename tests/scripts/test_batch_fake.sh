@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # isfcarve batch with an emulated child (IC_BATCH_CHILD): statuses, JSON Lines, exit codes,
 # parallelism, --from/stdin lists, --timeout, crash isolation, reuse of identical kernels.
 . "$IC_SRC/tests/lib/common.sh"
@@ -37,7 +38,7 @@ assert res[nor]["status"] == "failed" and "no valid report" in res[nor]["error"]
 assert res[internal]["status"] == "failed" and res[internal]["exit"] == 4
 assert res[missing]["status"] == "failed" and "No such file" in res[missing]["error"]
 assert summ == {**summ, "images": 8, "ok": 2, "incomplete": 1, "failed": 4, "crashed": 1,
-                "timeout": 0, "reused": 0, "exit": 4}, summ
+                "timeout": 0, "reused": 0, "skipped": 0, "exit": 4}, summ
 PY
 
 # 2. Exit codes: all ok -> 0; ok + incomplete -> 3; ok + bad input -> 2; internal beats input -> 4.
@@ -91,7 +92,32 @@ assert st == ["ok", "timeout"], lines
 assert lines[-1]["summary"]["timeout"] == 1
 PY
 
-# 7. Usage errors and a missing child program.
+# 7. SIGTERM to batch: running children get it, nothing new starts, exit 4, summary says so.
+"$IC_BIN" batch -j 2 --json --symbols-dir "$S" "$hang" "$hang" "$a" "$b" > "$TMP/out" 2> "$TMP/err" & bp=$!
+sleep 1.5; kill -TERM $bp; t0=$(date +%s); wait $bp || rc=$?; t1=$(date +%s)
+(( rc == 4 && t1 - t0 <= 5 )) && ok "SIGTERM: exit 4 promptly" || fail "SIGTERM: rc=$rc in $((t1 - t0))s $(cat "$TMP/err")"
+check "SIGTERM forwarded, rest skipped" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+r = [l for l in lines if "path" in l]
+assert len(r) == 2 and all(l["status"] == "crashed" and l["signal"] == 15 for l in r), lines
+assert lines[-1]["summary"]["skipped"] == 2, lines[-1]
+PY
+grep -q "stopped by signal 15" "$TMP/err" && ok "SIGTERM message" || fail "message: $(cat "$TMP/err")"
+
+# 8. Image files named like a subcommand or an option reach the child as paths.
+( cd "$TMP" && echo "ok 6.1.0-18-amd64" > scan && echo "ok 6.1.0-18-amd64" > ./-x &&
+  "$IC_BIN" batch --json --symbols-dir "$S" scan -- -x > "$TMP/out" 2>&1 ) && \
+  grep -q '"path":"scan","status":"ok"' "$TMP/out" && grep -q '"path":"-x","status":"ok"' "$TMP/out" \
+  && ok "odd file names" || fail "odd names: $(cat "$TMP/out")"
+
+# 9. The real child (no hook): batch re-executes itself in IMAGE mode; a missing image fails
+#    cleanly with the child's own error line, whatever stage of the pipeline this build has.
+rc=0; env -u IC_BATCH_CHILD "$IC_BIN" batch --json --symbols-dir "$S" "$TMP/missing.lime" > "$TMP/out" 2>&1 || rc=$?
+(( rc == 2 || rc == 4 )) && grep -q '"status":"failed".*"error":"isfcarve: ' "$TMP/out" \
+  && ok "real child: failure reported ($rc)" || fail "real child: rc=$rc $(cat "$TMP/out")"
+
+# 10. Usage errors and a missing child program.
 expect_exit 1 "$IC_BIN" batch --symbols-dir "$S"
 expect_exit 1 "$IC_BIN" batch -j 0 "$a"
 expect_exit 1 "$IC_BIN" batch --timeout x "$a"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # scripts/slurm-array.sh (as an array task) and scripts/parallel-jobs.sh with GNU parallel and with
 # the xargs -P fallback, driving an emulated child (ISFCARVE=fake child). Never skipped: without
 # GNU parallel (CI images may lack it) the xargs path still runs and is checked.
@@ -35,7 +36,7 @@ assert sorted([r[0]["profile"]["reused"], r[1]["profile"]["reused"]]) == [False,
 PY
 }
 run_all xargs "xargs -P"
-if command -v parallel > /dev/null && parallel --version 2>/dev/null | grep -q 'GNU parallel'; then
+if [[ $(parallel --version 2>/dev/null || true) == *"GNU parallel"* ]]; then
   run_all gnu "GNU parallel"
   [[ $(grep -c $'\t' "$TMP/r-gnu/joblog") == 7 ]] && ok "joblog has 6 jobs" || fail "joblog: $(cat "$TMP/r-gnu/joblog")"
 else

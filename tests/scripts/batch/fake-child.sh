@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Emulates the isfcarve IMAGE child for batch tests (IC_BATCH_CHILD hook): the image file's first
 # word picks the behaviour: ok REL | incomplete REL | bad | crash | hang | noreport | slow SECS REL.
 # Checks that batch passes exactly the documented options (docs/workflow.md "child contract").
