@@ -291,6 +291,8 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+	/* A warning held back to become the error line must still reach stderr on success. */
+	atexit(cli_flush);
 	if (argc > 1)
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 			if (!strcmp(argv[1], cmds[i].name))
