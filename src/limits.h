@@ -25,6 +25,10 @@
 #define IC_MAX_AVML_BLOCK (1u << 30)
 /* Snappy framing: a chunk's uncompressed data is at most 65536 bytes (framing_format.txt). */
 #define IC_SNAPPY_FRAME_MAX (64u << 10)
+/* VMware .vmss/.vmsn: groups in the header (a dozen in practice) and tags walked in the "memory"
+ * group (a few per region plus a few dozen others). */
+#define IC_MAX_VMSS_GROUPS 4096u
+#define IC_MAX_VMSS_TAGS (1u << 20)
 /* Decompressed-page cache per open compressed image: bounded, independent of the image size. */
 #define IC_PAGECACHE_BYTES (16u << 20)
 

@@ -7,6 +7,7 @@ extern const struct ic_image_fmt ic_fmt_elf;
 extern const struct ic_image_fmt ic_fmt_kdump;
 extern const struct ic_image_fmt ic_fmt_kdump_flat;
 extern const struct ic_image_fmt ic_fmt_avml;
+extern const struct ic_image_fmt ic_fmt_vmware;
 extern const struct ic_image_fmt ic_fmt_raw;
 
 const struct ic_image_fmt *const ic_image_formats[] = {
@@ -15,6 +16,7 @@ const struct ic_image_fmt *const ic_image_formats[] = {
 	&ic_fmt_kdump,
 	&ic_fmt_kdump_flat,
 	&ic_fmt_avml,
+	&ic_fmt_vmware,
 	&ic_fmt_raw,
 	NULL,
 };
