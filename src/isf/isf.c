@@ -51,7 +51,7 @@ static bool is_gen(const struct ic_isf_state *s, const char *p)
 	return (uintptr_t)p && (uintptr_t)p <= s->names.len;
 }
 
-static int state_init(struct ic_isf_state *s, const struct ic_ctx *ctx, const struct ic_btf *btf)
+int ic_isf_state_init(struct ic_isf_state *s, const struct ic_ctx *ctx, const struct ic_btf *btf)
 {
 	uint32_t nr = ic_btf__nr_types(btf), *refs = NULL;
 	int err = -ENOMEM;
@@ -222,7 +222,7 @@ out:
 	return err;
 }
 
-static void state_free(struct ic_isf_state *s)
+void ic_isf_state_free(struct ic_isf_state *s)
 {
 	free(s->uname);
 	free(s->alias);
@@ -796,7 +796,7 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 
 	if (!j)
 		return -ENOMEM;
-	if ((err = state_init(&s, ctx, in->btf)))
+	if ((err = ic_isf_state_init(&s, ctx, in->btf)))
 		goto out;
 	ic_json_init(j, sink, arg, 0);
 	ic_json_obj_begin(j);
@@ -811,7 +811,7 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 		err = ic_json_finish(j);
 	st->bytes = j->written;
 out:
-	state_free(&s);
+	ic_isf_state_free(&s);
 	free(j);
 	return err;
 }
