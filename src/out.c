@@ -132,7 +132,7 @@ int ic_out__open(const struct ic_ctx *ctx, const char *path, struct ic_out **out
 		lzma_stream init = LZMA_STREAM_INIT;
 
 		o->x = init;
-		if (lzma_easy_encoder(&o->x, 6, LZMA_CHECK_CRC64) != LZMA_OK) {
+		if (lzma_easy_encoder(&o->x, 3, LZMA_CHECK_CRC64) != LZMA_OK) {
 			err = -ENOMEM;
 			goto fail;
 		}

@@ -51,7 +51,7 @@ static bool is_gen(const struct ic_isf_state *s, const char *p)
 	return (uintptr_t)p && (uintptr_t)p <= s->names.len;
 }
 
-static int state_init(struct ic_isf_state *s, const struct ic_ctx *ctx, const struct ic_btf *btf)
+int ic_isf_state_init(struct ic_isf_state *s, const struct ic_ctx *ctx, const struct ic_btf *btf)
 {
 	uint32_t nr = ic_btf__nr_types(btf), *refs = NULL;
 	int err = -ENOMEM;
@@ -222,7 +222,7 @@ out:
 	return err;
 }
 
-static void state_free(struct ic_isf_state *s)
+void ic_isf_state_free(struct ic_isf_state *s)
 {
 	free(s->uname);
 	free(s->alias);
@@ -383,7 +383,8 @@ struct field {
 static int cmp_field(const void *a, const void *b)
 {
 	const struct field *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
+	/* generated names live inside the element, which qsort moves: never use x->name for them */
+	int c = strcmp(x->anon ? x->gen : x->name, y->anon ? y->gen : y->name);
 
 	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
 }
@@ -445,8 +446,8 @@ static int write_fields(struct ic_isf_state *s, struct ic_json *j, uint32_t id,
 		}
 		n++;
 	}
-	/* gen names point into f[]: sorting moves them, so re-point after the sort */
-	qsort(f, n, sizeof(*f), cmp_field);
+	if (n)
+		qsort(f, n, sizeof(*f), cmp_field);
 	ic_json_key(j, "fields");
 	ic_json_obj_begin(j);
 	for (size_t i = 0; i < n; i++) {
@@ -619,7 +620,8 @@ static int write_enums(struct ic_isf_state *s, struct ic_json *j, size_t *count)
 				k[c].val = k[c].neg ? (uint64_t)(int64_t)(int32_t)v : v;
 			}
 		}
-		qsort(k, vlen, sizeof(*k), cmp_konst);
+		if (vlen)
+			qsort(k, vlen, sizeof(*k), cmp_konst);
 		ic_json_key(j, e[i].name);
 		ic_json_obj_begin(j);
 		ic_json_key(j, "base");
@@ -796,7 +798,7 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 
 	if (!j)
 		return -ENOMEM;
-	if ((err = state_init(&s, ctx, in->btf)))
+	if ((err = ic_isf_state_init(&s, ctx, in->btf)))
 		goto out;
 	ic_json_init(j, sink, arg, 0);
 	ic_json_obj_begin(j);
@@ -811,7 +813,7 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 		err = ic_json_finish(j);
 	st->bytes = j->written;
 out:
-	state_free(&s);
+	ic_isf_state_free(&s);
 	free(j);
 	return err;
 }
