@@ -21,6 +21,8 @@ sys.path.insert(0, os.path.join(HERE, "..", "symdb", "tools"))
 sys.path.insert(0, HERE)
 import symdbpy  # noqa: E402
 
+merge_mod = __import__("importlib").import_module("symdb-merge")
+
 
 
 def load(path):
@@ -49,6 +51,8 @@ def main():
     ap.add_argument("--plugins", default=os.path.join(src, "symdb", "plugin-symbols.txt"))
     ap.add_argument("--select", choices=("plugin", "data"), default="data")
     ap.add_argument("--loo", action="store_true")
+    ap.add_argument("--loo-series", action="store_true",
+                    help="with --loo: also leave out every kernel of the same major.minor")
     ap.add_argument("--show", type=int, default=10)
     ap.add_argument("types", nargs="+")
     args = ap.parse_args()
@@ -64,24 +68,17 @@ def main():
     for kv, ver, types, smap in kernels:
         if args.loo:
             others = [k for k in kernels if k[0] != kv]
-            maps = {k[0]: k[3] for k in others}
-            plug = set(pnames)
-
-            def keep(name, k, maps=maps, plug=plug):
-                letters = maps[k].get(name)
-                if letters is None:
-                    return False
-                if name in plug or any(p in name for p in patterns):
-                    return True
-                return args.select == "data" and bool(letters & symdbpy.DATA_LETTERS)
-            db = symdbpy.merge([(k[0], k[2]) for k in others], seed, keep)
-            label = "without %s" % ver
+            if args.loo_series:
+                others = [k for k in others if (k[0] >> 8) != (kv >> 8)]
+            sel = merge_mod.selector(args.select, set(pnames), patterns, {k[0]: k[3] for k in others})
+            db = symdbpy.merge([(k[0], k[2]) for k in others], seed, sel)
+            label = "without %s" % (ver.rsplit(".", 1)[0] + ".x" if args.loo_series else ver)
         else:
             db = fixed
             label = os.path.basename(args.tsv)
         typed = {n for n in smap if n in types and types[n] != "void"}
         a_names = symdbpy.plugin_names(pnames, patterns, typed)
-        b_names = {n for n in typed if smap[n] & symdbpy.DATA_LETTERS}
+        b_names = typed & symdbpy.data_symbols(smap)
         a_ok, a_bad = score(db, kv, types, a_names)
         b_ok, b_bad = score(db, kv, types, b_names)
         fa = a_ok / len(a_names) if a_names else 1.0
