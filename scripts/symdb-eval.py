@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: MIT
 """Measure symdb against DWARF ground truth.
 
-  symdb-eval.py [--tsv symdb/symdb.tsv] [--loo] [--select data|plugin] [--show N] CACHE/types/*.types
+  symdb-eval.py [--tsv symdb/symdb.tsv] [--loo [--loo-series]] [--seed FILE] [--select data|plugin]
+                [--show N] CACHE/types/*.types
 
 For every kernel K (KVER.types from ic_dwarf2symdb + KVER.System.map) compare the type the db
 gives for K's version with DWARF's, over
   (a) the plugin symbols (symdb/plugin-symbols.txt) that K has with a DWARF type, and
-  (b) every data symbol of K (System.map letter b/B/d/D/r/R/v/V) with a DWARF type.
+  (b) every data symbol of K (symdbpy.data_symbols: data letter or outside the text ranges) with a
+      DWARF type.
 Without --loo the committed table (--tsv) is measured. With --loo the db is rebuilt for each K
 from symdb/seed.tsv and every kernel except K (leave-one-out), the honest figure for a kernel the
-db has never seen. Prints a Markdown table and the first --show mismatches per kernel; exit 1
+db has never seen; --loo-series also leaves out the other kernels of K's major.minor (7.2.12 and
+7.2.13 are near-identical). Prints a Markdown table and the first --show mismatches per kernel; exit 1
 if (a) is below 100 % anywhere."""
 import argparse
 import os
