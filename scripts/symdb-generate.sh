@@ -5,7 +5,7 @@
 #   scripts/symdb-generate.sh [-c CACHE] [-b BUILD] [-k] [SUITE...]
 #
 #   SUITE    Debian suites whose current amd64 kernel to use
-#            (default: bullseye bookworm trixie testing unstable)
+#            (default: bullseye bookworm trixie testing unstable trixie-backports)
 #   -c DIR   cache outside the repository (default /var/tmp/symdb-cache): .debs, apt state,
 #            per-kernel type lists CACHE/types/KVER.{types,System.map}
 #   -b DIR   build directory with ic_dwarf2symdb (default ./build; needs libdw-dev at configure)
@@ -23,7 +23,7 @@ while getopts c:b:k o; do
 done
 shift $((OPTIND - 1))
 SUITES=("$@")
-[ ${#SUITES[@]} -gt 0 ] || SUITES=(bullseye bookworm trixie testing unstable)
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(bullseye bookworm trixie testing unstable trixie-backports)
 GEN=$BUILD/ic_dwarf2symdb
 [ -x "$GEN" ] || { echo "symdb-generate: $GEN missing (install libdw-dev, re-run cmake, build ic_dwarf2symdb)" >&2; exit 1; }
 mkdir -p "$CACHE/types" "$CACHE/vmlinux"
