@@ -2,15 +2,18 @@
 # SPDX-License-Identifier: MIT
 """Measure symdb against DWARF ground truth.
 
-  symdb-eval.py [--tsv symdb/symdb.tsv] [--loo] [--select data|plugin] [--show N] CACHE/types/*.types
+  symdb-eval.py [--tsv symdb/symdb.tsv] [--loo [--loo-series]] [--seed FILE] [--select data|plugin]
+                [--show N] CACHE/types/*.types
 
 For every kernel K (KVER.types from ic_dwarf2symdb + KVER.System.map) compare the type the db
 gives for K's version with DWARF's, over
   (a) the plugin symbols (symdb/plugin-symbols.txt) that K has with a DWARF type, and
-  (b) every data symbol of K (System.map letter b/B/d/D/r/R/v/V) with a DWARF type.
+  (b) every data symbol of K (symdbpy.data_symbols: data letter or outside the text ranges) with a
+      DWARF type.
 Without --loo the committed table (--tsv) is measured. With --loo the db is rebuilt for each K
 from symdb/seed.tsv and every kernel except K (leave-one-out), the honest figure for a kernel the
-db has never seen. Prints a Markdown table and the first --show mismatches per kernel; exit 1
+db has never seen; --loo-series also leaves out the other kernels of K's major.minor (7.2.12 and
+7.2.13 are near-identical). Prints a Markdown table and the first --show mismatches per kernel; exit 1
 if (a) is below 100 % anywhere."""
 import argparse
 import os
@@ -20,6 +23,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "symdb", "tools"))
 sys.path.insert(0, HERE)
 import symdbpy  # noqa: E402
+
+merge_mod = __import__("importlib").import_module("symdb-merge")
 
 
 
@@ -49,6 +54,8 @@ def main():
     ap.add_argument("--plugins", default=os.path.join(src, "symdb", "plugin-symbols.txt"))
     ap.add_argument("--select", choices=("plugin", "data"), default="data")
     ap.add_argument("--loo", action="store_true")
+    ap.add_argument("--loo-series", action="store_true",
+                    help="with --loo: also leave out every kernel of the same major.minor")
     ap.add_argument("--show", type=int, default=10)
     ap.add_argument("types", nargs="+")
     args = ap.parse_args()
@@ -64,24 +71,17 @@ def main():
     for kv, ver, types, smap in kernels:
         if args.loo:
             others = [k for k in kernels if k[0] != kv]
-            maps = {k[0]: k[3] for k in others}
-            plug = set(pnames)
-
-            def keep(name, k, maps=maps, plug=plug):
-                letters = maps[k].get(name)
-                if letters is None:
-                    return False
-                if name in plug or any(p in name for p in patterns):
-                    return True
-                return args.select == "data" and bool(letters & symdbpy.DATA_LETTERS)
-            db = symdbpy.merge([(k[0], k[2]) for k in others], seed, keep)
-            label = "without %s" % ver
+            if args.loo_series:
+                others = [k for k in others if (k[0] >> 8) != (kv >> 8)]
+            sel = merge_mod.selector(args.select, set(pnames), patterns, {k[0]: k[3] for k in others})
+            db = symdbpy.merge([(k[0], k[2]) for k in others], seed, sel)
+            label = "without %s" % (ver.rsplit(".", 1)[0] + ".x" if args.loo_series else ver)
         else:
             db = fixed
             label = os.path.basename(args.tsv)
         typed = {n for n in smap if n in types and types[n] != "void"}
         a_names = symdbpy.plugin_names(pnames, patterns, typed)
-        b_names = {n for n in typed if smap[n] & symdbpy.DATA_LETTERS}
+        b_names = typed & symdbpy.data_symbols(smap)
         a_ok, a_bad = score(db, kv, types, a_names)
         b_ok, b_bad = score(db, kv, types, b_names)
         fa = a_ok / len(a_names) if a_names else 1.0

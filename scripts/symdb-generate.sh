@@ -5,7 +5,7 @@
 #   scripts/symdb-generate.sh [-c CACHE] [-b BUILD] [-k] [SUITE...]
 #
 #   SUITE    Debian suites whose current amd64 kernel to use
-#            (default: bullseye bookworm trixie testing unstable)
+#            (default: bullseye bookworm trixie testing unstable trixie-backports)
 #   -c DIR   cache outside the repository (default /var/tmp/symdb-cache): .debs, apt state,
 #            per-kernel type lists CACHE/types/KVER.{types,System.map}
 #   -b DIR   build directory with ic_dwarf2symdb (default ./build; needs libdw-dev at configure)
@@ -23,7 +23,7 @@ while getopts c:b:k o; do
 done
 shift $((OPTIND - 1))
 SUITES=("$@")
-[ ${#SUITES[@]} -gt 0 ] || SUITES=(bullseye bookworm trixie testing unstable)
+[ ${#SUITES[@]} -gt 0 ] || SUITES=(bullseye bookworm trixie testing unstable trixie-backports)
 GEN=$BUILD/ic_dwarf2symdb
 [ -x "$GEN" ] || { echo "symdb-generate: $GEN missing (install libdw-dev, re-run cmake, build ic_dwarf2symdb)" >&2; exit 1; }
 mkdir -p "$CACHE/types" "$CACHE/vmlinux"
@@ -41,9 +41,20 @@ for suite in "${SUITES[@]}"; do
     dir=$CACHE/vmlinux/$ver
     rm -rf "$dir"; mkdir -p "$dir"
     log "$suite: unpacking vmlinux + System.map of $ver"
-    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir" --wildcards \
-        './usr/lib/debug/boot/vmlinux-*' './usr/lib/debug/boot/System.map-*' \
-        './usr/lib/debug/lib/modules/*/vmlinux' './usr/lib/debug/lib/modules/*/System.map' 2> /dev/null || true
+    # Stream the tar and stop once vmlinux and System.map are out: the package holds GBs of
+    # module debug info after them that tar would otherwise decompress for nothing.
+    dpkg-deb --fsys-tarfile "$deb" 2> /dev/null | python3 -c '
+import re, sys, tarfile
+want = re.compile(r"^\.?/?usr/lib/debug/(boot/(vmlinux|System\.map)-[^/]+|lib/modules/[^/]+/(vmlinux|System\.map))$")
+found = set()
+with tarfile.open(fileobj=sys.stdin.buffer, mode="r|") as tf:
+    for m in tf:
+        if m.isfile() and want.match(m.name):
+            tf.extract(m, sys.argv[1], filter="data") if hasattr(tarfile, "data_filter") else tf.extract(m, sys.argv[1])
+            found.add("vmlinux" if "vmlinux" in m.name else "map")
+            if len(found) == 2:
+                break
+' "$dir" || true
     vml=$(find "$dir" -type f -name 'vmlinux*' | head -1)
     map=$(find "$dir" -type f -name 'System.map*' | head -1)
     [ -n "$vml" ] && [ -n "$map" ] || { echo "symdb-generate: no vmlinux/System.map in $deb" >&2; exit 1; }

@@ -7,8 +7,9 @@
 
 Each KVER.types needs KVER.System.map next to it. Which rows go in (--select):
   plugin  only the plugin symbols (symdb/plugin-symbols.txt)
-  data    (default) plugin symbols + every name that is a data symbol (System.map letter
-          b/B/d/D/r/R/v/V) of that kernel and has a DWARF type: what an ISF writer looks up
+  data    (default) plugin symbols + every name that is a data symbol of that kernel (System.map
+          letter b/B/d/D/r/R/v/V, or an address outside the text ranges: Debian 7.x System.maps
+          letter .data 'T') and has a DWARF type: what an ISF writer looks up
 Seed rows replace generated rows of the same name."""
 import argparse
 import os
@@ -26,13 +27,14 @@ def load_kernel(path):
 
 
 def selector(mode, plugins, patterns, maps):
+    data = {kv: symdbpy.data_symbols(smap) for kv, smap in maps.items()}
+
     def keep(name, kv):
-        letters = maps[kv].get(name)
-        if letters is None:
+        if name not in maps[kv]:
             return False  # not a kernel symbol: never looked up
         if name in plugins or any(p in name for p in patterns):
             return True
-        return mode == "data" and bool(letters & symdbpy.DATA_LETTERS)
+        return mode == "data" and name in data[kv]
     return keep
 
 

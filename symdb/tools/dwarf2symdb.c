@@ -367,6 +367,11 @@ int main(int argc, char **argv)
 			printf("%s\t%s\n", tb.e[i].name, tb.e[i].type);
 	fprintf(stderr, "dwarf2symdb: %zu variables, %zu skipped, %zu Rust units skipped\n", tb.vars,
 		tb.skipped, tb.rust_units);
+	for (size_t i = 0; i < tb.n; i++) {
+		free(tb.e[i].name);
+		free(tb.e[i].type);
+	}
+	free(tb.e);
 	dwarf_end(dbg);
 	close(fd);
 	return ferror(stdout) ? 1 : 0;

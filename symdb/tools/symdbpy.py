@@ -177,7 +177,7 @@ def read_types(path):
 
 
 def read_system_map(path):
-    """-> {name: set of type letters}."""
+    """-> {name: set of (letter, address)}."""
     out = {}
     opener = open
     if path.endswith(".xz"):
@@ -187,7 +187,31 @@ def read_system_map(path):
         for line in f:
             p = line.split()
             if len(p) >= 3:
-                out.setdefault(p[2], set()).add(p[1])
+                try:
+                    addr = int(p[0], 16)
+                except ValueError:
+                    continue
+                out.setdefault(p[2], set()).add((p[1], addr))
+    return out
+
+
+def data_symbols(smap):
+    """Names of data objects: a data type letter, or (Debian 7.x System.maps letter .data 'T')
+    an address outside the kernel's text ranges [_stext,_etext) and [_sinittext,_einittext)."""
+    def first(n):
+        v = smap.get(n)
+        return min(a for _, a in v) if v else None
+    text = [(first(a), first(b)) for a, b in (("_stext", "_etext"), ("_sinittext", "_einittext"))]
+    text = [(a, b) for a, b in text if a is not None and b is not None]
+    out = set()
+    for name, ents in smap.items():
+        for letter, addr in ents:
+            if letter in DATA_LETTERS:
+                out.add(name)
+                break
+            if letter in "tTwW" and text and not any(a <= addr < b for a, b in text):
+                out.add(name)
+                break
     return out
 
 

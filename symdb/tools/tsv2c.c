@@ -235,5 +235,14 @@ int main(int argc, char **argv)
 		perror(argv[2]);
 		return 1;
 	}
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].name);
+		free(rows[i].type);
+	}
+	free(rows);
+	free(pool.keys);
+	free(pool.offs);
+	free(name_off);
+	free(type_off);
 	return 0;
 }

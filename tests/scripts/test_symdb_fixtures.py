@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""symdb vs. DWARF ground truth: the dwarf2json ISFs shipped with the x86-64 fixtures.
+
+(a) every Volatility plugin symbol (symdb/plugin-symbols.txt) that the fixture's dwarf2json ISF
+    types (not void) must get a row from symdb.tsv for the fixture's kernel version, and the row's
+    type expression must describe the same type as dwarf2json's descriptor (pointers, array
+    counts, typedef-named structs, anonymous structs by member names);
+(b) over every data symbol of the fixture's System.map that dwarf2json types, the share of
+    matching rows is printed and must stay at or above MIN_B (both fixture kernels are among the
+    kernels symdb.tsv is generated from, so anything lower means the table or the pipeline broke).
+Set SYMDB_ARM64=1 to also report the arm64 fixture (informational: symdb.tsv is built from amd64
+kernels, architecture-specific symbols differ; docs/symdb.md has the figure)."""
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import icfix  # noqa: E402
+
+sys.path.insert(0, os.path.join(icfix.SRC, "symdb", "tools"))
+import symdbpy  # noqa: E402
+
+MIN_B = 0.99
+FIXTURES = [("fx-deb12-6.1", True), ("fx-forky-7.2", True)]
+if os.environ.get("SYMDB_ARM64"):
+    FIXTURES.append(("fx-arm64-forky-7.2", False))
+
+
+def kver_of(banner):
+    # "Linux version 6.1.0-56-amd64 ... Debian 6.1.192-2 (...)" -> 6.1.192 (Debian fixtures only)
+    m = re.search(r"#\d+ .*Debian (\d+)\.(\d+)\.(\d+)", banner)
+    rel = re.match(r"Linux version (\d+)\.(\d+)", banner)
+    if not m or not rel or m.group(1, 2) != rel.group(1, 2):
+        raise RuntimeError("unexpected banner: %r" % banner)
+    return symdbpy.kver(*(int(x) for x in m.groups()))
+
+
+def main():
+    t = icfix.Counter()
+    db = symdbpy.read_tsv(os.path.join(icfix.SRC, "symdb", "symdb.tsv"))
+    pnames, patterns = symdbpy.read_plugin_symbols(os.path.join(icfix.SRC, "symdb", "plugin-symbols.txt"))
+    for fx, enforce in FIXTURES:
+        isf_path = icfix.fixture(fx, "dwarf2json.isf.json")
+        with open(isf_path) as f:
+            isf = json.load(f)
+        with open(icfix.fixture(fx, "truth/version")) as f:
+            kv = kver_of(f.read())
+        smap = symdbpy.read_system_map(icfix.fixture(fx, "System.map"))
+        syms = isf["symbols"]
+        typed = {n for n, s in syms.items() if s.get("type", {}).get("kind") not in (None, "function")
+                 and s["type"] != {"kind": "base", "name": "void"}}
+        a_names = symdbpy.plugin_names(pnames, patterns, typed & set(smap))
+        a_bad = []
+        for n in sorted(a_names):
+            got = symdbpy.lookup(db, kv, n)
+            ok = got is not None and symdbpy.matches_isf(got, syms[n]["type"], isf)
+            if not ok:
+                a_bad.append("%s: symdb %r, dwarf2json %s" % (n, got, symdbpy.expr_from_isf(syms[n]["type"], isf)))
+        b_names = typed & symdbpy.data_symbols(smap)
+        b_ok = 0
+        for n in b_names:
+            got = symdbpy.lookup(db, kv, n)
+            if got is not None and symdbpy.matches_isf(got, syms[n]["type"], isf):
+                b_ok += 1
+        fb = b_ok / len(b_names) if b_names else 0.0
+        print("%s (%s): (a) %d/%d plugin symbols match, (b) %d/%d = %.2f %% data symbols match"
+              % (fx, symdbpy.fmt_ver(kv), len(a_names) - len(a_bad), len(a_names), b_ok, len(b_names),
+                 100 * fb))
+        for msg in a_bad:
+            print("  (a) mismatch: " + msg)
+        if enforce:
+            t.check(len(a_names) >= 60, "%s: only %d plugin symbols typed by dwarf2json" % (fx, len(a_names)))
+            t.check(not a_bad, "%s: %d plugin symbols mismatch" % (fx, len(a_bad)))
+            t.check(fb >= MIN_B, "%s: (b) %.4f < %.2f" % (fx, fb, MIN_B))
+    t.finish()
+
+
+if __name__ == "__main__":
+    main()
