@@ -91,7 +91,7 @@ static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void 
 {
 	struct ic_kallsyms *best = NULL;
 	unsigned copies = 0;
-	size_t tried = 0, rejected = 0;
+	size_t tried = 0, rejected = 0, tables = 0;
 	uint64_t last_names = UINT64_MAX;
 	int err = 0;
 
@@ -110,6 +110,20 @@ static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void 
 			    s->hits[i] < best->tables[IC_KTAB_TOKEN_INDEX].phys)
 				continue;
 			tried++;
+			e = ic_kallsyms__probe(ctx, img, s->hits[i]);
+			if (e == -IC_ENOTFOUND) {
+				rejected++;
+				continue;
+			}
+			if (e) {
+				err = e;
+				break;
+			}
+			if (++tables > IC_MAX_KSYM_TABLE_CANDIDATES) {
+				pr_warn(ctx, "kallsyms: more than IC_MAX_KSYM_TABLE_CANDIDATES (%u) token tables; "
+					"the rest were not decoded", IC_MAX_KSYM_TABLE_CANDIDATES);
+				break;
+			}
 			e = ic_kallsyms__decode(ctx, img, s->hits[i], out->vmcoreinfo, &k);
 			if (e == -IC_ENOTFOUND) {
 				rejected++;
@@ -141,7 +155,7 @@ static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void 
 				break;
 			}
 		}
-		if (copies >= IC_MAX_KSYM_COPIES)
+		if (copies >= IC_MAX_KSYM_COPIES || tables > IC_MAX_KSYM_TABLE_CANDIDATES)
 			break;
 	}
 	if (err) {

@@ -1023,6 +1023,33 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 	}
 }
 
+int ic_kallsyms__probe(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor)
+{
+	const struct ic_range *r = range_of(img, anchor);
+	struct win w;
+	void *own = NULL;
+	struct toks t;
+	uint64_t lo, hi;
+	int err;
+
+	if (!r)
+		return -IC_ENOTFOUND;
+	lo = anchor - r->phys > IC_MAX_KSYM_TOKEN_TABLE ? anchor - IC_MAX_KSYM_TOKEN_TABLE : r->phys;
+	/* window offsets keep the physical alignment the layouts are defined by */
+	lo = lo % 8 ? (lo - lo % 8 >= r->phys ? lo - lo % 8 : lo + (8 - lo % 8)) : lo;
+	hi = r->phys + r->len - anchor > 2u * IC_MAX_KSYM_TOKEN_TABLE + 1024
+		     ? anchor + 2u * IC_MAX_KSYM_TOKEN_TABLE + 1024
+		     : r->phys + r->len;
+	if (lo > anchor)
+		return -IC_ENOTFOUND;
+	err = get_win(img, lo, hi, &w, &own);
+	if (err)
+		return err;
+	err = find_tokens(ctx, &w, (size_t)(anchor - lo), &t);
+	free(own);
+	return err;
+}
+
 int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor,
 			const struct ic_vmcoreinfo *vi, struct ic_kallsyms **out)
 {
@@ -1041,20 +1068,7 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 	if (!r)
 		return -IC_ENOTFOUND;
 	/* Cheap first: the token tables alone, from a small view. */
-	lo = anchor - r->phys > IC_MAX_KSYM_TOKEN_TABLE ? anchor - IC_MAX_KSYM_TOKEN_TABLE : r->phys;
-	/* window offsets keep the physical alignment the layouts are defined by */
-	lo = lo % 8 ? (lo - lo % 8 >= r->phys ? lo - lo % 8 : lo + (8 - lo % 8)) : lo;
-	hi = r->phys + r->len - anchor > 2u * IC_MAX_KSYM_TOKEN_TABLE + 1024
-		     ? anchor + 2u * IC_MAX_KSYM_TOKEN_TABLE + 1024
-		     : r->phys + r->len;
-	if (lo > anchor)
-		return -IC_ENOTFOUND;
-	err = get_win(img, lo, hi, &w, &own);
-	if (err)
-		return err;
-	err = find_tokens(ctx, &w, (size_t)(anchor - lo), &t);
-	free(own);
-	own = NULL;
+	err = ic_kallsyms__probe(ctx, img, anchor);
 	if (err)
 		return err;
 

@@ -40,6 +40,9 @@
  * tables: names (~20 B/symbol) + offsets (4 B) + seqs (3-4 B) for IC_MAX_KALLSYMS symbols. */
 #define IC_KSYM_WINDOW_BACK (112u << 20)
 #define IC_KSYM_WINDOW_FWD (48u << 20)
+/* Anchors with an exact token table that get the expensive decode (a window of up to 160 MiB):
+ * a real dump holds 1-4 kernel copies; a crafted image must not make us decode thousands. */
+#define IC_MAX_KSYM_TABLE_CANDIDATES 64u
 /* Validated kallsyms copies kept for selection (running kernel, kdump kernel, page cache). */
 #define IC_MAX_KSYM_COPIES 16u
 

@@ -495,6 +495,34 @@ static void check_two_copies(void)
 	free(big);
 }
 
+/* Many exact token tables and nothing else: rejected, and bounded (IC_MAX_KSYM_TABLE_CANDIDATES). */
+static void check_many_token_tables(void)
+{
+	static const struct spec s = { "tokens only", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500 };
+	struct ic_ctx ctx = test_ctx(2);
+	struct ic_image *img = NULL;
+	struct ic_findings f;
+	struct built bt;
+	uint8_t *b = calloc(1, 8u << 20);
+	size_t tl;
+
+	if (!b)
+		return;
+	make_syms(&s);
+	bt = build(img_buf, &s);
+	tl = (size_t)(bt.ti + 512 - bt.tt);
+	for (size_t i = 0; i < 100; i++)
+		memcpy(b + 4096 + i * 65536, img_buf + bt.tt, tl);
+	IC_CHECK(!ic_image__open_mem(&ctx, "tokens", b, 8u << 20, NULL, NULL, 0, &img), "open");
+	if (img) {
+		IC_CHECK(!ic_scan(&ctx, img, &f), "scan");
+		IC_CHECK(!f.kallsyms, "token tables alone accepted");
+		ic_findings__release(&f);
+		ic_image__free(img);
+	}
+	free(b);
+}
+
 int main(void)
 {
 	static const struct spec cases[] = {
@@ -528,6 +556,7 @@ int main(void)
 	check_reject("non-monotonic offsets", &rej, bad_order);
 	check_vmcoreinfo();
 	check_two_copies();
+	check_many_token_tables();
 	free(img_buf);
 	return IC_TEST_DONE();
 }
