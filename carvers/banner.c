@@ -90,15 +90,17 @@ static int banner_finish(const struct ic_ctx *ctx, const struct ic_image *img, v
 	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* optional speed-up; interpreter otherwise */
 	md = pcre2_match_data_create_from_pattern(re, NULL);
 	h = malloc(sizeof(*h));
-	lines = ic_calloc(total, sizeof(*lines));
+	lines = ic_calloc(256, sizeof(*lines)); /* distinct banners counted up to 256 */
 	if (!md || !h || !lines) {
 		err = -ENOMEM;
 		goto out;
 	}
+	size_t seen = 0;
+
 	for (unsigned s = 0; s < nstates; s++) {
 		const struct ic_cands *c = states[s];
 
-		for (size_t i = 0; c && i < c->n; i++) {
+		for (size_t i = 0; c && i < c->n && seen++ < total; i++) {
 			size_t n = ic_cands_avail(img, c->phys[i], IC_MAX_BANNER_LEN + 2);
 			PCRE2_SIZE *ov;
 			bool near_btf, rel_ok;

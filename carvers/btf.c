@@ -74,10 +74,12 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 	v = ic_calloc(total, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
+	size_t seen = 0;
+
 	for (unsigned s = 0; s < nstates; s++) {
 		const struct ic_cands *c = states[s];
 
-		for (size_t i = 0; c && i < c->n; i++) {
+		for (size_t i = 0; c && i < c->n && seen++ < total; i++) {
 			uint64_t phys = c->phys[i], size;
 			size_t avail = ic_cands_avail(img, phys, IC_MAX_BTF_BYTES);
 			uint8_t hdr[BTF_HDR_MAX];

@@ -9,6 +9,13 @@
 #include "internal.h"
 #include "limits.h"
 
+/*
+ * A state covers one ~8 MiB batch, and the states of all batches live until finish(), so the
+ * per-state cap is a sixteenth of IC_MAX_CANDIDATES (real dumps have a handful of hits per
+ * batch); finish() then looks at no more than IC_MAX_CANDIDATES in total.
+ */
+#define IC_CANDS_PER_STATE (IC_MAX_CANDIDATES / 16)
+
 struct ic_cands {
 	uint64_t *phys;
 	size_t n, cap;
@@ -32,7 +39,7 @@ static inline void ic_cands_free(void *state)
 
 static inline int ic_cands_add(struct ic_cands *c, uint64_t phys)
 {
-	if (c->n >= IC_MAX_CANDIDATES) {
+	if (c->n >= IC_CANDS_PER_STATE) {
 		c->overflow = true;
 		return 0;
 	}
@@ -54,7 +61,9 @@ static inline int ic_cands_add(struct ic_cands *c, uint64_t phys)
 static inline int ic_cands_find(struct ic_cands *c, const uint8_t *buf, size_t len, size_t avail,
 				uint64_t phys, const void *needle_, size_t nlen)
 {
-	const uint8_t *p = buf, *end = buf + avail, *needle = needle_;
+	const uint8_t *p = buf, *needle = needle_;
+	/* Only matches starting before len count: search no further than their last byte. */
+	const uint8_t *end = buf + (avail - len < nlen - 1 ? avail : len + nlen - 1);
 
 	while (p < buf + len) {
 		const uint8_t *hit = ic_find(p, (size_t)(end - p), needle, nlen);
@@ -70,7 +79,8 @@ static inline int ic_cands_find(struct ic_cands *c, const uint8_t *buf, size_t l
 	return 0;
 }
 
-/* Total candidates over all per-batch states, with overflow warning. */
+/* Candidates finish() will look at over all per-batch states (at most IC_MAX_CANDIDATES);
+ * *overflow when some were dropped. Loops in finish() stop after that many. */
 static inline size_t ic_cands_total(void *const *states, unsigned n, bool *overflow)
 {
 	size_t t = 0;
@@ -83,6 +93,10 @@ static inline size_t ic_cands_total(void *const *states, unsigned n, bool *overf
 			continue;
 		t += c->n;
 		*overflow |= c->overflow;
+	}
+	if (t > IC_MAX_CANDIDATES) {
+		*overflow = true;
+		t = IC_MAX_CANDIDATES;
 	}
 	return t;
 }

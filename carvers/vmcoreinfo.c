@@ -141,10 +141,12 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 			goto out;
 		}
 	}
+	size_t seen = 0;
+
 	for (unsigned s = 0; s < nstates; s++) {
 		const struct ic_cands *c = states[s];
 
-		for (size_t i = 0; c && i < c->n; i++) {
+		for (size_t i = 0; c && i < c->n && seen++ < total; i++) {
 			uint64_t phys = c->phys[i];
 			size_t n = ic_cands_avail(img, phys, IC_MAX_VMCOREINFO_BYTES);
 			struct ic_vmcoreinfo *vi;

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Convert a LiME or ELF core memory image to raw (file offset = physical address), for tests.
+"""Convert a LiME or ELF core memory image to raw (file offset = physical address), or to
+LiME cut in blocks (AVML-style: adjacent ranges, all-zero blocks left out), for tests.
 
-Independent of the C readers on purpose, so the derived images check them. Holes become
+Independent of the C readers on purpose, so the derived images check them. Raw: holes become
 sparse zeros. --max-phys drops ranges at or above an address (ELF dumps carry the BIOS flash at
 0xfffc0000, which would make a 4 GiB raw file of zeros).
 
-usage: imgconv.py IN OUT [--max-phys ADDR]
+usage: imgconv.py IN OUT [--max-phys ADDR] [--to raw|lime] [--block N]
 """
 import argparse
 import struct
@@ -43,11 +44,33 @@ def elf_ranges(f):
             yield pa, off, filesz
 
 
+def to_lime(f, ranges, a):
+    """Each range cut into --block sized LiME ranges; blocks of zeros are left out (holes)."""
+    n = skipped = 0
+    with open(a.out, "wb") as o:
+        for phys, off, size in sorted(ranges):
+            if a.max_phys is not None and phys >= a.max_phys:
+                continue
+            for b in range(0, size, a.block):
+                ln = min(a.block, size - b)
+                f.seek(off + b)
+                data = f.read(ln)
+                if data.count(0) == ln:
+                    skipped += 1
+                    continue
+                o.write(struct.pack("<IIQQ8x", 0x4C694D45, 1, phys + b, phys + b + ln - 1))
+                o.write(data)
+                n += 1
+    print(f"{a.out}: lime, {n} blocks, {skipped} zero blocks left out", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("inp")
     ap.add_argument("out")
     ap.add_argument("--max-phys", type=lambda x: int(x, 0), default=None)
+    ap.add_argument("--to", choices=["raw", "lime"], default="raw")
+    ap.add_argument("--block", type=lambda x: int(x, 0), default=16 << 20)
     a = ap.parse_args()
     with open(a.inp, "rb") as f:
         f.seek(0, 2)
@@ -60,6 +83,8 @@ def main():
             ranges = list(elf_ranges(f))
         else:
             raise SystemExit("unknown input format")
+        if a.to == "lime":
+            return to_lime(f, ranges, a)
         end = 0
         with open(a.out, "wb") as o:
             for phys, off, n in sorted(ranges):

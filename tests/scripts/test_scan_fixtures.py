@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""isfcarve scan --json on the real fixtures, in their own format and converted to raw:
+"""isfcarve scan --json on the real fixtures, in their own format, converted to raw and to
+LiME in odd-sized blocks with zero blocks dropped:
 banner text = truth/version, BTF bytes = truth/btf_vmlinux (sha256), KERNELOFFSET = truth slide,
 and the report has the documented shape."""
 import hashlib
@@ -56,15 +57,19 @@ def truth(fx):
     return version, btf, slide, release
 
 
-def derived_raw(fx, src):
-    """LiME/ELF -> raw with the independent Python converter, cached in the build dir."""
+def derived(fx, src, to):
+    """LiME/ELF -> raw, or -> LiME in odd-sized blocks with zero blocks left out (AVML-style;
+    the BTF blob and maybe the banner straddle range edges), with the independent Python
+    converter, cached in the build dir."""
     out_dir = os.path.join(icfix.BUILD, "derived", fx)
     os.makedirs(out_dir, exist_ok=True)
-    out = os.path.join(out_dir, os.path.basename(src) + ".raw")
-    if not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(src):
+    out = os.path.join(out_dir, os.path.basename(src) + "." + to)
+    conv = os.path.join(icfix.SRC, "tests/lib/imgconv.py")
+    if (not os.path.exists(out) or os.path.getmtime(out) < os.path.getmtime(src)
+            or os.path.getmtime(out) < os.path.getmtime(conv)):
         # Below 4 GiB: the ELF dumps' BIOS flash range at 0xfffc0000 would add 4 GiB of zeros.
-        subprocess.run([sys.executable, os.path.join(icfix.SRC, "tests/lib/imgconv.py"), src,
-                        out + ".tmp", "--max-phys", "0x80000000"], check=True)
+        subprocess.run([sys.executable, conv, src, out + ".tmp", "--max-phys", "0x80000000",
+                        "--to", to, "--block", "0x10f123"], check=True)
         os.replace(out + ".tmp", out)
     return out
 
@@ -74,9 +79,10 @@ def main():
     for fx, name, fmt in FIXTURES:
         img = icfix.fixture(fx, name)
         version, btf_sha, slide, release = truth(fx)
-        for path, want_fmt in ((img, fmt), (derived_raw(fx, img), "raw")):
+        for path, want_fmt in ((img, fmt), (derived(fx, img, "raw"), "raw"),
+                               (derived(fx, img, "lime"), "lime")):
             r = icfix.run("scan", "--json", "-j", "2", path, check=False)
-            what = f"{fx} ({want_fmt})"
+            what = f"{fx} ({os.path.basename(path)})"
             c.check(r.returncode == 0, f"{what}: exit {r.returncode}: {r.stderr[-500:]!r}")
             if r.returncode:
                 continue

@@ -65,7 +65,8 @@ static size_t make_btf(uint8_t *o, bool two_types)
 	return n;
 }
 
-/* Banners across a scan block edge (256 KiB) and a chunk edge (IC_SCAN_CHUNK) of a raw image. */
+/* Banners across a scan block edge (256 KiB, a multiple of the block size) and a chunk edge
+ * (IC_SCAN_CHUNK) of a raw image. */
 static void test_straddle_raw(void)
 {
 	static const char b_exact[] = BANNER("6.1.0-test") "\n"; /* + the array's own \0 */

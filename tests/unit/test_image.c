@@ -207,8 +207,44 @@ static void test_big(void)
 	free(t.p);
 }
 
+/* Many tiny ranges: 1-byte adjacent LiME ranges holding a banner are scanned in linear time and
+ * the banner across all of them is found; one range more than IC_MAX_RANGES is refused. */
+static void test_tiny_ranges(void)
+{
+	static const char banner[] = "Linux version 1.2.3-tiny (u@h) (cc) #1 SMP\n";
+	const size_t n = 200000, at = 123457;
+	struct tb t = { 0 };
+	struct ic_image *img = NULL;
+	struct ic_findings f;
+	char *path;
+
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = i >= at && i - at < sizeof(banner) ? (uint8_t)banner[i - at] : (uint8_t)'.';
+
+		tb_lime(&t, i, &c, 1);
+	}
+	path = tb_file(&t, "tiny");
+	IC_CHECK(ic_image__open(&ctx, path, &img) == 0 && img && ic_image__nranges(img) == n, "open tiny");
+	if (img) {
+		IC_CHECK(ic_scan(&ctx, img, &f) == 0, "scan tiny");
+		IC_CHECK(f.banner && f.banner->phys == at && f.banner->linux_banner, "banner over 45 ranges");
+		ic_findings__release(&f);
+	}
+	ic_image__free(img);
+	img = NULL;
+	tb_rm(path);
+	t.n = 0;
+	for (size_t i = 0; i <= 1u << 20; i++) /* IC_MAX_RANGES + 1 */
+		tb_lime(&t, 2 * i, "x", 1);
+	path = tb_file(&t, "many");
+	IC_CHECK(ic_image__open(&ctx, path, &img) == -IC_ELIMIT && !img, "IC_MAX_RANGES");
+	tb_rm(path);
+	free(t.p);
+}
+
 int main(void)
 {
+	test_tiny_ranges();
 	test_lime();
 	test_elf();
 	test_big();
