@@ -111,8 +111,11 @@ static int find_tokens(const struct ic_ctx *ctx, const struct win *w, size_t h, 
 	for (unsigned c = 0x30; c < 256; c++) {
 		long l = token_at(w, pos, c > 0x39);
 
-		if (l < 0 || pos - h > IC_MAX_KSYM_TOKEN_TABLE)
+		if (l < 0 || pos - h > IC_MAX_KSYM_TOKEN_TABLE) {
+			pr_debug(ctx, "kallsyms: 0x%" PRIx64 ": digit run, but token 0x%02x is not a "
+				 "printable string: not a token table", w->phys + h, c);
 			return -IC_ENOTFOUND;
+		}
 		rel[c] = pos - h;
 		t->len[c] = (uint16_t)l;
 		pos += (size_t)l + 1;
