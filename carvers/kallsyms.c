@@ -11,63 +11,31 @@
 #include "internal.h"
 #include "json.h"
 #include "limits.h"
+#include "cands.h"
 
 /* Token codes 0x30..0x39 are always the digits themselves (every digit occurs in some symbol
  * name and keeps its own code), so the table holds "0\0" "1\0" ... "9\0" contiguously. */
 static const uint8_t digits[20] = { '0', 0, '1', 0, '2', 0, '3', 0, '4', 0,
 				    '5', 0, '6', 0, '7', 0, '8', 0, '9', 0 };
 
-struct ks_state {
-	uint64_t *hits;
-	size_t n, cap;
-	bool overflow;
-};
-
-static void *ks_scan_new(const struct ic_ctx *ctx)
-{
-	(void)ctx;
-	return calloc(1, sizeof(struct ks_state));
-}
-
-static void ks_scan_free(void *state)
-{
-	struct ks_state *s = state;
-
-	if (s)
-		free(s->hits);
-	free(s);
-}
-
 static int ks_scan(void *state, const uint8_t *buf, size_t len, size_t avail, uint64_t phys)
 {
-	struct ks_state *s = state;
+	struct ic_cands *c = state;
 	size_t lim = avail < len + sizeof(digits) - 1 ? avail : len + sizeof(digits) - 1;
 	const uint8_t *p = buf, *end = buf + lim;
 
 	/* Search without the final NUL: "first '0', last '9'" is a sharp SIMD filter for ic_find(). */
 	while ((size_t)(end - p) >= sizeof(digits) &&
 	       (p = ic_find(p, (size_t)(end - p), digits, sizeof(digits) - 1))) {
+		int err;
+
 		if ((size_t)(end - p) < sizeof(digits))
 			break;
-		if (p[sizeof(digits) - 1]) {
-			p++;
-			continue;
+		if (!p[sizeof(digits) - 1]) {
+			err = ic_cands_add(c, phys + (uint64_t)(p - buf));
+			if (err)
+				return err;
 		}
-		if (s->n == s->cap) {
-			size_t nc = s->cap ? s->cap * 2 : 8;
-			uint64_t *nh;
-
-			if (s->n >= IC_MAX_CANDIDATES) {
-				s->overflow = true;
-				break;
-			}
-			nh = ic_reallocarray(s->hits, nc, sizeof(*nh));
-			if (!nh)
-				return -ENOMEM;
-			s->hits = nh;
-			s->cap = nc;
-		}
-		s->hits[s->n++] = phys + (uint64_t)(p - buf);
 		p++;
 	}
 	return 0;
@@ -91,26 +59,43 @@ static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void 
 {
 	struct ic_kallsyms *best = NULL;
 	unsigned copies = 0;
-	size_t tried = 0, rejected = 0;
+	size_t tried = 0, rejected = 0, tables = 0;
 	uint64_t last_names = UINT64_MAX;
 	int err = 0;
 
-	for (unsigned si = 0; si < nstates && !err; si++) {
-		const struct ks_state *s = states[si];
+	bool overflow = false;
+	size_t budget = ic_cands_total(states, nstates, &overflow);
 
-		if (s->overflow)
-			pr_warn(ctx, "kallsyms: more than IC_MAX_CANDIDATES (%u) token-table anchors in "
-				"one chunk; the rest were ignored", IC_MAX_CANDIDATES);
-		for (size_t i = 0; i < s->n; i++) {
+	if (overflow)
+		pr_warn(ctx, "kallsyms: more token-table anchors than IC_MAX_CANDIDATES allows (%u in "
+			"all, %u per batch); the rest were ignored", IC_MAX_CANDIDATES, IC_CANDS_PER_STATE);
+	for (unsigned si = 0; si < nstates && !err && budget; si++) {
+		const struct ic_cands *s = states[si];
+
+		for (size_t i = 0; i < s->n && budget; i++, budget--) {
 			struct ic_kallsyms *k;
 			int e;
 
 			/* anchors inside a table we already decoded */
-			if (best && s->hits[i] >= best->tables[IC_KTAB_TOKEN_TABLE].phys &&
-			    s->hits[i] < best->tables[IC_KTAB_TOKEN_INDEX].phys)
+			if (best && s->phys[i] >= best->tables[IC_KTAB_TOKEN_TABLE].phys &&
+			    s->phys[i] < best->tables[IC_KTAB_TOKEN_INDEX].phys)
 				continue;
 			tried++;
-			e = ic_kallsyms__decode(ctx, img, s->hits[i], out->vmcoreinfo, &k);
+			e = ic_kallsyms__probe(ctx, img, s->phys[i]);
+			if (e == -IC_ENOTFOUND) {
+				rejected++;
+				continue;
+			}
+			if (e) {
+				err = e;
+				break;
+			}
+			if (++tables > IC_MAX_KSYM_TABLE_CANDIDATES) {
+				pr_warn(ctx, "kallsyms: more than IC_MAX_KSYM_TABLE_CANDIDATES (%u) token tables; "
+					"the rest were not decoded", IC_MAX_KSYM_TABLE_CANDIDATES);
+				break;
+			}
+			e = ic_kallsyms__decode(ctx, img, s->phys[i], out->vmcoreinfo, &k);
 			if (e == -IC_ENOTFOUND) {
 				rejected++;
 				continue;
@@ -141,7 +126,7 @@ static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void 
 				break;
 			}
 		}
-		if (copies >= IC_MAX_KSYM_COPIES)
+		if (copies >= IC_MAX_KSYM_COPIES || tables > IC_MAX_KSYM_TABLE_CANDIDATES)
 			break;
 	}
 	if (err) {
@@ -223,8 +208,8 @@ const struct ic_carver ic_carver_kallsyms = {
 	.desc = "kallsyms tables (all eras and encodings), found by structure",
 	.lookahead = sizeof(digits),
 	.slot = IC_SLOT_KALLSYMS,
-	.scan_new = ks_scan_new,
-	.scan_free = ks_scan_free,
+	.scan_new = ic_cands_new,
+	.scan_free = ic_cands_free,
 	.scan = ks_scan,
 	.finish = ks_finish,
 	.free_finding = ks_free_finding,

@@ -111,8 +111,11 @@ static int find_tokens(const struct ic_ctx *ctx, const struct win *w, size_t h, 
 	for (unsigned c = 0x30; c < 256; c++) {
 		long l = token_at(w, pos, c > 0x39);
 
-		if (l < 0 || pos - h > IC_MAX_KSYM_TOKEN_TABLE)
+		if (l < 0 || pos - h > IC_MAX_KSYM_TOKEN_TABLE) {
+			pr_debug(ctx, "kallsyms: 0x%" PRIx64 ": digit run, but token 0x%02x is not a "
+				 "printable string: not a token table", w->phys + h, c);
 			return -IC_ENOTFOUND;
+		}
 		rel[c] = pos - h;
 		t->len[c] = (uint16_t)l;
 		pos += (size_t)l + 1;
@@ -166,8 +169,10 @@ static int find_tokens(const struct ic_ctx *ctx, const struct win *w, size_t h, 
 	return -IC_ENOTFOUND;
 }
 
-/* Read markers backwards from end (exclusive): ... 0 < M1 < ... < M[m-1]. */
-static int markers_back(const struct win *w, size_t end, unsigned es, struct marks *mk)
+/* Read markers backwards from end (exclusive): ... 0 < M1 < ... < M[m-1]. *budget counts the
+ * elements read by the whole decode (a crafted arithmetic progression must not cost O(n^2)). */
+static int markers_back(const struct win *w, size_t end, unsigned es, struct marks *mk,
+			uint64_t *budget)
 {
 	size_t p = end, n = 0, cap = 0;
 	uint64_t prev = 0;
@@ -177,8 +182,9 @@ static int markers_back(const struct win *w, size_t end, unsigned es, struct mar
 	for (;;) {
 		uint64_t v;
 
-		if (p < es)
+		if (p < es || !*budget)
 			goto fail;
+		--*budget;
 		p -= es;
 		v = rd_elem(w->b + p, es);
 		if (n) {
@@ -243,7 +249,7 @@ static bool seqs_permutation(const struct win *w, size_t off, uint64_t n, unsign
 /* Step 3: markers end right before token_table (E1/E3/E4: zero padding only) or before the
  * seqs_of_names table that E2 puts there. Several candidates may come out; try each. */
 static size_t find_markers(const struct win *w, const struct toks *t, struct marks *out, size_t max,
-			   bool e2)
+			   bool e2, uint64_t *budget)
 {
 	size_t n = 0;
 
@@ -258,7 +264,7 @@ static size_t find_markers(const struct win *w, const struct toks *t, struct mar
 		if (es == 4 && end >= 4 && ic_get_le32(w->b + end - 4) == 0)
 			end -= 4;
 		memset(&out[n], 0, sizeof(out[n]));
-		if (!markers_back(w, end, es, &out[n]))
+		if (!markers_back(w, end, es, &out[n], budget))
 			n++;
 	}
 	/* E2: N x 3 (or 4) bytes of seqs between markers and token_table. */
@@ -274,7 +280,9 @@ static size_t find_markers(const struct win *w, const struct toks *t, struct mar
 		    last - prev > 256ull * (2 + IC_MAX_KSYM_NAME))
 			continue;
 		memset(&mk, 0, sizeof(mk));
-		if (markers_back(w, q, 4, &mk))
+		if (!*budget)
+			break;
+		if (markers_back(w, q, 4, &mk, budget))
 			continue;
 		for (unsigned a = 4; a <= 8; a += 4) {
 			size_t ss = (size_t)(ic_align_up(w->phys + q, a) - w->phys);
@@ -330,7 +338,7 @@ static long name_len(const struct win *w, size_t *pos, size_t end, bool uleb)
  * end in [end - align + 1, end] with zero padding. Returns 0 and whether any 2-byte length was
  * used. */
 static int walk_names(const struct win *w, size_t start, uint64_t n, const struct marks *mk,
-		      size_t end, bool uleb, bool *long_lens)
+		      size_t end, bool uleb, bool *long_lens, uint64_t *budget)
 {
 	size_t p = start;
 
@@ -339,6 +347,9 @@ static int walk_names(const struct win *w, size_t start, uint64_t n, const struc
 		long l;
 		size_t before = p;
 
+		if (!*budget)
+			return -1;
+		--*budget;
 		if (i % 256 == 0 && p - start != mk->m[i / 256])
 			return -1;
 		l = name_len(w, &p, end, uleb);
@@ -365,7 +376,8 @@ struct names_hit {
 
 /* Step 4: num_syms immediately precedes names. Scan aligned positions before the first byte the
  * markers say must be names, for a count that fits the number of markers. */
-static int find_names(const struct win *w, const struct marks *mk, struct names_hit *out)
+static int find_names(const struct win *w, const struct marks *mk, struct names_hit *out,
+		      uint64_t *budget)
 {
 	uint64_t lo_n = 256 * (uint64_t)(mk->count - 1), hi_n = 256 * (uint64_t)mk->count;
 	uint64_t last = mk->m[mk->count - 1];
@@ -392,7 +404,7 @@ static int find_names(const struct win *w, const struct marks *mk, struct names_
 				for (int uleb = 1; uleb >= 0; uleb--) {
 					bool ll;
 
-					if (walk_names(w, names, v, mk, mk->start, uleb, &ll))
+					if (walk_names(w, names, v, mk, mk->start, uleb, &ll, budget))
 						continue;
 					out->ns = q;
 					out->ns_size = mk->esize;
@@ -415,7 +427,7 @@ static int find_names(const struct win *w, const struct marks *mk, struct names_
 static int expand_names(const struct ic_ctx *ctx, const struct win *w, const struct toks *t,
 			const struct names_hit *nh, struct ic_kallsyms *k)
 {
-	size_t p = nh->names, end = nh->names + nh->names_len, cap = nh->names_len * 3 + 64, used = 0;
+	size_t p = nh->names, end = nh->names + nh->names_len, cap = nh->names_len * 2 + 64, used = 0;
 	char *arena = malloc(cap);
 	size_t *off = ic_calloc((size_t)nh->n, sizeof(*off));
 	char buf[IC_MAX_KSYM_NAME + 2];
@@ -448,6 +460,13 @@ static int expand_names(const struct ic_ctx *ctx, const struct win *w, const str
 			pr_debug(ctx, "kallsyms: 0x%" PRIx64 ": symbol %" PRIu64 ": bad type '%c'",
 				 w->phys + nh->names, i, bl ? buf[0] : '?');
 			goto bad;
+		}
+		if (used + bl + 1 > IC_MAX_KSYM_NAMES_BYTES) {
+			pr_warn(ctx, "kallsyms: 0x%" PRIx64 ": expanded names exceed IC_MAX_KSYM_NAMES_BYTES "
+				"(%u)", w->phys + nh->names, IC_MAX_KSYM_NAMES_BYTES);
+			free(arena);
+			free(off);
+			return -IC_ELIMIT;
 		}
 		if (used + bl + 1 > cap) {
 			size_t nc = (used + bl + 1) * 2;
@@ -972,7 +991,7 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 		long ib = ic_kallsyms__find(k, "linux_banner");
 		const struct ic_range *r = range_of(img, k->tables[IC_KTAB_NAMES].phys);
 		uint64_t best = 0;
-		size_t bestv = 0, second = 0;
+		size_t bestv = 0, second = 0, evals = 0;
 
 		if (ib < 0 || !r) {
 			pr_info(ctx, "kallsyms: no linux_banner symbol; table virtual addresses unknown");
@@ -1001,6 +1020,11 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 
 				if (dd % 4096)
 					continue;
+				if (++evals > 32) { /* real dumps: the banner, a few log and cache copies */
+					pr_debug(ctx, "kallsyms: more than 32 page-consistent banner copies; "
+						 "stopped looking");
+					break;
+				}
 				v = pointer_hits(img, k, dd, false);
 				pr_debug(ctx, "kallsyms: \"Linux version \" at 0x%" PRIx64 ": virt - phys 0x%" PRIx64
 					 ", %zu exact symbol pointers", ph, dd, v);
@@ -1023,24 +1047,17 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 	}
 }
 
-int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor,
-			const struct ic_vmcoreinfo *vi, struct ic_kallsyms **out)
+int ic_kallsyms__probe(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor)
 {
 	const struct ic_range *r = range_of(img, anchor);
 	struct win w;
 	void *own = NULL;
 	struct toks t;
-	struct marks mk[4];
-	size_t nmk = 0;
-	struct ic_kallsyms *k = NULL;
 	uint64_t lo, hi;
-	int err = -IC_ENOTFOUND;
+	int err;
 
-	*out = NULL;
-	memset(mk, 0, sizeof(mk));
 	if (!r)
 		return -IC_ENOTFOUND;
-	/* Cheap first: the token tables alone, from a small view. */
 	lo = anchor - r->phys > IC_MAX_KSYM_TOKEN_TABLE ? anchor - IC_MAX_KSYM_TOKEN_TABLE : r->phys;
 	/* window offsets keep the physical alignment the layouts are defined by */
 	lo = lo % 8 ? (lo - lo % 8 >= r->phys ? lo - lo % 8 : lo + (8 - lo % 8)) : lo;
@@ -1054,7 +1071,28 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 		return err;
 	err = find_tokens(ctx, &w, (size_t)(anchor - lo), &t);
 	free(own);
-	own = NULL;
+	return err;
+}
+
+int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor,
+			const struct ic_vmcoreinfo *vi, struct ic_kallsyms **out)
+{
+	const struct ic_range *r = range_of(img, anchor);
+	struct win w;
+	void *own = NULL;
+	struct toks t;
+	struct marks mk[4];
+	size_t nmk = 0;
+	struct ic_kallsyms *k = NULL;
+	uint64_t lo, hi, budget = IC_KSYM_WORK_BUDGET;
+	int err = -IC_ENOTFOUND;
+
+	*out = NULL;
+	memset(mk, 0, sizeof(mk));
+	if (!r)
+		return -IC_ENOTFOUND;
+	/* Cheap first: the token tables alone, from a small view. */
+	err = ic_kallsyms__probe(ctx, img, anchor);
 	if (err)
 		return err;
 
@@ -1070,7 +1108,7 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 	err = find_tokens(ctx, &w, (size_t)(anchor - lo), &t);
 	if (err)
 		goto out;
-	nmk = find_markers(&w, &t, mk, IC_ARRAY_SIZE(mk), false);
+	nmk = find_markers(&w, &t, mk, IC_ARRAY_SIZE(mk), false, &budget);
 	err = -IC_ENOTFOUND;
 	/* Markers right before token_table first; the E2 search (seqs in between) only if needed. */
 	for (size_t mi = 0, pass = 0; err && pass < 2; mi++) {
@@ -1084,14 +1122,14 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 			}
 			if (++pass == 2)
 				break;
-			nmk = find_markers(&w, &t, mk, IC_ARRAY_SIZE(mk), true);
+			nmk = find_markers(&w, &t, mk, IC_ARRAY_SIZE(mk), true, &budget);
 			mi = (size_t)-1;
 			if (!nmk)
 				pr_debug(ctx, "kallsyms: token table at 0x%" PRIx64 ": no kallsyms_markers "
 					 "before it", w.phys + t.t);
 			continue;
 		}
-		if (find_names(&w, &mk[mi], &nh)) {
+		if (find_names(&w, &mk[mi], &nh, &budget)) {
 			pr_debug(ctx, "kallsyms: markers at 0x%" PRIx64 " (%zu x %u bytes): no num_syms + "
 				 "names that reproduce them", w.phys + mk[mi].start, mk[mi].count, mk[mi].esize);
 			continue;

@@ -61,6 +61,14 @@
  * tables: names (~20 B/symbol) + offsets (4 B) + seqs (3-4 B) for IC_MAX_KALLSYMS symbols. */
 #define IC_KSYM_WINDOW_BACK (112u << 20)
 #define IC_KSYM_WINDOW_FWD (48u << 20)
+/* Anchors with an exact token table that get the expensive decode (a window of up to 160 MiB):
+ * a real dump holds 1-4 kernel copies; a crafted image must not make us decode thousands. */
+#define IC_MAX_KSYM_TABLE_CANDIDATES 64u
+/* Elements and entries one kallsyms decode may read while searching markers and names:
+ * a real table needs ~2 x N; 64 Mi bounds crafted self-similar data to well under a second. */
+#define IC_KSYM_WORK_BUDGET (64ull << 20)
+/* Expanded symbol names of one table: 200 Ki symbols x ~30 chars = 6 MiB on 7.x. */
+#define IC_MAX_KSYM_NAMES_BYTES (256u << 20)
 /* Validated kallsyms copies kept for selection (running kernel, kdump kernel, page cache). */
 #define IC_MAX_KSYM_COPIES 16u
 

@@ -103,6 +103,9 @@ struct ic_kallsyms {
 IC_API int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor,
 			       const struct ic_vmcoreinfo *vi, struct ic_kallsyms **out);
 IC_API void ic_kallsyms__free(struct ic_kallsyms *k);
+/* The cheap first step of decode alone: 0 when an exact token_table + token_index pair sits
+ * at the anchor, -IC_ENOTFOUND otherwise (or -ENOMEM). */
+IC_API int ic_kallsyms__probe(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor);
 
 /* Set the virtual base (virt = phys + delta): fills tables[].virt and, for place-relative
  * tables, converts syms[].addr to runtime virtual addresses. source is a static string. */

@@ -2,6 +2,7 @@
 /* kallsyms carver on synthetic tables built in a raw image: every era, address and length encoding. */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <time.h>
 
 #include "ic_test.h"
 #include "isfcarve/carver.h"
@@ -495,6 +496,66 @@ static void check_two_copies(void)
 	free(big);
 }
 
+/* Many exact token tables and nothing else: rejected, and bounded (IC_MAX_KSYM_TABLE_CANDIDATES). */
+static void check_many_token_tables(void)
+{
+	static const struct spec s = { "tokens only", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500 };
+	struct ic_ctx ctx = test_ctx(2);
+	struct ic_image *img = NULL;
+	struct ic_findings f;
+	struct built bt;
+	uint8_t *b = calloc(1, 8u << 20);
+	size_t tl;
+
+	if (!b)
+		return;
+	make_syms(&s);
+	bt = build(img_buf, &s);
+	tl = (size_t)(bt.ti + 512 - bt.tt);
+	for (size_t i = 0; i < 100; i++)
+		memcpy(b + 4096 + i * 65536, img_buf + bt.tt, tl);
+	IC_CHECK(!ic_image__open_mem(&ctx, "tokens", b, 8u << 20, NULL, NULL, 0, &img), "open");
+	if (img) {
+		IC_CHECK(!ic_scan(&ctx, img, &f), "scan");
+		IC_CHECK(!f.kallsyms, "token tables alone accepted");
+		ic_findings__release(&f);
+		ic_image__free(img);
+	}
+	free(b);
+}
+
+/* A crafted increasing u32 progression before a token table: every position looks like the end
+ * of a marker array. The work budget must keep this fast (it was quadratic). */
+static void check_progression(void)
+{
+	static const struct spec s = { "progression", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500 };
+	struct ic_ctx ctx = test_ctx(1);
+	struct ic_image *img = NULL;
+	struct ic_findings f;
+	struct built bt;
+	size_t size = 24u << 20, at = 20u << 20;
+	uint8_t *b = calloc(1, size);
+	time_t t0;
+
+	if (!b)
+		return;
+	make_syms(&s);
+	bt = build(img_buf, &s);
+	for (size_t i = 1; i < at / 4; i++)
+		put(b, 4 * i, 600 * (uint64_t)i, 4);
+	memcpy(b + at, img_buf + bt.tt, (size_t)(bt.ti + 512 - bt.tt));
+	t0 = time(NULL);
+	IC_CHECK(!ic_image__open_mem(&ctx, "progression", b, size, NULL, NULL, 0, &img), "open");
+	if (img) {
+		IC_CHECK(!ic_scan(&ctx, img, &f), "scan");
+		IC_CHECK(!f.kallsyms, "progression accepted");
+		ic_findings__release(&f);
+		ic_image__free(img);
+	}
+	IC_CHECK(time(NULL) - t0 < 60, "progression took %ld s", (long)(time(NULL) - t0));
+	free(b);
+}
+
 int main(void)
 {
 	static const struct spec cases[] = {
@@ -528,6 +589,8 @@ int main(void)
 	check_reject("non-monotonic offsets", &rej, bad_order);
 	check_vmcoreinfo();
 	check_two_copies();
+	check_many_token_tables();
+	check_progression();
 	free(img_buf);
 	return IC_TEST_DONE();
 }

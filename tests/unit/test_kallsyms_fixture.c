@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* kallsyms carver on the real fixtures (LiME 6.1 with seqs backport, ELF 7.2 place-relative) vs truth. */
+/* kallsyms carver on the real fixtures (LiME 6.1 seqs backport, ELF 7.2 x86-64 and arm64) vs truth. */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -267,6 +267,10 @@ int main(void)
 	if (rc)
 		return rc;
 	rc = run_fixture("fx-forky-7.2", "mem.elf", false, "E4 place-relative uleb128 seqs", 0xa200000);
+	if (rc)
+		return rc;
+	rc = run_fixture("fx-arm64-forky-7.2", "mem.elf", false, "E4 place-relative uleb128 seqs",
+			 0x40200000);
 	if (rc)
 		return rc;
 	return IC_TEST_DONE();
