@@ -3,6 +3,8 @@
 #ifndef ISFCARVE_SYMDB_H
 #define ISFCARVE_SYMDB_H
 
+#include <stdbool.h>
+
 #include "isfcarve/common.h"
 
 /* KERNEL_VERSION(a,b,c) as the kernel encodes it (c saturated at 255). */
@@ -13,7 +15,72 @@
 IC_API uint32_t ic_kver_from_banner(const char *banner, size_t len);
 
 /* Type expression in C declarator form ("struct task_struct", "struct kset *",
- * "gate_desc[256]", "tracepoint_ptr_t[]") for symbol name on kernel kver, or NULL. */
+ * "gate_desc[256]", "tracepoint_ptr_t[]") for symbol name on kernel kver, or NULL.
+ * The notation is described in docs/symdb.md and parsed by ic_typeexpr__parse(). */
 IC_API const char *ic_symdb__lookup(uint32_t kver, const char *name);
+
+/*
+ * Type expressions. Grammar (docs/symdb.md):
+ *   expr  := base [ " " ] decl
+ *   base  := GCC base name ("int", "long unsigned int", "_Bool", "void", ...)
+ *          | ("struct" | "union" | "enum") " " tag
+ *          | ("struct" | "union" | "enum") " {" member ("," member)* "}"   anonymous type, matched
+ *                                                by its (flattened) member / enumerator names
+ *          | "func"                              a function (only useful behind a pointer)
+ *          | identifier                          a typedef that names a struct/union/enum
+ *   decl  := "*"* [ "(" decl ")" ] ( "[" [count] "]" )*      C abstract declarator; "[]" = count 0
+ * Typedefs of base types and pointers never appear: they are resolved, as dwarf2json does.
+ */
+#define IC_TYPEEXPR_MAX_STEPS 8u   /* pointer/array derivations: real kernel globals need <= 3 */
+#define IC_TYPEEXPR_MAX_LEN 4096u  /* longest expression (anonymous enums list their names) */
+
+enum ic_te_kind {
+	IC_TE_BASE,    /* name is a GCC base type name */
+	IC_TE_STRUCT,
+	IC_TE_UNION,
+	IC_TE_ENUM,
+	IC_TE_TYPEDEF, /* name is a typedef naming a struct/union/enum (dwarf2json: struct of that name) */
+	IC_TE_FUNC,
+};
+
+enum ic_te_op {
+	IC_TE_PTR,
+	IC_TE_ARRAY,
+};
+
+struct ic_te_step {
+	enum ic_te_op op;
+	uint32_t count; /* IC_TE_ARRAY: element count (0 = unknown / flexible) */
+};
+
+/* A parsed expression. name and members point into the parsed string (no allocation). */
+struct ic_typeexpr {
+	enum ic_te_kind kind;
+	bool anon;            /* anonymous struct/union/enum: members is set, name is NULL */
+	const char *name;     /* base name, tag or typedef name; not NUL-terminated */
+	size_t name_len;
+	const char *members;  /* anon only: "seq,timekeeper" */
+	size_t members_len;
+	unsigned nsteps;      /* derivations, outermost (the symbol itself) first */
+	struct ic_te_step steps[IC_TYPEEXPR_MAX_STEPS];
+	unsigned ptr_depth;   /* number of IC_TE_PTR steps */
+	unsigned ndims;       /* number of IC_TE_ARRAY steps */
+};
+
+/* Parse s[0..len). 0, or -IC_EFORMAT (syntax, unknown base spelling) / -IC_ELIMIT (too long or
+ * too many derivations). */
+IC_API int ic_typeexpr__parse(const char *s, size_t len, struct ic_typeexpr *te);
+
+/* Canonical text of te into buf (always NUL-terminated when n > 0). Returns the length, or
+ * -IC_ETRUNC if buf is too small. */
+IC_API int ic_typeexpr__format(const struct ic_typeexpr *te, char *buf, size_t n);
+
+/* Iterate the member names of an anonymous type: start with *pos = 0; true with name/len set,
+ * false at the end. */
+IC_API bool ic_typeexpr__next_member(const struct ic_typeexpr *te, size_t *pos, const char **name,
+				     size_t *len);
+
+/* Whether name[0..len) is one of the GCC base type spellings the notation accepts. */
+IC_API bool ic_typeexpr__is_base_name(const char *name, size_t len);
 
 #endif
