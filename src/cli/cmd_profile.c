@@ -151,8 +151,11 @@ static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
 				  "it anyway (exit 3)", in->syms_src[0].name);
 			return EXIT_INPUT;
 		}
-		fprintf(stderr, "isfcarve: warning: %s: no linux_banner symbol: the profile "
-			"cannot be matched by banner\n", in->syms_src[0].name);
+		char msg[4200];
+
+		snprintf(msg, sizeof(msg), "%s: no linux_banner symbol: the profile cannot be "
+			 "matched by banner", in->syms_src[0].name);
+		cli_print(IC_LOG_WARN, msg, NULL); /* honours -q */
 		partial = true;
 	}
 	cli_flush();

@@ -65,6 +65,10 @@ expect_exit 0 "$IC_BIN" --live --live-root "$R" -o "$TMP/live.json"
 rm "$R/boot/config-$rel"
 IC_LIVE_ROOT=$R expect_exit 0 "$IC_BIN" -o "$TMP/live2.json"
 grep -q "warning: no x86-64 kernel config" "$TMP/err" && ok "default _text warns" || fail "no warning: $(cat "$TMP/err")"
+IC_LIVE_ROOT=$R expect_exit 0 "$IC_BIN" -q -o "$TMP/live3.json"
+[[ ! -s $TMP/err ]] && ok "-q silences warnings" || fail "-q printed: $(cat "$TMP/err")"
+IC_LIVE_ROOT=$R expect_exit 0 "$IC_BIN" -v -o "$TMP/live4.json"
+grep -q "KASLR offset 0x9200000" "$TMP/err" && ok "-v reports the KASLR offset" || fail "-v output: $(cat "$TMP/err")"
 
 # A BTF with a good magic but broken contents: input error naming the file.
 head -c 4096 "$BTF" > "$TMP/cut.btf"
