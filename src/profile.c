@@ -83,8 +83,12 @@ static void check_symbols(struct ic_profile *p)
 	if (off) {
 		char msg[320];
 
-		snprintf(msg, sizeof(msg), "%s has no %s (kallsyms without data symbols: "
-			 "CONFIG_KALLSYMS_ALL=n): supply --map System.map", p->syms_source, buf);
+		if (strcmp(p->syms_source, "kallsyms"))
+			snprintf(msg, sizeof(msg), "%s has no %s: supply the kernel's complete "
+				 "System.map with --map", p->syms_source, buf);
+		else
+			snprintf(msg, sizeof(msg), "kallsyms has no %s (built without data "
+				 "symbols: CONFIG_KALLSYMS_ALL=n): supply --map System.map", buf);
 		missing(p, msg);
 	}
 }

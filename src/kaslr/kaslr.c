@@ -339,6 +339,11 @@ static int cross_check(struct solver *s)
 					  v - s->delta == k->pgd_phys,
 					  "phys 0x%" PRIx64 ", tables used 0x%" PRIx64, v - s->delta,
 					  k->pgd_phys);
+	if (in->link_text && vi) /* without VMCOREINFO it is the link base itself */
+		err = err ?: add_evidence(s, "input:link_text", in->link_text == k->link_text,
+					  "%s _text 0x%" PRIx64 ", solved link _text 0x%" PRIx64,
+					  in->link_text_source ? in->link_text_source : "given",
+					  in->link_text, k->link_text);
 	err = err ?: add_evidence(s, "slide:alignment",
 				  (k->virtual_slide & (IC_X86_MIN_ALIGN - 1)) == 0 &&
 					  k->virtual_slide < IC_X86_KERNEL_MAP_END - IC_X86_START_KERNEL_MAP,
