@@ -28,6 +28,7 @@ struct solver {
 	struct ic_kaslr *k;
 	bool have_delta;
 	uint64_t delta;
+	uint64_t sme_mask; /* AMD SME C-bit in page-table entries (VMCOREINFO NUMBER(sme_mask)) */
 };
 
 static int add_evidence(struct solver *s, const char *what, bool ok, const char *fmt, ...)
@@ -142,6 +143,7 @@ static int try_pgd(struct solver *s, uint64_t pgd, unsigned want_levels)
 			continue;
 		if (ic_mmu__init(&m, &ic_arch_x86_64, s->in->img, pgd, levels))
 			continue;
+		m.clear_mask = s->sme_mask;
 		if (ic_mmu__translate(&m, k->runtime_text, &x) || x.phys != k->phys_text)
 			continue;
 		k->mmu = m;
@@ -397,6 +399,12 @@ int ic_kaslr__solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
 		return -ENOMEM;
 	s.k = k;
 	k->pgd_phys = UINT64_MAX;
+	if (in->vmcoreinfo && !in->structure_only &&
+	    ic_vmcoreinfo__u64(in->vmcoreinfo, "NUMBER(sme_mask)", &s.sme_mask))
+		s.sme_mask = 0;
+	if (s.sme_mask)
+		pr_info(ctx, "kaslr: clearing the SME C-bit 0x%" PRIx64 " from page-table entries",
+			s.sme_mask);
 
 	err = anchor(&s);
 	if (!err) {
