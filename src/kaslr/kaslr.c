@@ -357,6 +357,18 @@ static int cross_check(struct solver *s)
 	return err;
 }
 
+/* Bytes of the kernel image from _text: to _end when kallsyms says, else a generous 128 MiB
+ * (the image is < 64 MiB today), never past the 1 GiB kernel mapping. */
+static uint64_t image_span(const struct solver *s)
+{
+	uint64_t end;
+
+	if (!sym_va(s, "_end", &end) && end > s->k->runtime_text &&
+	    end - s->k->runtime_text <= IC_X86_KERNEL_MAP_END - IC_X86_START_KERNEL_MAP)
+		return end - s->k->runtime_text;
+	return 128u << 20;
+}
+
 /* Step 4: link-time _text, hence the slide. */
 static void link_base(struct solver *s)
 {
@@ -373,6 +385,9 @@ static void link_base(struct solver *s)
 	if (s->in->link_text) {
 		k->link_text = s->in->link_text;
 		k->link_method = s->in->link_text_source ? s->in->link_text_source : "input";
+	} else if (!ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text,
+				      k->phys_text + image_span(s), &k->link_text)) {
+		k->link_method = "ikconfig";
 	} else {
 		k->link_text = IC_X86_DEFAULT_LINK_TEXT;
 		k->link_method = "default";
