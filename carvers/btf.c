@@ -11,16 +11,15 @@
 #include "isfcarve/vmcoreinfo.h"
 #include "cands.h"
 
-/* Magic 0xeb9f, version 1, flags 0: little-endian and big-endian spellings. */
+/* Magic 0xeb9f, version 1, flags 0, little-endian. The kernel's own BTF is in its native byte
+ * order, and the image readers and the KASLR stage handle little-endian targets only (x86-64,
+ * arm64), so the big-endian spelling is not searched: one pass fewer over every byte. */
 static const uint8_t magic_le[4] = { 0x9f, 0xeb, 0x01, 0x00 };
-static const uint8_t magic_be[4] = { 0xeb, 0x9f, 0x01, 0x00 };
 #define BTF_HDR_MAX 32u
 
 static int btf_scan(void *state, const uint8_t *buf, size_t len, size_t avail, uint64_t phys)
 {
-	int err = ic_cands_find(state, buf, len, avail, phys, magic_le, sizeof(magic_le));
-
-	return err ? err : ic_cands_find(state, buf, len, avail, phys, magic_be, sizeof(magic_be));
+	return ic_cands_find(state, buf, len, avail, phys, magic_le, sizeof(magic_le));
 }
 
 struct valid {

@@ -84,18 +84,36 @@ static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, stru
 struct copy {
 	struct ic_vmcoreinfo *vi;
 	unsigned same; /* copies with identical text */
+	bool note;     /* inside an ELF note header: the kernel's vmcoreinfo_note */
 };
 
-/* Better of two carved copies: the text most copies agree on, then page-aligned, then lower phys. */
+/*
+ * Better of two carved copies: the text most copies agree on; then the one in ELF note form
+ * (vmcoreinfo_note, what /sys/kernel/vmcoreinfo points at); then page-aligned (vmcoreinfo_data);
+ * then the lower address.
+ */
 static bool better(const struct copy *a, const struct copy *b)
 {
 	bool pa = !(a->vi->phys & 4095), pb = !(b->vi->phys & 4095);
 
 	if (a->same != b->same)
 		return a->same > b->same;
+	if (a->note != b->note)
+		return a->note;
 	if (pa != pb)
 		return pa;
 	return a->vi->phys < b->vi->phys;
+}
+
+/* Elf64_Nhdr{namesz 11, descsz, type 0} + "VMCOREINFO\0" padded to 12, right before phys? */
+static bool in_note(const struct ic_image *img, uint64_t phys, size_t len)
+{
+	uint8_t h[24];
+
+	if (phys < sizeof(h) || ic_image__read(img, phys - sizeof(h), h, sizeof(h)))
+		return false;
+	return ic_get_le32(h) == 11 && ic_get_le32(h + 4) >= len && ic_get_le32(h + 8) == 0 &&
+	       !memcmp(h + 12, "VMCOREINFO\0\0", 12);
 }
 
 static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
@@ -142,6 +160,7 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 			if (parse_text((const char *)t, n, &vi))
 				continue;
 			vi->phys = phys;
+			copies[ncopies].note = in_note(img, phys, vi->len);
 			copies[ncopies++].vi = vi;
 		}
 	}

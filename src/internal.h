@@ -47,6 +47,10 @@ IC_HIDDEN void ic_sha256(const void *data, size_t len, uint8_t out[32]);
 /* 64 lowercase hex digits + NUL. */
 IC_HIDDEN void ic_hex(const uint8_t *in, size_t n, char *out);
 
+/* First occurrence of the m-byte needle in hay[0, n), or NULL. SIMD-filtered; for carvers'
+ * scan() callbacks, which must run at memory speed (src/find.c). */
+IC_HIDDEN const uint8_t *ic_find(const uint8_t *hay, size_t n, const uint8_t *nd, size_t m);
+
 static inline uint64_t ic_align_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);

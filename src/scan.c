@@ -23,7 +23,7 @@
  *  - block: SCAN_BLOCK bytes of a piece handed to every carver in turn, so the bytes are still
  *    in L2 when the second carver looks at them.
  */
-#define SCAN_BLOCK (256u << 10)
+#define SCAN_BLOCK (64u << 10)
 
 struct piece {
 	uint64_t phys;
@@ -78,7 +78,7 @@ static int scan_piece(struct scan_job *job, void *const *st, const uint8_t *p, c
 }
 
 /* Scan batch bi with all carvers. 0 or a negative error. */
-static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch)
+static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch, size_t *scap)
 {
 	const struct batch *b = &job->batches[bi];
 	void *const *st = &job->states[bi * job->ncarvers];
@@ -93,8 +93,15 @@ static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch)
 		if (!p) {
 			/* Compressed formats, or a tail piece whose lookahead reaches into the next
 			 * range: copy (pieces are at most IC_SCAN_CHUNK long). */
-			if (!*scratch && !(*scratch = malloc(IC_SCAN_CHUNK + job->lookahead)))
-				return -ENOMEM;
+			if (*scap < pc->avail) {
+				/* Grown on demand: mapped formats only copy lookahead-sized tails. */
+				uint8_t *n = realloc(*scratch, pc->avail);
+
+				if (!n)
+					return -ENOMEM;
+				*scratch = n;
+				*scap = pc->avail;
+			}
 			if (ic_image__read(job->img, pc->phys, *scratch, pc->avail))
 				continue; /* absent pages of a sparse format: nothing to scan */
 			p = *scratch;
@@ -112,6 +119,7 @@ static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch)
 static void work(struct scan_job *job, bool report)
 {
 	uint8_t *scratch = NULL;
+	size_t scap = 0;
 
 	for (;;) {
 		size_t bi = atomic_fetch_add(&job->next, 1);
@@ -119,7 +127,7 @@ static void work(struct scan_job *job, bool report)
 
 		if (bi >= job->nbatches || atomic_load(&job->err))
 			break;
-		err = run_batch(job, bi, &scratch);
+		err = run_batch(job, bi, &scratch, &scap);
 		if (err) {
 			atomic_store(&job->err, err);
 			break;
@@ -178,12 +186,22 @@ static int make_pieces(struct scan_job *job)
 	size_t nr = ic_image__nranges(job->img);
 	const uint64_t la = job->lookahead;
 
-	for (size_t i = 0; i < nr; i++) {
-		/* End of the physically contiguous run this range belongs to: lookahead may go there. */
-		uint64_t rend = r[i].phys + r[i].len, run_end = rend;
+	uint64_t run_end = 0;
+	size_t run_last = 0; /* index of the last range of the current run */
 
-		for (size_t j = i + 1; j < nr && r[j].phys == run_end; j++)
-			run_end = r[j].phys + r[j].len;
+	for (size_t i = 0; i < nr; i++) {
+		uint64_t rend = r[i].phys + r[i].len;
+
+		/* End of the physically contiguous run this range belongs to: lookahead may go
+		 * there. Found once per run, so a million adjacent ranges stay linear. */
+		if (i == 0 || i > run_last) {
+			run_last = i;
+			run_end = rend;
+			while (run_last + 1 < nr && r[run_last + 1].phys == run_end) {
+				run_last++;
+				run_end = r[run_last].phys + r[run_last].len;
+			}
+		}
 		for (uint64_t off = 0; off < r[i].len;) {
 			uint64_t phys = r[i].phys + off, left = r[i].len - off;
 			uint64_t len = left < IC_SCAN_CHUNK ? left : IC_SCAN_CHUNK;
@@ -238,6 +256,11 @@ int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_find
 	err = make_pieces(&job);
 	if (err)
 		goto out;
+	if (job.nbatches > UINT32_MAX) {
+		pr_warn(ctx, "%s: too many scan batches (%zu)", ic_image__path(img), job.nbatches);
+		err = -IC_ELIMIT;
+		goto out;
+	}
 	job.states = ic_calloc(job.nbatches * job.ncarvers + 1, sizeof(void *));
 	if (!job.states) {
 		err = -ENOMEM;

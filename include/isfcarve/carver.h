@@ -32,8 +32,11 @@ struct ic_findings {
  * always fully visible and a pattern is reported by exactly one chunk: report only matches
  * whose first byte lies in [0, len).
  *
- * scan() appends candidates to its per-thread state; finish() then sees the states of all
- * threads (in ascending chunk order), validates the candidates against the image and fills
+ * scan() appends candidates to its state; there is one state per batch of about
+ * IC_SCAN_CHUNK bytes, and one state may see several scan() calls (consecutive pieces of
+ * ranges, in ascending phys order, not necessarily contiguous: a batch may span a hole).
+ * finish() then sees the states of all batches (in ascending phys order), validates the
+ * candidates against the image and fills
  * its own slot of the findings. Carvers run finish() in registry order, so finish() may READ
  * the slots of carvers listed before it (never write them, never call another carver).
  */

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Scan speed vs the floor (mmap + touch every byte) on a 1 GiB raw image, warm page cache.
+#   bench/bench_scan.sh [BUILD_DIR] [RUNS]
+# Builds BUILD_DIR/bench/scan-1g.raw once from fx-deb12-6.1/mem.lime (LiME -> raw with
+# tests/lib/imgconv.py, then the 256 MiB raw concatenated 4x). Prints min wall times and the ratio.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$src/build}" && pwd)
+runs=${2:-3}
+threads=${IC_BENCH_THREADS:-2}
+export IC_SRC=$src IC_BUILD=$build IC_FIXTURES=${IC_FIXTURES:-$build/fixtures}
+img=$build/bench/scan-1g.raw
+if [[ ! -s $img ]]; then
+  mkdir -p "$build/bench"
+  lime=$(bash "$src/tests/lib/fixture.sh" fx-deb12-6.1 mem.lime)
+  python3 "$src/tests/lib/imgconv.py" "$lime" "$img.part"
+  : >"$img.tmp"
+  for _ in 1 2 3 4; do cat "$img.part" >>"$img.tmp"; done
+  rm -f "$img.part"
+  mv "$img.tmp" "$img"
+fi
+bytes=$(stat -c %s "$img")
+cat "$img" >/dev/null # warm the page cache
+best() { sort -g | head -1; }
+floor=$(for _ in $(seq "$runs"); do "$build/bench/ic_floor" "$img" | awk '{print $1}'; done | best)
+scan=$(for _ in $(seq "$runs"); do
+  /usr/bin/time -f %e "$build/isfcarve" scan -q -j "$threads" "$img" 2>&1 >/dev/null | tail -1
+done | best)
+awk -v f="$floor" -v s="$scan" -v b="$bytes" -v t="$threads" 'BEGIN {
+  printf "image %.0f MiB, %d threads\nfloor %.3f s (%.2f GiB/s)\nscan  %.3f s (%.2f GiB/s)\nratio %.2f (target <= 2)\n",
+         b / 1048576, t, f, b / f / 1073741824, s, b / s / 1073741824, s / f }'

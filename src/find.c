@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/* Fast literal search for carvers: SIMD "first and last byte" filter, then memcmp. */
+#include <string.h>
+
+#include "internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+/*
+ * Test 32 (AVX2) or 16 (SSE2) positions at once for "needle's first byte here AND its last
+ * byte m-1 further on", then memcmp only those. glibc's memmem ran at ~1 GB/s on memory
+ * images and was 90% of a scan; this runs near memory bandwidth.
+ */
+__attribute__((target("avx2"))) static const uint8_t *find_avx2(const uint8_t *hay, size_t n,
+								    const uint8_t *nd, size_t m)
+{
+	const __m256i f = _mm256_set1_epi8((char)nd[0]), l = _mm256_set1_epi8((char)nd[m - 1]);
+	size_t i = 0;
+
+	for (; i + (m - 1) + 32 <= n; i += 32) {
+		__m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(hay + i));
+		__m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(hay + i + m - 1));
+		unsigned mask = (unsigned)_mm256_movemask_epi8(
+			_mm256_and_si256(_mm256_cmpeq_epi8(a, f), _mm256_cmpeq_epi8(b, l)));
+
+		while (mask) {
+			unsigned bit = (unsigned)__builtin_ctz(mask);
+
+			if (!memcmp(hay + i + bit + 1, nd + 1, m - 2))
+				return hay + i + bit;
+			mask &= mask - 1;
+		}
+	}
+	for (; i + m <= n; i++)
+		if (hay[i] == nd[0] && !memcmp(hay + i, nd, m))
+			return hay + i;
+	return NULL;
+}
+
+static const uint8_t *find_sse2(const uint8_t *hay, size_t n, const uint8_t *nd, size_t m)
+{
+	const __m128i f = _mm_set1_epi8((char)nd[0]), l = _mm_set1_epi8((char)nd[m - 1]);
+	size_t i = 0;
+
+	for (; i + (m - 1) + 16 <= n; i += 16) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(hay + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(hay + i + m - 1));
+		unsigned mask = (unsigned)_mm_movemask_epi8(
+			_mm_and_si128(_mm_cmpeq_epi8(a, f), _mm_cmpeq_epi8(b, l)));
+
+		while (mask) {
+			unsigned bit = (unsigned)__builtin_ctz(mask);
+
+			if (!memcmp(hay + i + bit + 1, nd + 1, m - 2))
+				return hay + i + bit;
+			mask &= mask - 1;
+		}
+	}
+	for (; i + m <= n; i++)
+		if (hay[i] == nd[0] && !memcmp(hay + i, nd, m))
+			return hay + i;
+	return NULL;
+}
+#endif
+
+const uint8_t *ic_find(const uint8_t *hay, size_t n, const uint8_t *nd, size_t m)
+{
+	if (!m || n < m)
+		return NULL;
+	if (m == 1)
+		return memchr(hay, nd[0], n);
+#if defined(__x86_64__) || defined(__i386__)
+	/* __builtin_cpu_supports reads a table libgcc fills at start-up: no state of ours. */
+	if (__builtin_cpu_supports("avx2"))
+		return find_avx2(hay, n, nd, m);
+	return find_sse2(hay, n, nd, m);
+#else
+	return memmem(hay, n, nd, m);
+#endif
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Convert a LiME or ELF core memory image to raw (file offset = physical address), for tests.
+
+Independent of the C readers on purpose, so the derived images check them. Holes become
+sparse zeros. --max-phys drops ranges at or above an address (ELF dumps carry the BIOS flash at
+0xfffc0000, which would make a 4 GiB raw file of zeros).
+
+usage: imgconv.py IN OUT [--max-phys ADDR]
+"""
+import argparse
+import struct
+import sys
+
+
+def lime_ranges(f, size):
+    off = 0
+    while off < size:
+        f.seek(off)
+        h = f.read(32)
+        magic, ver, s, e = struct.unpack("<IIQQ", h[:24])
+        if magic != 0x4C694D45 or ver != 1:
+            raise SystemExit(f"lime: bad header at {off:#x}")
+        n = e - s + 1
+        yield s, off + 32, n
+        off += 32 + n
+
+
+def elf_ranges(f):
+    f.seek(0)
+    eh = f.read(64)
+    if eh[4] != 2 or eh[5] != 1:
+        raise SystemExit("elf: only ELF64 LE")
+    phoff, = struct.unpack_from("<Q", eh, 32)
+    phentsize, phnum = struct.unpack_from("<HH", eh, 54)
+    if phnum == 0xFFFF:
+        shoff, = struct.unpack_from("<Q", eh, 40)
+        f.seek(shoff + 44)
+        phnum, = struct.unpack("<I", f.read(4))
+    for i in range(phnum):
+        f.seek(phoff + i * phentsize)
+        ptype, _flags, off, _va, pa, filesz, _memsz = struct.unpack("<IIQQQQQ", f.read(48))
+        if ptype == 1 and filesz:
+            yield pa, off, filesz
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("inp")
+    ap.add_argument("out")
+    ap.add_argument("--max-phys", type=lambda x: int(x, 0), default=None)
+    a = ap.parse_args()
+    with open(a.inp, "rb") as f:
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(0)
+        magic = f.read(4)
+        if magic == b"EMiL":
+            ranges = list(lime_ranges(f, size))
+        elif magic == b"\x7fELF":
+            ranges = list(elf_ranges(f))
+        else:
+            raise SystemExit("unknown input format")
+        end = 0
+        with open(a.out, "wb") as o:
+            for phys, off, n in sorted(ranges):
+                if a.max_phys is not None and phys >= a.max_phys:
+                    continue
+                f.seek(off)
+                o.seek(phys)
+                left = n
+                while left:
+                    b = f.read(min(left, 1 << 24))
+                    if not b:
+                        raise SystemExit(f"short read at {off:#x}")
+                    o.write(b)
+                    left -= len(b)
+                end = max(end, phys + n)
+            o.truncate(end)
+    print(f"{a.out}: raw, {len(ranges)} ranges, {end} bytes", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
