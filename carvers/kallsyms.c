@@ -44,8 +44,15 @@ static int ks_scan(void *state, const uint8_t *buf, size_t len, size_t avail, ui
 	size_t lim = avail < len + sizeof(digits) - 1 ? avail : len + sizeof(digits) - 1;
 	const uint8_t *p = buf, *end = buf + lim;
 
+	/* Search without the final NUL: "first '0', last '9'" is a sharp SIMD filter for ic_find(). */
 	while ((size_t)(end - p) >= sizeof(digits) &&
-	       (p = memmem(p, (size_t)(end - p), digits, sizeof(digits)))) {
+	       (p = ic_find(p, (size_t)(end - p), digits, sizeof(digits) - 1))) {
+		if ((size_t)(end - p) < sizeof(digits))
+			break;
+		if (p[sizeof(digits) - 1]) {
+			p++;
+			continue;
+		}
 		if (s->n == s->cap) {
 			size_t nc = s->cap ? s->cap * 2 : 8;
 			uint64_t *nh;
@@ -158,7 +165,7 @@ static void ks_free_finding(struct ic_findings *f)
 	f->kallsyms = NULL;
 }
 
-void ic_kallsyms__report_json(const struct ic_kallsyms *k, struct ic_json *j)
+void ic_kallsyms__report_json(struct ic_json *j, const struct ic_kallsyms *k)
 {
 	char layout[96];
 

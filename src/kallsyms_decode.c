@@ -242,11 +242,12 @@ static bool seqs_permutation(const struct win *w, size_t off, uint64_t n, unsign
 
 /* Step 3: markers end right before token_table (E1/E3/E4: zero padding only) or before the
  * seqs_of_names table that E2 puts there. Several candidates may come out; try each. */
-static size_t find_markers(const struct win *w, const struct toks *t, struct marks *out, size_t max)
+static size_t find_markers(const struct win *w, const struct toks *t, struct marks *out, size_t max,
+			   bool e2)
 {
 	size_t n = 0;
 
-	for (unsigned es = 4; es <= 8 && n < max; es += 4) {
+	for (unsigned es = 4; es <= 8 && n < max && !e2; es += 4) {
 		size_t end = (size_t)((w->phys + t->t) / es * es - w->phys);
 
 		if (t->t < es)
@@ -261,7 +262,7 @@ static size_t find_markers(const struct win *w, const struct toks *t, struct mar
 			n++;
 	}
 	/* E2: N x 3 (or 4) bytes of seqs between markers and token_table. */
-	for (size_t q = t->t & ~(size_t)3; q >= 8 && t->t - q <= 4ull * IC_MAX_KALLSYMS + 16 && n < max;
+	for (size_t q = t->t & ~(size_t)3; e2 && q >= 8 && t->t - q <= 4ull * IC_MAX_KALLSYMS + 16 && n < max;
 	     q -= 4) {
 		struct marks mk;
 		uint64_t last = ic_get_le32(w->b + q - 4);
@@ -439,7 +440,8 @@ static int expand_names(const struct ic_ctx *ctx, const struct win *w, const str
 					 " uses empty token 0x%02x or is too long", w->phys + nh->names, i, tok);
 				goto bad;
 			}
-			memcpy(buf + bl, w->b + t->t + t->idx[tok], tl);
+			for (size_t x = 0; x < tl; x++) /* tokens are short: no memcpy call */
+				buf[bl + x] = (char)w->b[t->t + t->idx[tok] + x];
 			bl += tl;
 		}
 		if (bl < 2 || !is_type_char(buf[0])) {
@@ -785,6 +787,47 @@ static const char *const vmci_keys[IC_KTAB__COUNT] = {
 	[IC_KTAB_RELATIVE_BASE] = "SYMBOL(kallsyms_relative_base)",
 };
 
+/* Is v the address of some symbol? (syms[] is sorted by address: kallsyms order.) */
+static bool is_sym_addr(const struct ic_kallsyms *k, uint64_t v)
+{
+	size_t lo = 0, hi = k->nsyms;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->syms[mid].addr < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < k->nsyms && k->syms[lo].addr == v;
+}
+
+/*
+ * Evidence for a virtual base: data and rodata objects very often start with a pointer to
+ * another symbol (ops tables, descriptors, list heads). With the right delta, the first u64 of
+ * many of them is exactly some symbol's runtime address; with a wrong one, almost none is.
+ * phys_syms: syms[].addr are physical (place-relative), else runtime.
+ */
+static size_t pointer_hits(const struct ic_image *img, const struct ic_kallsyms *k, uint64_t delta,
+			   bool phys_syms)
+{
+	size_t hits = 0;
+
+	for (size_t i = 0; i < k->nsyms; i++) {
+		uint8_t b8[8];
+		char ty = k->syms[i].type;
+		uint64_t at = phys_syms ? k->syms[i].addr : k->syms[i].addr - delta, v;
+
+		if (!strchr("dDrR", ty) || k->syms[i].addr % 8 || ic_image__read(img, at, b8, 8))
+			continue;
+		v = ic_get_le64(b8);
+		if (v >> 48 == 0xffff && is_sym_addr(k, phys_syms ? v - delta : v))
+			hits++;
+	}
+	return hits;
+}
+
 /* SYMBOL(x)=<hex> from VMCOREINFO (read here from the public entries, strictly). */
 static int vmci_symbol(const struct ic_vmcoreinfo *vi, const char *key, uint64_t *out)
 {
@@ -816,8 +859,9 @@ static int vmci_symbol(const struct ic_vmcoreinfo *vi, const char *key, uint64_t
 /*
  * The virtual base. (1) VMCOREINFO SYMBOL(kallsyms_*) are runtime addresses of the tables we
  * hold physically: every one present must give the same delta. (2) Without it, self-pointing
- * data (an empty static LIST_HEAD holds its own address, as do other self-references): for a
- * candidate delta, count data symbols whose first u64 equals their own runtime address. For
+ * data (an empty static LIST_HEAD holds its own address; objects starting with a pointer into
+ * themselves): for a candidate delta, count data symbols whose first u64 points into the first
+ * 4 KiB of their own runtime address. For
  * place-relative tables each symbol's physical address is known, so each such word proposes a
  * delta directly; for runtime tables the candidates come from where linux_banner's text is.
  */
@@ -865,23 +909,61 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 				continue;
 			if (ic_get_le64(b8) >> 48 != 0xffff) /* not a 64-bit kernel pointer */
 				continue;
-			dd[nd++] = ic_get_le64(b8) - k->syms[i].addr;
+			/* a pointer to itself or a little past its own start (the list_head inside
+			 * the object, as for empty static lists): virt(s) + [0, 4 KiB) */
+			dd[nd++] = (ic_get_le64(b8) - k->syms[i].addr) & ~(uint64_t)4095;
 		}
 		qsort(dd, nd, sizeof(*dd), cmp_u64);
-		for (size_t i = 0, j; i < nd; i = j) {
-			for (j = i; j < nd && dd[j] == dd[i]; j++)
-				;
-			if (j - i > votes)
-				votes = j - i, best = dd[i];
-		}
-		free(dd);
-		if (votes >= 16 && best % 4096 == 0) {
-			ic_kallsyms__set_delta(k, best, "self-pointers");
-			pr_info(ctx, "kallsyms: virt - phys = 0x%" PRIx64 " from %zu self-pointing data symbols",
-				best, votes);
-		} else {
-			pr_info(ctx, "kallsyms: virtual base unknown (%zu self-pointer votes); symbol "
-				"addresses stay physical", votes);
+		/* The 4 most common buckets are the candidates; pointer_hits() decides. */
+		{
+			uint64_t cand[4] = { 0 };
+			size_t cc[4] = { 0 }, hits, best_hits = 0, second = 0;
+
+			for (size_t i = 0, j; i < nd; i = j) {
+				for (j = i; j < nd && dd[j] == dd[i]; j++)
+					;
+				for (unsigned c = 0; c < 4; c++)
+					if (j - i > cc[c]) {
+						memmove(&cand[c + 1], &cand[c], (3 - c) * sizeof(*cand));
+						memmove(&cc[c + 1], &cc[c], (3 - c) * sizeof(*cc));
+						cand[c] = dd[i];
+						cc[c] = j - i;
+						break;
+					}
+			}
+			size_t hc[4] = { 0 };
+			bool aligned[4] = { false }, any_aligned = false;
+			uint64_t text = k->syms[ic_kallsyms__find(k, "_text")].addr;
+
+			free(dd);
+			/* Runtime _text is 2 MiB-aligned on x86-64 and arm64: candidates that make it so
+			 * win over those that do not (neighbouring pages score too, via nearby symbols). */
+			for (unsigned c = 0; c < 4 && cc[c]; c++) {
+				hc[c] = pointer_hits(img, k, cand[c], true);
+				aligned[c] = (text + cand[c]) % (2u << 20) == 0;
+				any_aligned |= aligned[c] && hc[c] >= 64;
+				pr_debug(ctx, "kallsyms: candidate virt - phys 0x%" PRIx64 ": %zu self-pointer "
+					 "votes, %zu exact symbol pointers%s", cand[c], cc[c], hc[c],
+					 aligned[c] ? ", _text 2 MiB-aligned" : "");
+			}
+			for (unsigned c = 0; c < 4 && cc[c]; c++) {
+				hits = hc[c];
+				if (any_aligned && !aligned[c])
+					continue;
+				if (hits > best_hits)
+					second = best_hits, best_hits = hits, best = cand[c], votes = cc[c];
+				else if (hits > second)
+					second = hits;
+			}
+			if (best_hits >= 64 && best_hits >= 2 * second) {
+				ic_kallsyms__set_delta(k, best, "self-pointers");
+				pr_info(ctx, "kallsyms: virt - phys = 0x%" PRIx64 " from %zu self-pointing data "
+					"symbols and %zu exact symbol pointers", best, votes, best_hits);
+			} else {
+				pr_info(ctx, "kallsyms: virtual base unknown (best candidate: %zu symbol "
+					"pointers, runner-up %zu); symbol addresses stay physical", best_hits,
+					second);
+			}
 		}
 		return;
 	}
@@ -890,7 +972,7 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 		long ib = ic_kallsyms__find(k, "linux_banner");
 		const struct ic_range *r = range_of(img, k->tables[IC_KTAB_NAMES].phys);
 		uint64_t best = 0;
-		size_t bestv = 0;
+		size_t bestv = 0, second = 0;
 
 		if (ib < 0 || !r) {
 			pr_info(ctx, "kallsyms: no linux_banner symbol; table virtual addresses unknown");
@@ -910,35 +992,31 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 
 			if (get_win(img, lo, hi, &w, &own))
 				return;
-			for (const uint8_t *p = w.b; (p = memmem(p, w.len - (size_t)(p - w.b), pat,
-							       sizeof(pat) - 1));
+			for (const uint8_t *p = w.b; (p = ic_find(p, w.len - (size_t)(p - w.b),
+								 (const uint8_t *)pat, sizeof(pat) - 1));
 			     p++) {
 				uint64_t ph = w.phys + (uint64_t)(p - w.b);
 				uint64_t dd = k->syms[ib].addr - ph;
-				size_t v = 0;
+				size_t v;
 
 				if (dd % 4096)
 					continue;
-				for (size_t i = 0; i < k->nsyms && v < 64; i++) {
-					uint8_t b8[8];
-					char ty = k->syms[i].type;
-
-					if ((ty != 'd' && ty != 'D') || k->syms[i].addr % 8 ||
-					    ic_image__read(img, k->syms[i].addr - dd, b8, 8))
-						continue;
-					v += ic_get_le64(b8) == k->syms[i].addr;
-				}
+				v = pointer_hits(img, k, dd, false);
+				pr_debug(ctx, "kallsyms: \"Linux version \" at 0x%" PRIx64 ": virt - phys 0x%" PRIx64
+					 ", %zu exact symbol pointers", ph, dd, v);
 				if (v > bestv)
-					bestv = v, best = dd;
+					second = bestv, bestv = v, best = dd;
+				else if (v > second)
+					second = v;
 				if ((size_t)(p - w.b) + 1 >= w.len)
 					break;
 			}
 			free(own);
 		}
-		if (bestv >= 16) {
+		if (bestv >= 64 && bestv >= 2 * second) {
 			ic_kallsyms__set_delta(k, best, "linux_banner");
 			pr_info(ctx, "kallsyms: virt - phys = 0x%" PRIx64 " from linux_banner, confirmed by "
-				"%zu self-pointing data symbols", best, bestv);
+				"%zu exact symbol pointers", best, bestv);
 		} else {
 			pr_info(ctx, "kallsyms: table virtual addresses unknown (no confirmed linux_banner)");
 		}
@@ -992,18 +1070,27 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 	err = find_tokens(ctx, &w, (size_t)(anchor - lo), &t);
 	if (err)
 		goto out;
-	nmk = find_markers(&w, &t, mk, IC_ARRAY_SIZE(mk));
-	if (!nmk) {
-		pr_debug(ctx, "kallsyms: token table at 0x%" PRIx64 ": no kallsyms_markers before it",
-			 w.phys + t.t);
-		err = -IC_ENOTFOUND;
-		goto out;
-	}
+	nmk = find_markers(&w, &t, mk, IC_ARRAY_SIZE(mk), false);
 	err = -IC_ENOTFOUND;
-	for (size_t mi = 0; mi < nmk && err; mi++) {
+	/* Markers right before token_table first; the E2 search (seqs in between) only if needed. */
+	for (size_t mi = 0, pass = 0; err && pass < 2; mi++) {
 		struct names_hit nh;
 		int e;
 
+		if (mi == nmk) {
+			for (size_t i = 0; i < nmk; i++) {
+				free(mk[i].m);
+				mk[i].m = NULL;
+			}
+			if (++pass == 2)
+				break;
+			nmk = find_markers(&w, &t, mk, IC_ARRAY_SIZE(mk), true);
+			mi = (size_t)-1;
+			if (!nmk)
+				pr_debug(ctx, "kallsyms: token table at 0x%" PRIx64 ": no kallsyms_markers "
+					 "before it", w.phys + t.t);
+			continue;
+		}
 		if (find_names(&w, &mk[mi], &nh)) {
 			pr_debug(ctx, "kallsyms: markers at 0x%" PRIx64 " (%zu x %u bytes): no num_syms + "
 				 "names that reproduce them", w.phys + mk[mi].start, mk[mi].count, mk[mi].esize);
@@ -1032,7 +1119,9 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 			}
 			continue;
 		}
-		k->len_enc = nh.uleb ? IC_KSYM_LEN_ULEB128 : IC_KSYM_LEN_1BYTE;
+		k->len_enc = !nh.long_lens ? IC_KSYM_LEN_SHORT
+			     : nh.uleb ? IC_KSYM_LEN_ULEB128 : IC_KSYM_LEN_1BYTE;
+		k->anchor = anchor;
 		k->num_syms_size = nh.ns_size;
 		k->markers_size = mk[mi].esize;
 		k->align = k->era == IC_KSYM_E4 ? 4 : 8;
@@ -1116,6 +1205,7 @@ const char *ic_kallsyms__len_enc_name(enum ic_ksym_len_enc e)
 	switch (e) {
 	case IC_KSYM_LEN_1BYTE: return "1-byte";
 	case IC_KSYM_LEN_ULEB128: return "uleb128";
+	case IC_KSYM_LEN_SHORT: return "short";
 	}
 	return "?";
 }
@@ -1129,7 +1219,7 @@ size_t ic_kallsyms__table_syms(const struct ic_kallsyms *k, struct ic_ksym out[I
 			continue;
 		out[n].addr = k->tables[i].virt;
 		out[n].name = k->tables[i].name;
-		out[n].type = 'R'; /* all in .rodata, as System.map lists them */
+		out[n].type = 'D'; /* as System.map lists them (they are .rodata, but emitted as data) */
 		out[n].flags = IC_SYM_TABLE;
 		n++;
 	}

@@ -5,6 +5,7 @@
 
 #include "isfcarve/banner.h"
 #include "isfcarve/btf_finding.h"
+#include "isfcarve/kallsyms.h"
 #include "isfcarve/kaslr.h"
 #include "isfcarve/report.h"
 #include "isfcarve/slots.h"
@@ -152,11 +153,10 @@ int ic_report__write_json(const struct ic_image *img, const struct ic_findings *
 	write_banner(j, f->banner);
 	write_btf(j, f->btf);
 	write_vmcoreinfo(j, f->vmcoreinfo);
-	/* Hook: the kallsyms owner replaces this null with ic_kallsyms__report_json(j, f->kallsyms). */
 	ic_json_key(j, "kallsyms");
-	ic_json_null(j);
+	ic_kallsyms__report_json(j, f->kallsyms);
 	ic_json_key(j, "kaslr");
-	ic_kaslr__report_json(f->kaslr, j); /* null until the KASLR stage ran */
+	ic_kaslr__report_json(j, f->kaslr); /* null until the KASLR stage ran */
 	write_status(j, f);
 	ic_json_obj_end(j);
 	err = ic_json_finish(j);

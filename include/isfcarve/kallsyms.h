@@ -33,8 +33,9 @@ enum ic_ksym_addr_enc {
 };
 
 enum ic_ksym_len_enc {
-	IC_KSYM_LEN_1BYTE = 1,  /* one length byte per name (every length < 0x80, or literal) */
-	IC_KSYM_LEN_ULEB128 = 2, /* 6.1+: lengths >= 0x80 take two bytes (ULEB128) */
+	IC_KSYM_LEN_1BYTE = 1,  /* one length byte per name, some >= 0x80 (literal, before 6.1) */
+	IC_KSYM_LEN_ULEB128 = 2, /* 6.1+: lengths >= 0x80 take two bytes (ULEB128), and some do */
+	IC_KSYM_LEN_SHORT = 3,  /* every length < 0x80: both encodings read the same bytes */
 };
 
 /* One kallsyms table as found. virt is 0 until the virtual base of the image is known. */
@@ -91,6 +92,7 @@ struct ic_kallsyms {
 	unsigned copies;          /* copies that validated (running kernel, kdump kernel, file cache) */
 	bool vmcoreinfo_agrees;   /* VMCOREINFO SYMBOL(kallsyms_*) translate to these tables */
 
+	uint64_t anchor;          /* physical address of the "0\0".."9\0" run it was decoded from */
 	char *arena;              /* private: names */
 };
 
@@ -106,7 +108,7 @@ IC_API void ic_kallsyms__free(struct ic_kallsyms *k);
  * tables, converts syms[].addr to runtime virtual addresses. source is a static string. */
 IC_API void ic_kallsyms__set_delta(struct ic_kallsyms *k, uint64_t delta, const char *source);
 
-/* kallsyms never lists its own tables: their symbols (name, runtime address, type 'R', flags
+/* kallsyms never lists its own tables: their symbols (name, runtime address, type 'D', flags
  * IC_SYM_TABLE), for the tables whose virtual address is known (k->have_delta). Returns the count. */
 IC_API size_t ic_kallsyms__table_syms(const struct ic_kallsyms *k, struct ic_ksym out[IC_KTAB__COUNT]);
 
@@ -115,13 +117,13 @@ IC_API size_t ic_kallsyms__table_syms(const struct ic_kallsyms *k, struct ic_ksy
 IC_API long ic_kallsyms__find(const struct ic_kallsyms *k, const char *name);
 
 /* Names of the enums for reports: "E1".."E4", "absolute", "base-relative", "abs-percpu",
- * "place-relative", "1-byte", "uleb128". */
+ * "place-relative", "1-byte", "uleb128", "short". */
 IC_API const char *ic_kallsyms__era_name(enum ic_ksym_era e);
 IC_API const char *ic_kallsyms__addr_enc_name(enum ic_ksym_addr_enc e);
 IC_API const char *ic_kallsyms__len_enc_name(enum ic_ksym_len_enc e);
 
 /* Write the scan report's "kallsyms" value: {"phys": "0x..", "num_syms": n, "layout": "E3
  * base-relative uleb128", ...}. k may be NULL (writes null). */
-IC_API void ic_kallsyms__report_json(const struct ic_kallsyms *k, struct ic_json *j);
+IC_API void ic_kallsyms__report_json(struct ic_json *j, const struct ic_kallsyms *k);
 
 #endif

@@ -481,7 +481,7 @@ void ic_kaslr__free(struct ic_kaslr *k)
 	free(k);
 }
 
-void ic_kaslr__report_json(const struct ic_kaslr *k, struct ic_json *j)
+void ic_kaslr__report_json(struct ic_json *j, const struct ic_kaslr *k)
 {
 	if (!k) {
 		ic_json_null(j);
