@@ -117,7 +117,7 @@ int ic_symtab__add(struct ic_symtab *t, uint64_t addr, char type, const char *na
 	struct ic_sym *s;
 	char *copy;
 
-	if (t->n >= IC_MAX_SYMBOLS)
+	if (t->n >= IC_MAX_SYMBOLS || len > IC_MAX_KSYM_NAME)
 		return -IC_ELIMIT;
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 4096;

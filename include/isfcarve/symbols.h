@@ -31,10 +31,12 @@ struct ic_symtab {
 
 IC_API struct ic_symtab *ic_symtab__new(void);
 IC_API void ic_symtab__free(struct ic_symtab *t);
-/* Copies name[0..len). -IC_ELIMIT past IC_MAX_SYMBOLS, -ENOMEM. */
+/* Copies name[0..len). -IC_ELIMIT past IC_MAX_SYMBOLS or for len > IC_MAX_KSYM_NAME, -ENOMEM. */
 IC_API int ic_symtab__add(struct ic_symtab *t, uint64_t addr, char type, const char *name,
 			  size_t len, uint8_t flags);
-/* Last entry with that name (dwarf2json keeps the last duplicate), or NULL. */
+/* Last entry with that name (dwarf2json keeps the last duplicate), or NULL. The first call
+ * after an add/sort builds a hash index (O(n)); later calls are O(1). Building mutates the
+ * table's private index, so concurrent first calls on one table are not safe. */
 IC_API const struct ic_sym *ic_symtab__find(const struct ic_symtab *t, const char *name);
 /* Sort by address, then name; equal (address, name) pairs keep insertion order. Not thread-safe
  * with concurrent ic_symtab__find() (which builds its index lazily). */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,6 @@
 #include "isfcarve/symbols.h"
 #include "isfcarve/vmlinux.h"
 #include "limits.h"
-
-/* TEMPORARY until the isf branch (BTF model + ISF writer) is merged: weak references let the
- * tool link and say so plainly. Remove these three lines after the merge. */
-#pragma weak ic_btf__new
-#pragma weak ic_btf__free
-#pragma weak ic_isf__write
 
 /*
  * OUT must be creatable before we spend time on the inputs: its directory must exist, and an
@@ -100,29 +95,73 @@ static bool is_raw_btf(const uint8_t *p, size_t len)
 	return len >= 2 && ((p[0] == 0x9f && p[1] == 0xeb) || (p[0] == 0xeb && p[1] == 0x9f));
 }
 
-static void src_set(struct ic_isf_source *s, const char *kind, const char *name,
-		    const uint8_t *data, size_t len)
+/* Input hashes for metadata are computed on a second thread while the BTF is validated: hashing
+ * ~8 MiB costs about as much as the rest of the parse. */
+struct hash_job {
+	struct ic_isf_source *src;
+	const uint8_t *data;
+	size_t len;
+};
+
+struct hash_jobs {
+	struct hash_job j[3];
+	unsigned n;
+};
+
+static void src_set(struct hash_jobs *h, struct ic_isf_source *s, const char *kind,
+		    const char *name, const uint8_t *data, size_t len)
 {
 	s->kind = kind;
 	s->name = name;
-	ic_sha256(data, len, s->sha256);
-	s->has_hash = true;
+	if (h->n < sizeof(h->j) / sizeof(h->j[0]))
+		h->j[h->n++] = (struct hash_job){ s, data, len };
+}
+
+static void *hash_all(void *arg)
+{
+	struct hash_jobs *h = arg;
+
+	for (unsigned i = 0; i < h->n; i++) {
+		ic_sha256(h->j[i].data, h->j[i].len, h->j[i].src->sha256);
+		h->j[i].src->has_hash = true;
+	}
+	return NULL;
 }
 
 static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
-		     struct ic_isf_input *in, const uint8_t *btf_data, size_t btf_len,
-		     const char *btf_what)
+		     struct ic_isf_input *in, struct hash_jobs *hashes, const uint8_t *btf_data,
+		     size_t btf_len, const char *btf_what)
 {
+	pthread_t hasher;
+	bool threaded;
 	struct ic_isf_stats st;
 	struct ic_btf *btf = NULL;
+	bool partial = false;
 	int err;
 
-	if (!ic_btf__new || !ic_isf__write) {
-		cli_error("writing an ISF is not available in this build");
-		return EXIT_INTERNAL;
+	/*
+	 * Volatility 3 matches a profile to an image by symbols.linux_banner (its constant_data)
+	 * and finds the KASLR shift from its address. Kernels without CONFIG_KALLSYMS_ALL have no
+	 * data symbols in kallsyms, so a live profile would lack it: refuse, unless asked.
+	 */
+	if (!ic_symtab__find(in->syms, "linux_banner")) {
+		if (!o->allow_partial) {
+			cli_error("%s: no linux_banner symbol (kernel without CONFIG_KALLSYMS_ALL?): "
+				  "Volatility 3 could not match the profile; --allow-partial writes "
+				  "it anyway (exit 3)", in->syms_src[0].name);
+			return EXIT_INPUT;
+		}
+		fprintf(stderr, "isfcarve: warning: %s: no linux_banner symbol: the profile "
+			"cannot be matched by banner\n", in->syms_src[0].name);
+		partial = true;
 	}
 	cli_flush();
+	threaded = !pthread_create(&hasher, NULL, hash_all, hashes);
 	err = ic_btf__new(ctx, btf_data, btf_len, btf_what, &btf);
+	if (threaded)
+		pthread_join(hasher, NULL);
+	else
+		hash_all(hashes);
 	if (err)
 		return cli_fail(err, "%s: invalid BTF", btf_what);
 	in->btf = btf;
@@ -137,7 +176,7 @@ static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
 		fprintf(stderr, "isfcarve: wrote %s: %zu base types, %zu user types, %zu enums, "
 			"%zu symbols (%" PRIu64 " bytes of JSON)\n", o->output, st.base_types,
 			st.user_types, st.enums, st.symbols, st.bytes);
-	return EXIT_OK;
+	return partial ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 int cli_profile_files(const struct cli_opts *o)
@@ -147,9 +186,11 @@ int cli_profile_files(const struct cli_opts *o)
 	struct ic_symtab *syms = NULL;
 	struct ic_vmlinux *vm = NULL;
 	struct ic_isf_input in;
+	struct hash_jobs hashes = { .n = 0 };
 	const uint8_t *btf_data, *banner;
 	uint8_t *banner_arg = NULL;
 	size_t btf_len, banner_len = 0;
+	char types_name[4096 + 8];
 	int rc, err;
 
 	cli_ctx_init(&ctx, &o->common);
@@ -243,9 +284,16 @@ int cli_profile_files(const struct cli_opts *o)
 	in.syms = syms;
 	in.banner = banner;
 	in.banner_len = banner_len;
-	src_set(&in.types_src, NULL, o->btf, btf_data, btf_len);
-	src_set(&in.syms_src[0], "system-map", o->map, map.data, map.len);
-	rc = write_isf(&ctx, o, &in, btf_data, btf_len, o->btf);
+	/* The types hash covers the BTF bytes used; for a vmlinux say so in the name (hashing
+	 * the whole 60+ MiB file would cost more than the rest of the run). */
+	if (vm) {
+		snprintf(types_name, sizeof(types_name), "%s (.BTF)", o->btf);
+		src_set(&hashes, &in.types_src, NULL, types_name, btf_data, btf_len);
+	} else {
+		src_set(&hashes, &in.types_src, NULL, o->btf, btf_data, btf_len);
+	}
+	src_set(&hashes, &in.syms_src[0], "system-map", o->map, map.data, map.len);
+	rc = write_isf(&ctx, o, &in, &hashes, btf_data, btf_len, o->btf);
 out:
 	ic_vmlinux__free(vm);
 	ic_symtab__free(syms);
@@ -260,6 +308,7 @@ int cli_profile_live(const struct cli_opts *o)
 	struct ic_ctx ctx;
 	struct ic_live *l = NULL;
 	struct ic_isf_input in;
+	struct hash_jobs hashes = { .n = 0 };
 	int rc, err;
 
 	cli_ctx_init(&ctx, &o->common);
@@ -276,10 +325,10 @@ int cli_profile_live(const struct cli_opts *o)
 	in.syms = l->syms;
 	in.banner = l->banner;
 	in.banner_len = l->banner_len;
-	src_set(&in.types_src, NULL, l->btf_path, l->btf.data, l->btf.len);
+	src_set(&hashes, &in.types_src, NULL, l->btf_path, l->btf.data, l->btf.len);
 	in.syms_src[0].kind = "symtab";
 	in.syms_src[0].name = l->kallsyms_path;
-	rc = write_isf(&ctx, o, &in, l->btf.data, l->btf.len, l->btf_path);
+	rc = write_isf(&ctx, o, &in, &hashes, l->btf.data, l->btf.len, l->btf_path);
 	ic_live__free(l);
 	return rc;
 }

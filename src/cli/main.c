@@ -122,7 +122,8 @@ static void usage(FILE *f)
 	      "                     /proc/kallsyms (needs root or kptr_restrict=0), /proc/version.\n"
 	      "                     Also the default when no input is given\n"
 	      "      --report FILE  (IMAGE) write what was found and how, as JSON\n"
-	      "      --allow-partial (IMAGE) write a profile even if a piece is missing (exit 3)\n"
+	      "      --allow-partial write a profile even if a piece is missing (exit 3), e.g.\n"
+	      "                     live mode on a kernel whose kallsyms lacks linux_banner\n"
 	      "                     (IMAGE) --btf FILE / --map FILE supply the types / symbols\n"
 	      "                     an image lacks (no BTF before 5.4; no KALLSYMS_ALL)\n"
 	      "  -j, --threads N    scan threads (default: online CPUs)\n"
@@ -255,8 +256,8 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		cli_error("--banner only applies with --btf/--map");
 		return EXIT_USAGE;
 	}
-	if ((o->report || o->allow_partial) && !o->image) {
-		cli_error("%s only applies to an IMAGE", o->report ? "--report" : "--allow-partial");
+	if (o->report && !o->image) {
+		cli_error("--report only applies to an IMAGE");
 		return EXIT_USAGE;
 	}
 	if (!o->btf && !o->image)
