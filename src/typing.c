@@ -7,13 +7,6 @@
 #include "isf/isf_int.h"
 #include "isfcarve/symdb.h"
 
-/*
- * symdb/ is built by another module. Until it is part of the library these references are
- * weak, so a library without it still links and simply has no symdb rows.
- */
-#pragma weak ic_symdb__lookup
-#pragma weak ic_kver_from_banner
-
 struct ic_typing {
 	struct ic_isf_state *s;
 	uint32_t kver;
@@ -22,8 +15,8 @@ struct ic_typing {
 	uint32_t tk_anon; /* anonymous struct {seq; timekeeper} of tk_core before tk_data */
 };
 
-/* "Linux version A.B.C..." -> KERNEL_VERSION(A,B,C); 0 when unreadable. Used only when the
- * symdb module (which reads distro version strings better) is absent. */
+/* "Linux version A.B.C..." -> KERNEL_VERSION(A,B,C); 0 when unreadable. Fallback for banners
+ * ic_kver_from_banner() cannot read. */
 static uint32_t kver_simple(const uint8_t *b, size_t n)
 {
 	static const char pre[] = "Linux version ";
@@ -55,7 +48,7 @@ int ic_typing__new(struct ic_isf_state *s, const uint8_t *banner, size_t banner_
 		return -ENOMEM;
 	t->s = s;
 	t->banner_len = banner ? banner_len : 0;
-	if (banner && banner_len && ic_kver_from_banner)
+	if (banner && banner_len)
 		t->kver = ic_kver_from_banner((const char *)banner, banner_len);
 	if (!t->kver)
 		t->kver = kver_simple(banner, banner_len);
@@ -120,7 +113,7 @@ int ic_typing__symbol(struct ic_typing *t, const char *name, struct ic_buf *out,
 		st->typed_btf++;
 		return add_desc(s, id, out);
 	}
-	if (ic_symdb__lookup && t->kver) {
+	if (t->kver) {
 		const char *expr = ic_symdb__lookup(t->kver, name);
 
 		if (expr) {

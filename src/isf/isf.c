@@ -51,7 +51,7 @@ static bool is_gen(const struct ic_isf_state *s, const char *p)
 	return (uintptr_t)p && (uintptr_t)p <= s->names.len;
 }
 
-static int state_init(struct ic_isf_state *s, const struct ic_ctx *ctx, const struct ic_btf *btf)
+int ic_isf_state_init(struct ic_isf_state *s, const struct ic_ctx *ctx, const struct ic_btf *btf)
 {
 	uint32_t nr = ic_btf__nr_types(btf), *refs = NULL;
 	int err = -ENOMEM;
@@ -185,19 +185,35 @@ static int state_init(struct ic_isf_state *s, const struct ic_ctx *ctx, const st
 	for (uint32_t id = 1; id <= nr; id++) {
 		const uint32_t *t = ic_btf__rec(btf, id);
 		unsigned tk;
-		uint32_t cur;
+		uint32_t cur, tgt;
 		int r;
 
 		if (ic_btf_kind(t[1]) != IC_BTF_TYPEDEF)
 			continue;
 		tk = ic_btf__kind(btf, t[2]);
-		if (tk != IC_BTF_STRUCT && tk != IC_BTF_UNION)
+		tgt = t[2];
+		if (tk == IC_BTF_FWD) {
+			/* typedef over a declaration: copy the definition if this BTF has one;
+			 * otherwise the descriptor still names the typedef (dangling, which Volatility
+			 * only minds on use), as dwarf2json does */
+			uint32_t def;
+
+			if (!ic_strmap_get(&s->utypes, ic_btf__name(btf, t[2]), &def) ||
+			    (ic_btf__kind(btf, def) == IC_BTF_UNION) !=
+				    (bool)ic_btf_kflag(ic_btf__rec(btf, t[2])[1])) {
+				if (!ic_strmap_get(&s->utypes, ic_btf__str(btf, t[0]), NULL))
+					s->alias[id] = ic_btf__str(btf, t[0]);
+				continue;
+			}
+			tgt = def;
+		} else if (tk != IC_BTF_STRUCT && tk != IC_BTF_UNION) {
 			continue;
-		r = ic_strmap_add(&s->utypes, ic_btf__str(btf, t[0]), t[2]);
+		}
+		r = ic_strmap_add(&s->utypes, ic_btf__str(btf, t[0]), tgt);
 		if (r < 0)
 			goto out;
-		if (r == 1 || (ic_strmap_get(&s->utypes, ic_btf__str(btf, t[0]), &cur) && cur == t[2] &&
-			       !strcmp(s->uname[t[2]], ic_btf__str(btf, t[0]))))
+		if (r == 1 || (ic_strmap_get(&s->utypes, ic_btf__str(btf, t[0]), &cur) && cur == tgt &&
+			       !strcmp(s->uname[tgt], ic_btf__str(btf, t[0]))))
 			s->alias[id] = ic_btf__str(btf, t[0]);
 	}
 	err = 0;
@@ -206,7 +222,7 @@ out:
 	return err;
 }
 
-static void state_free(struct ic_isf_state *s)
+void ic_isf_state_free(struct ic_isf_state *s)
 {
 	free(s->uname);
 	free(s->alias);
@@ -780,7 +796,7 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 
 	if (!j)
 		return -ENOMEM;
-	if ((err = state_init(&s, ctx, in->btf)))
+	if ((err = ic_isf_state_init(&s, ctx, in->btf)))
 		goto out;
 	ic_json_init(j, sink, arg, 0);
 	ic_json_obj_begin(j);
@@ -795,7 +811,7 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 		err = ic_json_finish(j);
 	st->bytes = j->written;
 out:
-	state_free(&s);
+	ic_isf_state_free(&s);
 	free(j);
 	return err;
 }

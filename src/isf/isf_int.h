@@ -50,13 +50,17 @@ struct ic_isf_state {
 	bool err_oom;
 };
 
+/* Choose names for every type of a validated BTF; ic_isf_state_free() also after failure. */
+IC_HIDDEN int ic_isf_state_init(struct ic_isf_state *s, const struct ic_ctx *ctx,
+				const struct ic_btf *btf);
+IC_HIDDEN void ic_isf_state_free(struct ic_isf_state *s);
+
 /* Descriptor JSON text of a BTF type id (void for 0). 0 or -ENOMEM. */
 IC_HIDDEN int ic_isf_desc(struct ic_isf_state *s, uint32_t id, const char **txt, size_t *len);
 /*
  * Descriptor text of a C type expression ("struct kset *", "gate_desc[256]",
  * "tracepoint_ptr_t[]", "unsigned long") resolved against this BTF. -IC_ENOTFOUND when a named
- * type does not exist in it, -IC_EFORMAT for an expression we cannot parse. *txt is valid until
- * the next call (it lives in a per-state scratch buffer).
+ * type does not exist in it, -IC_EFORMAT for an expression we cannot parse. Appends to out.
  */
 IC_HIDDEN int ic_isf_desc_expr(struct ic_isf_state *s, const char *expr, struct ic_buf *out);
 

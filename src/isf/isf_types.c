@@ -257,9 +257,11 @@ int ic_isf_desc(struct ic_isf_state *s, uint32_t id, const char **txt, size_t *l
 	if (ic_btf__kind(s->btf, id) == IC_BTF_TYPEDEF) {
 		const uint32_t *t = ic_btf__rec(s->btf, id);
 		unsigned k = ic_btf__kind(s->btf, t[2]);
+		bool un = k == IC_BTF_UNION ||
+			  (k == IC_BTF_FWD && ic_btf_kflag(ic_btf__rec(s->btf, t[2])[1]));
 		struct ic_buf b = { 0 };
 
-		err = kind_name_desc(s, &b, k == IC_BTF_UNION ? "union" : "struct", s->alias[id]);
+		err = kind_name_desc(s, &b, un ? "union" : "struct", s->alias[id]);
 		if (!err) {
 			start = s->descs.len;
 			err = ic_buf_add(&s->descs, b.p, b.len);
@@ -333,6 +335,62 @@ static void squeeze(char *d, size_t dn, const char *s, size_t n)
 	d[o] = '\0';
 }
 
+/* Does member i of record r carry the name in [p, p+n)? */
+static bool member_is(const struct ic_btf *btf, const uint32_t *r, uint32_t i, const char *p,
+		      size_t n)
+{
+	const char *m = ic_btf__str(btf, r[3 + 3 * i]);
+
+	return strlen(m) == n && !memcmp(m, p, n);
+}
+
+/* "struct {seq,timekeeper}" (symdb notation): the one anonymous struct/union whose members
+ * have exactly these names in this order. Several different matches = not found. */
+static int anon_desc(struct ic_isf_state *s, const char *base, struct ic_buf *out)
+{
+	const struct ic_btf *btf = s->btf;
+	unsigned want = base[0] == 'u' ? IC_BTF_UNION : IC_BTF_STRUCT;
+	const char *list = strchr(base, '{') + 1, *end = strchr(list, '}');
+	uint32_t found = 0, nnames = 1;
+	const char *txt;
+	size_t n;
+
+	if (!end || end[1])
+		return -IC_EFORMAT;
+	for (const char *p = list; p < end; p++)
+		nnames += *p == ',';
+	for (uint32_t id = 1; id <= s->nr; id++) {
+		const uint32_t *r = ic_btf__rec(btf, id);
+		const char *p = list;
+		uint32_t i;
+
+		if (ic_btf_kind(r[1]) != want || r[0] || ic_btf_vlen(r[1]) != nnames)
+			continue;
+		for (i = 0; i < nnames; i++) {
+			const char *q = p;
+
+			while (q < end && *q != ',')
+				q++;
+			while (p < q && *p == ' ')
+				p++;
+			if (!member_is(btf, r, i, p, (size_t)(q - p)))
+				break;
+			p = q + 1;
+		}
+		if (i < nnames)
+			continue;
+		if (found)
+			return -IC_ENOTFOUND; /* ambiguous: do not guess */
+		found = id;
+	}
+	if (!found)
+		return -IC_ENOTFOUND;
+	{
+		int err = ic_isf_desc(s, found, &txt, &n);
+		return err ?: ic_buf_add(out, txt, n);
+	}
+}
+
 /* Base of an expression (no '*' or '[') -> descriptor text appended to out. */
 static int base_desc(struct ic_isf_state *s, const char *base, struct ic_buf *out)
 {
@@ -344,6 +402,8 @@ static int base_desc(struct ic_isf_state *s, const char *base, struct ic_buf *ou
 		base += 6;
 	if (!strncmp(base, "volatile ", 9))
 		base += 9;
+	if (!strncmp(base, "struct {", 8) || !strncmp(base, "union {", 7))
+		return anon_desc(s, base, out);
 	if (!strncmp(base, "struct ", 7) || !strncmp(base, "union ", 6)) {
 		bool is_union = base[0] == 'u';
 		const char *nm = base + (is_union ? 6 : 7);
