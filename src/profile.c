@@ -125,7 +125,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		const char *src = opts->link_text ? "--link-text" : mt ? "System.map" : NULL;
 
 		err = ic_kaslr__run(ctx, p->img, f, link, src);
-		if (err && err != -IC_ENOTFOUND && err != -IC_EAMBIGUOUS)
+		if (err && err != -IC_ENOTFOUND && err != -IC_EAMBIGUOUS && err != -IC_EUNSUPP)
 			goto fail;
 		if (err)
 			pr_warn(ctx, "%s: KASLR not solved: %s", image_path, ic_strerror(err));

@@ -421,6 +421,16 @@ int ic_kaslr__solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
 		pr_info(ctx, "kaslr: clearing the SME C-bit 0x%" PRIx64 " from page-table entries",
 			s.sme_mask);
 
+	/* arm64 exports kimage_voffset instead of phys_base: its tables and anchors differ
+	 * (docs/kaslr.md, limits). Say so instead of failing to find x86 structures. */
+	if (in->vmcoreinfo && !in->structure_only &&
+	    ic_vmcoreinfo__get(in->vmcoreinfo, "NUMBER(kimage_voffset)") &&
+	    !ic_vmcoreinfo__get(in->vmcoreinfo, "NUMBER(phys_base)")) {
+		pr_warn(ctx, "kaslr: arm64 kernel (VMCOREINFO has NUMBER(kimage_voffset)): KASLR "
+			"for arm64 is not implemented yet");
+		ic_kaslr__free(k);
+		return -IC_EUNSUPP;
+	}
 	err = anchor(&s);
 	if (!err) {
 		err = runtime_text(&s);
