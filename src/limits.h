@@ -88,6 +88,8 @@
 /* KASLR page-table scan: level2_kernel_pgt look-alikes climbed. One per kernel image in RAM
  * (running, kdump, leftovers) plus early boot copies; more is a crafted image. */
 #define IC_MAX_PGSCAN_CANDIDATES 32u
+/* Embedded IKCONFIG: compressed bytes read after "IKCFG_ST" (a distro .config gzips to ~70 KiB). */
+#define IC_MAX_IKCONFIG_GZ (1u << 20)
 
 /* Inputs of the --btf/--map and live modes (cli helper). */
 /* ELF section headers in a vmlinux: ~40-80 real ones (plus -ffunction-sections builds ~100 Ki). */

@@ -83,8 +83,12 @@ static void check_symbols(struct ic_profile *p)
 	if (off) {
 		char msg[320];
 
-		snprintf(msg, sizeof(msg), "%s has no %s (kallsyms without data symbols: "
-			 "CONFIG_KALLSYMS_ALL=n): supply --map System.map", p->syms_source, buf);
+		if (strcmp(p->syms_source, "kallsyms"))
+			snprintf(msg, sizeof(msg), "%s has no %s: supply the kernel's complete "
+				 "System.map with --map", p->syms_source, buf);
+		else
+			snprintf(msg, sizeof(msg), "kallsyms has no %s (built without data "
+				 "symbols: CONFIG_KALLSYMS_ALL=n): supply --map System.map", buf);
 		missing(p, msg);
 	}
 }
@@ -121,7 +125,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		const char *src = opts->link_text ? "--link-text" : mt ? "System.map" : NULL;
 
 		err = ic_kaslr__run(ctx, p->img, f, link, src);
-		if (err && err != -IC_ENOTFOUND && err != -IC_EAMBIGUOUS)
+		if (err && err != -IC_ENOTFOUND && err != -IC_EAMBIGUOUS && err != -IC_EUNSUPP)
 			goto fail;
 		if (err)
 			pr_warn(ctx, "%s: KASLR not solved: %s", image_path, ic_strerror(err));

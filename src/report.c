@@ -156,7 +156,7 @@ int ic_report__write_json(const struct ic_image *img, const struct ic_findings *
 	ic_json_key(j, "kallsyms");
 	ic_kallsyms__report_json(j, f->kallsyms);
 	ic_json_key(j, "kaslr");
-	ic_kaslr__report_json(f->kaslr, j); /* null until the KASLR stage ran */
+	ic_kaslr__report_json(j, f->kaslr); /* null until the KASLR stage ran */
 	write_status(j, f);
 	ic_json_obj_end(j);
 	err = ic_json_finish(j);

@@ -108,7 +108,7 @@ static inline uint64_t ic_kaslr__image_phys(const struct ic_kaslr *k, uint64_t r
 
 /* Write the report's "kaslr" value: {"virtual_slide": "0x..", "phys_text": "0x..",
  * "runtime_text": "0x..", "link_text": "0x..", "method": s, "consistent": b, ...}, or null
- * when k is NULL. */
-IC_API void ic_kaslr__report_json(const struct ic_kaslr *k, struct ic_json *j);
+ * when k is NULL (same argument order as ic_kallsyms__report_json). */
+IC_API void ic_kaslr__report_json(struct ic_json *j, const struct ic_kaslr *k);
 
 #endif

@@ -28,6 +28,7 @@ struct solver {
 	struct ic_kaslr *k;
 	bool have_delta;
 	uint64_t delta;
+	uint64_t sme_mask; /* AMD SME C-bit in page-table entries (VMCOREINFO NUMBER(sme_mask)) */
 };
 
 static int add_evidence(struct solver *s, const char *what, bool ok, const char *fmt, ...)
@@ -142,6 +143,7 @@ static int try_pgd(struct solver *s, uint64_t pgd, unsigned want_levels)
 			continue;
 		if (ic_mmu__init(&m, &ic_arch_x86_64, s->in->img, pgd, levels))
 			continue;
+		m.clear_mask = s->sme_mask;
 		if (ic_mmu__translate(&m, k->runtime_text, &x) || x.phys != k->phys_text)
 			continue;
 		k->mmu = m;
@@ -339,6 +341,11 @@ static int cross_check(struct solver *s)
 					  v - s->delta == k->pgd_phys,
 					  "phys 0x%" PRIx64 ", tables used 0x%" PRIx64, v - s->delta,
 					  k->pgd_phys);
+	if (in->link_text && vi) /* without VMCOREINFO it is the link base itself */
+		err = err ?: add_evidence(s, "input:link_text", in->link_text == k->link_text,
+					  "%s _text 0x%" PRIx64 ", solved link _text 0x%" PRIx64,
+					  in->link_text_source ? in->link_text_source : "given",
+					  in->link_text, k->link_text);
 	err = err ?: add_evidence(s, "slide:alignment",
 				  (k->virtual_slide & (IC_X86_MIN_ALIGN - 1)) == 0 &&
 					  k->virtual_slide < IC_X86_KERNEL_MAP_END - IC_X86_START_KERNEL_MAP,
@@ -348,6 +355,18 @@ static int cross_check(struct solver *s)
 						   r <= IC_X86_KERNEL_MAP_END,
 					  "runtime _end 0x%" PRIx64 " inside the kernel map", r);
 	return err;
+}
+
+/* Bytes of the kernel image from _text: to _end when kallsyms says, else a generous 128 MiB
+ * (the image is < 64 MiB today), never past the 1 GiB kernel mapping. */
+static uint64_t image_span(const struct solver *s)
+{
+	uint64_t end;
+
+	if (!sym_va(s, "_end", &end) && end > s->k->runtime_text &&
+	    end - s->k->runtime_text <= IC_X86_KERNEL_MAP_END - IC_X86_START_KERNEL_MAP)
+		return end - s->k->runtime_text;
+	return 128u << 20;
 }
 
 /* Step 4: link-time _text, hence the slide. */
@@ -366,6 +385,9 @@ static void link_base(struct solver *s)
 	if (s->in->link_text) {
 		k->link_text = s->in->link_text;
 		k->link_method = s->in->link_text_source ? s->in->link_text_source : "input";
+	} else if (!ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text,
+				      k->phys_text + image_span(s), &k->link_text)) {
+		k->link_method = "ikconfig";
 	} else {
 		k->link_text = IC_X86_DEFAULT_LINK_TEXT;
 		k->link_method = "default";
@@ -392,7 +414,23 @@ int ic_kaslr__solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
 		return -ENOMEM;
 	s.k = k;
 	k->pgd_phys = UINT64_MAX;
+	if (in->vmcoreinfo && !in->structure_only &&
+	    ic_vmcoreinfo__u64(in->vmcoreinfo, "NUMBER(sme_mask)", &s.sme_mask))
+		s.sme_mask = 0;
+	if (s.sme_mask)
+		pr_info(ctx, "kaslr: clearing the SME C-bit 0x%" PRIx64 " from page-table entries",
+			s.sme_mask);
 
+	/* arm64 exports kimage_voffset instead of phys_base: its tables and anchors differ
+	 * (docs/kaslr.md, limits). Say so instead of failing to find x86 structures. */
+	if (in->vmcoreinfo && !in->structure_only &&
+	    ic_vmcoreinfo__get(in->vmcoreinfo, "NUMBER(kimage_voffset)") &&
+	    !ic_vmcoreinfo__get(in->vmcoreinfo, "NUMBER(phys_base)")) {
+		pr_warn(ctx, "kaslr: arm64 kernel (VMCOREINFO has NUMBER(kimage_voffset)): KASLR "
+			"for arm64 is not implemented yet");
+		ic_kaslr__free(k);
+		return -IC_EUNSUPP;
+	}
 	err = anchor(&s);
 	if (!err) {
 		err = runtime_text(&s);
@@ -453,7 +491,7 @@ void ic_kaslr__free(struct ic_kaslr *k)
 	free(k);
 }
 
-void ic_kaslr__report_json(const struct ic_kaslr *k, struct ic_json *j)
+void ic_kaslr__report_json(struct ic_json *j, const struct ic_kaslr *k)
 {
 	if (!k) {
 		ic_json_null(j);

@@ -20,4 +20,11 @@
 IC_HIDDEN int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *img,
 			      struct ic_kaslr *k, bool known);
 
+/*
+ * Link-time _text from an embedded IKCONFIG ("IKCFG_ST" + gzip'd .config) inside physical
+ * [lo, hi): CONFIG_PHYSICAL_START/ALIGN. 0, -IC_ENOTFOUND, -ENOMEM.
+ */
+IC_HIDDEN int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
+				uint64_t hi, uint64_t *link_text);
+
 #endif

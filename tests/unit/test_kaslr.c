@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "ic_test.h"
 #include "isfcarve/error.h"
@@ -200,6 +202,94 @@ static void check_result(const char *what, const struct ic_kaslr *k, const struc
 			k->evidence[i].ok ? "ok" : "MISMATCH", k->evidence[i].detail);
 }
 
+
+/* Synthetic image: kernel tables only (found by structure) and an embedded IKCONFIG whose
+ * CONFIG_PHYSICAL_START is not the default: the link base must come from it. */
+static void put64(uint8_t *m, uint64_t pa, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		m[pa + (uint64_t)i] = (uint8_t)(v >> (8 * i));
+}
+
+static size_t gzip_text(const char *text, uint8_t *out, size_t cap)
+{
+	z_stream zs;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	zs.next_in = (Bytef *)(uintptr_t)text;
+	zs.avail_in = (uInt)strlen(text);
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	if (deflate(&zs, Z_FINISH) != Z_STREAM_END)
+		return 0;
+	deflateEnd(&zs);
+	return zs.total_out;
+}
+
+static void run_synthetic(bool with_config, bool corrupt)
+{
+	const size_t size = 8u << 20;
+	const uint64_t pgd = 0x1000, l3 = 0x2000, l2 = 0x3000, phys_text = 0x200000;
+	const unsigned i0 = 40; /* runtime _text = MAP + 80 MiB */
+	const char cfg[] = "# comment\nCONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x2000000\n"
+			   "CONFIG_PHYSICAL_ALIGN=0x1000000\nCONFIG_IKCONFIG=y\n";
+	uint8_t *m = calloc(1, size);
+	char path[] = "/tmp/ic_test_kaslr.XXXXXX";
+	struct ic_image *img = NULL;
+	struct ic_kaslr *k = NULL;
+	struct ic_kaslr_input in = { .structure_only = true };
+	int fd;
+
+	put64(m, pgd + 511 * 8, l3 | 3);
+	put64(m, pgd + 273 * 8, 0x5000 | 3); /* a direct-map entry: this is a 4-level PGD */
+	put64(m, l3 + 510 * 8, l2 | 3);
+	for (unsigned i = 0; i < 6; i++)
+		put64(m, l2 + (i0 + i) * 8, (phys_text + i * 0x200000ull) | 0x80 | 3);
+	put64(m, l2 + 2 * 8, 0x123400000ull | 0x80); /* stale, PRESENT cleared */
+	if (with_config) {
+		uint64_t at = phys_text + 0x100000;
+		size_t n;
+
+		memcpy(m + 0x100, "IKCFG_ST", 8); /* outside the kernel image: ignored */
+		memcpy(m + at, "IKCFG_ST", 8);
+		n = gzip_text(cfg, m + at + 8, 4096);
+		IC_CHECK(n > 0, "gzip");
+		if (corrupt)
+			m[at + 8 + n / 2] ^= 0xff;
+		memcpy(m + at + 8 + n, "IKCFG_ED", 8);
+	}
+	fd = mkstemp(path);
+	if (fd < 0 || write(fd, m, size) != (ssize_t)size) {
+		IC_CHECK(0, "temp image");
+		free(m);
+		return;
+	}
+	close(fd);
+	IC_CHECK(ic_image__open_as(NULL, path, "raw", &img) == 0, "open");
+	in.img = img;
+	IC_CHECK(ic_kaslr__solve(NULL, &in, &k) == 0, "synthetic solve");
+	if (k) {
+		uint64_t want_link = with_config && !corrupt ? 0xffffffff82000000ull
+							     : IC_X86_DEFAULT_LINK_TEXT;
+
+		IC_CHECK(k->runtime_text == IC_X86_START_KERNEL_MAP + i0 * 0x200000ull,
+			 "synthetic runtime _text 0x%" PRIx64, k->runtime_text);
+		IC_CHECK(k->phys_text == phys_text && k->pgd_phys == pgd && k->levels == 4,
+			 "synthetic phys 0x%" PRIx64 " pgd 0x%" PRIx64, k->phys_text, k->pgd_phys);
+		IC_CHECK(k->link_text == want_link, "synthetic link _text 0x%" PRIx64, k->link_text);
+		IC_CHECK(!strcmp(k->link_method, with_config && !corrupt ? "ikconfig" : "default"),
+			 "link method %s", k->link_method);
+		IC_CHECK(k->link_text_assumed == !(with_config && !corrupt), "assumed flag");
+		IC_CHECK(k->virtual_slide == k->runtime_text - want_link, "synthetic slide");
+		ic_kaslr__free(k);
+	}
+	ic_image__free(img);
+	unlink(path);
+	free(m);
+}
+
 static int run_fixture(const char *fx, const char *image_file)
 {
 	struct ic_ctx ctx = { .print = print_msg, .level = IC_LOG_WARN };
@@ -378,6 +468,9 @@ int main(void)
 {
 	int rc;
 
+	run_synthetic(true, false);
+	run_synthetic(true, true);
+	run_synthetic(false, false);
 	rc = run_fixture("fx-deb12-6.1", "mem.lime");
 	if (rc)
 		return rc;

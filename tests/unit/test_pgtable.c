@@ -173,7 +173,7 @@ int main(void)
 		put(i, 0x9e3779b97f4a7c15ull * (i + 1));
 	ic_image__free(img);
 	unlink(path);
-	strcpy(path, "/tmp/ic_test_pgtable.XXXXXX");
+	memcpy(path, "/tmp/ic_test_pgtable.XXXXXX", sizeof(path));
 	img = write_image(path);
 	for (unsigned r = 0; r < 64; r++) {
 		struct ic_xlate x;
