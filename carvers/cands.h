@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /*
  * A state covers one ~8 MiB batch, and the states of all batches live until finish(), so the

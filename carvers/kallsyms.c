@@ -10,7 +10,7 @@
 #include "isfcarve/vmcoreinfo.h"
 #include "internal.h"
 #include "json.h"
-#include "limits.h"
+#include "ic_limits.h"
 #include "cands.h"
 
 /* Token codes 0x30..0x39 are always the digits themselves (every digit occurs in some symbol

@@ -8,7 +8,7 @@
 #include "isfcarve/symbols.h"
 #include "isfcarve/vmcoreinfo.h"
 #include "internal.h"
-#include "limits.h"
+#include "ic_limits.h"
 #include "reader.h"
 
 /*

@@ -13,7 +13,7 @@
 #include "internal.h"
 #include "isfcarve/live.h"
 #include "isfcarve/symbols.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 static int read_all(const struct ic_ctx *ctx, int fd, const char *path, uint64_t max,
 		    struct ic_blob *out)

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "limits.h"
+#include "ic_limits.h"
 #include "out.h"
 
 struct ic_out {

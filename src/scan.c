@@ -9,7 +9,7 @@
 #include "isfcarve/carver.h"
 #include "isfcarve/kaslr.h"
 #include "internal.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /*
  * Work is cut in three levels:

@@ -5,7 +5,7 @@
 
 #include "internal.h"
 #include "isfcarve/symbols.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /*
  * Names are copied into big arena blocks so a 300k-line System.map costs a handful of

@@ -2,7 +2,7 @@
 /* Profile naming, the symbols-directory layout, atomic publishing and ISF banner reading. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/limits.h> /* PATH_MAX; <limits.h> resolves to src/limits.h here */
+#include <linux/limits.h> /* PATH_MAX; <limits.h> resolves to src/ic_limits.h here */
 #include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@
 
 #include "isfcarve/symdir.h"
 #include "internal.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 _Static_assert(IC_MAX_BANNER_LEN == 1024u, "IC_SYMDIR_B64_MAX in symdir.h assumes 1024");
 

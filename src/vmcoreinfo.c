@@ -5,7 +5,7 @@
 
 #include "isfcarve/vmcoreinfo.h"
 #include "internal.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /* Keys are what the kernel's VMCOREINFO_* macros print: letters, digits and _ ( ) . - */
 static bool key_char(unsigned char c)

@@ -5,7 +5,7 @@
 
 #include "btf_int.h"
 #include "btf_validate.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 static bool host_is_be(void)
 {

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "btf_validate.h"
-#include "limits.h"
+#include "ic_limits.h"
 #include "reader.h"
 
 #define BTF_MAGIC 0xeb9fu

@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
-#include <linux/limits.h> /* PATH_MAX (<limits.h> resolves to src/limits.h in this tree) */
+#include <linux/limits.h> /* PATH_MAX (<limits.h> resolves to src/ic_limits.h in this tree) */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 
 #include "cli.h"
 #include "json.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /*
  * Each image is profiled by a child process: fork + exec of this very binary in IMAGE mode

@@ -15,7 +15,7 @@
 #include "isfcarve/report.h"
 #include "isfcarve/symbols.h"
 #include "isfcarve/vmlinux.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /* Refuse to clobber OUT without --force, before minutes of scanning (exit 1, as --btf mode). */
 static int check_output(const struct cli_opts *o)

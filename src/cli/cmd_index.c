@@ -3,7 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <linux/limits.h> /* PATH_MAX (<limits.h> resolves to src/limits.h in this tree) */
+#include <linux/limits.h> /* PATH_MAX (<limits.h> resolves to src/ic_limits.h in this tree) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,7 @@
 #include "cli.h"
 #include "isfcarve/symdir.h"
 #include "json.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /*
  * Volatility 3's remote identifier format (automagic/symbol_cache.py, RemoteIdentifierFormat,

@@ -17,7 +17,7 @@
 #include "isfcarve/live.h"
 #include "isfcarve/symbols.h"
 #include "isfcarve/vmlinux.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /*
  * OUT must be creatable before we spend time on the inputs: its directory must exist, and an

@@ -6,7 +6,7 @@
 
 #include "internal.h"
 #include "isfcarve/vmlinux.h"
-#include "limits.h"
+#include "ic_limits.h"
 #include "reader.h"
 
 /*

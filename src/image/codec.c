@@ -4,15 +4,8 @@
 #include <zlib.h>
 
 #ifdef IC_HAVE_LZO2
-/*
- * <lzo/lzo1x.h> cannot be included here: lzoconf.h includes <limits.h>, which the library's
- * -I src resolves to src/limits.h, and it then fails its CHAR_BIT checks. liblzo2's ABI for this
- * one function is stable: lzo_uint is unsigned long on every Linux ABI, LZO_E_OK is 0, and the
- * decompressor takes no work memory.
- */
-int lzo1x_decompress_safe(const unsigned char *src, unsigned long src_len, unsigned char *dst,
-			  unsigned long *dst_len, void *wrkmem);
-#define IC_LZO_E_OK 0
+#include <lzo/lzo1x.h>
+#define IC_LZO_E_OK LZO_E_OK
 #endif
 #ifdef IC_HAVE_SNAPPY
 #include <snappy-c.h>

@@ -7,7 +7,7 @@
 #include "codec.h"
 #include "image_internal.h"
 #include "pagecache.h"
-#include "../limits.h"
+#include "ic_limits.h"
 #include "../reader.h"
 
 /*

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "image_internal.h"
-#include "../limits.h"
+#include "ic_limits.h"
 #include "../reader.h"
 
 #define EHDR_SIZE 64u

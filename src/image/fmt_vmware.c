@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "image_internal.h"
-#include "../limits.h"
+#include "ic_limits.h"
 #include "../reader.h"
 
 /*

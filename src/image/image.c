@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "image_internal.h"
-#include "../limits.h"
+#include "ic_limits.h"
 #include "../reader.h"
 
 int ic_image_add_range(struct ic_image *img, uint64_t phys, uint64_t len, uint64_t file_off)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "isf_int.h"
-#include "limits.h"
+#include "ic_limits.h"
 #include "out.h"
 
 /* Types Volatility's LinuxKernelIntermedSymbols binds with set_type_class (isf.md 4.2):

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "isf_int.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /* ---- small containers ---- */
 

@@ -8,7 +8,7 @@
 
 #include "isfcarve/live.h"
 #include "kaslr_internal.h"
-#include "../limits.h"
+#include "ic_limits.h"
 
 /*
  * kernel/configs.c embeds the .config as

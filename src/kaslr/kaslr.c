@@ -11,7 +11,7 @@
 #include "isfcarve/vmcoreinfo.h"
 #include "../internal.h"
 #include "../json.h"
-#include "../limits.h"
+#include "ic_limits.h"
 #include "../reader.h"
 #include "kaslr_internal.h"
 

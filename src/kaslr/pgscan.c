@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "kaslr_internal.h"
-#include "../limits.h"
+#include "ic_limits.h"
 #include "../reader.h"
 
 #define PAGE 4096u

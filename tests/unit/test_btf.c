@@ -10,7 +10,7 @@
 #include "isfcarve/btf.h"
 #include "isfcarve/error.h"
 #include "internal.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 #define MAXW 4096
 

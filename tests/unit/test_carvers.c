@@ -5,7 +5,7 @@
 #include "ic_test.h"
 #include "img_build.h"
 #include "internal.h"
-#include "limits.h"
+#include "ic_limits.h"
 #include "isfcarve/banner.h"
 #include "isfcarve/btf_finding.h"
 #include "isfcarve/carver.h"

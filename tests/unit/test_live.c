@@ -12,7 +12,7 @@
 #include "internal.h"
 #include "isfcarve/live.h"
 #include "isfcarve/symbols.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 static void test_link_text(void)
 {

@@ -8,7 +8,7 @@
 #include "internal.h"
 #include "isfcarve/live.h"
 #include "isfcarve/symbols.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /* The last library message, to check that errors name the file and line. */
 struct lastmsg {

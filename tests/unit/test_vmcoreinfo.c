@@ -6,7 +6,7 @@
 
 #include "ic_test.h"
 #include "internal.h"
-#include "limits.h"
+#include "ic_limits.h"
 #include "isfcarve/vmcoreinfo.h"
 
 static void test_basic(void)

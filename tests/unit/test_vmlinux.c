@@ -9,7 +9,7 @@
 #include "isfcarve/live.h"
 #include "isfcarve/symbols.h"
 #include "isfcarve/vmlinux.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /* A tiny ELF builder: header, 4 sections (null, .text, .BTF, .shstrtab), one PT_LOAD. */
 struct elfb {
