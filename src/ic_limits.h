@@ -113,4 +113,8 @@
 #define IC_MAX_BATCH_IMAGES 1000000u
 #define IC_MAX_BATCH_JOBS 1024u
 
+/* Flattened member names of one anonymous BTF type (symdb typing): the largest kernel struct has
+ * a few hundred members; BTF allows 2^24 per level. */
+#define IC_MAX_ANON_MEMBERS 65536u
+
 #endif

@@ -57,10 +57,18 @@ IC_HIDDEN void ic_isf_state_free(struct ic_isf_state *s);
 
 /* Descriptor JSON text of a BTF type id (void for 0). 0 or -ENOMEM. */
 IC_HIDDEN int ic_isf_desc(struct ic_isf_state *s, uint32_t id, const char **txt, size_t *len);
+/* Descriptor building blocks, appended to b: {"kind":kind,"name":name}, pointer to / array of
+ * the descriptor text inner[0..n). 0 or -ENOMEM. */
+IC_HIDDEN int ic_isf_kind_name_desc(struct ic_isf_state *s, struct ic_buf *b, const char *kind,
+				    const char *name);
+IC_HIDDEN int ic_isf_wrap_pointer(struct ic_buf *b, const char *inner, size_t n);
+IC_HIDDEN int ic_isf_wrap_array(struct ic_buf *b, uint64_t count, const char *inner, size_t n);
+
 /*
- * Descriptor text of a C type expression ("struct kset *", "gate_desc[256]",
- * "tracepoint_ptr_t[]", "unsigned long") resolved against this BTF. -IC_ENOTFOUND when a named
- * type does not exist in it, -IC_EFORMAT for an expression we cannot parse. Appends to out.
+ * Descriptor text of a symdb type expression (docs/symdb.md, parsed by ic_typeexpr__parse())
+ * resolved against this BTF, appended to out (src/typing.c). -IC_ENOTFOUND when a named type
+ * does not exist in it or an anonymous type matches no / several differently laid out BTF
+ * types, -IC_EFORMAT / -IC_ELIMIT for an expression that does not parse.
  */
 IC_HIDDEN int ic_isf_desc_expr(struct ic_isf_state *s, const char *expr, struct ic_buf *out);
 
@@ -71,6 +79,8 @@ IC_HIDDEN int ic_typing__new(struct ic_isf_state *s, const uint8_t *banner, size
 IC_HIDDEN void ic_typing__free(struct ic_typing *t);
 IC_HIDDEN int ic_typing__symbol(struct ic_typing *t, const char *name, struct ic_buf *out,
 				struct ic_isf_stats *st);
+/* ic_isf_desc_expr() with the anonymous-type index kept in t (built on first use). */
+IC_HIDDEN int ic_typing__expr(struct ic_typing *t, const char *expr, struct ic_buf *out);
 
 /* ic_isf__write() to any byte sink (tests, fuzzing, stdout handled by src/out.c). */
 IC_HIDDEN int ic_isf__write_sink(const struct ic_ctx *ctx, const struct ic_isf_input *in,

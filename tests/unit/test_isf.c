@@ -377,8 +377,7 @@ static void test_expr(void)
 		{ "struct demo *", "{\"kind\":\"pointer\",\"subtype\":{\"kind\":\"struct\",\"name\":\"demo\"}}" },
 		{ "struct list_head **", "{\"kind\":\"pointer\",\"subtype\":{\"kind\":\"pointer\",\"subtype\":"
 				      "{\"kind\":\"struct\",\"name\":\"list_head\"}}}" },
-		{ "unsigned long", "{\"kind\":\"base\",\"name\":\"unsigned long\"}" },
-		{ "long unsigned int", "{\"kind\":\"base\",\"name\":\"long unsigned int\"}" },
+		{ "long unsigned int", "{\"kind\":\"base\",\"name\":\"unsigned long\"}" }, /* BTF spelling */
 		{ "char *", "{\"kind\":\"pointer\",\"subtype\":{\"kind\":\"base\",\"name\":\"char\"}}" },
 		{ "u32[256]", "{\"count\":256,\"kind\":\"array\",\"subtype\":{\"kind\":\"base\",\"name\":\"unsigned int\"}}" },
 		{ "int[]", "{\"count\":0,\"kind\":\"array\",\"subtype\":{\"kind\":\"base\",\"name\":\"int\"}}" },
@@ -392,7 +391,7 @@ static void test_expr(void)
 		{ "short unsigned int", "{\"kind\":\"base\",\"name\":\"short unsigned int\"}" },
 	};
 	static const char *const missing[] = { "struct nope", "nope_t *", "enum nope", "struct {a,b}" };
-	static const char *const bad[] = { "int[x]", "int[3", "*", "" };
+	static const char *const bad[] = { "int[x]", "int[3", "*", "", "unsigned long", "struct kset*x" };
 	struct ic_btf *btf = crafted();
 	struct ic_isf_state s;
 	struct ic_buf b = { 0 };
