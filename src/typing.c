@@ -6,7 +6,7 @@
 
 #include "isf/isf_int.h"
 #include "isfcarve/symdb.h"
-#include "limits.h"
+#include "ic_limits.h"
 
 /* One anonymous struct/union/enum of the BTF, keyed by the hash of its flattened member names. */
 struct anon_ent {
