@@ -392,6 +392,15 @@ int ic_kaslr__solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
 		return -ENOMEM;
 	s.k = k;
 	k->pgd_phys = UINT64_MAX;
+	if (ic_kaslr_arm64_detect(in)) {
+		err = ic_kaslr_arm64_solve(ctx, in, k);
+		if (err) {
+			ic_kaslr__free(k);
+			return err;
+		}
+		*out = k;
+		return 0;
+	}
 
 	err = anchor(&s);
 	if (!err) {
@@ -486,6 +495,23 @@ void ic_kaslr__report_json(const struct ic_kaslr *k, struct ic_json *j)
 		ic_json_obj_end(j);
 	} else {
 		ic_json_null(j);
+	}
+	if (k->arch) {
+		ic_json_key(j, "arch");
+		ic_json_str(j, k->arch);
+		ic_json_key(j, "kimage_voffset");
+		ic_json_hex(j, k->kimage_voffset);
+		ic_json_key(j, "phys_offset");
+		if (k->phys_offset != UINT64_MAX)
+			ic_json_hex(j, k->phys_offset);
+		else
+			ic_json_null(j);
+		ic_json_key(j, "va_bits");
+		ic_json_u64(j, k->va_bits);
+		ic_json_key(j, "page_size");
+		ic_json_u64(j, k->page_shift ? 1ull << k->page_shift : 0);
+		ic_json_key(j, "lpa2");
+		ic_json_bool(j, k->lpa2);
 	}
 	ic_json_key(j, "consistent");
 	ic_json_bool(j, k->consistent);
