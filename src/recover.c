@@ -144,11 +144,12 @@ static int rd_va(const struct rec *r, uint64_t va, uint64_t *v)
 	}
 }
 
-/* VMCOREINFO SYMBOL(x) entries that are image objects (not pointer values like mem_section). */
+/* VMCOREINFO SYMBOL(x) entries that are image objects (not pointer values like mem_section)
+ * and real symbols (not macros: node_online_map is node_states[N_ONLINE]). */
 static int from_vmcoreinfo(struct rec *r)
 {
 	static const char *const names[] = { "swapper_pg_dir", "init_top_pgt", "init_uts_ns",
-					     "_stext", "node_online_map", "prb",
+					     "_stext", "prb",
 					     "printk_rb_static", "clear_seq", "vmcoreinfo_data" };
 	const struct ic_vmcoreinfo *vi = r->f->vmcoreinfo;
 	int err = 0;
