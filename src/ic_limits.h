@@ -117,4 +117,14 @@
  * a few hundred members; BTF allows 2^24 per level. */
 #define IC_MAX_ANON_MEMBERS 65536u
 
+/* Recovery by structure (src/recover.c): how far past _text the kernel image (text, data,
+ * bss) may reach (arm64 distro images are ~50 MiB; x86-64 KERNEL_IMAGE_SIZE is 1 GiB, but
+ * its objects sit well below 256 MiB), the read size of its scan, and how many candidate
+ * init_tasks are checked before giving up as ambiguous. */
+#define IC_MAX_KERNEL_IMAGE (256ull << 20)
+#define IC_RECOVER_CHUNK (1u << 20)
+#define IC_MAX_RECOVER_HITS 16u
+/* Recovered symbols kept for the report. */
+#define IC_MAX_RECOVERED 32u
+
 #endif

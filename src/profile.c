@@ -12,6 +12,7 @@
 #include "isfcarve/kallsyms.h"
 #include "isfcarve/kaslr.h"
 #include "isfcarve/profile.h"
+#include "isfcarve/recover.h"
 #include "isfcarve/slots.h"
 #include "isfcarve/symbols.h"
 #include "internal.h"
@@ -27,7 +28,20 @@ static void missing(struct ic_profile *p, const char *what)
 /* kallsyms (runtime addresses) -> link-time table: minus the slide, except the per-CPU
  * absolute entries ('A', x86-64 before 6.15), which already are link-time values. The
  * kallsyms_* tables themselves are not listed by kallsyms: add them (if not already there). */
-static int kallsyms_to_link(const struct ic_ctx *ctx, struct ic_profile *p)
+/* Data objects some kernels' kallsyms type as text (7.x x86-64 lists init_task as 'T'):
+ * withheld too when emulating a kernel without CONFIG_KALLSYMS_ALL. */
+static bool is_data_object(const char *name)
+{
+	static const char *const objs[] = { "init_task", "init_mm", "init_files", "linux_banner",
+					     "swapper_pg_dir", "init_top_pgt", "init_uts_ns" };
+
+	for (size_t i = 0; i < IC_ARRAY_SIZE(objs); i++)
+		if (!strcmp(name, objs[i]))
+			return true;
+	return false;
+}
+
+static int kallsyms_to_link(const struct ic_ctx *ctx, struct ic_profile *p, bool text_only)
 {
 	struct ic_kallsyms *ks = p->findings.kallsyms;
 	const struct ic_kaslr *k = p->findings.kaslr;
@@ -45,6 +59,8 @@ static int kallsyms_to_link(const struct ic_ctx *ctx, struct ic_profile *p)
 		const struct ic_ksym *s = &ks->syms[i];
 		bool abs = s->flags & IC_SYM_ABSOLUTE;
 
+		if (text_only && (!strchr("tTwW", s->type) || is_data_object(s->name)))
+			continue;
 		err = ic_symtab__add(p->syms, abs ? s->addr : ic_kaslr__link(k, s->addr), s->type,
 				     s->name, strlen(s->name), s->flags);
 		if (err)
@@ -56,6 +72,8 @@ static int kallsyms_to_link(const struct ic_ctx *ctx, struct ic_profile *p)
 	}
 	ntabs = ic_kallsyms__table_syms(ks, tabs);
 	for (size_t i = 0; i < ntabs; i++) {
+		if (text_only)
+			break;
 		if (ic_kallsyms__find(ks, tabs[i].name) >= 0)
 			continue; /* 7.x lists some of its own tables */
 		err = ic_symtab__add(p->syms, ic_kaslr__link(k, tabs[i].addr), tabs[i].type,
@@ -156,16 +174,14 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		p->syms_source = "kallsyms";
 	} else {
 		p->syms_source = "kallsyms";
-		err = kallsyms_to_link(ctx, p);
+		err = kallsyms_to_link(ctx, p, opts->sz >= sizeof(*opts) &&
+					       opts->withhold_data_syms);
 		if (err == -IC_EINCOMPLETE)
 			missing(p, "kallsyms addresses could not be made virtual: supply --map "
 				   "System.map");
 		else if (err)
 			goto fail;
 	}
-	if (p->syms->n)
-		check_symbols(p);
-
 	/* Types. */
 	if (opts->btf) {
 		p->btf_source = opts->btf_what ? opts->btf_what : "--btf";
@@ -182,6 +198,16 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 			   "or CONFIG_DEBUG_INFO_BTF=n): supply --btf FILE (vmlinux with .BTF, or "
 			   "/sys/kernel/btf/vmlinux)");
 	}
+
+	/* No CONFIG_KALLSYMS_ALL: recover the data symbols by structure (src/recover.c). */
+	if (p->syms->n && f->kaslr && !opts->map) {
+		err = ic_recover__data_syms(ctx, p->img, f, p->btf, p->syms);
+		if (err < 0)
+			goto fail;
+		err = 0;
+	}
+	if (p->syms->n)
+		check_symbols(p);
 
 	/* Identity. */
 	if (f->banner && f->banner->linux_banner) {

@@ -7,6 +7,7 @@
 #include "isfcarve/btf_finding.h"
 #include "isfcarve/kallsyms.h"
 #include "isfcarve/kaslr.h"
+#include "isfcarve/recover.h"
 #include "isfcarve/report.h"
 #include "isfcarve/slots.h"
 #include "isfcarve/vmcoreinfo.h"
@@ -157,6 +158,8 @@ int ic_report__write_json(const struct ic_image *img, const struct ic_findings *
 	ic_kallsyms__report_json(j, f->kallsyms);
 	ic_json_key(j, "kaslr");
 	ic_kaslr__report_json(j, f->kaslr); /* null until the KASLR stage ran */
+	ic_json_key(j, "recovered_symbols");
+	ic_recover__report_json(f, j);
 	write_status(j, f);
 	ic_json_obj_end(j);
 	err = ic_json_finish(j);

@@ -36,6 +36,8 @@ struct ic_arch {
 };
 
 IC_API extern const struct ic_arch ic_arch_x86_64;
+/* AArch64 stage-1 TTBR1 (kernel half) walk; set it up with ic_mmu__init_arm64. */
+IC_API extern const struct ic_arch ic_arch_arm64;
 
 /* A translation context: the tables rooted at `root` (physical) inside img. Plain data, no
  * ownership: the caller keeps img alive. */
@@ -46,11 +48,21 @@ struct ic_mmu {
 	unsigned levels;    /* x86-64: 4, or 5 with LA57 */
 	unsigned pa_bits;   /* physical-address width (MAXPHYADDR); 0 = the architectural 52 */
 	uint64_t clear_mask; /* bits to clear from every entry's address (SME C-bit, TDX shared) */
+	/* arm64 only (ic_mmu__init_arm64): translation granule, TTBR1 VA size (64 - T1SZ), and
+	 * the descriptor format (LPA2: output address bits 51:50 in descriptor bits 9:8). */
+	unsigned page_shift; /* 12, 14 or 16 */
+	unsigned va_bits;    /* 36..52 */
+	bool lpa2;
 };
 
 /* Fill *m for arch over img; pa_bits 0 = architectural maximum. -EINVAL for bad levels. */
 IC_API int ic_mmu__init(struct ic_mmu *m, const struct ic_arch *arch, const struct ic_image *img,
 			uint64_t root, unsigned levels);
+/* arm64: levels follow from page_shift and va_bits; lpa2 selects the 52-bit descriptor
+ * format of 4K/16K granules (64K granules always take PA bits 51:48 from bits 15:12).
+ * -EINVAL for an unsupported combination. */
+IC_API int ic_mmu__init_arm64(struct ic_mmu *m, const struct ic_image *img, uint64_t root,
+			      unsigned page_shift, unsigned va_bits, bool lpa2);
 /* Translate va (see struct ic_arch for the errors). */
 IC_API int ic_mmu__translate(const struct ic_mmu *m, uint64_t va, struct ic_xlate *out);
 /* Physical address of va, or UINT64_MAX. */

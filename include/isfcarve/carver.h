@@ -13,6 +13,7 @@ struct ic_btf_finding;
 struct ic_vmcoreinfo;
 struct ic_kallsyms;
 struct ic_kaslr;
+struct ic_recovered;
 
 struct ic_findings {
 	struct ic_vmcoreinfo *vmcoreinfo;
@@ -20,6 +21,9 @@ struct ic_findings {
 	struct ic_kallsyms *kallsyms;
 	struct ic_banner_finding *banner;
 	struct ic_kaslr *kaslr; /* filled by the kaslr stage, not a carver */
+	/* Data symbols recovered by structure (src/recover.c), for the report; malloc'd. */
+	struct ic_recovered *recovered;
+	size_t nrecovered;
 	/* Per-carver outcome: 0 found, -IC_ENOTFOUND absent, other negative = failed. */
 	int status[8];
 };

@@ -73,6 +73,12 @@ struct ic_kaslr {
 	const char *link_method; /* "vmcoreinfo", "ikconfig", "default", ... (static or input) */
 	bool link_text_assumed; /* link_text is the x86-64 default, not evidence */
 	bool consistent;        /* every cross-check made agreed (and at least one was made) */
+	/* arm64 only (arch "arm64"; NULL = x86-64): the image mapping and the TTBR1 layout. */
+	const char *arch;
+	uint64_t kimage_voffset; /* runtime image VA - PA */
+	uint64_t phys_offset;    /* start of RAM (PHYS_OFFSET); UINT64_MAX if unknown */
+	unsigned va_bits, page_shift;
+	bool lpa2;
 	struct ic_kaslr_evidence *evidence;
 	size_t nevidence;
 };

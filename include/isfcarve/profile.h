@@ -24,6 +24,9 @@ struct ic_profile_opts {
 	const char *btf_what;
 	uint64_t link_text;          /* link-time _text supplied by the user; 0 = evidence or default */
 	bool allow_partial;          /* write an ISF even when something is missing (see missing) */
+	/* Tests: keep only kallsyms' text symbols ('t'/'T'/'w'/'W'), as a kernel without
+	 * CONFIG_KALLSYMS_ALL lists, so the data symbols must be recovered by structure. */
+	bool withhold_data_syms;
 };
 
 /* Everything the pipeline learnt. Owned by the caller: ic_profile__free() (NULL-safe). */

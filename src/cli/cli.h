@@ -34,6 +34,7 @@ struct cli_opts {
 	const char *image;       /* positional IMAGE: raw-image mode */
 	const char *report;      /* --report FILE (IMAGE mode) */
 	bool allow_partial;      /* --allow-partial (IMAGE mode) */
+	bool withhold_data_syms; /* --withhold-data-syms (tests: kallsyms as without KALLSYMS_ALL) */
 	unsigned threads;        /* --threads N; 0 = online CPUs */
 	bool force;              /* --force: overwrite an existing OUT */
 };

@@ -125,6 +125,7 @@ int cli_profile_image(const struct cli_opts *o)
 		po.map_what = o->map;
 	}
 	po.allow_partial = o->allow_partial;
+	po.withhold_data_syms = o->withhold_data_syms;
 
 	cli_flush();
 	err = ic_profile__build(&ctx, o->image, &po, &p);

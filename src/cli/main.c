@@ -173,7 +173,8 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 	return 0;
 }
 
-enum { OPT_BTF = 256, OPT_MAP, OPT_BANNER, OPT_LIVE, OPT_LIVE_ROOT, OPT_REPORT, OPT_PARTIAL };
+enum { OPT_BTF = 256, OPT_MAP, OPT_BANNER, OPT_LIVE, OPT_LIVE_ROOT, OPT_REPORT, OPT_PARTIAL,
+       OPT_WITHHOLD };
 
 int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 {
@@ -186,6 +187,7 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "live-root", required_argument, NULL, OPT_LIVE_ROOT }, /* tests; not in --help */
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "allow-partial", no_argument, NULL, OPT_PARTIAL },
+		{ "withhold-data-syms", no_argument, NULL, OPT_WITHHOLD }, /* tests; not in --help */
 		{ "threads", required_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -210,6 +212,7 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		case OPT_LIVE_ROOT: o->live_root = optarg; break;
 		case OPT_REPORT: o->report = optarg; break;
 		case OPT_PARTIAL: o->allow_partial = true; break;
+		case OPT_WITHHOLD: o->withhold_data_syms = true; break;
 		case 'j':
 			if (parse_uint(optarg, 1024, &o->threads)) {
 				cli_error("--threads: '%s' is not a number from 0 to 1024", optarg);

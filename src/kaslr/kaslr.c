@@ -414,6 +414,16 @@ int ic_kaslr__solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
 		return -ENOMEM;
 	s.k = k;
 	k->pgd_phys = UINT64_MAX;
+	if (ic_kaslr_arm64_detect(in)) {
+		err = ic_kaslr_arm64_solve(ctx, in, k);
+		if (err) {
+			ic_kaslr__free(k);
+			return err;
+		}
+		*out = k;
+		return 0;
+	}
+
 	if (in->vmcoreinfo && !in->structure_only &&
 	    ic_vmcoreinfo__u64(in->vmcoreinfo, "NUMBER(sme_mask)", &s.sme_mask))
 		s.sme_mask = 0;
@@ -421,16 +431,6 @@ int ic_kaslr__solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
 		pr_info(ctx, "kaslr: clearing the SME C-bit 0x%" PRIx64 " from page-table entries",
 			s.sme_mask);
 
-	/* arm64 exports kimage_voffset instead of phys_base: its tables and anchors differ
-	 * (docs/kaslr.md, limits). Say so instead of failing to find x86 structures. */
-	if (in->vmcoreinfo && !in->structure_only &&
-	    ic_vmcoreinfo__get(in->vmcoreinfo, "NUMBER(kimage_voffset)") &&
-	    !ic_vmcoreinfo__get(in->vmcoreinfo, "NUMBER(phys_base)")) {
-		pr_warn(ctx, "kaslr: arm64 kernel (VMCOREINFO has NUMBER(kimage_voffset)): KASLR "
-			"for arm64 is not implemented yet");
-		ic_kaslr__free(k);
-		return -IC_EUNSUPP;
-	}
 	err = anchor(&s);
 	if (!err) {
 		err = runtime_text(&s);
@@ -524,6 +524,23 @@ void ic_kaslr__report_json(struct ic_json *j, const struct ic_kaslr *k)
 		ic_json_obj_end(j);
 	} else {
 		ic_json_null(j);
+	}
+	if (k->arch) {
+		ic_json_key(j, "arch");
+		ic_json_str(j, k->arch);
+		ic_json_key(j, "kimage_voffset");
+		ic_json_hex(j, k->kimage_voffset);
+		ic_json_key(j, "phys_offset");
+		if (k->phys_offset != UINT64_MAX)
+			ic_json_hex(j, k->phys_offset);
+		else
+			ic_json_null(j);
+		ic_json_key(j, "va_bits");
+		ic_json_u64(j, k->va_bits);
+		ic_json_key(j, "page_size");
+		ic_json_u64(j, k->page_shift ? 1ull << k->page_shift : 0);
+		ic_json_key(j, "lpa2");
+		ic_json_bool(j, k->lpa2);
 	}
 	ic_json_key(j, "consistent");
 	ic_json_bool(j, k->consistent);

@@ -27,4 +27,12 @@ IC_HIDDEN int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *i
 IC_HIDDEN int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
 				uint64_t hi, uint64_t *link_text);
 
+/* arm64 (kaslr_arm64.c): does the evidence say this is an arm64 kernel (VMCOREINFO
+ * NUMBER(kimage_voffset), or a kallsyms kimage_voffset)? */
+IC_HIDDEN bool ic_kaslr_arm64_detect(const struct ic_kaslr_input *in);
+/* Solve k for an arm64 kernel: kimage_voffset, runtime/link _text, swapper_pg_dir walk and
+ * the cross-checks. 0, -IC_ENOTFOUND, -ENOMEM. */
+IC_HIDDEN int ic_kaslr_arm64_solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
+				   struct ic_kaslr *k);
+
 #endif

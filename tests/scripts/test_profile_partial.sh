@@ -67,11 +67,10 @@ for line in open(sys.argv[1]):
 PY
 expect_exit 0 "$IC_BIN" "$img" -o "$TMP/s.json" --map "$TMP/shifted.map" --report "$TMP/s.report.json"
 expect_msg "input:link_text: MISMATCH"
-# 4. arm64 (KASLR not implemented there): says so, asks for --map; with --map it works.
+# 4. arm64: solved from the image alone, and --map (the real System.map) agrees with it.
 arm=$(fixture fx-arm64-forky-7.2 mem.elf)
 armmap=$(fixture fx-arm64-forky-7.2 System.map)
-expect_exit 3 "$IC_BIN" "$arm" -o "$TMP/arm.json"
-expect_msg "arm64 is not implemented"
-expect_msg "incomplete: KASLR not solved.*supply --map System.map"
-expect_exit 0 "$IC_BIN" "$arm" -o "$TMP/arm.json" --map "$armmap"
+expect_exit 0 "$IC_BIN" "$arm" -o "$TMP/arm.json"
+expect_exit 0 "$IC_BIN" "$arm" -o "$TMP/arm2.json" --map "$armmap" --report "$TMP/arm.report.json"
+if grep -q '"consistent": true' "$TMP/arm.report.json"; then ok "arm64 --map consistent"; else fail "arm64 --map not consistent"; fi
 finish
