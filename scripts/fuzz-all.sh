@@ -24,9 +24,10 @@ command -v clang >/dev/null || { echo "fuzz-all: clang not found (libFuzzer need
 # Build-time helpers (symdb table generator) are run under ASan too; their exit-time leaks are
 # not what we fuzz.
 export ASAN_OPTIONS=detect_leaks=0
+mkdir -p "$BUILD"
 CC=clang cmake -S "$SRC" -B "$BUILD" -DIC_FUZZ=ON -DIC_SANITIZE=address,undefined \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.cmake.log" 2>&1 || { cat "$BUILD.cmake.log" >&2; exit 1; }
-cmake --build "$BUILD" -j"$JOBS" >"$BUILD.build.log" 2>&1 || { tail -40 "$BUILD.build.log" >&2; exit 1; }
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD/fuzz-all.cmake.log" 2>&1 || { cat "$BUILD/fuzz-all.cmake.log" >&2; exit 1; }
+cmake --build "$BUILD" -j"$JOBS" >"$BUILD/fuzz-all.build.log" 2>&1 || { tail -40 "$BUILD/fuzz-all.build.log" >&2; exit 1; }
 
 if (( $# )); then targets=("$@"); else
   targets=()
