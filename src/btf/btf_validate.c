@@ -525,8 +525,12 @@ int ic_btf_validate_full(const uint8_t *data, size_t len, struct ic_btf_diag *di
 	w->be = h.be;
 	w->str_len = h.str_len;
 	w->diag = diag;
-	/* A record is at least 12 bytes: this bounds the id count before the walk. */
+	/* A record is at least 12 bytes: type_len / 12 bounds the id count. Start small and grow:
+	 * a crafted header claiming a huge section must not cost its claimed size before the walk
+	 * fails on the first bad record (thousands of such candidates in one image). */
 	cap = h.type_len / 12 + 2;
+	if (cap > 4096)
+		cap = 4096;
 	w->off = malloc(cap * sizeof(*w->off));
 	if (!w->off)
 		return fail(diag, -ENOMEM, 0, 0, "out of memory for %zu type offsets", cap);
@@ -578,6 +582,16 @@ int ic_btf_validate_full(const uint8_t *data, size_t len, struct ic_btf_diag *di
 				   "section",
 				   id, kind, 12 + extra);
 			goto out;
+		}
+		if (id >= cap) {
+			uint32_t *n = ic_reallocarray(w->off, cap * 2, sizeof(*w->off));
+
+			if (!n) {
+				err = fail(diag, -ENOMEM, id, 0, "out of memory for %zu type offsets", cap * 2);
+				goto out;
+			}
+			w->off = n;
+			cap *= 2;
 		}
 		w->off[id] = pos;
 		pos += 12 + extra;

@@ -57,6 +57,9 @@ int cli_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 /* Parse the profile-mode command line (argv[0] is the program or "profile").
  * Returns -1 when parsing succeeded, else the exit code to return (0 after --help/--version). */
 int cli_parse_opts(int argc, char **argv, struct cli_opts *o);
+/* -o OUT must not be an input (image, --btf, --map, --report) nor an existing non-regular file.
+ * -1 when fine, else the exit code (EXIT_USAGE) after printing the error (src/cli/out_guard.c). */
+int cli_check_output_target(const struct cli_opts *o);
 
 /* Subcommands: argv[0] is the subcommand name (or "isfcarve" for the default profile mode). */
 int cmd_profile(int argc, char **argv);

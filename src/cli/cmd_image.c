@@ -21,7 +21,11 @@
 static int check_output(const struct cli_opts *o)
 {
 	struct stat st;
+	int rc;
 
+	rc = cli_check_output_target(o);
+	if (rc >= 0)
+		return rc;
 	if (!strcmp(o->output, "-") || stat(o->output, &st))
 		return -1;
 	if (S_ISDIR(st.st_mode)) {

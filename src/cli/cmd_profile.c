@@ -29,6 +29,9 @@ static int check_output(const struct cli_opts *o)
 	char *copy, *dir;
 	int rc = -1;
 
+	rc = cli_check_output_target(o);
+	if (rc >= 0)
+		return rc;
 	if (!strcmp(o->output, "-"))
 		return -1;
 	if (!stat(o->output, &st)) {

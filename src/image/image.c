@@ -122,7 +122,9 @@ static int image_map(const struct ic_ctx *ctx, const char *path, struct ic_image
 		err = -ENOMEM;
 		goto err;
 	}
-	img->fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever; it is refused
+	 * below like any other non-regular file. Reads go through mmap, so the flag costs nothing. */
+	img->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (img->fd < 0) {
 		err = -errno;
 		pr_warn(ctx, "%s: cannot open: %s", path, ic_strerror(err));
