@@ -35,7 +35,8 @@ struct cli_opts {
 	const char *report;      /* --report FILE (IMAGE mode) */
 	bool allow_partial;      /* --allow-partial (IMAGE mode) */
 	unsigned threads;        /* --threads N; 0 = online CPUs */
-	bool force;              /* --force: overwrite an existing OUT */
+	bool force;              /* --force: overwrite an existing OUT; rebuild a symbols-dir profile */
+	const char *symbols_dir; /* --symbols-dir DIR (IMAGE mode): publish to DIR/linux/<name> */
 };
 
 /* Map a library error to an exit code. */
