@@ -81,7 +81,31 @@ if [[ $before == "$after" ]]; then ok "profiles untouched on reuse"; else fail "
 secs=$("$IC_PYTHON" -c "print(int($t1 - $t0))")
 if (( secs < 60 )); then ok "rerun took ${secs}s"; else fail "rerun took ${secs}s"; fi
 
-# 4. --force rebuilds (reused false) and gives the same bytes (deterministic output).
+# 4. IMAGE mode directly: -o with --symbols-dir copies the reused profile out; report keys;
+#    the summary names the next command; usage errors.
+expect_exit 0 "$IC_BIN" "$lime" --symbols-dir "$S" -o "$TMP/copy.json.xz" --report "$TMP/rep.json"
+if grep -qF "next: vol.py -s $S -f $lime linux.pslist.PsList" "$TMP/err" && grep -q "(reused)" "$TMP/err"; then
+  ok "summary with the next command"; else fail "summary: $(cat "$TMP/err")"; fi
+if cmp -s "$TMP/copy.json.xz" "$S"/linux/6.1.0-56-amd64-*.json.xz; then ok "-o gets the reused profile"
+else fail "-o copy differs"; fi
+check "report kernel/profile keys" "$TMP/rep.json" "$S" "$v61" <<'PY'
+import json, sys
+_, rep, S, v61 = sys.argv[1:]
+r = json.load(open(rep))
+assert r["kernel"]["release"] == "6.1.0-56-amd64", r["kernel"]
+assert r["kernel"]["banner"].strip() == open(v61).read().strip()
+p = r["profile"]
+assert p["reused"] is True and p["path"].startswith(S + "/linux/6.1.0-56-amd64-"), p
+assert p["path"].endswith("/" + p["name"]) and r["kaslr"] is not None and r["btf"] is not None
+PY
+expect_exit 0 "$IC_BIN" -q "$lime" --symbols-dir "$S"
+if [[ ! -s $TMP/err ]]; then ok "-q: no summary"; else fail "-q printed: $(cat "$TMP/err")"; fi
+expect_exit 1 "$IC_BIN" "$lime" --symbols-dir "$S" -o -
+expect_exit 1 "$IC_BIN" "$lime" --symbols-dir "$S" --allow-partial
+expect_exit 1 "$IC_BIN" --live --symbols-dir "$S" -o "$TMP/x.json"
+expect_exit 2 "$IC_BIN" "$bad" --symbols-dir "$S" --report "$TMP/rep2.json"
+
+# 5. --force rebuilds (reused false) and gives the same bytes (deterministic output).
 sum1=$(sha256sum "$S"/linux/*.json.xz | cut -d' ' -f1 | sort)
 expect_exit 0 "$IC_BIN" batch --threads 2 --json --force --symbols-dir "$S" "$lime"
 check "--force rebuilds" <<'PY'
