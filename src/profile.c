@@ -2,6 +2,7 @@
 /* The image -> ISF pipeline: scan, carvers, KASLR, link-time symbol table, BTF types, ISF. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +150,27 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 			pr_warn(ctx, "%s: KASLR not solved: %s", image_path, ic_strerror(err));
 	}
 
+	/* Identity: banner + BTF hash. Known now, so a caller can reuse an existing profile
+	 * before the costly part (kallsyms conversion, BTF validation, ISF). */
+	if (f->banner && f->banner->linux_banner) {
+		p->banner = (const uint8_t *)f->banner->text;
+		p->banner_len = f->banner->len;
+	}
+	if (opts->btf) {
+		ic_sha256(opts->btf, opts->btf_len, p->btf_sha256);
+		p->have_btf_sha256 = true;
+	} else if (f->btf) {
+		memcpy(p->btf_sha256, f->btf->sha256, 32);
+		p->have_btf_sha256 = true;
+	}
+	if (opts->sz >= offsetof(struct ic_profile_opts, identified_arg) + sizeof(void *) &&
+	    opts->identified && p->banner && p->have_btf_sha256 &&
+	    opts->identified(opts->identified_arg, p)) {
+		p->stopped = true;
+		*out = p;
+		return 0;
+	}
+
 	/* Symbols. */
 	p->syms = ic_symtab__new();
 	if (!p->syms) {
@@ -210,10 +232,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		check_symbols(p);
 
 	/* Identity. */
-	if (f->banner && f->banner->linux_banner) {
-		p->banner = (const uint8_t *)f->banner->text;
-		p->banner_len = f->banner->len;
-	} else {
+	if (!p->banner) {
 		missing(p, f->banner ? "the banner found is not the kernel's linux_banner object "
 				       "(no \"\\n\\0\" end): cannot give Volatility its exact bytes"
 				     : "no \"Linux version\" banner in the image");

@@ -140,8 +140,69 @@ static void write_status(struct ic_json *j, const struct ic_findings *f)
 	ic_json_obj_end(j);
 }
 
+/* The release is the word after "Linux version " (uname -r), as the banner has it. */
+static void write_kernel(struct ic_json *j, const struct ic_report_result *r)
+{
+	static const char pfx[] = "Linux version ";
+	const char *b = (const char *)r->banner;
+	size_t n = r->banner_len, rl = 0;
+
+	ic_json_key(j, "kernel");
+	if (!b) {
+		ic_json_null(j);
+		return;
+	}
+	while (n && b[n - 1] == '\0')
+		n--; /* linux_banner's NUL is not text */
+	ic_json_obj_begin(j);
+	ic_json_key(j, "release");
+	if (n > sizeof(pfx) - 1 && !memcmp(b, pfx, sizeof(pfx) - 1)) {
+		const char *rel = b + sizeof(pfx) - 1;
+
+		while (rl < n - (sizeof(pfx) - 1) && rel[rl] != ' ' && rel[rl] != '\n' &&
+		       rel[rl] != '\t')
+			rl++;
+		if (rl)
+			ic_json_strn(j, rel, rl);
+	}
+	if (!rl)
+		ic_json_null(j);
+	ic_json_key(j, "banner");
+	ic_json_strn(j, b, n);
+	ic_json_obj_end(j);
+}
+
+static void write_profile(struct ic_json *j, const struct ic_report_result *r)
+{
+	const char *name = r->profile_name;
+
+	ic_json_key(j, "profile");
+	if (!r->profile_path) {
+		ic_json_null(j);
+		return;
+	}
+	if (!name) {
+		name = strrchr(r->profile_path, '/');
+		name = name ? name + 1 : r->profile_path;
+	}
+	ic_json_obj_begin(j);
+	ic_json_key(j, "path");
+	ic_json_str(j, r->profile_path);
+	ic_json_key(j, "name");
+	ic_json_str(j, name);
+	ic_json_key(j, "reused");
+	ic_json_bool(j, r->reused);
+	ic_json_obj_end(j);
+}
+
 int ic_report__write_json(const struct ic_image *img, const struct ic_findings *f, FILE *out,
 			  unsigned indent)
+{
+	return ic_report__write_json_ex(img, f, NULL, out, indent);
+}
+
+int ic_report__write_json_ex(const struct ic_image *img, const struct ic_findings *f,
+			     const struct ic_report_result *r, FILE *out, unsigned indent)
 {
 	struct ic_json *j = malloc(sizeof(*j)); /* 64 KiB buffer: not on the stack */
 	int err;
@@ -161,6 +222,10 @@ int ic_report__write_json(const struct ic_image *img, const struct ic_findings *
 	ic_json_key(j, "recovered_symbols");
 	ic_recover__report_json(f, j);
 	write_status(j, f);
+	if (r) {
+		write_kernel(j, r);
+		write_profile(j, r);
+	}
 	ic_json_obj_end(j);
 	err = ic_json_finish(j);
 	free(j);

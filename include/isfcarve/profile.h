@@ -12,6 +12,7 @@
 
 struct ic_symtab;
 struct ic_btf;
+struct ic_profile;
 
 /* Options; start with sz = sizeof(struct ic_profile_opts) so fields can be added. */
 struct ic_profile_opts {
@@ -27,6 +28,13 @@ struct ic_profile_opts {
 	/* Tests: keep only kallsyms' text symbols ('t'/'T'/'w'/'W'), as a kernel without
 	 * CONFIG_KALLSYMS_ALL lists, so the data symbols must be recovered by structure. */
 	bool withhold_data_syms;
+	/* Called once the kernel's identity is known (exact linux_banner and the sha256 of the
+	 * BTF the types would come from), after the scan and KASLR, before kallsyms conversion and
+	 * BTF parsing. A non-zero return stops the pipeline there: ic_profile__build() returns 0
+	 * with p->stopped set (findings, banner, btf_sha256 filled; no syms, no btf). Used to
+	 * reuse an existing profile from a symbols directory without building one. NULL = never. */
+	int (*identified)(void *arg, const struct ic_profile *p);
+	void *identified_arg;
 };
 
 /* Everything the pipeline learnt. Owned by the caller: ic_profile__free() (NULL-safe). */
@@ -46,6 +54,9 @@ struct ic_profile {
 	 * human-readable line; "" when complete. */
 	char missing[512];
 	struct ic_isf_stats stats;    /* after ic_profile__write */
+	uint8_t btf_sha256[32];       /* of the BTF the types come from (carved or --btf) */
+	bool have_btf_sha256;
+	bool stopped;                 /* opts->identified asked to stop (see there) */
 };
 
 /*

@@ -3,6 +3,9 @@
 #ifndef ISFCARVE_REPORT_H
 #define ISFCARVE_REPORT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "isfcarve/carver.h"
@@ -21,5 +24,22 @@
  */
 IC_API int ic_report__write_json(const struct ic_image *img, const struct ic_findings *f, FILE *out,
 				 unsigned indent);
+
+/*
+ * The image pipeline's outcome, appended to the report by ic_report__write_json_ex() as
+ *   "kernel":  {"release": "<as in the banner>", "banner": "<linux_banner text>"} | null,
+ *   "profile": {"path", "name", "reused": bool} | null
+ * (docs/workflow.md section 3: what isfcarve batch reads). Start with sz = sizeof(...).
+ */
+struct ic_report_result {
+	size_t sz;
+	const uint8_t *banner;     /* exact linux_banner bytes; NULL = "kernel": null */
+	size_t banner_len;
+	const char *profile_path;  /* NULL = "profile": null (nothing written or reused) */
+	const char *profile_name;  /* file name part; NULL = basename of profile_path */
+	bool reused;
+};
+IC_API int ic_report__write_json_ex(const struct ic_image *img, const struct ic_findings *f,
+				    const struct ic_report_result *r, FILE *out, unsigned indent);
 
 #endif

@@ -36,7 +36,8 @@ struct cli_opts {
 	bool allow_partial;      /* --allow-partial (IMAGE mode) */
 	bool withhold_data_syms; /* --withhold-data-syms (tests: kallsyms as without KALLSYMS_ALL) */
 	unsigned threads;        /* --threads N; 0 = online CPUs */
-	bool force;              /* --force: overwrite an existing OUT */
+	bool force;              /* --force: overwrite an existing OUT; rebuild a symbols-dir profile */
+	const char *symbols_dir; /* --symbols-dir DIR (IMAGE mode): publish to DIR/linux/<name> */
 };
 
 /* Map a library error to an exit code. */

@@ -6,14 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
 #include "internal.h"
+#include "isfcarve/btf_finding.h"
+#include "isfcarve/kallsyms.h"
 #include "isfcarve/kaslr.h"
 #include "isfcarve/live.h"
 #include "isfcarve/profile.h"
 #include "isfcarve/report.h"
 #include "isfcarve/symbols.h"
+#include "isfcarve/symdir.h"
 #include "isfcarve/vmlinux.h"
 #include "ic_limits.h"
 
@@ -26,7 +30,7 @@ static int check_output(const struct cli_opts *o)
 	rc = cli_check_output_target(o);
 	if (rc >= 0)
 		return rc;
-	if (!strcmp(o->output, "-") || stat(o->output, &st))
+	if (!o->output || !strcmp(o->output, "-") || stat(o->output, &st))
 		return -1;
 	if (S_ISDIR(st.st_mode)) {
 		cli_error("%s: output is a directory", o->output);
@@ -68,16 +72,69 @@ static int load_btf(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 	return EXIT_INPUT;
 }
 
-static int write_report(const char *path, const struct ic_profile *p)
+/* --symbols-dir state: the identity, the profile path, whether it is reused, the lock. */
+struct symdir_run {
+	const struct cli_opts *o;
+	const struct ic_ctx *ctx;
+	struct ic_profile_id id;
+	char path[4096];
+	bool have_path;
+	bool reused;
+	int lock_fd;
+	int err; /* a symbols-dir failure seen in the callback (it cannot return one) */
+};
+
+/* Called by the pipeline once banner + BTF are known, before the costly part: reuse an
+ * existing profile of the same identity (docs/workflow.md section 3, steps 2-4). */
+static int on_identified(void *arg, const struct ic_profile *p)
+{
+	struct symdir_run *r = arg;
+	bool exists = false;
+	int err;
+
+	err = ic_profile_id__compute(&r->id, p->banner, p->banner_len, p->btf_sha256);
+	if (!err)
+		err = ic_symdir__prepare(r->ctx, r->o->symbols_dir, &r->id, r->path, sizeof(r->path),
+					 &exists);
+	if (err) {
+		r->err = err;
+		return 1; /* stop: nothing to build into */
+	}
+	r->have_path = true;
+	if (exists && !r->o->force) {
+		r->reused = true;
+		return 1;
+	}
+	/* Serialise identical kernels: the second producer waits, then finds the profile. */
+	if (ic_symdir__lock(r->ctx, r->o->symbols_dir, &r->id, &r->lock_fd))
+		r->lock_fd = -1; /* optional: publishing is atomic anyway */
+	else if (!r->o->force &&
+		 !ic_symdir__prepare(r->ctx, r->o->symbols_dir, &r->id, r->path, sizeof(r->path),
+				     &exists) && exists) {
+		ic_symdir__unlock(r->lock_fd);
+		r->lock_fd = -1;
+		r->reused = true;
+		return 1;
+	}
+	return 0;
+}
+
+static int write_report(const char *path, const struct ic_profile *p, const char *profile,
+			bool reused)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	struct ic_report_result res = { .sz = sizeof(res) };
 	int err;
 
 	if (!f) {
 		cli_error("%s: cannot write the report (%s)", path, strerror(errno));
 		return EXIT_INPUT;
 	}
-	err = ic_report__write_json(p->img, &p->findings, f, 2);
+	res.banner = p->banner;
+	res.banner_len = p->banner_len;
+	res.profile_path = profile;
+	res.reused = reused;
+	err = ic_report__write_json_ex(p->img, &p->findings, &res, f, 2);
 	if (f != stdout && fclose(f) && !err)
 		err = -errno;
 	if (err) {
@@ -85,6 +142,81 @@ static int write_report(const char *path, const struct ic_profile *p)
 		return EXIT_INTERNAL;
 	}
 	return -1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Shell-quote s for the "next:" line only when needed (paths with spaces etc.). */
+static void print_arg(const char *s)
+{
+	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+			    "_-./+=:,@%") == strlen(s)) {
+		fputs(s, stderr);
+		return;
+	}
+	fputc('\'', stderr);
+	for (; *s; s++)
+		if (*s == '\'')
+			fputs("'\\''", stderr);
+		else
+			fputc(*s, stderr);
+	fputc('\'', stderr);
+}
+
+/* The human summary at the end of a run (stderr; -q silences it). */
+static void summary(const struct cli_opts *o, const struct ic_profile *p, const char *profile,
+		    bool reused, double secs)
+{
+	const struct ic_findings *f = &p->findings;
+	const char *b = (const char *)p->banner, *rel = "?";
+	int rl = 1;
+	char dir[4096];
+
+	if (o->common.quiet)
+		return;
+	if (b && p->banner_len > 14 && !memcmp(b, "Linux version ", 14)) {
+		rel = b + 14;
+		rl = (int)strcspn(rel, " \n");
+		if (rl > 64)
+			rl = 64;
+	}
+	fprintf(stderr, "isfcarve: %s: kernel %.*s, %s image; carved:%s%s%s%s", o->image, rl, rel,
+		ic_image__format(p->img), f->banner ? " banner" : "", f->btf ? " BTF" : "",
+		f->kallsyms ? " kallsyms" : "", f->vmcoreinfo ? " vmcoreinfo" : "");
+	if (f->btf)
+		fprintf(stderr, " (%" PRIu32 " types", f->btf->nr_types);
+	if (f->kallsyms)
+		fprintf(stderr, "%s%zu symbols", f->btf ? ", " : " (", f->kallsyms->nsyms);
+	if (f->btf || f->kallsyms)
+		fputc(')', stderr);
+	if (f->kaslr)
+		fprintf(stderr, "; slide 0x%" PRIx64, f->kaslr->virtual_slide);
+	fprintf(stderr, "; profile %s (%s) in %.1fs\n", profile, reused ? "reused" : "written",
+		secs);
+	/* vol.py -s wants the directory holding the profile (searched recursively). */
+	if (o->symbols_dir) {
+		snprintf(dir, sizeof(dir), "%s", o->symbols_dir);
+	} else {
+		const char *sl = strrchr(profile, '/');
+
+		if (sl)
+			snprintf(dir, sizeof(dir), "%.*s", (int)(sl - profile), profile);
+		else
+			snprintf(dir, sizeof(dir), ".");
+		if (!dir[0])
+			snprintf(dir, sizeof(dir), "/");
+	}
+	fputs("isfcarve: next: vol.py -s ", stderr);
+	print_arg(dir);
+	fputs(" -f ", stderr);
+	print_arg(o->image);
+	fputs(" linux.pslist.PsList\n", stderr);
 }
 
 int cli_profile_image(const struct cli_opts *o)
@@ -95,10 +227,14 @@ int cli_profile_image(const struct cli_opts *o)
 	struct ic_vmlinux *vm = NULL;
 	struct ic_symtab *map = NULL;
 	struct ic_profile *p = NULL;
+	struct symdir_run sd = { .o = o, .lock_fd = -1 };
+	const char *published = NULL, *out_path;
+	double t0;
 	int rc, err;
 
 	cli_ctx_init(&ctx, &o->common);
 	ctx.threads = o->threads;
+	sd.ctx = &ctx;
 	rc = check_output(o);
 	if (rc >= 0)
 		return rc;
@@ -130,35 +266,75 @@ int cli_profile_image(const struct cli_opts *o)
 	}
 	po.allow_partial = o->allow_partial;
 	po.withhold_data_syms = o->withhold_data_syms;
+	if (o->symbols_dir) {
+		po.identified = on_identified;
+		po.identified_arg = &sd;
+	}
 
 	cli_flush();
+	t0 = now();
 	err = ic_profile__build(&ctx, o->image, &po, &p);
 	if (err && err != -IC_EINCOMPLETE) {
 		rc = cli_fail(err, "%s: cannot profile", o->image);
 		goto out;
 	}
 	cli_flush();
-	if (o->report) {
-		rc = write_report(o->report, p);
-		if (rc >= 0)
-			goto out;
+	if (sd.err) {
+		rc = cli_fail(sd.err, "%s: cannot use the symbols directory", o->symbols_dir);
+		goto report_out;
+	}
+	if (p->stopped) {
+		/* Reused: an identical kernel's profile is already in the symbols directory. With -o,
+		 * the user still gets the file (a copy). */
+		if (o->output) {
+			err = ic_symdir__publish(&ctx, sd.path, o->output);
+			if (err) {
+				rc = cli_fail(err, "%s: copying the reused profile failed", o->output);
+				goto report_out;
+			}
+		}
+		published = sd.path;
+		goto done;
 	}
 	if (err == -IC_EINCOMPLETE && !o->allow_partial) {
 		cli_error("%s: incomplete: %s (or --allow-partial to write what there is)", o->image,
 			  p->missing);
 		rc = EXIT_INCOMPLETE;
-		goto out;
+		goto report_out;
 	}
-	err = ic_profile__write(&ctx, p, &po, o->output);
+	if (o->symbols_dir && !sd.have_path) {
+		/* The pipeline never reached the identity check (no linux_banner or no BTF): only
+		 * possible here for a partial profile, which is never published (-o only). */
+		if (!o->allow_partial) {
+			cli_error("%s: no kernel identity (banner and BTF) to name the profile by",
+				  o->image);
+			rc = EXIT_INCOMPLETE;
+			goto report_out;
+		}
+	}
+	/* -o OUT: write it there (then publish a complete one); else straight into DIR. */
+	out_path = o->output ? o->output : sd.path;
+	err = ic_profile__write(&ctx, p, &po, out_path);
 	cli_flush();
 	if (err == -IC_EINCOMPLETE && p->stats.bytes) {
-		cli_error("%s: wrote a PARTIAL profile to %s: %s", o->image, o->output, p->missing);
+		cli_error("%s: wrote a PARTIAL profile to %s: %s", o->image, out_path, p->missing);
+		if (o->report)
+			write_report(o->report, p, out_path, false); /* -o only, never published */
 		rc = EXIT_INCOMPLETE;
 		goto out;
 	}
 	if (err) {
-		rc = cli_fail(err, "%s: writing the ISF failed", o->output);
-		goto out;
+		rc = cli_fail(err, "%s: writing the ISF failed", out_path);
+		goto report_out;
+	}
+	published = out_path;
+	if (o->symbols_dir && o->output) {
+		err = ic_symdir__publish(&ctx, o->output, sd.path);
+		if (err) {
+			rc = cli_fail(err, "%s: publishing into the symbols directory failed", sd.path);
+			goto report_out;
+		}
+		published = sd.path;
 	}
 	if (o->common.verbose) {
 		const struct ic_kaslr *k = p->findings.kaslr;
@@ -169,12 +345,31 @@ int cli_profile_image(const struct cli_opts *o)
 				k->phys_text, k->link_text, k->method, k->link_method,
 				k->consistent ? "" : " INCONSISTENT");
 		fprintf(stderr, "isfcarve: wrote %s: %zu base types, %zu user types, %zu enums, "
-			"%zu symbols (%zu from %s, %zu absolute, %zu kallsyms tables)\n", o->output,
+			"%zu symbols (%zu from %s, %zu absolute, %zu kallsyms tables)\n", out_path,
 			p->stats.base_types, p->stats.user_types, p->stats.enums, p->stats.symbols,
 			p->kallsyms_converted, p->syms_source, p->kallsyms_absolute, p->table_syms);
 	}
+done:
+	if (sd.lock_fd >= 0) {
+		ic_symdir__unlock(sd.lock_fd);
+		sd.lock_fd = -1;
+	}
+	if (o->report) {
+		rc = write_report(o->report, p, published, p->stopped);
+		if (rc >= 0)
+			goto out;
+	}
+	summary(o, p, published, p->stopped, now() - t0);
 	rc = EXIT_OK;
+	goto out;
+report_out:
+	/* A failure after the scan: the report still says what is known (batch shows the
+	 * release); profile null. */
+	if (o->report)
+		write_report(o->report, p, NULL, false);
 out:
+	if (sd.lock_fd >= 0)
+		ic_symdir__unlock(sd.lock_fd);
 	ic_profile__free(p);
 	ic_symtab__free(map);
 	ic_vmlinux__free(vm);

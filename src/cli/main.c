@@ -106,6 +106,9 @@ static void usage(FILE *f)
 	      "  isfcarve --btf FILE --map FILE [--banner STR] -o OUT   profile from kernel files\n"
 	      "  isfcarve [--live] -o OUT                               profile the running kernel\n"
 	      "  isfcarve IMAGE -o OUT [--report FILE] [--allow-partial] profile a memory image\n"
+	      "  isfcarve IMAGE --symbols-dir DIR [--report FILE]       ... into a shared symbols dir\n"
+	      "  isfcarve batch [-j N] --symbols-dir DIR IMAGE...       many images (batch --help)\n"
+	      "  isfcarve index DIR                                     banner list for --remote-isf-url\n"
 	      "  isfcarve scan IMAGE                                    show what the carvers find\n"
 	      "\n"
 	      "Writes a Volatility 3 symbol table (ISF JSON) with link-time (System.map) addresses.\n"
@@ -121,15 +124,19 @@ static void usage(FILE *f)
 	      "      --live         profile the running kernel: /sys/kernel/btf/vmlinux,\n"
 	      "                     /proc/kallsyms (needs root or kptr_restrict=0), /proc/version.\n"
 	      "                     Also the default when no input is given\n"
+	      "      --symbols-dir DIR  (IMAGE) write the profile to DIR/linux/<release>-<hash>.json.xz\n"
+	      "                     (hash of banner and BTF), or reuse the one already there for\n"
+	      "                     the same kernel (--force rebuilds); with -o OUT too, OUT is\n"
+	      "                     written and then copied into DIR. vol.py -s DIR finds it\n"
 	      "      --report FILE  (IMAGE) write what was found and how, as JSON\n"
 	      "      --allow-partial write a profile even if a piece is missing (exit 3), e.g.\n"
 	      "                     live mode on a kernel whose kallsyms lacks linux_banner\n"
 	      "                     (IMAGE) --btf FILE / --map FILE supply the types / symbols\n"
 	      "                     an image lacks (no BTF before 5.4; no KALLSYMS_ALL)\n"
 	      "  -j, --threads N    scan threads (default: online CPUs)\n"
-	      "  -f, --force        overwrite OUT if it exists\n"
+	      "  -f, --force        overwrite OUT if it exists; rebuild a --symbols-dir profile\n"
 	      "  -v, --verbose      more messages (-vv: debug)\n"
-	      "  -q, --quiet        no warnings, only errors\n"
+	      "  -q, --quiet        no warnings and no summary, only errors\n"
 	      "  -h, --help         this help\n"
 	      "  -V, --version      versions of isfcarve and its libraries\n"
 	      "\n"
@@ -139,6 +146,7 @@ static void usage(FILE *f)
 	      "           --banner \"$(cat /proc/version)\" -o linux.json\n"
 	      "  sudo isfcarve -o \"$(uname -r).json.xz\"\n"
 	      "  isfcarve mem.lime -o linux.json.xz --report report.json\n"
+	      "  isfcarve mem.lime --symbols-dir symbols && vol.py -s symbols -f mem.lime linux.pslist\n"
 	      "\n"
 	      "Exit codes: 0 ok, 1 usage, 2 input unreadable/unsupported/invalid, 3 incomplete,\n"
 	      "4 internal error. See docs/cli.md.\n",
@@ -174,7 +182,7 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 }
 
 enum { OPT_BTF = 256, OPT_MAP, OPT_BANNER, OPT_LIVE, OPT_LIVE_ROOT, OPT_REPORT, OPT_PARTIAL,
-       OPT_WITHHOLD };
+       OPT_WITHHOLD, OPT_SYMDIR };
 
 int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 {
@@ -188,6 +196,7 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "report", required_argument, NULL, OPT_REPORT },
 		{ "allow-partial", no_argument, NULL, OPT_PARTIAL },
 		{ "withhold-data-syms", no_argument, NULL, OPT_WITHHOLD }, /* tests; not in --help */
+		{ "symbols-dir", required_argument, NULL, OPT_SYMDIR },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -213,6 +222,7 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		case OPT_REPORT: o->report = optarg; break;
 		case OPT_PARTIAL: o->allow_partial = true; break;
 		case OPT_WITHHOLD: o->withhold_data_syms = true; break;
+		case OPT_SYMDIR: o->symbols_dir = optarg; break;
 		case 'j':
 			if (parse_uint(optarg, 1024, &o->threads)) {
 				cli_error("--threads: '%s' is not a number from 0 to 1024", optarg);
@@ -238,8 +248,27 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		cli_error("unexpected argument '%s': give one IMAGE (see --help)", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (!o->output) {
-		cli_error("no output: give -o OUT (see --help)");
+	if (o->symbols_dir && !o->image) {
+		cli_error("--symbols-dir only applies to an IMAGE");
+		return EXIT_USAGE;
+	}
+	if (o->symbols_dir && !*o->symbols_dir) {
+		cli_error("--symbols-dir must not be empty");
+		return EXIT_USAGE;
+	}
+	/* A partial profile must never sit under the canonical name (the next run would reuse
+	 * it forever): with --symbols-dir it can only go to -o OUT. */
+	if (o->symbols_dir && o->allow_partial && !o->output) {
+		cli_error("--allow-partial with --symbols-dir needs -o OUT (partial profiles are "
+			  "never published)");
+		return EXIT_USAGE;
+	}
+	if (o->symbols_dir && o->output && !strcmp(o->output, "-")) {
+		cli_error("-o - cannot be combined with --symbols-dir (nothing to publish)");
+		return EXIT_USAGE;
+	}
+	if (!o->output && !o->symbols_dir) {
+		cli_error("no output: give -o OUT or --symbols-dir DIR (see --help)");
 		return EXIT_USAGE;
 	}
 	if ((o->btf || o->map) && o->live) {
