@@ -31,13 +31,10 @@ struct solver {
 	uint64_t sme_mask; /* AMD SME C-bit in page-table entries (VMCOREINFO NUMBER(sme_mask)) */
 };
 
-static int add_evidence(struct solver *s, const char *what, bool ok, const char *fmt, ...)
-	IC_PRINTF(4, 5);
-static int add_evidence(struct solver *s, const char *what, bool ok, const char *fmt, ...)
+int ic_kaslr_evidence_v(const struct ic_ctx *ctx, struct ic_kaslr *k, const char *what, bool ok,
+			const char *fmt, va_list ap)
 {
-	struct ic_kaslr *k = s->k;
 	struct ic_kaslr_evidence *ev, *e;
-	va_list ap;
 
 	if (k->nevidence >= IC_MAX_KASLR_EVIDENCE)
 		return 0;
@@ -49,14 +46,25 @@ static int add_evidence(struct solver *s, const char *what, bool ok, const char 
 	memset(e, 0, sizeof(*e));
 	snprintf(e->what, sizeof(e->what), "%s", what);
 	e->ok = ok;
-	va_start(ap, fmt);
 	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
-	va_end(ap);
 	if (ok)
-		pr_info(s->ctx, "kaslr: %s: ok (%s)", e->what, e->detail);
+		pr_info(ctx, "kaslr: %s: ok (%s)", e->what, e->detail);
 	else
-		pr_warn(s->ctx, "kaslr: %s: MISMATCH (%s)", e->what, e->detail);
+		pr_warn(ctx, "kaslr: %s: MISMATCH (%s)", e->what, e->detail);
 	return 0;
+}
+
+static int add_evidence(struct solver *s, const char *what, bool ok, const char *fmt, ...)
+	IC_PRINTF(4, 5);
+static int add_evidence(struct solver *s, const char *what, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	err = ic_kaslr_evidence_v(s->ctx, s->k, what, ok, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 /* Runtime virtual address of a kallsyms symbol, whichever way kallsyms was decoded. */

@@ -43,28 +43,13 @@ static int evidence(struct a64 *s, const char *what, bool ok, const char *fmt, .
 	IC_PRINTF(4, 5);
 static int evidence(struct a64 *s, const char *what, bool ok, const char *fmt, ...)
 {
-	struct ic_kaslr *k = s->k;
-	struct ic_kaslr_evidence *ev, *e;
 	va_list ap;
+	int err;
 
-	if (k->nevidence >= IC_MAX_KASLR_EVIDENCE)
-		return 0;
-	ev = ic_reallocarray(k->evidence, k->nevidence + 1, sizeof(*ev));
-	if (!ev)
-		return -ENOMEM;
-	k->evidence = ev;
-	e = &ev[k->nevidence++];
-	memset(e, 0, sizeof(*e));
-	snprintf(e->what, sizeof(e->what), "%s", what);
-	e->ok = ok;
 	va_start(ap, fmt);
-	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+	err = ic_kaslr_evidence_v(s->ctx, s->k, what, ok, fmt, ap);
 	va_end(ap);
-	if (ok)
-		pr_info(s->ctx, "kaslr: %s: ok (%s)", e->what, e->detail);
-	else
-		pr_warn(s->ctx, "kaslr: %s: MISMATCH (%s)", e->what, e->detail);
-	return 0;
+	return err;
 }
 
 static int rd_u64(const struct ic_image *img, uint64_t pa, uint64_t *v)

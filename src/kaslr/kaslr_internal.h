@@ -3,6 +3,7 @@
 #ifndef ISFCARVE_KASLR_INTERNAL_H
 #define ISFCARVE_KASLR_INTERNAL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 
 #include "isfcarve/kaslr.h"
@@ -34,5 +35,9 @@ IC_HIDDEN bool ic_kaslr_arm64_detect(const struct ic_kaslr_input *in);
  * the cross-checks. 0, -IC_ENOTFOUND, -ENOMEM. */
 IC_HIDDEN int ic_kaslr_arm64_solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
 				   struct ic_kaslr *k);
+
+/* Append one cross-check to k->evidence (capped at IC_MAX_KASLR_EVIDENCE) and log it. */
+IC_HIDDEN int ic_kaslr_evidence_v(const struct ic_ctx *ctx, struct ic_kaslr *k, const char *what,
+				  bool ok, const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
 #endif
