@@ -9,19 +9,10 @@ build=$(cd "${1:-$src/build}" && pwd)
 runs=${2:-3}
 threads=${IC_BENCH_THREADS:-2}
 export IC_SRC=$src IC_BUILD=$build IC_FIXTURES=${IC_FIXTURES:-$build/fixtures}
-img=$build/bench/scan-1g.raw
-if [[ ! -s $img ]]; then
-  mkdir -p "$build/bench"
-  lime=$(bash "$src/tests/lib/fixture.sh" fx-deb12-6.1 mem.lime)
-  python3 "$src/tests/lib/imgconv.py" "$lime" "$img.part"
-  : >"$img.tmp"
-  for _ in 1 2 3 4; do cat "$img.part" >>"$img.tmp"; done
-  rm -f "$img.part"
-  mv "$img.tmp" "$img"
-fi
+. "$src/bench/lib.sh"
+img=$(bench_image "$build" "$src")
 bytes=$(stat -c %s "$img")
 cat "$img" >/dev/null # warm the page cache
-best() { sort -g | head -1; }
 floor=$(for _ in $(seq "$runs"); do "$build/bench/ic_floor" "$img" | awk '{print $1}'; done | best)
 scan=$(for _ in $(seq "$runs"); do
   /usr/bin/time -f %e "$build/isfcarve" scan -q -j "$threads" "$img" 2>&1 >/dev/null | tail -1

@@ -137,7 +137,9 @@ static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void 
 	if (!best)
 		return -IC_ENOTFOUND;
 	best->copies = copies;
-	if (out->vmcoreinfo && !best->vmcoreinfo_agrees)
+	/* Only kernels >= 6.0 name their tables in VMCOREINFO; older ones have nothing to disagree. */
+	if (out->vmcoreinfo && !best->vmcoreinfo_agrees &&
+	    ic_vmcoreinfo__get(out->vmcoreinfo, "SYMBOL(kallsyms_names)"))
 		pr_warn(ctx, "kallsyms: chosen tables at 0x%" PRIx64 " are not the ones VMCOREINFO names",
 			best->tables[IC_KTAB_NAMES].phys);
 	out->kallsyms = best;
