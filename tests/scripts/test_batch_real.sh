@@ -7,8 +7,10 @@
 lime=$(fixture fx-deb12-6.1 mem.lime)
 kdump=$(fixture fx-deb12-6.1-kdump vmcore.kdump)  # the same 6.1 kernel, another format
 elf=$(fixture fx-forky-7.2 mem.elf)
+arm=$(fixture fx-arm64-forky-7.2 mem.elf)        # a third kernel, another architecture
 v61=$(fixture fx-deb12-6.1 truth/version)
 v72=$(fixture fx-forky-7.2 truth/version)
+varm=$(fixture fx-arm64-forky-7.2 truth/version)
 bad=$TMP/bad.lime                                  # LiME magic, then garbage
 { printf 'EMiL'; head -c 4096 /dev/zero; } > "$bad"
 S=$TMP/symbols
@@ -17,45 +19,48 @@ unset IC_BATCH_CHILD
 # check LABEL ARGS... <<PY: a Python check (stdin) over the JSON Lines in $TMP/out
 check() { local l=$1; shift; if "$IC_PYTHON" - "$TMP/out" "$@"; then ok "$l"; else fail "$l"; fi; }
 
-# 1. First run: 3 profiled (2 identical kernels), 1 bad image -> exit 2, two profiles.
-expect_exit 2 "$IC_BIN" batch -j 2 --threads 1 --json --symbols-dir "$S" "$lime" "$kdump" "$elf" "$bad"
+# 1. First run: 4 profiled (2 identical kernels), 1 bad image -> exit 2, three profiles.
+expect_exit 2 "$IC_BIN" batch -j 2 --threads 1 --json --symbols-dir "$S" "$lime" "$kdump" "$elf" "$arm" "$bad"
 cp "$TMP/out" "$TMP/run1"
-check "first run: results, shared profile" "$lime" "$kdump" "$elf" "$bad" "$S" <<'PY'
+check "first run: results, shared profile" "$lime" "$kdump" "$elf" "$arm" "$bad" "$S" <<'PY'
 import json, sys
-out, lime, kdump, elf, bad, S = sys.argv[1:]
+out, lime, kdump, elf, arm, bad, S = sys.argv[1:]
 lines = [json.loads(l) for l in open(out)]
 res = {l["path"]: l for l in lines if "path" in l}
 summ = lines[-1]["summary"]
-assert len(lines) == 5 and set(res) == {lime, kdump, elf, bad}, lines
-for p in (lime, kdump, elf):
+assert len(lines) == 6 and set(res) == {lime, kdump, elf, arm, bad}, lines
+for p in (lime, kdump, elf, arm):
     assert res[p]["status"] == "ok" and res[p]["exit"] == 0 and res[p]["error"] is None, res[p]
     assert res[p]["profile"].startswith(S + "/linux/") and res[p]["profile"].endswith(".json.xz")
 assert res[lime]["release"] == res[kdump]["release"] == "6.1.0-56-amd64", res
 assert res[elf]["release"] == "7.2.12+deb14-amd64", res[elf]
+assert res[arm]["release"] == "7.2.12+deb14-arm64", res[arm]
+assert len({res[lime]["profile"], res[elf]["profile"], res[arm]["profile"]}) == 3, res
 assert res[lime]["profile"] == res[kdump]["profile"] != res[elf]["profile"]
 # one of the two 6.1 images built the profile, the other reused it (the lock serialises them)
 assert sorted([res[lime]["reused"], res[kdump]["reused"]]) == [False, True], res
-assert res[elf]["reused"] is False
+assert res[elf]["reused"] is False and res[arm]["reused"] is False
 assert res[bad]["status"] == "failed" and res[bad]["exit"] == 2 and res[bad]["profile"] is None
 assert res[bad]["error"] and bad in res[bad]["error"], res[bad]
-assert summ["images"] == 4 and summ["ok"] == 3 and summ["failed"] == 1 and summ["reused"] == 1
+assert summ["images"] == 5 and summ["ok"] == 4 and summ["failed"] == 1 and summ["reused"] == 1
 assert summ["exit"] == 2, summ
 PY
 n=$(find "$S/linux" -name '*.json.xz' | wc -l)
-if [[ $n == 2 ]]; then ok "two profiles for two kernels"; else fail "$n profiles in $S/linux"; fi
+if [[ $n == 3 ]]; then ok "three profiles for three kernels"; else fail "$n profiles in $S/linux"; fi
 if [[ -z $(find "$S" -name '*.tmp*' -o -name '.*.json.xz.*' ! -name '*.lock') ]]; then
   ok "no temp files left"; else fail "temp files left: $(ls -a "$S/linux")"; fi
 
-# 2. index lists both banners (decoded = the truth banners), each pointing at its profile.
+# 2. index lists the three banners (decoded = the truth banners), each pointing at its profile.
 expect_exit 0 "$IC_BIN" index "$S"
-check "index lists both banners" "$TMP/run1" "$v61" "$v72" <<'PY'
+check "index lists the three banners" "$TMP/run1" "$v61" "$v72" "$varm" <<'PY'
 import base64, json, os, sys, urllib.parse
-out, run1, v61, v72 = sys.argv[1:]
+out, run1, v61, v72, varm = sys.argv[1:]
 idx = json.load(open(out))
 res = {l["release"]: l["profile"] for l in map(json.loads, open(run1)) if l.get("status") == "ok"}
 banners = {base64.b64decode(k).rstrip(b"\0").decode().strip(): v for k, v in idx["linux"].items()}
-assert idx["version"] == 1 and len(banners) == 2, idx
-for truth, rel in ((v61, "6.1.0-56-amd64"), (v72, "7.2.12+deb14-amd64")):
+assert idx["version"] == 1 and len(banners) == 3, idx
+for truth, rel in ((v61, "6.1.0-56-amd64"), (v72, "7.2.12+deb14-amd64"),
+                  (varm, "7.2.12+deb14-arm64")):
     t = open(truth).read().strip()
     assert t in banners, (t, list(banners))
     urls = [urllib.parse.unquote(u) for u in banners[t]]  # '+' is percent-encoded
@@ -65,9 +70,9 @@ PY
 # 3. Second run: everything reused (no profile rewritten), and fast.
 before=$(stat -c '%Y.%i' "$S"/linux/*.json.xz)
 t0=$(date +%s.%N)
-expect_exit 2 "$IC_BIN" batch -j 2 --threads 1 --json --symbols-dir "$S" "$lime" "$kdump" "$elf" "$bad"
+expect_exit 2 "$IC_BIN" batch -j 2 --threads 1 --json --symbols-dir "$S" "$lime" "$kdump" "$elf" "$arm" "$bad"
 t1=$(date +%s.%N)
-check "second run: all reused" "$lime" "$kdump" "$elf" <<'PY'
+check "second run: all reused" "$lime" "$kdump" "$elf" "$arm" <<'PY'
 import json, sys
 out, *imgs = sys.argv[1:]
 res = {l["path"]: l for l in map(json.loads, open(out)) if "path" in l}
