@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "internal.h"
@@ -219,6 +220,25 @@ static void summary(const struct cli_opts *o, const struct ic_profile *p, const 
 	fputs(" linux.pslist.PsList\n", stderr);
 }
 
+/* Scan progress on a terminal (stderr), like `isfcarve scan`: one line, redrawn per percent. */
+struct image_progress {
+	int last;
+	bool drawn;
+};
+
+static void image_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct image_progress *pr = arg;
+	int pct = total ? (int)(done * 100 / total) : 100;
+
+	if (pct == pr->last)
+		return;
+	pr->last = pct;
+	fprintf(stderr, "\rscanning: %3d%% (%" PRIu64 " / %" PRIu64 " MiB)", pct, done >> 20,
+		total >> 20);
+	pr->drawn = true;
+}
+
 int cli_profile_image(const struct cli_opts *o)
 {
 	struct ic_ctx ctx;
@@ -229,11 +249,16 @@ int cli_profile_image(const struct cli_opts *o)
 	struct ic_profile *p = NULL;
 	struct symdir_run sd = { .o = o, .lock_fd = -1 };
 	const char *published = NULL, *out_path;
+	struct image_progress prog = { -1, false };
 	double t0;
 	int rc, err;
 
 	cli_ctx_init(&ctx, &o->common);
 	ctx.threads = o->threads;
+	if (!o->common.quiet && isatty(STDERR_FILENO)) {
+		ctx.progress = image_progress;
+		ctx.progress_arg = &prog;
+	}
 	sd.ctx = &ctx;
 	rc = check_output(o);
 	if (rc >= 0)
@@ -274,6 +299,8 @@ int cli_profile_image(const struct cli_opts *o)
 	cli_flush();
 	t0 = now();
 	err = ic_profile__build(&ctx, o->image, &po, &p);
+	if (prog.drawn)
+		fputs("\r\033[K", stderr);
 	if (err && err != -IC_EINCOMPLETE) {
 		rc = cli_fail(err, "%s: cannot profile", o->image);
 		goto out;
