@@ -67,21 +67,25 @@ static int add_evidence(struct solver *s, const char *what, bool ok, const char 
 	return err;
 }
 
-/* Runtime virtual address of a kallsyms symbol, whichever way kallsyms was decoded. */
-static int sym_va(const struct solver *s, const char *name, uint64_t *va)
+int ic_kaslr_sym_va(const struct ic_kaslr_input *in, bool have_delta, uint64_t delta,
+		    const char *name, uint64_t *va)
 {
-	const struct ic_kaslr_input *in = s->in;
 	uint64_t pa;
 
 	if (in->structure_only)
 		return -IC_ENOTFOUND;
 	if (in->sym_virt)
 		return in->sym_virt(in->sym_arg, name, va);
-	if (in->sym_phys && s->have_delta && !in->sym_phys(in->sym_arg, name, &pa)) {
-		*va = pa + s->delta;
+	if (in->sym_phys && have_delta && !in->sym_phys(in->sym_arg, name, &pa)) {
+		*va = pa + delta;
 		return 0;
 	}
 	return -IC_ENOTFOUND;
+}
+
+static int sym_va(const struct solver *s, const char *name, uint64_t *va)
+{
+	return ic_kaslr_sym_va(s->in, s->have_delta, s->delta, name, va);
 }
 
 static int read_u64(const struct ic_image *img, uint64_t pa, uint64_t *v)

@@ -62,21 +62,9 @@ static int rd_u64(const struct ic_image *img, uint64_t pa, uint64_t *v)
 	return err;
 }
 
-/* Runtime VA of a kallsyms symbol, whichever way kallsyms was decoded. */
 static int sym_va(const struct a64 *s, const char *name, uint64_t *va)
 {
-	const struct ic_kaslr_input *in = s->in;
-	uint64_t pa;
-
-	if (in->structure_only)
-		return -IC_ENOTFOUND;
-	if (in->sym_virt)
-		return in->sym_virt(in->sym_arg, name, va);
-	if (in->sym_phys && s->have_voff && !in->sym_phys(in->sym_arg, name, &pa)) {
-		*va = pa + s->k->kimage_voffset;
-		return 0;
-	}
-	return -IC_ENOTFOUND;
+	return ic_kaslr_sym_va(s->in, s->have_voff, s->k->kimage_voffset, name, va);
 }
 
 /* A kernel VA on arm64 has its top 12 bits set whatever VA_BITS is (52 at most). */

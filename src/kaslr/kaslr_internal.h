@@ -40,4 +40,9 @@ IC_HIDDEN int ic_kaslr_arm64_solve(const struct ic_ctx *ctx, const struct ic_kas
 IC_HIDDEN int ic_kaslr_evidence_v(const struct ic_ctx *ctx, struct ic_kaslr *k, const char *what,
 				  bool ok, const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
+/* Runtime virtual address of a kallsyms symbol, whichever way kallsyms was decoded: directly,
+ * or physical + delta (7.x place-relative tables) when the delta is known. 0 or -IC_ENOTFOUND. */
+IC_HIDDEN int ic_kaslr_sym_va(const struct ic_kaslr_input *in, bool have_delta, uint64_t delta,
+			      const char *name, uint64_t *va);
+
 #endif
