@@ -192,6 +192,8 @@ static void write_profile(struct ic_json *j, const struct ic_report_result *r)
 	ic_json_str(j, name);
 	ic_json_key(j, "reused");
 	ic_json_bool(j, r->reused);
+	ic_json_key(j, "partial");
+	ic_json_bool(j, r->partial);
 	ic_json_obj_end(j);
 }
 
@@ -225,6 +227,12 @@ int ic_report__write_json_ex(const struct ic_image *img, const struct ic_finding
 	if (r) {
 		write_kernel(j, r);
 		write_profile(j, r);
+		/* Why the profile is incomplete: batch tells "incomplete" from "failed" by it. */
+		ic_json_key(j, "missing");
+		if (r->missing && r->missing[0])
+			ic_json_str(j, r->missing);
+		else
+			ic_json_null(j);
 	}
 	ic_json_obj_end(j);
 	err = ic_json_finish(j);

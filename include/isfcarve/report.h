@@ -28,7 +28,8 @@ IC_API int ic_report__write_json(const struct ic_image *img, const struct ic_fin
 /*
  * The image pipeline's outcome, appended to the report by ic_report__write_json_ex() as
  *   "kernel":  {"release": "<as in the banner>", "banner": "<linux_banner text>"} | null,
- *   "profile": {"path", "name", "reused": bool} | null
+ *   "profile": {"path", "name", "reused": bool, "partial": bool} | null,
+ *   "missing": "<what is missing; what to supply>" | null
  * (docs/workflow.md section 3: what isfcarve batch reads). Start with sz = sizeof(...).
  */
 struct ic_report_result {
@@ -38,6 +39,8 @@ struct ic_report_result {
 	const char *profile_path;  /* NULL = "profile": null (nothing written or reused) */
 	const char *profile_name;  /* file name part; NULL = basename of profile_path */
 	bool reused;
+	bool partial;              /* the profile is incomplete (--allow-partial, never published) */
+	const char *missing;       /* ic_profile.missing when incomplete; NULL/"" = "missing": null */
 };
 IC_API int ic_report__write_json_ex(const struct ic_image *img, const struct ic_findings *f,
 				    const struct ic_report_result *r, FILE *out, unsigned indent);

@@ -15,12 +15,14 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "internal.h"
 #include "json.h"
 #include "ic_limits.h"
 
 /*
  * Each image is profiled by a child process: fork + exec of this very binary in IMAGE mode
- * (`isfcarve IMAGE --symbols-dir DIR --report FILE [--force]`), so a crash, hang or leak in one
+ * (`isfcarve IMAGE --symbols-dir DIR --report FILE [--threads T] [--force]
+ * [--allow-partial -o PDIR/NAME]`), so a crash, hang or leak in one
  * image never touches the batch or the other images. The child contract (options passed, report
  * keys read) is written down in docs/workflow.md. Test hook: IC_BATCH_CHILD=PROGRAM replaces
  * the child binary (tests emulate success, failure and crashes with a shell script).
@@ -42,13 +44,16 @@ struct batch {
 	const char *symdir;
 	const char *child;
 	const char *threads; /* passed on as --threads N, NULL = the child's default */
-	bool json, force, quiet;
+	const char *partial_dir; /* --allow-partial: where partial profiles are kept (not in symdir) */
+	char partial_buf[PATH_MAX];
+	bool json, force, quiet, allow_partial;
 	unsigned jobs;
 	double timeout; /* seconds, 0 = none */
 	char workdir[PATH_MAX];
 	struct ic_json *jw;
 	/* summary */
 	size_t cnt[5], reused, skipped; /* skipped: never started (stopped by a signal) */
+	size_t partial; /* incomplete images whose partial profile was kept */
 	int worst; /* exit code of the batch so far */
 };
 
@@ -124,10 +129,37 @@ static void job_file(const struct batch *b, size_t idx, const char *what, char *
 	snprintf(out, sz, "%s/%zu.%s", b->workdir, idx, what);
 }
 
+/*
+ * --allow-partial: the child's -o OUT, PDIR/<image file name>-<8 hex>.json.xz. The hex is
+ * sha256 of the path as given, so images of the same name in different directories do not
+ * collide and a rerun of the same list replaces its own files. The name part is sanitised like
+ * a symbols-directory release (docs/workflow.md section 1) and cut at 64 bytes.
+ */
+static void partial_file(const struct batch *b, size_t idx, char *out, size_t sz)
+{
+	const char *path = b->images[idx], *base = strrchr(path, '/');
+	uint8_t h[32];
+	char hex[65], name[65];
+	size_t n = 0;
+
+	base = base && base[1] ? base + 1 : path;
+	for (; base[n] && n < sizeof(name) - 1; n++) {
+		char c = base[n];
+		bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+			    c == '.' || c == '_' || c == '+' || c == '-';
+
+		name[n] = keep && !(n == 0 && c == '.') ? c : '_';
+	}
+	name[n] = '\0';
+	ic_sha256(path, strlen(path), h);
+	ic_hex(h, 4, hex);
+	snprintf(out, sz, "%s/%s-%s.json.xz", b->partial_dir, name, hex);
+}
+
 static pid_t spawn(struct batch *b, size_t idx)
 {
-	char report[PATH_MAX + 64], log[PATH_MAX + 64], img[PATH_MAX + 2];
-	const char *argv[12];
+	char report[PATH_MAX + 64], log[PATH_MAX + 64], img[PATH_MAX + 2], partial[PATH_MAX + 96];
+	const char *argv[16];
 	const char *path = b->images[idx];
 	unsigned a = 0;
 	pid_t pid;
@@ -152,6 +184,15 @@ static pid_t spawn(struct batch *b, size_t idx)
 	}
 	if (b->force)
 		argv[a++] = "--force";
+	if (b->allow_partial) {
+		/* The child refuses an existing -o OUT without --force (which would also rebuild
+		 * symbols-directory profiles): a stale partial profile of this image goes first. */
+		partial_file(b, idx, partial, sizeof(partial));
+		unlink(partial);
+		argv[a++] = "--allow-partial";
+		argv[a++] = "-o";
+		argv[a++] = partial;
+	}
 	argv[a] = NULL;
 
 	fflush(NULL);
@@ -201,8 +242,12 @@ static void child_error(const char *log, char *out, size_t sz)
 struct report_info {
 	char release[256];
 	char profile[PATH_MAX];
+	char missing[512]; /* "missing": what an incomplete profile lacks */
 	int reused; /* -1 unknown */
+	bool partial; /* profile.partial: the profile is a partial one (-o only) */
 	bool valid;
+	bool loaded; /* the report parsed as an object */
+	bool kernel; /* the scan found a piece of a Linux kernel (banner, BTF, kallsyms, VMCOREINFO) */
 };
 
 static void copy_str(json_t *obj, const char *key, char *out, size_t sz)
@@ -217,7 +262,8 @@ static void read_report(const char *path, struct report_info *ri)
 {
 	struct stat st;
 	json_error_t jerr;
-	json_t *root, *kernel, *profile, *reused;
+	json_t *root, *kernel, *profile, *reused, *partial;
+	static const char *const pieces[] = { "banner", "btf", "kallsyms", "vmcoreinfo" };
 
 	memset(ri, 0, sizeof(*ri));
 	ri->reused = -1;
@@ -230,6 +276,10 @@ static void read_report(const char *path, struct report_info *ri)
 		json_decref(root);
 		return;
 	}
+	ri->loaded = true;
+	for (unsigned i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++)
+		ri->kernel = ri->kernel || json_is_object(json_object_get(root, pieces[i]));
+	copy_str(root, "missing", ri->missing, sizeof(ri->missing));
 	kernel = json_object_get(root, "kernel");
 	profile = json_object_get(root, "profile");
 	copy_str(json_is_object(kernel) ? kernel : NULL, "release", ri->release, sizeof(ri->release));
@@ -237,16 +287,19 @@ static void read_report(const char *path, struct report_info *ri)
 	reused = json_is_object(profile) ? json_object_get(profile, "reused") : NULL;
 	if (json_is_boolean(reused))
 		ri->reused = json_is_true(reused);
+	partial = json_is_object(profile) ? json_object_get(profile, "partial") : NULL;
+	ri->partial = json_is_true(partial);
 	ri->valid = ri->profile[0] != '\0';
 	json_decref(root);
 }
 
 static void finish_job(struct batch *b, size_t idx, const struct job *j, int wstatus)
 {
-	char report[PATH_MAX + 64], log[PATH_MAX + 64], err[1024] = "";
+	char report[PATH_MAX + 64], log[PATH_MAX + 64], err[1024] = "", partial[PATH_MAX + 96];
 	struct report_info ri;
 	enum job_status st;
 	int code = -1, sig = 0, rc;
+	bool not_linux = false;
 	double secs = elapsed(&j->start);
 
 	job_file(b, idx, "report.json", report, sizeof(report));
@@ -261,14 +314,32 @@ static void finish_job(struct batch *b, size_t idx, const struct job *j, int wst
 			snprintf(err, sizeof(err), "killed by signal %d (%s)", sig, strsignal(sig));
 	} else {
 		code = WEXITSTATUS(wstatus);
-		if (code == EXIT_OK || code == EXIT_INCOMPLETE) {
-			st = code == EXIT_OK ? ST_OK : ST_INCOMPLETE;
-			if (!ri.valid) {
+		if (code == EXIT_OK) {
+			st = ST_OK;
+			if (!ri.valid || ri.partial) {
 				/* Success without the promised report breaks the contract: count it failed. */
 				st = ST_FAILED;
-				snprintf(err, sizeof(err), "exit %d but no valid report (profile.path missing)",
-					 code);
+				snprintf(err, sizeof(err), "exit 0 but no valid report (profile.path missing)");
 			}
+		} else if (code == EXIT_INCOMPLETE) {
+			/* Exit 3 is "incomplete" only when the scan found a kernel at all; an image with
+			 * no banner, BTF, kallsyms or VMCOREINFO is not a Linux memory image (failed). */
+			st = ST_INCOMPLETE;
+			child_error(log, err, sizeof(err));
+			if (!ri.loaded) {
+				st = ST_FAILED;
+				snprintf(err, sizeof(err), "exit 3 but no valid report");
+			} else if (!ri.kernel) {
+				st = ST_FAILED;
+				not_linux = true;
+				snprintf(err, sizeof(err), "no Linux kernel found in the image (no banner, "
+					 "BTF, kallsyms or VMCOREINFO)");
+			} else if (!ri.missing[0]) {
+				/* A child without the "missing" key: its error line says it. */
+				snprintf(ri.missing, sizeof(ri.missing), "%s", err[0] ? err : "exit 3");
+			}
+			if (st == ST_INCOMPLETE && !ri.valid)
+				ri.partial = false;
 		} else {
 			st = ST_FAILED;
 			child_error(log, err, sizeof(err));
@@ -278,14 +349,27 @@ static void finish_job(struct batch *b, size_t idx, const struct job *j, int wst
 	}
 	unlink(report);
 	unlink(log);
+	/* --allow-partial: a complete profile also went to -o OUT (a copy of the published one),
+	 * and a failed child may have left one; only an incomplete image's partial profile stays. */
+	if (b->allow_partial) {
+		partial_file(b, idx, partial, sizeof(partial));
+		if (!(st == ST_INCOMPLETE && ri.partial))
+			unlink(partial);
+	}
+	if (st != ST_INCOMPLETE)
+		ri.missing[0] = '\0';
+	if (st == ST_INCOMPLETE && !ri.partial)
+		ri.profile[0] = '\0'; /* nothing was written (no --allow-partial) */
 
 	b->cnt[st]++;
+	if (st == ST_INCOMPLETE && ri.partial)
+		b->partial++;
 	if (st == ST_OK && ri.reused == 1)
 		b->reused++;
 	/* Batch exit: 4 if any crash/timeout/internal, else 2 if any input/usage failure, else 3 if
 	 * any incomplete, else 0. */
 	rc = st == ST_OK ? EXIT_OK : st == ST_INCOMPLETE ? EXIT_INCOMPLETE
-		: st == ST_FAILED && (code == EXIT_USAGE || code == EXIT_INPUT) ? EXIT_INPUT
+		: st == ST_FAILED && (code == EXIT_USAGE || code == EXIT_INPUT || not_linux) ? EXIT_INPUT
 		: EXIT_INTERNAL;
 	if (rc == EXIT_INTERNAL || (rc == EXIT_INPUT && b->worst != EXIT_INTERNAL) ||
 	    (rc == EXIT_INCOMPLETE && b->worst == EXIT_OK))
@@ -310,7 +394,12 @@ static void finish_job(struct batch *b, size_t idx, const struct job *j, int wst
 		ic_json_key(w, "profile");
 		ri.profile[0] && st <= ST_INCOMPLETE ? ic_json_str(w, ri.profile) : ic_json_null(w);
 		ic_json_key(w, "reused");
-		ri.reused >= 0 && st <= ST_INCOMPLETE ? ic_json_bool(w, ri.reused) : ic_json_null(w);
+		ri.reused >= 0 && ri.profile[0] && st <= ST_INCOMPLETE ? ic_json_bool(w, ri.reused)
+								     : ic_json_null(w);
+		ic_json_key(w, "partial");
+		ri.profile[0] && st <= ST_INCOMPLETE ? ic_json_bool(w, ri.partial) : ic_json_null(w);
+		ic_json_key(w, "missing");
+		ri.missing[0] ? ic_json_str(w, ri.missing) : ic_json_null(w);
 		ic_json_key(w, "seconds");
 		snprintf(num, sizeof(num), "%.3f", secs);
 		ic_json_raw(w, num, strlen(num));
@@ -319,9 +408,14 @@ static void finish_job(struct batch *b, size_t idx, const struct job *j, int wst
 		ic_json_obj_end(w);
 		ic_json_finish(w);
 		fputc('\n', stdout);
-	} else if (st <= ST_INCOMPLETE) {
+	} else if (st == ST_OK) {
 		printf("%-10s %s -> %s [%s]%s %.1fs\n", status_name[st], b->images[idx], ri.profile,
 		       ri.release[0] ? ri.release : "?", ri.reused == 1 ? " reused" : "", secs);
+	} else if (st == ST_INCOMPLETE) {
+		printf("%-10s %s [%s]: missing: %s; %s%s %.1fs\n", status_name[st], b->images[idx],
+		       ri.release[0] ? ri.release : "?", ri.missing,
+		       ri.profile[0] ? "partial profile -> " : "no profile written",
+		       ri.profile, secs);
 	} else {
 		printf("%-10s %s: %s %.1fs\n", status_name[st], b->images[idx], err, secs);
 	}
@@ -347,6 +441,8 @@ static void summary(struct batch *b, double secs)
 		}
 		ic_json_key(w, "reused");
 		ic_json_u64(w, b->reused);
+		ic_json_key(w, "partial");
+		ic_json_u64(w, b->partial);
 		ic_json_key(w, "skipped");
 		ic_json_u64(w, b->skipped);
 		ic_json_key(w, "seconds");
@@ -359,9 +455,10 @@ static void summary(struct batch *b, double secs)
 		ic_json_finish(w);
 		fputc('\n', stdout);
 	} else if (!b->quiet) {
-		printf("batch: %zu images: %zu ok (%zu reused), %zu incomplete, %zu failed, %zu crashed, "
-		       "%zu timed out in %.1fs\n", b->n, b->cnt[ST_OK], b->reused, b->cnt[ST_INCOMPLETE],
-		       b->cnt[ST_FAILED], b->cnt[ST_CRASHED], b->cnt[ST_TIMEOUT], secs);
+		printf("batch: %zu images: %zu ok (%zu reused), %zu incomplete (%zu partial), %zu failed, "
+		       "%zu crashed, %zu timed out in %.1fs\n", b->n, b->cnt[ST_OK], b->reused,
+		       b->cnt[ST_INCOMPLETE], b->partial, b->cnt[ST_FAILED], b->cnt[ST_CRASHED],
+		       b->cnt[ST_TIMEOUT], secs);
 	}
 	fflush(stdout);
 }
@@ -482,14 +579,63 @@ static int run(struct batch *b)
 static void usage(FILE *f)
 {
 	fputs("usage: isfcarve batch [-j N] [--symbols-dir DIR] [--json] [--force] [--timeout SEC]\n"
-	      "                      [--threads T] [-q] IMAGE... | --from FILE | -\n"
+	      "                      [--threads T] [--allow-partial [--partial-dir PDIR]] [-q]\n"
+	      "                      IMAGE... | --from FILE | -\n"
 	      "  Profile every IMAGE into DIR/linux/ (default DIR: ./symbols), N at a time, each in its\n"
 	      "  own process. Identical kernels share one profile. --from FILE / '-': one path a line.\n"
+	      "  --allow-partial keeps incomplete profiles in PDIR (default DIR.partial), never in DIR.\n"
+	      "  Status: ok, incomplete (a kernel was found, something is missing), failed (not a\n"
+	      "  Linux image, unreadable), crashed, timeout.\n"
 	      "  Exit: 0 all ok; 3 some incomplete; 2 some failed on input; 4 some crashed/timed out.\n",
 	      f);
 }
 
-enum { OPT_SYMDIR = 256, OPT_JSON, OPT_FORCE, OPT_FROM, OPT_TIMEOUT, OPT_THREADS };
+enum { OPT_SYMDIR = 256, OPT_JSON, OPT_FORCE, OPT_FROM, OPT_TIMEOUT, OPT_THREADS, OPT_PARTIAL,
+       OPT_PARTIAL_DIR };
+
+/* mkdir DIR unless it exists; its real path into out. */
+static int make_dir(const char *dir, char *out)
+{
+	if (mkdir(dir, 0777) && errno != EEXIST) {
+		cli_error("batch: cannot create %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (!realpath(dir, out)) {
+		cli_error("batch: %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* --allow-partial: PDIR exists and is not inside DIR (vol.py -s DIR searches recursively and
+ * would pick the partial profiles up; and the next image of that kernel must not reuse one). */
+static int prepare_partial_dir(struct batch *b)
+{
+	char sym[PATH_MAX], part[PATH_MAX];
+	size_t n;
+
+	if (!b->partial_dir) {
+		if (snprintf(b->partial_buf, sizeof(b->partial_buf), "%s.partial", b->symdir) >=
+		    (int)sizeof(b->partial_buf)) {
+			cli_error("batch: --symbols-dir path too long");
+			return EXIT_USAGE;
+		}
+		b->partial_dir = b->partial_buf;
+	}
+	if (!*b->partial_dir) {
+		cli_error("batch: --partial-dir must not be empty");
+		return EXIT_USAGE;
+	}
+	if (make_dir(b->symdir, sym) || make_dir(b->partial_dir, part))
+		return EXIT_USAGE;
+	n = strlen(sym);
+	if (!strncmp(part, sym, n) && (part[n] == '/' || part[n] == '\0' || !strcmp(sym, "/"))) {
+		cli_error("batch: --partial-dir %s is inside --symbols-dir %s (Volatility would find "
+			  "the partial profiles there)", b->partial_dir, b->symdir);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
 
 int cmd_batch(int argc, char **argv)
 {
@@ -501,6 +647,8 @@ int cmd_batch(int argc, char **argv)
 		{ "from", required_argument, NULL, OPT_FROM },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "allow-partial", no_argument, NULL, OPT_PARTIAL },
+		{ "partial-dir", required_argument, NULL, OPT_PARTIAL_DIR },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -528,6 +676,8 @@ int cmd_batch(int argc, char **argv)
 		case OPT_SYMDIR: b.symdir = optarg; break;
 		case OPT_JSON: b.json = true; break;
 		case OPT_FORCE: b.force = true; break;
+		case OPT_PARTIAL: b.allow_partial = true; break;
+		case OPT_PARTIAL_DIR: b.partial_dir = optarg; break;
 		case OPT_FROM: err = read_list(&b, optarg); break;
 		case OPT_TIMEOUT:
 			b.timeout = strtod(optarg, &end);
@@ -570,6 +720,16 @@ int cmd_batch(int argc, char **argv)
 		cli_error("batch: --symbols-dir must not be empty");
 		rc = EXIT_USAGE;
 		goto out;
+	}
+	if (b.partial_dir && !b.allow_partial) {
+		cli_error("batch: --partial-dir goes with --allow-partial");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (b.allow_partial) {
+		rc = prepare_partial_dir(&b);
+		if (rc >= 0)
+			goto out;
 	}
 	b.child = getenv("IC_BATCH_CHILD"); /* test hook, see docs/workflow.md */
 	if (!b.child || !*b.child)

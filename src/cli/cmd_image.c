@@ -121,7 +121,7 @@ static int on_identified(void *arg, const struct ic_profile *p)
 }
 
 static int write_report(const char *path, const struct ic_profile *p, const char *profile,
-			bool reused)
+			bool reused, bool partial)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
 	struct ic_report_result res = { .sz = sizeof(res) };
@@ -135,6 +135,8 @@ static int write_report(const char *path, const struct ic_profile *p, const char
 	res.banner_len = p->banner_len;
 	res.profile_path = profile;
 	res.reused = reused;
+	res.partial = partial;
+	res.missing = p->missing; /* "" when complete; batch reads it on exit 3 */
 	err = ic_report__write_json_ex(p->img, &p->findings, &res, f, 2);
 	if (f != stdout && fclose(f) && !err)
 		err = -errno;
@@ -346,7 +348,7 @@ int cli_profile_image(const struct cli_opts *o)
 	if (err == -IC_EINCOMPLETE && p->stats.bytes) {
 		cli_error("%s: wrote a PARTIAL profile to %s: %s", o->image, out_path, p->missing);
 		if (o->report)
-			write_report(o->report, p, out_path, false); /* -o only, never published */
+			write_report(o->report, p, out_path, false, true); /* -o only, never published */
 		rc = EXIT_INCOMPLETE;
 		goto out;
 	}
@@ -382,7 +384,7 @@ done:
 		sd.lock_fd = -1;
 	}
 	if (o->report) {
-		rc = write_report(o->report, p, published, p->stopped);
+		rc = write_report(o->report, p, published, p->stopped, false);
 		if (rc >= 0)
 			goto out;
 	}
@@ -393,7 +395,7 @@ report_out:
 	/* A failure after the scan: the report still says what is known (batch shows the
 	 * release); profile null. */
 	if (o->report)
-		write_report(o->report, p, NULL, false);
+		write_report(o->report, p, NULL, false, false);
 out:
 	if (sd.lock_fd >= 0)
 		ic_symdir__unlock(sd.lock_fd);

@@ -10,6 +10,7 @@ a=$(img a.lime "ok 6.1.0-18-amd64"); a2=$(img a2.lime "ok 6.1.0-18-amd64")
 b=$(img b.elf "ok 7.2.12+deb14-amd64"); inc=$(img inc.lime "incomplete 5.10.0-28-amd64")
 bad=$(img bad.lime "bad"); crash=$(img crash.lime "crash"); hang=$(img hang.lime "hang")
 nor=$(img noreport.lime "noreport"); internal=$(img internal.lime "internal")
+nolinux=$(img nolinux.raw "nolinux")
 
 # check LABEL [ARGS...] <<PY: run a Python check (stdin) over the JSON Lines in $TMP/out
 check() { local l=$1; shift; if "$IC_PYTHON" - "$TMP/out" "$@"; then ok "$l"; else fail "$l"; fi; }
@@ -23,13 +24,20 @@ lines = [json.loads(l) for l in open(out)]
 res = {l["path"]: l for l in lines if "path" in l}
 summ = lines[-1]["summary"]
 assert len(lines) == 9 and len(res) == 8, lines
-keys = {"path", "status", "exit", "signal", "release", "profile", "reused", "seconds", "error"}
+keys = {"path", "status", "exit", "signal", "release", "profile", "reused", "partial", "missing",
+        "seconds", "error"}
 assert all(set(l) == keys for l in res.values()), lines
 assert res[a]["status"] == "ok" and res[a]["release"] == "6.1.0-18-amd64" and res[a]["exit"] == 0
 assert res[a]["profile"] == S + "/linux/6.1.0-18-amd64-000000000000.json.xz" and res[a]["reused"] is False
 assert res[a]["error"] is None and res[a]["signal"] is None and res[a]["seconds"] >= 0
+assert res[a]["partial"] is False and res[a]["missing"] is None
 assert res[b]["release"] == "7.2.12+deb14-amd64"
-assert res[inc]["status"] == "incomplete" and res[inc]["exit"] == 3 and res[inc]["profile"]
+# incomplete without --allow-partial: the reason, no profile (never published in DIR)
+assert res[inc]["status"] == "incomplete" and res[inc]["exit"] == 3 and res[inc]["profile"] is None
+assert res[inc]["missing"] == "no kallsyms data symbols: supply --map System.map", res[inc]
+assert res[inc]["partial"] is None and res[inc]["reused"] is None and res[inc]["release"] == "5.10.0-28-amd64"
+assert "incomplete: no kallsyms data symbols" in res[inc]["error"], res[inc]
+assert res[bad]["missing"] is None
 assert res[bad]["status"] == "failed" and res[bad]["exit"] == 2 and res[bad]["profile"] is None
 assert res[bad]["error"].endswith("bad LiME magic at offset 0x0"), res[bad]
 assert res[crash]["status"] == "crashed" and res[crash]["signal"] == 11 and res[crash]["exit"] is None
@@ -38,7 +46,7 @@ assert res[nor]["status"] == "failed" and "no valid report" in res[nor]["error"]
 assert res[internal]["status"] == "failed" and res[internal]["exit"] == 4
 assert res[missing]["status"] == "failed" and "No such file" in res[missing]["error"]
 assert summ == {**summ, "images": 8, "ok": 2, "incomplete": 1, "failed": 4, "crashed": 1,
-                "timeout": 0, "reused": 0, "skipped": 0, "exit": 4}, summ
+                "timeout": 0, "reused": 0, "partial": 0, "skipped": 0, "exit": 4}, summ
 PY
 
 # 2. Exit codes: all ok -> 0; ok + incomplete -> 3; ok + bad input -> 2; internal beats input -> 4.
@@ -49,8 +57,57 @@ expect_exit 2 "$IC_BIN" batch --symbols-dir "$S" "$bad" "$inc" "$a"
 expect_exit 4 "$IC_BIN" batch --symbols-dir "$S" "$bad" "$internal"
 grep -q "^failed .*bad.lime: isfcarve: error: .*bad LiME magic" "$TMP/out" && ok "text line names the error" \
   || fail "text output: $(cat "$TMP/out")"
-grep -q "^batch: 2 images: 0 ok (0 reused), 0 incomplete, 2 failed" "$TMP/out" && ok "text summary" \
+grep -q "^batch: 2 images: 0 ok (0 reused), 0 incomplete (0 partial), 2 failed" "$TMP/out" && ok "text summary" \
   || fail "text summary: $(cat "$TMP/out")"
+
+# 2b. Exit 3 from an image with no kernel in it (no banner/BTF/kallsyms/VMCOREINFO) is "failed"
+#     (exit 2: not a Linux image), not "incomplete"; incomplete alone -> 3 with a text line.
+expect_exit 2 "$IC_BIN" batch --json --symbols-dir "$S" "$nolinux" "$inc"
+check "not a Linux image is failed" "$nolinux" "$inc" <<'PY'
+import json, sys
+out, nolinux, inc = sys.argv[1:]
+lines = [json.loads(l) for l in open(out)]
+res = {l["path"]: l for l in lines if "path" in l}
+assert res[nolinux]["status"] == "failed" and res[nolinux]["exit"] == 3, res[nolinux]
+assert "no Linux kernel found" in res[nolinux]["error"] and res[nolinux]["missing"] is None
+assert res[inc]["status"] == "incomplete"
+assert lines[-1]["summary"]["failed"] == 1 and lines[-1]["summary"]["incomplete"] == 1
+PY
+expect_exit 3 "$IC_BIN" batch --symbols-dir "$S" "$inc"
+grep -q "^incomplete .*inc.lime \[5.10.0-28-amd64\]: missing: no kallsyms data symbols: supply --map System.map; no profile written" "$TMP/out" \
+  && ok "incomplete text line" || fail "incomplete text: $(cat "$TMP/out")"
+
+# 2c. --allow-partial: the partial profile is kept in PDIR (default DIR.partial), never in DIR,
+#     its path is in the record; complete profiles are not duplicated there.
+S3=$TMP/sym3
+expect_exit 2 "$IC_BIN" batch --json --allow-partial --symbols-dir "$S3" "$a" "$inc" "$bad"
+check "--allow-partial keeps the partial profile" "$a" "$inc" "$S3" <<'PY'
+import json, os, sys
+out, a, inc, S3 = sys.argv[1:]
+lines = [json.loads(l) for l in open(out)]
+res = {l["path"]: l for l in lines if "path" in l}
+r = res[inc]
+assert r["status"] == "incomplete" and r["partial"] is True and r["missing"], r
+assert os.path.dirname(r["profile"]) == S3 + ".partial", r
+assert r["profile"].startswith(S3 + ".partial/inc.lime-") and r["profile"].endswith(".json.xz")
+assert open(r["profile"]).read().startswith("partial profile of 5.10.0-28-amd64"), r
+assert res[a]["status"] == "ok" and res[a]["profile"].startswith(S3 + "/linux/") and res[a]["partial"] is False
+assert os.listdir(S3 + ".partial") == [os.path.basename(r["profile"])], os.listdir(S3 + ".partial")
+assert sorted(os.listdir(S3 + "/linux")) == [".6.1.0-18-amd64-000000000000.json.xz.lock",
+                                             "6.1.0-18-amd64-000000000000.json.xz"]
+s = lines[-1]["summary"]
+assert s["incomplete"] == 1 and s["partial"] == 1 and s["exit"] == 2 and s["failed"] == 1, s
+PY
+# a rerun replaces the partial profile (the child refuses an existing -o OUT); --partial-dir
+expect_exit 3 "$IC_BIN" batch --allow-partial --symbols-dir "$S3" "$inc"
+grep -q "^incomplete .*: missing: .*; partial profile -> $S3.partial/inc.lime-" "$TMP/out" \
+  && grep -q "1 incomplete (1 partial)" "$TMP/out" && ok "rerun replaces the partial profile" \
+  || fail "rerun: $(cat "$TMP/out")"
+expect_exit 3 "$IC_BIN" batch --allow-partial --partial-dir "$TMP/pp" --symbols-dir "$S3" "$inc"
+[[ $(ls "$TMP/pp" | wc -l) == 1 ]] && ok "--partial-dir" || fail "--partial-dir: $(ls -a "$TMP/pp")"
+expect_exit 1 "$IC_BIN" batch --allow-partial --partial-dir "$S3/linux/p" --symbols-dir "$S3" "$inc"
+grep -q "is inside --symbols-dir" "$TMP/err" && ok "PDIR inside DIR refused" || fail "inside: $(cat "$TMP/err")"
+expect_exit 1 "$IC_BIN" batch --partial-dir "$TMP/pp" --symbols-dir "$S3" "$inc"
 
 # 3. --force reaches the child; identical kernels in one batch at once: one profile, one reuse.
 S2=$TMP/sym2
