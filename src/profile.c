@@ -47,7 +47,7 @@ static int kallsyms_to_link(const struct ic_ctx *ctx, struct ic_profile *p, bool
 	struct ic_kallsyms *ks = p->findings.kallsyms;
 	const struct ic_kaslr *k = p->findings.kaslr;
 	struct ic_ksym tabs[IC_KTAB__COUNT];
-	size_t ntabs;
+	size_t ntabs, local = 0;
 	int err;
 
 	if (!ks->have_delta)
@@ -62,6 +62,10 @@ static int kallsyms_to_link(const struct ic_ctx *ctx, struct ic_profile *p, bool
 
 		if (text_only && (!strchr("tTwW", s->type) || is_data_object(s->name)))
 			continue;
+		if (ic_sym_name_is_local_label(s->name, strlen(s->name))) {
+			local++; /* what System.map leaves out (symbols.c) */
+			continue;
+		}
 		err = ic_symtab__add(p->syms, abs ? s->addr : ic_kaslr__link(k, s->addr), s->type,
 				     s->name, strlen(s->name), s->flags);
 		if (err)
@@ -71,6 +75,9 @@ static int kallsyms_to_link(const struct ic_ctx *ctx, struct ic_profile *p, bool
 		else
 			p->kallsyms_converted++;
 	}
+	if (local)
+		pr_info(ctx, "profile: kallsyms: left out %zu compiler-local labels (.L*, $*; "
+			"System.map has none)", local);
 	ntabs = ic_kallsyms__table_syms(ks, tabs);
 	for (size_t i = 0; i < ntabs; i++) {
 		if (text_only)

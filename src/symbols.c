@@ -111,6 +111,28 @@ static int symtab_reserve(struct ic_symtab *t, size_t n, size_t names)
 	return 0;
 }
 
+/*
+ * The kernel's System.map (scripts/mksysmap) drops local labels (".L...": .LC0 string constants,
+ * .LBB, .Ltmp) and ARM/AArch64 mapping symbols ("$x", "$d", ...), bare and behind arm64's
+ * "__kvm_nvhe_" and "__pi_" prefixes. scripts/kallsyms of some kernels keeps the .L ones (5.10
+ * x86-64: 64 .LC* names), and they would land in the ISF as symbols at meaningless addresses.
+ */
+bool ic_sym_name_is_local_label(const char *name, size_t len)
+{
+	static const char *const ns[] = { "__kvm_nvhe_", "__pi_" };
+
+	for (size_t i = 0; i < IC_ARRAY_SIZE(ns); i++) {
+		size_t n = strlen(ns[i]);
+
+		if (len > n && !memcmp(name, ns[i], n)) {
+			name += n;
+			len -= n;
+			break;
+		}
+	}
+	return len && (name[0] == '$' || (len >= 2 && name[0] == '.' && name[1] == 'L'));
+}
+
 int ic_symtab__add(struct ic_symtab *t, uint64_t addr, char type, const char *name, size_t len,
 		   uint8_t flags)
 {
@@ -271,7 +293,7 @@ int ic_symtab__parse_map(const struct ic_ctx *ctx, struct ic_symtab *t, const ch
 			 size_t len, const char *what, bool *all_zero)
 {
 	const uint8_t *p = (const uint8_t *)text, *end = p + len;
-	size_t line = 0, added = 0;
+	size_t line = 0, added = 0, local = 0;
 	bool zero = true;
 	int err;
 
@@ -350,6 +372,12 @@ int ic_symtab__parse_map(const struct ic_ctx *ctx, struct ic_symtab *t, const ch
 		}
 		if (addr)
 			zero = false;
+		if (ic_sym_name_is_local_label((const char *)name, nlen)) {
+			/* /proc/kallsyms as --map or live: as the carved kallsyms (profile.c). */
+			local++;
+			p = eol + 1;
+			continue;
+		}
 		err = ic_symtab__add(t, addr, type, (const char *)name, nlen,
 				     (type == 'A' || type == 'a') ? IC_SYM_ABSOLUTE : 0);
 		if (err) {
@@ -360,6 +388,9 @@ int ic_symtab__parse_map(const struct ic_ctx *ctx, struct ic_symtab *t, const ch
 		added++;
 		p = eol + 1;
 	}
+	if (local)
+		pr_info(ctx, "%s: left out %zu compiler-local labels (.L*, $*; System.map has none)",
+			what, local);
 	if (!added) {
 		pr_warn(ctx, "%s: no symbols", what);
 		return -IC_EFORMAT;

@@ -128,6 +128,44 @@ static void test_bad(void)
 	}
 }
 
+/* Compiler-local labels (5.10's kallsyms lists .LC* string constants) are not symbols: System.map
+ * (scripts/mksysmap) never lists them, so neither does a table parsed from kallsyms text. */
+static void test_local_labels(void)
+{
+	static const char text[] =
+		"ffffffff81000000 T _text\n"
+		"ffffffff81e00010 r .LC0\n"
+		"ffffffff81e00020 r .LC1\n"
+		"ffffffff81e00030 t .Ltmp7\n"
+		"ffff800008010000 t $x\n"
+		"ffff800008010008 d __kvm_nvhe_$d\n"
+		"ffff800008010010 t __pi_.L42\n"
+		"ffffffff82000000 d __func__.12\n"
+		"ffffffff82000010 b __key.5\n"
+		"ffffffff82000020 d .data_mark\n"
+		"ffffffff82000030 t __pi_memcpy\n"
+		"ffffffff82000040 t L0\n";
+	static const char *const kept[] = { "_text", "__func__.12", "__key.5", ".data_mark",
+					    "__pi_memcpy", "L0" };
+	static const char *const gone[] = { ".LC0", ".LC1", ".Ltmp7", "$x", "__kvm_nvhe_$d",
+					    "__pi_.L42" };
+	struct ic_symtab *t;
+	struct lastmsg m;
+	int err = parse(text, &t, &m, NULL);
+
+	IC_CHECK(err == 0, "parse: %d %s", err, m.msg);
+	IC_CHECK(t->n == IC_ARRAY_SIZE(kept), "%zu kept, got %zu", IC_ARRAY_SIZE(kept), t->n);
+	for (size_t i = 0; i < IC_ARRAY_SIZE(kept); i++)
+		IC_CHECK(ic_symtab__find(t, kept[i]), "%s kept", kept[i]);
+	for (size_t i = 0; i < IC_ARRAY_SIZE(gone); i++)
+		IC_CHECK(!ic_symtab__find(t, gone[i]), "%s left out", gone[i]);
+	IC_CHECK(strstr(m.msg, "left out 6 compiler-local labels"), "info message: %s", m.msg);
+	IC_CHECK(!ic_sym_name_is_local_label(".L", 1), "length bounds the name");
+	IC_CHECK(!ic_sym_name_is_local_label("__pi_", 5), "bare namespace prefix is a name");
+	IC_CHECK(ic_sym_name_is_local_label("$", 1), "lone $");
+	ic_symtab__free(t);
+}
+
 static void test_zero(void)
 {
 	struct ic_symtab *t;
@@ -183,6 +221,7 @@ int main(void)
 	test_good();
 	test_bad();
 	test_zero();
+	test_local_labels();
 	test_real("fx-deb12-6.1");
 	test_real("fx-forky-7.2");
 	return IC_TEST_DONE();
