@@ -61,6 +61,22 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o);
 /* -o OUT must not be an input (image, --btf, --map, --report) nor an existing non-regular file.
  * -1 when fine, else the exit code (EXIT_USAGE) after printing the error (src/cli/out_guard.c). */
 int cli_check_output_target(const struct cli_opts *o);
+/* -o OUT before any input is read (exit 1 on a mistake): cli_check_output_target(), not a
+ * directory, an existing OUT replaced only with --force, and with check_dir its directory exists
+ * and is writable. -1 when fine (also for no OUT or "-"), else the exit code. */
+int cli_check_output(const struct cli_opts *o, bool check_dir);
+
+struct ic_blob;
+struct ic_symtab;
+struct ic_vmlinux;
+/* --map FILE (System.map or kallsyms text): *blob holds the text (ic_blob__release), *syms a new
+ * table (ic_symtab__free). -1 when fine, else the exit code after the one error line. */
+int cli_load_map(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
+		 struct ic_symtab **syms);
+/* --btf FILE: an ELF vmlinux's .BTF (*vm set; ic_vmlinux__free) or raw BTF (*vm stays NULL);
+ * *data and *len point into *blob or *vm. -1 when fine, else the exit code after the error line. */
+int cli_load_btf(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
+		 struct ic_vmlinux **vm, const uint8_t **data, size_t *len);
 
 /* Subcommands: argv[0] is the subcommand name (or "isfcarve" for the default profile mode). */
 int cmd_profile(int argc, char **argv);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,57 +20,6 @@
 #include "isfcarve/symdir.h"
 #include "isfcarve/vmlinux.h"
 #include "ic_limits.h"
-
-/* Refuse to clobber OUT without --force, before minutes of scanning (exit 1, as --btf mode). */
-static int check_output(const struct cli_opts *o)
-{
-	struct stat st;
-	int rc;
-
-	rc = cli_check_output_target(o);
-	if (rc >= 0)
-		return rc;
-	if (!o->output || !strcmp(o->output, "-") || stat(o->output, &st))
-		return -1;
-	if (S_ISDIR(st.st_mode)) {
-		cli_error("%s: output is a directory", o->output);
-		return EXIT_USAGE;
-	}
-	if (!o->force) {
-		cli_error("%s: output exists (use --force to overwrite)", o->output);
-		return EXIT_USAGE;
-	}
-	return -1;
-}
-
-/* --btf FILE with an IMAGE: an ELF vmlinux's .BTF, or raw BTF. Points into *blob / *vm. */
-static int load_btf(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
-		    struct ic_vmlinux **vm, const uint8_t **data, size_t *len)
-{
-	int err = ic_blob__load(ctx, path, IC_MAX_VMLINUX_BYTES, blob);
-
-	if (err)
-		return cli_fail(err, "%s: cannot read", path);
-	if (ic_vmlinux__is_elf(blob->data, blob->len)) {
-		err = ic_vmlinux__open(ctx, blob->data, blob->len, path, vm);
-		if (err)
-			return cli_fail(err, "%s: bad ELF file", path);
-		if (ic_vmlinux__section(*vm, ".BTF", data, len)) {
-			cli_error("%s: no .BTF section (kernel built without CONFIG_DEBUG_INFO_BTF?)",
-				  path);
-			return EXIT_INPUT;
-		}
-		return -1;
-	}
-	if (blob->len >= 2 && ((blob->data[0] == 0x9f && blob->data[1] == 0xeb) ||
-			       (blob->data[0] == 0xeb && blob->data[1] == 0x9f))) {
-		*data = blob->data;
-		*len = blob->len;
-		return -1;
-	}
-	cli_error("%s: neither an ELF vmlinux nor raw BTF (offset 0: no ELF or BTF magic)", path);
-	return EXIT_INPUT;
-}
 
 /* --symbols-dir state: the identity, the profile path, whether it is reused, the lock. */
 struct symdir_run {
@@ -262,32 +210,19 @@ int cli_profile_image(const struct cli_opts *o)
 		ctx.progress_arg = &prog;
 	}
 	sd.ctx = &ctx;
-	rc = check_output(o);
+	rc = cli_check_output(o, false); /* OUT's directory: checked at write time */
 	if (rc >= 0)
 		return rc;
 	if (o->btf) {
-		rc = load_btf(&ctx, o->btf, &btf_blob, &vm, &po.btf, &po.btf_len);
+		rc = cli_load_btf(&ctx, o->btf, &btf_blob, &vm, &po.btf, &po.btf_len);
 		if (rc >= 0)
 			goto out;
 		po.btf_what = o->btf;
 	}
 	if (o->map) {
-		err = ic_blob__load(&ctx, o->map, IC_MAX_SYMFILE_BYTES, &map_blob);
-		if (err) {
-			rc = cli_fail(err, "%s: cannot read", o->map);
+		rc = cli_load_map(&ctx, o->map, &map_blob, &map);
+		if (rc >= 0)
 			goto out;
-		}
-		map = ic_symtab__new();
-		if (!map) {
-			rc = cli_fail(-ENOMEM, "out of memory");
-			goto out;
-		}
-		err = ic_symtab__parse_map(&ctx, map, (const char *)map_blob.data, map_blob.len, o->map,
-					   NULL);
-		if (err) {
-			rc = cli_fail(err, "%s: bad System.map", o->map);
-			goto out;
-		}
 		po.map = map;
 		po.map_what = o->map;
 	}

@@ -2,13 +2,10 @@
 /* isfcarve profile modes from kernel files: --btf/--map (vmlinux or raw BTF) and --live. */
 #include <errno.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "internal.h"
@@ -18,46 +15,6 @@
 #include "isfcarve/symbols.h"
 #include "isfcarve/vmlinux.h"
 #include "ic_limits.h"
-
-/*
- * OUT must be creatable before we spend time on the inputs: its directory must exist, and an
- * existing OUT is replaced only with --force. Both are mistakes in the command line (exit 1).
- */
-static int check_output(const struct cli_opts *o)
-{
-	struct stat st;
-	char *copy, *dir;
-	int rc = -1;
-
-	rc = cli_check_output_target(o);
-	if (rc >= 0)
-		return rc;
-	if (!strcmp(o->output, "-"))
-		return -1;
-	if (!stat(o->output, &st)) {
-		if (S_ISDIR(st.st_mode)) {
-			cli_error("%s: output is a directory", o->output);
-			return EXIT_USAGE;
-		}
-		if (!o->force) {
-			cli_error("%s: output exists (use --force to overwrite)", o->output);
-			return EXIT_USAGE;
-		}
-	}
-	copy = strdup(o->output);
-	if (!copy)
-		return EXIT_INTERNAL;
-	dir = dirname(copy);
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		cli_error("%s: output directory %s does not exist", o->output, dir);
-		rc = EXIT_USAGE;
-	} else if (access(dir, W_OK)) {
-		cli_error("%s: output directory %s is not writable", o->output, dir);
-		rc = EXIT_USAGE;
-	}
-	free(copy);
-	return rc;
-}
 
 /* --banner STR as typed -> exact linux_banner bytes: STR, "\n" if missing, then "\0". */
 static int banner_from_arg(const char *s, uint8_t **out, size_t *len)
@@ -96,6 +53,49 @@ static int banner_from_arg(const char *s, uint8_t **out, size_t *len)
 static bool is_raw_btf(const uint8_t *p, size_t len)
 {
 	return len >= 2 && ((p[0] == 0x9f && p[1] == 0xeb) || (p[0] == 0xeb && p[1] == 0x9f));
+}
+
+int cli_load_btf(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
+		 struct ic_vmlinux **vm, const uint8_t **data, size_t *len)
+{
+	int err = ic_blob__load(ctx, path, IC_MAX_VMLINUX_BYTES, blob);
+
+	if (err)
+		return cli_fail(err, "%s: cannot read", path);
+	if (ic_vmlinux__is_elf(blob->data, blob->len)) {
+		err = ic_vmlinux__open(ctx, blob->data, blob->len, path, vm);
+		if (err)
+			return cli_fail(err, "%s: bad ELF file", path);
+		if (ic_vmlinux__section(*vm, ".BTF", data, len)) {
+			cli_error("%s: no .BTF section (kernel built without CONFIG_DEBUG_INFO_BTF?)",
+				  path);
+			return EXIT_INPUT;
+		}
+		return -1;
+	}
+	if (is_raw_btf(blob->data, blob->len)) {
+		*data = blob->data;
+		*len = blob->len;
+		return -1;
+	}
+	cli_error("%s: neither an ELF vmlinux nor raw BTF (offset 0: no ELF or BTF magic)", path);
+	return EXIT_INPUT;
+}
+
+int cli_load_map(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
+		 struct ic_symtab **syms)
+{
+	int err = ic_blob__load(ctx, path, IC_MAX_SYMFILE_BYTES, blob);
+
+	if (err)
+		return cli_fail(err, "%s: cannot read", path);
+	*syms = ic_symtab__new();
+	if (!*syms)
+		return cli_fail(-ENOMEM, "out of memory");
+	err = ic_symtab__parse_map(ctx, *syms, (const char *)blob->data, blob->len, path, NULL);
+	if (err)
+		return cli_fail(err, "%s: bad System.map", path);
+	return -1;
 }
 
 /* Input hashes for metadata are computed on a second thread while the BTF is validated: hashing
@@ -201,7 +201,7 @@ int cli_profile_files(const struct cli_opts *o)
 
 	cli_ctx_init(&ctx, &o->common);
 	ctx.threads = o->threads;
-	rc = check_output(o);
+	rc = cli_check_output(o, true);
 	if (rc >= 0)
 		return rc;
 	if (o->banner) {
@@ -211,55 +211,20 @@ int cli_profile_files(const struct cli_opts *o)
 	}
 	memset(&in, 0, sizeof(in));
 
-	err = ic_blob__load(&ctx, o->btf, IC_MAX_VMLINUX_BYTES, &kern);
-	if (err) {
-		rc = cli_fail(err, "%s: cannot read", o->btf);
+	rc = cli_load_btf(&ctx, o->btf, &kern, &vm, &btf_data, &btf_len);
+	if (rc >= 0)
 		goto out;
-	}
-	if (ic_vmlinux__is_elf(kern.data, kern.len)) {
-		err = ic_vmlinux__open(&ctx, kern.data, kern.len, o->btf, &vm);
-		if (err) {
-			rc = cli_fail(err, "%s: bad ELF file", o->btf);
-			goto out;
-		}
-		if (ic_vmlinux__section(vm, ".BTF", &btf_data, &btf_len)) {
-			cli_error("%s: no .BTF section (kernel built without CONFIG_DEBUG_INFO_BTF?)",
-				  o->btf);
-			rc = EXIT_INPUT;
-			goto out;
-		}
-	} else if (is_raw_btf(kern.data, kern.len)) {
-		if (!banner_arg) {
-			cli_error("%s: raw BTF has no linux_banner: give --banner \"$(cat "
-				  "/proc/version)\" of that kernel (Volatility 3 matches a profile "
-				  "to an image by its banner)", o->btf);
-			rc = EXIT_USAGE;
-			goto out;
-		}
-		btf_data = kern.data;
-		btf_len = kern.len;
-	} else {
-		cli_error("%s: neither an ELF vmlinux nor raw BTF (offset 0: no ELF or BTF magic)",
-			  o->btf);
-		rc = EXIT_INPUT;
+	if (!vm && !banner_arg) {
+		cli_error("%s: raw BTF has no linux_banner: give --banner \"$(cat "
+			  "/proc/version)\" of that kernel (Volatility 3 matches a profile "
+			  "to an image by its banner)", o->btf);
+		rc = EXIT_USAGE;
 		goto out;
 	}
 
-	err = ic_blob__load(&ctx, o->map, IC_MAX_SYMFILE_BYTES, &map);
-	if (err) {
-		rc = cli_fail(err, "%s: cannot read", o->map);
+	rc = cli_load_map(&ctx, o->map, &map, &syms);
+	if (rc >= 0)
 		goto out;
-	}
-	syms = ic_symtab__new();
-	if (!syms) {
-		rc = cli_fail(-ENOMEM, "out of memory");
-		goto out;
-	}
-	err = ic_symtab__parse_map(&ctx, syms, (const char *)map.data, map.len, o->map, NULL);
-	if (err) {
-		rc = cli_fail(err, "%s: bad System.map", o->map);
-		goto out;
-	}
 
 	if (banner_arg) {
 		banner = banner_arg;
@@ -319,7 +284,7 @@ int cli_profile_live(const struct cli_opts *o)
 
 	cli_ctx_init(&ctx, &o->common);
 	ctx.threads = o->threads;
-	rc = check_output(o);
+	rc = cli_check_output(o, true);
 	if (rc >= 0)
 		return rc;
 	err = ic_live__load(&ctx, o->live_root, &l);

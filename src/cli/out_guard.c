@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* Output guard shared by the profile modes: never write the profile over an input or a non-file. */
+#include <libgen.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -37,4 +40,42 @@ int cli_check_output_target(const struct cli_opts *o)
 	    same_file(o->output, &st, o->map, "--map") || same_file(o->output, &st, o->report, "--report"))
 		return EXIT_USAGE;
 	return -1;
+}
+
+int cli_check_output(const struct cli_opts *o, bool check_dir)
+{
+	struct stat st;
+	char *copy, *dir;
+	int rc;
+
+	rc = cli_check_output_target(o);
+	if (rc >= 0)
+		return rc;
+	if (!o->output || !strcmp(o->output, "-"))
+		return -1;
+	if (!stat(o->output, &st)) {
+		if (S_ISDIR(st.st_mode)) {
+			cli_error("%s: output is a directory", o->output);
+			return EXIT_USAGE;
+		}
+		if (!o->force) {
+			cli_error("%s: output exists (use --force to overwrite)", o->output);
+			return EXIT_USAGE;
+		}
+	}
+	if (!check_dir)
+		return -1;
+	copy = strdup(o->output);
+	if (!copy)
+		return EXIT_INTERNAL;
+	dir = dirname(copy);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		cli_error("%s: output directory %s does not exist", o->output, dir);
+		rc = EXIT_USAGE;
+	} else if (access(dir, W_OK)) {
+		cli_error("%s: output directory %s is not writable", o->output, dir);
+		rc = EXIT_USAGE;
+	}
+	free(copy);
+	return rc;
 }
