@@ -336,7 +336,8 @@ static void finish_job(struct batch *b, size_t idx, const struct job *j, int wst
 					 "BTF, kallsyms or VMCOREINFO)");
 			} else if (!ri.missing[0]) {
 				/* A child without the "missing" key: its error line says it. */
-				snprintf(ri.missing, sizeof(ri.missing), "%s", err[0] ? err : "exit 3");
+				snprintf(ri.missing, sizeof(ri.missing), "%.*s",
+					 (int)sizeof(ri.missing) - 1, err[0] ? err : "exit 3");
 			}
 			if (st == ST_INCOMPLETE && !ri.valid)
 				ri.partial = false;
