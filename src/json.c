@@ -307,3 +307,50 @@ int ic_sink_file(void *arg, const void *buf, size_t len)
 
 	return fwrite(buf, 1, len, f) == len ? 0 : -EIO;
 }
+
+void ic_json_kv_str(struct ic_json *j, const char *key, const char *s)
+{
+	ic_json_key(j, key);
+	if (s)
+		ic_json_str(j, s);
+	else
+		ic_json_null(j);
+}
+
+void ic_json_kv_strn(struct ic_json *j, const char *key, const char *s, size_t len)
+{
+	ic_json_key(j, key);
+	if (s)
+		ic_json_strn(j, s, len);
+	else
+		ic_json_null(j);
+}
+
+void ic_json_kv_u64(struct ic_json *j, const char *key, uint64_t v)
+{
+	ic_json_key(j, key);
+	ic_json_u64(j, v);
+}
+
+void ic_json_kv_hex(struct ic_json *j, const char *key, uint64_t v)
+{
+	ic_json_key(j, key);
+	ic_json_hex(j, v);
+}
+
+void ic_json_kv_bool(struct ic_json *j, const char *key, bool v)
+{
+	ic_json_key(j, key);
+	ic_json_bool(j, v);
+}
+
+bool ic_json_kv_obj(struct ic_json *j, const char *key, const void *p)
+{
+	ic_json_key(j, key);
+	if (!p) {
+		ic_json_null(j);
+		return false;
+	}
+	ic_json_obj_begin(j);
+	return true;
+}

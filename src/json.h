@@ -56,6 +56,16 @@ IC_HIDDEN void ic_json_base64(struct ic_json *j, const uint8_t *p, size_t len);
 /* Raw, already valid JSON text. */
 IC_HIDDEN void ic_json_raw(struct ic_json *j, const char *s, size_t len);
 
+/* "key": value in one call, for the flat objects of reports. _str/_strn with NULL write null;
+ * ic_json_kv_obj writes "key": null and returns false for a NULL p, else opens the object
+ * (close it with ic_json_obj_end) and returns true. */
+IC_HIDDEN void ic_json_kv_str(struct ic_json *j, const char *key, const char *s);
+IC_HIDDEN void ic_json_kv_strn(struct ic_json *j, const char *key, const char *s, size_t len);
+IC_HIDDEN void ic_json_kv_u64(struct ic_json *j, const char *key, uint64_t v);
+IC_HIDDEN void ic_json_kv_hex(struct ic_json *j, const char *key, uint64_t v);
+IC_HIDDEN void ic_json_kv_bool(struct ic_json *j, const char *key, bool v);
+IC_HIDDEN bool ic_json_kv_obj(struct ic_json *j, const char *key, const void *p);
+
 /* Convenience sink writing to a FILE*. */
 IC_HIDDEN int ic_sink_file(void *arg, const void *buf, size_t len);
 

@@ -15,47 +15,29 @@
 
 static void write_image(struct ic_json *j, const struct ic_image *img)
 {
-	ic_json_key(j, "image");
-	ic_json_obj_begin(j);
-	ic_json_key(j, "path");
-	ic_json_str(j, ic_image__path(img));
-	ic_json_key(j, "format");
-	ic_json_str(j, ic_image__format(img));
-	ic_json_key(j, "ranges");
-	ic_json_u64(j, ic_image__nranges(img));
-	ic_json_key(j, "bytes");
-	ic_json_u64(j, ic_image__bytes(img));
-	ic_json_key(j, "file_size");
-	ic_json_u64(j, ic_image__file_size(img));
+	if (!ic_json_kv_obj(j, "image", img))
+		return;
+	ic_json_kv_str(j, "path", ic_image__path(img));
+	ic_json_kv_str(j, "format", ic_image__format(img));
+	ic_json_kv_u64(j, "ranges", ic_image__nranges(img));
+	ic_json_kv_u64(j, "bytes", ic_image__bytes(img));
+	ic_json_kv_u64(j, "file_size", ic_image__file_size(img));
 	ic_json_obj_end(j);
 }
 
 static void write_banner(struct ic_json *j, const struct ic_banner_finding *b)
 {
-	ic_json_key(j, "banner");
-	if (!b) {
-		ic_json_null(j);
+	if (!ic_json_kv_obj(j, "banner", b))
 		return;
-	}
-	ic_json_obj_begin(j);
-	ic_json_key(j, "text");
-	ic_json_strn(j, b->text, b->line_len); /* without "\n\0": see "linux_banner" */
-	ic_json_key(j, "phys");
-	ic_json_hex(j, b->phys);
-	ic_json_key(j, "copies");
-	ic_json_u64(j, b->copies);
-	ic_json_key(j, "release");
-	ic_json_str(j, b->release);
-	ic_json_key(j, "linux_banner");
-	ic_json_bool(j, b->linux_banner);
-	ic_json_key(j, "exact_copies");
-	ic_json_u64(j, b->exact_copies);
-	ic_json_key(j, "distinct");
-	ic_json_u64(j, b->distinct);
-	ic_json_key(j, "near_btf");
-	ic_json_bool(j, b->near_btf);
-	ic_json_key(j, "release_matches_vmcoreinfo");
-	ic_json_bool(j, b->release_matches_vmcoreinfo);
+	ic_json_kv_strn(j, "text", b->text, b->line_len); /* without "\n\0": see "linux_banner" */
+	ic_json_kv_hex(j, "phys", b->phys);
+	ic_json_kv_u64(j, "copies", b->copies);
+	ic_json_kv_str(j, "release", b->release);
+	ic_json_kv_bool(j, "linux_banner", b->linux_banner);
+	ic_json_kv_u64(j, "exact_copies", b->exact_copies);
+	ic_json_kv_u64(j, "distinct", b->distinct);
+	ic_json_kv_bool(j, "near_btf", b->near_btf);
+	ic_json_kv_bool(j, "release_matches_vmcoreinfo", b->release_matches_vmcoreinfo);
 	ic_json_obj_end(j);
 }
 
@@ -63,67 +45,39 @@ static void write_btf(struct ic_json *j, const struct ic_btf_finding *b)
 {
 	char hex[65];
 
-	ic_json_key(j, "btf");
-	if (!b) {
-		ic_json_null(j);
+	if (!ic_json_kv_obj(j, "btf", b))
 		return;
-	}
 	ic_hex(b->sha256, 32, hex);
-	ic_json_obj_begin(j);
-	ic_json_key(j, "phys");
-	ic_json_hex(j, b->phys);
-	ic_json_key(j, "size");
-	ic_json_u64(j, b->size);
-	ic_json_key(j, "sha256");
-	ic_json_str(j, hex);
-	ic_json_key(j, "types");
-	ic_json_u64(j, b->nr_types);
-	ic_json_key(j, "candidates");
-	ic_json_u64(j, b->candidates);
-	ic_json_key(j, "headers");
-	ic_json_u64(j, b->headers);
-	ic_json_key(j, "rejected");
-	ic_json_u64(j, b->split);
-	ic_json_key(j, "page_aligned");
-	ic_json_bool(j, b->page_aligned);
+	ic_json_kv_hex(j, "phys", b->phys);
+	ic_json_kv_u64(j, "size", b->size);
+	ic_json_kv_str(j, "sha256", hex);
+	ic_json_kv_u64(j, "types", b->nr_types);
+	ic_json_kv_u64(j, "candidates", b->candidates);
+	ic_json_kv_u64(j, "headers", b->headers);
+	ic_json_kv_u64(j, "rejected", b->split);
+	ic_json_kv_bool(j, "page_aligned", b->page_aligned);
 	ic_json_obj_end(j);
 }
 
 static void write_vmcoreinfo(struct ic_json *j, const struct ic_vmcoreinfo *v)
 {
 	uint64_t off;
-	const char *rel;
 
-	ic_json_key(j, "vmcoreinfo");
-	if (!v) {
-		ic_json_null(j);
+	if (!ic_json_kv_obj(j, "vmcoreinfo", v))
 		return;
-	}
-	ic_json_obj_begin(j);
-	ic_json_key(j, "phys");
 	if (v->from_note)
-		ic_json_null(j); /* from the container's ELF note: not at a physical address */
+		ic_json_kv_str(j, "phys", NULL); /* from the container's ELF note: no physical address */
 	else
-		ic_json_hex(j, v->phys);
-	ic_json_key(j, "osrelease");
-	rel = ic_vmcoreinfo__get(v, "OSRELEASE");
-	if (rel)
-		ic_json_str(j, rel);
-	else
-		ic_json_null(j);
-	ic_json_key(j, "kerneloffset");
+		ic_json_kv_hex(j, "phys", v->phys);
+	ic_json_kv_str(j, "osrelease", ic_vmcoreinfo__get(v, "OSRELEASE"));
 	if (!ic_vmcoreinfo__u64(v, "KERNELOFFSET", &off))
-		ic_json_hex(j, off);
+		ic_json_kv_hex(j, "kerneloffset", off);
 	else
-		ic_json_null(j);
-	ic_json_key(j, "entries");
-	ic_json_u64(j, v->nentries);
-	ic_json_key(j, "from_note");
-	ic_json_bool(j, v->from_note);
-	ic_json_key(j, "copies");
-	ic_json_u64(j, v->copies);
-	ic_json_key(j, "bytes");
-	ic_json_u64(j, v->len);
+		ic_json_kv_str(j, "kerneloffset", NULL);
+	ic_json_kv_u64(j, "entries", v->nentries);
+	ic_json_kv_bool(j, "from_note", v->from_note);
+	ic_json_kv_u64(j, "copies", v->copies);
+	ic_json_kv_u64(j, "bytes", v->len);
 	ic_json_obj_end(j);
 }
 
@@ -147,14 +101,10 @@ static void write_kernel(struct ic_json *j, const struct ic_report_result *r)
 	const char *b = (const char *)r->banner;
 	size_t n = r->banner_len, rl = 0;
 
-	ic_json_key(j, "kernel");
-	if (!b) {
-		ic_json_null(j);
+	if (!ic_json_kv_obj(j, "kernel", b))
 		return;
-	}
 	while (n && b[n - 1] == '\0')
 		n--; /* linux_banner's NUL is not text */
-	ic_json_obj_begin(j);
 	ic_json_key(j, "release");
 	if (n > sizeof(pfx) - 1 && !memcmp(b, pfx, sizeof(pfx) - 1)) {
 		const char *rel = b + sizeof(pfx) - 1;
@@ -167,8 +117,7 @@ static void write_kernel(struct ic_json *j, const struct ic_report_result *r)
 	}
 	if (!rl)
 		ic_json_null(j);
-	ic_json_key(j, "banner");
-	ic_json_strn(j, b, n);
+	ic_json_kv_strn(j, "banner", b, n);
 	ic_json_obj_end(j);
 }
 
@@ -176,24 +125,16 @@ static void write_profile(struct ic_json *j, const struct ic_report_result *r)
 {
 	const char *name = r->profile_name;
 
-	ic_json_key(j, "profile");
-	if (!r->profile_path) {
-		ic_json_null(j);
+	if (!ic_json_kv_obj(j, "profile", r->profile_path))
 		return;
-	}
 	if (!name) {
 		name = strrchr(r->profile_path, '/');
 		name = name ? name + 1 : r->profile_path;
 	}
-	ic_json_obj_begin(j);
-	ic_json_key(j, "path");
-	ic_json_str(j, r->profile_path);
-	ic_json_key(j, "name");
-	ic_json_str(j, name);
-	ic_json_key(j, "reused");
-	ic_json_bool(j, r->reused);
-	ic_json_key(j, "partial");
-	ic_json_bool(j, r->partial);
+	ic_json_kv_str(j, "path", r->profile_path);
+	ic_json_kv_str(j, "name", name);
+	ic_json_kv_bool(j, "reused", r->reused);
+	ic_json_kv_bool(j, "partial", r->partial);
 	ic_json_obj_end(j);
 }
 
@@ -228,11 +169,7 @@ int ic_report__write_json_ex(const struct ic_image *img, const struct ic_finding
 		write_kernel(j, r);
 		write_profile(j, r);
 		/* Why the profile is incomplete: batch tells "incomplete" from "failed" by it. */
-		ic_json_key(j, "missing");
-		if (r->missing && r->missing[0])
-			ic_json_str(j, r->missing);
-		else
-			ic_json_null(j);
+		ic_json_kv_str(j, "missing", r->missing && r->missing[0] ? r->missing : NULL);
 	}
 	ic_json_obj_end(j);
 	err = ic_json_finish(j);
