@@ -10,6 +10,7 @@
 #include "isfcarve/arch.h"
 #include "isfcarve/error.h"
 #include "isfcarve/image.h"
+#include "phys_mem.h"
 
 #define MEM_SIZE (4u << 20) /* 4 MiB of "physical memory" */
 #define P 0x1ull
@@ -21,8 +22,7 @@ static uint8_t *mem;
 
 static void put(uint64_t pa, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		mem[pa + (uint64_t)i] = (uint8_t)(v >> (8 * i));
+	pm_put64(mem, pa, v);
 }
 
 static uint64_t idx(uint64_t va, unsigned level)
@@ -32,19 +32,7 @@ static uint64_t idx(uint64_t va, unsigned level)
 
 static struct ic_image *write_image(char *path)
 {
-	struct ic_image *img = NULL;
-	int fd = mkstemp(path);
-
-	if (fd < 0 || write(fd, mem, MEM_SIZE) != (ssize_t)MEM_SIZE) {
-		perror("temp image");
-		exit(1);
-	}
-	close(fd);
-	if (ic_image__open_as(NULL, path, "raw", &img)) {
-		fprintf(stderr, "cannot open %s\n", path);
-		exit(1);
-	}
-	return img;
+	return pm_image(mem, MEM_SIZE, path);
 }
 
 static void check_xlate(const struct ic_mmu *m, uint64_t va, uint64_t want_pa, uint64_t want_size,

@@ -10,6 +10,7 @@
 #include "isfcarve/arch.h"
 #include "isfcarve/error.h"
 #include "isfcarve/image.h"
+#include "phys_mem.h"
 
 #define MEM_SIZE (8u << 20) /* 8 MiB of "physical memory" */
 #define CONT (1ull << 52)
@@ -33,17 +34,12 @@ static uint64_t next_table;
 
 static void put(uint64_t pa, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		mem[pa + (uint64_t)i] = (uint8_t)(v >> (8 * i));
+	pm_put64(mem, pa, v);
 }
 
 static uint64_t get(uint64_t pa)
 {
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | mem[pa + (uint64_t)i];
-	return v;
+	return pm_get64(mem, pa);
 }
 
 /* Encode an output address the way the test's configuration stores it. */
@@ -108,19 +104,7 @@ static uint64_t map(const struct cfg *c, uint64_t root, uint64_t va, uint64_t oa
 
 static struct ic_image *write_image(char *path)
 {
-	struct ic_image *img = NULL;
-	int fd = mkstemp(path);
-
-	if (fd < 0 || write(fd, mem, MEM_SIZE) != (ssize_t)MEM_SIZE) {
-		perror("temp image");
-		exit(1);
-	}
-	close(fd);
-	if (ic_image__open_as(NULL, path, "raw", &img)) {
-		fprintf(stderr, "cannot open %s\n", path);
-		exit(1);
-	}
-	return img;
+	return pm_image(mem, MEM_SIZE, path);
 }
 
 static void expect(const struct ic_mmu *m, uint64_t va, int want_err, uint64_t want_pa,
