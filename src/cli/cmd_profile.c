@@ -185,6 +185,14 @@ static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
 	return partial ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
+/* Both file modes: the context from the options, then OUT checked before any input is read. */
+static int start(struct ic_ctx *ctx, const struct cli_opts *o)
+{
+	cli_ctx_init(ctx, &o->common);
+	ctx->threads = o->threads;
+	return cli_check_output(o, true);
+}
+
 int cli_profile_files(const struct cli_opts *o)
 {
 	struct ic_ctx ctx;
@@ -199,9 +207,7 @@ int cli_profile_files(const struct cli_opts *o)
 	char types_name[4096 + 8];
 	int rc, err;
 
-	cli_ctx_init(&ctx, &o->common);
-	ctx.threads = o->threads;
-	rc = cli_check_output(o, true);
+	rc = start(&ctx, o);
 	if (rc >= 0)
 		return rc;
 	if (o->banner) {
@@ -282,9 +288,7 @@ int cli_profile_live(const struct cli_opts *o)
 	struct hash_jobs hashes = { .n = 0 };
 	int rc, err;
 
-	cli_ctx_init(&ctx, &o->common);
-	ctx.threads = o->threads;
-	rc = cli_check_output(o, true);
+	rc = start(&ctx, o);
 	if (rc >= 0)
 		return rc;
 	err = ic_live__load(&ctx, o->live_root, &l);
