@@ -27,6 +27,36 @@ static int ic_test_checks;
 	(fprintf(stderr, "%d checks, %d failed\n", ic_test_checks, ic_test_failures), \
 	 ic_test_failures ? 1 : 0)
 
+/* The whole file (also a pipe), NUL-terminated (not counted in *len); NULL when unreadable or
+ * out of memory. Caller frees. */
+static inline void *ic_test_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *p = NULL, *np;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (cap - n < 65536) {
+			cap = cap ? cap * 2 : 1 << 20;
+			np = realloc(p, cap + 1);
+			if (!np) {
+				free(p);
+				fclose(f);
+				return NULL;
+			}
+			p = np;
+		}
+		r = fread(p + n, 1, cap - n, f);
+		n += r;
+	} while (r);
+	fclose(f);
+	p[n] = 0;
+	*len = n;
+	return p;
+}
+
 /* Path of a decompressed shared fixture file (tests/lib/fixture.sh does the work),
  * or NULL (then the test should return 77 unless CI is set). */
 static inline const char *ic_test_fixture(const char *fx, const char *file, char *buf, size_t n)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Test-side helpers: read files, parse System.map into an ic_symtab without the symbols module. */
+/* Test-side helper: parse System.map into an ic_symtab without the symbols module. */
 #ifndef IC_TEST_ISF_DRIVER_H
 #define IC_TEST_ISF_DRIVER_H
 
@@ -8,28 +8,6 @@
 #include <string.h>
 
 #include "isfcarve/symbols.h"
-
-static uint8_t *drv_slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (!f)
-		return NULL;
-	do {
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 1 << 20;
-			p = realloc(p, cap + 1);
-		}
-		r = fread(p + n, 1, cap - n, f);
-		n += r;
-	} while (r);
-	fclose(f);
-	p[n] = 0;
-	*len = n;
-	return p;
-}
 
 /* "<hex> <letter> <name>" lines; names point into text (modified in place). */
 static int drv_parse_map(char *text, struct ic_symtab *t)

@@ -356,27 +356,6 @@ static void test_model_small(void)
 	ic_btf__free(NULL);
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 static int test_real(void)
 {
 	static const char *const fx[] = { "fx-deb12-6.1", "fx-forky-7.2", "fx-arm64-forky-7.2" };
@@ -392,7 +371,7 @@ static int test_real(void)
 
 		if (!ic_test_fixture(fx[i], "truth/btf_vmlinux", path, sizeof(path)))
 			return ic_test_no_fixture();
-		p = slurp(path, &len);
+		p = ic_test_slurp(path, &len);
 		IC_CHECK(p != NULL, "read %s", path);
 		if (!p)
 			continue;

@@ -36,27 +36,6 @@ int lzo1x_1_compress(const unsigned char *src, unsigned long src_len, unsigned c
 #define FX_BANNER_PA 0xb761900ull    /* linux_banner */
 #define FX_DUMPED_PAGES 19917u       /* README: makedumpfile's report (14164 data + 5753 zero) */
 
-static void *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	void *p;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	if (p && fread(p, 1, (size_t)n, f) != (size_t)n) {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	*len = (size_t)n;
-	return p;
-}
-
 static int spit(const char *path, const void *p, size_t n)
 {
 	FILE *f = fopen(path, "wb");
@@ -173,8 +152,8 @@ static void test_fixture(void)
 	ic_image__notes(img, &np, &nlen);
 	IC_CHECK(nlen == 1632, "note area = the QEMU PT_NOTE (1632 bytes), got %zu", nlen);
 
-	btf = slurp(btfp, &btf_len);
-	ver = slurp(verp, &ver_len);
+	btf = ic_test_slurp(btfp, &btf_len);
+	ver = ic_test_slurp(verp, &ver_len);
 	IC_CHECK(btf && btf_len == FX_BTF_LEN, "truth btf %zu", btf_len);
 	buf = malloc(FX_BTF_LEN);
 	err = ic_image__read(img, FX_BTF_PA, buf, FX_BTF_LEN);
@@ -230,7 +209,7 @@ static void test_fixture(void)
 	munmap((void *)lime, (size_t)st.st_size);
 
 	/* flattened (makedumpfile -F) copy of the same dump reads the same bytes */
-	k = slurp(kpath, &klen);
+	k = ic_test_slurp(kpath, &klen);
 	fl = flatten(k, klen, &flen);
 	snprintf(flatpath, sizeof(flatpath), "%s/test_fmt_kdump.flat", getenv("IC_BUILD") ?: ".");
 	IC_CHECK(!spit(flatpath, fl, flen), "write %s", flatpath);

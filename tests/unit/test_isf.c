@@ -49,18 +49,18 @@ static int driver(int argc, char **argv)
 		return 2;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	bd = drv_slurp(btf_path, &bl);
+	bd = ic_test_slurp(btf_path, &bl);
 	if (!bd || ic_btf__new(&ctx, bd, bl, btf_path, &btf))
 		return 1;
 	memset(&syms, 0, sizeof(syms));
 	if (map_path) {
-		md = drv_slurp(map_path, &ml);
+		md = ic_test_slurp(map_path, &ml);
 		if (!md)
 			return 1;
 		drv_parse_map((char *)md, &syms);
 	}
 	if (banner_path) {
-		bn = drv_slurp(banner_path, &nl);
+		bn = ic_test_slurp(banner_path, &nl);
 		if (!bn)
 			return 1;
 		nl++; /* the array in the kernel ends with "\n\0" */

@@ -15,27 +15,6 @@
 
 static char dir[256];
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *p = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n == cap) {
-			cap = cap ? cap * 2 : 65536;
-			p = realloc(p, cap);
-		}
-		r = fread(p + n, 1, cap - n, f);
-		n += r;
-	} while (r);
-	fclose(f);
-	*len = n;
-	return p;
-}
-
 static uint8_t *gunzip(const uint8_t *in, size_t len, size_t *outlen)
 {
 	z_stream z;
@@ -119,7 +98,7 @@ static void round_trip(const char *name)
 	IC_CHECK(count_tmp() == 0, "%s: temp file left", name);
 	IC_CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == (0644u & ~(unsigned)umask(022)),
 		 "%s: mode %o", name, st.st_mode & 0777);
-	raw = slurp(path, &rawlen);
+	raw = ic_test_slurp(path, &rawlen);
 	switch (ic_out_fmt_for(path)) {
 	case IC_OUT_PLAIN:
 		dec = raw, declen = rawlen, raw = NULL;
@@ -156,7 +135,7 @@ static void test_abort_and_refusals(void)
 	IC_CHECK(count_tmp() == 0, "abort left a temp file");
 	{
 		size_t n;
-		uint8_t *p = slurp(path, &n);
+		uint8_t *p = ic_test_slurp(path, &n);
 		IC_CHECK(p && n == 3 && !memcmp(p, "old", 3), "abort changed the target");
 		free(p);
 	}
@@ -205,7 +184,7 @@ static void test_json_sink(void)
 	ic_json_obj_end(&j);
 	IC_CHECK(ic_json_finish(&j) == 0, "json");
 	IC_CHECK(ic_out__commit(o) == 0, "commit");
-	p = slurp(path, &n);
+	p = ic_test_slurp(path, &n);
 	IC_CHECK(p && n == 26 && !memcmp(p, "{\"a\":18446744073709551615}", 26), "json text %.*s",
 		 (int)n, p ? (char *)p : "");
 	free(p);
