@@ -379,33 +379,27 @@ static void finish_job(struct batch *b, size_t idx, const struct job *j, int wst
 	if (b->json) {
 		char num[64];
 		struct ic_json *w = b->jw;
+		bool have_profile = ri.profile[0] && st <= ST_INCOMPLETE;
 
 		ic_json_init(w, ic_sink_file, stdout, 0);
 		ic_json_obj_begin(w);
-		ic_json_key(w, "path");
-		ic_json_str(w, b->images[idx]);
-		ic_json_key(w, "status");
-		ic_json_str(w, status_name[st]);
+		ic_json_kv_str(w, "path", b->images[idx]);
+		ic_json_kv_str(w, "status", status_name[st]);
 		ic_json_key(w, "exit");
 		code >= 0 ? ic_json_u64(w, (uint64_t)code) : ic_json_null(w);
 		ic_json_key(w, "signal");
 		sig ? ic_json_u64(w, (uint64_t)sig) : ic_json_null(w);
-		ic_json_key(w, "release");
-		ri.release[0] ? ic_json_str(w, ri.release) : ic_json_null(w);
-		ic_json_key(w, "profile");
-		ri.profile[0] && st <= ST_INCOMPLETE ? ic_json_str(w, ri.profile) : ic_json_null(w);
+		ic_json_kv_str(w, "release", ri.release[0] ? ri.release : NULL);
+		ic_json_kv_str(w, "profile", have_profile ? ri.profile : NULL);
 		ic_json_key(w, "reused");
-		ri.reused >= 0 && ri.profile[0] && st <= ST_INCOMPLETE ? ic_json_bool(w, ri.reused)
-								     : ic_json_null(w);
+		have_profile && ri.reused >= 0 ? ic_json_bool(w, ri.reused) : ic_json_null(w);
 		ic_json_key(w, "partial");
-		ri.profile[0] && st <= ST_INCOMPLETE ? ic_json_bool(w, ri.partial) : ic_json_null(w);
-		ic_json_key(w, "missing");
-		ri.missing[0] ? ic_json_str(w, ri.missing) : ic_json_null(w);
+		have_profile ? ic_json_bool(w, ri.partial) : ic_json_null(w);
+		ic_json_kv_str(w, "missing", ri.missing[0] ? ri.missing : NULL);
 		ic_json_key(w, "seconds");
 		snprintf(num, sizeof(num), "%.3f", secs);
 		ic_json_raw(w, num, strlen(num));
-		ic_json_key(w, "error");
-		err[0] ? ic_json_str(w, err) : ic_json_null(w);
+		ic_json_kv_str(w, "error", err[0] ? err : NULL);
 		ic_json_obj_end(w);
 		ic_json_finish(w);
 		fputc('\n', stdout);
@@ -434,23 +428,16 @@ static void summary(struct batch *b, double secs)
 		ic_json_obj_begin(w);
 		ic_json_key(w, "summary");
 		ic_json_obj_begin(w);
-		ic_json_key(w, "images");
-		ic_json_u64(w, b->n);
-		for (unsigned i = 0; i < 5; i++) {
-			ic_json_key(w, keys[i]);
-			ic_json_u64(w, b->cnt[i]);
-		}
-		ic_json_key(w, "reused");
-		ic_json_u64(w, b->reused);
-		ic_json_key(w, "partial");
-		ic_json_u64(w, b->partial);
-		ic_json_key(w, "skipped");
-		ic_json_u64(w, b->skipped);
+		ic_json_kv_u64(w, "images", b->n);
+		for (unsigned i = 0; i < 5; i++)
+			ic_json_kv_u64(w, keys[i], b->cnt[i]);
+		ic_json_kv_u64(w, "reused", b->reused);
+		ic_json_kv_u64(w, "partial", b->partial);
+		ic_json_kv_u64(w, "skipped", b->skipped);
 		ic_json_key(w, "seconds");
 		snprintf(num, sizeof(num), "%.3f", secs);
 		ic_json_raw(w, num, strlen(num));
-		ic_json_key(w, "exit");
-		ic_json_u64(w, (uint64_t)b->worst);
+		ic_json_kv_u64(w, "exit", (uint64_t)b->worst);
 		ic_json_obj_end(w);
 		ic_json_obj_end(w);
 		ic_json_finish(w);
