@@ -26,7 +26,9 @@ run_all() { # MODE: the whole list, 3 at a time
   IC_PARALLEL=$mode bash "$IC_SRC/scripts/parallel-jobs.sh" -j 3 "$TMP/list" "$s" "$r" > "$TMP/out" 2> "$TMP/err" || rc=$?
   (( rc == 1 )) && ok "$mode: exit 1 (two images fail)" || fail "$mode: exit $rc $(cat "$TMP/err")"
   grep -q "$2 ran 6 jobs" "$TMP/err" && ok "$mode: used $2" || fail "$mode: $(tail -1 "$TMP/err")"
-  [[ $(ls "$s/linux" | grep -c 'json.xz$') == 3 ]] && ok "$mode: 3 profiles for 4 good images" || fail "$mode: $(ls "$s/linux")"
+  # 2 kernels among the 3 ok images; the incomplete one publishes nothing (partial profiles never
+  # go under the canonical name, docs/workflow.md section 3)
+  [[ $(ls "$s/linux" | grep -c 'json.xz$') == 2 ]] && ok "$mode: 2 profiles for 3 ok images" || fail "$mode: $(ls "$s/linux")"
   for t in 1 3 4 5; do [[ -s $r/$t.json ]] || fail "$mode: no report $t"; done
   "$IC_PYTHON" - "$r" <<'PY' && ok "$mode: identical kernels: one built, one reused" || fail "$mode: reuse"
 import json, sys
