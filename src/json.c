@@ -220,11 +220,16 @@ void ic_json_str(struct ic_json *j, const char *s)
 
 void ic_json_u64(struct ic_json *j, uint64_t v)
 {
+	/* by hand, not snprintf: an ISF has ~100k addresses and snprintf was 5% of a run */
 	char b[24];
-	int n = snprintf(b, sizeof(b), "%" PRIu64, v);
+	size_t n = sizeof(b);
 
+	do {
+		b[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
 	pre_value(j);
-	put(j, b, (size_t)n);
+	put(j, b + n, sizeof(b) - n);
 }
 
 void ic_json_i64(struct ic_json *j, int64_t v)

@@ -401,7 +401,11 @@ static int av_read(const struct ic_image *img, size_t ri, uint64_t off, void *bu
 		if (take > len)
 			take = len;
 		if (stream && !in && take == ulen) {
-			err = av_decode(img, av, ci, ulen, dst);
+			/* Straight into the caller's buffer, unless cached: the previous piece's
+			 * lookahead tail read this chunk's first bytes through the cache. */
+			err = ic_pagecache_peek(av->cache, ci, 0, dst, take);
+			if (err == -ENOENT)
+				err = av_decode(img, av, ci, ulen, dst);
 		} else {
 			struct av_fill f = { img, av, ulen };
 

@@ -370,9 +370,13 @@ static int kd_read(const struct ic_image *img, size_t ri, uint64_t off, void *bu
 			take = len;
 		if (!kd_dumped(kd, pfn))
 			return -IC_ENOTFOUND;
-		if (stream && !in && take == kd->bs)
-			err = kd_decode(img, kd, pfn, dst); /* straight into the caller's buffer */
-		else
+		if (stream && !in && take == kd->bs) {
+			/* Straight into the caller's buffer, unless the page is cached: the previous
+			 * piece's lookahead tail read its first bytes through the cache. */
+			err = ic_pagecache_peek(kd->cache, pfn, 0, dst, take);
+			if (err == -ENOENT)
+				err = kd_decode(img, kd, pfn, dst);
+		} else
 			err = ic_pagecache_read(kd->cache, pfn, in, dst, take, kd_fill_fn, &f);
 		if (err)
 			return err;

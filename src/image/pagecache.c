@@ -81,26 +81,45 @@ void ic_pagecache_free(struct ic_pagecache *pc)
 	free(pc);
 }
 
-int ic_pagecache_read(struct ic_pagecache *pc, uint64_t key, size_t off, void *dst, size_t len,
-		      ic_pagecache_fill_fn fill, void *arg)
+/* Consecutive keys go to consecutive shards, then consecutive slots: a contiguous span of up to
+ * PC_SHARDS * nslots units (the whole budget) never evicts itself, which a hash did (a 4 MiB
+ * BTF blob lost a quarter of its pages to collisions in a 16 MiB cache). */
+static struct pc_shard *pc_shard(struct ic_pagecache *pc, uint64_t key, struct pc_slot **slot)
 {
-	/* Consecutive keys go to consecutive shards, then consecutive slots: a contiguous span of
-	 * up to PC_SHARDS * nslots units (the whole budget) never evicts itself, which a hash did
-	 * (a 4 MiB BTF blob lost a quarter of its pages to collisions in a 16 MiB cache). */
 	struct pc_shard *sh = &pc->shard[key % PC_SHARDS];
-	struct pc_slot *slot = &sh->slots[(key / PC_SHARDS) % sh->nslots];
-	uint8_t *tmp;
-	int err;
+
+	*slot = &sh->slots[(key / PC_SHARDS) % sh->nslots];
+	return sh;
+}
+
+int ic_pagecache_peek(struct ic_pagecache *pc, uint64_t key, size_t off, void *dst, size_t len)
+{
+	struct pc_slot *slot;
+	struct pc_shard *sh = pc_shard(pc, key, &slot);
+	int err = -ENOENT;
 
 	if (off > pc->unit || len > pc->unit - off)
 		return -EINVAL;
 	pthread_mutex_lock(&sh->lock);
 	if (slot->valid && slot->key == key) {
 		memcpy(dst, slot->data + off, len);
-		pthread_mutex_unlock(&sh->lock);
-		return 0;
+		err = 0;
 	}
 	pthread_mutex_unlock(&sh->lock);
+	return err;
+}
+
+int ic_pagecache_read(struct ic_pagecache *pc, uint64_t key, size_t off, void *dst, size_t len,
+		      ic_pagecache_fill_fn fill, void *arg)
+{
+	struct pc_slot *slot;
+	struct pc_shard *sh = pc_shard(pc, key, &slot);
+	uint8_t *tmp;
+	int err;
+
+	err = ic_pagecache_peek(pc, key, off, dst, len);
+	if (err != -ENOENT)
+		return err;
 
 	tmp = malloc(pc->unit);
 	if (!tmp)
