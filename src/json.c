@@ -58,9 +58,13 @@ static void newline(struct ic_json *j)
 {
 	if (!j->indent)
 		return;
+	static const char sp[64] = "                                                                ";
+	size_t n = (size_t)j->depth * j->indent;
+
 	putc_(j, '\n');
-	for (unsigned i = 0; i < j->depth * j->indent; i++)
-		putc_(j, ' ');
+	for (; n > sizeof(sp); n -= sizeof(sp))
+		put(j, sp, sizeof(sp));
+	put(j, sp, n);
 }
 
 /* Separator before a value or key at the current depth. */
@@ -155,8 +159,13 @@ static void put_escaped(struct ic_json *j, const char *s, size_t n)
 		size_t l;
 
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			putc_(j, (char)c);
-			i++;
+			/* a run of plain ASCII in one copy: nearly every key and name is one */
+			size_t e = i + 1;
+
+			while (e < n && p[e] >= 0x20 && p[e] < 0x80 && p[e] != '"' && p[e] != '\\')
+				e++;
+			put(j, s + i, e - i);
+			i = e;
 			continue;
 		}
 		switch (c) {
