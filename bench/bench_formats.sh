@@ -30,7 +30,8 @@ echo "isfcarve $("$build/isfcarve" --version | head -1 | cut -d' ' -f2), $(nproc
 printf '%-14s %9s | %8s %8s | %8s %8s | %6s %6s | %s\n' image pages_MB floor_s floor_cpu \
   prof_s prof_cpu wall_x cpu_x "prof RSS"
 for img in "${imgs[@]}"; do
-  bytes=$("$build/ic_decode_floor" "$img" 1 | sed -E 's/.*, ([0-9]+) bytes decoded.*/\1/')
+  # a warm-up run (file pages into the page cache) that also reports the decoded size
+  bytes=$("$build/ic_decode_floor" "$img" "$threads" | sed -E 's/.*, ([0-9]+) bytes decoded.*/\1/')
   read -r fw fc _ < <(measure "$runs" "$build/ic_decode_floor" "$img" "$threads")
   read -r pw pc prss < <(measure "$runs" "$build/isfcarve" -q -f -j "$threads" "$img" -o "$out")
   awk -v n="$(basename "$img")" -v b="$bytes" -v fw="$fw" -v fc="$fc" -v pw="$pw" -v pc="$pc" \
