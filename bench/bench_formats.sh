@@ -1,61 +1,42 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Compressed dump formats: isfcarve scan vs decoding alone (the floor) vs reading the file.
-#   bench/bench_formats.sh [BUILD_DIR] [REPEATS]
-# Images: fx-deb12-6.1-kdump/vmcore.kdump (makedumpfile, zlib), its flattened form, and
-# fx-deb12-6.1/mem.lime converted to AVML v2 by shared/tools/tools/avml-convert.py.
-# Prints the best of REPEATS (default 3) wall-clock seconds per step. Keep it short on a shared box.
+# Compressed dumps -> ISF on 2 threads, against decoding alone (the floor). Target: <= 1.5x.
+#   bench/bench_formats.sh [BUILD_DIR] [RUNS]      (RUNS default 2; IC_BENCH_THREADS default 2)
+# Images (built once under BUILD_DIR/bench/, a few minutes the first time):
+#   bench-1g.kdump  the 1 GiB raw bench image (bench/lib.sh) as makedumpfile -c -d 1 would write it
+#                   (bench/mkkdump.py: zlib pages, zero pages excluded; 0.74 GB of pages)
+#   bench-1g.avml   the same raw image as AVML v2 (shared/tools/tools/avml-convert.py)
+#   vmcore.kdump    the real fx-deb12-6.1-kdump (makedumpfile -c -d 31, 82 MB of pages): small, so
+#                   fixed per-image costs (BTF -> ISF, kallsyms) weigh more in its ratio
+# floor   = build/ic_decode_floor IMAGE N: open the image and decode every present byte through the
+#           scanner's read path into a buffer, N threads, no carvers (the decompression time alone)
+# profile = isfcarve -q -f -j N IMAGE -o x.json (scan, carvers, KASLR, kallsyms, BTF -> ISF, write)
+# Both are timed as whole processes with GNU time; best of RUNS for wall and CPU (user+sys)
+# separately. On a busy machine judge by the CPU ratio.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)
-reps=${2:-3}
+runs=${2:-2}
+threads=${IC_BENCH_THREADS:-2}
 shared=${IC_SHARED:-$src/../shared}
-py=${IC_PYTHON:-/usr/bin/python3}
-export IC_SHARED=$shared IC_FIXTURES=${IC_FIXTURES:-$build/fixtures}
-work=$build/derived/formats
-mkdir -p "$work"
+export IC_SRC=$src IC_BUILD=$build IC_SHARED=$shared IC_FIXTURES=${IC_FIXTURES:-$build/fixtures}
+. "$src/bench/lib.sh"
+[[ -x /usr/bin/time ]] || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 1; }
+out=$build/bench/formats-profile.json
+imgs=("$(bench_kdump "$build" "$src")" "$(bench_avml "$build" "$src" "$shared")"
+      "$(bash "$src/tests/lib/fixture.sh" fx-deb12-6.1-kdump vmcore.kdump)")
 
-kdump=$(bash "$src/tests/lib/fixture.sh" fx-deb12-6.1-kdump vmcore.kdump)
-lime=$(bash "$src/tests/lib/fixture.sh" fx-deb12-6.1 mem.lime)
-iomem=$(bash "$src/tests/lib/fixture.sh" fx-deb12-6.1 truth/iomem)
-avml=$work/mem.avml
-if [[ ! -s $avml || $lime -nt $avml ]]; then
-  "$py" "$shared/tools/tools/avml-convert.py" write "$lime" "$avml.tmp" --iomem "$iomem" >/dev/null
-  mv "$avml.tmp" "$avml"
-fi
-flat=$work/vmcore.flat
-if [[ ! -s $flat || $kdump -nt $flat ]]; then
-  "$py" - "$kdump" "$flat" <<'PY'
-import struct, sys
-d = open(sys.argv[1], "rb").read()
-with open(sys.argv[2], "wb") as f:
-    f.write((b"makedumpfile\0\0\0\0" + struct.pack(">qq", 1, 1)).ljust(4096, b"\0"))
-    for o in range(0, len(d), 1 << 20):          # 1 MiB records, in order
-        n = min(1 << 20, len(d) - o)
-        f.write(struct.pack(">qq", o, n) + d[o:o + n])
-    f.write(struct.pack(">qq", -1, -1))
-PY
-fi
-
-best() { # best wall time of "$@" over $reps runs, in seconds
-  local b= t s e
-  for ((i = 0; i < reps; i++)); do
-    s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
-    t=$(echo "$e - $s" | bc -l)
-    if [[ -z $b ]] || (( $(echo "$t < $b" | bc -l) )); then b=$t; fi
-  done
-  printf '%.3f' "$b"
-}
-
-printf '%-12s %12s %12s | %9s %9s %9s | %9s %9s\n' image file_MB present_MB \
-  read_file decode_j1 decode_j2 scan_j1 scan_j2
-for img in "$kdump" "$flat" "$avml"; do
-  fsz=$(stat -c %s "$img")
-  line=$("$build/ic_decode_floor" "$img" 1)
-  bytes=$(sed -E 's/.*, ([0-9]+) bytes decoded.*/\1/' <<<"$line")
-  printf '%-12s %12.1f %12.1f | %9s %9s %9s | %9s %9s\n' "$(basename "$img")" \
-    "$(echo "$fsz / 1000000" | bc -l)" "$(echo "$bytes / 1000000" | bc -l)" \
-    "$(best "$build/bench/ic_floor" "$img")" \
-    "$(best "$build/ic_decode_floor" "$img" 1)" "$(best "$build/ic_decode_floor" "$img" 2)" \
-    "$(best "$build/isfcarve" scan --json -j 1 "$img")" "$(best "$build/isfcarve" scan --json -j 2 "$img")"
+echo "isfcarve $("$build/isfcarve" --version | head -1 | cut -d' ' -f2), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $threads threads, best of $runs"
+printf '%-14s %9s | %8s %8s | %8s %8s | %6s %6s | %s\n' image pages_MB floor_s floor_cpu \
+  prof_s prof_cpu wall_x cpu_x "prof RSS"
+for img in "${imgs[@]}"; do
+  # a warm-up run (file pages into the page cache) that also reports the decoded size
+  bytes=$("$build/ic_decode_floor" "$img" "$threads" | sed -E 's/.*, ([0-9]+) bytes decoded.*/\1/')
+  read -r fw fc _ < <(measure "$runs" "$build/ic_decode_floor" "$img" "$threads")
+  read -r pw pc prss < <(measure "$runs" "$build/isfcarve" -q -f -j "$threads" "$img" -o "$out")
+  awk -v n="$(basename "$img")" -v b="$bytes" -v fw="$fw" -v fc="$fc" -v pw="$pw" -v pc="$pc" \
+      -v r="$prss" 'BEGIN { printf "%-14s %9.1f | %8.3f %8.3f | %8.3f %8.3f | %6.2f %6.2f | %.0f MiB\n",
+      n, b / 1e6, fw, fc, pw, pc, pw / fw, pc / fc, r / 1024 }'
 done
+rm -f "$out"
+echo "wall_x / cpu_x = profile / floor (target <= 1.5 on $threads threads)"

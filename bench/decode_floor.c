@@ -12,6 +12,10 @@
 
 #define CHUNK (8u << 20) /* = IC_SCAN_CHUNK: the scanner's unit of work */
 
+/* The scanner's read (src/image/image_internal.h, library-internal; linked statically): decodes
+ * whole units straight into buf, as the scan does, without the page cache's copies. */
+int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, size_t len);
+
 struct piece {
 	uint64_t phys, len;
 };
@@ -31,7 +35,7 @@ static void *worker(void *arg)
 	size_t i;
 
 	while (buf && (i = atomic_fetch_add(&j->next, 1)) < j->n) {
-		int err = ic_image__read(j->img, j->p[i].phys, buf, (size_t)j->p[i].len);
+		int err = ic_image__read_stream(j->img, j->p[i].phys, buf, (size_t)j->p[i].len);
 
 		if (err)
 			atomic_store(&j->err, err);

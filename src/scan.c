@@ -10,6 +10,7 @@
 #include "isfcarve/kaslr.h"
 #include "internal.h"
 #include "ic_limits.h"
+#include "image/image_internal.h"
 
 /*
  * Work is cut in three levels:
@@ -102,7 +103,7 @@ static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch, size_t 
 				*scratch = n;
 				*scap = pc->avail;
 			}
-			if (ic_image__read(job->img, pc->phys, *scratch, pc->avail))
+			if (ic_image__read_stream(job->img, pc->phys, *scratch, pc->avail))
 				continue; /* absent pages of a sparse format: nothing to scan */
 			p = *scratch;
 		}

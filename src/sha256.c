@@ -44,6 +44,65 @@ static void block(struct ic_sha256 *s, const uint8_t *p)
 	s->h[4] += e; s->h[5] += f; s->h[6] += g; s->h[7] += h;
 }
 
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+/* CPUID leaf 7 EBX bit 29 (SHA extensions), leaf 1 ECX bits 9 (SSSE3) and 19 (SSE4.1). Asked per
+ * bulk call, not cached: the library keeps no mutable globals, and a call hashes >= 4 KiB. */
+static bool have_sha_ni(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) || !(c & (1u << 19)))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+}
+
+/*
+ * n 64-byte blocks with the SHA-NI instructions (~5x the portable code). The state lives in two
+ * registers as the instructions want it: {A,B,E,F} and {C,D,G,H}, highest lane first. Each
+ * sha256rnds2 does two rounds and yields the new {A,B,E,F}; the old one becomes {C,D,G,H}.
+ * Schedule: W[t..t+3] = msg2(msg1(W[t-16..], W[t-12..]) + W[t-7..t-4], W[t-4..t-1]).
+ */
+__attribute__((target("sha,sse4.1,ssse3"))) static void blocks_ni(struct ic_sha256 *s,
+								   const uint8_t *p, size_t n)
+{
+	const __m128i bswap = _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
+	__m128i abef = _mm_set_epi32((int)s->h[0], (int)s->h[1], (int)s->h[4], (int)s->h[5]);
+	__m128i cdgh = _mm_set_epi32((int)s->h[2], (int)s->h[3], (int)s->h[6], (int)s->h[7]);
+
+	for (; n; n--, p += 64) {
+		__m128i w[16], abef0 = abef, cdgh0 = cdgh;
+
+		for (int g = 0; g < 4; g++)
+			w[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * g)),
+						bswap);
+		for (int g = 4; g < 16; g++)
+			w[g] = _mm_sha256msg2_epu32(
+				_mm_add_epi32(_mm_sha256msg1_epu32(w[g - 4], w[g - 3]),
+					      _mm_alignr_epi8(w[g - 1], w[g - 2], 4)),
+				w[g - 1]);
+		for (int g = 0; g < 16; g++) {
+			__m128i wk = _mm_add_epi32(w[g], _mm_loadu_si128((const __m128i *)(const void *)&K[4 * g]));
+
+			cdgh = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+			abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(wk, 0x0e));
+		}
+		abef = _mm_add_epi32(abef, abef0);
+		cdgh = _mm_add_epi32(cdgh, cdgh0);
+	}
+	s->h[0] = (uint32_t)_mm_extract_epi32(abef, 3);
+	s->h[1] = (uint32_t)_mm_extract_epi32(abef, 2);
+	s->h[4] = (uint32_t)_mm_extract_epi32(abef, 1);
+	s->h[5] = (uint32_t)_mm_extract_epi32(abef, 0);
+	s->h[2] = (uint32_t)_mm_extract_epi32(cdgh, 3);
+	s->h[3] = (uint32_t)_mm_extract_epi32(cdgh, 2);
+	s->h[6] = (uint32_t)_mm_extract_epi32(cdgh, 1);
+	s->h[7] = (uint32_t)_mm_extract_epi32(cdgh, 0);
+}
+#endif
+
 void ic_sha256_init(struct ic_sha256 *s)
 {
 	static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -69,6 +128,13 @@ void ic_sha256_update(struct ic_sha256 *s, const void *data, size_t len)
 		block(s, s->buf);
 		s->fill = 0;
 	}
+#if defined(__x86_64__)
+	if (len >= 4096 && have_sha_ni()) {
+		blocks_ni(s, p, len / 64);
+		p += len / 64 * 64;
+		len %= 64;
+	}
+#endif
 	for (; len >= 64; p += 64, len -= 64)
 		block(s, p);
 	memcpy(s->buf, p, len);

@@ -363,7 +363,9 @@ static int av_fill_fn(void *arg, uint64_t ci, uint8_t *buf)
 	return av_decode(f->img, f->av, (size_t)ci, f->ulen, buf);
 }
 
-static int avml_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len)
+/* stream: the scanner's pass (whole chunks decoded straight into buf, not cached). */
+static int av_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len,
+		   bool stream)
 {
 	const struct avml *av = img->priv;
 	const struct av_block *b;
@@ -398,8 +400,12 @@ static int avml_read(const struct ic_image *img, size_t ri, uint64_t off, void *
 
 		if (take > len)
 			take = len;
-		if (!in && take == ulen) {
-			err = av_decode(img, av, ci, ulen, dst);
+		if (stream && !in && take == ulen) {
+			/* Straight into the caller's buffer, unless cached: the previous piece's
+			 * lookahead tail read this chunk's first bytes through the cache. */
+			err = ic_pagecache_peek(av->cache, ci, 0, dst, take);
+			if (err == -ENOENT)
+				err = av_decode(img, av, ci, ulen, dst);
 		} else {
 			struct av_fill f = { img, av, ulen };
 
@@ -412,6 +418,17 @@ static int avml_read(const struct ic_image *img, size_t ri, uint64_t off, void *
 		len -= take;
 	}
 	return 0;
+}
+
+static int avml_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len)
+{
+	return av_read(img, ri, off, buf, len, false);
+}
+
+static int avml_read_stream(const struct ic_image *img, size_t ri, uint64_t off, void *buf,
+			    size_t len)
+{
+	return av_read(img, ri, off, buf, len, true);
 }
 
 static void avml_free(struct ic_image *img)
@@ -458,5 +475,6 @@ const struct ic_image_fmt ic_fmt_avml = {
 	.name = "avml",
 	.probe = avml_probe,
 	.read = avml_read,
+	.read_stream = avml_read_stream,
 	.free_priv = avml_free,
 };

@@ -352,7 +352,9 @@ static int kd_fill_fn(void *arg, uint64_t pfn, uint8_t *buf)
 	return kd_decode(f->img, f->kd, pfn, buf);
 }
 
-static int kdump_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len)
+/* stream: the scanner's pass (whole pages decoded straight into buf, not cached). */
+static int kd_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len,
+		   bool stream)
 {
 	const struct kdump *kd = img->priv;
 	struct kd_fill f = { img, kd };
@@ -368,9 +370,13 @@ static int kdump_read(const struct ic_image *img, size_t ri, uint64_t off, void 
 			take = len;
 		if (!kd_dumped(kd, pfn))
 			return -IC_ENOTFOUND;
-		if (!in && take == kd->bs)
-			err = kd_decode(img, kd, pfn, dst); /* whole page: straight into the caller's buffer */
-		else
+		if (stream && !in && take == kd->bs) {
+			/* Straight into the caller's buffer, unless the page is cached: the previous
+			 * piece's lookahead tail read its first bytes through the cache. */
+			err = ic_pagecache_peek(kd->cache, pfn, 0, dst, take);
+			if (err == -ENOENT)
+				err = kd_decode(img, kd, pfn, dst);
+		} else
 			err = ic_pagecache_read(kd->cache, pfn, in, dst, take, kd_fill_fn, &f);
 		if (err)
 			return err;
@@ -379,6 +385,17 @@ static int kdump_read(const struct ic_image *img, size_t ri, uint64_t off, void 
 		phys += take;
 	}
 	return 0;
+}
+
+static int kdump_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len)
+{
+	return kd_read(img, ri, off, buf, len, false);
+}
+
+static int kdump_read_stream(const struct ic_image *img, size_t ri, uint64_t off, void *buf,
+			     size_t len)
+{
+	return kd_read(img, ri, off, buf, len, true);
 }
 
 static void kdump_free(struct ic_image *img)
@@ -730,6 +747,7 @@ const struct ic_image_fmt ic_fmt_kdump = {
 	.name = "kdump",
 	.probe = kdump_probe,
 	.read = kdump_read,
+	.read_stream = kdump_read_stream,
 	.free_priv = kdump_free,
 };
 
@@ -737,5 +755,6 @@ const struct ic_image_fmt ic_fmt_kdump_flat = {
 	.name = "kdump-flat",
 	.probe = kdump_flat_probe,
 	.read = kdump_read,
+	.read_stream = kdump_read_stream,
 	.free_priv = kdump_free,
 };

@@ -318,9 +318,11 @@ const uint8_t *ic_image__ptr(const struct ic_image *img, uint64_t phys, size_t l
 	return img->map + img->file_off[i] + off;
 }
 
-int ic_image__read(const struct ic_image *img, uint64_t phys, void *buf, size_t len)
+static int read_impl(const struct ic_image *img, uint64_t phys, void *buf, size_t len, bool stream)
 {
 	uint8_t *dst = buf;
+	int (*rd)(const struct ic_image *, size_t, uint64_t, void *, size_t) =
+		stream && img->fmt->read_stream ? img->fmt->read_stream : img->fmt->read;
 
 	while (len) {
 		ptrdiff_t i = find_range(img, phys);
@@ -333,8 +335,8 @@ int ic_image__read(const struct ic_image *img, uint64_t phys, void *buf, size_t 
 		take = img->ranges[i].len - off;
 		if (take > len)
 			take = len;
-		if (img->fmt->read) {
-			err = img->fmt->read(img, (size_t)i, off, dst, (size_t)take);
+		if (rd) {
+			err = rd(img, (size_t)i, off, dst, (size_t)take);
 			if (err)
 				return err;
 		} else {
@@ -346,6 +348,16 @@ int ic_image__read(const struct ic_image *img, uint64_t phys, void *buf, size_t 
 			return -IC_ENOTFOUND;
 	}
 	return 0;
+}
+
+int ic_image__read(const struct ic_image *img, uint64_t phys, void *buf, size_t len)
+{
+	return read_impl(img, phys, buf, len, false);
+}
+
+int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, size_t len)
+{
+	return read_impl(img, phys, buf, len, true);
 }
 
 const uint8_t *ic_image__view(const struct ic_image *img, uint64_t phys, size_t len, void *scratch)

@@ -17,11 +17,15 @@ struct ic_image;
  *
  * read() is for formats whose ranges are not plain file bytes (compressed): copy len bytes at
  * byte off of range ri into buf. NULL means range i is the file bytes at file_off[i].
+ * read_stream() (optional, compressed formats) is read() for the scanner's one pass: whole units
+ * are decoded straight into buf and not kept in the format's cache, since the pass never comes
+ * back to them; read() keeps them, for the carvers' repeated reads. NULL: read() serves both.
  */
 struct ic_image_fmt {
 	const char *name;
 	int (*probe)(const struct ic_ctx *ctx, struct ic_image *img);
 	int (*read)(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len);
+	int (*read_stream)(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len);
 	void (*free_priv)(struct ic_image *img);
 };
 
@@ -46,6 +50,10 @@ struct ic_image {
 IC_HIDDEN int ic_image_add_range(struct ic_image *img, uint64_t phys, uint64_t len, uint64_t file_off);
 /* Sort, merge nothing, reject overlapping ranges (-IC_EFORMAT, logged with both addresses). */
 IC_HIDDEN int ic_image_finish_ranges(struct ic_image *img);
+
+/* ic_image__read() for a one-pass sequential reader (the scanner): same result, but a compressed
+ * format does not keep what it decodes for it in its cache (see read_stream above). */
+IC_HIDDEN int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, size_t len);
 
 /* NULL-terminated, in probe order; raw is last and always claims a non-empty file. */
 IC_HIDDEN extern const struct ic_image_fmt *const ic_image_formats[];

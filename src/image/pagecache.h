@@ -20,4 +20,9 @@ IC_HIDDEN void ic_pagecache_free(struct ic_pagecache *pc);
 IC_HIDDEN int ic_pagecache_read(struct ic_pagecache *pc, uint64_t key, size_t off, void *dst,
 				size_t len, ic_pagecache_fill_fn fill, void *arg);
 
+/* Copy len bytes at off of unit key into dst if the unit is cached: 0, or -ENOENT (nothing
+ * decoded). For the scan's pass, which decodes straight into its buffer on a miss. */
+IC_HIDDEN int ic_pagecache_peek(struct ic_pagecache *pc, uint64_t key, size_t off, void *dst,
+				size_t len);
+
 #endif

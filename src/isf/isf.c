@@ -654,15 +654,33 @@ out:
 /* ---- symbols ---- */
 
 struct symref {
+	uint64_t key; /* first 8 name bytes, big-endian, zero-padded: orders as strcmp does */
 	const char *name;
 	uint32_t idx;
 };
 
+/* Why the key: sorting ~100k-200k names by strcmp was about a tenth of a --btf/--map run's CPU;
+ * comparing the prefix first settles most pairs without touching the names. */
+static uint64_t name_key(const char *s)
+{
+	uint64_t k = 0;
+	unsigned i = 0;
+
+	for (; i < 8 && s[i]; i++)
+		k = k << 8 | (uint8_t)s[i];
+	for (; i < 8; i++)
+		k <<= 8; /* a shorter name sorts before its extensions, as with strcmp */
+	return k;
+}
+
 static int cmp_symref(const void *a, const void *b)
 {
 	const struct symref *x = a, *y = b;
-	int c = strcmp(x->name, y->name);
+	int c;
 
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	c = strcmp(x->name, y->name);
 	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
 }
 
@@ -683,7 +701,11 @@ static int write_symbols(struct ic_isf_state *s, struct ic_json *j, const struct
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
-		r[i] = (struct symref){ syms->syms[i].name ? syms->syms[i].name : "", (uint32_t)i };
+	{
+		const char *nm = syms->syms[i].name ? syms->syms[i].name : "";
+
+		r[i] = (struct symref){ name_key(nm), nm, (uint32_t)i };
+	}
 	qsort(r, n, sizeof(*r), cmp_symref);
 	if ((err = ic_typing__new(s, in->banner, in->banner_len, &ty)))
 		goto out;

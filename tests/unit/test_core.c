@@ -56,6 +56,30 @@ static void test_sha256(void)
 	ic_hex(d, 32, hex);
 	IC_CHECK(!strcmp(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
 		 "sha256('') = %s", hex);
+	/* Long inputs take the SHA-NI path where the CPU has it (>= 4 KiB per update): FIPS 180-2's
+	 * one million 'a', and bulk vs byte-at-a-time (portable) updates of the same bytes. */
+	{
+		static uint8_t big[1000000];
+		struct ic_sha256 s;
+		uint8_t d2[32];
+		uint32_t x = 1;
+
+		memset(big, 'a', sizeof(big));
+		ic_sha256(big, sizeof(big), d);
+		ic_hex(d, 32, hex);
+		IC_CHECK(!strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"),
+			 "sha256(10^6 x 'a') = %s", hex);
+		for (size_t i = 0; i < 10007; i++) {
+			x = x * 1103515245u + 12345u;
+			big[i] = (uint8_t)(x >> 16);
+		}
+		ic_sha256(big, 10007, d);
+		ic_sha256_init(&s);
+		for (size_t i = 0; i < 10007; i++)
+			ic_sha256_update(&s, big + i, 1);
+		ic_sha256_final(&s, d2);
+		IC_CHECK(!memcmp(d, d2, 32), "sha256: bulk == byte-at-a-time");
+	}
 }
 
 static void test_json(void)
@@ -84,6 +108,15 @@ static void test_json(void)
 	IC_CHECK(!strcmp(m.b, "{\"addr\":18446744071578845184,\"s\":\"a\\\"\\\\\\n\\u0001\\ufffd\xc3\xa9\","
 			      "\"a\":[-5,true,null,\"0x1000\"],\"b\":\"TGludXggdmVyc2lvbgoA\"}"),
 		 "json output: %s", m.b);
+
+	m.n = 0;
+	ic_json_init(&j, sink_mem, &m, 2);
+	ic_json_arr_begin(&j);
+	ic_json_u64(&j, 0);
+	ic_json_u64(&j, UINT64_MAX);
+	ic_json_arr_end(&j);
+	IC_CHECK(ic_json_finish(&j) == 0 && !strcmp(m.b, "[\n  0,\n  18446744073709551615\n]\n"),
+		 "json u64 extremes, indented: %s", m.b);
 
 	m.n = 0;
 	ic_json_init(&j, sink_mem, &m, 0);
