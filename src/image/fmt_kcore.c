@@ -32,6 +32,11 @@ struct seg {
 	bool direct;
 };
 
+/* The direct map as VMCOREINFO describes it: __va(pa) = pa + lin, for vaddr in [start, start + len). */
+struct dmap {
+	uint64_t lin, start, len;
+};
+
 struct span {
 	uint64_t start, end; /* [start, end) */
 };
@@ -159,19 +164,31 @@ static bool looks_like_kcore(const struct ic_image *img, const struct ic_elf_cor
 	return zero_kernel >= 2; /* before 4.11: kernel addresses, every p_paddr 0 */
 }
 
-/* PAGE_OFFSET as VMCOREINFO states it (arm64 from TCR_EL1_T1SZ; others NUMBER(PAGE_OFFSET)). */
-static bool vmci_page_offset(const struct ic_image *img, uint16_t machine, uint64_t *po)
+/*
+ * The direct-map offset (vaddr - paddr of KCORE_RAM) as VMCOREINFO states it: NUMBER(PAGE_OFFSET)
+ * where an arch prints it; arm64 (5.4+) -(1 << (64 - TCR_EL1_T1SZ)) - PHYS_OFFSET, as its
+ * __va(pa) is pa - PHYS_OFFSET + PAGE_OFFSET. Modular arithmetic: PHYS_OFFSET may exceed the
+ * PAGE_OFFSET difference only in a corrupt note, and the result is range-checked by the caller.
+ */
+static bool vmci_page_offset(const struct ic_image *img, uint16_t machine, struct dmap *dm)
 {
-	uint64_t v;
+	uint64_t v, phys_offset, bits;
 
 	if (vmci_number(img, "NUMBER(PAGE_OFFSET)", &v) && v >= KERNEL_HALF) {
-		*po = v;
+		bits = IC_KCORE_PHYS_BITS;
+		if (vmci_number(img, "NUMBER(MAX_PHYSMEM_BITS)", &phys_offset) && phys_offset >= 20 &&
+		    phys_offset < bits)
+			bits = phys_offset;
+		*dm = (struct dmap){ v, v, 1ull << bits };
 		return true;
 	}
-	/* arm64 since 5.4: PAGE_OFFSET = -(1 << vabits_actual), vabits_actual = 64 - T1SZ. */
-	if (machine == EM_AARCH64 && vmci_number(img, "NUMBER(TCR_EL1_T1SZ)", &v) && v >= 12 && v <= 40) {
-		*po = ~0ull << (64 - v);
-		return true;
+	/* arm64: the linear map is the lower half of the kernel VA space, 2^(vabits - 1) bytes. */
+	if (machine == EM_AARCH64 && vmci_number(img, "NUMBER(TCR_EL1_T1SZ)", &v) && v >= 12 && v <= 40 &&
+	    vmci_number(img, "NUMBER(PHYS_OFFSET)", &phys_offset)) {
+		uint64_t page_offset = ~0ull << (64 - v);
+
+		*dm = (struct dmap){ page_offset - phys_offset, page_offset, 1ull << (63 - v) };
+		return dm->lin >= KERNEL_HALF;
 	}
 	return false;
 }
@@ -254,7 +271,7 @@ static int add_alias(const struct ic_ctx *ctx, struct ic_image *img, const struc
 
 /* Collect every PT_LOAD with data and a physical address (given or computed), checked. */
 static int collect(const struct ic_ctx *ctx, struct ic_image *img, const struct ic_elf_core *core, bool no_paddr,
-		   uint64_t po, uint64_t phys_limit, struct seg *segs, size_t *nseg)
+		   const struct dmap *dm, uint64_t phys_limit, struct seg *segs, size_t *nseg)
 {
 	for (size_t i = 0; i < core->nph; i++) {
 		const struct ic_elf_phdr *p = &core->ph[i];
@@ -280,12 +297,24 @@ static int collect(const struct ic_ctx *ctx, struct ic_image *img, const struct 
 		if (no_paddr) {
 			/* Before 4.11 (or a copy that zeroed p_paddr): only the direct map has a known
 			 * physical address, vaddr - PAGE_OFFSET. */
-			if (p->vaddr < po || p->vaddr - po >= phys_limit || p->filesz > phys_limit - (p->vaddr - po)) {
+			/* Modular: a vaddr below the start wraps to a huge value and fails the check. */
+			uint64_t rel = p->vaddr - dm->start;
+
+			phys = p->vaddr - dm->lin;
+			if (rel >= dm->len || p->filesz > dm->len - rel || phys >= phys_limit ||
+			    p->filesz > phys_limit - phys) {
 				pr_debug(ctx, "%s: PT_LOAD %u (vaddr 0x%" PRIx64 ") is outside the direct map; skipped",
 					 img->path, p->idx, p->vaddr);
 				continue;
 			}
-			phys = p->vaddr - po;
+			/* Every segment says 0 here, vmalloc and vmemmap too, and some of those fall
+			 * inside the direct map's span: a segment counts as RAM only if the copy has its
+			 * data (responders copy RAM; vmalloc is terabytes). */
+			if (!ic_in_bounds(p->off, p->filesz, img->size)) {
+				pr_info(ctx, "%s: PT_LOAD %u (vaddr 0x%" PRIx64 "+0x%" PRIx64 ") not in the copy; skipped",
+					img->path, p->idx, p->vaddr, p->filesz);
+				continue;
+			}
 		} else {
 			phys = p->paddr;
 			if (phys >= phys_limit || p->filesz > phys_limit - phys) {
@@ -309,7 +338,8 @@ static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 	struct span *kept = NULL;
 	size_t nseg = 0, nkept = 0, ndirect = 0, naliases = 0, kept_cap;
 	bool no_paddr = true, have_po;
-	uint64_t po = 0, vmci_po = 0;
+	uint64_t po = 0;
+	struct dmap dm = { 0, 0, 0 };
 	int err;
 
 	err = ic_elf_core_read(ctx, img, &core);
@@ -331,7 +361,7 @@ static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 		if (p->type == IC_PT_LOAD && p->filesz && p->paddr && p->paddr != UINT64_MAX)
 			no_paddr = false;
 	}
-	have_po = vmci_page_offset(img, core.machine, &vmci_po);
+	have_po = vmci_page_offset(img, core.machine, &dm);
 	if (no_paddr && !have_po) {
 		pr_warn(ctx, "%s: /proc/kcore copy without physical addresses (every p_paddr 0: kernel before 4.11) "
 			"and no PAGE_OFFSET in a VMCOREINFO note; cannot place the direct map", img->path);
@@ -343,18 +373,18 @@ static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 		err = -ENOMEM;
 		goto out;
 	}
-	if ((err = collect(ctx, img, &core, no_paddr, vmci_po, phys_limit, segs, &nseg)))
+	if ((err = collect(ctx, img, &core, no_paddr, &dm, phys_limit, segs, &nseg)))
 		goto out;
 	if (no_paddr) {
-		po = vmci_po;
+		po = dm.lin;
 	} else if ((err = majority_delta(segs, nseg, &po))) {
 		pr_warn(ctx, "%s: /proc/kcore copy has no segment with p_vaddr >= p_paddr: no direct map", img->path);
 		err = -IC_EFORMAT;
 		goto out;
 	}
-	if (have_po && !no_paddr && po != vmci_po)
-		pr_info(ctx, "%s: direct map of the segments at 0x%" PRIx64 ", VMCOREINFO says PAGE_OFFSET 0x%" PRIx64
-			"; using the segments' p_paddr", img->path, po, vmci_po);
+	if (have_po && !no_paddr && po != dm.lin)
+		pr_info(ctx, "%s: direct map of the segments at 0x%" PRIx64 ", VMCOREINFO gives 0x%" PRIx64
+			"; using the segments' p_paddr", img->path, po, dm.lin);
 	if (po < KERNEL_HALF) {
 		pr_warn(ctx, "%s: /proc/kcore direct-map offset 0x%" PRIx64 " is not a kernel address", img->path, po);
 		err = -IC_EFORMAT;
