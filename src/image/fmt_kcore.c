@@ -151,16 +151,24 @@ static bool looks_like_kcore(const struct ic_image *img, const struct ic_elf_cor
 	if (note_find(img, "CORE", NT_PRPSINFO, &d, &dlen) && dlen >= PRPSINFO_FNAME + 8 &&
 	    !memcmp(d + PRPSINFO_FNAME, "vmlinux", 8))
 		return true;
+	bool no_phys = false, linear = false;
+
+	/* Without the notes: a page-aligned kernel segment with p_paddr -1 (vmalloc, modules,
+	 * vmemmap) beside a segment whose p_vaddr - p_paddr is a kernel address (the direct map). */
 	for (size_t i = 0; i < core->nph; i++) {
 		const struct ic_elf_phdr *p = &core->ph[i];
 
 		if (p->type != IC_PT_LOAD || !p->filesz || p->vaddr < KERNEL_HALF)
 			continue;
 		if (p->paddr == UINT64_MAX)
-			return true;
-		if (!p->paddr)
+			no_phys |= !(p->vaddr & 0xfff);
+		else if (!p->paddr)
 			zero_kernel++;
+		else if (p->vaddr - p->paddr >= KERNEL_HALF)
+			linear = true;
 	}
+	if (no_phys && linear)
+		return true;
 	return zero_kernel >= 2; /* before 4.11: kernel addresses, every p_paddr 0 */
 }
 
@@ -319,7 +327,7 @@ static int collect(const struct ic_ctx *ctx, struct ic_image *img, const struct 
 			phys = p->paddr;
 			if (phys >= phys_limit || p->filesz > phys_limit - phys) {
 				pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %u p_paddr 0x%" PRIx64 "+0x%" PRIx64
-					" is beyond the %u-bit physical address space", img->path, p->at, p->idx,
+					" lies beyond the %u-bit physical address space", img->path, p->at, p->idx,
 					phys, p->filesz, IC_KCORE_PHYS_BITS);
 				return -IC_EFORMAT;
 			}
@@ -330,6 +338,15 @@ static int collect(const struct ic_ctx *ctx, struct ic_image *img, const struct 
 	return 0;
 }
 
+/* File offset of the first PT_LOAD header, for messages about the segments as a whole. */
+static uint64_t first_load_at(const struct ic_elf_core *core)
+{
+	for (size_t i = 0; i < core->nph; i++)
+		if (core->ph[i].type == IC_PT_LOAD)
+			return core->ph[i].at;
+	return core->nph ? core->ph[0].at : 0;
+}
+
 static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 {
 	const uint64_t phys_limit = 1ull << IC_KCORE_PHYS_BITS;
@@ -337,14 +354,19 @@ static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 	struct seg *segs = NULL;
 	struct span *kept = NULL;
 	size_t nseg = 0, nkept = 0, ndirect = 0, naliases = 0, kept_cap;
-	bool no_paddr = true, have_po;
+	bool no_paddr, have_po;
 	uint64_t po = 0;
 	struct dmap dm = { 0, 0, 0 };
 	int err;
 
+	/* Only a complete ELF64 LE core header is looked at; anything else is the elf reader's to
+	 * explain (so its messages are not printed twice). */
+	if (img->size < 64 || memcmp(img->map, "\x7f" "ELF", 4) || img->map[4] != 2 || img->map[5] != 1 ||
+	    ic_get_le16(img->map + 16) != 4) {
+		pr_debug(ctx, "%s: offset 0x0: not an ELF64 little-endian core", img->path);
+		return -EPROTO;
+	}
 	err = ic_elf_core_read(ctx, img, &core);
-	if (err == -EPROTO || err == -IC_EUNSUPP)
-		return -EPROTO; /* not an ELF core at all: the elf reader says why, if it is one */
 	if (err)
 		return err;
 	for (size_t i = 0; i < core.nph; i++)
@@ -355,6 +377,16 @@ static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 		err = -EPROTO;
 		goto out;
 	}
+	/* Pre-4.11 shape: some segment says p_paddr 0 and none gives a real one. */
+	no_paddr = false;
+	for (size_t i = 0; i < core.nph; i++) {
+		const struct ic_elf_phdr *p = &core.ph[i];
+
+		if (p->type != IC_PT_LOAD || !p->filesz)
+			continue;
+		if (!p->paddr)
+			no_paddr = true;
+	}
 	for (size_t i = 0; i < core.nph; i++) {
 		const struct ic_elf_phdr *p = &core.ph[i];
 
@@ -363,8 +395,9 @@ static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 	}
 	have_po = vmci_page_offset(img, core.machine, &dm);
 	if (no_paddr && !have_po) {
-		pr_warn(ctx, "%s: /proc/kcore copy without physical addresses (every p_paddr 0: kernel before 4.11) "
-			"and no PAGE_OFFSET in a VMCOREINFO note; cannot place the direct map", img->path);
+		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": /proc/kcore copy without physical addresses (every p_paddr 0: "
+			"kernel before 4.11) and no PAGE_OFFSET in a VMCOREINFO note: unsupported", img->path,
+			first_load_at(&core));
 		err = -IC_EUNSUPP;
 		goto out;
 	}
@@ -375,10 +408,16 @@ static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 	}
 	if ((err = collect(ctx, img, &core, no_paddr, &dm, phys_limit, segs, &nseg)))
 		goto out;
+	if (!nseg) {
+		pr_warn(ctx, "%s: /proc/kcore copy holds no memory ranges (no segment with a physical address)", img->path);
+		err = -IC_ENOTFOUND;
+		goto out;
+	}
 	if (no_paddr) {
 		po = dm.lin;
 	} else if ((err = majority_delta(segs, nseg, &po))) {
-		pr_warn(ctx, "%s: /proc/kcore copy has no segment with p_vaddr >= p_paddr: no direct map", img->path);
+		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": /proc/kcore copy has no segment with p_vaddr >= p_paddr: "
+			"p_vaddr is not a kernel address", img->path, first_load_at(&core));
 		err = -IC_EFORMAT;
 		goto out;
 	}
@@ -386,7 +425,8 @@ static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 		pr_info(ctx, "%s: direct map of the segments at 0x%" PRIx64 ", VMCOREINFO gives 0x%" PRIx64
 			"; using the segments' p_paddr", img->path, po, dm.lin);
 	if (po < KERNEL_HALF) {
-		pr_warn(ctx, "%s: /proc/kcore direct-map offset 0x%" PRIx64 " is not a kernel address", img->path, po);
+		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": /proc/kcore direct-map offset 0x%" PRIx64
+			" (p_vaddr - p_paddr) is not a kernel address", img->path, first_load_at(&core), po);
 		err = -IC_EFORMAT;
 		goto out;
 	}
@@ -400,13 +440,13 @@ static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 			naliases++;
 	}
 	if (!ndirect) {
-		pr_warn(ctx, "%s: /proc/kcore copy has no direct-map (KCORE_RAM) segment", img->path);
+		pr_warn(ctx, "%s: /proc/kcore copy holds no memory ranges (no direct-map KCORE_RAM segment)", img->path);
 		err = -IC_ENOTFOUND;
 		goto out;
 	}
 	if (naliases > IC_MAX_KCORE_ALIASES) {
-		pr_warn(ctx, "%s: %zu kcore segments outside the direct map, over IC_MAX_KCORE_ALIASES (%u)",
-			img->path, naliases, IC_MAX_KCORE_ALIASES);
+		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": %zu kcore segments outside the direct map, over IC_MAX_KCORE_ALIASES (%u)",
+			img->path, first_load_at(&core), naliases, IC_MAX_KCORE_ALIASES);
 		err = -IC_ELIMIT;
 		goto out;
 	}
@@ -426,7 +466,7 @@ static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 			continue;
 		if (!ic_in_bounds(s->off, s->len, img->size)) {
 			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": direct-map PT_LOAD %u (phys 0x%" PRIx64 "+0x%" PRIx64
-				", file offset 0x%" PRIx64 ") is not in the copy (file ends at 0x%" PRIx64 ")",
+				", file offset 0x%" PRIx64 ") runs past the end of the file (0x%" PRIx64 "): RAM missing from the copy",
 				img->path, s->ph->at, s->ph->idx, s->phys, s->len, s->off, img->size);
 			err = -IC_ETRUNC;
 			goto out;
