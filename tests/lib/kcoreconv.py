@@ -7,8 +7,10 @@ Written from the kernel's fs/proc/kcore.c facts (4.19+), independently of the C 
   kclist entry in list order: KCORE_TEXT (_text.._end, p_paddr = __pa_symbol), KCORE_VMALLOC
   (vmalloc area, modules area; p_paddr -1), x86-64 KCORE_USER (vsyscall page, -1), then per
   "System RAM" resource the pages wholly inside it as KCORE_RAM (p_vaddr = __va(paddr), p_paddr
-  set) followed by KCORE_VMEMMAP (its struct pages, -1). p_offset = p_vaddr - PAGE_OFFSET +
-  data_offset (mod 2^64), data_offset = PAGE_ALIGN(headers + notes).
+  set) followed by KCORE_VMEMMAP (its struct pages, -1). p_offset = kc_vaddr_to_offset(p_vaddr) +
+  data_offset, data_offset = PAGE_ALIGN(headers + notes); kc_vaddr_to_offset is v & __VIRTUAL_MASK
+  (2^47 - 1) on x86-64 (4-level), the generic v - PAGE_OFFSET (mod 2^64) elsewhere. Checked
+  against a real 6.1 x86-64 /proc/kcore (docs/formats.md): 8 headers, no KCORE_USER segment.
 
 Layouts (what responders write):
   compact  the RAM and TEXT data packed after the notes (page aligned), p_offset rewritten; the
@@ -131,9 +133,9 @@ def main():
         page_offset = derived["page_offset_base"]
         lin = page_offset  # __va(pa) = pa + PAGE_OFFSET
         text_p = (text_v - 0xFFFFFFFF80000000 + num(kv, "NUMBER(phys_base)")) % (1 << 64)
-        vmalloc = (derived["vmalloc_base"], 32 << 40)
+        vmalloc = (derived["vmalloc_base"], (32 << 40) - 1)  # VMALLOC_END is inclusive
         modules = (0xFFFFFFFFC0000000, 0xFFFFFFFFFF000000 - 0xFFFFFFFFC0000000)
-        vmemmap_base, user = derived["vmemmap_base"], [(0xFFFFFFFFFF600000, PAGE)]
+        vmemmap_base, user = derived["vmemmap_base"], []  # 6.1 lists no vsyscall (KCORE_USER)
     elif machine == EM_AARCH64:
         t1sz = num(kv, "NUMBER(TCR_EL1_T1SZ)")
         page_offset = (-(1 << (64 - t1sz))) % (1 << 64)
@@ -167,7 +169,10 @@ def main():
     nph = 1 + len(segs)
     hdr_len = 64 + 56 * nph
     data_off = (hdr_len + len(notes) + PAGE - 1) // PAGE * PAGE
-    kernel_off = lambda v: (v - page_offset + data_off) % (1 << 64)  # noqa: E731
+    if machine == EM_X86_64:
+        kernel_off = lambda v: (v & ((1 << 47) - 1)) + data_off  # noqa: E731
+    else:
+        kernel_off = lambda v: (v - page_offset + data_off) % (1 << 64)  # noqa: E731
 
     phdrs, writes, cur = [], [], data_off
     for i, (v, p, n, has_data) in enumerate(segs):
