@@ -127,4 +127,12 @@
 /* Recovered symbols kept for the report. */
 #define IC_MAX_RECOVERED 32u
 
+/* /proc/kcore copies (src/image/fmt_kcore.c). Alias segments (a physical address that another
+ * segment already maps: KCORE_TEXT, the old KCORE_REMAP) are resolved against the kept ranges one
+ * by one; the kernel writes one or two, 256 bounds the quadratic resolution. */
+#define IC_MAX_KCORE_ALIASES 256u
+/* Highest physical address bit a kcore segment may reach: 52 bits (x86-64 5-level paging,
+ * arm64 LPA/LPA2). A p_paddr beyond is corrupt, not memory. */
+#define IC_KCORE_PHYS_BITS 52u
+
 #endif

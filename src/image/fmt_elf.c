@@ -7,13 +7,12 @@
 #include "image_internal.h"
 #include "ic_limits.h"
 #include "../reader.h"
+#include "elfcore.h"
 
 #define EHDR_SIZE 64u
 #define PHDR_SIZE 56u
 #define SHDR_SIZE 64u
 #define ET_CORE 4u
-#define PT_LOAD 1u
-#define PT_NOTE 4u
 #define PN_XNUM 0xffffu
 
 struct load {
@@ -50,8 +49,10 @@ static int phnum_of(const struct ic_ctx *ctx, struct ic_image *img, uint16_t e_p
 	return r.err;
 }
 
-static int add_notes(const struct ic_ctx *ctx, struct ic_image *img, uint64_t off, uint64_t len, unsigned idx)
+int ic_elf_add_notes(const struct ic_ctx *ctx, struct ic_image *img, const struct ic_elf_phdr *ph)
 {
+	uint64_t off = ph->off, len = ph->filesz;
+	unsigned idx = ph->idx;
 	uint8_t *n;
 	size_t total;
 
@@ -113,15 +114,14 @@ static int add_loads(const struct ic_ctx *ctx, struct ic_image *img, struct load
 	return 0;
 }
 
-static int elf_probe(const struct ic_ctx *ctx, struct ic_image *img)
+int ic_elf_core_read(const struct ic_ctx *ctx, struct ic_image *img, struct ic_elf_core *core)
 {
 	struct ic_rd r = ic_rd_init(img->map, (size_t)img->size);
 	uint64_t phoff, shoff, phnum;
 	uint16_t type, phentsize, e_phnum, shentsize;
-	struct load *loads = NULL;
-	size_t nloads = 0;
 	int err;
 
+	memset(core, 0, sizeof(*core));
 	if (img->size < 4 || memcmp(img->map, "\x7f" "ELF", 4)) {
 		pr_debug(ctx, "%s: offset 0x0: no ELF magic", img->path);
 		return -EPROTO;
@@ -137,7 +137,8 @@ static int elf_probe(const struct ic_ctx *ctx, struct ic_image *img)
 	}
 	ic_rd_seek(&r, 16);
 	type = ic_rd_le16(&r);
-	ic_rd_skip(&r, 2 + 4 + 8); /* e_machine, e_version, e_entry */
+	core->machine = ic_rd_le16(&r);
+	ic_rd_skip(&r, 4 + 8); /* e_version, e_entry */
 	phoff = ic_rd_le64(&r);
 	shoff = ic_rd_le64(&r);
 	ic_rd_skip(&r, 4 + 2);     /* e_flags, e_ehsize */
@@ -167,60 +168,89 @@ static int elf_probe(const struct ic_ctx *ctx, struct ic_image *img)
 			img->path, phoff, phnum);
 		return -IC_ETRUNC;
 	}
-	loads = ic_calloc(phnum ? (size_t)phnum : 1, sizeof(*loads));
-	if (!loads)
+	core->ph = ic_calloc(phnum ? (size_t)phnum : 1, sizeof(*core->ph));
+	if (!core->ph)
 		return -ENOMEM;
 	for (uint64_t i = 0; i < phnum; i++) {
-		uint64_t at = phoff + i * PHDR_SIZE, off, paddr, filesz, memsz, end;
-		uint32_t ptype;
+		struct ic_elf_phdr *p = &core->ph[i];
 
-		ic_rd_seek(&r, (size_t)at);
-		ptype = ic_rd_le32(&r);
+		p->at = phoff + i * PHDR_SIZE;
+		p->idx = (unsigned)i;
+		ic_rd_seek(&r, (size_t)p->at);
+		p->type = ic_rd_le32(&r);
 		ic_rd_skip(&r, 4); /* p_flags */
-		off = ic_rd_le64(&r);
-		ic_rd_skip(&r, 8); /* p_vaddr */
-		paddr = ic_rd_le64(&r);
-		filesz = ic_rd_le64(&r);
-		memsz = ic_rd_le64(&r);
-		if ((err = r.err))
-			goto out;
-		if (ptype == PT_NOTE) {
-			if ((err = add_notes(ctx, img, off, filesz, (unsigned)i)))
+		p->off = ic_rd_le64(&r);
+		p->vaddr = ic_rd_le64(&r);
+		p->paddr = ic_rd_le64(&r);
+		p->filesz = ic_rd_le64(&r);
+		p->memsz = ic_rd_le64(&r);
+	}
+	if (r.err) {
+		free(core->ph);
+		core->ph = NULL;
+		return r.err;
+	}
+	core->nph = (size_t)phnum;
+	return 0;
+}
+
+static int elf_probe(const struct ic_ctx *ctx, struct ic_image *img)
+{
+	struct ic_elf_core core;
+	struct load *loads = NULL;
+	size_t nloads = 0;
+	int err;
+
+	err = ic_elf_core_read(ctx, img, &core);
+	if (err)
+		return err;
+	loads = ic_calloc(core.nph ? core.nph : 1, sizeof(*loads));
+	if (!loads) {
+		free(core.ph);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < core.nph; i++) {
+		const struct ic_elf_phdr *p = &core.ph[i];
+		uint64_t end;
+
+		if (p->type == IC_PT_NOTE) {
+			if ((err = ic_elf_add_notes(ctx, img, p)))
 				goto out;
 			continue;
 		}
-		if (ptype != PT_LOAD || !filesz)
+		if (p->type != IC_PT_LOAD || !p->filesz)
 			continue;
-		if (filesz > memsz) {
-			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %" PRIu64 " has p_filesz 0x%" PRIx64
-				" > p_memsz 0x%" PRIx64, img->path, at, i, filesz, memsz);
+		if (p->filesz > p->memsz) {
+			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %u has p_filesz 0x%" PRIx64
+				" > p_memsz 0x%" PRIx64, img->path, p->at, p->idx, p->filesz, p->memsz);
 			err = -IC_EFORMAT;
 			goto out;
 		}
-		if (paddr == UINT64_MAX) {
+		if (p->paddr == UINT64_MAX) {
 			/* /proc/kcore: vmalloc/module segments have no physical address. */
-			pr_debug(ctx, "%s: PT_LOAD %" PRIu64 " has no physical address; skipped", img->path, i);
+			pr_debug(ctx, "%s: PT_LOAD %u has no physical address; skipped", img->path, p->idx);
 			continue;
 		}
-		if (ic_add_ovf(paddr, filesz, &end)) {
+		if (ic_add_ovf(p->paddr, p->filesz, &end)) {
 			/* Also refuses a load ending exactly at 2^64, so ends stay representable. */
-			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %" PRIu64 " (phys 0x%" PRIx64 "+0x%" PRIx64
-				") wraps the address space", img->path, at, i, paddr, filesz);
+			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %u (phys 0x%" PRIx64 "+0x%" PRIx64
+				") wraps the address space", img->path, p->at, p->idx, p->paddr, p->filesz);
 			err = -IC_EFORMAT;
 			goto out;
 		}
-		if (!ic_in_bounds(off, filesz, img->size)) {
-			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %" PRIu64 " data (file offset 0x%" PRIx64 ", 0x%" PRIx64
+		if (!ic_in_bounds(p->off, p->filesz, img->size)) {
+			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %u data (file offset 0x%" PRIx64 ", 0x%" PRIx64
 				" bytes) runs past the end of the file (0x%" PRIx64 ")",
-				img->path, at, i, off, filesz, img->size);
+				img->path, p->at, p->idx, p->off, p->filesz, img->size);
 			err = -IC_ETRUNC;
 			goto out;
 		}
-		loads[nloads++] = (struct load){ paddr, off, filesz, (unsigned)i };
+		loads[nloads++] = (struct load){ p->paddr, p->off, p->filesz, p->idx };
 	}
 	err = add_loads(ctx, img, loads, nloads);
 out:
 	free(loads);
+	free(core.ph);
 	return err;
 }
 

@@ -39,6 +39,29 @@ def elf(loads, notes=()):
     return ehdr(n) + ph + body
 
 
+def knote(name, ntype, desc):
+    n = name + b"\0"
+    return struct.pack("<III", len(n), len(desc), ntype) + n + b"\0" * (-len(n) % 4) + desc + b"\0" * (-len(desc) % 4)
+
+
+KNOTES = knote(b"CORE", 4, b"\0" * 16)  # NT_TASKSTRUCT: only /proc/kcore writes it
+PO = 0xffff888000000000                  # x86-64 PAGE_OFFSET without KASLR
+
+
+def kcore(loads, notes=KNOTES):
+    """/proc/kcore shape: PT_NOTE then PT_LOADs (vaddr, paddr, data or None = not in the copy, filesz)."""
+    n = 1 + len(loads)
+    body_off = 64 + 56 * n
+    body = notes
+    ph = struct.pack("<IIQQQQQQ", 4, 0, body_off, 0, 0, len(notes), 0, 0)
+    for vaddr, paddr, data, fsz in loads:
+        off = body_off + len(body) if data is not None else 1 << 40
+        ph += struct.pack("<IIQQQQQQ", 1, 7, off, vaddr, paddr, fsz, fsz, 4096)
+        if data is not None:
+            body += data
+    return ehdr(n) + ph + body
+
+
 CASES = {
     # LiME
     "ETRUNC__lime-header-truncated.lime": lime_hdr(0, 63) + PAGE + lime_hdr(0x1000, 0x103f)[:20],
@@ -63,6 +86,21 @@ CASES = {
     "EFORMAT__elf-load-wraps.elf": elf([(0xffffffffffffffc0, PAGE + PAGE, None, None)]),
     "ETRUNC__elf-note-past-eof.elf": ehdr(1) + phdr(4, 120, 0, 1 << 30),
     "ENOTFOUND__elf-no-loads.elf": elf([], notes=[(0, b"\0" * 12)]),
+    # /proc/kcore copies
+    "EFORMAT__kcore-paddr-beyond-52-bits.kcore": kcore([(PO + 0x1000, 1 << 60, PAGE, len(PAGE))]),
+    "EFORMAT__kcore-vaddr-wraps.kcore": kcore([(0xffffffffffffffc0, 0x1000, PAGE + PAGE, 2 * len(PAGE))]),
+    "EFORMAT__kcore-overlapping-ram.kcore": kcore([(PO + 0x1000, 0x1000, PAGE, len(PAGE)),
+                                                   (PO + 0x1020, 0x1020, PAGE, len(PAGE))]),
+    "EFORMAT__kcore-direct-map-not-kernel.kcore": kcore([(0x1000, 0x800, PAGE, len(PAGE))]),
+    "ETRUNC__kcore-ram-missing.kcore": kcore([(0xffffffff81000000, 0x1000000, PAGE, len(PAGE)),
+                                              (PO + 0x100000, 0x100000, None, 1 << 28),
+                                              (PO + 0x1000, 0x1000, PAGE, len(PAGE))]),
+    "ENOTFOUND__kcore-only-vmalloc.kcore": kcore([(0xffffc90000000000, 0xffffffffffffffff, None, 1 << 45)]),
+    "EUNSUPP__kcore-zero-paddr-no-page-offset.kcore": kcore([(PO + 0x1000, 0, PAGE, len(PAGE)),
+                                                             (PO + 0x2000, 0, PAGE, len(PAGE))]),
+    "ELIMIT__kcore-too-many-aliases.kcore": kcore([(PO + 0x1000, 0x1000, PAGE, len(PAGE))] +
+                                                  [(0xffffffff80000000 + i * 0x1000, 0x1000, b"\1" * 16, 16)
+                                                   for i in range(300)]),
 }
 
 

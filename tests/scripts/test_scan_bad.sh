@@ -6,7 +6,7 @@
 pattern_for() {
   case $1 in
     ETRUNC)    echo 'truncated|past the end' ;;
-    EFORMAT)   echo 'bad LiME magic|ends before it starts|whole address space|overlaps|e_phentsize|p_filesz .* > p_memsz|wraps' ;;
+    EFORMAT)   echo 'bad LiME magic|ends before it starts|whole address space|overlaps|e_phentsize|p_filesz .* > p_memsz|wraps|physical address space|not a kernel address' ;;
     EUNSUPP)   echo 'unsupported|not a core dump' ;;
     ELIMIT)    echo 'over IC_MAX_' ;;
     ENOTFOUND) echo 'holds no memory ranges' ;;
