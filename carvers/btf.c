@@ -91,26 +91,60 @@ struct run {
 	size_t scap;
 };
 
-/* O(1) checks a real blob always passes: the string section starts and ends with a NUL, and
- * the first type record has a known kind and a name inside the strings. Fakes that fail them
- * cost a few reads, never a validation. */
+/* Bytes of the type section walked by the cheap check below: ~100-300 records. */
+#define PREWALK_BYTES 4096u
+
+/* Bytes after a record's 12-byte head, by kind (0 for kinds without trailing words), or -1
+ * for an unknown kind. The same sizes the validator walks with (src/btf/btf_validate.c). */
+static long extra_of(uint32_t info)
+{
+	uint32_t vlen = ic_btf_vlen(info);
+
+	switch (ic_btf_kind(info)) {
+	case IC_BTF_INT: case IC_BTF_VAR: case IC_BTF_DECL_TAG:
+		return 4;
+	case IC_BTF_ARRAY:
+		return 12;
+	case IC_BTF_STRUCT: case IC_BTF_UNION: case IC_BTF_DATASEC: case IC_BTF_ENUM64:
+		return 12l * vlen;
+	case IC_BTF_ENUM: case IC_BTF_FUNC_PROTO:
+		return 8l * vlen;
+	case IC_BTF_PTR: case IC_BTF_FWD: case IC_BTF_TYPEDEF: case IC_BTF_VOLATILE:
+	case IC_BTF_CONST: case IC_BTF_RESTRICT: case IC_BTF_FUNC: case IC_BTF_FLOAT:
+	case IC_BTF_TYPE_TAG:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Bounded checks a real blob always passes, before any validation is paid for: the string
+ * section starts and ends with a NUL, and the records in the first PREWALK_BYTES of the type
+ * section have known kinds and names inside the strings. Bare or sloppy fakes fail here for
+ * a few reads; only a fake with a well-formed start costs validation (and budget).
+ */
 static bool plausible(const struct ic_image *img, uint64_t phys, const uint8_t *hdr)
 {
 	uint32_t hl = ic_get_le32(hdr + 4), toff = ic_get_le32(hdr + 8), tlen = ic_get_le32(hdr + 12);
 	uint32_t soff = ic_get_le32(hdr + 16), slen = ic_get_le32(hdr + 20);
-	uint8_t a, z, t[12];
+	uint8_t a, z, t[PREWALK_BYTES];
+	size_t n = tlen < PREWALK_BYTES ? tlen : PREWALK_BYTES, pos = 0;
 
 	if (!slen || ic_image__read(img, phys + hl + soff, &a, 1) ||
 	    ic_image__read(img, phys + hl + soff + slen - 1, &z, 1) || a || z)
 		return false;
-	if (tlen >= 12) {
-		unsigned kind;
+	if (ic_image__read(img, phys + hl + toff, t, n))
+		return false;
+	while (n - pos >= 12) {
+		uint32_t info = ic_get_le32(t + pos + 4);
+		long extra = extra_of(info);
 
-		if (ic_image__read(img, phys + hl + toff, t, sizeof(t)))
+		if (extra < 0 || ic_get_le32(t + pos) >= slen || (uint64_t)pos + 12 + (uint64_t)extra > tlen)
 			return false;
-		kind = ic_btf_kind(ic_get_le32(t + 4));
-		if (!kind || kind > IC_BTF_KIND_MAX || ic_get_le32(t) >= slen)
-			return false;
+		pos += 12 + (size_t)extra;
+		if (pos > n)
+			break; /* the record's tail is past what we read: fine so far */
 	}
 	return true;
 }

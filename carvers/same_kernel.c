@@ -87,9 +87,10 @@ void ic_same_kernel__check(const struct ic_ctx *ctx, const struct ic_image *img,
 			"(0x%" PRIx64 "-0x%" PRIx64 ")", t->phys, span_s, span_e);
 	}
 	/* Several kernels and nothing to pick the right pair: refuse rather than mix. */
-	if (b && !banner_tied && b->releases > 1)
+	if (b && !banner_tied && b->releases > 1 && (t || k))
 		problem(s, "%u kernel releases in linux_banner form (%s chosen) and no VMCOREINFO or "
-			"kallsyms to tell which one the BTF belongs to", b->releases, b->release);
+			"kallsyms to tell which one the %s belongs to", b->releases, b->release,
+			t ? "BTF" : "kallsyms");
 	if (t && !btf_tied && t->distinct > 1)
 		problem(s, "%u different valid BTF blobs (0x%" PRIx64 " chosen) and no VMCOREINFO or "
 			"kallsyms to tell which one is the banner's kernel", t->distinct, t->phys);
