@@ -125,19 +125,25 @@ def pg(b):
 
 
 def fakes_raw(d, btf, version, vmci):
-    """4 MiB of fakes + zeros (strings of the plausible fakes) + real BTF + real banner +
-    VMCOREINFO text + 4 MiB of fakes + zeros. Prints where the real pieces are."""
+    """A sparse raw image with the real fx-deb12-6.1 pieces at their real physical addresses
+    (so VMCOREINFO's image span holds the BTF): its VMCOREINFO text, 9.75 MiB of fakes around
+    linux_banner at 0xb761900 and before the BTF at 0xbac1b88, then 4 MiB of fakes and zeros.
+    Nothing else (no kallsyms). Prints where the real pieces are."""
     a = open(btf, "rb").read()
     v = open(version, "rb").read()
-    vi = open(vmci, "rb").read()
-    img = bytearray(fakes(4 << 20, 0)) + bytes(5 << 20)
-    btf_at = len(img) + 8  # not page-aligned, as on 6.1
-    img += pg(b"\0" * 8 + a)
-    ban_at = len(img)
-    img += pg(v + b"\0")
-    img += pg(vi + b"\0")
-    img += fakes(4 << 20, 1 << 20) + bytes(5 << 20)
-    open(f"{d}/fakes-raw", "wb").write(img)
+    # The truth file starts with a "# where it was read" comment line: not VMCOREINFO text.
+    vi = b"".join(l for l in open(vmci, "rb").readlines() if not l.startswith(b"#"))
+    btf_at, ban_at = 0xBAC1B88, 0xB761900
+    # The fakes before each piece are in the same 8 MiB scan batch as that piece (batches
+    # start at multiples of IC_SCAN_CHUNK here), so a carver keeping the first hits per batch
+    # loses it: 7 MiB before the banner, 2.75 MiB more before the BTF.
+    parts = [(0x1200000, vi + b"\0"), (0xB000000, fakes(7 << 20, 0)), (ban_at, v + b"\0"),
+             (0xB800000, fakes(0x2C0000, 1 << 20)), (btf_at, a), (0xC000000, fakes(4 << 20, 2 << 20))]
+    with open(f"{d}/fakes-raw", "wb") as f:
+        for at, data in parts:
+            f.seek(at)
+            f.write(data)
+        f.truncate(0xC000000 + (9 << 20))
     print(f"btf 0x{btf_at:x} banner 0x{ban_at:x}")
 
 
