@@ -97,17 +97,16 @@ static void count_distinct(struct run *r, const struct hit *h)
 
 static void count_release(struct run *r, const struct hit *h)
 {
-	if (!h->exact)
+	if (!h->exact || r->nrel > MAX_RELEASES)
 		return;
-	for (unsigned i = 0; i < r->nrel; i++)
+	for (unsigned i = 0; i < r->nrel; i++) /* nrel <= MAX_RELEASES here */
 		if (strlen(r->rel[i]) == h->rel_len && !memcmp(r->rel[i], h->text + 14, h->rel_len))
 			return;
 	if (r->nrel < MAX_RELEASES) {
 		memcpy(r->rel[r->nrel], h->text + 14, h->rel_len);
 		r->rel[r->nrel][h->rel_len] = '\0';
 	}
-	if (r->nrel <= MAX_RELEASES)
-		r->nrel++; /* MAX_RELEASES + 1 = "more" */
+	r->nrel++; /* MAX_RELEASES + 1 = "more" */
 }
 
 static int score(const struct run *r, const struct hit *h, bool *near_btf, bool *rel_ok)
