@@ -39,7 +39,7 @@ struct hit {
 	size_t len;        /* banner bytes incl. "\n\0" when present */
 	size_t rel_len;
 	bool exact;        /* "\n\0" */
-	char text[IC_MAX_BANNER_LEN + 2];
+	char text[IC_MAX_BANNER_LEN + 3]; /* + NUL after a "\n\0" that ends at the last byte read */
 };
 
 static uint64_t dist(uint64_t a, uint64_t b)
