@@ -244,8 +244,9 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		return -ENOMEM;
 	r->ctx = ctx;
 	r->img = img;
-	r->budget = IC_BTF_VALIDATE_BUDGET_MIN +
-		    IC_BTF_VALIDATE_BUDGET_PER_BYTE * ic_image__bytes(img); /* bytes <= 2^64 / 2 */
+	if (ic_mul_ovf(ic_image__bytes(img), (uint64_t)IC_BTF_VALIDATE_BUDGET_PER_BYTE, &r->budget) ||
+	    ic_add_ovf(r->budget, (uint64_t)IC_BTF_VALIDATE_BUDGET_MIN, &r->budget))
+		r->budget = UINT64_MAX;
 	if (!ic_ksym_image_span(out->kallsyms, &r->span_s, &r->span_e)) {
 		r->have_span = true;
 		r->span_what = "kallsyms _text.._end";
