@@ -12,6 +12,7 @@
 #include "isfcarve/slots.h"
 #include "isfcarve/vmcoreinfo.h"
 #include "cands.h"
+#include "kernel_pa.h"
 
 #define NEEDLE "Linux version "
 
@@ -38,7 +39,7 @@ struct hit {
 	size_t len;        /* banner bytes incl. "\n\0" when present */
 	size_t rel_len;
 	bool exact;        /* "\n\0" */
-	char text[IC_MAX_BANNER_LEN + 2];
+	char text[IC_MAX_BANNER_LEN + 3]; /* + NUL after a "\n\0" that ends at the last byte read */
 };
 
 static uint64_t dist(uint64_t a, uint64_t b)
@@ -46,13 +47,76 @@ static uint64_t dist(uint64_t a, uint64_t b)
 	return a > b ? a - b : b - a;
 }
 
-static int score(const struct hit *h, const char *osrel, const struct ic_findings *f, bool *near_btf,
-		 bool *rel_ok)
+/* Distinct lines and releases seen, counted without keeping every line: a flood of distinct
+ * fakes saturates the counts at a fixed memory cost. */
+#define DSET_SLOTS (2 * IC_MAX_BANNER_DISTINCT)
+#define MAX_RELEASES 16u
+
+struct run {
+	const struct ic_ctx *ctx;
+	const struct ic_image *img;
+	const struct ic_findings *f;
+	const char *osrel;
+	uint64_t ks_pa;
+	bool have_ks;
+	pcre2_code *re;
+	pcre2_match_data *md;
+	struct hit cur, best;
+	int best_score;
+	bool have_best, best_near, best_rel;
+	unsigned copies, exact, distinct, nrel;
+	uint64_t dset[DSET_SLOTS];
+	char rel[MAX_RELEASES][IC_UTS_LEN];
+};
+
+static uint64_t fnv1a(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)p[i]) * 0x100000001b3ull;
+	return h | 1; /* 0 marks a free slot */
+}
+
+static void count_distinct(struct run *r, const struct hit *h)
+{
+	uint64_t k = fnv1a(h->text, h->line_len);
+
+	if (r->distinct >= IC_MAX_BANNER_DISTINCT)
+		return;
+	for (size_t i = k % DSET_SLOTS;; i = (i + 1) % DSET_SLOTS) {
+		if (r->dset[i] == k)
+			return;
+		if (!r->dset[i]) {
+			r->dset[i] = k;
+			r->distinct++;
+			return;
+		}
+	}
+}
+
+static void count_release(struct run *r, const struct hit *h)
+{
+	if (!h->exact || r->nrel > MAX_RELEASES)
+		return;
+	for (unsigned i = 0; i < r->nrel; i++) /* nrel <= MAX_RELEASES here */
+		if (strlen(r->rel[i]) == h->rel_len && !memcmp(r->rel[i], h->text + 14, h->rel_len))
+			return;
+	if (r->nrel < MAX_RELEASES) {
+		memcpy(r->rel[r->nrel], h->text + 14, h->rel_len);
+		r->rel[r->nrel][h->rel_len] = '\0';
+	}
+	r->nrel++; /* MAX_RELEASES + 1 = "more" */
+}
+
+static int score(const struct run *r, const struct hit *h, bool *near_btf, bool *rel_ok)
 {
 	int s = 0;
 
-	*rel_ok = osrel && strlen(osrel) == h->rel_len && !memcmp(h->text + 14, osrel, h->rel_len);
-	*near_btf = f->btf && dist(h->phys, f->btf->phys) < NEAR_BTF;
+	*rel_ok = r->osrel && strlen(r->osrel) == h->rel_len && !memcmp(h->text + 14, r->osrel, h->rel_len);
+	*near_btf = r->f->btf && dist(h->phys, r->f->btf->phys) < NEAR_BTF;
+	if (r->have_ks && h->phys == r->ks_pa)
+		s += 32; /* the kernel's own linux_banner object, by its symbol */
 	if (h->exact)
 		s += 8;
 	if (*rel_ok)
@@ -62,97 +126,105 @@ static int score(const struct hit *h, const char *osrel, const struct ic_finding
 	return s;
 }
 
+/* One "Linux version " hit: parse, count, and keep it if it is the best so far. */
+static int try_hit(void *arg, uint64_t phys)
+{
+	struct run *r = arg;
+	struct hit *c = &r->cur;
+	size_t n = ic_cands_avail(r->img, phys, IC_MAX_BANNER_LEN + 2);
+	PCRE2_SIZE *ov;
+	bool near_btf, rel_ok;
+	int sc, rc;
+
+	c->phys = phys;
+	if (!n || ic_image__read(r->img, phys, c->text, n))
+		return 0;
+	rc = pcre2_match(r->re, (PCRE2_SPTR)c->text, n, 0, 0, r->md, NULL);
+	if (rc < 2)
+		return 0;
+	ov = pcre2_get_ovector_pointer(r->md);
+	c->line_len = ov[1];
+	c->rel_len = ov[3] - ov[2];
+	/* The printable run must end the line: "\n" (linux_banner, /proc/version copies, logs)
+	 * or a NUL (a printk record's text has no newline). A run cut by IC_MAX_BANNER_LEN or by
+	 * a hole is not a banner. */
+	if (c->line_len >= n || (c->text[c->line_len] != '\n' && c->text[c->line_len] != '\0'))
+		return 0;
+	c->exact = c->text[c->line_len] == '\n' && c->line_len + 1 < n && c->text[c->line_len + 1] == '\0';
+	c->len = c->exact ? c->line_len + 2 : c->line_len + (c->text[c->line_len] == '\n');
+	c->text[c->len] = '\0';
+	r->copies++;
+	r->exact += c->exact;
+	count_distinct(r, c);
+	count_release(r, c);
+	sc = score(r, c, &near_btf, &rel_ok);
+	/* Ties: nearest to the BTF blob, then the lowest address (first seen). */
+	if (sc > r->best_score ||
+	    (sc == r->best_score && r->f->btf &&
+	     dist(c->phys, r->f->btf->phys) < dist(r->best.phys, r->f->btf->phys))) {
+		memcpy(&r->best, c, sizeof(*c));
+		r->have_best = true;
+		r->best_score = sc;
+		r->best_near = near_btf;
+		r->best_rel = rel_ok;
+	}
+	return 0;
+}
+
 static int banner_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
 			 unsigned nstates, struct ic_findings *out)
 {
-	const char *osrel = out->vmcoreinfo ? ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE") : NULL;
-	pcre2_code *re;
-	pcre2_match_data *md = NULL;
-	struct hit *h = NULL, *best = NULL, cur;
+	struct run *r;
+	struct hit *best;
 	struct ic_banner_finding *bf = NULL;
-	unsigned copies = 0, exact = 0, distinct = 0;
-	int best_score = -1, errcode, err = 0;
-	bool best_near = false, best_rel = false, overflow;
+	int errcode, err = 0;
+	unsigned rescans = 0;
 	PCRE2_SIZE erroff;
-	char **lines = NULL;
-	size_t total;
 
-	total = ic_cands_total(states, nstates, &overflow);
-	if (overflow)
-		pr_warn(ctx, "%s: banner: over IC_MAX_CANDIDATES \"" NEEDLE "\" hits; some ignored",
-			ic_image__path(img));
-	if (!total)
-		return -IC_ENOTFOUND;
-	re = pcre2_compile((PCRE2_SPTR)banner_re, PCRE2_ZERO_TERMINATED, PCRE2_NO_UTF_CHECK, &errcode,
-			   &erroff, NULL);
-	if (!re)
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->ctx = ctx;
+	r->img = img;
+	r->f = out;
+	r->best_score = -1;
+	r->osrel = out->vmcoreinfo ? ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE") : NULL;
+	r->have_ks = !ic_ksym_pa(out->kallsyms, "linux_banner", &r->ks_pa);
+	r->re = pcre2_compile((PCRE2_SPTR)banner_re, PCRE2_ZERO_TERMINATED, PCRE2_NO_UTF_CHECK, &errcode,
+			      &erroff, NULL);
+	if (!r->re) {
+		free(r);
 		return -EINVAL; /* our own pattern: a build problem, not input */
-	(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* optional speed-up; interpreter otherwise */
-	md = pcre2_match_data_create_from_pattern(re, NULL);
-	h = malloc(sizeof(*h));
-	lines = ic_calloc(256, sizeof(*lines)); /* distinct banners counted up to 256 */
-	if (!md || !h || !lines) {
+	}
+	(void)pcre2_jit_compile(r->re, PCRE2_JIT_COMPLETE); /* optional speed-up; interpreter otherwise */
+	r->md = pcre2_match_data_create_from_pattern(r->re, NULL);
+	if (!r->md) {
 		err = -ENOMEM;
 		goto out;
 	}
-	size_t seen = 0;
-
-	for (unsigned s = 0; s < nstates; s++) {
+	/* Every hit, in phys order: stored ones, and the spans that overflowed a state scanned
+	 * again (streaming), so no flood of fakes before or after hides the real banner. The one
+	 * at kallsyms' linux_banner is among them (the scan saw it) and outranks all. */
+	for (unsigned s = 0; s < nstates && !err; s++) {
 		const struct ic_cands *c = states[s];
 
-		for (size_t i = 0; c && i < c->n && seen++ < total; i++) {
-			size_t n = ic_cands_avail(img, c->phys[i], IC_MAX_BANNER_LEN + 2);
-			PCRE2_SIZE *ov;
-			bool near_btf, rel_ok;
-			int sc, rc;
-
-			cur.phys = c->phys[i];
-			if (!n || ic_image__read(img, cur.phys, cur.text, n))
-				continue;
-			rc = pcre2_match(re, (PCRE2_SPTR)cur.text, n, 0, 0, md, NULL);
-			if (rc < 2)
-				continue;
-			ov = pcre2_get_ovector_pointer(md);
-			cur.line_len = ov[1];
-			cur.rel_len = ov[3] - ov[2];
-			/* The printable run must end the line: "\n" (linux_banner, /proc/version
-			 * copies, logs) or a NUL (a printk record's text has no newline). A run cut
-			 * by IC_MAX_BANNER_LEN or by a hole is not a banner. */
-			if (cur.line_len >= n || (cur.text[cur.line_len] != '\n' && cur.text[cur.line_len] != '\0'))
-				continue;
-			cur.exact = cur.text[cur.line_len] == '\n' && cur.line_len + 1 < n &&
-				    cur.text[cur.line_len + 1] == '\0';
-			cur.len = cur.exact ? cur.line_len + 2 : cur.line_len + (cur.text[cur.line_len] == '\n');
-			cur.text[cur.len] = '\0';
-			copies++;
-			exact += cur.exact;
-			{
-				size_t d;
-
-				/* Quadratic: real dumps hold a handful of distinct banners; a crafted
-				 * one with thousands saturates the count at 256. */
-				for (d = 0; d < distinct && distinct < 256; d++)
-					if (strlen(lines[d]) == cur.line_len && !memcmp(lines[d], cur.text, cur.line_len))
-						break;
-				if (d == distinct && distinct < 256 && (lines[distinct] = strndup(cur.text, cur.line_len)))
-					distinct++;
-			}
-			sc = score(&cur, osrel, out, &near_btf, &rel_ok);
-			/* Ties: nearest to the BTF blob, then the lowest address (first seen). */
-			if (sc > best_score ||
-			    (sc == best_score && out->btf && dist(cur.phys, out->btf->phys) < dist(best->phys, out->btf->phys))) {
-				memcpy(h, &cur, sizeof(cur));
-				best = h;
-				best_score = sc;
-				best_near = near_btf;
-				best_rel = rel_ok;
-			}
+		for (size_t i = 0; c && i < c->n && !err; i++)
+			err = try_hit(r, c->phys[i]);
+		if (c && c->overflow && !err) {
+			rescans++;
+			err = ic_cands_rescan(img, c->drop_lo, c->drop_hi, NEEDLE, sizeof(NEEDLE) - 1, try_hit, r);
 		}
 	}
-	if (!best) {
+	if (err)
+		goto out;
+	if (rescans)
+		pr_info(ctx, "%s: banner: %u batches had more than %u \"" NEEDLE "\" hits; their rest was "
+			"scanned again", ic_image__path(img), rescans, IC_CANDS_PER_STATE);
+	if (!r->have_best) {
 		err = -IC_ENOTFOUND;
 		goto out;
 	}
+	best = &r->best;
 	bf = calloc(1, sizeof(*bf));
 	if (!bf || !(bf->text = malloc(best->len + 1))) {
 		free(bf);
@@ -167,28 +239,31 @@ static int banner_finish(const struct ic_ctx *ctx, const struct ic_image *img, v
 	memcpy(bf->release, best->text + 14, best->rel_len);
 	bf->release[best->rel_len] = '\0';
 	bf->linux_banner = best->exact;
-	bf->copies = copies;
-	bf->exact_copies = exact;
-	bf->distinct = distinct;
-	bf->near_btf = best_near;
-	bf->release_matches_vmcoreinfo = best_rel;
+	bf->copies = r->copies;
+	bf->exact_copies = r->exact;
+	bf->distinct = r->distinct;
+	bf->releases = r->nrel;
+	bf->near_btf = r->best_near;
+	bf->release_matches_vmcoreinfo = r->best_rel;
+	bf->at_kallsyms_banner = r->have_ks && best->phys == r->ks_pa;
 	if (!best->exact)
 		pr_warn(ctx, "%s: banner: no copy in the linux_banner form (\"...\\n\\0\"); took the one at 0x%" PRIx64,
 			ic_image__path(img), best->phys);
-	if (osrel && !best_rel)
+	if (r->osrel && !r->best_rel)
 		pr_warn(ctx, "%s: banner: release %s differs from VMCOREINFO OSRELEASE %s", ic_image__path(img),
-			bf->release, osrel);
-	pr_info(ctx, "%s: banner: at 0x%" PRIx64 " (%u copies, %u in linux_banner form, %u distinct)%s%s",
-		ic_image__path(img), bf->phys, copies, exact, distinct, best_near ? ", near the BTF" : "",
-		best_rel ? ", release = VMCOREINFO OSRELEASE" : "");
+			bf->release, r->osrel);
+	if (r->have_ks && !bf->at_kallsyms_banner)
+		pr_warn(ctx, "%s: banner: none at kallsyms' linux_banner (phys 0x%" PRIx64 "); took the one at 0x%" PRIx64,
+			ic_image__path(img), r->ks_pa, best->phys);
+	pr_info(ctx, "%s: banner: at 0x%" PRIx64 " (%u copies, %u in linux_banner form, %u distinct, %u releases)%s%s%s",
+		ic_image__path(img), bf->phys, r->copies, r->exact, r->distinct, r->nrel,
+		bf->at_kallsyms_banner ? ", at kallsyms linux_banner" : "", r->best_near ? ", near the BTF" : "",
+		r->best_rel ? ", release = VMCOREINFO OSRELEASE" : "");
 	out->banner = bf;
 out:
-	for (size_t d = 0; lines && d < distinct; d++)
-		free(lines[d]);
-	free(lines);
-	free(h);
-	pcre2_match_data_free(md);
-	pcre2_code_free(re);
+	pcre2_match_data_free(r->md);
+	pcre2_code_free(r->re);
+	free(r);
 	return err;
 }
 

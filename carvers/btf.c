@@ -10,6 +10,8 @@
 #include "isfcarve/slots.h"
 #include "isfcarve/vmcoreinfo.h"
 #include "cands.h"
+#include "kernel_pa.h"
+#include "reader.h"
 
 /* Magic 0xeb9f, version 1, flags 0, little-endian. The kernel's own BTF is in its native byte
  * order, and the image readers and the KASLR stage handle little-endian targets only (x86-64,
@@ -17,30 +19,54 @@
 static const uint8_t magic_le[4] = { 0x9f, 0xeb, 0x01, 0x00 };
 #define BTF_HDR_MAX 32u
 
+/* Hits that fail the header check are not kept: a flood of bare 0xeb9f magics costs no memory
+ * and cannot push the real header out of a state (cands.h). */
 static int btf_scan(void *state, const uint8_t *buf, size_t len, size_t avail, uint64_t phys)
 {
-	return ic_cands_find(state, buf, len, avail, phys, magic_le, sizeof(magic_le));
+	struct ic_cands *c = state;
+	const uint8_t *end = buf + (avail - len < sizeof(magic_le) - 1 ? avail : len + sizeof(magic_le) - 1);
+
+	for (const uint8_t *p = buf; p < buf + len;) {
+		const uint8_t *hit = ic_find(p, (size_t)(end - p), magic_le, sizeof(magic_le));
+		uint64_t size;
+		int e;
+
+		if (!hit || hit >= buf + len)
+			break;
+		e = ic_btf__check_header(hit, avail - (size_t)(hit - buf), &size);
+		/* ETRUNC: the header runs past what this piece shows (end of a run): decide later. */
+		if (!e || e == -IC_ETRUNC) {
+			e = ic_cands_add(c, phys + (uint64_t)(hit - buf));
+			if (e)
+				return e;
+		}
+		p = hit + 1;
+	}
+	return 0;
 }
 
 struct valid {
 	uint64_t phys, size;
 	uint8_t sha[32];
-	bool in_image;
+	bool in_image, at_start;
 };
 
 /*
  * Which valid blob is the kernel's own (docs/carvers.md):
- *  1. inside the kernel image's physical span from VMCOREINFO (SYMBOL(_stext) .. highest image
- *     symbol), when VMCOREINFO was found: .BTF is in the image's RO_DATA;
- *  2. the largest blob: vmlinux BTF has ~100k+ types, a BPF object's own base BTF a handful;
- *  3. page-aligned (>= 6.16 puts .BTF on a page boundary);
- *  4. the lowest physical address (deterministic).
+ *  1. at kallsyms' __start_BTF (its physical address, when kallsyms knows it);
+ *  2. inside the kernel image's physical span: kallsyms [_text, _end), else VMCOREINFO
+ *     (SYMBOL(_stext) .. highest image symbol): .BTF is in the image's RO_DATA;
+ *  3. the largest blob: vmlinux BTF has ~100k+ types, a BPF object's own base BTF a handful;
+ *  4. page-aligned (>= 6.16 puts .BTF on a page boundary);
+ *  5. the lowest physical address (deterministic).
  * Module split BTF never gets here: it fails standalone validation.
  */
 static bool better(const struct valid *a, const struct valid *b)
 {
 	bool pa = !(a->phys & 4095), pb = !(b->phys & 4095);
 
+	if (a->at_start != b->at_start)
+		return a->at_start;
 	if (a->in_image != b->in_image)
 		return a->in_image;
 	if (a->size != b->size)
@@ -50,93 +76,220 @@ static bool better(const struct valid *a, const struct valid *b)
 	return a->phys < b->phys;
 }
 
+struct run {
+	const struct ic_ctx *ctx;
+	const struct ic_image *img;
+	uint64_t span_s, span_e, start_pa;
+	bool have_span, have_start;
+	const char *span_what;
+	uint64_t budget, spent;
+	unsigned headers, split, inside, over_budget;
+	struct valid v[IC_MAX_BTF_VALID];
+	size_t nv;
+	uint64_t dropped; /* valid blobs pushed out of v[] by better ones */
+	uint8_t *scratch;
+	size_t scap;
+};
+
+/* Bytes of the type section walked by the cheap check below: ~100-300 records. */
+#define PREWALK_BYTES 4096u
+
+/* Bytes after a record's 12-byte head, by kind (0 for kinds without trailing words), or -1
+ * for an unknown kind. The same sizes the validator walks with (src/btf/btf_validate.c). */
+static long extra_of(uint32_t info)
+{
+	uint32_t vlen = ic_btf_vlen(info);
+
+	switch (ic_btf_kind(info)) {
+	case IC_BTF_INT: case IC_BTF_VAR: case IC_BTF_DECL_TAG:
+		return 4;
+	case IC_BTF_ARRAY:
+		return 12;
+	case IC_BTF_STRUCT: case IC_BTF_UNION: case IC_BTF_DATASEC: case IC_BTF_ENUM64:
+		return 12l * vlen;
+	case IC_BTF_ENUM: case IC_BTF_FUNC_PROTO:
+		return 8l * vlen;
+	case IC_BTF_PTR: case IC_BTF_FWD: case IC_BTF_TYPEDEF: case IC_BTF_VOLATILE:
+	case IC_BTF_CONST: case IC_BTF_RESTRICT: case IC_BTF_FUNC: case IC_BTF_FLOAT:
+	case IC_BTF_TYPE_TAG:
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Bounded checks a real blob always passes, before any validation is paid for: the string
+ * section starts and ends with a NUL, and the records in the first PREWALK_BYTES of the type
+ * section have known kinds and names inside the strings. Bare or sloppy fakes fail here for
+ * a few reads; only a fake with a well-formed start costs validation (and budget).
+ */
+static bool plausible(const struct ic_image *img, uint64_t phys, const uint8_t *hdr)
+{
+	uint32_t hl = ic_get_le32(hdr + 4), toff = ic_get_le32(hdr + 8), tlen = ic_get_le32(hdr + 12);
+	uint32_t soff = ic_get_le32(hdr + 16), slen = ic_get_le32(hdr + 20);
+	uint8_t a, z, t[PREWALK_BYTES];
+	size_t n = tlen < PREWALK_BYTES ? tlen : PREWALK_BYTES, pos = 0;
+
+	if (!slen || ic_image__read(img, phys + hl + soff, &a, 1) ||
+	    ic_image__read(img, phys + hl + soff + slen - 1, &z, 1) || a || z)
+		return false;
+	if (ic_image__read(img, phys + hl + toff, t, n))
+		return false;
+	while (n - pos >= 12) {
+		uint32_t info = ic_get_le32(t + pos + 4);
+		long extra = extra_of(info);
+
+		if (extra < 0 || ic_get_le32(t + pos) >= slen || (uint64_t)pos + 12 + (uint64_t)extra > tlen)
+			return false;
+		pos += 12 + (size_t)extra;
+		if (pos > n)
+			break; /* the record's tail is past what we read: fine so far */
+	}
+	return true;
+}
+
+static int try_cand(void *arg, uint64_t phys)
+{
+	struct run *r = arg;
+	const struct ic_image *img = r->img;
+	size_t avail, hl;
+	uint64_t size;
+	uint8_t hdr[BTF_HDR_MAX];
+	const uint8_t *p;
+	struct ic_btf_diag diag;
+	struct valid cur;
+	size_t slot;
+
+	/* A header inside a blob that already validated is part of it (or a copy of it). */
+	for (size_t i = 0; i < r->nv; i++)
+		if (phys >= r->v[i].phys && phys - r->v[i].phys < r->v[i].size) {
+			r->inside += phys != r->v[i].phys;
+			return 0;
+		}
+	avail = ic_cands_avail(img, phys, IC_MAX_BTF_BYTES);
+	hl = avail < BTF_HDR_MAX ? avail : BTF_HDR_MAX;
+	if (hl < 24 || ic_image__read(img, phys, hdr, hl) || ic_btf__check_header(hdr, hl, &size))
+		return 0;
+	r->headers++;
+	if (size > avail || !plausible(img, phys, hdr)) {
+		pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes, 0x%zx present) "
+			 "fails the cheap checks", ic_image__path(img), phys, size, avail);
+		r->split++;
+		return 0;
+	}
+	if (size > r->budget - r->spent) {
+		r->over_budget++;
+		return 0;
+	}
+	r->spent += size;
+	p = ic_image__ptr(img, phys, (size_t)size);
+	if (!p) {
+		if (r->scap < size) {
+			free(r->scratch);
+			r->scratch = malloc((size_t)size);
+			r->scap = r->scratch ? (size_t)size : 0;
+			if (!r->scratch)
+				return -ENOMEM;
+		}
+		if (ic_image__read(img, phys, r->scratch, (size_t)size))
+			return 0;
+		p = r->scratch;
+	}
+	if (ic_btf__validate(p, (size_t)size, &diag)) {
+		pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes) rejected: type %u, offset 0x%" PRIx64 ": %s",
+			 ic_image__path(img), phys, size, diag.type_id, diag.offset, diag.msg);
+		r->split++;
+		return 0;
+	}
+	memset(&cur, 0, sizeof(cur));
+	cur.phys = phys;
+	cur.size = size;
+	ic_sha256(p, (size_t)size, cur.sha);
+	cur.at_start = r->have_start && phys == r->start_pa;
+	cur.in_image = r->have_span && phys >= r->span_s && phys < r->span_e;
+	pr_debug(r->ctx, "%s: btf: valid blob at 0x%" PRIx64 ", 0x%" PRIx64 " bytes%s%s", ic_image__path(img),
+		 phys, size, cur.at_start ? " (at kallsyms __start_BTF)" : "",
+		 cur.in_image ? " (inside the kernel image)" : "");
+	/* Keep the best IC_MAX_BTF_VALID: a full set drops its worst, not the newcomer. */
+	slot = r->nv;
+	if (r->nv == IC_MAX_BTF_VALID) {
+		slot = 0;
+		for (size_t i = 1; i < r->nv; i++)
+			if (better(&r->v[slot], &r->v[i]))
+				slot = i;
+		r->dropped++;
+		if (!better(&cur, &r->v[slot]))
+			return 0;
+	} else {
+		r->nv++;
+	}
+	r->v[slot] = cur;
+	return 0;
+}
+
 static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
 		      unsigned nstates, struct ic_findings *out)
 {
-	uint64_t span_s = 0, span_e = 0;
-	bool have_span = false, overflow;
-	struct valid *v = NULL, *best = NULL;
-	size_t nv = 0, total;
-	unsigned headers = 0, split = 0;
-	uint8_t *scratch = NULL;
-	size_t scap = 0;
+	struct run *r;
+	struct valid *best;
+	unsigned rescans = 0;
 	struct ic_btf_finding *f = NULL;
 	struct ic_btf *btf = NULL;
+	uint64_t stop_pa;
 	int err = 0;
 
-	if (out->vmcoreinfo && !ic_vmcoreinfo__image_span(out->vmcoreinfo, &span_s, &span_e))
-		have_span = true;
-	total = ic_cands_total(states, nstates, &overflow);
-	if (overflow)
-		pr_warn(ctx, "%s: btf: over IC_MAX_CANDIDATES magic hits; some ignored", ic_image__path(img));
-	if (!total)
-		return -IC_ENOTFOUND;
-	v = ic_calloc(total, sizeof(*v));
-	if (!v)
+	r = calloc(1, sizeof(*r));
+	if (!r)
 		return -ENOMEM;
-	size_t seen = 0;
+	r->ctx = ctx;
+	r->img = img;
+	if (ic_mul_ovf(ic_image__bytes(img), (uint64_t)IC_BTF_VALIDATE_BUDGET_PER_BYTE, &r->budget) ||
+	    ic_add_ovf(r->budget, (uint64_t)IC_BTF_VALIDATE_BUDGET_MIN, &r->budget))
+		r->budget = UINT64_MAX;
+	if (!ic_ksym_image_span(out->kallsyms, &r->span_s, &r->span_e)) {
+		r->have_span = true;
+		r->span_what = "kallsyms _text.._end";
+	} else if (out->vmcoreinfo && !ic_vmcoreinfo__image_span(out->vmcoreinfo, &r->span_s, &r->span_e)) {
+		r->have_span = true;
+		r->span_what = "VMCOREINFO image span";
+	}
+	if (!ic_ksym_pa(out->kallsyms, "__start_BTF", &r->start_pa) &&
+	    !ic_ksym_pa(out->kallsyms, "__stop_BTF", &stop_pa) && stop_pa > r->start_pa)
+		r->have_start = true;
 
-	for (unsigned s = 0; s < nstates; s++) {
+	/* Evidence first: the address kallsyms names is validated whatever floods the image. */
+	if (r->have_start && (err = try_cand(r, r->start_pa)))
+		goto out;
+	/* Then every hit, in phys order: the stored ones, and the spans whose hits overflowed a
+	 * state scanned again (streaming), so no count of fakes can hide a later header. */
+	for (unsigned s = 0; s < nstates && !err; s++) {
 		const struct ic_cands *c = states[s];
 
-		for (size_t i = 0; c && i < c->n && seen++ < total; i++) {
-			uint64_t phys = c->phys[i], size;
-			size_t avail = ic_cands_avail(img, phys, IC_MAX_BTF_BYTES);
-			uint8_t hdr[BTF_HDR_MAX];
-			const uint8_t *p;
-			struct ic_btf_diag diag;
-			size_t hl = avail < BTF_HDR_MAX ? avail : BTF_HDR_MAX;
-
-			if (ic_image__read(img, phys, hdr, hl) || ic_btf__check_header(hdr, hl, &size))
-				continue;
-			headers++;
-			if (size > avail) {
-				pr_debug(ctx, "%s: btf: candidate at 0x%" PRIx64 " needs 0x%" PRIx64
-					 " bytes, only 0x%zx present", ic_image__path(img), phys, size, avail);
-				split++;
-				continue;
-			}
-			p = ic_image__ptr(img, phys, (size_t)size);
-			if (!p) {
-				if (scap < size) {
-					free(scratch);
-					scratch = malloc((size_t)size);
-					scap = scratch ? (size_t)size : 0;
-					if (!scratch) {
-						err = -ENOMEM;
-						goto out;
-					}
-				}
-				if (ic_image__read(img, phys, scratch, (size_t)size))
-					continue;
-				p = scratch;
-			}
-			err = ic_btf__validate(p, (size_t)size, &diag);
-			if (err) {
-				pr_debug(ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes) rejected: type %u, offset 0x%" PRIx64 ": %s",
-					 ic_image__path(img), phys, size, diag.type_id, diag.offset, diag.msg);
-				split++;
-				err = 0;
-				continue;
-			}
-			v[nv].phys = phys;
-			v[nv].size = size;
-			ic_sha256(p, (size_t)size, v[nv].sha);
-			v[nv].in_image = have_span && phys >= span_s && phys < span_e;
-			pr_debug(ctx, "%s: btf: valid blob at 0x%" PRIx64 ", 0x%" PRIx64 " bytes%s", ic_image__path(img),
-				 phys, size, v[nv].in_image ? " (inside the kernel image)" : "");
-			nv++;
+		for (size_t i = 0; c && i < c->n && !err; i++)
+			err = try_cand(r, c->phys[i]);
+		if (c && c->overflow && !err) {
+			rescans++;
+			err = ic_cands_rescan(img, c->drop_lo, c->drop_hi, magic_le, sizeof(magic_le), try_cand, r);
 		}
 	}
-	if (!nv) {
-		pr_info(ctx, "%s: btf: %u BTF headers, none validates standalone", ic_image__path(img), headers);
+	if (err)
+		goto out;
+	if (rescans)
+		pr_info(ctx, "%s: btf: %u batches had more than %u header hits; their rest was scanned again",
+			ic_image__path(img), rescans, IC_CANDS_PER_STATE);
+	if (r->over_budget)
+		pr_warn(ctx, "%s: btf: IC_BTF_VALIDATE_BUDGET (0x%" PRIx64 " bytes) spent; %u plausible "
+			"candidates not validated", ic_image__path(img), r->budget, r->over_budget);
+	if (!r->nv) {
+		pr_info(ctx, "%s: btf: %u BTF headers, none validates standalone", ic_image__path(img), r->headers);
 		err = -IC_ENOTFOUND;
 		goto out;
 	}
-	best = &v[0];
-	for (size_t i = 1; i < nv; i++)
-		if (better(&v[i], best))
-			best = &v[i];
+	best = &r->v[0];
+	for (size_t i = 1; i < r->nv; i++)
+		if (better(&r->v[i], best))
+			best = &r->v[i];
 	f = calloc(1, sizeof(*f));
 	if (!f) {
 		err = -ENOMEM;
@@ -154,15 +307,30 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 	f->size = best->size;
 	memcpy(f->sha256, best->sha, 32);
 	f->nr_types = ic_btf__nr_types(btf);
-	f->candidates = (unsigned)nv;
-	f->headers = headers;
-	f->split = split;
+	f->candidates = (unsigned)(r->nv + r->dropped);
+	f->headers = r->headers;
+	f->split = r->split;
 	f->page_aligned = !(best->phys & 4095);
-	if (have_span && !best->in_image)
+	f->evidence = best->at_start ? "kallsyms __start_BTF" : best->in_image ? r->span_what : NULL;
+	f->budget_exhausted = r->over_budget > 0;
+	for (size_t i = 0; i < r->nv; i++) {
+		size_t j = 0;
+
+		while (j < i && memcmp(r->v[j].sha, r->v[i].sha, 32))
+			j++;
+		f->distinct += j == i;
+	}
+	if (r->have_span && !best->in_image)
 		pr_warn(ctx, "%s: btf: no valid BTF inside the kernel image span 0x%" PRIx64 "-0x%" PRIx64
-			" from VMCOREINFO; took the one at 0x%" PRIx64, ic_image__path(img), span_s, span_e, best->phys);
-	pr_info(ctx, "%s: btf: 0x%" PRIx64 " bytes at 0x%" PRIx64 ", %u types; %zu valid blobs, %u headers",
-		ic_image__path(img), f->size, f->phys, f->nr_types, nv, headers);
+			" (%s); took the one at 0x%" PRIx64, ic_image__path(img), r->span_s, r->span_e,
+			r->span_what, best->phys);
+	if (r->have_start && !best->at_start)
+		pr_warn(ctx, "%s: btf: no valid BTF at kallsyms __start_BTF (0x%" PRIx64 "); took the one at 0x%" PRIx64,
+			ic_image__path(img), r->start_pa, best->phys);
+	pr_info(ctx, "%s: btf: 0x%" PRIx64 " bytes at 0x%" PRIx64 ", %u types; %u valid blobs (%u distinct), "
+		"%u headers, %u inside a valid blob; 0x%" PRIx64 " bytes validated%s%s",
+		ic_image__path(img), f->size, f->phys, f->nr_types, f->candidates, f->distinct, r->headers,
+		r->inside, r->spent, f->evidence ? "; tied by " : "", f->evidence ? f->evidence : "");
 	out->btf = f;
 	f = NULL;
 out:
@@ -170,8 +338,8 @@ out:
 	if (f)
 		free(f->data);
 	free(f);
-	free(scratch);
-	free(v);
+	free(r->scratch);
+	free(r);
 	return err;
 }
 
@@ -186,7 +354,7 @@ static void btf_free(struct ic_findings *f)
 const struct ic_carver ic_carver_btf = {
 	.name = "btf",
 	.desc = "vmlinux BTF blob (0xeb9f), strictly validated; the kernel image's own copy",
-	.lookahead = sizeof(magic_le),
+	.lookahead = BTF_HDR_MAX, /* the header is checked in the scan pass */
 	.slot = IC_SLOT_BTF,
 	.scan_new = ic_cands_new,
 	.scan_free = ic_cands_free,

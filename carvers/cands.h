@@ -19,7 +19,12 @@
 struct ic_cands {
 	uint64_t *phys;
 	size_t n, cap;
-	bool overflow; /* more than IC_MAX_CANDIDATES hits: the rest were dropped */
+	bool overflow; /* more than IC_CANDS_PER_STATE hits: the rest were not stored */
+	/* Hits not stored start in [drop_lo, drop_hi): a carver that must not be blinded by a
+	 * flood of fakes scans that span again in finish() (ic_cands_rescan), streaming, instead
+	 * of keeping every hit in memory. Stored hits are the first ones, so all hits from
+	 * drop_lo on (within this state's batch) were dropped. */
+	uint64_t drop_lo, drop_hi;
 };
 
 static inline void *ic_cands_new(const struct ic_ctx *ctx)
@@ -40,6 +45,9 @@ static inline void ic_cands_free(void *state)
 static inline int ic_cands_add(struct ic_cands *c, uint64_t phys)
 {
 	if (c->n >= IC_CANDS_PER_STATE) {
+		if (!c->overflow)
+			c->drop_lo = phys;
+		c->drop_hi = phys + 1;
 		c->overflow = true;
 		return 0;
 	}
@@ -125,6 +133,53 @@ static inline size_t ic_cands_avail(const struct ic_image *img, uint64_t phys, s
 		at = r[i].phys + r[i].len;
 	}
 	return got < max ? (size_t)got : max;
+}
+
+/*
+ * Call fn(arg, phys) for every occurrence of needle that starts in [lo, hi) of the image, in
+ * ascending order: the second look at a span whose hits overflowed a state. Reads the span in
+ * IC_CANDS_RESCAN_BUF pieces (plus needle-1 bytes of lookahead through adjacent ranges), so the
+ * cost is linear in the span and memory is one buffer. fn returns 0, or non-zero to stop (a
+ * negative value is returned as the error).
+ */
+#define IC_CANDS_RESCAN_BUF (1u << 20)
+
+static inline int ic_cands_rescan(const struct ic_image *img, uint64_t lo, uint64_t hi,
+				  const void *needle_, size_t nlen, int (*fn)(void *arg, uint64_t phys),
+				  void *arg)
+{
+	const struct ic_range *r = ic_image__ranges(img);
+	size_t nr = ic_image__nranges(img);
+	const uint8_t *needle = needle_;
+	uint8_t *buf = malloc(IC_CANDS_RESCAN_BUF + nlen);
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < nr && !err; i++) {
+		uint64_t s = r[i].phys > lo ? r[i].phys : lo;
+		uint64_t e = r[i].phys + r[i].len < hi ? r[i].phys + r[i].len : hi;
+
+		for (uint64_t at = s; at < e && !err;) {
+			size_t step = e - at < IC_CANDS_RESCAN_BUF ? (size_t)(e - at) : IC_CANDS_RESCAN_BUF;
+			size_t n = ic_cands_avail(img, at, step + nlen - 1);
+			const uint8_t *p = n >= nlen ? ic_image__view(img, at, n, buf) : NULL;
+
+			for (const uint8_t *q = p; q && q < p + step;) {
+				const uint8_t *hit = ic_find(q, n - (size_t)(q - p), needle, nlen);
+
+				if (!hit || hit >= p + step)
+					break;
+				err = fn(arg, at + (uint64_t)(hit - p));
+				if (err)
+					break;
+				q = hit + 1;
+			}
+			at += step;
+		}
+	}
+	free(buf);
+	return err > 0 ? 0 : err;
 }
 
 #endif

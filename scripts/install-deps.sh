@@ -4,9 +4,10 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(build-essential cmake pkg-config xz-utils
       libjansson-dev libpcre2-dev zlib1g-dev liblzma-dev libbpf-dev
-      python3 python3-jsonschema)
+      python3 python3-jsonschema time)
 # Optional: libdw-dev for the symdb generator; extra codecs for more dump formats;
 # python3-snappy for the AVML tests (shared/tools/tools/avml-convert.py writes the test images);
+# (time: GNU /usr/bin/time, peak RSS in tests/scripts/test_adversarial_mem.sh.)
 # GNU parallel for scripts/parallel-jobs.sh (its test falls back to xargs -P without it).
 opt=(libdw-dev libelf-dev liblzo2-dev libsnappy-dev libzstd-dev python3-snappy parallel)
 missing=()

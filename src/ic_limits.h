@@ -45,8 +45,21 @@
  * handful deep; 32 keeps descriptor recursion and JSON nesting (IC_JSON_MAX_DEPTH) bounded. */
 #define IC_MAX_BTF_CHAIN 32u
 
+/* Global BTF-validation budget of one scan, in blob bytes handed to the validator: MIN plus
+ * PER_BYTE x the image's bytes. Real dumps validate one to a few blobs (the kernel's BTF and a
+ * copy, ~5 MiB each), far below it; crafted nested candidates that each fail late would
+ * otherwise cost candidates x size. Linear in the image, never quadratic. */
+#define IC_BTF_VALIDATE_BUDGET_MIN (64ull << 20)
+#define IC_BTF_VALIDATE_BUDGET_PER_BYTE 1u
+/* Valid BTF blobs kept for ranking (the best ones): the kernel's, a kdump kernel's, a few
+ * copies in the page cache; more are dropped by rank, not by order. */
+#define IC_MAX_BTF_VALID 64u
+
 /* Banner: "Linux version ..." is ~200 bytes; kernels cap the utsname fields at 64 each. */
 #define IC_MAX_BANNER_LEN 1024u
+/* Distinct banner lines counted (hash set); real dumps hold a handful (several kernels, torn
+ * copies). A flood of distinct fakes saturates the count without more memory. */
+#define IC_MAX_BANNER_DISTINCT 256u
 
 /* VMCOREINFO note text: the kernel allocates one page (VMCOREINFO_BYTES = PAGE_SIZE). 64 KiB
  * covers 64 KiB pages. */

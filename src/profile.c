@@ -143,6 +143,9 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	err = ic_scan(ctx, p->img, f);
 	if (err)
 		goto fail;
+	/* Banner, BTF and kallsyms of different kernels would make a profile that lies. */
+	if (f->same_kernel.mixed)
+		missing(p, f->same_kernel.problem);
 
 	/* KASLR: even with a System.map it is solved, for the report and as a cross-check. */
 	{
@@ -171,7 +174,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		p->have_btf_sha256 = true;
 	}
 	if (opts->sz >= offsetof(struct ic_profile_opts, identified_arg) + sizeof(void *) &&
-	    opts->identified && p->banner && p->have_btf_sha256 &&
+	    opts->identified && p->banner && p->have_btf_sha256 && !f->same_kernel.mixed &&
 	    opts->identified(opts->identified_arg, p)) {
 		p->stopped = true;
 		*out = p;
@@ -265,6 +268,12 @@ int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,
 		return -EINVAL;
 	if (p->missing[0] && !(opts && opts->allow_partial))
 		return -IC_EINCOMPLETE;
+	/* Not even with --allow-partial: a profile mixing two kernels is wrong, not partial. */
+	if (p->findings.same_kernel.mixed) {
+		pr_warn(ctx, "profile: %s: refusing to write a profile mixing kernels: %s", out_path,
+			p->findings.same_kernel.problem);
+		return -IC_EINCOMPLETE;
+	}
 	/* Without types or without any symbol there is nothing Volatility can use. */
 	if (!p->btf || !p->syms || !p->syms->n) {
 		pr_warn(ctx, "profile: %s: refusing to write an ISF without %s", out_path,

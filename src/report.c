@@ -81,6 +81,26 @@ static void write_vmcoreinfo(struct ic_json *j, const struct ic_vmcoreinfo *v)
 	ic_json_obj_end(j);
 }
 
+/* Which evidence tied banner, BTF, kallsyms and VMCOREINFO to one kernel (carvers/same_kernel.c). */
+static void write_same_kernel(struct ic_json *j, const struct ic_same_kernel *s)
+{
+	ic_json_key(j, "same_kernel");
+	ic_json_obj_begin(j);
+	ic_json_key(j, "ok");
+	ic_json_bool(j, !s->mixed);
+	ic_json_key(j, "evidence");
+	ic_json_arr_begin(j);
+	for (unsigned i = 0; i < s->n; i++)
+		ic_json_str(j, s->evidence[i]);
+	ic_json_arr_end(j);
+	ic_json_key(j, "problem");
+	if (s->mixed)
+		ic_json_str(j, s->problem);
+	else
+		ic_json_null(j);
+	ic_json_obj_end(j);
+}
+
 static void write_status(struct ic_json *j, const struct ic_findings *f)
 {
 	ic_json_key(j, "status");
@@ -164,6 +184,7 @@ int ic_report__write_json_ex(const struct ic_image *img, const struct ic_finding
 	ic_kaslr__report_json(j, f->kaslr); /* null until the KASLR stage ran */
 	ic_json_key(j, "recovered_symbols");
 	ic_recover__report_json(f, j);
+	write_same_kernel(j, &f->same_kernel);
 	write_status(j, f);
 	if (r) {
 		write_kernel(j, r);

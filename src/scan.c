@@ -322,6 +322,8 @@ int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_find
 					st ? "nothing found" : "found");
 		}
 		free(per);
+		/* Do the pieces belong to one kernel? (carvers/same_kernel.c) */
+		ic_same_kernel__check(ctx, img, out);
 	}
 out:
 	if (job.states) {

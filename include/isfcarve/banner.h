@@ -30,6 +30,8 @@ struct ic_banner_finding {
 	/* Evidence that picked the copy (for reports): */
 	bool near_btf;            /* within the kernel image span around the chosen BTF */
 	bool release_matches_vmcoreinfo; /* release == VMCOREINFO OSRELEASE */
+	bool at_kallsyms_banner;  /* phys == the physical address of kallsyms' linux_banner */
+	unsigned releases;        /* distinct releases among linux_banner-form copies (capped) */
 };
 
 #endif

@@ -22,6 +22,11 @@ struct ic_btf_finding {
 	unsigned headers;       /* header hits with a sane header (valid or not) */
 	unsigned split;         /* sane headers whose blob failed standalone validation (module split BTF, torn copies) */
 	bool page_aligned;      /* phys % 4096 == 0 (always true for >= 6.16 kernels' own copy) */
+	/* What tied this blob to the running kernel: "kallsyms __start_BTF", "kallsyms _text.._end",
+	 * "VMCOREINFO image span", or NULL (no evidence: the largest valid blob). Static string. */
+	const char *evidence;
+	unsigned distinct;      /* valid blobs with distinct contents (sha256): > 1 = several kernels */
+	bool budget_exhausted;  /* IC_BTF_VALIDATE_BUDGET ran out: some candidates not validated */
 };
 
 #endif

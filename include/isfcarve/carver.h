@@ -5,6 +5,7 @@
 
 #include "isfcarve/common.h"
 #include "isfcarve/image.h"
+#include "isfcarve/same_kernel.h"
 
 /* Each carver owns exactly one slot. The slot structs are declared in the carver's own header
  * (include/isfcarve/<carver>.h) so that carvers stay independent. NULL = not found / not run. */
@@ -26,6 +27,8 @@ struct ic_findings {
 	size_t nrecovered;
 	/* Per-carver outcome: 0 found, -IC_ENOTFOUND absent, other negative = failed. */
 	int status[8];
+	/* Whether the slots above belong to one kernel, and why (filled after the carvers). */
+	struct ic_same_kernel same_kernel;
 };
 
 /*

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/* After the carvers: check that banner, BTF, kallsyms and VMCOREINFO are of one kernel. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "isfcarve/banner.h"
+#include "isfcarve/btf_finding.h"
+#include "isfcarve/carver.h"
+#include "isfcarve/kallsyms.h"
+#include "isfcarve/same_kernel.h"
+#include "isfcarve/vmcoreinfo.h"
+#include "internal.h"
+#include "kernel_pa.h"
+
+static void evidence(struct ic_same_kernel *s, const char *what)
+{
+	if (s->n < IC_SAME_KERNEL_MAX_EVIDENCE)
+		s->evidence[s->n++] = what;
+}
+
+/* First problem wins (later ones are usually consequences of it). */
+static void IC_PRINTF(2, 3) problem(struct ic_same_kernel *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->mixed)
+		return;
+	s->mixed = true;
+	va_start(ap, fmt);
+	vsnprintf(s->problem, sizeof(s->problem), fmt, ap);
+	va_end(ap);
+}
+
+void ic_same_kernel__check(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_findings *f)
+{
+	struct ic_same_kernel *s = &f->same_kernel;
+	const struct ic_banner_finding *b = f->banner;
+	const struct ic_btf_finding *t = f->btf;
+	const struct ic_kallsyms *k = f->kallsyms;
+	const char *osrel = f->vmcoreinfo ? ic_vmcoreinfo__get(f->vmcoreinfo, "OSRELEASE") : NULL;
+	uint64_t pa, span_s, span_e;
+	bool banner_tied = false, btf_tied = false;
+
+	memset(s, 0, sizeof(*s));
+	/* kallsyms <-> VMCOREINFO: kernels >= 6.0 name their kallsyms tables in VMCOREINFO. */
+	if (k && f->vmcoreinfo) {
+		if (k->vmcoreinfo_agrees)
+			evidence(s, "kallsyms tables = VMCOREINFO SYMBOL(kallsyms_*)");
+		else if (ic_vmcoreinfo__get(f->vmcoreinfo, "SYMBOL(kallsyms_names)"))
+			problem(s, "the kallsyms tables at 0x%" PRIx64 " are not the ones VMCOREINFO names "
+				"(two kernels in the image)", k->tables[IC_KTAB_NAMES].phys);
+	}
+	/* Banner <-> VMCOREINFO and kallsyms. */
+	if (b && osrel) {
+		if (b->release_matches_vmcoreinfo) {
+			evidence(s, "banner release = VMCOREINFO OSRELEASE");
+			banner_tied = true;
+		} else {
+			problem(s, "banner release %s is not VMCOREINFO's OSRELEASE %s", b->release, osrel);
+		}
+	}
+	if (b && !ic_ksym_pa(k, "linux_banner", &pa)) {
+		if (b->at_kallsyms_banner) {
+			evidence(s, "banner at kallsyms linux_banner");
+			banner_tied = true;
+		} else {
+			problem(s, "banner at 0x%" PRIx64 " but kallsyms' linux_banner is at 0x%" PRIx64,
+				b->phys, pa);
+		}
+	}
+	/* BTF <-> kallsyms (__start_BTF, _text.._end) or VMCOREINFO (image span). */
+	if (t && t->evidence) {
+		if (!strcmp(t->evidence, "kallsyms __start_BTF"))
+			evidence(s, "BTF at kallsyms __start_BTF");
+		else if (!strcmp(t->evidence, "kallsyms _text.._end"))
+			evidence(s, "BTF inside kallsyms _text.._end");
+		else
+			evidence(s, "BTF inside the VMCOREINFO image span");
+		btf_tied = true;
+	} else if (t && !ic_ksym_image_span(k, &span_s, &span_e)) {
+		problem(s, "BTF at 0x%" PRIx64 " is outside the kernel image kallsyms describes "
+			"(0x%" PRIx64 "-0x%" PRIx64 ")", t->phys, span_s, span_e);
+	} else if (t && f->vmcoreinfo && !ic_vmcoreinfo__image_span(f->vmcoreinfo, &span_s, &span_e)) {
+		problem(s, "BTF at 0x%" PRIx64 " is outside the kernel image span from VMCOREINFO "
+			"(0x%" PRIx64 "-0x%" PRIx64 ")", t->phys, span_s, span_e);
+	}
+	/* Several kernels and nothing to pick the right pair: refuse rather than mix. */
+	if (b && !banner_tied && b->releases > 1 && (t || k))
+		problem(s, "%u kernel releases in linux_banner form (%s chosen) and no VMCOREINFO or "
+			"kallsyms to tell which one the %s belongs to", b->releases, b->release,
+			t ? "BTF" : "kallsyms");
+	if (t && !btf_tied && t->distinct > 1)
+		problem(s, "%u different valid BTF blobs (0x%" PRIx64 " chosen) and no VMCOREINFO or "
+			"kallsyms to tell which one is the banner's kernel", t->distinct, t->phys);
+	if (!s->mixed) {
+		if (b && !banner_tied && b->releases <= 1)
+			evidence(s, "one kernel release in the image");
+		if (t && !btf_tied && t->distinct == 1)
+			evidence(s, "one distinct BTF blob in the image");
+	}
+	if (s->mixed)
+		pr_warn(ctx, "%s: not one kernel: %s", ic_image__path(img), s->problem);
+	else if (s->n)
+		pr_info(ctx, "%s: same kernel: %u pieces of evidence (%s%s)", ic_image__path(img), s->n,
+			s->evidence[0], s->n > 1 ? ", ..." : "");
+}
