@@ -125,6 +125,12 @@
 #define IC_RECOVER_CHUNK (1u << 20)
 #define IC_MAX_RECOVER_HITS 16u
 /* Recovered symbols kept for the report. */
-#define IC_MAX_RECOVERED 32u
+#define IC_MAX_RECOVERED 64u
+/* Nodes followed on one recovered list (net namespaces, loaded modules): thousands at most on
+ * real systems; a corrupt or cyclic-but-not-closed list must end. */
+#define IC_MAX_RECOVER_LIST 65536u
+/* Step of the page-by-page kernel-image scans (the smallest granule; larger pages are just
+ * checked several times). */
+#define IC_RECOVER_PAGE 4096u
 
 #endif
