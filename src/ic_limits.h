@@ -132,5 +132,9 @@
 /* Step of the page-by-page kernel-image scans (the smallest granule; larger pages are just
  * checked several times). */
 #define IC_RECOVER_PAGE 4096u
+/* arm64 without VMCOREINFO (src/kaslr/kaslr_arm64.c): 64 KiB aligned kernel-VA words kept
+ * from the kernel image while looking for kimage_vaddr/kimage_voffset (a 50 MiB image has a
+ * few thousand). */
+#define IC_MAX_ARM64_VA_WORDS (1u << 22)
 
 #endif
