@@ -129,6 +129,9 @@
 /* Nodes followed on one recovered list (net namespaces, loaded modules): thousands at most on
  * real systems; a corrupt or cyclic-but-not-closed list must end. */
 #define IC_MAX_RECOVER_LIST 65536u
+/* List nodes all candidate module-list heads may visit together (a real image: one list of a
+ * few hundred modules, plus a node or two per false candidate). */
+#define IC_MAX_RECOVER_VISITS (1u << 20)
 /* Step of the page-by-page kernel-image scans (the smallest granule; larger pages are just
  * checked several times). */
 #define IC_RECOVER_PAGE 4096u

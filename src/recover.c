@@ -599,13 +599,19 @@ static bool module_ok(const struct rec *r, const struct mod_off *o, uint64_t nod
 	return true;
 }
 
-/* The number of modules on the list headed at head, 0 if any node is not a module. */
-static unsigned module_list(const struct rec *r, const struct mod_off *o, uint64_t head)
+/* The number of modules on the list headed at head, 0 if any node is not a module. *budget
+ * counts the nodes all candidates may visit together (crafted lists cannot make the scan
+ * quadratic). */
+static unsigned module_list(const struct rec *r, const struct mod_off *o, uint64_t head,
+			    uint64_t *budget)
 {
 	uint64_t node = head, next, back;
 	unsigned n = 0;
 
 	for (;;) {
+		if (!*budget)
+			return 0;
+		--*budget;
 		if (rd_va(r, node, &next) || rd_va(r, next + 8, &back) || back != node)
 			return 0;
 		node = next;
@@ -619,7 +625,7 @@ static unsigned module_list(const struct rec *r, const struct mod_off *o, uint64
 static int modules(struct rec *r)
 {
 	struct mod_off o;
-	uint64_t found = 0;
+	uint64_t found = 0, budget = IC_MAX_RECOVER_VISITS;
 	unsigned hits = 0, nmod = 0;
 	uint8_t *buf;
 
@@ -653,7 +659,7 @@ static int modules(struct rec *r)
 			if (rd_va(r, next + 8, &back) || back != self ||
 			    rd_va(r, prev, &back) || back != self || !module_ok(r, &o, next))
 				continue;
-			n = module_list(r, &o, self);
+			n = module_list(r, &o, self, &budget);
 			if (!n)
 				continue;
 			hits++;
@@ -662,6 +668,11 @@ static int modules(struct rec *r)
 		}
 	}
 	free(buf);
+	if (!budget) {
+		pr_warn(r->ctx, "recover: modules: more than %u list nodes visited: giving up",
+			IC_MAX_RECOVER_VISITS);
+		return 0;
+	}
 	if (hits != 1) {
 		pr_warn(r->ctx, "recover: modules: %u image list heads of struct module lists%s",
 			hits, hits ? " (ambiguous)" : " (no module loaded?)");

@@ -240,7 +240,7 @@ static int anchor_structure(struct a64 *s)
 {
 	struct ic_kaslr *k = s->k;
 	uint64_t pt, size, *w = NULL, best_rt = 0, best_voff = 0;
-	unsigned shift, good = 0;
+	unsigned shift, good = 0, pairs = 0;
 	size_t nw = 0, cap = 0;
 	struct ic_mmu m, best_m;
 	uint8_t *buf;
@@ -287,6 +287,13 @@ static int anchor_structure(struct a64 *s)
 		if ((i && w[i] == w[i - 1]) || !kernel_va(voff) ||
 		    !bsearch(&voff, w, nw, sizeof(*w), cmp_u64))
 			continue;
+		/* each pair costs a table scan: a real image has one or two */
+		if (++pairs > IC_MAX_PGSCAN_CANDIDATES) {
+			pr_warn(s->ctx, "kaslr: arm64 structure: more than %u (kimage_vaddr, "
+				"kimage_voffset) candidate pairs: giving up", IC_MAX_PGSCAN_CANDIDATES);
+			good = 0;
+			break;
+		}
 		{
 			unsigned nsw = scan_swapper(s->in->img, pt, size, w[i], voff, shift, &m);
 
