@@ -138,7 +138,20 @@
 #define IC_RECOVER_CHUNK (1u << 20)
 #define IC_MAX_RECOVER_HITS 16u
 /* Recovered symbols kept for the report. */
-#define IC_MAX_RECOVERED 32u
+#define IC_MAX_RECOVERED 64u
+/* Nodes followed on one recovered list (net namespaces, loaded modules): thousands at most on
+ * real systems; a corrupt or cyclic-but-not-closed list must end. */
+#define IC_MAX_RECOVER_LIST 65536u
+/* List nodes all candidate module-list heads may visit together (a real image: one list of a
+ * few hundred modules, plus a node or two per false candidate). */
+#define IC_MAX_RECOVER_VISITS (1u << 20)
+/* Step of the page-by-page kernel-image scans (the smallest granule; larger pages are just
+ * checked several times). */
+#define IC_RECOVER_PAGE 4096u
+/* arm64 without VMCOREINFO (src/kaslr/kaslr_arm64.c): 64 KiB aligned kernel-VA words kept
+ * from the kernel image while looking for kimage_vaddr/kimage_voffset (a 50 MiB image has a
+ * few thousand). */
+#define IC_MAX_ARM64_VA_WORDS (1u << 22)
 
 /* /proc/kcore copies (src/image/fmt_kcore.c). Alias segments (a physical address that another
  * segment already maps: KCORE_TEXT, the old KCORE_REMAP) are resolved against the kept ranges one

@@ -33,13 +33,7 @@ static void missing(struct ic_profile *p, const char *what)
  * withheld too when emulating a kernel without CONFIG_KALLSYMS_ALL. */
 static bool is_data_object(const char *name)
 {
-	static const char *const objs[] = { "init_task", "init_mm", "init_files", "linux_banner",
-					     "swapper_pg_dir", "init_top_pgt", "init_uts_ns" };
-
-	for (size_t i = 0; i < IC_ARRAY_SIZE(objs); i++)
-		if (!strcmp(name, objs[i]))
-			return true;
-	return false;
+	return ic_recover__is_recoverable(name);
 }
 
 static int kallsyms_to_link(const struct ic_ctx *ctx, struct ic_profile *p, bool text_only)

@@ -128,20 +128,36 @@ static int struct_off(const struct ic_btf *btf, const char *sname, const char *m
 	return id ? member_off(btf, id, mname, 0, off) : -IC_ENOTFOUND;
 }
 
+/* Read len bytes at a kernel VA: through the tables, or (no tables) only inside the image. */
+static int rd_bytes(const struct rec *r, uint64_t va, void *buf, size_t len)
+{
+	uint64_t last;
+
+	if (r->k->levels)
+		return ic_mmu__read(&r->k->mmu, va, buf, len);
+	if (!len || ic_add_ovf(va, len - 1, &last) || !image_va_ok(r, va) || !image_va_ok(r, last))
+		return -IC_ENOTFOUND;
+	return ic_image__read(r->img, va - r->delta, buf, len);
+}
+
 static int rd_va(const struct rec *r, uint64_t va, uint64_t *v)
 {
-	if (r->k->levels)
-		return ic_mmu__read_u64(&r->k->mmu, va, v);
-	if (!image_va_ok(r, va))
-		return -IC_ENOTFOUND;
-	{
-		uint8_t raw[8];
-		int err = ic_image__read(r->img, va - r->delta, raw, sizeof(raw));
+	uint8_t raw[8];
+	int err = rd_bytes(r, va, raw, sizeof(raw));
 
-		if (!err)
-			*v = ic_get_le64(raw);
-		return err;
-	}
+	if (!err)
+		*v = ic_get_le64(raw);
+	return err;
+}
+
+static int rd_u32(const struct rec *r, uint64_t va, uint32_t *v)
+{
+	uint8_t raw[4];
+	int err = rd_bytes(r, va, raw, sizeof(raw));
+
+	if (!err)
+		*v = ic_get_le32(raw);
+	return err;
 }
 
 /* VMCOREINFO SYMBOL(x) entries that are image objects (not pointer values like mem_section)
@@ -227,7 +243,8 @@ static bool check_task(const struct rec *r, const struct tsk_off *o, uint64_t va
 	return true;
 }
 
-/* Scan the image for 8-byte-aligned words equal to val; the first up to max hits' PAs. */
+/* Scan the kernel image for 8-byte-aligned words equal to val; the PAs of the first up to max
+ * hits that are image objects (a copy in other memory is no symbol). */
 static int scan_u64(const struct rec *r, uint64_t val, uint64_t *hits, unsigned max,
 		    unsigned *n)
 {
@@ -243,7 +260,7 @@ static int scan_u64(const struct rec *r, uint64_t val, uint64_t *hits, unsigned 
 		if (ic_image__read(r->img, pa, buf, IC_RECOVER_CHUNK))
 			continue;
 		for (size_t i = 0; i < IC_RECOVER_CHUNK && *n < max; i += 8)
-			if (ic_get_le64(buf + i) == val)
+			if (ic_get_le64(buf + i) == val && image_va_ok(r, pa + i + r->delta))
 				hits[(*n)++] = pa + i;
 	}
 	free(buf);
@@ -369,6 +386,399 @@ static int init_task(struct rec *r)
 	return err;
 }
 
+/* The runtime VA of a symbol the table already has (kallsyms, or recovered above). */
+static bool sym_rt(const struct rec *r, const char *name, uint64_t *va)
+{
+	const struct ic_sym *s = ic_symtab__find(r->syms, name);
+
+	if (!s)
+		return false;
+	*va = s->addr + r->k->virtual_slide;
+	return true;
+}
+
+/* Pointer member sname.mname of the object at va, when it holds an image object's VA. */
+static bool image_ptr(const struct rec *r, uint64_t va, const char *sname, const char *mname,
+		      uint64_t *out)
+{
+	uint64_t off;
+
+	if (struct_off(r->btf, sname, mname, &off) || rd_va(r, va + off, out))
+		return false;
+	return image_va_ok(r, *out);
+}
+
+/* ns_common.inum of the namespace object (member "ns") at va. */
+static int ns_inum(const struct rec *r, const char *sname, uint64_t va, uint32_t *inum)
+{
+	uint64_t ns, in;
+
+	if (struct_off(r->btf, sname, "ns", &ns) || struct_off(r->btf, "ns_common", "inum", &in))
+		return -IC_ENOTFOUND;
+	return rd_u32(r, va + ns + in, inum);
+}
+
+/*
+ * The initial namespaces have fixed proc inode numbers (include/linux/proc_ns.h,
+ * PROC_*_INIT_INO), so a pointer from init_task's nsproxy to an image object carrying its
+ * one number is that init_*_ns.
+ */
+struct ns_rule {
+	const char *member; /* in struct nsproxy */
+	const char *type;
+	const char *sym;
+	uint32_t inum;
+};
+
+static const struct ns_rule ns_rules[] = {
+	{ "uts_ns", "uts_namespace", "init_uts_ns", 0xeffffffeu },
+	{ "ipc_ns", "ipc_namespace", "init_ipc_ns", 0xefffffffu },
+	{ "pid_ns_for_children", "pid_namespace", "init_pid_ns", 0xeffffffcu },
+	{ "cgroup_ns", "cgroup_namespace", "init_cgroup_ns", 0xeffffffbu },
+	{ "time_ns", "time_namespace", "init_time_ns", 0xeffffffau },
+};
+#define INIT_USER_NS_INUM 0xeffffffdu
+
+static int init_user_ns(struct rec *r, uint64_t from, const char *sname, const char *what)
+{
+	uint64_t uns;
+	uint32_t inum;
+
+	if (!image_ptr(r, from, sname, "user_ns", &uns) ||
+	    ns_inum(r, "user_namespace", uns, &inum) || inum != INIT_USER_NS_INUM)
+		return 0;
+	return add(r, "init_user_ns", uns, 'D', "%s.user_ns; image object, ns.inum "
+		   "PROC_USER_INIT_INO", what);
+}
+
+/*
+ * init_net: nsproxy.net_ns, an image object whose list is a consistent circular list of struct
+ * nets (each user_ns a kernel pointer) that holds exactly one other image node: that node is
+ * net_namespace_list (the one list_head not inside a struct net: other nets are allocated).
+ */
+static int init_net(struct rec *r, uint64_t net)
+{
+	uint64_t list_off, uns_off, head = 0, node, next, back, uns;
+	unsigned nimg = 0, n = 0;
+	int err;
+
+	if (struct_off(r->btf, "net", "list", &list_off) ||
+	    struct_off(r->btf, "net", "user_ns", &uns_off))
+		return 0;
+	node = net + list_off;
+	do {
+		if (rd_va(r, node, &next) || rd_va(r, next + 8, &back) || back != node) {
+			pr_warn(r->ctx, "recover: init_net candidate 0x%" PRIx64 ": net.list not "
+				"consistent at 0x%" PRIx64, net, node);
+			return 0;
+		}
+		node = next;
+		if (node == net + list_off)
+			break;
+		if (image_va_ok(r, node)) {
+			head = node;
+			nimg++;
+		} else if (rd_va(r, node - list_off + uns_off, &uns) || !(uns >> 63)) {
+			pr_warn(r->ctx, "recover: net.list node 0x%" PRIx64 " is no struct net", node);
+			return 0;
+		}
+	} while (++n < IC_MAX_RECOVER_LIST);
+	if (n >= IC_MAX_RECOVER_LIST || nimg != 1) {
+		pr_warn(r->ctx, "recover: init_net.list: %u image nodes besides init_net (want 1)%s",
+			nimg, n >= IC_MAX_RECOVER_LIST ? ", list too long" : "");
+		return 0;
+	}
+	err = add(r, "init_net", net, 'D', "init_nsproxy.net_ns; image object, net.list "
+		  "consistent: %u struct net + the head", n);
+	if (!err)
+		err = add(r, "net_namespace_list", head, 'D', "the one image node of init_net.list "
+			  "not inside a struct net (%u-node list)", n + 1);
+	if (!err)
+		err = init_user_ns(r, net, "net", "init_net");
+	return err;
+}
+
+/* init_struct_pid: init_task.thread_pid, an image object with level 0 and numbers[0] =
+ * {nr 0, ns init_pid_ns}. */
+static int init_struct_pid(struct rec *r, uint64_t task)
+{
+	uint64_t pid, pidns, nums, nr_off, ns_off, lvl_off, ns;
+	uint32_t level, nr;
+
+	if (!sym_rt(r, "init_pid_ns", &pidns) ||
+	    !image_ptr(r, task, "task_struct", "thread_pid", &pid) ||
+	    struct_off(r->btf, "pid", "numbers", &nums) ||
+	    struct_off(r->btf, "pid", "level", &lvl_off) ||
+	    struct_off(r->btf, "upid", "nr", &nr_off) || struct_off(r->btf, "upid", "ns", &ns_off))
+		return 0;
+	if (rd_u32(r, pid + lvl_off, &level) || level != 0 ||
+	    rd_u32(r, pid + nums + nr_off, &nr) || nr != 0 ||
+	    rd_va(r, pid + nums + ns_off, &ns) || ns != pidns)
+		return 0;
+	return add(r, "init_struct_pid", pid, 'D', "init_task.thread_pid; image object, level 0, "
+		   "numbers[0] = {0, init_pid_ns}");
+}
+
+/* init_nsproxy = init_task.nsproxy, and from it the initial namespaces (ns_rules, init_net). */
+static int namespaces(struct rec *r)
+{
+	uint64_t task, nsp, net, cred, real;
+	unsigned good = 0;
+	int err = 0;
+
+	if (!r->btf || !sym_rt(r, "init_task", &task) ||
+	    !image_ptr(r, task, "task_struct", "nsproxy", &nsp))
+		return 0;
+	for (size_t i = 0; i < IC_ARRAY_SIZE(ns_rules) && !err; i++) {
+		const struct ns_rule *nr = &ns_rules[i];
+		uint64_t ns;
+		uint32_t inum;
+
+		if (!image_ptr(r, nsp, "nsproxy", nr->member, &ns) ||
+		    ns_inum(r, nr->type, ns, &inum) || inum != nr->inum)
+			continue;
+		good++;
+		err = add(r, nr->sym, ns, 'D', "init_nsproxy.%s; image object, ns.inum 0x%x "
+			  "(the initial namespace's fixed number)", nr->member, nr->inum);
+		if (!err)
+			err = init_user_ns(r, ns, nr->type, nr->sym);
+	}
+	/* init_task.nsproxy is init_nsproxy when the namespaces it points to are the initial
+	 * ones (a task that unshared would point at an allocated nsproxy). */
+	if (!err && good)
+		err = add(r, "init_nsproxy", nsp, 'D', "init_task.nsproxy; image object, %u of its "
+			  "namespaces carry their initial inode number", good);
+	if (!err && image_ptr(r, nsp, "nsproxy", "net_ns", &net))
+		err = init_net(r, net);
+	if (!err)
+		err = init_struct_pid(r, task);
+	/* init_cred: init_task's cred and real_cred, one image object whose user_ns is
+	 * init_user_ns. */
+	if (!err && image_ptr(r, task, "task_struct", "cred", &cred) &&
+	    image_ptr(r, task, "task_struct", "real_cred", &real) && cred == real) {
+		uint64_t uns, want;
+
+		if (sym_rt(r, "init_user_ns", &want) && image_ptr(r, cred, "cred", "user_ns", &uns) &&
+		    uns == want)
+			err = add(r, "init_cred", cred, 'D', "init_task.cred == .real_cred; image "
+				  "object, its user_ns is init_user_ns");
+	}
+	return err;
+}
+
+/*
+ * modules: the kernel-image list_head whose circular list's other nodes are all the `list`
+ * members of struct modules (outside the image, with a NUL-terminated name and a known state).
+ * Found by scanning the image's pages for a list_head whose neighbours point back at it.
+ */
+#define MODULE_NAME_LEN 56u	/* 64 - sizeof(unsigned long) on 64-bit kernels */
+#define MODULE_STATE_MAX 3u	/* LIVE, COMING, GOING, UNFORMED */
+
+struct mod_off {
+	uint64_t list, name, state;
+};
+
+static bool module_ok(const struct rec *r, const struct mod_off *o, uint64_t node)
+{
+	char name[MODULE_NAME_LEN];
+	uint32_t state;
+	size_t len;
+
+	if (image_va_ok(r, node) || node < o->list)
+		return false;
+	if (rd_bytes(r, node - o->list + o->name, name, sizeof(name)) ||
+	    rd_u32(r, node - o->list + o->state, &state) || state > MODULE_STATE_MAX)
+		return false;
+	len = strnlen(name, sizeof(name));
+	if (!len || len == sizeof(name))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!(name[i] == '_' || name[i] == '-' || (name[i] >= '0' && name[i] <= '9') ||
+		      (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z')))
+			return false;
+	return true;
+}
+
+/* The number of modules on the list headed at head, 0 if any node is not a module. *budget
+ * counts the nodes all candidates may visit together (crafted lists cannot make the scan
+ * quadratic). */
+static unsigned module_list(const struct rec *r, const struct mod_off *o, uint64_t head,
+			    uint64_t *budget)
+{
+	uint64_t node = head, next, back;
+	unsigned n = 0;
+
+	for (;;) {
+		if (!*budget)
+			return 0;
+		--*budget;
+		if (rd_va(r, node, &next) || rd_va(r, next + 8, &back) || back != node)
+			return 0;
+		node = next;
+		if (node == head)
+			return n;
+		if (++n >= IC_MAX_RECOVER_LIST || !module_ok(r, o, node))
+			return 0;
+	}
+}
+
+static int modules(struct rec *r)
+{
+	struct mod_off o;
+	uint64_t found = 0, budget = IC_MAX_RECOVER_VISITS;
+	unsigned hits = 0, nmod = 0;
+	uint8_t *buf;
+
+	if (have(r, "modules") || !r->btf || struct_off(r->btf, "module", "list", &o.list) ||
+	    struct_off(r->btf, "module", "name", &o.name) ||
+	    struct_off(r->btf, "module", "state", &o.state))
+		return 0;
+	buf = malloc(IC_RECOVER_PAGE + 8);
+	if (!buf)
+		return -ENOMEM;
+	for (uint64_t off = 0; off < IC_MAX_KERNEL_IMAGE && hits < IC_MAX_RECOVER_HITS;
+	     off += IC_RECOVER_PAGE) {
+		uint64_t va = r->k->runtime_text + off;
+		size_t len = IC_RECOVER_PAGE + 8;
+
+		if (!image_va_ok(r, va))
+			continue;
+		/* the last list_head of a page may end in the next one */
+		if (ic_image__read(r->img, va - r->delta, buf, len)) {
+			len = IC_RECOVER_PAGE;
+			if (ic_image__read(r->img, va - r->delta, buf, len))
+				continue;
+		}
+		for (size_t i = 0; i + 16 <= len && i < IC_RECOVER_PAGE; i += 8) {
+			uint64_t next = ic_get_le64(buf + i), prev = ic_get_le64(buf + i + 8);
+			uint64_t self = va + i, back;
+			unsigned n;
+
+			if (!(next >> 63) || !(prev >> 63) || next == self)
+				continue;
+			if (rd_va(r, next + 8, &back) || back != self ||
+			    rd_va(r, prev, &back) || back != self || !module_ok(r, &o, next))
+				continue;
+			n = module_list(r, &o, self, &budget);
+			if (!n)
+				continue;
+			hits++;
+			found = self;
+			nmod = n;
+		}
+	}
+	free(buf);
+	if (!budget) {
+		pr_warn(r->ctx, "recover: modules: more than %u list nodes visited: giving up",
+			IC_MAX_RECOVER_VISITS);
+		return 0;
+	}
+	if (hits != 1) {
+		pr_warn(r->ctx, "recover: modules: %u image list heads of struct module lists%s",
+			hits, hits ? " (ambiguous)" : " (no module loaded?)");
+		return 0;
+	}
+	return add(r, "modules", found, 'D', "the one image list_head whose circular list's "
+		   "other %u nodes are struct module.list (sane name, state)", nmod);
+}
+
+/*
+ * Operation tables Volatility compares pointers with (sockstat): the one image object of the
+ * type whose members hold these functions' addresses (the functions are in every kallsyms).
+ */
+struct ops_rule {
+	const char *sym, *type;
+	const char *member[4], *func[4];
+};
+
+static const struct ops_rule ops_rules[] = {
+	{ "socket_file_ops", "file_operations",
+	  { "read_iter", "write_iter", "poll", "release" },
+	  { "sock_read_iter", "sock_write_iter", "sock_poll", "sock_close" } },
+	{ "sockfs_dentry_operations", "dentry_operations", { "d_dname" }, { "sockfs_dname" } },
+};
+
+static int ops_table(struct rec *r, const struct ops_rule *o)
+{
+	uint64_t off[4], fn[4], hits[IC_MAX_RECOVER_HITS], found = 0;
+	unsigned n = 0, good = 0, nm = 0;
+	int err;
+
+	if (have(r, o->sym))
+		return 0;
+	for (nm = 0; nm < IC_ARRAY_SIZE(o->member) && o->member[nm]; nm++)
+		if (struct_off(r->btf, o->type, o->member[nm], &off[nm]) ||
+		    !sym_rt(r, o->func[nm], &fn[nm]))
+			return 0;
+	err = scan_u64(r, fn[0], hits, IC_MAX_RECOVER_HITS, &n);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t va = hits[i] + r->delta - off[0], v;
+		unsigned m;
+
+		if (hits[i] < off[0] || !image_va_ok(r, va))
+			continue;
+		for (m = 1; m < nm; m++)
+			if (rd_va(r, va + off[m], &v) || v != fn[m])
+				break;
+		if (m < nm)
+			continue;
+		good++;
+		found = va;
+	}
+	if (good != 1) {
+		pr_warn(r->ctx, "recover: %s: %u image %s objects hold %s ...: %s", o->sym, good,
+			o->type, o->func[0], good ? "ambiguous" : "not found");
+		return 0;
+	}
+	return add(r, o->sym, found, 'd', "the one image struct %s whose %s is %s%s", o->type,
+		   o->member[0], o->func[0], nm > 1 ? " (and the rest of its members)" : "");
+}
+
+/* mem_section: VMCOREINFO gives its value. SPARSEMEM_EXTREME (a pointer to the allocated root
+ * array): the one image word holding that value is the variable; else it is the array. */
+static int mem_section(struct rec *r)
+{
+	uint64_t v, hits[IC_MAX_RECOVER_HITS];
+	unsigned n = 0;
+	int err;
+
+	if (have(r, "mem_section") || !r->f->vmcoreinfo ||
+	    ic_vmcoreinfo__u64(r->f->vmcoreinfo, "SYMBOL(mem_section)", &v) || !v)
+		return 0;
+	if (image_va_ok(r, v))
+		return add(r, "mem_section", v, 'B', "VMCOREINFO SYMBOL(mem_section), an image "
+			   "object (static array)");
+	err = scan_u64(r, v, hits, IC_MAX_RECOVER_HITS, &n);
+	if (err || n != 1) {
+		if (!err)
+			pr_warn(r->ctx, "recover: mem_section: %u image words hold VMCOREINFO's "
+				"value 0x%" PRIx64, n, v);
+		return err;
+	}
+	return add(r, "mem_section", hits[0] + r->delta, 'B', "the one image word holding "
+		   "VMCOREINFO SYMBOL(mem_section) 0x%" PRIx64 " (SPARSEMEM_EXTREME root)", v);
+}
+
+/* Every data object ic_recover__data_syms() may add (it also adds _stext, a text symbol that
+ * every kallsyms lists). */
+static const char *const recoverable[] = {
+	"swapper_pg_dir", "init_top_pgt", "init_uts_ns", "prb", "printk_rb_static",
+	"clear_seq", "vmcoreinfo_data", "linux_banner", "init_task", "init_mm", "init_files",
+	"init_nsproxy", "init_ipc_ns", "init_pid_ns", "init_cgroup_ns", "init_time_ns",
+	"init_user_ns", "init_net", "net_namespace_list", "init_struct_pid", "init_cred",
+	"modules", "socket_file_ops", "sockfs_dentry_operations", "mem_section",
+};
+
+bool ic_recover__is_recoverable(const char *name)
+{
+	for (size_t i = 0; i < IC_ARRAY_SIZE(recoverable); i++)
+		if (!strcmp(name, recoverable[i]))
+			return true;
+	return false;
+}
+
 int ic_recover__data_syms(const struct ic_ctx *ctx, const struct ic_image *img,
 			  struct ic_findings *f, const struct ic_btf *btf, struct ic_symtab *syms)
 {
@@ -388,6 +798,14 @@ int ic_recover__data_syms(const struct ic_ctx *ctx, const struct ic_image *img,
 			  "KASLR solver (maps _text)");
 	if (!err && btf)
 		err = init_task(&r);
+	if (!err && btf)
+		err = namespaces(&r);
+	if (!err && btf)
+		err = modules(&r);
+	for (size_t i = 0; !err && btf && i < IC_ARRAY_SIZE(ops_rules); i++)
+		err = ops_table(&r, &ops_rules[i]);
+	if (!err)
+		err = mem_section(&r);
 	return err ? err : r.n;
 }
 

@@ -20,7 +20,8 @@ struct ic_recovered {
 
 /*
  * Recover the data symbols Volatility needs that syms lacks (init_task, init_mm, init_files,
- * linux_banner, swapper_pg_dir / init_top_pgt, init_uts_ns ...) from the image by structure,
+ * linux_banner, swapper_pg_dir / init_top_pgt, init_uts_ns, init_net, net_namespace_list,
+ * modules, socket_file_ops ... docs/recovery.md) from the image by structure,
  * using the carved BTF, the solved KASLR (f->kaslr) and VMCOREINFO. Each one is verified,
  * added to syms at its link-time address with IC_SYM_RECOVERED, and listed in
  * f->recovered (for the report). Returns the number recovered, or -ENOMEM.
@@ -28,6 +29,9 @@ struct ic_recovered {
 IC_API int ic_recover__data_syms(const struct ic_ctx *ctx, const struct ic_image *img,
 				 struct ic_findings *f, const struct ic_btf *btf,
 				 struct ic_symtab *syms);
+/* True for every name ic_recover__data_syms() can add (tests withhold these from kallsyms,
+ * where some kernels list data objects as text). */
+IC_API bool ic_recover__is_recoverable(const char *name);
 /* The report's "recovered_symbols" array. */
 IC_API void ic_recover__report_json(const struct ic_findings *f, struct ic_json *j);
 

@@ -73,17 +73,260 @@ static bool kernel_va(uint64_t v)
 	return (v >> 52) == 0xfff;
 }
 
+static int find_phys_text(const struct ic_kaslr_input *in, uint64_t *pa, uint64_t *size,
+			  unsigned *page_shift);
+
 bool ic_kaslr_arm64_detect(const struct ic_kaslr_input *in)
 {
 	uint64_t v;
 
-	if (in->structure_only)
+	if (!in->structure_only && in->vmcoreinfo &&
+	    !ic_vmcoreinfo__u64(in->vmcoreinfo, "NUMBER(kimage_voffset)", &v))
+		return true;
+	if (!in->structure_only && in->sym_virt && !in->sym_virt(in->sym_arg, "kimage_voffset", &v))
+		return true;
+	if (!in->structure_only && in->sym_phys &&
+	    !in->sym_phys(in->sym_arg, "kimage_voffset", &v))
+		return true;
+	/* No VMCOREINFO, no kimage_voffset symbol: an arm64 Image header where _text is */
+	{
+		uint64_t pa, size;
+		unsigned sh;
+
+		return !find_phys_text(in, &pa, &size, &sh);
+	}
+}
+
+static bool walk_is(const struct ic_mmu *m, uint64_t va, uint64_t want)
+{
+	return ic_mmu__v2p(m, va) == want;
+}
+
+/* Image header fields: image_size (u64 at +16, text to end of bss), and the two code words
+ * (the EFI stub starts with "MZ"; otherwise code0 is a branch). */
+#define IMAGE_SIZE_OFF 16u
+/* The arm64 boot protocol puts the Image at a 2 MiB aligned PA (text_offset 0 since 5.x). */
+#define ARM64_IMAGE_PA_ALIGN 0x200000ull
+
+/* An arm64 Image header at pa: magic, page-size flags set, plausible image_size. */
+static bool image_header_at(const struct ic_image *img, uint64_t pa, uint64_t *size,
+			    unsigned *page_shift)
+{
+	uint8_t hdr[64];
+	uint64_t sz, fl;
+
+	if (ic_image__read(img, pa, hdr, sizeof(hdr)) ||
+	    ic_get_le32(hdr + IMAGE_MAGIC_OFF) != IMAGE_MAGIC)
 		return false;
-	if (in->vmcoreinfo && !ic_vmcoreinfo__u64(in->vmcoreinfo, "NUMBER(kimage_voffset)", &v))
-		return true;
-	if (in->sym_virt && !in->sym_virt(in->sym_arg, "kimage_voffset", &v))
-		return true;
-	return in->sym_phys && !in->sym_phys(in->sym_arg, "kimage_voffset", &v);
+	sz = ic_get_le64(hdr + IMAGE_SIZE_OFF);
+	fl = (ic_get_le64(hdr + IMAGE_FLAGS_OFF) >> 1) & 3;
+	if (!fl || sz < (1u << 20) || sz > IC_MAX_KERNEL_IMAGE)
+		return false;
+	*size = sz;
+	*page_shift = fl == 1 ? 12 : fl == 2 ? 14 : 16;
+	return true;
+}
+
+/* Physical _text with no VMCOREINFO: kallsyms' place-relative _text (7.0+), else the one
+ * 2 MiB aligned PA holding an Image header. */
+static int find_phys_text(const struct ic_kaslr_input *in, uint64_t *pa, uint64_t *size,
+			  unsigned *page_shift)
+{
+	const struct ic_range *rgs = ic_image__ranges(in->img);
+	size_t nr = ic_image__nranges(in->img);
+	unsigned n = 0;
+
+	if (!in->structure_only && !in->sym_virt && in->sym_phys &&
+	    !in->sym_phys(in->sym_arg, "_text", pa))
+		return image_header_at(in->img, *pa, size, page_shift) ? 0 : -IC_ENOTFOUND;
+	for (size_t i = 0; rgs && i < nr; i++) {
+		const struct ic_range *rg = &rgs[i];
+		uint64_t a = (rg->phys + ARM64_IMAGE_PA_ALIGN - 1) & ~(ARM64_IMAGE_PA_ALIGN - 1);
+
+		for (; a >= rg->phys && a - rg->phys < rg->len; a += ARM64_IMAGE_PA_ALIGN) {
+			uint64_t sz;
+			unsigned sh;
+
+			if (image_header_at(in->img, a, &sz, &sh) && n++ == 0) {
+				*pa = a;
+				*size = sz;
+				*page_shift = sh;
+			}
+		}
+	}
+	return n == 1 ? 0 : -IC_ENOTFOUND;
+}
+
+/* VA sizes tried when VMCOREINFO does not name one: largest first (52-bit LPA2 tables read
+ * as 48-bit ones do not map _text). */
+static const unsigned try_va_bits[] = { 52, 48, 47, 42, 39, 36 };
+
+/* Image words (8-byte aligned, in [pt, pt + size)) equal to val. */
+static unsigned image_words_equal(const struct ic_image *img, uint64_t pt, uint64_t size,
+				  uint64_t val)
+{
+	uint8_t buf[IC_RECOVER_PAGE];
+	unsigned n = 0;
+
+	for (uint64_t off = 0; off < size; off += sizeof(buf)) {
+		if (ic_image__read(img, pt + off, buf, sizeof(buf)))
+			continue;
+		for (size_t i = 0; i < sizeof(buf); i += 8)
+			n += ic_get_le64(buf + i) == val;
+	}
+	return n;
+}
+
+/*
+ * swapper_pg_dir by structure: a table page inside the image whose TTBR1 walk (under some VA
+ * size and descriptor format of the given granule) maps runtime _text to phys _text and maps
+ * its own image VA (pa + voff) to itself. The boot tables (init_pg_dir, after the bss, and
+ * its lower levels) do too; swapper_pg_dir is the one whose VA the image holds (init_mm.pgd).
+ * Returns the number of such pages left (1 = found, in *m).
+ */
+static unsigned scan_swapper(const struct ic_image *img, uint64_t phys_text, uint64_t size,
+			     uint64_t rt_text, uint64_t voff, unsigned page_shift, struct ic_mmu *m)
+{
+	struct ic_mmu c[IC_MAX_PGSCAN_CANDIDATES];
+	unsigned n = 0, ref = 0;
+	uint64_t step = 1ull << page_shift;
+
+	for (uint64_t pa = phys_text; pa - phys_text < size && n < IC_MAX_PGSCAN_CANDIDATES;
+	     pa += step) {
+		for (size_t a = 0; a < IC_ARRAY_SIZE(try_va_bits); a++) {
+			bool hit = false;
+
+			for (int lpa2 = 0; lpa2 < 2 && !hit; lpa2++) {
+				struct ic_mmu t;
+
+				if (ic_mmu__init_arm64(&t, img, pa, page_shift, try_va_bits[a],
+						       lpa2 != 0) ||
+				    !walk_is(&t, rt_text, phys_text) || !walk_is(&t, pa + voff, pa))
+					continue;
+				c[n++] = t;
+				hit = true;
+			}
+			if (hit)
+				break;
+		}
+	}
+	if (n == 1) {
+		*m = c[0];
+		return 1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (!image_words_equal(img, phys_text, size, c[i].root + voff))
+			continue;
+		if (!ref++)
+			*m = c[i];
+	}
+	return ref;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * No VMCOREINFO, no kimage_voffset symbol: kimage_vaddr holds runtime _text and
+ * kimage_voffset holds runtime _text - phys _text, both 64 KiB aligned kernel VAs, both in
+ * the image. Every pair of image words (w, w - phys _text) is a candidate; the one whose
+ * swapper_pg_dir (scan_swapper) exists, and is unique, is taken.
+ */
+static int anchor_structure(struct a64 *s)
+{
+	struct ic_kaslr *k = s->k;
+	uint64_t pt, size, *w = NULL, best_rt = 0, best_voff = 0;
+	unsigned shift, good = 0, pairs = 0;
+	size_t nw = 0, cap = 0;
+	struct ic_mmu m, best_m;
+	uint8_t *buf;
+	int err = 0;
+
+	if (find_phys_text(s->in, &pt, &size, &shift))
+		return -IC_ENOTFOUND;
+	buf = malloc(IC_RECOVER_PAGE);
+	if (!buf)
+		return -ENOMEM;
+	for (uint64_t off = 0; off < size && !err; off += IC_RECOVER_PAGE) {
+		if (ic_image__read(s->in->img, pt + off, buf, IC_RECOVER_PAGE))
+			continue;
+		for (size_t i = 0; i < IC_RECOVER_PAGE; i += 8) {
+			uint64_t v = ic_get_le64(buf + i);
+
+			if (!kernel_va(v) || (v & (ARM64_MIN_ALIGN - 1)))
+				continue;
+			if (nw == cap) {
+				uint64_t *nwp;
+
+				if (cap >= IC_MAX_ARM64_VA_WORDS) {
+					err = -IC_ELIMIT;
+					break;
+				}
+				cap = cap ? cap * 2 : 1024;
+				nwp = ic_reallocarray(w, cap, sizeof(*w));
+				if (!nwp) {
+					err = -ENOMEM;
+					break;
+				}
+				w = nwp;
+			}
+			w[nw++] = v;
+		}
+	}
+	free(buf);
+	if (err)
+		goto out;
+	qsort(w, nw, sizeof(*w), cmp_u64);
+	for (size_t i = 0; i < nw; i++) {
+		uint64_t voff = w[i] - pt;
+
+		if ((i && w[i] == w[i - 1]) || !kernel_va(voff) ||
+		    !bsearch(&voff, w, nw, sizeof(*w), cmp_u64))
+			continue;
+		/* each pair costs a table scan: a real image has one or two */
+		if (++pairs > IC_MAX_PGSCAN_CANDIDATES) {
+			pr_warn(s->ctx, "kaslr: arm64 structure: more than %u (kimage_vaddr, "
+				"kimage_voffset) candidate pairs: giving up", IC_MAX_PGSCAN_CANDIDATES);
+			good = 0;
+			break;
+		}
+		{
+			unsigned nsw = scan_swapper(s->in->img, pt, size, w[i], voff, shift, &m);
+
+			pr_debug(s->ctx, "kaslr: arm64 structure: _text 0x%" PRIx64 ", voffset 0x%"
+				 PRIx64 ": %u table pages map _text and themselves", w[i], voff, nsw);
+			if (nsw != 1)
+				continue;
+		}
+		if (!good++) {
+			best_rt = w[i];
+			best_voff = voff;
+			best_m = m;
+		}
+	}
+	if (good != 1) {
+		pr_warn(s->ctx, "kaslr: arm64 structure: %u (kimage_vaddr, kimage_voffset) pairs "
+			"with a unique swapper_pg_dir (want 1)", good);
+		err = -IC_ENOTFOUND;
+		goto out;
+	}
+	k->kimage_voffset = best_voff;
+	k->runtime_text = best_rt;
+	k->phys_text = pt;
+	k->mmu = best_m;
+	k->levels = best_m.levels;
+	k->pgd_phys = best_m.root;
+	k->va_bits = best_m.va_bits;
+	k->page_shift = best_m.page_shift;
+	k->lpa2 = best_m.lpa2;
+	k->method = "structure:image-header+kimage_vaddr/voffset+swapper_pg_dir";
+out:
+	free(w);
+	return err;
 }
 
 /* Step 1: kimage_voffset. */
@@ -100,7 +343,8 @@ static int anchor(struct a64 *s)
 	}
 	/* 7.0+ place-relative kallsyms: the variable's physical address is known; it holds
 	 * R(kimage_voffset) - p's own offset, i.e. the value itself. */
-	if (!in->sym_virt && in->sym_phys && !in->sym_phys(in->sym_arg, "kimage_voffset", &p) &&
+	if (!in->structure_only && !in->sym_virt && in->sym_phys &&
+	    !in->sym_phys(in->sym_arg, "kimage_voffset", &p) &&
 	    !rd_u64(in->img, p, &v) && kernel_va(v + p)) {
 		k->kimage_voffset = v;
 		k->method = "kallsyms-phys+kimage_voffset";
@@ -108,7 +352,8 @@ static int anchor(struct a64 *s)
 	}
 	/* Runtime kallsyms: the variable sits at PA R - v and holds v (self-check, 2^-64 by
 	 * chance); the banner's position gives the candidate. */
-	if (in->sym_virt && in->have_banner && !in->sym_virt(in->sym_arg, "linux_banner", &rb) &&
+	if (!in->structure_only && in->sym_virt && in->have_banner &&
+	    !in->sym_virt(in->sym_arg, "linux_banner", &rb) &&
 	    !in->sym_virt(in->sym_arg, "kimage_voffset", &r)) {
 		uint64_t d = rb - in->banner_phys;
 
@@ -118,7 +363,7 @@ static int anchor(struct a64 *s)
 			return 0;
 		}
 	}
-	return -IC_ENOTFOUND;
+	return anchor_structure(s);
 }
 
 /* Step 2: runtime _text. */
@@ -127,6 +372,8 @@ static int runtime_text(struct a64 *s)
 	struct ic_kaslr *k = s->k;
 	uint64_t v, ko;
 
+	if (k->levels)
+		return 0; /* anchor_structure() found it with the tables */
 	if (!sym_va(s, "_text", &v)) {
 		k->runtime_text = v;
 		return 0;
@@ -142,31 +389,40 @@ static int runtime_text(struct a64 *s)
 	return -IC_ENOTFOUND;
 }
 
-static bool walk_is(const struct ic_mmu *m, uint64_t va, uint64_t want)
-{
-	return ic_mmu__v2p(m, va) == want;
-}
-
 /* Step 3: the TTBR1 tables from swapper_pg_dir; the layout from VMCOREINFO, else tried. */
 static int find_tables(struct a64 *s)
 {
 	struct ic_kaslr *k = s->k;
 	uint64_t pgd, v, hdr_flags = 0;
-	unsigned vas[2], nva = 0, shifts[3], nsh = 0;
+	unsigned vas[IC_ARRAY_SIZE(try_va_bits)], nva = 0, shifts[3], nsh = 0;
 	uint8_t hdr[64];
 
+	if (k->levels)
+		return 0; /* anchor_structure() found them */
 	if ((!s->vi || ic_vmcoreinfo__u64(s->vi, "SYMBOL(swapper_pg_dir)", &pgd)) &&
-	    sym_va(s, "swapper_pg_dir", &pgd))
-		return -IC_ENOTFOUND;
+	    sym_va(s, "swapper_pg_dir", &pgd)) {
+		uint64_t size;
+		unsigned sh;
+		struct ic_mmu m;
+
+		/* no symbol: the one image page that is such a table (scan_swapper) */
+		if (!image_header_at(s->in->img, k->phys_text, &size, &sh) ||
+		    scan_swapper(s->in->img, k->phys_text, size, k->runtime_text,
+				 k->kimage_voffset, sh, &m) != 1)
+			return -IC_ENOTFOUND;
+		pgd = m.root + k->kimage_voffset;
+		pr_info(s->ctx, "kaslr: arm64 swapper_pg_dir by structure at phys 0x%" PRIx64,
+			m.root);
+	}
 	if (s->vi && !ic_vmcoreinfo__u64(s->vi, "NUMBER(TCR_EL1_T1SZ)", &v) && v >= 12 && v <= 28)
 		vas[nva++] = (unsigned)(64 - v);
 	if (s->vi && !ic_vmcoreinfo__u64(s->vi, "NUMBER(VA_BITS)", &v) && v >= 36 && v <= 52 &&
 	    (!nva || vas[0] != v))
 		vas[nva++] = (unsigned)v;
-	if (!nva) {
-		vas[nva++] = 48;
-		vas[nva++] = 39;
-	}
+	for (size_t i = 0; !nva && i < IC_ARRAY_SIZE(try_va_bits); i++)
+		vas[i] = try_va_bits[i];
+	if (!nva)
+		nva = (unsigned)IC_ARRAY_SIZE(try_va_bits);
 	if (s->vi && !ic_vmcoreinfo__u64(s->vi, "PAGESIZE", &v) &&
 	    (v == 4096 || v == 16384 || v == 65536))
 		shifts[nsh++] = v == 4096 ? 12 : v == 16384 ? 14 : 16;
