@@ -556,16 +556,25 @@ static bool dec_absolute(const struct win *w, size_t o, uint64_t n, struct ic_ks
 	return true;
 }
 
+/* Start of the kernel text: _text, or _stext where kallsyms lacks _text (arm64 without
+ * KALLSYMS_ALL: _text lies before _stext, outside the text ranges kallsyms keeps). -1: none. */
+static long text_start(const struct ic_kallsyms *k)
+{
+	long it = ic_kallsyms__find(k, "_text");
+
+	return it >= 0 ? it : ic_kallsyms__find(k, "_stext");
+}
+
 /* Hard checks on the decoded symbol set (docs/kallsyms.md "Validation"). */
 static const char *check_symbols(const struct ic_kallsyms *k)
 {
-	long it = ic_kallsyms__find(k, "_text"), is = ic_kallsyms__find(k, "_stext");
+	long it = text_start(k), is = ic_kallsyms__find(k, "_stext");
 	long ie = ic_kallsyms__find(k, "_etext"), isk = ic_kallsyms__find(k, "start_kernel");
 	long isi = ic_kallsyms__find(k, "_sinittext"), iei = ic_kallsyms__find(k, "_einittext");
 	uint64_t text = 0;
 
 	if (it < 0 || is < 0 || ie < 0 || isk < 0)
-		return "_text, _stext, _etext or start_kernel missing";
+		return "_stext, _etext or start_kernel missing";
 	if (!(k->syms[it].addr <= k->syms[is].addr && k->syms[is].addr < k->syms[ie].addr))
 		return "not _text <= _stext < _etext";
 	if (k->syms[ie].addr - k->syms[it].addr < (1u << 20) ||
@@ -589,7 +598,7 @@ static const char *check_symbols(const struct ic_kallsyms *k)
  * relative_base is the first non-absolute symbol, at or below _text. rb 0: absolute table. */
 static const char *check_base(const struct ic_kallsyms *k, uint64_t rb)
 {
-	uint64_t text = k->syms[ic_kallsyms__find(k, "_text")].addr;
+	uint64_t text = k->syms[text_start(k)].addr;
 
 	if (text >> 48 != 0xffff)
 		return "_text is not a 64-bit kernel address";
@@ -602,7 +611,7 @@ static const char *check_base(const struct ic_kallsyms *k, uint64_t rb)
  * image is one contiguous block holding both the code and the tables). */
 static const char *check_phys(const struct ic_kallsyms *k, const struct win *w)
 {
-	uint64_t text = k->syms[ic_kallsyms__find(k, "_text")].addr;
+	uint64_t text = k->syms[text_start(k)].addr;
 	uint64_t etext = k->syms[ic_kallsyms__find(k, "_etext")].addr;
 
 	if (text < w->phys || etext > w->phys + w->len)
@@ -952,14 +961,15 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 			}
 			size_t hc[4] = { 0 };
 			bool aligned[4] = { false }, any_aligned = false;
-			uint64_t text = k->syms[ic_kallsyms__find(k, "_text")].addr;
+			long it = ic_kallsyms__find(k, "_text");
 
 			free(dd);
 			/* Runtime _text is 2 MiB-aligned on x86-64 and arm64: candidates that make it so
-			 * win over those that do not (neighbouring pages score too, via nearby symbols). */
+			 * win over those that do not (neighbouring pages score too, via nearby symbols).
+			 * Without _text in kallsyms there is no such preference. */
 			for (unsigned c = 0; c < 4 && cc[c]; c++) {
 				hc[c] = pointer_hits(img, k, cand[c], true);
-				aligned[c] = (text + cand[c]) % (2u << 20) == 0;
+				aligned[c] = it >= 0 && (k->syms[it].addr + cand[c]) % (2u << 20) == 0;
 				any_aligned |= aligned[c] && hc[c] >= 64;
 				pr_debug(ctx, "kallsyms: candidate virt - phys 0x%" PRIx64 ": %zu self-pointer "
 					 "votes, %zu exact symbol pointers%s", cand[c], cc[c], hc[c],

@@ -28,6 +28,7 @@
 #define IMAGE_MAGIC_OFF 0x38u
 #define IMAGE_MAGIC 0x644d5241u
 #define IMAGE_FLAGS_OFF 24u
+#define IMAGE_SIZE_OFF 16u
 /* KASLR moves the image in at least 64 KiB steps (kaslr_early_init masks from bit 16). */
 #define ARM64_MIN_ALIGN 0x10000ull
 
@@ -37,6 +38,7 @@ struct a64 {
 	struct ic_kaslr *k;
 	const struct ic_vmcoreinfo *vi;
 	bool have_voff;
+	uint64_t probe; /* the VA whose walk accepted the tables: _stext, else _text */
 };
 
 static int evidence(struct a64 *s, const char *what, bool ok, const char *fmt, ...)
@@ -366,11 +368,74 @@ static int anchor(struct a64 *s)
 	return anchor_structure(s);
 }
 
+/*
+ * Runtime _text from the Image header when kallsyms lacks _text (no KALLSYMS_ALL): _text is
+ * 64 KiB-aligned (ARM64_MIN_ALIGN) at or below _stext, and its header has the "ARM\x64" magic
+ * and an image_size reaching past _stext. The nearest such header below _stext wins.
+ */
+static int header_text(struct a64 *s, uint64_t *out)
+{
+	struct ic_kaslr *k = s->k;
+	uint64_t st, va;
+	uint8_t hdr[64];
+
+	if (sym_va(s, "_stext", &st) &&
+	    (!s->vi || ic_vmcoreinfo__u64(s->vi, "SYMBOL(_stext)", &st)))
+		return -IC_ENOTFOUND;
+	if (!kernel_va(st))
+		return -IC_ENOTFOUND;
+	for (va = st & ~(ARM64_MIN_ALIGN - 1); st - va <= IC_MAX_ARM64_HEAD_GAP;
+	     va -= ARM64_MIN_ALIGN) {
+		uint64_t size;
+
+		if (!ic_image__read(s->in->img, va - k->kimage_voffset, hdr, sizeof(hdr)) &&
+		    ic_get_le32(hdr + IMAGE_MAGIC_OFF) == IMAGE_MAGIC) {
+			size = ic_get_le64(hdr + IMAGE_SIZE_OFF);
+			if (size > st - va && size <= IC_MAX_KERNEL_IMAGE) {
+				*out = va;
+				return 0;
+			}
+			pr_debug(s->ctx, "kaslr: arm64 Image header at phys 0x%" PRIx64
+				 ": image_size 0x%" PRIx64 " does not reach _stext", va - k->kimage_voffset,
+				 size);
+		}
+		if (va < ARM64_MIN_ALIGN)
+			break;
+	}
+	return -IC_ENOTFOUND;
+}
+
+/*
+ * Link-time _text from VMCOREINFO when kallsyms lacks _text: KIMAGE_VADDR is MODULES_END on
+ * every arm64 kernel since 4.6, and _text is KIMAGE_VADDR (5.8+) or KIMAGE_VADDR + TEXT_OFFSET
+ * 0x80000 (before 5.8). Link _stext (runtime _stext - KERNELOFFSET) decides: the nearer of the
+ * two at or below it, within IC_MAX_ARM64_HEAD_GAP.
+ */
+#define ARM64_OLD_TEXT_OFFSET 0x80000ull
+static int modules_end_text(struct a64 *s, uint64_t ko, uint64_t *link)
+{
+	uint64_t me, st, lst;
+
+	if (!s->vi || ic_vmcoreinfo__u64(s->vi, "NUMBER(MODULES_END)", &me) || !kernel_va(me))
+		return -IC_ENOTFOUND;
+	if (sym_va(s, "_stext", &st) && ic_vmcoreinfo__u64(s->vi, "SYMBOL(_stext)", &st))
+		return -IC_ENOTFOUND;
+	lst = st - ko;
+	if (me + ARM64_OLD_TEXT_OFFSET <= lst && lst - me - ARM64_OLD_TEXT_OFFSET <= IC_MAX_ARM64_HEAD_GAP)
+		*link = me + ARM64_OLD_TEXT_OFFSET;
+	else if (me <= lst && lst - me <= IC_MAX_ARM64_HEAD_GAP)
+		*link = me;
+	else
+		return -IC_ENOTFOUND;
+	return 0;
+}
+
 /* Step 2: runtime _text. */
 static int runtime_text(struct a64 *s)
 {
 	struct ic_kaslr *k = s->k;
-	uint64_t v, ko;
+	uint64_t v, ko, link;
+	bool have_ko = s->vi && !ic_vmcoreinfo__u64(s->vi, "KERNELOFFSET", &ko);
 
 	if (k->levels)
 		return 0; /* anchor_structure() found it with the tables */
@@ -378,9 +443,19 @@ static int runtime_text(struct a64 *s)
 		k->runtime_text = v;
 		return 0;
 	}
-	if (s->vi && !ic_vmcoreinfo__u64(s->vi, "KERNELOFFSET", &ko)) {
-		uint64_t link = s->in->link_text ? s->in->link_text : ARM64_DEFAULT_LINK_TEXT;
-
+	if (have_ko && !s->in->link_text && !modules_end_text(s, ko, &link)) {
+		k->runtime_text = link + ko;
+		return evidence(s, "vmcoreinfo:MODULES_END", true, "kallsyms has no _text: link _text "
+				"0x%" PRIx64 " from NUMBER(MODULES_END) (KIMAGE_VADDR), below link _stext;"
+				" runtime 0x%" PRIx64, link, k->runtime_text);
+	}
+	if (!header_text(s, &v)) {
+		k->runtime_text = v;
+		return evidence(s, "image-header:_text", true, "kallsyms has no _text: the Image "
+				"header below _stext puts runtime _text at 0x%" PRIx64, v);
+	}
+	if (have_ko) {
+		link = s->in->link_text ? s->in->link_text : ARM64_DEFAULT_LINK_TEXT;
 		k->runtime_text = link + ko;
 		pr_warn(s->ctx, "kaslr: arm64 runtime _text assumed = link _text 0x%" PRIx64
 			" + KERNELOFFSET", link);
@@ -393,12 +468,14 @@ static int runtime_text(struct a64 *s)
 static int find_tables(struct a64 *s)
 {
 	struct ic_kaslr *k = s->k;
-	uint64_t pgd, v, hdr_flags = 0;
+	uint64_t pgd, v, hdr_flags = 0, probe;
 	unsigned vas[IC_ARRAY_SIZE(try_va_bits)], nva = 0, shifts[3], nsh = 0;
 	uint8_t hdr[64];
 
-	if (k->levels)
-		return 0; /* anchor_structure() found them */
+	if (k->levels) {
+		s->probe = k->runtime_text; /* anchor_structure() found them, by _text */
+		return 0;
+	}
 	if ((!s->vi || ic_vmcoreinfo__u64(s->vi, "SYMBOL(swapper_pg_dir)", &pgd)) &&
 	    sym_va(s, "swapper_pg_dir", &pgd)) {
 		uint64_t size;
@@ -437,6 +514,12 @@ static int find_tables(struct a64 *s)
 		shifts[nsh++] = 16;
 		shifts[nsh++] = 14;
 	}
+	/* The probe is _stext where known: 6.1 (Debian bookworm) maps the image from _stext and
+	 * gives the head below it (the Image header) back to the page allocator. */
+	if (sym_va(s, "_stext", &probe) || probe < k->runtime_text ||
+	    probe - k->runtime_text > IC_MAX_ARM64_HEAD_GAP)
+		probe = k->runtime_text;
+	s->probe = probe;
 	for (unsigned a = 0; a < nva; a++) {
 		for (unsigned b = 0; b < nsh; b++) {
 			for (int lpa2 = 0; lpa2 < 2; lpa2++) {
@@ -445,7 +528,7 @@ static int find_tables(struct a64 *s)
 				if (ic_mmu__init_arm64(&m, s->in->img, pgd - k->kimage_voffset,
 						       shifts[b], vas[a], lpa2 != 0))
 					continue;
-				if (!walk_is(&m, k->runtime_text, k->phys_text) ||
+				if (!walk_is(&m, probe, k->phys_text + (probe - k->runtime_text)) ||
 				    !walk_is(&m, pgd, pgd - k->kimage_voffset))
 					continue;
 				k->mmu = m;
@@ -459,7 +542,7 @@ static int find_tables(struct a64 *s)
 		}
 	}
 	pr_warn(s->ctx, "kaslr: arm64 swapper_pg_dir 0x%" PRIx64 " (phys 0x%" PRIx64
-		") does not map _text under any granule/VA size tried", pgd,
+		") does not map _text/_stext under any granule/VA size tried", pgd,
 		pgd - k->kimage_voffset);
 	return -IC_ENOTFOUND;
 }
@@ -513,15 +596,23 @@ static int cross_check(struct a64 *s)
 	if (!ic_image__read(in->img, k->phys_text, hdr, sizeof(hdr))) {
 		uint32_t magic = ic_get_le32(hdr + IMAGE_MAGIC_OFF);
 
-		err = evidence(s, "image-header:magic", magic == IMAGE_MAGIC,
-			       "u32 at phys _text 0x%" PRIx64 "+0x38 = 0x%08x (want \"ARM\\x64\")",
-			       k->phys_text, magic);
+		/* An unmapped head was freed after boot: its bytes prove nothing either way. */
+		if (magic != IMAGE_MAGIC && k->levels && s->probe != k->runtime_text &&
+		    ic_mmu__v2p(&k->mmu, k->runtime_text) == UINT64_MAX)
+			pr_info(s->ctx, "kaslr: arm64 _text 0x%" PRIx64 " is not mapped (image mapped "
+				"from _stext): no Image header expected at phys 0x%" PRIx64,
+				k->runtime_text, k->phys_text);
+		else
+			err = evidence(s, "image-header:magic", magic == IMAGE_MAGIC,
+				       "u32 at phys _text 0x%" PRIx64 "+0x38 = 0x%08x (want "
+				       "\"ARM\\x64\")", k->phys_text, magic);
 	}
 	if (!err && k->levels)
-		err = evidence(s, "pgtable:_text", true, "_text 0x%" PRIx64 " walks to 0x%" PRIx64
-			       " (%u-level, %u KiB granule, %u-bit VA%s)", k->runtime_text,
-			       k->phys_text, k->levels, (1u << k->page_shift) / 1024, k->va_bits,
-			       k->lpa2 ? ", LPA2" : "");
+		err = evidence(s, "pgtable:_text", true, "%s 0x%" PRIx64 " walks to 0x%" PRIx64
+			       " (%u-level, %u KiB granule, %u-bit VA%s)",
+			       s->probe == k->runtime_text ? "_text" : "_stext", s->probe,
+			       k->phys_text + (s->probe - k->runtime_text), k->levels,
+			       (1u << k->page_shift) / 1024, k->va_bits, k->lpa2 ? ", LPA2" : "");
 	if (!err && !sym_va(s, "kimage_voffset", &r) && !rd_u64(in->img, r - k->kimage_voffset, &v))
 		err = evidence(s, "kallsyms:kimage_voffset", v == k->kimage_voffset,
 			       "u64 at phys 0x%" PRIx64 " = 0x%" PRIx64 ", solved 0x%" PRIx64,

@@ -258,7 +258,37 @@ def compare(fx, ours, dwarf, sysmap_names, allow, used):
     return diffs
 
 
+def compare_files(argv):
+    """--compare NAME OURS.json DWARF.json NAMES...: an image profile against dwarf2json's ISF of
+    the same kernel, outside CI (e.g. an arm64 image made with make-image-arm64.sh). NAMES are
+    System.map-format files (truth/kallsyms, System.map): symbol addresses are compared for
+    their names; a kernel without KALLSYMS_ALL lacks data symbols, so pass truth/kallsyms."""
+    if len(argv) < 4:
+        sys.exit("usage: test_golden_dwarf.py --compare NAME OURS.json DWARF.json NAMES...")
+    name, ours_path, dwarf_path, name_files = argv[0], argv[1], argv[2], argv[3:]
+    with open(ours_path) as f:
+        ours = json.load(f)
+    with open(dwarf_path) as f:
+        dwarf = json.load(f)
+    names = set()
+    for path in name_files:
+        with open(path) as f:
+            for line in f:
+                p = line.split()
+                if len(p) == 3:
+                    names.add(p[2])
+    used = set()
+    diffs = compare(name, ours, dwarf, names, load_allow(), used)
+    for d in diffs[:200]:
+        print("DIFF", d)
+    if len(diffs) > 200:
+        print("... %d more" % (len(diffs) - 200))
+    return 1 if diffs else 0
+
+
 def main():
+    if sys.argv[1:2] == ["--compare"]:
+        return compare_files(sys.argv[2:])
     allow = load_allow()
     used = set()
     drv = os.path.join(BUILD, "tests", "test_isf")

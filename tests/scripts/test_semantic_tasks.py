@@ -2,10 +2,15 @@
 # SPDX-License-Identifier: MIT
 """Semantic end-to-end: with only our ISF and our page-table walker, list the processes.
 
-For each x86-64 fixture: profile the image (isfcarve IMAGE -o isf --report rep), then walk
-init_task.tasks through libisfcarve's own walker (ic_mmu__read, via ctypes) using nothing but
-the ISF's symbol addresses and struct offsets plus the KASLR numbers of the report, and compare
-(pid, comm) of every task with truth/ps.
+For each fixture (x86-64 and arm64): profile the image (isfcarve IMAGE -o isf --report rep), then
+walk init_task.tasks through libisfcarve's own walker (ic_mmu__read, via ctypes; x86-64 4/5-level
+or arm64 TTBR1) using nothing but the ISF's symbol addresses and struct offsets plus the KASLR
+numbers of the report, and compare (pid, comm) of every task with truth/ps. The arm64 fixture runs
+twice: as is, and with kallsyms' data symbols withheld (--withhold-data-syms: a kernel without
+KALLSYMS_ALL), so init_task and swapper_pg_dir come from recovery.
+
+With arguments DIR... (image directories of make-image-arm64.sh / make-image.sh: DIR/mem.elf and
+DIR/truth/ps), the same walk on those images instead of the fixtures.
 
 Expected differences (documented in docs/kaslr.md):
 - ps shows kworker names with a workqueue suffix ("kworker/0:0-eve"): /proc adds it, task->comm
@@ -57,7 +62,8 @@ class Mmu(ctypes.Structure):
     # struct ic_mmu (include/isfcarve/arch.h)
     _fields_ = [("arch", ctypes.c_void_p), ("img", ctypes.c_void_p), ("root", ctypes.c_uint64),
                 ("levels", ctypes.c_uint), ("pa_bits", ctypes.c_uint),
-                ("clear_mask", ctypes.c_uint64)]
+                ("clear_mask", ctypes.c_uint64), ("page_shift", ctypes.c_uint),
+                ("va_bits", ctypes.c_uint), ("lpa2", ctypes.c_bool)]
 
 
 def load_lib():
@@ -66,6 +72,8 @@ def load_lib():
     lib.ic_image__free.argtypes = [ctypes.c_void_p]
     lib.ic_mmu__init.argtypes = [ctypes.POINTER(Mmu), ctypes.c_void_p, ctypes.c_void_p,
                                  ctypes.c_uint64, ctypes.c_uint]
+    lib.ic_mmu__init_arm64.argtypes = [ctypes.POINTER(Mmu), ctypes.c_void_p, ctypes.c_uint64,
+                                       ctypes.c_uint, ctypes.c_uint, ctypes.c_bool]
     lib.ic_mmu__read.argtypes = [ctypes.POINTER(Mmu), ctypes.c_uint64, ctypes.c_void_p, ctypes.c_size_t]
     return lib
 
@@ -89,18 +97,30 @@ def field(isf, struct, name):
 def walk_tasks(lib, img, isf, report):
     k = report["kaslr"]
     slide = int(k["virtual_slide"], 0)
-    phys_base = int(k["phys_base"], 0)
     syms = isf["symbols"]
-    # The tables from the ISF alone: init_top_pgt's link address + slide -> phys via phys_base.
-    root = syms["init_top_pgt"]["address"] + slide - MAP + phys_base
-    root &= (1 << 64) - 1
-    if k.get("page_tables"):
-        assert root == int(k["page_tables"]["root"], 0), "ISF init_top_pgt != report root"
     mmu = Mmu()
-    arch = ctypes.c_void_p.in_dll(lib, "ic_arch_x86_64")
-    err = lib.ic_mmu__init(ctypes.byref(mmu), ctypes.addressof(arch), img, root,
-                           k["page_tables"]["levels"] if k.get("page_tables") else 4)
-    assert err == 0, f"ic_mmu__init: {err}"
+    if k.get("arch") == "arm64":
+        # TTBR1 root from the ISF alone: swapper_pg_dir's link address + slide, minus
+        # kimage_voffset (the kernel image's VA - PA); layout (granule, VA bits) from the report.
+        root = syms["swapper_pg_dir"]["address"] + slide - int(k["kimage_voffset"], 0)
+        root &= (1 << 64) - 1
+        assert root == int(k["page_tables"]["root"], 0), "ISF swapper_pg_dir != report root"
+        err = lib.ic_mmu__init_arm64(ctypes.byref(mmu), img, root,
+                                     k["page_size"].bit_length() - 1, k["va_bits"],
+                                     bool(k.get("lpa2")))
+        assert err == 0, f"ic_mmu__init_arm64: {err}"
+    else:
+        phys_base = int(k["phys_base"], 0)
+        # The tables from the ISF alone: init_top_pgt's link address + slide -> phys via
+        # phys_base.
+        root = syms["init_top_pgt"]["address"] + slide - MAP + phys_base
+        root &= (1 << 64) - 1
+        if k.get("page_tables"):
+            assert root == int(k["page_tables"]["root"], 0), "ISF init_top_pgt != report root"
+        arch = ctypes.c_void_p.in_dll(lib, "ic_arch_x86_64")
+        err = lib.ic_mmu__init(ctypes.byref(mmu), ctypes.addressof(arch), img, root,
+                               k["page_tables"]["levels"] if k.get("page_tables") else 4)
+        assert err == 0, f"ic_mmu__init: {err}"
 
     def read(va, n):
         buf = ctypes.create_string_buffer(n)
@@ -132,24 +152,37 @@ def main():
     c = icfix.Counter()
     lib = load_lib()
     tmp = tempfile.mkdtemp(dir=icfix.BUILD)
-    for fx, image, extra_ok in (("fx-deb12-6.1", "mem.lime", {"insmod"}),
-                                ("fx-forky-7.2", "mem.elf", set())):
-        path = icfix.fixture(fx, image)
-        out = os.path.join(tmp, fx + ".json")
-        rep = os.path.join(tmp, fx + ".report.json")
-        icfix.run(path, "-o", out, "--report", rep, "--force")
+    if len(sys.argv) > 1:
+        runs = [(os.path.basename(os.path.normpath(d)), os.path.join(d, "mem.elf"), set(), (),
+                 os.path.join(d, "truth", "ps")) for d in sys.argv[1:]]
+    else:
+        runs = [(fx, icfix.fixture(fx, image), ok, extra, icfix.fixture(fx, "truth/ps"))
+                for fx, image, ok, extra in (
+                    ("fx-deb12-6.1", "mem.lime", {"insmod"}, ()),
+                    ("fx-forky-7.2", "mem.elf", set(), ()),
+                    ("fx-arm64-forky-7.2", "mem.elf", set(), ()),
+                    ("fx-arm64-forky-7.2", "mem.elf", set(), ("--withhold-data-syms",)))]
+    for fx, path, extra_ok, opts, ps in runs:
+        tag = fx + "".join(opts)
+        out = os.path.join(tmp, tag + ".json")
+        rep = os.path.join(tmp, tag + ".report.json")
+        icfix.run(path, "-o", out, "--report", rep, "--force", *opts)
         with open(out) as f:
             isf = json.load(f)
         with open(rep) as f:
             report = json.load(f)
+        recovered = {r["name"] for r in report.get("recovered_symbols") or []}
+        if opts:
+            c.check({"init_task", "swapper_pg_dir"} <= recovered,
+                    f"{tag}: init_task/swapper_pg_dir not recovered: {sorted(recovered)}")
         img = ctypes.c_void_p()
-        c.check(lib.ic_image__open(None, path.encode(), ctypes.byref(img)) == 0, f"{fx}: open")
+        c.check(lib.ic_image__open(None, path.encode(), ctypes.byref(img)) == 0, f"{tag}: open")
         try:
             tasks = walk_tasks(lib, img, isf, report)
         finally:
             lib.ic_image__free(img)
         truth = set()
-        with open(icfix.fixture(fx, "truth/ps")) as f:
+        with open(ps) as f:
             for line in f.read().splitlines()[1:]:
                 m = re.match(r"\s*(\d+)\s+\d+\s+\S+\s+(.*)$", line)
                 comm = expected_comm(m.group(2))
@@ -159,12 +192,12 @@ def main():
         got = {(p, norm(n)) for p, n in tasks}
         missing = truth - got
         extra = {t for t in got - truth if t[1] not in extra_ok}
-        print(f"{fx}: {len(tasks)} tasks walked, {len(truth)} expected from truth/ps; "
+        print(f"{tag}: {len(tasks)} tasks walked, {len(truth)} expected from truth/ps; "
               f"missing {sorted(missing)}, unexpected {sorted(extra)}, "
               f"allowed extras {sorted(t for t in got - truth if t[1] in extra_ok)}")
-        c.check(len(tasks) == len(got), f"{fx}: duplicate tasks in the walk")
-        c.check(not missing, f"{fx}: processes of truth/ps not found: {sorted(missing)}")
-        c.check(not extra, f"{fx}: processes not in truth/ps: {sorted(extra)}")
+        c.check(len(tasks) == len(got), f"{tag}: duplicate tasks in the walk")
+        c.check(not missing, f"{tag}: processes of truth/ps not found: {sorted(missing)}")
+        c.check(not extra, f"{tag}: processes not in truth/ps: {sorted(extra)}")
     c.finish()
 
 
