@@ -82,27 +82,31 @@ static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, stru
 }
 
 struct copy {
-	struct ic_vmcoreinfo *vi;
-	unsigned same; /* copies with identical text */
-	bool note;     /* inside an ELF note header: the kernel's vmcoreinfo_note */
+	struct ic_vmcoreinfo *vi; /* the best-placed copy of this text (note, then page start, then lowest) */
+	uint64_t hash;            /* of the text, to find identical copies without comparing them all */
+	unsigned same;            /* places holding this identical text */
+	bool note;                /* vi is inside an ELF note header: the kernel's vmcoreinfo_note */
 };
 
-/*
- * Better of two carved copies: the text most copies agree on; then the one in ELF note form
- * (vmcoreinfo_note, what /sys/kernel/vmcoreinfo points at); then page-aligned (vmcoreinfo_data);
- * then the lower address.
- */
-static bool better(const struct copy *a, const struct copy *b)
+/* Placement only (one text): in note form (vmcoreinfo_note, what /sys/kernel/vmcoreinfo points
+ * at), then page-aligned (vmcoreinfo_data), then the lower address. */
+static bool better_place(bool note_a, uint64_t a, bool note_b, uint64_t b)
 {
-	bool pa = !(a->vi->phys & 4095), pb = !(b->vi->phys & 4095);
+	bool pa = !(a & 4095), pb = !(b & 4095);
 
-	if (a->same != b->same)
-		return a->same > b->same;
-	if (a->note != b->note)
-		return a->note;
+	if (note_a != note_b)
+		return note_a;
 	if (pa != pb)
 		return pa;
-	return a->vi->phys < b->vi->phys;
+	return a < b;
+}
+
+/* Better of two carved texts: the one most places agree on, then the better placed. */
+static bool better(const struct copy *a, const struct copy *b)
+{
+	if (a->same != b->same)
+		return a->same > b->same;
+	return better_place(a->note, a->vi->phys, b->note, b->vi->phys);
 }
 
 /* Elf64_Nhdr{namesz 11, descsz, type 0} + "VMCOREINFO\0" padded to 12, right before phys? */
@@ -116,75 +120,163 @@ static bool in_note(const struct ic_image *img, uint64_t phys, size_t len)
 	       !memcmp(h + 12, "VMCOREINFO\0\0", 12);
 }
 
+/*
+ * The look at every "OSRELEASE=" hit. Hits are not capped: the stored ones and the spans that
+ * overflowed a scan state (scanned again, streaming) all come here, so a flood of fakes cannot
+ * push the kernel's own copies out unseen. What is kept is bounded: at most
+ * IC_MAX_VMCOREINFO_TEXTS distinct texts (identical copies only raise a count); once full, a
+ * new text in ELF note form or with more entries takes the place of the plain text seen once
+ * with the fewest entries. Reads grow from VCI_HEAD bytes to IC_MAX_VMCOREINFO_BYTES only while
+ * no NUL ends the text, so densely packed fakes (each ended by the next one's NUL) cost their
+ * own bytes, not 64 KiB each.
+ */
+#define VCI_HEAD 512u
+
+struct vrun {
+	const struct ic_image *img;
+	struct copy *copies;
+	size_t n, places, dropped;
+	uint8_t *buf;
+};
+
+static uint64_t text_hash(const char *t, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)t[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static int keep(struct vrun *r, struct ic_vmcoreinfo *vi, bool note)
+{
+	uint64_t h = text_hash(vi->text, vi->len);
+	size_t i;
+
+	r->places++;
+	for (i = 0; i < r->n; i++) {
+		struct copy *c = &r->copies[i];
+
+		if (c->hash != h || c->vi->len != vi->len || memcmp(c->vi->text, vi->text, vi->len))
+			continue;
+		c->same++;
+		if (better_place(note, vi->phys, c->note, c->vi->phys)) {
+			ic_vmcoreinfo__free(c->vi);
+			c->vi = vi;
+			c->note = note;
+		} else {
+			ic_vmcoreinfo__free(vi);
+		}
+		return 0;
+	}
+	if (r->n == IC_MAX_VMCOREINFO_TEXTS) {
+		/* Full: the weakest plain text seen once (fewest entries) gives way to a text in note
+		 * form or with more entries (the kernel's has ~100; cheap fakes a few). */
+		size_t w = r->n;
+
+		for (i = 0; i < r->n; i++) {
+			const struct copy *c = &r->copies[i];
+
+			if (!c->note && c->same == 1 &&
+			    (w == r->n || c->vi->nentries < r->copies[w].vi->nentries))
+				w = i;
+		}
+		if (w == r->n || (!note && vi->nentries <= r->copies[w].vi->nentries)) {
+			r->dropped++;
+			ic_vmcoreinfo__free(vi);
+			return 0;
+		}
+		i = w;
+		ic_vmcoreinfo__free(r->copies[i].vi);
+		r->dropped++;
+	} else {
+		i = r->n++;
+	}
+	r->copies[i] = (struct copy){ .vi = vi, .hash = h, .same = 1, .note = note };
+	return 0;
+}
+
+static int try_hit(void *arg, uint64_t phys)
+{
+	struct vrun *r = arg;
+	size_t avail = ic_cands_avail(r->img, phys, IC_MAX_VMCOREINFO_BYTES), n;
+	struct ic_vmcoreinfo *vi = NULL;
+	uint8_t prev;
+
+	/* The text starts a page (vmcoreinfo_data) or follows a NUL (the note's padded name);
+	 * "OSRELEASE=" inside other text is not a VMCOREINFO start. */
+	if ((phys & 4095) && (ic_image__read(r->img, phys - 1, &prev, 1) || prev != 0))
+		return 0;
+	for (n = avail < VCI_HEAD ? avail : VCI_HEAD; n;) {
+		const uint8_t *t = ic_image__view(r->img, phys, n, r->buf);
+
+		if (!t)
+			return 0;
+		if (memchr(t, '\0', n)) {
+			if (parse_text((const char *)t, n, &vi))
+				return 0;
+			break;
+		}
+		if (n == avail)
+			return 0; /* no NUL before a hole or the ceiling: cut, not a complete copy */
+		n = avail - n < n * 8 ? avail : n * 8;
+	}
+	if (!vi)
+		return 0;
+	vi->phys = phys;
+	return keep(r, vi, in_note(r->img, phys, vi->len));
+}
+
 static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
 		      unsigned nstates, struct ic_findings *out)
 {
 	struct ic_vmcoreinfo *note = NULL;
-	struct copy *copies = NULL;
-	size_t ncopies = 0, total;
-	bool overflow;
-	char *buf = NULL;
+	struct vrun r = { .img = img };
+	unsigned rescans = 0;
 	int err;
 
 	err = from_notes(ctx, img, &note);
 	if (err && err != -IC_ENOTFOUND)
 		return err;
-	total = ic_cands_total(states, nstates, &overflow);
-	if (overflow)
-		pr_warn(ctx, "%s: vmcoreinfo: over IC_MAX_CANDIDATES \"" NEEDLE "\" hits; some ignored",
-			ic_image__path(img));
-	if (total) {
-		copies = ic_calloc(total, sizeof(*copies));
-		buf = malloc(IC_MAX_VMCOREINFO_BYTES);
-		if (!copies || !buf) {
-			err = -ENOMEM;
-			goto out;
-		}
+	r.copies = ic_calloc(IC_MAX_VMCOREINFO_TEXTS, sizeof(*r.copies));
+	r.buf = malloc(IC_MAX_VMCOREINFO_BYTES);
+	if (!r.copies || !r.buf) {
+		err = -ENOMEM;
+		goto out;
 	}
-	size_t seen = 0;
-
-	for (unsigned s = 0; s < nstates; s++) {
+	err = 0;
+	for (unsigned s = 0; s < nstates && !err; s++) {
 		const struct ic_cands *c = states[s];
 
-		for (size_t i = 0; c && i < c->n && seen++ < total; i++) {
-			uint64_t phys = c->phys[i];
-			size_t n = ic_cands_avail(img, phys, IC_MAX_VMCOREINFO_BYTES);
-			struct ic_vmcoreinfo *vi;
-			const uint8_t *t;
-			uint8_t prev;
-
-			/* The text starts a page (vmcoreinfo_data) or follows a NUL (the note's padded
-			 * name); "OSRELEASE=" inside other text is not a VMCOREINFO start. */
-			if ((phys & 4095) && (ic_image__read(img, phys - 1, &prev, 1) || prev != 0))
-				continue;
-			if (!n || !(t = ic_image__view(img, phys, n, buf)))
-				continue;
-			if (parse_text((const char *)t, n, &vi))
-				continue;
-			vi->phys = phys;
-			copies[ncopies].note = in_note(img, phys, vi->len);
-			copies[ncopies++].vi = vi;
+		for (size_t i = 0; c && i < c->n && !err; i++)
+			err = try_hit(&r, c->phys[i]);
+		if (c && c->overflow && !err) {
+			rescans++;
+			err = ic_cands_rescan(img, c->drop_lo, c->drop_hi, NEEDLE, sizeof(NEEDLE) - 1, try_hit, &r);
 		}
 	}
-	/* Agreement count; quadratic, so only for a sane number of copies (real dumps have a few). */
-	for (size_t i = 0; i < ncopies; i++)
-		for (size_t j = 0; j < (ncopies <= 256 ? ncopies : 0); j++)
-			if (copies[i].vi->len == copies[j].vi->len &&
-			    !memcmp(copies[i].vi->text, copies[j].vi->text, copies[i].vi->len))
-				copies[i].same++;
+	if (err)
+		goto out;
+	if (rescans)
+		pr_info(ctx, "%s: vmcoreinfo: %u batches had more than %u \"" NEEDLE "\" hits; their rest "
+			"was scanned again", ic_image__path(img), rescans, IC_CANDS_PER_STATE);
+	if (r.dropped)
+		pr_warn(ctx, "%s: vmcoreinfo: over IC_MAX_VMCOREINFO_TEXTS (%u) distinct texts; %zu were "
+			"not kept (the fewest entries go first)", ic_image__path(img),
+			IC_MAX_VMCOREINFO_TEXTS, r.dropped);
 	if (note) {
-		note->copies = (unsigned)ncopies + 1;
+		note->copies = (unsigned)(r.places > UINT32_MAX - 1 ? UINT32_MAX - 1 : r.places) + 1;
 		out->vmcoreinfo = note;
 		note = NULL;
-	} else if (ncopies) {
+	} else if (r.n) {
 		size_t best = 0;
 
-		for (size_t i = 1; i < ncopies; i++)
-			if (better(&copies[i], &copies[best]))
+		for (size_t i = 1; i < r.n; i++)
+			if (better(&r.copies[i], &r.copies[best]))
 				best = i;
-		out->vmcoreinfo = copies[best].vi;
-		out->vmcoreinfo->copies = (unsigned)ncopies;
-		copies[best].vi = NULL;
+		out->vmcoreinfo = r.copies[best].vi;
+		out->vmcoreinfo->copies = (unsigned)(r.places > UINT32_MAX ? UINT32_MAX : r.places);
+		r.copies[best].vi = NULL;
 	}
 	err = out->vmcoreinfo ? 0 : -IC_ENOTFOUND;
 	if (!err)
@@ -193,10 +285,10 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 			out->vmcoreinfo->phys, out->vmcoreinfo->copies,
 			ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE"));
 out:
-	for (size_t i = 0; i < ncopies; i++)
-		ic_vmcoreinfo__free(copies[i].vi);
-	free(copies);
-	free(buf);
+	for (size_t i = 0; r.copies && i < r.n; i++)
+		ic_vmcoreinfo__free(r.copies[i].vi);
+	free(r.copies);
+	free(r.buf);
 	ic_vmcoreinfo__free(note);
 	return err;
 }

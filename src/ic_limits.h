@@ -64,6 +64,9 @@
 /* VMCOREINFO note text: the kernel allocates one page (VMCOREINFO_BYTES = PAGE_SIZE). 64 KiB
  * covers 64 KiB pages. */
 #define IC_MAX_VMCOREINFO_BYTES (64u << 10)
+/* Distinct carved VMCOREINFO texts kept for the choice: a dump has a few (vmcoreinfo_data, the
+ * note copy, page-cache copies of /sys/kernel/vmcoreinfo readers); more is a flood of fakes. */
+#define IC_MAX_VMCOREINFO_TEXTS 256u
 
 /* kallsyms: distro kernels have ~200-300 Ki symbols; scripts/kallsyms caps names at 512. */
 #define IC_MAX_KALLSYMS 4000000u

@@ -124,6 +124,17 @@ def pg(b):
     return b + b"\0" * (-len(b) % 4096)
 
 
+def fake_vmcoreinfo(size):
+    """size bytes of distinct, parseable VMCOREINFO texts, each after a NUL (as a carver must
+    accept: OSRELEASE first, PAGESIZE, NUL-terminated) but with a few entries only."""
+    out = bytearray()
+    i = 0
+    while len(out) < size:
+        out += b"\0OSRELEASE=6.1.0-fake-%d\nPAGESIZE=4096\nKERNELOFFSET=%x\n" % (i, i << 21)
+        i += 1
+    return bytes(out[:size - 1]) + b"\0"
+
+
 def fakes_raw(d, btf, version, vmci):
     """A sparse raw image with the real fx-deb12-6.1 pieces at their real physical addresses
     (so VMCOREINFO's image span holds the BTF): its VMCOREINFO text, 9.75 MiB of fakes around
@@ -137,7 +148,8 @@ def fakes_raw(d, btf, version, vmci):
     # The fakes before each piece are in the same 8 MiB scan batch as that piece (batches
     # start at multiples of IC_SCAN_CHUNK here), so a carver keeping the first hits per batch
     # loses it: 7 MiB before the banner, 2.75 MiB more before the BTF.
-    parts = [(0x1200000, vi + b"\0"), (0xB000000, fakes(7 << 20, 0)), (ban_at, v + b"\0"),
+    # 2 MiB of fake VMCOREINFO texts (~40,000, distinct) before the real one, same batch.
+    parts = [(0x1000000, fake_vmcoreinfo(2 << 20)), (0x1200000, vi + b"\0"), (0xB000000, fakes(7 << 20, 0)), (ban_at, v + b"\0"),
              (0xB800000, fakes(0x2C0000, 1 << 20)), (btf_at, a), (0xC000000, fakes(4 << 20, 2 << 20))]
     with open(f"{d}/fakes-raw", "wb") as f:
         for at, data in parts:

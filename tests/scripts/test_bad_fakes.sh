@@ -51,9 +51,12 @@ assert r["banner"]["text"] == ver and r["banner"]["linux_banner"]
 assert r["banner"]["copies"] > 40000, r["banner"]["copies"]  # every fake was looked at
 sk = r["same_kernel"]
 assert sk["ok"] and "banner release = VMCOREINFO OSRELEASE" in sk["evidence"], sk
+vi = r["vmcoreinfo"]  # the real text at 0x1200000, behind ~40,000 distinct fake texts
+assert vi and int(vi["phys"], 16) == 0x1200000 and vi["osrelease"] == ver.split()[2], vi
 PY
   grep -q "btf: .* batches had more than .* header hits; their rest was scanned again" "$TMP/raw.json.err" &&
     grep -q "banner: .* batches had more than .* hits; their rest was scanned again" "$TMP/raw.json.err" &&
+    grep -q "vmcoreinfo: .* batches had more than .* hits; their rest was scanned again" "$TMP/raw.json.err" &&
     ok "raw: the overflow spans were scanned again" || fail "raw: no rescan (fakes did not overflow a state?)"
 fi
 
