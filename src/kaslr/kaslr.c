@@ -54,17 +54,38 @@ int ic_kaslr_evidence_v(const struct ic_ctx *ctx, struct ic_kaslr *k, const char
 	return 0;
 }
 
-static int add_evidence(struct solver *s, const char *what, bool ok, const char *fmt, ...)
-	IC_PRINTF(4, 5);
-static int add_evidence(struct solver *s, const char *what, bool ok, const char *fmt, ...)
+int ic_kaslr_evidence(const struct ic_ctx *ctx, struct ic_kaslr *k, const char *what, bool ok,
+		      const char *fmt, ...)
 {
 	va_list ap;
 	int err;
 
 	va_start(ap, fmt);
-	err = ic_kaslr_evidence_v(s->ctx, s->k, what, ok, fmt, ap);
+	err = ic_kaslr_evidence_v(ctx, k, what, ok, fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+#define add_evidence(s, ...) ic_kaslr_evidence((s)->ctx, (s)->k, __VA_ARGS__)
+
+bool ic_kaslr_link_known(const struct ic_vmcoreinfo *vi, const struct ic_kaslr_input *in,
+			 struct ic_kaslr *k)
+{
+	uint64_t ko;
+
+	if (vi && !ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &ko)) {
+		k->virtual_slide = ko;
+		k->link_text = k->runtime_text - ko;
+		k->link_method = "vmcoreinfo";
+		return true;
+	}
+	if (in->link_text) {
+		k->link_text = in->link_text;
+		k->link_method = in->link_text_source ? in->link_text_source : "input";
+		k->virtual_slide = k->runtime_text - k->link_text;
+		return true;
+	}
+	return false;
 }
 
 int ic_kaslr_sym_va(const struct ic_kaslr_input *in, bool have_delta, uint64_t delta,
@@ -384,21 +405,12 @@ static uint64_t image_span(const struct solver *s)
 /* Step 4: link-time _text, hence the slide. */
 static void link_base(struct solver *s)
 {
-	const struct ic_vmcoreinfo *vi = vi_of(s);
 	struct ic_kaslr *k = s->k;
-	uint64_t ko;
 
-	if (vi && !ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &ko)) {
-		k->virtual_slide = ko;
-		k->link_text = k->runtime_text - ko;
-		k->link_method = "vmcoreinfo";
+	if (ic_kaslr_link_known(vi_of(s), s->in, k))
 		return;
-	}
-	if (s->in->link_text) {
-		k->link_text = s->in->link_text;
-		k->link_method = s->in->link_text_source ? s->in->link_text_source : "input";
-	} else if (!ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text,
-				      k->phys_text + image_span(s), &k->link_text)) {
+	if (!ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text, k->phys_text + image_span(s),
+			       &k->link_text)) {
 		k->link_method = "ikconfig";
 	} else {
 		k->link_text = IC_X86_DEFAULT_LINK_TEXT;

@@ -41,18 +41,7 @@ struct a64 {
 	uint64_t probe; /* the VA whose walk accepted the tables: _stext, else _text */
 };
 
-static int evidence(struct a64 *s, const char *what, bool ok, const char *fmt, ...)
-	IC_PRINTF(4, 5);
-static int evidence(struct a64 *s, const char *what, bool ok, const char *fmt, ...)
-{
-	va_list ap;
-	int err;
-
-	va_start(ap, fmt);
-	err = ic_kaslr_evidence_v(s->ctx, s->k, what, ok, fmt, ap);
-	va_end(ap);
-	return err;
-}
+#define evidence(s, ...) ic_kaslr_evidence((s)->ctx, (s)->k, __VA_ARGS__)
 
 static int rd_u64(const struct ic_image *img, uint64_t pa, uint64_t *v)
 {
@@ -550,24 +539,14 @@ static int find_tables(struct a64 *s)
 static void link_base(struct a64 *s)
 {
 	struct ic_kaslr *k = s->k;
-	uint64_t ko;
 
-	if (s->vi && !ic_vmcoreinfo__u64(s->vi, "KERNELOFFSET", &ko)) {
-		k->virtual_slide = ko;
-		k->link_text = k->runtime_text - ko;
-		k->link_method = "vmcoreinfo";
+	if (ic_kaslr_link_known(s->vi, s->in, k))
 		return;
-	}
-	if (s->in->link_text) {
-		k->link_text = s->in->link_text;
-		k->link_method = s->in->link_text_source ? s->in->link_text_source : "input";
-	} else {
-		k->link_text = ARM64_DEFAULT_LINK_TEXT;
-		k->link_method = "default";
-		k->link_text_assumed = true;
-		pr_warn(s->ctx, "kaslr: no VMCOREINFO KERNELOFFSET: link-time _text assumed to be "
-			"the arm64 6.5+ default 0x%" PRIx64, k->link_text);
-	}
+	k->link_text = ARM64_DEFAULT_LINK_TEXT;
+	k->link_method = "default";
+	k->link_text_assumed = true;
+	pr_warn(s->ctx, "kaslr: no VMCOREINFO KERNELOFFSET: link-time _text assumed to be "
+		"the arm64 6.5+ default 0x%" PRIx64, k->link_text);
 	k->virtual_slide = k->runtime_text - k->link_text;
 }
 

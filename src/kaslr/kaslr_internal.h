@@ -39,6 +39,12 @@ IC_HIDDEN int ic_kaslr_arm64_solve(const struct ic_ctx *ctx, const struct ic_kas
 /* Append one cross-check to k->evidence (capped at IC_MAX_KASLR_EVIDENCE) and log it. */
 IC_HIDDEN int ic_kaslr_evidence_v(const struct ic_ctx *ctx, struct ic_kaslr *k, const char *what,
 				  bool ok, const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+IC_HIDDEN int ic_kaslr_evidence(const struct ic_ctx *ctx, struct ic_kaslr *k, const char *what,
+				bool ok, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Link-time _text from VMCOREINFO KERNELOFFSET (slide known) or the caller's input; false when
+ * neither gives it and the architecture must fall back (IKCONFIG, its default). */
+IC_HIDDEN bool ic_kaslr_link_known(const struct ic_vmcoreinfo *vi, const struct ic_kaslr_input *in,
+				   struct ic_kaslr *k);
 
 /* Runtime virtual address of a kallsyms symbol, whichever way kallsyms was decoded: directly,
  * or physical + delta (7.x place-relative tables) when the delta is known. 0 or -IC_ENOTFOUND. */
