@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Deterministic LiME source for tests/data/avml/avml-0.20.avml (the AVML file written by microsoft/avml
 itself, `avml convert --source-format lime --format lime_compressed`). tests/unit/test_avml_real.c
 computes the same bytes (avml_src_byte) and checks every byte the reader returns.
