@@ -660,7 +660,7 @@ struct symref {
 };
 
 /* Why the key: sorting ~100k-200k names by strcmp was about a tenth of a --btf/--map run's CPU;
- * comparing the prefix first settles most pairs without touching the names. */
+ * the names are ordered by a radix sort on 8-byte big-endian chunks instead (sym_sort()). */
 static uint64_t name_key(const char *s)
 {
 	uint64_t k = 0;
@@ -673,15 +673,72 @@ static uint64_t name_key(const char *s)
 	return k;
 }
 
-static int cmp_symref(const void *a, const void *b)
+/* Stable insertion sort of a short run whose names agree on their first `skip` bytes. */
+static void sym_isort(struct symref *r, size_t n, size_t skip)
 {
-	const struct symref *x = a, *y = b;
-	int c;
+	for (size_t i = 1; i < n; i++) {
+		struct symref x = r[i];
+		size_t j = i;
 
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+		while (j > 0 && strcmp(r[j - 1].name + skip, x.name + skip) > 0) {
+			r[j] = r[j - 1];
+			j--;
+		}
+		r[j] = x;
+	}
+}
+
+/*
+ * Order r[0..n) as strcmp on the names, equal names by idx (the input order). r's keys hold
+ * bytes [8*depth, 8*depth+8) of each name, and all names agree before that. A stable LSD radix
+ * sort on the key (the input is in idx order, so stability keeps that order for equal names),
+ * then each run of equal keys that is not the end of its names is sorted again on the next 8
+ * bytes. Depth is bounded by the name length (IC_MAX_KSYM_NAME), not by input values.
+ */
+static void sym_sort(struct symref *r, struct symref *tmp, size_t n, unsigned depth)
+{
+	size_t cnt[256];
+
+	if (n < 32 || depth > IC_MAX_KSYM_NAME / 8) {
+		sym_isort(r, n, (size_t)depth * 8);
+		return;
+	}
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		size_t sum = 0;
+		bool moved = true;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[(r[i].key >> shift) & 0xff]++;
+		for (unsigned d = 0; d < 256; d++) {
+			size_t c = cnt[d];
+
+			if (c == n)
+				moved = false; /* every key has this byte: the pass would not move anything */
+			cnt[d] = sum;
+			sum += c;
+		}
+		if (!moved)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			tmp[cnt[(r[i].key >> shift) & 0xff]++] = r[i];
+		memcpy(r, tmp, n * sizeof(*r));
+	}
+	for (size_t i = 0; i < n;) {
+		size_t e = i + 1;
+
+		while (e < n && r[e].key == r[i].key)
+			e++;
+		/* a key whose last byte is 0 ends the names: they are equal, idx order stands */
+		if (e - i > 1 && (r[i].key & 0xff)) {
+			size_t off = (size_t)(depth + 1) * 8;
+
+			for (size_t k = i; k < e; k++)
+				r[k].key = name_key(r[k].name + off);
+			sym_sort(r + i, tmp, e - i, depth + 1);
+		}
+		i = e;
+	}
 }
 
 static int write_symbols(struct ic_isf_state *s, struct ic_json *j, const struct ic_isf_input *in,
@@ -689,12 +746,12 @@ static int write_symbols(struct ic_isf_state *s, struct ic_json *j, const struct
 {
 	const struct ic_symtab *syms = in->syms;
 	size_t n = syms ? syms->n : 0, out = 0;
-	struct symref *r = calloc(n + 1, sizeof(*r));
+	struct symref *r = calloc(n + 1, sizeof(*r)), *tmp = ic_reallocarray(NULL, n + 1, sizeof(*tmp));
 	struct ic_typing *ty = NULL;
 	struct ic_buf tb = { 0 };
 	int err = -ENOMEM;
 
-	if (!r)
+	if (!r || !tmp)
 		goto out;
 	if (n > IC_MAX_SYMBOLS) {
 		err = -IC_ELIMIT;
@@ -706,7 +763,12 @@ static int write_symbols(struct ic_isf_state *s, struct ic_json *j, const struct
 
 		r[i] = (struct symref){ name_key(nm), nm, (uint32_t)i };
 	}
-	qsort(r, n, sizeof(*r), cmp_symref);
+	sym_sort(r, tmp, n, 0);
+	free(tmp);
+	tmp = NULL;
+	/* keys again from the name starts: the duplicate check below compares them first */
+	for (size_t i = 0; i < n; i++)
+		r[i].key = name_key(r[i].name);
 	if ((err = ic_typing__new(s, in->banner, in->banner_len, &ty)))
 		goto out;
 	ic_json_key(j, "symbols");
@@ -715,7 +777,7 @@ static int write_symbols(struct ic_isf_state *s, struct ic_json *j, const struct
 		const struct ic_sym *sym;
 
 		/* duplicates: the last entry of a name wins (dwarf2json does the same) */
-		if (i + 1 < n && !strcmp(r[i].name, r[i + 1].name))
+		if (i + 1 < n && r[i].key == r[i + 1].key && !strcmp(r[i].name, r[i + 1].name))
 			continue;
 		if (!*r[i].name)
 			continue;
@@ -742,6 +804,7 @@ static int write_symbols(struct ic_isf_state *s, struct ic_json *j, const struct
 out:
 	ic_typing__free(ty);
 	free(tb.p);
+	free(tmp);
 	free(r);
 	return err;
 }
