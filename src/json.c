@@ -340,7 +340,19 @@ void ic_json_base64(struct ic_json *j, const uint8_t *p, size_t len)
 void ic_json_raw(struct ic_json *j, const char *s, size_t len)
 {
 	pre_value(j);
-	put(j, s, len);
+	if (len < sizeof(j->buf)) {
+		put(j, s, len);
+		return;
+	}
+	/* a big block (a section rendered on another thread) goes to the sink as is */
+	flush(j);
+	if (!j->err) {
+		int err = j->sink(j->arg, s, len);
+
+		if (err)
+			j->err = err < 0 ? err : -EIO;
+		j->written += len;
+	}
 }
 
 int ic_json_finish(struct ic_json *j)

@@ -261,7 +261,7 @@ static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
 		return rc;
 	cli_flush();
 	threaded = !pthread_create(&hasher, NULL, hash_all, hashes);
-	err = ic_btf__new(ctx, btf_data, btf_len, btf_what, &btf);
+	err = ic_btf__new_borrow(ctx, btf_data, btf_len, btf_what, &btf);
 	if (threaded)
 		pthread_join(hasher, NULL);
 	else
@@ -381,7 +381,7 @@ int cli_profile_files(const struct cli_opts *o)
 	held_init(&bctx, &ctx, &bmsgs);
 	if (ctx.threads != 1)
 		mt_run = !pthread_create(&mt, NULL, map_thread, &m);
-	btf_err = ic_btf__new(&bctx, btf_data, btf_len, o->btf, &btf);
+	btf_err = ic_btf__new_borrow(&bctx, btf_data, btf_len, o->btf, &btf);
 	if (mt_run)
 		pthread_join(mt, NULL);
 	else
