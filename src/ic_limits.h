@@ -168,4 +168,8 @@
  * arm64 LPA/LPA2). A p_paddr beyond is corrupt, not memory. */
 #define IC_KCORE_PHYS_BITS 52u
 
+/* Distinct anonymous type expressions whose BTF match symbol typing remembers (src/typing.c):
+ * symdb has about 20 for one kernel; more are resolved each time, only slower. */
+#define IC_ANON_MEMO 64u
+
 #endif

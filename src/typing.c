@@ -33,6 +33,18 @@ struct ic_typing {
 	struct anon_ent *anon; /* every anonymous struct/union/enum, sorted by (hash, id) */
 	size_t nanon;
 	struct flat fa, fb;    /* scratch: first candidate, other candidates */
+	size_t symdb_hint;     /* ic_symdb__lookup_next() cursor: symbols come in name order */
+	struct ic_buf ea, eb;  /* scratch of ic_typing__expr() */
+	/* Anonymous expressions already resolved: 6.1's 639 tracepoint rows all name "union
+	 * {event,handler}", which matches ~700 identical BTF unions to flatten and compare. */
+	struct anon_memo {
+		char *members;       /* copy: callers' expressions need not outlive the object */
+		size_t len;
+		unsigned cls;
+		int err;
+		uint32_t id;
+	} memo[IC_ANON_MEMO];
+	unsigned nmemo;
 };
 
 static const char DESC_FUNC[] = "{\"kind\":\"function\"}";
@@ -85,6 +97,10 @@ void ic_typing__free(struct ic_typing *t)
 	free(t->anon);
 	free(t->fa.m);
 	free(t->fb.m);
+	for (unsigned i = 0; i < t->nmemo; i++)
+		free(t->memo[i].members);
+	free(t->ea.p);
+	free(t->eb.p);
 	free(t);
 }
 
@@ -268,6 +284,18 @@ static bool same_layout(const struct flat *a, const struct flat *b)
 	return true;
 }
 
+/* Remember a result (a found id or -IC_ENOTFOUND); when full, later ones are just not kept. */
+static void memo_add(struct ic_typing *t, const struct ic_typeexpr *te, unsigned cls, int err,
+		     uint32_t id)
+{
+	char *m;
+
+	if (t->nmemo >= IC_ANON_MEMO || !(m = malloc(te->members_len + 1)))
+		return;
+	memcpy(m, te->members, te->members_len);
+	t->memo[t->nmemo++] = (struct anon_memo){ m, te->members_len, cls, err, id };
+}
+
 /* The BTF type an anonymous expression names: the unique match, or the lowest id when all
  * matches have the same layout (size, member names and offsets); otherwise -IC_ENOTFOUND. */
 static int anon_find(struct ic_typing *t, const struct ic_typeexpr *te, uint32_t *out)
@@ -279,6 +307,15 @@ static int anon_find(struct ic_typing *t, const struct ic_typeexpr *te, uint32_t
 	uint32_t first = 0;
 	int err;
 
+	for (unsigned i = 0; i < t->nmemo; i++) {
+		const struct anon_memo *m = &t->memo[i];
+
+		if (m->cls == cls && m->len == te->members_len &&
+		    !memcmp(m->members, te->members, m->len)) {
+			*out = m->id;
+			return m->err;
+		}
+	}
 	if (!t->anon_done && (err = anon_index(t)))
 		return err;
 	h = fnv(h, te->members, te->members_len);
@@ -309,13 +346,14 @@ static int anon_find(struct ic_typing *t, const struct ic_typeexpr *te, uint32_t
 		if (r[2] != ic_btf__rec(btf, first)[2] || !same_layout(&t->fa, &t->fb)) {
 			pr_debug(t->s->ctx, "isf: anonymous type {%.*s}: BTF types %u and %u differ",
 				 (int)te->members_len, te->members, first, id);
+			memo_add(t, te, cls, -IC_ENOTFOUND, 0);
 			return -IC_ENOTFOUND;
 		}
 	}
-	if (!nmatch)
-		return -IC_ENOTFOUND;
+	err = nmatch ? 0 : -IC_ENOTFOUND;
 	*out = first;
-	return 0;
+	memo_add(t, te, cls, err, first);
+	return err;
 }
 
 /* ---- named types ---- */
@@ -388,30 +426,29 @@ static int base_desc(struct ic_typing *t, const struct ic_typeexpr *te, struct i
 int ic_typing__expr(struct ic_typing *t, const char *expr, struct ic_buf *out)
 {
 	struct ic_typeexpr te;
-	struct ic_buf a = { 0 }, b = { 0 };
+	struct ic_buf *a = &t->ea, *b = &t->eb;
 	int err;
 
 	err = ic_typeexpr__parse(expr, strnlen(expr, IC_TYPEEXPR_MAX_LEN + 1), &te);
 	if (err)
 		return err;
-	if ((err = base_desc(t, &te, &a)))
-		goto out;
+	a->len = 0;
+	if ((err = base_desc(t, &te, a)))
+		return err;
 	/* steps are outermost first: wrap from the innermost (last) outwards */
 	for (unsigned k = te.nsteps; k-- > 0;) {
-		b.len = 0;
-		err = te.steps[k].op == IC_TE_PTR ? ic_isf_wrap_pointer(&b, a.p, a.len)
-						  : ic_isf_wrap_array(&b, te.steps[k].count, a.p, a.len);
+		struct ic_buf *x;
+
+		b->len = 0;
+		err = te.steps[k].op == IC_TE_PTR ? ic_isf_wrap_pointer(b, a->p, a->len)
+						  : ic_isf_wrap_array(b, te.steps[k].count, a->p, a->len);
 		if (err)
-			goto out;
-		a.len = 0;
-		if ((err = ic_buf_add(&a, b.p, b.len)))
-			goto out;
+			return err;
+		x = a;
+		a = b;
+		b = x;
 	}
-	err = ic_buf_add(out, a.p, a.len);
-out:
-	free(a.p);
-	free(b.p);
-	return err;
+	return ic_buf_add(out, a->p, a->len);
 }
 
 int ic_isf_desc_expr(struct ic_isf_state *s, const char *expr, struct ic_buf *out)
@@ -449,7 +486,7 @@ int ic_typing__symbol(struct ic_typing *t, const char *name, struct ic_buf *out,
 		return add_desc(s, id, out);
 	}
 	if (t->kver) {
-		const char *expr = ic_symdb__lookup(t->kver, name);
+		const char *expr = ic_symdb__lookup_next(t->kver, name, &t->symdb_hint);
 
 		if (expr) {
 			size_t mark = out->len;

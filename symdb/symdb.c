@@ -21,13 +21,21 @@ static int row_cmp_name(const struct ic_symdb_row *r, const char *name)
 	return strcmp(ic_symdb_strs + r->name, name);
 }
 
-const char *ic_symdb__lookup(uint32_t kver, const char *name)
+/* Rows of name from lo (the first row whose name is >= name): the one covering kver, or NULL. */
+static const char *rows_match(size_t lo, uint32_t kver, const char *name)
 {
-	size_t lo = 0, hi = IC_SYMDB_NROWS;
+	for (; lo < IC_SYMDB_NROWS && row_cmp_name(&ic_symdb_rows[lo], name) == 0; lo++) {
+		const struct ic_symdb_row *r = &ic_symdb_rows[lo];
 
-	if (!name || !kver)
-		return NULL;
-	/* First row whose name is >= name. */
+		if (kver >= r->from && kver <= r->to)
+			return ic_symdb_strs + r->type;
+	}
+	return NULL;
+}
+
+/* First row in [lo, hi) whose name is >= name. */
+static size_t lower_bound(size_t lo, size_t hi, const char *name)
+{
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -36,13 +44,35 @@ const char *ic_symdb__lookup(uint32_t kver, const char *name)
 		else
 			hi = mid;
 	}
-	for (; lo < IC_SYMDB_NROWS && row_cmp_name(&ic_symdb_rows[lo], name) == 0; lo++) {
-		const struct ic_symdb_row *r = &ic_symdb_rows[lo];
+	return lo;
+}
 
-		if (kver >= r->from && kver <= r->to)
-			return ic_symdb_strs + r->type;
+const char *ic_symdb__lookup(uint32_t kver, const char *name)
+{
+	if (!name || !kver)
+		return NULL;
+	return rows_match(lower_bound(0, IC_SYMDB_NROWS, name), kver, name);
+}
+
+const char *ic_symdb__lookup_next(uint32_t kver, const char *name, size_t *hint)
+{
+	size_t lo = *hint, step = 1, hi;
+
+	if (!name || !kver)
+		return NULL;
+	/* the hint is only usable if every row before it sorts before name */
+	if (lo > IC_SYMDB_NROWS || (lo && row_cmp_name(&ic_symdb_rows[lo - 1], name) >= 0))
+		lo = 0;
+	/* gallop forward: consecutive symbols are usually a few rows apart */
+	hi = lo;
+	while (hi < IC_SYMDB_NROWS && row_cmp_name(&ic_symdb_rows[hi], name) < 0) {
+		lo = hi + 1;
+		hi = IC_SYMDB_NROWS - hi > step ? hi + step : IC_SYMDB_NROWS;
+		step *= 2;
 	}
-	return NULL;
+	lo = lower_bound(lo, hi, name);
+	*hint = lo;
+	return rows_match(lo, kver, name);
 }
 
 struct kv_cur {

@@ -18,6 +18,10 @@ IC_API uint32_t ic_kver_from_banner(const char *banner, size_t len);
  * "gate_desc[256]", "tracepoint_ptr_t[]") for symbol name on kernel kver, or NULL.
  * The notation is described in docs/symdb.md and parsed by ic_typeexpr__parse(). */
 IC_API const char *ic_symdb__lookup(uint32_t kver, const char *name);
+/* The same, for names looked up in ascending strcmp order (an ISF's symbols): *hint (start at
+ * 0) remembers where the last lookup ended, so each lookup searches forward from there instead
+ * of the whole table. Correct for any order; fast for ascending names. */
+IC_API const char *ic_symdb__lookup_next(uint32_t kver, const char *name, size_t *hint);
 
 /*
  * Type expressions. Grammar (docs/symdb.md):

@@ -17,8 +17,8 @@ static uint32_t bswap32(uint32_t v)
 	return __builtin_bswap32(v);
 }
 
-int ic_btf__new(const struct ic_ctx *ctx, const uint8_t *data, size_t len, const char *what,
-		struct ic_btf **out)
+static int btf_new(const struct ic_ctx *ctx, const uint8_t *data, size_t len, const char *what,
+		   bool borrow, struct ic_btf **out)
 {
 	struct ic_btf_diag diag;
 	struct ic_btf_hdr h;
@@ -40,19 +40,28 @@ int ic_btf__new(const struct ic_ctx *ctx, const uint8_t *data, size_t len, const
 		free(off);
 		return -ENOMEM;
 	}
-	btf->data = malloc(len);
-	if (!btf->data) {
-		free(off);
-		free(btf);
-		return -ENOMEM;
+	/* in place only if nothing must be rewritten: no byte swap, word-aligned types */
+	borrow = borrow && h.be == host_is_be() &&
+		 (((uintptr_t)data + h.hdr_len + h.type_off) & 3) == 0;
+	if (borrow) {
+		btf->data = (uint8_t *)(uintptr_t)data; /* never written: see the swap below */
+	} else {
+		btf->data = malloc(len);
+		if (!btf->data) {
+			free(off);
+			free(btf);
+			return -ENOMEM;
+		}
+		memcpy(btf->data, data, len);
+		btf->owned = true;
 	}
-	memcpy(btf->data, data, len);
 	btf->len = len;
 	btf->hdr_len = h.hdr_len;
 	btf->big_endian = h.be;
 	btf->str_len = h.str_len;
 	btf->strs = (const char *)btf->data + h.hdr_len + h.str_off;
-	/* hdr_len and type_off are multiples of 4 and malloc aligns: word access is safe. */
+	/* hdr_len and type_off are multiples of 4 and malloc aligns (a borrowed blob was checked):
+	 * word access is safe. */
 	btf->types = (const uint32_t *)(void *)(btf->data + h.hdr_len + h.type_off);
 	btf->off = off;
 	{
@@ -99,12 +108,25 @@ int ic_btf__new(const struct ic_ctx *ctx, const uint8_t *data, size_t len, const
 	return 0;
 }
 
+int ic_btf__new(const struct ic_ctx *ctx, const uint8_t *data, size_t len, const char *what,
+		struct ic_btf **out)
+{
+	return btf_new(ctx, data, len, what, false, out);
+}
+
+int ic_btf__new_borrow(const struct ic_ctx *ctx, const uint8_t *data, size_t len,
+		       const char *what, struct ic_btf **out)
+{
+	return btf_new(ctx, data, len, what, true, out);
+}
+
 void ic_btf__free(struct ic_btf *btf)
 {
 	if (!btf)
 		return;
 	free(btf->off);
-	free(btf->data);
+	if (btf->owned)
+		free(btf->data);
 	free(btf);
 }
 

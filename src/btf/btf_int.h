@@ -7,7 +7,9 @@
 #include "internal.h"
 
 struct ic_btf {
-	uint8_t *data;        /* private copy; type section words in host order */
+	uint8_t *data;        /* private copy, or the caller's bytes if !owned; type section
+			       * words in host order */
+	bool owned;           /* data is ours to free */
 	size_t len;
 	uint32_t hdr_len;
 	const uint32_t *types; /* start of the type section (4-aligned in our copy) */

@@ -98,6 +98,72 @@ int cli_load_map(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 	return -1;
 }
 
+/* The last symbol named name (the one the ISF keeps), by a linear scan: one lookup does not
+ * pay for ic_symtab__find()'s hash index (building it cost ~6 % of a --btf/--map run). */
+static const struct ic_sym *last_named(const struct ic_symtab *t, const char *name)
+{
+	for (size_t i = t ? t->n : 0; i-- > 0;)
+		if (t->syms[i].name[0] == name[0] && !strcmp(t->syms[i].name, name))
+			return &t->syms[i];
+	return NULL;
+}
+
+/* Messages of work done on a second thread, or done early, are held and passed to the CLI's
+ * printer later, in order: its message state is single-threaded, and an error line must come
+ * out where the sequential run would have printed it. */
+struct held {
+	char *p; /* per message: level byte, text, NUL */
+	size_t len, cap;
+	bool lost;
+};
+
+static void held_print(enum ic_log_level lvl, const char *msg, void *arg)
+{
+	struct held *h = arg;
+	size_t n = strlen(msg) + 2;
+
+	if (n > h->cap - h->len) {
+		size_t cap = h->cap ? h->cap : 1024;
+		char *np;
+
+		while (cap - h->len < n && cap < ((size_t)1 << 30))
+			cap *= 2;
+		np = cap - h->len >= n ? realloc(h->p, cap) : NULL;
+		if (!np) {
+			h->lost = true;
+			return;
+		}
+		h->p = np;
+		h->cap = cap;
+	}
+	h->p[h->len] = (char)lvl;
+	memcpy(h->p + h->len + 1, msg, n - 1);
+	h->len += n;
+}
+
+/* hctx: ctx printing into h. */
+static void held_init(struct ic_ctx *hctx, const struct ic_ctx *ctx, struct held *h)
+{
+	*hctx = *ctx;
+	hctx->print = held_print;
+	hctx->print_arg = h;
+}
+
+/* Pass the held messages on (release) or drop them; frees h. */
+static void held_done(const struct ic_ctx *ctx, struct held *h, bool release)
+{
+	for (size_t i = 0; release && ctx->print && i < h->len;) {
+		const char *msg = h->p + i + 1;
+
+		ctx->print((enum ic_log_level)h->p[i], msg, ctx->print_arg);
+		i += strlen(msg) + 2;
+	}
+	if (release && h->lost && ctx->print)
+		ctx->print(IC_LOG_WARN, "some messages were lost (out of memory)", ctx->print_arg);
+	free(h->p);
+	memset(h, 0, sizeof(*h));
+}
+
 /* Input hashes for metadata are computed on a second thread while the BTF is validated: hashing
  * ~8 MiB costs about as much as the rest of the parse. */
 struct hash_job {
@@ -131,50 +197,46 @@ static void *hash_all(void *arg)
 	return NULL;
 }
 
-static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
-		     struct ic_isf_input *in, struct hash_jobs *hashes, const uint8_t *btf_data,
-		     size_t btf_len, const char *btf_what)
+/*
+ * Refuse a symbol table without linux_banner unless --allow-partial. Volatility 3 matches a
+ * profile to an image by symbols.linux_banner (its constant_data) and finds the KASLR shift from
+ * its address. Kernels without CONFIG_KALLSYMS_ALL have no data symbols in kallsyms, so a live
+ * profile would lack it. -1 to go on (*partial set if it is missing), else the exit code.
+ */
+static int banner_check(const struct cli_opts *o, const struct ic_isf_input *in, bool has_banner,
+			bool *partial)
 {
-	pthread_t hasher;
-	bool threaded;
+	char msg[4200];
+
+	*partial = false;
+	if (has_banner)
+		return -1;
+	if (!o->allow_partial) {
+		cli_error("%s: no linux_banner symbol (kernel without CONFIG_KALLSYMS_ALL?): "
+			  "Volatility 3 could not match the profile; --allow-partial writes "
+			  "it anyway (exit 3)", in->syms_src[0].name);
+		return EXIT_INPUT;
+	}
+	snprintf(msg, sizeof(msg), "%s: no linux_banner symbol: the profile cannot be "
+		 "matched by banner", in->syms_src[0].name);
+	cli_print(IC_LOG_WARN, msg, NULL); /* honours -q */
+	*partial = true;
+	return -1;
+}
+
+/* Write the ISF from a validated BTF (freed here). */
+static int write_out(const struct ic_ctx *ctx, const struct cli_opts *o, struct ic_isf_input *in,
+		     struct ic_btf *btf, bool partial)
+{
 	struct ic_isf_stats st;
-	struct ic_btf *btf = NULL;
-	bool partial = false;
 	int err;
 
-	/*
-	 * Volatility 3 matches a profile to an image by symbols.linux_banner (its constant_data)
-	 * and finds the KASLR shift from its address. Kernels without CONFIG_KALLSYMS_ALL have no
-	 * data symbols in kallsyms, so a live profile would lack it: refuse, unless asked.
-	 */
-	if (!ic_symtab__find(in->syms, "linux_banner")) {
-		if (!o->allow_partial) {
-			cli_error("%s: no linux_banner symbol (kernel without CONFIG_KALLSYMS_ALL?): "
-				  "Volatility 3 could not match the profile; --allow-partial writes "
-				  "it anyway (exit 3)", in->syms_src[0].name);
-			return EXIT_INPUT;
-		}
-		char msg[4200];
-
-		snprintf(msg, sizeof(msg), "%s: no linux_banner symbol: the profile cannot be "
-			 "matched by banner", in->syms_src[0].name);
-		cli_print(IC_LOG_WARN, msg, NULL); /* honours -q */
-		partial = true;
-	}
-	cli_flush();
-	threaded = !pthread_create(&hasher, NULL, hash_all, hashes);
-	err = ic_btf__new(ctx, btf_data, btf_len, btf_what, &btf);
-	if (threaded)
-		pthread_join(hasher, NULL);
-	else
-		hash_all(hashes);
-	if (err)
-		return cli_fail(err, "%s: invalid BTF", btf_what);
 	in->btf = btf;
 	cli_flush();
 	memset(&st, 0, sizeof(st));
 	err = ic_isf__write(ctx, in, o->output, &st);
 	ic_btf__free(btf);
+	in->btf = NULL;
 	if (err)
 		return cli_fail(err, "%s: writing the ISF failed", o->output);
 	cli_flush();
@@ -185,6 +247,30 @@ static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
 	return partial ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
+static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
+		     struct ic_isf_input *in, struct hash_jobs *hashes, const uint8_t *btf_data,
+		     size_t btf_len, const char *btf_what)
+{
+	pthread_t hasher;
+	bool threaded, partial;
+	struct ic_btf *btf = NULL;
+	int err, rc;
+
+	rc = banner_check(o, in, last_named(in->syms, "linux_banner") != NULL, &partial);
+	if (rc >= 0)
+		return rc;
+	cli_flush();
+	threaded = !pthread_create(&hasher, NULL, hash_all, hashes);
+	err = ic_btf__new_borrow(ctx, btf_data, btf_len, btf_what, &btf);
+	if (threaded)
+		pthread_join(hasher, NULL);
+	else
+		hash_all(hashes);
+	if (err)
+		return cli_fail(err, "%s: invalid BTF", btf_what);
+	return write_out(ctx, o, in, btf, partial);
+}
+
 /* Both file modes: the context from the options, then OUT checked before any input is read. */
 static int start(struct ic_ctx *ctx, const struct cli_opts *o)
 {
@@ -193,20 +279,71 @@ static int start(struct ic_ctx *ctx, const struct cli_opts *o)
 	return cli_check_output(o, true);
 }
 
+/*
+ * System.map on a second thread (read, parse, find linux_banner, then hash it and the BTF for
+ * metadata) while the main thread validates the BTF: the two are independent and cost about
+ * the same. Messages of both are held so that they, and the error reported, are those of the
+ * sequential order (map, banner, then BTF).
+ */
+struct map_job {
+	struct ic_ctx ctx; /* printing into msgs */
+	struct held msgs;
+	const char *path;
+	struct ic_blob blob;
+	struct ic_symtab *syms;
+	const struct ic_sym *banner;
+	struct hash_jobs *hashes;
+	struct ic_isf_source *src;
+	int err;
+	const char *failed; /* what failed, for the error line */
+};
+
+static void *map_thread(void *arg)
+{
+	struct map_job *m = arg;
+
+	m->err = ic_blob__load(&m->ctx, m->path, IC_MAX_SYMFILE_BYTES, &m->blob);
+	if (m->err) {
+		m->failed = "cannot read";
+		return NULL;
+	}
+	m->syms = ic_symtab__new();
+	if (!m->syms) {
+		m->err = -ENOMEM;
+		m->failed = NULL;
+		return NULL;
+	}
+	m->err = ic_symtab__parse_map(&m->ctx, m->syms, (const char *)m->blob.data, m->blob.len,
+				      m->path, NULL);
+	if (m->err) {
+		m->failed = "bad System.map";
+		return NULL;
+	}
+	m->banner = last_named(m->syms, "linux_banner");
+	src_set(m->hashes, m->src, "system-map", m->path, m->blob.data, m->blob.len);
+	hash_all(m->hashes);
+	return NULL;
+}
+
 int cli_profile_files(const struct cli_opts *o)
 {
-	struct ic_ctx ctx;
-	struct ic_blob map = { 0 }, kern = { 0 };
-	struct ic_symtab *syms = NULL;
+	struct ic_ctx ctx, bctx;
+	struct ic_blob kern = { 0 };
 	struct ic_vmlinux *vm = NULL;
 	struct ic_isf_input in;
 	struct hash_jobs hashes = { .n = 0 };
+	struct map_job m;
+	struct held bmsgs = { 0 };
+	struct ic_btf *btf = NULL;
+	pthread_t mt;
+	bool mt_run = false, partial;
 	const uint8_t *btf_data, *banner;
 	uint8_t *banner_arg = NULL;
 	size_t btf_len, banner_len = 0;
 	char types_name[4096 + 8];
-	int rc, err;
+	int rc, err, btf_err;
 
+	memset(&m, 0, sizeof(m));
 	rc = start(&ctx, o);
 	if (rc >= 0)
 		return rc;
@@ -227,28 +364,50 @@ int cli_profile_files(const struct cli_opts *o)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+	cli_flush();
 
-	rc = cli_load_map(&ctx, o->map, &map, &syms);
-	if (rc >= 0)
+	/* The types hash covers the BTF bytes used; for a vmlinux say so in the name (hashing
+	 * the whole 60+ MiB file would cost more than the rest of the run). */
+	if (vm) {
+		snprintf(types_name, sizeof(types_name), "%s (.BTF)", o->btf);
+		src_set(&hashes, &in.types_src, NULL, types_name, btf_data, btf_len);
+	} else {
+		src_set(&hashes, &in.types_src, NULL, o->btf, btf_data, btf_len);
+	}
+	held_init(&m.ctx, &ctx, &m.msgs);
+	m.path = o->map;
+	m.hashes = &hashes;
+	m.src = &in.syms_src[0];
+	held_init(&bctx, &ctx, &bmsgs);
+	if (ctx.threads != 1)
+		mt_run = !pthread_create(&mt, NULL, map_thread, &m);
+	btf_err = ic_btf__new_borrow(&bctx, btf_data, btf_len, o->btf, &btf);
+	if (mt_run)
+		pthread_join(mt, NULL);
+	else
+		map_thread(&m);
+	held_done(&ctx, &m.msgs, true);
+	if (m.err) {
+		rc = m.failed ? cli_fail(m.err, "%s: %s", o->map, m.failed)
+			      : cli_fail(m.err, "out of memory");
 		goto out;
+	}
 
 	if (banner_arg) {
 		banner = banner_arg;
 	} else {
-		const struct ic_sym *s = ic_symtab__find(syms, "linux_banner");
-
-		if (!s) {
+		if (!m.banner) {
 			cli_error("%s: no linux_banner symbol: give --banner \"<the kernel's "
 				  "/proc/version>\"", o->map);
 			rc = EXIT_INPUT;
 			goto out;
 		}
 		cli_flush();
-		err = ic_vmlinux__banner(&ctx, vm, s->addr, &banner, &banner_len);
+		err = ic_vmlinux__banner(&ctx, vm, m.banner->addr, &banner, &banner_len);
 		if (err == -IC_ENOTFOUND) {
 			cli_error("%s: linux_banner address 0x%" PRIx64 " (from %s) is in no section "
-				  "or segment: wrong System.map for this vmlinux?", o->btf, s->addr,
-				  o->map);
+				  "or segment: wrong System.map for this vmlinux?", o->btf,
+				  m.banner->addr, o->map);
 			rc = EXIT_INPUT;
 			goto out;
 		}
@@ -258,23 +417,27 @@ int cli_profile_files(const struct cli_opts *o)
 		}
 	}
 
-	in.syms = syms;
+	in.syms = m.syms;
 	in.banner = banner;
 	in.banner_len = banner_len;
-	/* The types hash covers the BTF bytes used; for a vmlinux say so in the name (hashing
-	 * the whole 60+ MiB file would cost more than the rest of the run). */
-	if (vm) {
-		snprintf(types_name, sizeof(types_name), "%s (.BTF)", o->btf);
-		src_set(&hashes, &in.types_src, NULL, types_name, btf_data, btf_len);
-	} else {
-		src_set(&hashes, &in.types_src, NULL, o->btf, btf_data, btf_len);
+	rc = banner_check(o, &in, m.banner != NULL, &partial);
+	if (rc >= 0)
+		goto out;
+	cli_flush();
+	held_done(&ctx, &bmsgs, true);
+	if (btf_err) {
+		rc = cli_fail(btf_err, "%s: invalid BTF", o->btf);
+		goto out;
 	}
-	src_set(&hashes, &in.syms_src[0], "system-map", o->map, map.data, map.len);
-	rc = write_isf(&ctx, o, &in, &hashes, btf_data, btf_len, o->btf);
+	rc = write_out(&ctx, o, &in, btf, partial);
+	btf = NULL;
 out:
+	held_done(&ctx, &bmsgs, false);
+	held_done(&ctx, &m.msgs, false);
+	ic_btf__free(btf);
 	ic_vmlinux__free(vm);
-	ic_symtab__free(syms);
-	ic_blob__release(&map);
+	ic_symtab__free(m.syms);
+	ic_blob__release(&m.blob);
 	ic_blob__release(&kern);
 	free(banner_arg);
 	return rc;

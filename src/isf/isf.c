@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The ISF writer: names, base types, user types, enums, symbols and metadata, sorted keys. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,15 +223,33 @@ out:
 	return err;
 }
 
+int ic_isf_state_fork(struct ic_isf_state *dst, const struct ic_isf_state *s,
+		      const struct ic_ctx *ctx)
+{
+	*dst = *s;
+	dst->ctx = ctx;
+	dst->fork = true;
+	dst->descs = (struct ic_buf){ 0 };
+	dst->desc_off = malloc(((size_t)s->nr + 1) * sizeof(*dst->desc_off));
+	dst->desc_len = calloc((size_t)s->nr + 1, sizeof(*dst->desc_len));
+	dst->tmp = malloc(sizeof(*dst->tmp));
+	if (!dst->desc_off || !dst->desc_len || !dst->tmp)
+		return -ENOMEM;
+	memset(dst->desc_off, 0xff, ((size_t)s->nr + 1) * sizeof(*dst->desc_off));
+	return 0;
+}
+
 void ic_isf_state_free(struct ic_isf_state *s)
 {
-	free(s->uname);
-	free(s->alias);
 	free(s->desc_off);
 	free(s->desc_len);
 	free(s->descs.p);
-	free(s->names.p);
 	free(s->tmp);
+	if (s->fork)
+		return;
+	free(s->uname);
+	free(s->alias);
+	free(s->names.p);
 	ic_strmap_free(&s->utypes);
 	ic_strmap_free(&s->enums);
 	ic_strmap_free(&s->ints);
@@ -509,7 +528,6 @@ static int write_user_types(struct ic_isf_state *s, struct ic_json *j, size_t *c
 			e[n++] = (struct entry){ mandatory_types[i], 0 };
 		}
 	qsort(e, n, sizeof(*e), cmp_entry);
-	ic_json_key(j, "user_types");
 	ic_json_obj_begin(j);
 	for (size_t i = 0; i < n; i++) {
 		const uint32_t *t = ic_btf__rec(btf, e[i].id);
@@ -660,7 +678,7 @@ struct symref {
 };
 
 /* Why the key: sorting ~100k-200k names by strcmp was about a tenth of a --btf/--map run's CPU;
- * comparing the prefix first settles most pairs without touching the names. */
+ * the names are ordered by a radix sort on 8-byte big-endian chunks instead (sym_sort()). */
 static uint64_t name_key(const char *s)
 {
 	uint64_t k = 0;
@@ -673,40 +691,115 @@ static uint64_t name_key(const char *s)
 	return k;
 }
 
-static int cmp_symref(const void *a, const void *b)
+/* Stable insertion sort of a short run whose names agree on their first `skip` bytes. */
+static void sym_isort(struct symref *r, size_t n, size_t skip)
 {
-	const struct symref *x = a, *y = b;
-	int c;
+	for (size_t i = 1; i < n; i++) {
+		struct symref x = r[i];
+		size_t j = i;
 
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	c = strcmp(x->name, y->name);
-	return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+		while (j > 0 && strcmp(r[j - 1].name + skip, x.name + skip) > 0) {
+			r[j] = r[j - 1];
+			j--;
+		}
+		r[j] = x;
+	}
 }
 
-static int write_symbols(struct ic_isf_state *s, struct ic_json *j, const struct ic_isf_input *in,
-			 struct ic_isf_stats *st)
+/*
+ * Order r[0..n) as strcmp on the names, equal names by idx (the input order). r's keys hold
+ * bytes [8*depth, 8*depth+8) of each name, and all names agree before that. A stable LSD radix
+ * sort on the key (the input is in idx order, so stability keeps that order for equal names),
+ * then each run of equal keys that is not the end of its names is sorted again on the next 8
+ * bytes. Depth is bounded by the name length (IC_MAX_KSYM_NAME), not by input values.
+ */
+static void sym_sort(struct symref *r, struct symref *tmp, size_t n, unsigned depth)
+{
+	size_t cnt[256];
+
+	if (n < 32 || depth > IC_MAX_KSYM_NAME / 8) {
+		sym_isort(r, n, (size_t)depth * 8);
+		return;
+	}
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		size_t sum = 0;
+		bool moved = true;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (size_t i = 0; i < n; i++)
+			cnt[(r[i].key >> shift) & 0xff]++;
+		for (unsigned d = 0; d < 256; d++) {
+			size_t c = cnt[d];
+
+			if (c == n)
+				moved = false; /* every key has this byte: the pass would not move anything */
+			cnt[d] = sum;
+			sum += c;
+		}
+		if (!moved)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			tmp[cnt[(r[i].key >> shift) & 0xff]++] = r[i];
+		memcpy(r, tmp, n * sizeof(*r));
+	}
+	for (size_t i = 0; i < n;) {
+		size_t e = i + 1;
+
+		while (e < n && r[e].key == r[i].key)
+			e++;
+		/* a key whose last byte is 0 ends the names: they are equal, idx order stands */
+		if (e - i > 1 && (r[i].key & 0xff)) {
+			size_t off = (size_t)(depth + 1) * 8;
+
+			for (size_t k = i; k < e; k++)
+				r[k].key = name_key(r[k].name + off);
+			sym_sort(r + i, tmp, e - i, depth + 1);
+		}
+		i = e;
+	}
+}
+
+/* The symbols in output order (name, then input order) in *out (n + 1 entries, caller frees);
+ * keys are the first 8 name bytes again. Reads only in->syms, so it may run on a thread. */
+static int sym_order(const struct ic_isf_input *in, struct symref **out)
 {
 	const struct ic_symtab *syms = in->syms;
-	size_t n = syms ? syms->n : 0, out = 0;
-	struct symref *r = calloc(n + 1, sizeof(*r));
-	struct ic_typing *ty = NULL;
-	struct ic_buf tb = { 0 };
-	int err = -ENOMEM;
+	size_t n = syms ? syms->n : 0;
+	struct symref *r, *tmp;
 
-	if (!r)
-		goto out;
-	if (n > IC_MAX_SYMBOLS) {
-		err = -IC_ELIMIT;
-		goto out;
+	*out = NULL;
+	if (n > IC_MAX_SYMBOLS)
+		return -IC_ELIMIT;
+	r = ic_reallocarray(NULL, n + 1, sizeof(*r));
+	tmp = ic_reallocarray(NULL, n + 1, sizeof(*tmp));
+	if (!r || !tmp) {
+		free(r);
+		free(tmp);
+		return -ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++)
-	{
+	for (size_t i = 0; i < n; i++) {
 		const char *nm = syms->syms[i].name ? syms->syms[i].name : "";
 
 		r[i] = (struct symref){ name_key(nm), nm, (uint32_t)i };
 	}
-	qsort(r, n, sizeof(*r), cmp_symref);
+	sym_sort(r, tmp, n, 0);
+	free(tmp);
+	/* keys again from the name starts: the duplicate check of write_symbols compares them */
+	for (size_t i = 0; i < n; i++)
+		r[i].key = name_key(r[i].name);
+	*out = r;
+	return 0;
+}
+
+static int write_symbols(struct ic_isf_state *s, struct ic_json *j, const struct ic_isf_input *in,
+			 const struct symref *r, struct ic_isf_stats *st)
+{
+	const struct ic_symtab *syms = in->syms;
+	size_t n = syms ? syms->n : 0, out = 0;
+	struct ic_typing *ty = NULL;
+	struct ic_buf tb = { 0 };
+	int err;
+
 	if ((err = ic_typing__new(s, in->banner, in->banner_len, &ty)))
 		goto out;
 	ic_json_key(j, "symbols");
@@ -715,7 +808,7 @@ static int write_symbols(struct ic_isf_state *s, struct ic_json *j, const struct
 		const struct ic_sym *sym;
 
 		/* duplicates: the last entry of a name wins (dwarf2json does the same) */
-		if (i + 1 < n && !strcmp(r[i].name, r[i + 1].name))
+		if (i + 1 < n && r[i].key == r[i + 1].key && !strcmp(r[i].name, r[i + 1].name))
 			continue;
 		if (!*r[i].name)
 			continue;
@@ -742,7 +835,6 @@ static int write_symbols(struct ic_isf_state *s, struct ic_json *j, const struct
 out:
 	ic_typing__free(ty);
 	free(tb.p);
-	free(r);
 	return err;
 }
 
@@ -809,6 +901,85 @@ static void write_metadata(struct ic_json *j, const struct ic_isf_input *in)
 
 /* ---- entry point ---- */
 
+/*
+ * Two threads (unless ctx->threads is 1): the symbol order is computed while the main thread
+ * names the BTF types, then user_types (a third of the work, the last section) is rendered into
+ * a buffer on a forked state while the main thread writes base_types, enums, metadata and
+ * symbols to the sink. The bytes are the same either way. Messages of the helper thread are
+ * held and passed on after it ends: the caller's print callback need not be thread-safe.
+ */
+struct held_msgs {
+	struct ic_buf b; /* per message: level byte, text, NUL */
+	bool oom;
+};
+
+static void hold_print(enum ic_log_level lvl, const char *msg, void *arg)
+{
+	struct held_msgs *h = arg;
+	char l = (char)lvl;
+
+	if (ic_buf_add(&h->b, &l, 1) || ic_buf_add(&h->b, msg, strlen(msg) + 1))
+		h->oom = true;
+}
+
+static void release_msgs(const struct ic_ctx *ctx, struct held_msgs *h)
+{
+	for (size_t i = 0; i < h->b.len && ctx && ctx->print;) {
+		const char *msg = h->b.p + i + 1;
+
+		ctx->print((enum ic_log_level)h->b.p[i], msg, ctx->print_arg);
+		i += 2 + strlen(msg);
+	}
+	if (h->oom)
+		pr_warn(ctx, "isf: some messages lost (out of memory)");
+	free(h->b.p);
+}
+
+struct order_job {
+	const struct ic_isf_input *in;
+	struct symref *r;
+	int err;
+};
+
+static void *order_thread(void *arg)
+{
+	struct order_job *o = arg;
+
+	o->err = sym_order(o->in, &o->r);
+	return NULL;
+}
+
+struct types_job {
+	struct ic_ctx ctx;       /* the caller's, printing into msgs */
+	struct held_msgs msgs;
+	struct ic_isf_state s;   /* fork of the main state */
+	struct ic_json *j;
+	struct ic_buf out;       /* the user_types value */
+	size_t count;
+	int err;
+};
+
+static int buf_sink_(void *arg, const void *p, size_t n)
+{
+	return ic_buf_add(arg, p, n);
+}
+
+static void *types_thread(void *arg)
+{
+	struct types_job *t = arg;
+
+	ic_json_init(t->j, buf_sink_, &t->out, 0);
+	t->err = write_user_types(&t->s, t->j, &t->count);
+	if (!t->err)
+		t->err = ic_json_finish(t->j);
+	return NULL;
+}
+
+static bool two_threads(const struct ic_ctx *ctx)
+{
+	return !ctx || ctx->threads != 1;
+}
+
 static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic_sink_fn sink,
 		     void *arg, struct ic_isf_stats *st)
 {
@@ -816,25 +987,72 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 	struct ic_json *j = malloc(sizeof(*j));
 	unsigned ptr = in->ptr_size ? in->ptr_size : ic_btf__ptr_size(in->btf);
 	const char *endian = ic_btf__big_endian(in->btf) ? "big" : "little";
+	struct order_job oj = { .in = in };
+	struct types_job *tj = NULL;
+	pthread_t ot, tt;
+	bool ot_run = false, tt_run = false;
 	int err;
 
+	memset(&s, 0, sizeof(s));
 	if (!j)
 		return -ENOMEM;
-	if ((err = ic_isf_state_init(&s, ctx, in->btf)))
+	if (two_threads(ctx))
+		ot_run = !pthread_create(&ot, NULL, order_thread, &oj);
+	err = ic_isf_state_init(&s, ctx, in->btf);
+	if (ot_run)
+		pthread_join(ot, NULL);
+	else
+		oj.err = sym_order(in, &oj.r);
+	err = err ?: oj.err;
+	if (err)
 		goto out;
+	if (two_threads(ctx)) {
+		tj = calloc(1, sizeof(*tj));
+		if (tj) {
+			if (ctx)
+				tj->ctx = *ctx;
+			tj->ctx.print = hold_print;
+			tj->ctx.print_arg = &tj->msgs;
+			tj->j = malloc(sizeof(*tj->j));
+			/* no thread is no error: the main thread then writes user_types itself */
+			tt_run = tj->j && !ic_isf_state_fork(&tj->s, &s, &tj->ctx) &&
+				 !pthread_create(&tt, NULL, types_thread, tj);
+		}
+	}
 	ic_json_init(j, sink, arg, 0);
 	ic_json_obj_begin(j);
 	err = write_base_types(&s, j, ptr, endian, &st->base_types);
 	err = err ?: write_enums(&s, j, &st->enums);
 	if (!err)
 		write_metadata(j, in);
-	err = err ?: write_symbols(&s, j, in, st);
-	err = err ?: write_user_types(&s, j, &st->user_types);
+	err = err ?: write_symbols(&s, j, in, oj.r, st);
+	if (tt_run) {
+		pthread_join(tt, NULL);
+		release_msgs(ctx, &tj->msgs);
+		tj->msgs.b.p = NULL;
+		err = err ?: tj->err;
+		if (!err) {
+			ic_json_key(j, "user_types");
+			ic_json_raw(j, tj->out.p, tj->out.len);
+			st->user_types = tj->count;
+		}
+	} else if (!err) {
+		ic_json_key(j, "user_types");
+		err = write_user_types(&s, j, &st->user_types);
+	}
 	ic_json_obj_end(j);
 	if (!err)
 		err = ic_json_finish(j);
 	st->bytes = j->written;
 out:
+	if (tj) {
+		free(tj->msgs.b.p);
+		ic_isf_state_free(&tj->s);
+		free(tj->out.p);
+		free(tj->j);
+		free(tj);
+	}
+	free(oj.r);
 	ic_isf_state_free(&s);
 	free(j);
 	return err;

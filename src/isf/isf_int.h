@@ -48,12 +48,18 @@ struct ic_isf_state {
 	struct ic_strmap tdefs;  /* TYPEDEF name -> id (first wins) */
 	struct ic_json *tmp;     /* writer used to render descriptors into descs */
 	bool err_oom;
+	bool fork;               /* made by ic_isf_state_fork(): only the memo is its own */
 };
 
 /* Choose names for every type of a validated BTF; ic_isf_state_free() also after failure. */
 IC_HIDDEN int ic_isf_state_init(struct ic_isf_state *s, const struct ic_ctx *ctx,
 				const struct ic_btf *btf);
 IC_HIDDEN void ic_isf_state_free(struct ic_isf_state *s);
+/* A state for another thread: shares s's names and maps (read-only once init is done), with
+ * its own descriptor memo, so two threads can render descriptors at once. ctx may differ.
+ * 0 or -ENOMEM; ic_isf_state_free() frees only the fork's own parts. */
+IC_HIDDEN int ic_isf_state_fork(struct ic_isf_state *dst, const struct ic_isf_state *s,
+				const struct ic_ctx *ctx);
 
 /* Descriptor JSON text of a BTF type id (void for 0). 0 or -ENOMEM. */
 IC_HIDDEN int ic_isf_desc(struct ic_isf_state *s, uint32_t id, const char **txt, size_t *len);

@@ -417,11 +417,98 @@ static void test_expr(void)
 	ic_btf__free(btf);
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Symbol order: the radix sort must equal strcmp order, last duplicate wins, on names with long
+ * shared prefixes (runs of equal 8-byte chunks, several levels deep), prefixes of each other and
+ * duplicates, on one and on two threads. */
+static void test_symbol_order(void)
+{
+	enum { N = 3000 };
+	static const char *const pre[] = { "", "a", "__ksymtab_", "__ksymtab_gpl_", "abcdefgh",
+					   "abcdefghabcdefgh", "abcdefghabcdefghX", "z" };
+	struct ic_btf *btf = crafted();
+	struct ic_sym *syms = calloc(N, sizeof(*syms));
+	char **names = calloc(N, sizeof(*names)), **sorted = calloc(N, sizeof(*sorted));
+	struct ic_ctx one = { .threads = 1 };
+	unsigned seed = 12345;
+	size_t nu = 0;
+
+	IC_CHECK(btf && syms && names && sorted, "setup");
+	if (!btf || !syms || !names || !sorted)
+		goto out;
+	for (size_t i = 0; i < N; i++) {
+		char b[96];
+
+		seed = seed * 1103515245u + 12345u;
+		snprintf(b, sizeof(b), "%s%s%u", pre[(seed >> 8) % IC_ARRAY_SIZE(pre)],
+			 (seed >> 20) & 1 ? "x" : "", (seed >> 11) % 700);
+		names[i] = strdup(b);
+		syms[i] = (struct ic_sym){ 0x1000 + i, names[i], 'T', 0 };
+		sorted[i] = names[i];
+	}
+	qsort(sorted, N, sizeof(*sorted), cmp_name);
+	for (size_t i = 0; i < N; i++)
+		if (!i || strcmp(sorted[i], sorted[i - 1]))
+			sorted[nu++] = sorted[i];
+	for (int pass = 0; pass < 2; pass++) {
+		struct ic_symtab tab = { syms, N, N, NULL, NULL };
+		struct ic_isf_input in;
+		struct ic_buf out = { 0 };
+		size_t k = 0;
+		char *p, *end;
+		bool order_ok = true, last_ok = true;
+
+		memset(&in, 0, sizeof(in));
+		in.btf = btf;
+		in.syms = &tab;
+		IC_CHECK(ic_isf__write_sink(pass ? &one : NULL, &in, mem_sink, &out, NULL) == 0,
+			 "write");
+		p = out.p ? memmem(out.p, out.len, "\"symbols\":{", 11) : NULL;
+		IC_CHECK(p != NULL, "no symbols");
+		end = out.p + out.len;
+		while (p && (p = memmem(p, (size_t)(end - p), ":{\"address\":", 12))) {
+			char *q = p - 1, *k0;
+			unsigned long long addr = strtoull(p + 12, NULL, 10);
+
+			while (q > out.p && q[-1] != '"')
+				q--;
+			k0 = q;
+			if (k >= nu || (size_t)(p - 1 - k0) != strlen(sorted[k]) ||
+			    memcmp(k0, sorted[k], (size_t)(p - 1 - k0)))
+				order_ok = false;
+			/* the last entry of that name in input order */
+			for (size_t i = N; k < nu && i-- > 0;)
+				if (!strcmp(names[i], sorted[k])) {
+					last_ok &= addr == 0x1000 + i;
+					break;
+				}
+			k++;
+			p += 12;
+		}
+		IC_CHECK(order_ok && k == nu, "pass %d: symbol order differs from strcmp (%zu of %zu)",
+			 pass, k, nu);
+		IC_CHECK(last_ok, "pass %d: a duplicate did not keep its last address", pass);
+		free(out.p);
+	}
+out:
+	for (size_t i = 0; names && i < N; i++)
+		free(names[i]);
+	free(names);
+	free(sorted);
+	free(syms);
+	ic_btf__free(btf);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
 		return driver(argc, argv);
 	test_writer();
+	test_symbol_order();
 	test_expr();
 	return IC_TEST_DONE();
 }

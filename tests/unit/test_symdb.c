@@ -98,6 +98,7 @@ static void test_table(void)
 	const char *src = getenv("IC_SRC");
 	FILE *f;
 	unsigned rows = 0;
+	size_t hint = 0, probe_hint = 0;
 
 	IC_CHECK(src != NULL, "IC_SRC set");
 	if (!src)
@@ -134,6 +135,19 @@ static void test_table(void)
 		IC_CHECK(got && strcmp(got, type) == 0, "%s at from %s: '%s'", name, from, got ? got : "NULL");
 		got = ic_symdb__lookup(hi, name);
 		IC_CHECK(got && strcmp(got, type) == 0, "%s at to %s: '%s'", name, to, got ? got : "NULL");
+		/* the cursor form: rows in file order, then a name just after, then a stale hint */
+		{
+			const char *next = ic_symdb__lookup_next(hi, name, &hint);
+			char after[520];
+			size_t stale = SIZE_MAX / 2;
+
+			IC_CHECK(next == got, "%s: lookup_next differs from lookup", name);
+			snprintf(after, sizeof(after), "%s_", name);
+			IC_CHECK(ic_symdb__lookup_next(hi, after, &probe_hint) ==
+					 ic_symdb__lookup(hi, after), "%s: lookup_next of a missing name", after);
+			IC_CHECK(ic_symdb__lookup_next(lo, name, &stale) == ic_symdb__lookup(lo, name),
+				 "%s: lookup_next with a stale hint", name);
+		}
 	}
 	fclose(f);
 	IC_CHECK(rows >= 40, "table has %u rows", rows);
