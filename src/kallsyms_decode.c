@@ -10,6 +10,7 @@
 #include "internal.h"
 #include "ic_limits.h"
 #include "reader.h"
+#include "image/image_internal.h"
 
 /*
  * Layout of one era-E3 table set on a 64-bit kernel (E4: same, .balign 4, no relative_base;
@@ -539,6 +540,7 @@ static int expand_names(const struct ic_ctx *ctx, const struct win *w, const str
 	for (uint64_t i = 0; i < nh->n; i++)
 		k->syms[i].name = arena + off[i];
 	k->arena = arena;
+	k->arena_len = used;
 	free(off);
 	return 0;
 bad:
@@ -1166,8 +1168,57 @@ int ic_kallsyms__probe(const struct ic_ctx *ctx, const struct ic_image *img, uin
 	return win_release(&w, own, err);
 }
 
+/* like's result as decoded at like->anchor + s: the state before learn_delta(), moved by s. */
+static struct ic_kallsyms *moved_copy(const struct ic_kallsyms *like, uint64_t s)
+{
+	struct ic_kallsyms *k = malloc(sizeof(*k));
+
+	if (!k)
+		return NULL;
+	*k = *like;
+	k->syms = ic_reallocarray(NULL, like->nsyms ? like->nsyms : 1, sizeof(*k->syms));
+	k->arena = malloc(like->arena_len ? like->arena_len : 1);
+	if (!k->syms || !k->arena) {
+		free(k->syms);
+		free(k->arena);
+		free(k);
+		return NULL;
+	}
+	memcpy(k->arena, like->arena, like->arena_len);
+	for (size_t i = 0; i < like->nsyms; i++) {
+		k->syms[i] = like->syms[i];
+		k->syms[i].name = k->arena + (like->syms[i].name - like->arena);
+		/* place-relative addresses are physical, plus the delta once one was set */
+		if (like->addr_enc == IC_KSYM_PLACE_RELATIVE)
+			k->syms[i].addr += s - (like->have_delta ? like->virt_delta : 0);
+	}
+	k->addr_is_phys = like->addr_enc == IC_KSYM_PLACE_RELATIVE;
+	k->have_delta = false;
+	k->virt_delta = 0;
+	k->delta_source = NULL;
+	k->vmcoreinfo_agrees = false;
+	k->copies = 0;
+	k->anchor = like->anchor + s;
+	k->win_phys = like->win_phys + s;
+	k->fp_lo = like->fp_lo + s;
+	k->fp_hi = like->fp_hi + s;
+	for (unsigned i = 0; i < IC_KTAB__COUNT; i++) {
+		if (k->tables[i].name || k->tables[i].phys)
+			k->tables[i].phys += s;
+		k->tables[i].virt = 0;
+	}
+	return k;
+}
+
 int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor,
 			const struct ic_vmcoreinfo *vi, struct ic_kallsyms **out)
+{
+	return ic_kallsyms__decode_like(ctx, img, anchor, vi, NULL, out);
+}
+
+int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor,
+			     const struct ic_vmcoreinfo *vi, const struct ic_kallsyms *like,
+			     struct ic_kallsyms **out)
 {
 	const struct ic_range *r = range_of(img, anchor);
 	struct win w;
@@ -1195,6 +1246,21 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 	hi = r->phys + r->len - anchor > IC_KSYM_WINDOW_FWD ? anchor + IC_KSYM_WINDOW_FWD : r->phys + r->len;
 	if (lo > anchor)
 		return -IC_ENOTFOUND;
+	/* Another copy of like's kernel: every byte like's decode read is the same here (and the
+	 * window has the same geometry and page alignment), so the decode would repeat itself. */
+	if (like && like->fp_hi && anchor != like->anchor && (anchor - like->anchor) % 4096 == 0 &&
+	    like->win_len == hi - lo && lo - like->win_phys == anchor - like->anchor &&
+	    ic_image__same(img, like->fp_lo, like->fp_lo + (anchor - like->anchor),
+			   like->fp_hi - like->fp_lo)) {
+		k = moved_copy(like, anchor - like->anchor);
+		if (!k)
+			return -ENOMEM;
+		pr_debug(ctx, "kallsyms: 0x%" PRIx64 "-0x%" PRIx64 " holds the same stored bytes as "
+			 "0x%" PRIx64 "-0x%" PRIx64 ": its decode taken over", k->fp_lo, k->fp_hi,
+			 like->fp_lo, like->fp_hi);
+		err = 0;
+		goto done;
+	}
 	err = get_win(img, lo, hi, &w, &lz, &own);
 	if (err)
 		return err;
@@ -1280,11 +1346,29 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 out:
 	for (size_t i = 0; i < IC_ARRAY_SIZE(mk); i++)
 		free(mk[i].m);
+	if (!err && w.lz) {
+		/* the span this decode read, for decode_like() of later copies */
+		size_t nb = w.len / WIN_CHUNK + 1, first = SIZE_MAX, last = 0;
+
+		for (size_t c = 0; c < nb; c++)
+			if (w.lz->have[c / 64] >> (c % 64) & 1) {
+				if (first == SIZE_MAX)
+					first = c;
+				last = c;
+			}
+		k->win_phys = w.phys;
+		k->win_len = w.len;
+		if (first != SIZE_MAX) {
+			k->fp_lo = w.phys + first * WIN_CHUNK;
+			k->fp_hi = w.phys + ((last + 1) * WIN_CHUNK < w.len ? (last + 1) * WIN_CHUNK : w.len);
+		}
+	}
 	err = win_release(&w, own, err);
 	if (err && k) {
 		ic_kallsyms__free(k); /* a needed part of the window could not be read */
 		k = NULL;
 	}
+done:
 	if (!err) {
 		pr_info(ctx, "kallsyms: %" PRIu64 " symbols at 0x%" PRIx64 ": %s, %s addresses, %s name "
 			"lengths%s", k->num_syms, k->tables[IC_KTAB_NAMES].phys,
