@@ -12,6 +12,7 @@
 #include "cands.h"
 #include "kernel_pa.h"
 #include "reader.h"
+#include "image/image_internal.h"
 
 /* Magic 0xeb9f, version 1, flags 0, little-endian. The kernel's own BTF is in its native byte
  * order, and the image readers and the KASLR stage handle little-endian targets only (x86-64,
@@ -89,6 +90,11 @@ struct run {
 	uint64_t dropped; /* valid blobs pushed out of v[] by better ones */
 	uint8_t *scratch;
 	size_t scap;
+	/* Compressed images: the bytes of the best blob so far (the finding takes them), so the
+	 * chosen blob is not decoded a second time. best_phys is valid while best_data is set. */
+	uint8_t *best_data;
+	uint64_t best_phys, best_size;
+	size_t best_cap;
 };
 
 /* Bytes of the type section walked by the cheap check below: ~100-300 records. */
@@ -183,6 +189,15 @@ static int try_cand(void *arg, uint64_t phys)
 		return 0;
 	}
 	r->spent += size;
+	/* A copy of a blob that already validated (an image holding the same kernel several times:
+	 * crash kernels, KVM guests' memory) has its result: shown equal from the stored bytes,
+	 * the copy is neither decoded nor validated nor hashed again. */
+	for (size_t i = 0; i < r->nv; i++)
+		if (r->v[i].size == size && ic_image__same(img, r->v[i].phys, phys, size)) {
+			memcpy(cur.sha, r->v[i].sha, 32);
+			p = NULL;
+			goto valid;
+		}
 	p = ic_image__ptr(img, phys, (size_t)size);
 	if (!p) {
 		if (r->scap < size) {
@@ -202,10 +217,11 @@ static int try_cand(void *arg, uint64_t phys)
 		r->split++;
 		return 0;
 	}
-	memset(&cur, 0, sizeof(cur));
+	ic_sha256(p, (size_t)size, cur.sha);
+valid:
 	cur.phys = phys;
 	cur.size = size;
-	ic_sha256(p, (size_t)size, cur.sha);
+	cur.in_image = false;
 	cur.at_start = r->have_start && phys == r->start_pa;
 	cur.in_image = r->have_span && phys >= r->span_s && phys < r->span_e;
 	pr_debug(r->ctx, "%s: btf: valid blob at 0x%" PRIx64 ", 0x%" PRIx64 " bytes%s%s", ic_image__path(img),
@@ -225,6 +241,25 @@ static int try_cand(void *arg, uint64_t phys)
 		r->nv++;
 	}
 	r->v[slot] = cur;
+	/* Keep the bytes just decoded if this is now the best blob (mapped images: reading the
+	 * winner again is a memcpy; proven copies: their bytes were not read). */
+	if (p && p == r->scratch) {
+		bool is_best = true;
+
+		for (size_t i = 0; i < r->nv && is_best; i++)
+			is_best = i == slot || !better(&r->v[i], &cur);
+		if (is_best) {
+			uint8_t *t = r->best_data;
+			size_t tcap = r->best_cap;
+
+			r->best_data = r->scratch;
+			r->best_cap = r->scap;
+			r->best_phys = phys;
+			r->best_size = size;
+			r->scratch = t;
+			r->scap = t ? tcap : 0;
+		}
+	}
 	return 0;
 }
 
@@ -237,6 +272,7 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 	struct ic_btf_finding *f = NULL;
 	struct ic_btf *btf = NULL;
 	uint64_t stop_pa;
+	bool took = false;
 	int err = 0;
 
 	r = calloc(1, sizeof(*r));
@@ -295,8 +331,14 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		err = -ENOMEM;
 		goto out;
 	}
-	f->data = malloc((size_t)best->size);
-	if (!f->data || ic_image__read(img, best->phys, f->data, (size_t)best->size)) {
+	if (r->best_data && r->best_phys == best->phys && r->best_size == best->size) {
+		f->data = r->best_data;
+		r->best_data = NULL;
+		took = true;
+	} else {
+		f->data = malloc((size_t)best->size);
+	}
+	if (!f->data || (!took && ic_image__read(img, best->phys, f->data, (size_t)best->size))) {
 		err = f->data ? -EIO : -ENOMEM;
 		goto out;
 	}
@@ -313,6 +355,8 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 	f->page_aligned = !(best->phys & 4095);
 	f->evidence = best->at_start ? "kallsyms __start_BTF" : best->in_image ? r->span_what : NULL;
 	f->budget_exhausted = r->over_budget > 0;
+	f->model = btf;
+	btf = NULL;
 	for (size_t i = 0; i < r->nv; i++) {
 		size_t j = 0;
 
@@ -339,14 +383,17 @@ out:
 		free(f->data);
 	free(f);
 	free(r->scratch);
+	free(r->best_data);
 	free(r);
 	return err;
 }
 
 static void btf_free(struct ic_findings *f)
 {
-	if (f->btf)
+	if (f->btf) {
+		ic_btf__free(f->btf->model);
 		free(f->btf->data);
+	}
 	free(f->btf);
 	f->btf = NULL;
 }

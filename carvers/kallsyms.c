@@ -57,7 +57,7 @@ static bool better(const struct ic_kallsyms *a, const struct ic_kallsyms *b)
 static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
 		     unsigned nstates, struct ic_findings *out)
 {
-	struct ic_kallsyms *best = NULL;
+	struct ic_kallsyms *best = NULL, *ref = NULL; /* ref: the first copy, for decode_like() */
 	unsigned copies = 0;
 	size_t tried = 0, rejected = 0, tables = 0;
 	uint64_t last_names = UINT64_MAX;
@@ -95,7 +95,7 @@ static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void 
 					"the rest were not decoded", IC_MAX_KSYM_TABLE_CANDIDATES);
 				break;
 			}
-			e = ic_kallsyms__decode(ctx, img, s->phys[i], out->vmcoreinfo, &k);
+			e = ic_kallsyms__decode_like(ctx, img, s->phys[i], out->vmcoreinfo, ref, &k);
 			if (e == -IC_ENOTFOUND) {
 				rejected++;
 				continue;
@@ -108,6 +108,8 @@ static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void 
 				ic_kallsyms__free(k);
 				continue;
 			}
+			if (!ref)
+				ref = k;
 			last_names = k->tables[IC_KTAB_NAMES].phys;
 			copies++;
 			pr_info(ctx, "kallsyms: copy %u at 0x%" PRIx64 " (%" PRIu64 " symbols, %s %s)%s",
@@ -115,9 +117,10 @@ static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void 
 				ic_kallsyms__era_name(k->era), ic_kallsyms__addr_enc_name(k->addr_enc),
 				k->vmcoreinfo_agrees ? ", matches VMCOREINFO" : "");
 			if (!best || better(k, best)) {
-				ic_kallsyms__free(best);
+				if (best != ref)
+					ic_kallsyms__free(best);
 				best = k;
-			} else {
+			} else if (k != ref) {
 				ic_kallsyms__free(k);
 			}
 			if (copies >= IC_MAX_KSYM_COPIES) {
@@ -129,6 +132,8 @@ static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void 
 		if (copies >= IC_MAX_KSYM_COPIES || tables > IC_MAX_KSYM_TABLE_CANDIDATES)
 			break;
 	}
+	if (ref != best)
+		ic_kallsyms__free(ref);
 	if (err) {
 		ic_kallsyms__free(best);
 		return err;

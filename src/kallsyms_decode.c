@@ -10,6 +10,7 @@
 #include "internal.h"
 #include "ic_limits.h"
 #include "reader.h"
+#include "image/image_internal.h"
 
 /*
  * Layout of one era-E3 table set on a 64-bit kernel (E4: same, .balign 4, no relative_base;
@@ -26,7 +27,11 @@
  *   seqs       N x 3 bytes
  *
  * Everything below works on one window of physically contiguous bytes around the anchor
- * (the kernel image is one contiguous block), with offsets into that window.
+ * (the kernel image is one contiguous block), with offsets into that window. On a compressed
+ * image the window is filled lazily (struct win_lazy): the tables are a few MB of a window of up
+ * to 160 MiB, and copying all of it re-decoded ~40-60 MB per kernel copy that the scan had
+ * already decoded. Every read of window bytes therefore goes through wb(), which loads the
+ * WIN_CHUNK-sized pieces it touches on first use.
  */
 
 /* A real token table has ~200 multi-character tokens; random printable text has few. */
@@ -34,11 +39,54 @@
 /* Share of text symbols (t/T): 52% (6.1, KALLSYMS_ALL) to 73% (7.2) on the fixtures. */
 #define MIN_TEXT_PERMILLE 300u
 
+/* Granule of a lazy window: small enough that reading a 4-byte marker costs few page decodes
+ * on a kdump (4 KiB units), large enough that the bitmap and the calls stay cheap. */
+#define WIN_CHUNK (16u << 10)
+
+struct win_lazy {
+	const struct ic_image *img;
+	uint8_t *buf;   /* w->b: the whole window's size, touched only where loaded */
+	uint64_t *have; /* one bit per WIN_CHUNK: loaded */
+	int err;        /* a load failed: its bytes read as zero, the decode is rejected */
+};
+
 struct win {
 	const uint8_t *b;
 	size_t len;
 	uint64_t phys; /* physical address of b[0] */
+	struct win_lazy *lz; /* NULL: b holds the whole window (mapped image) */
 };
+
+static void win_load(const struct win *w, size_t off, size_t n)
+{
+	struct win_lazy *lz = w->lz;
+	size_t end = n > w->len - off ? w->len : off + n;
+
+	for (size_t c = off / WIN_CHUNK; c * WIN_CHUNK < end; c++) {
+		size_t at = c * WIN_CHUNK, len = w->len - at < WIN_CHUNK ? w->len - at : WIN_CHUNK;
+
+		if (lz->have[c / 64] >> (c % 64) & 1)
+			continue;
+		lz->have[c / 64] |= 1ull << (c % 64);
+		if (ic_image__read(lz->img, w->phys + at, lz->buf + at, len)) {
+			memset(lz->buf + at, 0, len);
+			lz->err = -IC_ENOTFOUND;
+		}
+	}
+}
+
+static const uint8_t *wb_lazy(const struct win *w, size_t off, size_t n)
+{
+	if (n && off < w->len)
+		win_load(w, off, n);
+	return w->b + off;
+}
+
+/* The window bytes [off, off + n) (clipped to the window), loaded if lazy. Callers keep their
+ * own bounds checks: this only makes the bytes present. A macro so that mapped windows pay one
+ * test even in unoptimised (sanitizer) builds: the crafted-progression test reads 64 M elements.
+ * Arguments are evaluated twice: pass only plain expressions. */
+#define wb(w, off, n) ((w)->lz ? wb_lazy((w), (off), (n)) : (w)->b + (off))
 
 struct toks {
 	size_t t, ti;      /* token_table and token_index offsets in the window */
@@ -87,6 +135,7 @@ static long token_at(const struct win *w, size_t off, bool allow_empty)
 {
 	size_t i = off;
 
+	wb(w, off, IC_MAX_KSYM_NAME + 2);
 	while (i < w->len && i - off <= IC_MAX_KSYM_NAME && w->b[i]) {
 		if (!printable(w->b[i]))
 			return -1;
@@ -128,8 +177,9 @@ static int find_tokens(const struct ic_ctx *ctx, const struct win *w, size_t h, 
 
 		if (a == 8 && ti == (size_t)(ic_align_up(w->phys + e, 4) - w->phys))
 			break; /* same position as already tried */
-		if (!ic_in_bounds(ti, 512, w->len) || !zero_bytes(w->b + e, ti - e))
+		if (!ic_in_bounds(ti, 512, w->len) || !zero_bytes(wb(w, e, ti - e), ti - e))
 			continue;
+		wb(w, ti, 512);
 		for (unsigned c = 0; c < 256; c++)
 			t->idx[c] = ic_get_le16(w->b + ti + 2 * c);
 		if (t->idx[0] != 0 || t->idx[0x30] > h)
@@ -153,7 +203,7 @@ static int find_tokens(const struct ic_ctx *ctx, const struct win *w, size_t h, 
 		multi = 0;
 		for (unsigned c = 0; c < 256; c++)
 			multi += t->len[c] > 1;
-		if (multi < MIN_MULTI_TOKENS || t->len['_'] != 1 || w->b[base + t->idx['_']] != '_') {
+		if (multi < MIN_MULTI_TOKENS || t->len['_'] != 1 || *wb(w, base + t->idx['_'], 1) != '_') {
 			pr_debug(ctx, "kallsyms: 0x%" PRIx64 ": token table with %u multi-char tokens, "
 				 "token '_' = %u chars: not kallsyms", w->phys + base, multi, t->len['_']);
 			return -IC_ENOTFOUND;
@@ -186,7 +236,7 @@ static int markers_back(const struct win *w, size_t end, unsigned es, struct mar
 			goto fail;
 		--*budget;
 		p -= es;
-		v = rd_elem(w->b + p, es);
+		v = rd_elem(wb(w, p, es), es);
 		if (n) {
 			if (v >= prev || prev - v < 512 || prev - v > maxd)
 				goto fail;
@@ -234,6 +284,7 @@ static bool seqs_permutation(const struct win *w, size_t off, uint64_t n, unsign
 
 	if (!ic_in_bounds(off, n * size, w->len) || !(seen = calloc((size_t)n / 8 + 1, 1)))
 		return false;
+	wb(w, off, (size_t)(n * size));
 	for (uint64_t i = 0; i < n && ok; i++) {
 		const uint8_t *p = w->b + off + i * size;
 		uint64_t v = size == 3 ? (uint64_t)p[0] << 16 | (uint64_t)p[1] << 8 | p[2] : ic_get_le32(p);
@@ -261,7 +312,7 @@ static size_t find_markers(const struct win *w, const struct toks *t, struct mar
 		/* The last marker is never 0, so a zero u32 right before token_table is the padding
 		 * after an odd marker count; skip only that whole u32 (the last marker's high bytes
 		 * are often 0, so never skip zero bytes). */
-		if (es == 4 && end >= 4 && ic_get_le32(w->b + end - 4) == 0)
+		if (es == 4 && end >= 4 && ic_get_le32(wb(w, end - 4, 4)) == 0)
 			end -= 4;
 		memset(&out[n], 0, sizeof(out[n]));
 		if (!markers_back(w, end, es, &out[n], budget))
@@ -271,7 +322,7 @@ static size_t find_markers(const struct win *w, const struct toks *t, struct mar
 	for (size_t q = t->t & ~(size_t)3; e2 && q >= 8 && t->t - q <= 4ull * IC_MAX_KALLSYMS + 16 && n < max;
 	     q -= 4) {
 		struct marks mk;
-		uint64_t last = ic_get_le32(w->b + q - 4);
+		uint64_t last = ic_get_le32(wb(w, q - 8, 8) + 4);
 
 		uint64_t prev = ic_get_le32(w->b + q - 8);
 
@@ -287,7 +338,7 @@ static size_t find_markers(const struct win *w, const struct toks *t, struct mar
 		for (unsigned a = 4; a <= 8; a += 4) {
 			size_t ss = (size_t)(ic_align_up(w->phys + q, a) - w->phys);
 
-			if (ss > t->t || !zero_bytes(w->b + q, ss - q))
+			if (ss > t->t || !zero_bytes(wb(w, q, ss - q), ss - q))
 				continue;
 			for (unsigned k = 3; k <= 4 && !mk.seqs_n; k++) {
 				size_t span = t->t - ss;
@@ -322,7 +373,8 @@ static long name_len(const struct win *w, size_t *pos, size_t end, bool uleb)
 
 	if (p >= end)
 		return -1;
-	l = w->b[p++];
+	l = *wb(w, p, 2);
+	p++;
 	if (uleb && (l & 0x80)) {
 		if (p >= end || (w->b[p] & 0x80))
 			return -1;
@@ -359,7 +411,7 @@ static int walk_names(const struct win *w, size_t start, uint64_t n, const struc
 			*long_lens = true;
 		p += (size_t)l;
 	}
-	if (end - p >= 8 || !zero_bytes(w->b + p, end - p))
+	if (end - p >= 8 || !zero_bytes(wb(w, p, end - p), end - p))
 		return -1;
 	return 0;
 }
@@ -390,7 +442,7 @@ static int find_names(const struct win *w, const struct marks *mk, struct names_
 	if (mk->seqs_n)
 		lo_n = mk->seqs_n - 1, hi_n = mk->seqs_n;
 	for (size_t q = top & ~(size_t)3; q >= bottom && q + 8 <= w->len; q -= 4) {
-		uint64_t v = ic_get_le32(w->b + q);
+		uint64_t v = ic_get_le32(wb(w, q, 8));
 
 		if (v > lo_n && v <= hi_n) {
 			for (unsigned gap = 4; gap <= 8; gap += 4) {
@@ -437,6 +489,9 @@ static int expand_names(const struct ic_ctx *ctx, const struct win *w, const str
 		free(off);
 		return -ENOMEM;
 	}
+	/* find_names() walked these already; the token strings are read raw below */
+	wb(w, nh->names, nh->names_len);
+	wb(w, t->t, t->tt_len + 1);
 	for (uint64_t i = 0; i < nh->n; i++) {
 		long l = name_len(w, &p, end, nh->uleb);
 		size_t bl = 0;
@@ -489,6 +544,7 @@ static int expand_names(const struct ic_ctx *ctx, const struct win *w, const str
 	for (uint64_t i = 0; i < nh->n; i++)
 		k->syms[i].name = arena + off[i];
 	k->arena = arena;
+	k->arena_len = used;
 	free(off);
 	return 0;
 bad:
@@ -505,7 +561,7 @@ static bool dec_relative(const struct win *w, size_t o, uint64_t n, uint64_t rb,
 
 	*neg_seen = false;
 	for (uint64_t i = 0; i < n; i++) {
-		uint32_t u = ic_get_le32(w->b + o + 4 * i);
+		uint32_t u = ic_get_le32(wb(w, o + 4 * i, 4));
 		uint64_t a;
 
 		s[i].flags = 0;
@@ -532,7 +588,7 @@ static bool dec_place(const struct win *w, size_t o, uint64_t n, struct ic_ksym 
 	uint64_t prev = 0;
 
 	for (uint64_t i = 0; i < n; i++) {
-		int32_t v = (int32_t)ic_get_le32(w->b + o + 4 * i);
+		int32_t v = (int32_t)ic_get_le32(wb(w, o + 4 * i, 4));
 		uint64_t a = w->phys + o + 4 * i + (uint64_t)(int64_t)v;
 
 		if (i && a < prev)
@@ -547,7 +603,7 @@ static bool dec_absolute(const struct win *w, size_t o, uint64_t n, struct ic_ks
 	uint64_t prev = 0;
 
 	for (uint64_t i = 0; i < n; i++) {
-		uint64_t a = ic_get_le64(w->b + o + 8 * i);
+		uint64_t a = ic_get_le64(wb(w, o + 8 * i, 8));
 
 		if (i && a < prev)
 			return false;
@@ -642,7 +698,7 @@ static int find_addresses(const struct ic_ctx *ctx, const struct win *w, const s
 		size_t rbo = (size_t)(ic_align_up(w->phys + after + 4 * n, 8) - w->phys);
 
 		if (ic_in_bounds(rbo, 8, w->len)) {
-			uint64_t rb = ic_get_le64(w->b + rbo);
+			uint64_t rb = ic_get_le64(wb(w, rbo, 8));
 
 			for (int pc = 0; pc <= 1; pc++) {
 				const char *bad;
@@ -698,10 +754,10 @@ static int find_addresses(const struct ic_ctx *ctx, const struct win *w, const s
 	 * it (plus 4 zero bytes when N is odd). Absolute addresses end at num_syms itself. */
 	if (nh->ns >= 8 && (w->phys + nh->ns) % 8 == 0) {
 		size_t rbo = nh->ns - 8;
-		uint64_t rb = ic_get_le64(w->b + rbo);
+		uint64_t rb = ic_get_le64(wb(w, rbo, 8));
 		size_t pad = n % 2 ? 4 : 0;
 
-		if (rbo >= 4 * n + pad && zero_bytes(w->b + rbo - pad, pad)) {
+		if (rbo >= 4 * n + pad && zero_bytes(wb(w, rbo - pad, pad), pad)) {
 			size_t o = rbo - pad - 4 * n;
 
 			for (size_t i = 0; i < n; i++)
@@ -769,17 +825,35 @@ static const struct ic_range *range_of(const struct ic_image *img, uint64_t phys
 	return NULL;
 }
 
-/* A view of [lo, hi): zero-copy when the format allows, else a malloc'd copy in *own. */
-static int get_win(const struct ic_image *img, uint64_t lo, uint64_t hi, struct win *w, void **own)
+/* A view of [lo, hi): zero-copy when the format allows, else a malloc'd copy in *own; with lz,
+ * a lazy one (loaded by wb() as read; release it with win_release()). */
+static int get_win(const struct ic_image *img, uint64_t lo, uint64_t hi, struct win *w,
+		   struct win_lazy *lz, void **own)
 {
 	*own = NULL;
 	w->phys = lo;
 	w->len = (size_t)(hi - lo);
+	w->lz = NULL;
 	w->b = ic_image__ptr(img, lo, w->len);
 	if (w->b)
 		return 0;
 	if (!(*own = malloc(w->len ? w->len : 1)))
 		return -ENOMEM;
+	if (lz) {
+		/* malloc'd pages are only backed once touched: an untouched window costs nothing */
+		memset(lz, 0, sizeof(*lz));
+		lz->img = img;
+		lz->buf = *own;
+		lz->have = ic_calloc(w->len / WIN_CHUNK / 64 + 1, sizeof(*lz->have));
+		if (!lz->have) {
+			free(*own);
+			*own = NULL;
+			return -ENOMEM;
+		}
+		w->lz = lz;
+		w->b = *own;
+		return 0;
+	}
 	if (ic_image__read(img, lo, *own, w->len)) {
 		free(*own);
 		*own = NULL;
@@ -787,6 +861,20 @@ static int get_win(const struct ic_image *img, uint64_t lo, uint64_t hi, struct 
 	}
 	w->b = *own;
 	return 0;
+}
+
+/* Free what get_win() allocated; a lazy window whose loads failed turns ok into -IC_ENOTFOUND
+ * (as the eager copy of an unreadable window did, but only for bytes the decode needed). */
+static int win_release(struct win *w, void *own, int err)
+{
+	if (w->lz) {
+		if (!err && w->lz->err)
+			err = w->lz->err;
+		free(w->lz->have);
+		w->lz = NULL;
+	}
+	free(own);
+	return err;
 }
 
 void ic_kallsyms__set_delta(struct ic_kallsyms *k, uint64_t delta, const char *source)
@@ -1019,7 +1107,7 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 			void *own;
 			static const char pat[] = "Linux version ";
 
-			if (get_win(img, lo, hi, &w, &own))
+			if (get_win(img, lo, hi, &w, NULL, &own))
 				return;
 			for (const uint8_t *p = w.b; (p = ic_find(p, w.len - (size_t)(p - w.b),
 								 (const uint8_t *)pat, sizeof(pat) - 1));
@@ -1061,6 +1149,7 @@ int ic_kallsyms__probe(const struct ic_ctx *ctx, const struct ic_image *img, uin
 {
 	const struct ic_range *r = range_of(img, anchor);
 	struct win w;
+	struct win_lazy lz;
 	void *own = NULL;
 	struct toks t;
 	uint64_t lo, hi;
@@ -1076,19 +1165,68 @@ int ic_kallsyms__probe(const struct ic_ctx *ctx, const struct ic_image *img, uin
 		     : r->phys + r->len;
 	if (lo > anchor)
 		return -IC_ENOTFOUND;
-	err = get_win(img, lo, hi, &w, &own);
+	err = get_win(img, lo, hi, &w, &lz, &own);
 	if (err)
 		return err;
 	err = find_tokens(ctx, &w, (size_t)(anchor - lo), &t);
-	free(own);
-	return err;
+	return win_release(&w, own, err);
+}
+
+/* like's result as decoded at like->anchor + s: the state before learn_delta(), moved by s. */
+static struct ic_kallsyms *moved_copy(const struct ic_kallsyms *like, uint64_t s)
+{
+	struct ic_kallsyms *k = malloc(sizeof(*k));
+
+	if (!k)
+		return NULL;
+	*k = *like;
+	k->syms = ic_reallocarray(NULL, like->nsyms ? like->nsyms : 1, sizeof(*k->syms));
+	k->arena = malloc(like->arena_len ? like->arena_len : 1);
+	if (!k->syms || !k->arena) {
+		free(k->syms);
+		free(k->arena);
+		free(k);
+		return NULL;
+	}
+	memcpy(k->arena, like->arena, like->arena_len);
+	for (size_t i = 0; i < like->nsyms; i++) {
+		k->syms[i] = like->syms[i];
+		k->syms[i].name = k->arena + (like->syms[i].name - like->arena);
+		/* place-relative addresses are physical, plus the delta once one was set */
+		if (like->addr_enc == IC_KSYM_PLACE_RELATIVE)
+			k->syms[i].addr += s - (like->have_delta ? like->virt_delta : 0);
+	}
+	k->addr_is_phys = like->addr_enc == IC_KSYM_PLACE_RELATIVE;
+	k->have_delta = false;
+	k->virt_delta = 0;
+	k->delta_source = NULL;
+	k->vmcoreinfo_agrees = false;
+	k->copies = 0;
+	k->anchor = like->anchor + s;
+	k->win_phys = like->win_phys + s;
+	k->fp_lo = like->fp_lo + s;
+	k->fp_hi = like->fp_hi + s;
+	for (unsigned i = 0; i < IC_KTAB__COUNT; i++) {
+		if (k->tables[i].name || k->tables[i].phys)
+			k->tables[i].phys += s;
+		k->tables[i].virt = 0;
+	}
+	return k;
 }
 
 int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor,
 			const struct ic_vmcoreinfo *vi, struct ic_kallsyms **out)
 {
+	return ic_kallsyms__decode_like(ctx, img, anchor, vi, NULL, out);
+}
+
+int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor,
+			     const struct ic_vmcoreinfo *vi, const struct ic_kallsyms *like,
+			     struct ic_kallsyms **out)
+{
 	const struct ic_range *r = range_of(img, anchor);
 	struct win w;
+	struct win_lazy lz;
 	void *own = NULL;
 	struct toks t;
 	struct marks mk[4];
@@ -1112,7 +1250,22 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 	hi = r->phys + r->len - anchor > IC_KSYM_WINDOW_FWD ? anchor + IC_KSYM_WINDOW_FWD : r->phys + r->len;
 	if (lo > anchor)
 		return -IC_ENOTFOUND;
-	err = get_win(img, lo, hi, &w, &own);
+	/* Another copy of like's kernel: every byte like's decode read is the same here (and the
+	 * window has the same geometry and page alignment), so the decode would repeat itself. */
+	if (like && like->fp_hi && anchor != like->anchor && (anchor - like->anchor) % 4096 == 0 &&
+	    like->win_len == hi - lo && lo - like->win_phys == anchor - like->anchor &&
+	    ic_image__same(img, like->fp_lo, like->fp_lo + (anchor - like->anchor),
+			   like->fp_hi - like->fp_lo)) {
+		k = moved_copy(like, anchor - like->anchor);
+		if (!k)
+			return -ENOMEM;
+		pr_debug(ctx, "kallsyms: 0x%" PRIx64 "-0x%" PRIx64 " holds the same stored bytes as "
+			 "0x%" PRIx64 "-0x%" PRIx64 ": its decode taken over", k->fp_lo, k->fp_hi,
+			 like->fp_lo, like->fp_hi);
+		err = 0;
+		goto done;
+	}
+	err = get_win(img, lo, hi, &w, &lz, &own);
 	if (err)
 		return err;
 	err = find_tokens(ctx, &w, (size_t)(anchor - lo), &t);
@@ -1197,7 +1350,29 @@ int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, ui
 out:
 	for (size_t i = 0; i < IC_ARRAY_SIZE(mk); i++)
 		free(mk[i].m);
-	free(own);
+	if (!err && w.lz) {
+		/* the span this decode read, for decode_like() of later copies */
+		size_t nb = w.len / WIN_CHUNK + 1, first = SIZE_MAX, last = 0;
+
+		for (size_t c = 0; c < nb; c++)
+			if (w.lz->have[c / 64] >> (c % 64) & 1) {
+				if (first == SIZE_MAX)
+					first = c;
+				last = c;
+			}
+		k->win_phys = w.phys;
+		k->win_len = w.len;
+		if (first != SIZE_MAX) {
+			k->fp_lo = w.phys + first * WIN_CHUNK;
+			k->fp_hi = w.phys + ((last + 1) * WIN_CHUNK < w.len ? (last + 1) * WIN_CHUNK : w.len);
+		}
+	}
+	err = win_release(&w, own, err);
+	if (err && k) {
+		ic_kallsyms__free(k); /* a needed part of the window could not be read */
+		k = NULL;
+	}
+done:
 	if (!err) {
 		pr_info(ctx, "kallsyms: %" PRIu64 " symbols at 0x%" PRIx64 ": %s, %s addresses, %s name "
 			"lengths%s", k->num_syms, k->tables[IC_KTAB_NAMES].phys,

@@ -216,9 +216,16 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 			goto fail;
 	} else if (f->btf) {
 		p->btf_source = "image";
-		err = ic_btf__new(ctx, f->btf->data, (size_t)f->btf->size, "carved BTF", &p->btf);
-		if (err)
-			goto fail;
+		if (f->btf->model) {
+			/* the carver's own model of these bytes: validated once, not copied again */
+			p->btf = f->btf->model;
+			f->btf->model = NULL;
+		} else {
+			err = ic_btf__new(ctx, f->btf->data, (size_t)f->btf->size, "carved BTF",
+					  &p->btf);
+			if (err)
+				goto fail;
+		}
 	} else {
 		missing(p, "no vmlinux BTF in the image (kernels before 5.4 keep none in memory, "
 			   "or CONFIG_DEBUG_INFO_BTF=n): supply --btf FILE (vmlinux with .BTF, or "

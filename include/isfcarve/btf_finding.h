@@ -7,6 +7,8 @@
 
 #include "isfcarve/common.h"
 
+struct ic_btf;
+
 /*
  * Owned by ic_findings (freed by the carver's free_finding). data is a private copy of the
  * size bytes at phys that passed ic_btf__validate(); later stages (ic_btf__new) take it from
@@ -27,6 +29,10 @@ struct ic_btf_finding {
 	const char *evidence;
 	unsigned distinct;      /* valid blobs with distinct contents (sha256): > 1 = several kernels */
 	bool budget_exhausted;  /* IC_BTF_VALIDATE_BUDGET ran out: some candidates not validated */
+	/* ic_btf__new() of data, made while choosing (it counts nr_types): a later stage may take
+	 * it (and set this NULL) instead of validating and copying the blob again; freed with the
+	 * finding otherwise. */
+	struct ic_btf *model;
 };
 
 #endif

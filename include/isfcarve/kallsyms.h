@@ -94,6 +94,10 @@ struct ic_kallsyms {
 
 	uint64_t anchor;          /* physical address of the "0\0".."9\0" run it was decoded from */
 	char *arena;              /* private: names */
+	size_t arena_len;         /* private: bytes of arena */
+	/* private: the window it was decoded from, and the span of it the decode read (lazy
+	 * windows of compressed images only; fp_hi 0: unknown), for ic_kallsyms__decode_like() */
+	uint64_t win_phys, win_len, fp_lo, fp_hi;
 };
 
 /* Decode the kallsyms tables whose token-table digit run "0\0".."9\0" starts at phys anchor.
@@ -103,6 +107,13 @@ struct ic_kallsyms {
 IC_API int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor,
 			       const struct ic_vmcoreinfo *vi, struct ic_kallsyms **out);
 IC_API void ic_kallsyms__free(struct ic_kallsyms *k);
+/* ic_kallsyms__decode(), but when like (an earlier result, or NULL) was decoded from bytes that
+ * the image shows equal at this anchor without decoding them (ic_image__same: another copy of
+ * the same kernel, page-aligned), its tables and symbols are taken over (moved by the distance)
+ * instead of decoded again. Same result, same log lines; the virtual base is learnt anew. */
+IC_API int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *img,
+				    uint64_t anchor, const struct ic_vmcoreinfo *vi,
+				    const struct ic_kallsyms *like, struct ic_kallsyms **out);
 /* The cheap first step of decode alone: 0 when an exact token_table + token_index pair sits
  * at the anchor, -IC_ENOTFOUND otherwise (or -ENOMEM). */
 IC_API int ic_kallsyms__probe(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor);

@@ -363,13 +363,11 @@ static int av_fill_fn(void *arg, uint64_t ci, uint8_t *buf)
 	return av_decode(f->img, f->av, (size_t)ci, f->ulen, buf);
 }
 
-/* stream: the scanner's pass (whole chunks decoded straight into buf, not cached). */
-static int av_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len,
-		   bool stream)
+/* The block of range ri and the chunk holding byte off of it. */
+static const struct av_block *av_find(const struct ic_image *img, const struct avml *av, size_t ri,
+				      uint64_t off, size_t *ci)
 {
-	const struct avml *av = img->priv;
 	const struct av_block *b;
-	uint8_t *dst = buf;
 	size_t lo = 0, hi = av->nblocks;
 
 	while (hi - lo > 1) {
@@ -393,7 +391,20 @@ static int av_read(const struct ic_image *img, size_t ri, uint64_t off, void *bu
 		else
 			hi = mid;
 	}
-	for (size_t ci = lo; len; ci++) {
+	*ci = lo;
+	return b;
+}
+
+/* stream: the scanner's pass (whole chunks decoded straight into buf, not cached). */
+static int av_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len,
+		   bool stream)
+{
+	const struct avml *av = img->priv;
+	size_t ci0;
+	const struct av_block *b = av_find(img, av, ri, off, &ci0);
+	uint8_t *dst = buf;
+
+	for (size_t ci = ci0; len; ci++) {
 		uint32_t ulen = av_ulen(av, b, ci);
 		size_t in = (size_t)(off - av->chunks[ci].ustart), take = ulen - in;
 		int err;
@@ -429,6 +440,60 @@ static int avml_read_stream(const struct ic_image *img, size_t ri, uint64_t off,
 			    size_t len)
 {
 	return av_read(img, ri, off, buf, len, true);
+}
+
+/* The range holding phys, or -1. */
+static ptrdiff_t av_range(const struct ic_image *img, uint64_t phys)
+{
+	size_t lo = 0, hi = img->nranges;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (phys < img->ranges[mid].phys)
+			hi = mid;
+		else if (phys - img->ranges[mid].phys >= img->ranges[mid].len)
+			lo = mid + 1;
+		else
+			return (ptrdiff_t)mid;
+	}
+	return -1;
+}
+
+/* Equal bytes shown without decoding: chunk for chunk at the same offset in chunks of the same
+ * uncompressed length, with the same type and byte-identical stored bodies (CRC included). */
+static int avml_same(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len)
+{
+	const struct avml *av = img->priv;
+
+	while (len) {
+		ptrdiff_t ra = av_range(img, a), rb = av_range(img, b);
+		const struct av_block *ba, *bb;
+		size_t ca, cb;
+		uint64_t ina, inb, take;
+		uint32_t ula, ulb, blen;
+
+		if (ra < 0 || rb < 0)
+			return 0;
+		ba = av_find(img, av, (size_t)ra, a - img->ranges[ra].phys, &ca);
+		bb = av_find(img, av, (size_t)rb, b - img->ranges[rb].phys, &cb);
+		ina = a - img->ranges[ra].phys - av->chunks[ca].ustart;
+		inb = b - img->ranges[rb].phys - av->chunks[cb].ustart;
+		ula = av_ulen(av, ba, ca);
+		ulb = av_ulen(av, bb, cb);
+		blen = av->chunks[ca].len_type >> 1;
+		if (ina != inb || ula != ulb || av->chunks[ca].len_type != av->chunks[cb].len_type)
+			return 0;
+		/* bodies are inside the file: checked at open */
+		if (av->chunks[ca].foff != av->chunks[cb].foff &&
+		    memcmp(img->map + av->chunks[ca].foff, img->map + av->chunks[cb].foff, blen))
+			return 0;
+		take = ula - ina < len ? ula - ina : len;
+		a += take;
+		b += take;
+		len -= take;
+	}
+	return 1;
 }
 
 static void avml_free(struct ic_image *img)
@@ -476,5 +541,6 @@ const struct ic_image_fmt ic_fmt_avml = {
 	.probe = avml_probe,
 	.read = avml_read,
 	.read_stream = avml_read_stream,
+	.same = avml_same,
 	.free_priv = avml_free,
 };

@@ -398,6 +398,35 @@ static int kdump_read_stream(const struct ic_image *img, size_t ri, uint64_t off
 	return kd_read(img, ri, off, buf, len, true);
 }
 
+/* Equal bytes shown without decoding: page-for-page the same descriptor size and flags and the
+ * same stored bytes (a codec is deterministic, so equal input bytes decode equally). */
+static int kdump_same(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len)
+{
+	const struct kdump *kd = img->priv;
+	uint64_t pa = a / kd->bs, pb = b / kd->bs, last;
+
+	if (!len || a % kd->bs != b % kd->bs || ic_add_ovf(a, len - 1, &last))
+		return 0;
+	for (last /= kd->bs; pa <= last; pa++, pb++) {
+		struct kd_desc da, db;
+		const uint8_t *sa, *sb;
+
+		if (!kd_dumped(kd, pa) || !kd_dumped(kd, pb) ||
+		    kd_get_desc(img, kd, kd_rank(kd, pa), pa, &da) ||
+		    kd_get_desc(img, kd, kd_rank(kd, pb), pb, &db))
+			return 0;
+		if (da.size != db.size || da.flags != db.flags)
+			return 0;
+		if (da.off == db.off)
+			continue;
+		sa = src_ptr(&kd->src, da.off, da.size);
+		sb = src_ptr(&kd->src, db.off, db.size);
+		if (!sa || !sb || memcmp(sa, sb, da.size))
+			return 0;
+	}
+	return 1;
+}
+
 static void kdump_free(struct ic_image *img)
 {
 	struct kdump *kd = img->priv;
@@ -748,6 +777,7 @@ const struct ic_image_fmt ic_fmt_kdump = {
 	.probe = kdump_probe,
 	.read = kdump_read,
 	.read_stream = kdump_read_stream,
+	.same = kdump_same,
 	.free_priv = kdump_free,
 };
 
@@ -756,5 +786,6 @@ const struct ic_image_fmt ic_fmt_kdump_flat = {
 	.probe = kdump_flat_probe,
 	.read = kdump_read,
 	.read_stream = kdump_read_stream,
+	.same = kdump_same,
 	.free_priv = kdump_free,
 };

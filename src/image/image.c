@@ -360,6 +360,18 @@ int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, 
 	return read_impl(img, phys, buf, len, true);
 }
 
+bool ic_image__same(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len)
+{
+	if (len > SIZE_MAX)
+		return false;
+	if (!img->fmt->read) {
+		const uint8_t *pa = ic_image__ptr(img, a, (size_t)len), *pb = ic_image__ptr(img, b, (size_t)len);
+
+		return pa && pb && !memcmp(pa, pb, (size_t)len);
+	}
+	return img->fmt->same && img->fmt->same(img, a, b, len) == 1;
+}
+
 const uint8_t *ic_image__view(const struct ic_image *img, uint64_t phys, size_t len, void *scratch)
 {
 	const uint8_t *p = ic_image__ptr(img, phys, len);

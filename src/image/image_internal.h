@@ -26,6 +26,10 @@ struct ic_image_fmt {
 	int (*probe)(const struct ic_ctx *ctx, struct ic_image *img);
 	int (*read)(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len);
 	int (*read_stream)(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len);
+	/* Optional (compressed formats): 1 when the len bytes at phys a and at phys b are provably
+	 * equal from their stored (compressed) form alone, without decoding: same unit alignment,
+	 * byte-identical compressed units. 0 when that cannot be shown (not: "they differ"). */
+	int (*same)(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len);
 	void (*free_priv)(struct ic_image *img);
 };
 
@@ -54,6 +58,12 @@ IC_HIDDEN int ic_image_finish_ranges(struct ic_image *img);
 /* ic_image__read() for a one-pass sequential reader (the scanner): same result, but a compressed
  * format does not keep what it decodes for it in its cache (see read_stream above). */
 IC_HIDDEN int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, size_t len);
+
+/* Are the len bytes at phys a and at phys b equal, shown cheaply? Mapped formats compare the
+ * bytes; compressed ones compare stored units (fmt->same) and never decode. false: not shown
+ * (different, absent, or not provable without decoding). For callers that would otherwise
+ * decode a second copy of something they already have (identical kernel copies in one image). */
+IC_HIDDEN bool ic_image__same(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len);
 
 /* NULL-terminated, in probe order; raw is last and always claims a non-empty file. */
 IC_HIDDEN extern const struct ic_image_fmt *const ic_image_formats[];
