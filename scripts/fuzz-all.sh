@@ -38,9 +38,14 @@ run_one() {
   local t=$1 bin="$BUILD/fuzz/fuzz_${1}_libfuzzer" d="$OUT/$1"
   rm -rf "$d"; mkdir -p "$d/new" "$d/corpus" "$d/artifacts"
   [[ -x $bin ]] || { echo "missing $bin" >"$d/log"; return 0; }
+  # libFuzzer caps generated inputs at 1 MiB unless told: seeds bigger than that (recover: the
+  # real BTF, 6-8 MiB) would be cut and never run whole. Allow the largest seed's size.
+  local maxlen extra=()
+  maxlen=$(find "$SRC/fuzz/corpus/$t" -type f -printf '%s\n' 2>/dev/null | sort -n | tail -1)
+  (( ${maxlen:-0} > 1048576 )) && extra=(-max_len="$maxlen")
   # Leaks are real findings in the library, so LeakSanitizer stays on for the targets.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-  "$bin" -max_total_time="$SECS" -timeout="$TIMEOUT_S" -rss_limit_mb="$RSS_MB" -print_final_stats=1 \
+  "$bin" -max_total_time="$SECS" -timeout="$TIMEOUT_S" -rss_limit_mb="$RSS_MB" "${extra[@]}" -print_final_stats=1 \
     -artifact_prefix="$d/artifacts/" -fork=0 "$d/new" "$SRC/fuzz/corpus/$t" >"$d/log" 2>&1 || true
   # Merge what was found into a minimal scratch corpus (committed corpus untouched).
   ASAN_OPTIONS=detect_leaks=0 "$bin" -merge=1 -timeout="$TIMEOUT_S" "$d/corpus" "$SRC/fuzz/corpus/$t" "$d/new" \

@@ -260,12 +260,12 @@ static int gunzip(const struct ic_ctx *ctx, const struct ic_blob *in, const char
 		if (zr == Z_STREAM_END)
 			break;
 		if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			pr_warn(ctx, "%s: gzip data corrupt at input offset %lu", what, zs.total_in);
+			pr_warn(ctx, "%s: gzip data corrupt at input offset %" PRIu64, what, (uint64_t)zs.total_in);
 			err = -IC_EFORMAT;
 			break;
 		}
 		if (zr == Z_BUF_ERROR && zs.avail_out) {
-			pr_warn(ctx, "%s: gzip data truncated at offset %lu", what, zs.total_in);
+			pr_warn(ctx, "%s: gzip data truncated at offset %" PRIu64, what, (uint64_t)zs.total_in);
 			err = -IC_ETRUNC;
 			break;
 		}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Output sink: compression by extension, atomic replace via temp file + fsync + rename. */
+#include <inttypes.h>
 #include <fcntl.h>
 #include <lzma.h>
 #include <stdio.h>
@@ -104,9 +105,9 @@ int ic_out__open(const struct ic_ctx *ctx, const char *path, struct ic_out **out
 			struct timespec ts;
 
 			clock_gettime(CLOCK_MONOTONIC, &ts);
-			snprintf(o->tmp, dlen + strlen(base) + 64, "%.*s.%s.tmp.%ld.%lx", (int)dlen,
-				 path, base, (long)getpid(),
-				 (unsigned long)(ts.tv_nsec ^ (long)tries * 7919));
+			snprintf(o->tmp, dlen + strlen(base) + 64, "%.*s.%s.tmp.%" PRId64 ".%" PRIx64, (int)dlen,
+				 path, base, (int64_t)getpid(),
+				 (uint64_t)(ts.tv_nsec ^ (long)tries * 7919));
 			/* open() applies the umask to 0644 */
 			o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 			if (o->fd >= 0 || errno != EEXIST)
@@ -188,8 +189,8 @@ int ic_out__write(struct ic_out *o, const void *buf, size_t len)
 	if (o->err)
 		return o->err;
 	if (len > IC_MAX_OUTPUT_BYTES - o->bytes) {
-		pr_warn(o->ctx, "%s: output exceeds IC_MAX_OUTPUT_BYTES (%llu)",
-			o->path ? o->path : "stdout", (unsigned long long)IC_MAX_OUTPUT_BYTES);
+		pr_warn(o->ctx, "%s: output exceeds IC_MAX_OUTPUT_BYTES (%" PRIu64 ")",
+			o->path ? o->path : "stdout", (uint64_t)IC_MAX_OUTPUT_BYTES);
 		return o->err = -IC_ELIMIT;
 	}
 	o->bytes += len;

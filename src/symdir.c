@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Profile naming, the symbols-directory layout, atomic publishing and ISF banner reading. */
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/limits.h> /* PATH_MAX; <limits.h> resolves to src/ic_limits.h here */
@@ -57,7 +58,7 @@ int ic_profile_id__compute(struct ic_profile_id *id, const uint8_t *banner, size
 		}
 	}
 	if (!r)
-		strcpy(id->release, "unknown");
+		snprintf(id->release, sizeof(id->release), "%s", "unknown");
 
 	ic_sha256_init(&s);
 	ic_sha256_update(&s, id_salt, sizeof(id_salt));
@@ -548,8 +549,8 @@ int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
 
 		if (r < 0) {
 			err = (int)r;
-			pr_warn(ctx, "%s: decompression failed near byte %llu of the JSON: %s", path,
-				(unsigned long long)t->off, err == -EIO ? "read error" : "corrupt data");
+			pr_warn(ctx, "%s: decompression failed near byte %" PRIu64 " of the JSON: %s", path,
+				(uint64_t)t->off, err == -EIO ? "read error" : "corrupt data");
 			goto out;
 		}
 		if (!r)
@@ -559,9 +560,9 @@ int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
 
 			if (res < 0) {
 				err = res;
-				pr_warn(ctx, "%s: %s at byte %llu of the JSON", path,
+				pr_warn(ctx, "%s: %s at byte %" PRIu64 " of the JSON", path,
 					res == -IC_ELIMIT ? "value or nesting beyond limits" : "malformed JSON",
-					(unsigned long long)t->off);
+					(uint64_t)t->off);
 				goto out;
 			}
 			if (res == 1) {
@@ -574,7 +575,7 @@ int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
 		/* Reaching the end inside the root is truncation; a complete ISF without it is valid. */
 		if (t->depth || t->in_str || !t->root_seen) {
 			err = -IC_ETRUNC;
-			pr_warn(ctx, "%s: JSON ends early at byte %llu", path, (unsigned long long)t->off);
+			pr_warn(ctx, "%s: JSON ends early at byte %" PRIu64, path, (uint64_t)t->off);
 		} else {
 			err = -IC_ENOTFOUND;
 			pr_info(ctx, "%s: no symbols.linux_banner.constant_data", path);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The BTF model: a validated private copy in host byte order, with per-id record offsets. */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,8 +31,8 @@ static int btf_new(const struct ic_ctx *ctx, const uint8_t *data, size_t len, co
 	err = data ? ic_btf_validate_full(data, len, &diag, &h, &off) : -EINVAL;
 	if (err) {
 		if (data)
-			pr_warn(ctx, "%s: BTF invalid at offset 0x%llx (type %u): %s",
-				what ? what : "btf", (unsigned long long)diag.offset, diag.type_id,
+			pr_warn(ctx, "%s: BTF invalid at offset 0x%" PRIx64 " (type %u): %s",
+				what ? what : "btf", (uint64_t)diag.offset, diag.type_id,
 				diag.msg);
 		return err;
 	}

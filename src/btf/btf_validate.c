@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Strict BTF validator: header, sections, strings, the record walk, then cross-references. */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,21 +87,21 @@ int ic_btf_parse_header(const uint8_t *data, size_t avail, struct ic_btf_hdr *h,
 	if (h->layout_len || h->layout_off) {
 		if (h->layout_off < t_end || h->layout_off - t_end >= 8)
 			return fail(diag, -IC_EFORMAT, 0, 24,
-				    "header: layout section at %u does not follow types ending at %llu",
-				    h->layout_off, (unsigned long long)t_end);
+				    "header: layout section at %u does not follow types ending at %" PRIu64,
+				    h->layout_off, (uint64_t)t_end);
 		l_end = (uint64_t)h->layout_off + h->layout_len;
 	}
 	if (h->str_off < l_end || h->str_off - l_end >= 8)
 		return fail(diag, -IC_EFORMAT, 0, 16,
 			    "header: string section at %u overlaps or does not follow the section "
-			    "ending at %llu",
-			    h->str_off, (unsigned long long)l_end);
+			    "ending at %" PRIu64,
+			    h->str_off, (uint64_t)l_end);
 	s_end = (uint64_t)h->str_off + h->str_len;
 	h->total = h->hdr_len + s_end;
 	if (h->total > IC_MAX_BTF_BYTES)
 		return fail(diag, -IC_ELIMIT, 0, 0,
-			    "header: blob of %llu bytes exceeds IC_MAX_BTF_BYTES (%u)",
-			    (unsigned long long)h->total, IC_MAX_BTF_BYTES);
+			    "header: blob of %" PRIu64 " bytes exceeds IC_MAX_BTF_BYTES (%u)",
+			    (uint64_t)h->total, IC_MAX_BTF_BYTES);
 	return 0;
 }
 
@@ -248,8 +249,8 @@ static int check_record(const struct walk *w, uint32_t id, const char *strs)
 				return err;
 			if (boff + bsz > 8ull * sz)
 				return FAILT(-IC_EFORMAT, id, wd + 2,
-					     "type [%u]: member %u at bit %llu+%llu beyond size %u", id,
-					     i, (unsigned long long)boff, (unsigned long long)bsz, sz);
+					     "type [%u]: member %u at bit %" PRIu64 "+%" PRIu64 " beyond size %u", id,
+					     i, (uint64_t)boff, (uint64_t)bsz, sz);
 		}
 		break;
 	case IC_BTF_ENUM: case IC_BTF_ENUM64:
@@ -288,8 +289,8 @@ static int check_record(const struct walk *w, uint32_t id, const char *strs)
 
 			if (end > sz)
 				return FAILT(-IC_EFORMAT, id, wd + 1,
-					     "type [%u]: DATASEC entry %u ends at %llu beyond size %u",
-					     id, i, (unsigned long long)end, sz);
+					     "type [%u]: DATASEC entry %u ends at %" PRIu64 " beyond size %u",
+					     id, i, (uint64_t)end, sz);
 		}
 		break;
 	case IC_BTF_FLOAT:
@@ -502,11 +503,11 @@ int ic_btf_validate_full(const uint8_t *data, size_t len, struct ic_btf_diag *di
 	if ((err = ic_btf_parse_header(data, len, &h, diag)))
 		return err;
 	if (len < h.total)
-		return fail(diag, -IC_ETRUNC, 0, len, "blob: %zu bytes, header announces %llu", len,
-			    (unsigned long long)h.total);
+		return fail(diag, -IC_ETRUNC, 0, len, "blob: %zu bytes, header announces %" PRIu64, len,
+			    (uint64_t)h.total);
 	if (len > h.total)
-		return fail(diag, -IC_EFORMAT, 0, h.total, "blob: %llu trailing bytes after the strings",
-			    (unsigned long long)(len - h.total));
+		return fail(diag, -IC_EFORMAT, 0, h.total, "blob: %" PRIu64 " trailing bytes after the strings",
+			    (uint64_t)(len - h.total));
 	strs = (const char *)data + h.hdr_len + h.str_off;
 	if (h.str_len == 0)
 		return fail(diag, -IC_EFORMAT, 0, 20, "strings: empty string section");

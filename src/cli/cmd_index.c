@@ -106,8 +106,8 @@ static int add_file(struct index *ix, const char *full, const char *rel)
 		url[o] = '\0';
 		err = url_append(url, sizeof(url), &o, rel);
 	} else {
-		strcpy(url, "file://");
-		o = strlen(url);
+		memcpy(url, "file://", sizeof("file://"));
+		o = sizeof("file://") - 1;
 		err = url_append(url, sizeof(url), &o, ix->root_abs);
 		if (!err && o + 1 < sizeof(url)) {
 			url[o++] = '/';

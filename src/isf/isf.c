@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The ISF writer: names, base types, user types, enums, symbols and metadata, sorted keys. */
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1098,7 +1099,7 @@ int ic_isf__write(const struct ic_ctx *ctx, const struct ic_isf_input *in, const
 	}
 	err = ic_out__commit(o);
 	if (!err)
-		pr_info(ctx, "%s: ISF written (%llu bytes of JSON)", path,
-			(unsigned long long)(stats ? stats->bytes : 0));
+		pr_info(ctx, "%s: ISF written (%" PRIu64 " bytes of JSON)", path,
+			(uint64_t)(stats ? stats->bytes : 0));
 	return err;
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* ISF type side: name maps, memoised BTF -> ISF descriptors. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -158,7 +159,7 @@ int ic_isf_wrap_array(struct ic_buf *b, uint64_t count, const char *inner, size_
 	char num[48];
 	int err;
 
-	snprintf(num, sizeof(num), "{\"count\":%llu,", (unsigned long long)count);
+	snprintf(num, sizeof(num), "{\"count\":%" PRIu64 ",", (uint64_t)count);
 	err = buf_str(b, num);
 	err = err ?: buf_str(b, "\"kind\":\"array\",\"subtype\":");
 	err = err ?: ic_buf_add(b, inner, n);

@@ -522,62 +522,39 @@ void ic_kaslr__report_json(struct ic_json *j, const struct ic_kaslr *k)
 		return;
 	}
 	ic_json_obj_begin(j);
-	ic_json_key(j, "virtual_slide");
-	ic_json_hex(j, k->virtual_slide);
-	ic_json_key(j, "phys_text");
-	ic_json_hex(j, k->phys_text);
-	ic_json_key(j, "runtime_text");
-	ic_json_hex(j, k->runtime_text);
-	ic_json_key(j, "link_text");
-	ic_json_hex(j, k->link_text);
-	ic_json_key(j, "phys_base");
-	ic_json_hex(j, k->phys_base);
-	ic_json_key(j, "method");
-	ic_json_str(j, k->method);
-	ic_json_key(j, "link_method");
-	ic_json_str(j, k->link_method);
-	ic_json_key(j, "link_text_assumed");
-	ic_json_bool(j, k->link_text_assumed);
-	ic_json_key(j, "page_tables");
-	if (k->levels) {
-		ic_json_obj_begin(j);
-		ic_json_key(j, "root");
-		ic_json_hex(j, k->pgd_phys);
-		ic_json_key(j, "levels");
-		ic_json_u64(j, k->levels);
+	ic_json_kv_hex(j, "virtual_slide", k->virtual_slide);
+	ic_json_kv_hex(j, "phys_text", k->phys_text);
+	ic_json_kv_hex(j, "runtime_text", k->runtime_text);
+	ic_json_kv_hex(j, "link_text", k->link_text);
+	ic_json_kv_hex(j, "phys_base", k->phys_base);
+	ic_json_kv_str(j, "method", k->method);
+	ic_json_kv_str(j, "link_method", k->link_method);
+	ic_json_kv_bool(j, "link_text_assumed", k->link_text_assumed);
+	if (ic_json_kv_obj(j, "page_tables", k->levels ? k : NULL)) {
+		ic_json_kv_hex(j, "root", k->pgd_phys);
+		ic_json_kv_u64(j, "levels", k->levels);
 		ic_json_obj_end(j);
-	} else {
-		ic_json_null(j);
 	}
 	if (k->arch) {
-		ic_json_key(j, "arch");
-		ic_json_str(j, k->arch);
-		ic_json_key(j, "kimage_voffset");
-		ic_json_hex(j, k->kimage_voffset);
+		ic_json_kv_str(j, "arch", k->arch);
+		ic_json_kv_hex(j, "kimage_voffset", k->kimage_voffset);
 		ic_json_key(j, "phys_offset");
 		if (k->phys_offset != UINT64_MAX)
 			ic_json_hex(j, k->phys_offset);
 		else
 			ic_json_null(j);
-		ic_json_key(j, "va_bits");
-		ic_json_u64(j, k->va_bits);
-		ic_json_key(j, "page_size");
-		ic_json_u64(j, k->page_shift ? 1ull << k->page_shift : 0);
-		ic_json_key(j, "lpa2");
-		ic_json_bool(j, k->lpa2);
+		ic_json_kv_u64(j, "va_bits", k->va_bits);
+		ic_json_kv_u64(j, "page_size", k->page_shift ? 1ull << k->page_shift : 0);
+		ic_json_kv_bool(j, "lpa2", k->lpa2);
 	}
-	ic_json_key(j, "consistent");
-	ic_json_bool(j, k->consistent);
+	ic_json_kv_bool(j, "consistent", k->consistent);
 	ic_json_key(j, "evidence");
 	ic_json_arr_begin(j);
 	for (size_t i = 0; i < k->nevidence; i++) {
 		ic_json_obj_begin(j);
-		ic_json_key(j, "check");
-		ic_json_str(j, k->evidence[i].what);
-		ic_json_key(j, "ok");
-		ic_json_bool(j, k->evidence[i].ok);
-		ic_json_key(j, "detail");
-		ic_json_str(j, k->evidence[i].detail);
+		ic_json_kv_str(j, "check", k->evidence[i].what);
+		ic_json_kv_bool(j, "ok", k->evidence[i].ok);
+		ic_json_kv_str(j, "detail", k->evidence[i].detail);
 		ic_json_obj_end(j);
 	}
 	ic_json_arr_end(j);

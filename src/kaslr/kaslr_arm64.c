@@ -271,7 +271,8 @@ static int anchor_structure(struct a64 *s)
 	free(buf);
 	if (err)
 		goto out;
-	qsort(w, nw, sizeof(*w), cmp_u64);
+	if (nw) /* w is NULL when no word was kept: qsort/bsearch need an array */
+		qsort(w, nw, sizeof(*w), cmp_u64);
 	for (size_t i = 0; i < nw; i++) {
 		uint64_t voff = w[i] - pt;
 

@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Seeds for fuzz/corpus/{kaslr,kaslr_arm64,recover}: cut from the real fixtures by
+fuzz/solver_seed.c (the carvers' real findings + only the memory pages the target read), in
+the variants that reach each solver path: full evidence, no VMCOREINFO, no banner, no
+kallsyms, structure-only, arm64 without _text; recovery with the recoverable names withheld.
+
+usage: make_corpus_solvers.py BUILD FIXTURES [TARGET...]   (BUILD: a cmake build dir with libisfcarve_static.a;
+       FIXTURES: the decompressed fixtures, e.g. /work/fixtures)"""
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(HERE)
+VMCI, KS, KS_PHYS, BANNER, BTF, STRUCT = 1 << 6, 1 << 0, 1 << 1, 1 << 2, 1 << 3, 1 << 4
+
+KASLR_SYMS = ["_text", "_stext", "_etext", "_end", "start_kernel", "phys_base", "init_top_pgt",
+              "swapper_pg_dir", "linux_banner", "__start_BTF", "__stop_BTF", "kimage_voffset",
+              "kimage_vaddr", "_sinittext", "_einittext"]
+RECOVER_SYMS = KASLR_SYMS + ["sock_read_iter", "sock_write_iter", "sock_poll", "sock_close",
+                             "sockfs_dname", "init_task", "init_mm", "init_files", "modules",
+                             "init_pid_ns", "init_user_ns", "mem_section", "init_uts_ns"]
+# ic_recover__is_recoverable(): withheld so recovery has work to do (as tests/scripts/test_recover_fixtures.py)
+RECOVERABLE = ["init_task", "init_mm", "init_files", "linux_banner", "swapper_pg_dir", "init_top_pgt",
+               "init_uts_ns", "init_nsproxy", "init_pid_ns", "init_user_ns", "init_net",
+               "net_namespace_list", "init_struct_pid", "init_cred", "modules", "socket_file_ops",
+               "sockfs_dentry_operations", "mem_section"]
+
+X86 = [("fx-deb12-6.1", "mem.lime"), ("fx-forky-7.2", "mem.elf")]
+ARM = [("fx-arm64-forky-7.2", "mem.elf")]
+# (name, flags cleared after the trace, flags set after it, symbols withheld)
+KASLR_VARIANTS = [
+    ("full", 0, 0, []),
+    ("no-vmcoreinfo", VMCI, 0, []),
+    ("no-vmcoreinfo-no-banner", VMCI | BANNER, 0, []),
+    ("vmcoreinfo-only", KS | KS_PHYS | BANNER | BTF, 0, []),
+    ("structure-only", 0, STRUCT, []),
+]
+ARM_VARIANTS = KASLR_VARIANTS + [
+    ("no-vmcoreinfo-no-text", VMCI, 0, ["_text"]),
+    ("no-text", 0, 0, ["_text"]),
+]
+
+
+def tool(build, target):
+    out = os.path.join(build, f"solver_seed_{target}")
+    libs = subprocess.run(["pkg-config", "--libs", "jansson", "libpcre2-8", "zlib", "liblzma", "libzstd"],
+                          check=True, capture_output=True, text=True).stdout.split()
+    cflags = ["-O1", "-g", "-D_GNU_SOURCE", f"-I{SRC}/include", f"-I{SRC}/src", f"-I{build}/generated", f"-I{HERE}"]
+    subprocess.run(["cc", *cflags, f"{HERE}/solver_seed.c", f"{HERE}/fuzz_{target}.c",
+                    f"{build}/libisfcarve_static.a", *libs, "-lbpf", "-lsnappy", "-llzo2", "-lpthread", "-lm",
+                    "-o", out], check=True)
+    return out
+
+
+def cut(exe, image, out, clr, st, syms, withhold, btf=False, keep_map=None):
+    args = [exe, image, out, str(clr), str(st), "--syms", ",".join(syms)]
+    if keep_map:
+        # recovery reads the whole kernel image: keep the first pages and the real objects
+        args += ["--keep-first", "300", "--keep-map", keep_map, ",".join(RECOVERABLE + ["init_nsproxy"])]
+    if withhold:
+        args += ["--withhold", ",".join(withhold)]
+    if btf:
+        args.append("--btf")
+    subprocess.run(args, check=True)
+
+
+def main():
+    build, fixtures = sys.argv[1], sys.argv[2]
+    only = sys.argv[3:]  # optional: targets to regenerate
+    for target, fxs, variants in (("kaslr", X86, KASLR_VARIANTS), ("kaslr_arm64", ARM, ARM_VARIANTS)):
+        if only and target not in only:
+            continue
+        exe = tool(build, target)
+        d = os.path.join(HERE, "corpus", target)
+        os.makedirs(d, exist_ok=True)
+        for fx, img in fxs:
+            for name, clr, st, wh in variants:
+                cut(exe, os.path.join(fixtures, fx, img), os.path.join(d, f"{fx}-{name}"), clr, st, KASLR_SYMS, wh)
+    if only and "recover" not in only:
+        return
+    exe = tool(build, "recover")
+    d = os.path.join(HERE, "corpus", "recover")
+    os.makedirs(d, exist_ok=True)
+    for fx, img in X86[:1] + ARM:  # seeds hold the whole BTF (4-5 MB): two, not three
+        cut(exe, os.path.join(fixtures, fx, img), os.path.join(d, f"{fx}-withheld"), 0, 0, RECOVER_SYMS,
+            RECOVERABLE, btf=True, keep_map=os.path.join(fixtures, fx, "System.map"))
+
+
+if __name__ == "__main__":
+    main()
