@@ -591,13 +591,21 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 	}
 	bm1 = src_ptr(&kd->src, bm_off, 2 * half);
 	if (!bm1) {
-		kd->bm_owned = malloc((size_t)(2 * half));
+		/* Only the max_mapnr bits of each bitmap are data: makedumpfile -F writes
+		 * ceil(max_mapnr / 8) bytes per bitmap and never the padding to the block end
+		 * (-R leaves it a file hole, i.e. zeros), so copy the bits and keep zeros after. */
+		uint64_t used = (kd->max_mapnr + 7) / 8;
+
+		kd->bm_owned = ic_calloc((size_t)(2 * half), 1);
 		if (!kd->bm_owned)
 			return -ENOMEM;
-		if (src_copy(&kd->src, bm_off, 2 * half, kd->bm_owned)) {
-			pr_warn(ctx, "%s: kdump: bitmaps at offset 0x%" PRIx64 " are missing from the"
-				" flattened file", img->path, bm_off);
-			return -IC_ETRUNC;
+		for (unsigned i = 0; i < 2; i++) {
+			if (src_copy(&kd->src, bm_off + i * half, used, kd->bm_owned + i * half)) {
+				pr_warn(ctx, "%s: kdump: %s bitmap at offset 0x%" PRIx64 " (0x%" PRIx64
+					" bytes) is missing from the flattened file", img->path,
+					i ? "2nd" : "1st", bm_off + i * half, used);
+				return -IC_ETRUNC;
+			}
 		}
 		bm1 = kd->bm_owned;
 	}
