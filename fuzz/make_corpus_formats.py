@@ -77,6 +77,39 @@ def flatten(k, cuts=(100, 700, 1200, 2100, 2300)):
     return bytes(out)
 
 
+def diskdump(two_bitmaps):
+    """The same pages under the old "DISKDUMP" signature (diskdumputils savecore, as crash reads
+    it): header_version 1, a register sub-header (zeros here), and either two bitmaps or one
+    (bitmap_blocks too small for two: every pfn in it is dumped)."""
+    k = bytearray(kdump(b""))
+    k[0:8] = b"DISKDUMP"
+    struct.pack_into("<i", k, 8, 1)
+    k[BS:2 * BS] = bytes(BS)
+    if two_bitmaps:
+        return bytes(k)
+    # one bitmap = the 2nd one; descriptors move one block down and their data offsets with them
+    one = k[:2 * BS] + k[3 * BS:4 * BS] + k[4 * BS:]
+    struct.pack_into("<I", one, 436, 1)
+    d = bytearray(one)
+    for i in range(4):
+        at = 3 * BS + 24 * i
+        off, = struct.unpack_from("<Q", d, at)
+        struct.pack_into("<Q", d, at, off - BS)
+    return bytes(d)
+
+
+def flatten_mdf(k):
+    """Like makedumpfile -F: each bitmap written as ceil(max_mapnr / 8) bytes, so the padding to
+    the end of its block is in no record (a hole that -R leaves as zeros)."""
+    used = (NPFN + 7) // 8
+    out = bytearray(b"makedumpfile\0\0\0\0" + struct.pack(">qq", 1, 1))
+    out += bytes(4096 - len(out))
+    for s, e in [(0, 2 * BS), (2 * BS, 2 * BS + used), (3 * BS, 3 * BS + used), (4 * BS, len(k))]:
+        out += struct.pack(">qq", s, e - s) + k[s:e]
+    out += struct.pack(">qq", -1, -1)
+    return bytes(out)
+
+
 def frame(buf):
     out = bytearray(b"\xff\x06\x00\x00sNaPpY")
     for i in range(0, len(buf), 65536):
@@ -118,6 +151,9 @@ def main():
         "fuzz/corpus/kdump/plain-zlib-raw": k,
         "fuzz/corpus/kdump/flat": fl,
         "fuzz/corpus/kdump/no-vmcoreinfo": kdump(b""),
+        "fuzz/corpus/kdump/diskdump-two-bitmaps": diskdump(True),
+        "fuzz/corpus/kdump/diskdump-one-bitmap": diskdump(False),
+        "fuzz/corpus/kdump/flat-bitmap-padding-unwritten": flatten_mdf(k),
         "fuzz/corpus/avml/two-blocks": a,
     }
     bad = {
@@ -130,6 +166,9 @@ def main():
         "tests/bad/kdump-truncated-descriptors": k[:4 * BS + 30],
         "tests/bad/kdump-header-version": patch(k, 8, "<i", 0),
         "tests/bad/kdump-vmcoreinfo-too-big": patch(k, BS + 40, "<Q", 1 << 30),
+        "tests/bad/kdump-diskdump-bitmap-too-small": patch(diskdump(False), 440, "<I", 8 * BS + 1),
+        "tests/bad/kdump-diskdump-truncated-bitmap": diskdump(False)[:2 * BS + 100],
+        "tests/bad/kdump-flat-bitmap-missing": flatten_mdf(k)[:4096 + 16 + 2 * BS] + flatten_mdf(k)[4096 + 16 + 2 * BS + 16 + 8:],
         "tests/bad/kdump-flat-no-end-marker": fl[:-16],
         "tests/bad/kdump-flat-overlap": patch(fl, 4096, ">q", 50),
         "tests/bad/kdump-flat-type": patch(fl, 16, ">q", 2),

@@ -9,7 +9,8 @@ pkgs=(build-essential cmake pkg-config xz-utils
 # python3-snappy for the AVML tests (shared/tools/tools/avml-convert.py writes the test images);
 # (time: GNU /usr/bin/time, peak RSS in tests/scripts/test_adversarial_mem.sh.)
 # GNU parallel for scripts/parallel-jobs.sh (its test falls back to xargs -P without it).
-opt=(libdw-dev libelf-dev liblzo2-dev libsnappy-dev libzstd-dev python3-snappy parallel)
+# makedumpfile: tests/scripts/test_makedumpfile.py runs the real producer of kdump files.
+opt=(libdw-dev libelf-dev liblzo2-dev libsnappy-dev libzstd-dev python3-snappy parallel makedumpfile)
 missing=()
 for p in "${pkgs[@]}" "${opt[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -25,6 +25,12 @@
  *   1+sub_hdr+bitmap_blks  page_desc {u64 offset; u32 size; u32 flags; u64 page_flags} (24 bytes)
  *                          per set bit of the 2nd bitmap, in pfn order; then page data
  *
+ * "DISKDUMP" files (RHEL 4 diskdump, saved by diskdumputils) share the header, bitmaps and page
+ * descriptors [crash diskdump.c reads both through one path]; they differ in: an arch-specific
+ * sub-header (registers: no phys_base, VMCOREINFO, notes or max_mapnr_64, so max_mapnr is the
+ * 32-bit header field), status bits (1 incomplete, 4 short area, 8 compressed), and the bitmap
+ * area may hold a single bitmap (RAM = dumped) when bitmap_blocks is too small for two.
+ *
  * The flattened variant (makedumpfile -F, QEMU dump-guest-memory kdump-*) is a 4096-byte header
  * "makedumpfile\0\0\0\0" | be64 type=1 | be64 version=1, then records {be64 offset; be64 size}
  * + size bytes, each to be written at offset of the logical file, ending with offset = size = -1.
@@ -32,6 +38,8 @@
  */
 
 #define KD_SIG "KDUMP   "
+#define DD_SIG "DISKDUMP" /* diskdumputils' savecore output, read like KDUMP (see kd_open) */
+#define DD_STATUS_PARTIAL 0x5u /* DUMP_HEADER_INCOMPLETED | DUMP_HEADER_SHORT_AREA */
 #define KD_HDR_STATUS 424u
 #define KD_HDR_END 464u
 #define KD_PD_SIZE 24u
@@ -546,13 +554,19 @@ static int kd_add_run(struct ic_image *img, const struct kdump *kd, uint64_t pfn
 	return ic_image_add_range(img, pfn * kd->bs, n * kd->bs, kd->pd_off + first * KD_PD_SIZE);
 }
 
+static int kd_index(const struct ic_ctx *ctx, struct ic_image *img, struct kdump *kd,
+		    const uint8_t *bm1, uint64_t bm2_off);
+static int dd_single_bitmap(const struct ic_ctx *ctx, struct ic_image *img, struct kdump *kd,
+			    uint64_t bm_off, uint32_t bitmap_blocks);
+
 static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump *kd)
 {
 	uint8_t hdr[KD_HDR_END], sub[104];
 	const uint8_t *bm1;
+	bool disk;
 	int32_t version, bs, sub_blocks;
 	uint32_t status, bitmap_blocks;
-	uint64_t bm_off, half, pd_bytes, end, run = 0, run_start = 0, run_rank = 0, seen;
+	uint64_t bm_off, half;
 	int err;
 
 	if (src_copy(&kd->src, 0, sizeof(hdr), hdr)) {
@@ -560,10 +574,12 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 			img->path, sizeof(hdr));
 		return -IC_ETRUNC;
 	}
-	if (memcmp(hdr, KD_SIG, 8)) {
-		pr_warn(ctx, "%s: kdump: logical file does not start with \"KDUMP   \"", img->path);
+	if (memcmp(hdr, KD_SIG, 8) && memcmp(hdr, DD_SIG, 8)) {
+		pr_warn(ctx, "%s: kdump: logical file does not start with \"KDUMP   \" or \"DISKDUMP\"",
+			img->path);
 		return -IC_EFORMAT;
 	}
+	disk = !memcmp(hdr, DD_SIG, 8);
 	version = (int32_t)ic_get_le32(hdr + 8);
 	status = ic_get_le32(hdr + KD_HDR_STATUS);
 	bs = (int32_t)ic_get_le32(hdr + 428);
@@ -592,11 +608,17 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 			img->path, kd->bs);
 		return -IC_ETRUNC;
 	}
-	if (version >= 6)
+	if (disk) {
+		memset(sub, 0, sizeof(sub)); /* registers, not a kdump_sub_header */
+		pr_info(ctx, "%s: \"DISKDUMP\" (diskdump) signature, header_version %" PRId32
+			": no phys_base/VMCOREINFO/notes in its sub-header", img->path, version);
+	}
+	if (version >= 6 && !disk)
 		kd->max_mapnr = ic_get_le64(sub + 96);
-	if (status & KD_STATUS_INCOMPLETE)
-		pr_warn(ctx, "%s: kdump: status at offset 424 marks the dump incomplete (makedumpfile ran"
-			" out of space): pages past the end read as absent", img->path);
+	if (disk ? status & DD_STATUS_PARTIAL : status & KD_STATUS_INCOMPLETE)
+		pr_warn(ctx, "%s: kdump: status 0x%" PRIx32 " at offset 424 marks the dump incomplete"
+			" (the dump ran out of space): pages past the end read as absent", img->path,
+			status);
 	if (ic_get_le32(sub + 12))
 		pr_info(ctx, "%s: kdump: split dump (pfn 0x%" PRIx64 "-0x%" PRIx64 "): other parts"
 			" are separate files", img->path, ic_get_le64(sub + 80), ic_get_le64(sub + 88));
@@ -605,9 +627,12 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 			img->path, kd->max_mapnr);
 		return kd->max_mapnr ? -IC_ELIMIT : -IC_EFORMAT;
 	}
-	/* the bitmaps: two halves of bitmap_blocks blocks, each covering max_mapnr bits */
+	/* the bitmaps: two halves of bitmap_blocks blocks, each covering max_mapnr bits; a
+	 * DISKDUMP whose bitmap area is too small for two holds one (crash: dump_is_partial) */
 	bm_off = (1 + (uint64_t)sub_blocks) * kd->bs;
 	half = (uint64_t)(bitmap_blocks / 2) * kd->bs;
+	if (disk && (uint64_t)bitmap_blocks < 2 * ((kd->max_mapnr + 8ull * kd->bs - 1) / (8ull * kd->bs)))
+		return dd_single_bitmap(ctx, img, kd, bm_off, bitmap_blocks);
 	if (!bitmap_blocks || bitmap_blocks % 2 || half * 8 < kd->max_mapnr) {
 		pr_warn(ctx, "%s: kdump: bitmap_blocks %" PRIu32 " at offset 436 does not hold two bitmaps"
 			" of max_mapnr %" PRIu64 " bits", img->path, bitmap_blocks, kd->max_mapnr);
@@ -620,18 +645,41 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 	}
 	bm1 = src_ptr(&kd->src, bm_off, 2 * half);
 	if (!bm1) {
-		kd->bm_owned = malloc((size_t)(2 * half));
+		/* Only the max_mapnr bits of each bitmap are data: makedumpfile -F writes
+		 * ceil(max_mapnr / 8) bytes per bitmap and never the padding to the block end
+		 * (-R leaves it a file hole, i.e. zeros), so copy the bits and keep zeros after. */
+		uint64_t used = (kd->max_mapnr + 7) / 8;
+
+		kd->bm_owned = ic_calloc((size_t)(2 * half), 1);
 		if (!kd->bm_owned)
 			return -ENOMEM;
-		if (src_copy(&kd->src, bm_off, 2 * half, kd->bm_owned)) {
-			pr_warn(ctx, "%s: kdump: bitmaps at offset 0x%" PRIx64 " are missing from the"
-				" flattened file", img->path, bm_off);
-			return -IC_ETRUNC;
+		for (unsigned i = 0; i < 2; i++) {
+			if (src_copy(&kd->src, bm_off + i * half, used, kd->bm_owned + i * half)) {
+				pr_warn(ctx, "%s: kdump: %s bitmap at offset 0x%" PRIx64 " (0x%" PRIx64
+					" bytes) is missing from the flattened file", img->path,
+					i ? "2nd" : "1st", bm_off + i * half, used);
+				return -IC_ETRUNC;
+			}
 		}
 		bm1 = kd->bm_owned;
 	}
 	kd->bm2 = bm1 + half;
 	kd->pd_off = bm_off + 2 * half;
+	err = kd_index(ctx, img, kd, bm1, bm_off + half);
+	if (err)
+		return err;
+	if (!disk)
+		err = kd_notes(ctx, img, kd, version, sub);
+	return err;
+}
+
+/* Rank index, the 2nd-within-1st check, the ranges and the descriptor bounds; then the cache. */
+static int kd_index(const struct ic_ctx *ctx, struct ic_image *img, struct kdump *kd,
+		    const uint8_t *bm1, uint64_t bm2_off)
+{
+	uint64_t pd_bytes, end, run = 0, run_start = 0, run_rank = 0, seen;
+	int err;
+
 	/* rank index, the 2nd-within-1st check and the ranges in one pass over the words */
 	kd->rank = ic_calloc((size_t)((kd->max_mapnr >> RANK_SHIFT) + 1), sizeof(*kd->rank));
 	if (!kd->rank)
@@ -644,7 +692,7 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 		if (b2 & ~bm_word(bm1, kd->max_mapnr, w)) {
 			pr_warn(ctx, "%s: kdump: 2nd bitmap (offset 0x%" PRIx64 ") marks pfns near 0x%" PRIx64
 				" dumped that the 1st bitmap says do not exist", img->path,
-				bm_off + half + w * 8, w * 64);
+				bm2_off + w * 8, w * 64);
 			return -IC_EFORMAT;
 		}
 		seen = kd->ndumped;
@@ -686,16 +734,42 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 			kd->pd_off, kd->src.size);
 		return -IC_ETRUNC;
 	}
-	err = kd_notes(ctx, img, kd, version, sub);
-	if (err)
-		return err;
 	kd->cache = ic_pagecache_new(kd->bs, IC_PAGECACHE_BYTES);
 	if (!kd->cache)
 		return -ENOMEM;
-	pr_debug(ctx, "%s: kdump v%" PRId32 ": block %" PRIu32 ", max_mapnr %" PRIu64 ", %" PRIu64
-		 " pages dumped, dump_level %" PRId32, img->path, version, kd->bs, kd->max_mapnr,
-		 kd->ndumped, (int32_t)ic_get_le32(sub + 8));
+	pr_debug(ctx, "%s: kdump: block %" PRIu32 ", max_mapnr %" PRIu64 ", %" PRIu64 " pages dumped",
+		 img->path, kd->bs, kd->max_mapnr, kd->ndumped);
 	return 0;
+}
+
+/* DISKDUMP with one bitmap: every pfn it marks is dumped; descriptors follow the bitmap area. */
+static int dd_single_bitmap(const struct ic_ctx *ctx, struct ic_image *img, struct kdump *kd,
+			    uint64_t bm_off, uint32_t bitmap_blocks)
+{
+	uint64_t len = (uint64_t)bitmap_blocks * kd->bs, used = (kd->max_mapnr + 7) / 8;
+	const uint8_t *bm;
+
+	if (len < used || !ic_in_bounds(bm_off, len, kd->src.size)) {
+		pr_warn(ctx, "%s: diskdump: bitmap of %" PRIu32 " blocks at offset 0x%" PRIx64 " does not"
+			" hold max_mapnr %" PRIu64 " bits inside the file", img->path, bitmap_blocks,
+			bm_off, kd->max_mapnr);
+		return len < used ? -IC_EFORMAT : -IC_ETRUNC;
+	}
+	bm = src_ptr(&kd->src, bm_off, len);
+	if (!bm) {
+		kd->bm_owned = ic_calloc((size_t)len, 1);
+		if (!kd->bm_owned)
+			return -ENOMEM;
+		if (src_copy(&kd->src, bm_off, used, kd->bm_owned)) {
+			pr_warn(ctx, "%s: diskdump: bitmap at offset 0x%" PRIx64 " is missing from the"
+				" flattened file", img->path, bm_off);
+			return -IC_ETRUNC;
+		}
+		bm = kd->bm_owned;
+	}
+	kd->bm2 = bm;
+	kd->pd_off = bm_off + len;
+	return kd_index(ctx, img, kd, bm, bm_off);
 }
 
 /* Check every descriptor once at open so a broken dump fails up front, not mid-scan. */
@@ -731,8 +805,8 @@ static int kdump_probe(const struct ic_ctx *ctx, struct ic_image *img)
 {
 	struct kdump *kd;
 
-	if (img->size < 8 || memcmp(img->map, KD_SIG, 8)) {
-		pr_debug(ctx, "%s: no \"KDUMP   \" signature at offset 0", img->path);
+	if (img->size < 8 || (memcmp(img->map, KD_SIG, 8) && memcmp(img->map, DD_SIG, 8))) {
+		pr_debug(ctx, "%s: no \"KDUMP   \" or \"DISKDUMP\" signature at offset 0", img->path);
 		return -EPROTO;
 	}
 	kd = calloc(1, sizeof(*kd));

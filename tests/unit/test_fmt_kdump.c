@@ -450,6 +450,103 @@ static void test_synthetic(void)
 	free(s.b);
 }
 
+/* Every dumped pfn of make_syn() reads its bytes, pfn 5 is absent. */
+static void check_syn_pages(const char *what, struct ic_image *img)
+{
+	uint8_t page[PAGE], want[PAGE];
+
+	IC_CHECK(ic_image__nranges(img) == 2, "%s: %zu ranges", what, ic_image__nranges(img));
+	for (uint64_t pfn = 1; pfn <= 12; pfn += (pfn == 3 ? 7 : 1)) {
+		int err;
+
+		for (unsigned j = 0; j < PAGE; j++)
+			want[j] = (uint8_t)(pfn * 7 + j % 251);
+		err = ic_image__read(img, pfn * PAGE, page, PAGE);
+		IC_CHECK(!err && !memcmp(page, want, PAGE), "%s: pfn %" PRIu64 ": %d", what, pfn, err);
+	}
+	IC_CHECK(ic_image__read(img, 5 * PAGE, page, 1) == -IC_ENOTFOUND, "%s: pfn 5 excluded", what);
+}
+
+/*
+ * "DISKDUMP" (diskdumputils savecore, as crash reads it): same header/bitmaps/descriptors as
+ * KDUMP, header_version 1, a register sub-header that must not be read as kdump_sub_header, and
+ * one bitmap when bitmap_blocks cannot hold two. Also makedumpfile -F's unwritten bitmap padding.
+ */
+static void test_diskdump_and_flat_padding(void)
+{
+	struct ic_image *img = NULL;
+	const uint8_t *np;
+	size_t nlen;
+	int err;
+
+	for (int one = 0; one < 2; one++) {
+		struct syn c = make_syn();
+		const char *what = one ? "diskdump one bitmap" : "diskdump two bitmaps";
+
+		memcpy(c.b, "DISKDUMP", 8);
+		put32(c.b + 8, 1);
+		memset(c.b + PAGE, 0xa5, PAGE); /* registers: garbage as a kdump_sub_header */
+		put32(c.b + 440, 64);
+		if (one) {
+			/* bitmap = the dumped set; descriptors one block earlier, data in place */
+			memcpy(c.b + 2 * PAGE, c.b + 3 * PAGE, PAGE);
+			memmove(c.b + 3 * PAGE, c.b + 4 * PAGE, 6 * 24);
+			put32(c.b + 436, 1);
+		}
+		img = NULL;
+		err = open_bytes(one ? "dd1" : "dd2", c.b, c.len, &img);
+		IC_CHECK(!err, "%s: open %d", what, err);
+		if (!err) {
+			IC_CHECK(!strcmp(ic_image__format(img), "kdump"), "%s: format %s", what,
+				 ic_image__format(img));
+			check_syn_pages(what, img);
+			ic_image__notes(img, &np, &nlen);
+			IC_CHECK(nlen == 0, "%s: no notes from a register sub-header (%zu)", what, nlen);
+		}
+		ic_image__free(img);
+		if (one) {
+			/* a bitmap that cannot hold max_mapnr bits is refused */
+			put32(c.b + 440, 8 * PAGE + 1);
+			img = NULL;
+			err = open_bytes("dd1-small", c.b, c.len, &img);
+			IC_CHECK(err == -IC_EFORMAT, "diskdump bitmap too small: %d", err);
+			ic_image__free(img);
+		}
+		free(c.b);
+	}
+
+	/* flattened like makedumpfile -F: bitmaps written as ceil(max_mapnr / 8) = 8 bytes each */
+	{
+		struct syn c = make_syn();
+		size_t cuts[][2] = { { 0, 2 * PAGE }, { 2 * PAGE, 8 }, { 3 * PAGE, 8 }, { 4 * PAGE, 0 } };
+		uint8_t *f = calloc(1, c.len + 8192);
+		size_t len = 4096;
+
+		cuts[3][1] = c.len - 4 * PAGE;
+		memcpy(f, "makedumpfile\0\0\0\0", 16);
+		f[23] = 1;
+		f[31] = 1;
+		for (size_t i = 0; i < 4; i++) {
+			for (int b = 0; b < 8; b++) {
+				f[len + (size_t)b] = (uint8_t)((uint64_t)cuts[i][0] >> (56 - 8 * b));
+				f[len + 8 + (size_t)b] = (uint8_t)((uint64_t)cuts[i][1] >> (56 - 8 * b));
+			}
+			memcpy(f + len + 16, c.b + cuts[i][0], cuts[i][1]);
+			len += 16 + cuts[i][1];
+		}
+		memset(f + len, 0xff, 16);
+		len += 16;
+		img = NULL;
+		err = open_bytes("flat-pad", f, len, &img);
+		IC_CHECK(!err, "flattened with unwritten bitmap padding: %d", err);
+		if (!err)
+			check_syn_pages("flat bitmap padding", img);
+		ic_image__free(img);
+		free(f);
+		free(c.b);
+	}
+}
+
 static void print_stderr(enum ic_log_level lvl, const char *msg, void *arg)
 {
 	(void)arg;
@@ -463,6 +560,7 @@ int main(void)
 		quiet.level = IC_LOG_DEBUG;
 	}
 	test_synthetic();
+	test_diskdump_and_flat_padding();
 	test_fixture();
 	return IC_TEST_DONE();
 }
