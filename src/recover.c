@@ -243,28 +243,49 @@ static bool check_task(const struct rec *r, const struct tsk_off *o, uint64_t va
 	return true;
 }
 
-/* Scan the kernel image for 8-byte-aligned words equal to val; the PAs of the first up to max
- * hits that are image objects (a copy in other memory is no symbol). */
-static int scan_u64(const struct rec *r, uint64_t val, uint64_t *hits, unsigned max,
-		    unsigned *n)
+/* Scan the kernel image for align-aligned copies of the len-byte pattern pat; the PAs of the
+ * first up to max hits that are image objects (a copy in other memory is no symbol). Chunks
+ * overlap by len - 1 bytes so a match across a boundary is seen once. */
+static int scan_image(const struct rec *r, const void *pat, size_t len, size_t align,
+		      uint64_t *hits, unsigned max, unsigned *n)
 {
-	uint64_t start = r->k->phys_text & ~7ull, end;
-	uint8_t *buf = malloc(IC_RECOVER_CHUNK);
+	uint64_t start = r->k->phys_text & ~(uint64_t)(align - 1), end;
+	uint8_t *buf;
 
+	*n = 0;
+	if (!len || len > IC_RECOVER_PAGE || !align)
+		return 0;
+	buf = malloc(IC_RECOVER_CHUNK + len - 1);
 	if (!buf)
 		return -ENOMEM;
-	*n = 0;
 	if (ic_add_ovf(start, IC_MAX_KERNEL_IMAGE, &end))
 		end = UINT64_MAX;
 	for (uint64_t pa = start; pa < end && *n < max; pa += IC_RECOVER_CHUNK) {
-		if (ic_image__read(r->img, pa, buf, IC_RECOVER_CHUNK))
-			continue;
-		for (size_t i = 0; i < IC_RECOVER_CHUNK && *n < max; i += 8)
-			if (ic_get_le64(buf + i) == val && image_va_ok(r, pa + i + r->delta))
+		size_t got = IC_RECOVER_CHUNK + len - 1;
+
+		if (ic_image__read(r->img, pa, buf, got)) {
+			got = IC_RECOVER_CHUNK; /* the last chunk of a RAM range */
+			if (ic_image__read(r->img, pa, buf, got))
+				continue;
+		}
+		for (size_t i = 0; i + len <= got && i < IC_RECOVER_CHUNK && *n < max; i += align)
+			if (buf[i] == *(const uint8_t *)pat && !memcmp(buf + i, pat, len) &&
+			    image_va_ok(r, pa + i + r->delta))
 				hits[(*n)++] = pa + i;
 	}
 	free(buf);
 	return 0;
+}
+
+/* 8-byte-aligned image words equal to val. */
+static int scan_u64(const struct rec *r, uint64_t val, uint64_t *hits, unsigned max,
+		    unsigned *n)
+{
+	uint8_t pat[8];
+
+	for (unsigned i = 0; i < 8; i++)
+		pat[i] = (uint8_t)(val >> (8 * i));
+	return scan_image(r, pat, sizeof(pat), 8, hits, max, n);
 }
 
 static int init_mm(struct rec *r, uint64_t act, uint64_t pgd_off)
@@ -566,28 +587,70 @@ static int namespaces(struct rec *r)
 	return err;
 }
 
+/* A NUL-terminated printable ASCII string of 1 .. max-1 bytes at a kernel VA (read page by page,
+ * so a short string at the end of a mapping reads). */
+static bool rd_name(const struct rec *r, uint64_t va, char *buf, size_t max)
+{
+	size_t got = 0, len;
+
+	while (got < max) {
+		uint64_t a;
+		size_t n;
+
+		if (ic_add_ovf(va, got, &a))
+			return false;
+		n = IC_RECOVER_PAGE - (size_t)(a % IC_RECOVER_PAGE);
+		if (n > max - got)
+			n = max - got;
+		if (rd_bytes(r, a, buf + got, n))
+			return false;
+		got += n;
+		if (memchr(buf + got - n, 0, n))
+			break;
+	}
+	len = strnlen(buf, max);
+	if (!len || len == max)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			return false;
+	return true;
+}
+
 /*
- * modules: the kernel-image list_head whose circular list's other nodes are all the `list`
- * members of struct modules (outside the image, with a NUL-terminated name and a known state).
- * Found by scanning the image's pages for a list_head whose neighbours point back at it.
+ * Image list heads of allocated objects: `modules` (struct module.list) and `tty_drivers`
+ * (struct tty_driver.tty_drivers). Found by scanning the image's pages for a list_head whose
+ * neighbours point back at it and whose circular list's other nodes all pass the rule's node
+ * check (outside the image: the objects are allocated). The same page scan finds idt_table.
  */
 #define MODULE_NAME_LEN 56u	/* 64 - sizeof(unsigned long) on 64-bit kernels */
 #define MODULE_STATE_MAX 3u	/* LIVE, COMING, GOING, UNFORMED */
+#define TTY_NAME_MAX 64u	/* tty driver names are short ("pty_master", "serial") */
+#define TTY_TYPE_MAX 6u		/* TTY_DRIVER_TYPE_SYSTEM .. TTY_DRIVER_TYPE_SYSCONS (0..5 or 1..6) */
 
-struct mod_off {
-	uint64_t list, name, state;
+struct list_find;
+typedef bool (*ic_node_ok_fn)(const struct rec *r, const struct list_find *l, uint64_t node);
+
+struct list_find {
+	const char *sym, *what;
+	uint64_t member;	/* offset of the list_head in the node's struct */
+	uint64_t o[3];		/* the members the node check reads */
+	ic_node_ok_fn node_ok;
+	bool on;
+	unsigned hits, nnodes;
+	uint64_t found;
 };
 
-static bool module_ok(const struct rec *r, const struct mod_off *o, uint64_t node)
+static bool module_ok(const struct rec *r, const struct list_find *l, uint64_t node)
 {
 	char name[MODULE_NAME_LEN];
 	uint32_t state;
 	size_t len;
 
-	if (image_va_ok(r, node) || node < o->list)
+	if (image_va_ok(r, node) || node < l->member)
 		return false;
-	if (rd_bytes(r, node - o->list + o->name, name, sizeof(name)) ||
-	    rd_u32(r, node - o->list + o->state, &state) || state > MODULE_STATE_MAX)
+	if (rd_bytes(r, node - l->member + l->o[0], name, sizeof(name)) ||
+	    rd_u32(r, node - l->member + l->o[1], &state) || state > MODULE_STATE_MAX)
 		return false;
 	len = strnlen(name, sizeof(name));
 	if (!len || len == sizeof(name))
@@ -599,11 +662,31 @@ static bool module_ok(const struct rec *r, const struct mod_off *o, uint64_t nod
 	return true;
 }
 
-/* The number of modules on the list headed at head, 0 if any node is not a module. *budget
+/* A struct tty_driver: name a printable string, driver_name one or NULL (the vt console
+ * driver has none), type a known driver type (0-based enum since 6.x, 1-based defines before). */
+static bool tty_ok(const struct rec *r, const struct list_find *l, uint64_t node)
+{
+	char name[TTY_NAME_MAX];
+	uint64_t base, dn, nm;
+	uint8_t type[2];
+
+	if (image_va_ok(r, node) || node < l->member)
+		return false;
+	base = node - l->member;
+	if (rd_bytes(r, base + l->o[2], type, sizeof(type)) || ic_get_le16(type) > TTY_TYPE_MAX)
+		return false;
+	if (rd_va(r, base + l->o[0], &dn) || rd_va(r, base + l->o[1], &nm))
+		return false;
+	if (dn && (!(dn >> 63) || !rd_name(r, dn, name, sizeof(name))))
+		return false;
+	return (nm >> 63) && rd_name(r, nm, name, sizeof(name));
+}
+
+/* The number of nodes on the list headed at head, 0 if any node fails the check. *budget
  * counts the nodes all candidates may visit together (crafted lists cannot make the scan
  * quadratic). */
-static unsigned module_list(const struct rec *r, const struct mod_off *o, uint64_t head,
-			    uint64_t *budget)
+static unsigned walk_list(const struct rec *r, const struct list_find *l, uint64_t head,
+			  uint64_t *budget)
 {
 	uint64_t node = head, next, back;
 	unsigned n = 0;
@@ -617,27 +700,107 @@ static unsigned module_list(const struct rec *r, const struct mod_off *o, uint64
 		node = next;
 		if (node == head)
 			return n;
-		if (++n >= IC_MAX_RECOVER_LIST || !module_ok(r, o, node))
+		if (++n >= IC_MAX_RECOVER_LIST || !l->node_ok(r, l, node))
 			return 0;
 	}
 }
 
-static int modules(struct rec *r)
-{
-	struct mod_off o;
-	uint64_t found = 0, budget = IC_MAX_RECOVER_VISITS;
-	unsigned hits = 0, nmod = 0;
-	uint8_t *buf;
+/*
+ * idt_table (x86-64): the page-aligned image array of 256 16-byte gates whose vectors 0, 3 and
+ * 14 are present interrupt gates to the divide-error, int3 and page-fault entry points (text
+ * symbols every kallsyms lists; pre-5.8 names as fallback).
+ */
+struct idt_vec {
+	unsigned vec;
+	const char *name[2];
+};
 
-	if (have(r, "modules") || !r->btf || struct_off(r->btf, "module", "list", &o.list) ||
-	    struct_off(r->btf, "module", "name", &o.name) ||
-	    struct_off(r->btf, "module", "state", &o.state))
+static const struct idt_vec idt_vecs[] = {
+	{ 0, { "asm_exc_divide_error", "divide_error" } },
+	{ 3, { "asm_exc_int3", "int3" } },
+	{ 14, { "asm_exc_page_fault", "page_fault" } },
+};
+#define IDT_GATE 16u
+
+struct idt_find {
+	bool on;
+	uint64_t fn[IC_ARRAY_SIZE(idt_vecs)];
+	unsigned hits;
+	uint64_t found;
+};
+
+static bool sym_rt(const struct rec *r, const char *name, uint64_t *va);
+
+static uint64_t gate_target(const uint8_t *g)
+{
+	return (uint64_t)ic_get_le16(g) | (uint64_t)ic_get_le16(g + 6) << 16 |
+	       (uint64_t)ic_get_le32(g + 8) << 32;
+}
+
+static void idt_check(const struct idt_find *d, const uint8_t *page, uint64_t va,
+		      struct idt_find *out)
+{
+	for (size_t i = 0; i < IC_ARRAY_SIZE(idt_vecs); i++) {
+		const uint8_t *g = page + idt_vecs[i].vec * IDT_GATE;
+
+		/* P=1, type 0xE (64-bit interrupt gate), any DPL */
+		if ((g[5] & 0x9f) != 0x8e || gate_target(g) != d->fn[i])
+			return;
+	}
+	out->hits++;
+	out->found = va;
+}
+
+static void idt_setup(const struct rec *r, struct idt_find *d)
+{
+	memset(d, 0, sizeof(*d));
+	if (r->k->arch || have(r, "idt_table"))
+		return;
+	for (size_t i = 0; i < IC_ARRAY_SIZE(idt_vecs); i++)
+		if (!sym_rt(r, idt_vecs[i].name[0], &d->fn[i]) &&
+		    !sym_rt(r, idt_vecs[i].name[1], &d->fn[i]))
+			return;
+	d->on = true;
+}
+
+static int list_setup(const struct rec *r, struct list_find *l)
+{
+	memset(l, 0, 2 * sizeof(*l));
+	l[0].sym = "modules";
+	l[0].what = "struct module.list (sane name, state)";
+	l[0].node_ok = module_ok;
+	l[0].on = !have(r, "modules") && !struct_off(r->btf, "module", "list", &l[0].member) &&
+		  !struct_off(r->btf, "module", "name", &l[0].o[0]) &&
+		  !struct_off(r->btf, "module", "state", &l[0].o[1]);
+	l[1].sym = "tty_drivers";
+	l[1].what = "struct tty_driver.tty_drivers (printable name, known type)";
+	l[1].node_ok = tty_ok;
+	l[1].on = !have(r, "tty_drivers") &&
+		  !struct_off(r->btf, "tty_driver", "tty_drivers", &l[1].member) &&
+		  !struct_off(r->btf, "tty_driver", "driver_name", &l[1].o[0]) &&
+		  !struct_off(r->btf, "tty_driver", "name", &l[1].o[1]) &&
+		  !struct_off(r->btf, "tty_driver", "type", &l[1].o[2]);
+	return 2;
+}
+
+/* One pass over the image's pages for the list heads and the IDT. */
+static int page_scan(struct rec *r)
+{
+	struct list_find l[2];
+	struct idt_find idt, idt_out;
+	uint64_t budget = IC_MAX_RECOVER_VISITS;
+	unsigned nl = (unsigned)list_setup(r, l);
+	uint8_t *buf;
+	int err = 0;
+
+	idt_setup(r, &idt);
+	idt_out = idt;
+	if (!l[0].on && !l[1].on && !idt.on)
 		return 0;
 	buf = malloc(IC_RECOVER_PAGE + 8);
 	if (!buf)
 		return -ENOMEM;
-	for (uint64_t off = 0; off < IC_MAX_KERNEL_IMAGE && hits < IC_MAX_RECOVER_HITS;
-	     off += IC_RECOVER_PAGE) {
+	for (uint64_t off = 0; off < IC_MAX_KERNEL_IMAGE; off += IC_RECOVER_PAGE) {
 		uint64_t va = r->k->runtime_text + off;
 		size_t len = IC_RECOVER_PAGE + 8;
 
@@ -649,37 +812,64 @@ static int modules(struct rec *r)
 			if (ic_image__read(r->img, va - r->delta, buf, len))
 				continue;
 		}
+		if (idt.on && idt_out.hits < IC_MAX_RECOVER_HITS)
+			idt_check(&idt, buf, va, &idt_out);
 		for (size_t i = 0; i + 16 <= len && i < IC_RECOVER_PAGE; i += 8) {
 			uint64_t next = ic_get_le64(buf + i), prev = ic_get_le64(buf + i + 8);
 			uint64_t self = va + i, back;
-			unsigned n;
+			bool linked = false;
 
 			if (!(next >> 63) || !(prev >> 63) || next == self)
 				continue;
-			if (rd_va(r, next + 8, &back) || back != self ||
-			    rd_va(r, prev, &back) || back != self || !module_ok(r, &o, next))
-				continue;
-			n = module_list(r, &o, self, &budget);
-			if (!n)
-				continue;
-			hits++;
-			found = self;
-			nmod = n;
+			for (unsigned k = 0; k < nl; k++) {
+				unsigned n;
+
+				if (!l[k].on || l[k].hits >= IC_MAX_RECOVER_HITS)
+					continue;
+				if (!linked) {
+					if (rd_va(r, next + 8, &back) || back != self ||
+					    rd_va(r, prev, &back) || back != self)
+						break;
+					linked = true;
+				}
+				if (!l[k].node_ok(r, &l[k], next))
+					continue;
+				n = walk_list(r, &l[k], self, &budget);
+				if (!n)
+					continue;
+				l[k].hits++;
+				l[k].found = self;
+				l[k].nnodes = n;
+			}
 		}
 	}
 	free(buf);
 	if (!budget) {
-		pr_warn(r->ctx, "recover: modules: more than %u list nodes visited: giving up",
+		pr_warn(r->ctx, "recover: list heads: more than %u list nodes visited: giving up",
 			IC_MAX_RECOVER_VISITS);
 		return 0;
 	}
-	if (hits != 1) {
-		pr_warn(r->ctx, "recover: modules: %u image list heads of struct module lists%s",
-			hits, hits ? " (ambiguous)" : " (no module loaded?)");
-		return 0;
+	for (unsigned k = 0; k < nl && !err; k++) {
+		if (!l[k].on)
+			continue;
+		if (l[k].hits != 1) {
+			pr_warn(r->ctx, "recover: %s: %u image list heads of %s lists%s", l[k].sym,
+				l[k].hits, l[k].what, l[k].hits ? " (ambiguous)" : " (empty list?)");
+			continue;
+		}
+		err = add(r, l[k].sym, l[k].found, 'D', "the one image list_head whose circular "
+			  "list's other %u nodes are %s", l[k].nnodes, l[k].what);
 	}
-	return add(r, "modules", found, 'D', "the one image list_head whose circular list's "
-		   "other %u nodes are struct module.list (sane name, state)", nmod);
+	if (!err && idt.on) {
+		if (idt_out.hits != 1)
+			pr_warn(r->ctx, "recover: idt_table: %u image pages hold the IDT's gates",
+				idt_out.hits);
+		else
+			err = add(r, "idt_table", idt_out.found, 'b', "the one page-aligned image "
+				  "gate array whose vectors 0, 3, 14 are interrupt gates to %s, %s, %s",
+				  idt_vecs[0].name[0], idt_vecs[1].name[0], idt_vecs[2].name[0]);
+	}
+	return err;
 }
 
 /*
@@ -769,6 +959,7 @@ static const char *const recoverable[] = {
 	"init_nsproxy", "init_ipc_ns", "init_pid_ns", "init_cgroup_ns", "init_time_ns",
 	"init_user_ns", "init_net", "net_namespace_list", "init_struct_pid", "init_cred",
 	"modules", "socket_file_ops", "sockfs_dentry_operations", "mem_section",
+	"tty_drivers", "idt_table",
 };
 
 bool ic_recover__is_recoverable(const char *name)
@@ -801,7 +992,7 @@ int ic_recover__data_syms(const struct ic_ctx *ctx, const struct ic_image *img,
 	if (!err && btf)
 		err = namespaces(&r);
 	if (!err && btf)
-		err = modules(&r);
+		err = page_scan(&r);
 	for (size_t i = 0; !err && btf && i < IC_ARRAY_SIZE(ops_rules); i++)
 		err = ops_table(&r, &ops_rules[i]);
 	if (!err)
