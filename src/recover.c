@@ -634,7 +634,7 @@ typedef bool (*ic_node_ok_fn)(const struct rec *r, const struct list_find *l, ui
 struct list_find {
 	const char *sym, *what;
 	uint64_t member;	/* offset of the list_head in the node's struct */
-	uint64_t o[3];		/* the members the node check reads */
+	uint64_t o[6];		/* the members the node check reads */
 	ic_node_ok_fn node_ok;
 	bool on;
 	unsigned hits, nnodes;
@@ -663,11 +663,13 @@ static bool module_ok(const struct rec *r, const struct list_find *l, uint64_t n
 }
 
 /* A struct tty_driver: name a printable string, driver_name one or NULL (the vt console
- * driver has none), type a known driver type (0-based enum since 6.x, 1-based defines before). */
+ * driver has none), type a known driver type (0-based enum since 6.x, 1-based defines before),
+ * a valid major, at least one minor, and its ops an image object. */
 static bool tty_ok(const struct rec *r, const struct list_find *l, uint64_t node)
 {
 	char name[TTY_NAME_MAX];
-	uint64_t base, dn, nm;
+	uint64_t base, dn, nm, ops;
+	uint32_t major, num;
 	uint8_t type[2];
 
 	if (image_va_ok(r, node) || node < l->member)
@@ -676,6 +678,11 @@ static bool tty_ok(const struct rec *r, const struct list_find *l, uint64_t node
 	if (rd_bytes(r, base + l->o[2], type, sizeof(type)) || ic_get_le16(type) > TTY_TYPE_MAX)
 		return false;
 	if (rd_va(r, base + l->o[0], &dn) || rd_va(r, base + l->o[1], &nm))
+		return false;
+	/* major below 4096 (12 bits), one minor at least, ops an image tty_operations */
+	if (rd_u32(r, base + l->o[3], &major) || major >= 4096 ||
+	    rd_u32(r, base + l->o[4], &num) || !num || rd_va(r, base + l->o[5], &ops) ||
+	    !image_va_ok(r, ops))
 		return false;
 	if (dn && (!(dn >> 63) || !rd_name(r, dn, name, sizeof(name))))
 		return false;
@@ -767,19 +774,22 @@ static int list_setup(const struct rec *r, struct list_find *l)
 {
 	memset(l, 0, 2 * sizeof(*l));
 	l[0].sym = "modules";
-	l[0].what = "struct module.list (sane name, state)";
+	l[0].what = "struct module.list (name, state)";
 	l[0].node_ok = module_ok;
 	l[0].on = !have(r, "modules") && !struct_off(r->btf, "module", "list", &l[0].member) &&
 		  !struct_off(r->btf, "module", "name", &l[0].o[0]) &&
 		  !struct_off(r->btf, "module", "state", &l[0].o[1]);
 	l[1].sym = "tty_drivers";
-	l[1].what = "struct tty_driver.tty_drivers (printable name, known type)";
+	l[1].what = "struct tty_driver.tty_drivers (name, type, major, ops)";
 	l[1].node_ok = tty_ok;
 	l[1].on = !have(r, "tty_drivers") &&
 		  !struct_off(r->btf, "tty_driver", "tty_drivers", &l[1].member) &&
 		  !struct_off(r->btf, "tty_driver", "driver_name", &l[1].o[0]) &&
 		  !struct_off(r->btf, "tty_driver", "name", &l[1].o[1]) &&
-		  !struct_off(r->btf, "tty_driver", "type", &l[1].o[2]);
+		  !struct_off(r->btf, "tty_driver", "type", &l[1].o[2]) &&
+		  !struct_off(r->btf, "tty_driver", "major", &l[1].o[3]) &&
+		  !struct_off(r->btf, "tty_driver", "num", &l[1].o[4]) &&
+		  !struct_off(r->btf, "tty_driver", "ops", &l[1].o[5]);
 	return 2;
 }
 
@@ -857,8 +867,8 @@ static int page_scan(struct rec *r)
 				l[k].hits, l[k].what, l[k].hits ? " (ambiguous)" : " (empty list?)");
 			continue;
 		}
-		err = add(r, l[k].sym, l[k].found, 'D', "the one image list_head whose circular "
-			  "list's other %u nodes are %s", l[k].nnodes, l[k].what);
+		err = add(r, l[k].sym, l[k].found, 'D', "the one image list_head whose other %u "
+			  "nodes are %s", l[k].nnodes, l[k].what);
 	}
 	if (!err && idt.on) {
 		if (idt_out.hits != 1)
@@ -866,8 +876,8 @@ static int page_scan(struct rec *r)
 				idt_out.hits);
 		else
 			err = add(r, "idt_table", idt_out.found, 'b', "the one page-aligned image "
-				  "gate array whose vectors 0, 3, 14 are interrupt gates to %s, %s, %s",
-				  idt_vecs[0].name[0], idt_vecs[1].name[0], idt_vecs[2].name[0]);
+				  "gate array whose vectors 0, 3, 14 are interrupt gates to the "
+				  "divide-error, int3, page-fault entries");
 	}
 	return err;
 }
