@@ -936,6 +936,78 @@ static int ops_table(struct rec *r, const struct ops_rule *o)
 		   o->member[0], o->func[0], nm > 1 ? " (and the rest of its members)" : "");
 }
 
+/*
+ * System call tables: the one image array of function pointers whose entries at these indices
+ * hold the runtime addresses of these syscall entry points (text symbols in every kallsyms;
+ * the x86-64 pre-4.17 names as fallback). The indices are chosen so that look-alike tables
+ * differ: x32's table shares read/write with the 64-bit one but has its own rt_sigaction (13).
+ */
+struct sct_rule {
+	const char *sym;
+	bool arm64;
+	unsigned idx[4];
+	const char *func[4], *old[4];
+};
+
+static const struct sct_rule sct_rules[] = {
+	{ "sys_call_table", false, { 0, 1, 3, 13 },
+	  { "__x64_sys_read", "__x64_sys_write", "__x64_sys_close", "__x64_sys_rt_sigaction" },
+	  { "sys_read", "sys_write", "sys_close", "sys_rt_sigaction" } },
+	{ "ia32_sys_call_table", false, { 0, 1, 3, 4 },
+	  { "__ia32_sys_restart_syscall", "__ia32_sys_exit", "__ia32_sys_read",
+	    "__ia32_sys_write" },
+	  { NULL, NULL, NULL, NULL } },
+	{ "sys_call_table", true, { 0, 1, 2, 3 },
+	  { "__arm64_sys_io_setup", "__arm64_sys_io_destroy", "__arm64_sys_io_submit",
+	    "__arm64_sys_io_cancel" },
+	  { NULL, NULL, NULL, NULL } },
+};
+
+static int sct_table(struct rec *r, const struct sct_rule *t)
+{
+	uint64_t fn[4], hits[IC_MAX_RECOVER_HITS], found = 0;
+	unsigned n = 0, good = 0;
+	bool old = false;
+	int err;
+
+	if (have(r, t->sym) || t->arm64 != (r->k->arch != NULL))
+		return 0;
+	for (unsigned i = 0; i < 4; i++)
+		if (!sym_rt(r, t->func[i], &fn[i]))
+			old = true;
+	for (unsigned i = 0; old && i < 4; i++)
+		if (!t->old[i] || !sym_rt(r, t->old[i], &fn[i]))
+			return 0;
+	err = scan_u64(r, fn[0], hits, IC_MAX_RECOVER_HITS, &n);
+	if (err)
+		return err;
+	for (unsigned h = 0; h < n; h++) {
+		uint64_t va = hits[h] + r->delta - 8ull * t->idx[0], v;
+		unsigned i;
+
+		if (hits[h] < 8ull * t->idx[0] || !image_va_ok(r, va))
+			continue;
+		for (i = 1; i < 4; i++)
+			if (rd_va(r, va + 8ull * t->idx[i], &v) || v != fn[i])
+				break;
+		if (i < 4)
+			continue;
+		good++;
+		found = va;
+	}
+	if (good > 1)
+		pr_warn(r->ctx, "recover: %s: %u image arrays hold %s at [%u]...: ambiguous",
+			t->sym, good, old ? t->old[0] : t->func[0], t->idx[0]);
+	else if (!good) /* 6.9+ x86-64 has no ia32 table (the ia32 entry is a switch) */
+		pr_info(r->ctx, "recover: %s: no image array holds its syscall entries", t->sym);
+	if (good != 1)
+		return 0;
+	return add(r, t->sym, found, 'D', "the one image array whose entries %u, %u, %u, %u are "
+		   "%s, %s, %s, %s", t->idx[0], t->idx[1], t->idx[2], t->idx[3],
+		   old ? t->old[0] : t->func[0], old ? t->old[1] : t->func[1],
+		   old ? t->old[2] : t->func[2], old ? t->old[3] : t->func[3]);
+}
+
 /* mem_section: VMCOREINFO gives its value. SPARSEMEM_EXTREME (a pointer to the allocated root
  * array): the one image word holding that value is the variable; else it is the array. */
 static int mem_section(struct rec *r)
@@ -969,7 +1041,7 @@ static const char *const recoverable[] = {
 	"init_nsproxy", "init_ipc_ns", "init_pid_ns", "init_cgroup_ns", "init_time_ns",
 	"init_user_ns", "init_net", "net_namespace_list", "init_struct_pid", "init_cred",
 	"modules", "socket_file_ops", "sockfs_dentry_operations", "mem_section",
-	"tty_drivers", "idt_table",
+	"tty_drivers", "idt_table", "sys_call_table", "ia32_sys_call_table",
 };
 
 bool ic_recover__is_recoverable(const char *name)
@@ -1005,6 +1077,8 @@ int ic_recover__data_syms(const struct ic_ctx *ctx, const struct ic_image *img,
 		err = page_scan(&r);
 	for (size_t i = 0; !err && btf && i < IC_ARRAY_SIZE(ops_rules); i++)
 		err = ops_table(&r, &ops_rules[i]);
+	for (size_t i = 0; !err && i < IC_ARRAY_SIZE(sct_rules); i++)
+		err = sct_table(&r, &sct_rules[i]);
 	if (!err)
 		err = mem_section(&r);
 	return err ? err : r.n;
