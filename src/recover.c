@@ -1033,6 +1033,104 @@ static int mem_section(struct rec *r)
 		   "VMCOREINFO SYMBOL(mem_section) 0x%" PRIx64 " (SPARSEMEM_EXTREME root)", v);
 }
 
+/*
+ * x86-64 CONFIG_RANDOMIZE_MEMORY region bases (arch/x86/mm/kaslr.c): page_offset_base,
+ * vmalloc_base, vmemmap_base hold 1 GiB aligned values in that address order. Their values:
+ * the direct-map base P = VA - PA of an allocated object (init_task's next task, or the
+ * kmalloc'd mem_section root); vmemmap M from VMCOREINFO SYMBOL(vmemmap) (6.12+), else
+ * decoded from section 0's section_mem_map (with SPARSEMEM_VMEMMAP: vmemmap + flag bits).
+ * The variables: the one image triple of consecutive words (M, V, P) with V 1 GiB aligned and
+ * P < V < M, the layout every kernel we have (5.10 .. 7.2) uses.
+ */
+#define REGION_ALIGN (1ull << 30)
+
+static bool direct_map_base(const struct rec *r, uint64_t *base)
+{
+	uint64_t task, off, va = 0, pa, ms;
+
+	if (sym_rt(r, "init_task", &task) && !struct_off(r->btf, "task_struct", "tasks", &off) &&
+	    !rd_va(r, task + off, &va) && !image_va_ok(r, va) && (va >> 63)) {
+		/* va is the next task's list node, in the direct map */
+	} else if (r->f->vmcoreinfo &&
+		   !ic_vmcoreinfo__u64(r->f->vmcoreinfo, "SYMBOL(mem_section)", &ms) &&
+		   (ms >> 63) && !image_va_ok(r, ms)) {
+		va = ms;
+	} else {
+		return false;
+	}
+	pa = ic_mmu__v2p(&r->k->mmu, va);
+	if (pa == UINT64_MAX || pa > va)
+		return false;
+	*base = va - pa;
+	return !(*base % REGION_ALIGN) && (*base >> 63);
+}
+
+static bool vmemmap_value(const struct rec *r, uint64_t *m)
+{
+	const struct ic_vmcoreinfo *vi = r->f->vmcoreinfo;
+	uint64_t ms, sec, smm, off;
+
+	if (!vi)
+		return false;
+	if (!ic_vmcoreinfo__u64(vi, "SYMBOL(vmemmap)", m))
+		return (*m >> 63) && !(*m % REGION_ALIGN);
+	if (ic_vmcoreinfo__u64(vi, "SYMBOL(mem_section)", &ms) || !(ms >> 63) ||
+	    struct_off(r->btf, "mem_section", "section_mem_map", &off))
+		return false;
+	/* SPARSEMEM_EXTREME: ms is the root array of section-array pointers; else the array */
+	if (image_va_ok(r, ms))
+		sec = ms;
+	else if (rd_va(r, ms, &sec) || !(sec >> 63))
+		return false;
+	if (rd_va(r, sec + off, &smm) || !(smm >> 63))
+		return false;
+	*m = smm & ~(REGION_ALIGN - 1);
+	/* section 0's encoded map is vmemmap itself plus a few flag bits */
+	return smm - *m < IC_RECOVER_PAGE;
+}
+
+static int region_bases(struct rec *r)
+{
+	uint64_t p, m, hits[IC_MAX_RECOVER_HITS], found = 0;
+	unsigned n = 0, good = 0;
+	int err;
+
+	if (r->k->arch || !r->k->levels || !r->btf ||
+	    (have(r, "page_offset_base") && have(r, "vmalloc_base") && have(r, "vmemmap_base")))
+		return 0;
+	if (!direct_map_base(r, &p) || !vmemmap_value(r, &m) || m <= p) {
+		pr_info(r->ctx, "recover: page_offset_base/vmemmap_base: values not known");
+		return 0;
+	}
+	err = scan_u64(r, p, hits, IC_MAX_RECOVER_HITS, &n);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t va = hits[i] + r->delta, w0, w1;
+
+		if (rd_va(r, va - 16, &w0) || w0 != m || rd_va(r, va - 8, &w1) ||
+		    w1 % REGION_ALIGN || w1 <= p || w1 >= m || !image_va_ok(r, va - 16))
+			continue;
+		good++;
+		found = va;
+	}
+	if (good != 1) {
+		pr_warn(r->ctx, "recover: page_offset_base: %u image triples (vmemmap 0x%" PRIx64
+			", vmalloc, page_offset 0x%" PRIx64 "): %s", good, m, p,
+			good ? "ambiguous" : "not found");
+		return 0;
+	}
+	err = add(r, "vmemmap_base", found - 16, 'D', "the one image triple (vmemmap 0x%" PRIx64
+		  ", vmalloc, direct map 0x%" PRIx64 ") of region bases", m, p);
+	if (!err)
+		err = add(r, "vmalloc_base", found - 8, 'D', "between vmemmap_base and "
+			  "page_offset_base: 1 GiB aligned, between their values");
+	if (!err)
+		err = add(r, "page_offset_base", found, 'D', "the one image triple (vmemmap, "
+			  "vmalloc, direct map 0x%" PRIx64 ") of region bases", p);
+	return err;
+}
+
 /* Every data object ic_recover__data_syms() may add (it also adds _stext, a text symbol that
  * every kallsyms lists). */
 static const char *const recoverable[] = {
@@ -1042,6 +1140,7 @@ static const char *const recoverable[] = {
 	"init_user_ns", "init_net", "net_namespace_list", "init_struct_pid", "init_cred",
 	"modules", "socket_file_ops", "sockfs_dentry_operations", "mem_section",
 	"tty_drivers", "idt_table", "sys_call_table", "ia32_sys_call_table",
+	"vmemmap_base", "vmalloc_base", "page_offset_base",
 };
 
 bool ic_recover__is_recoverable(const char *name)
@@ -1081,6 +1180,8 @@ int ic_recover__data_syms(const struct ic_ctx *ctx, const struct ic_image *img,
 		err = sct_table(&r, &sct_rules[i]);
 	if (!err)
 		err = mem_section(&r);
+	if (!err)
+		err = region_bases(&r);
 	return err ? err : r.n;
 }
 
