@@ -166,7 +166,8 @@ static int from_vmcoreinfo(struct rec *r)
 {
 	static const char *const names[] = { "swapper_pg_dir", "init_top_pgt", "init_uts_ns",
 					     "_stext", "prb",
-					     "printk_rb_static", "clear_seq", "vmcoreinfo_data" };
+					     "printk_rb_static", "clear_seq", "vmcoreinfo_data",
+					     "node_data" };
 	const struct ic_vmcoreinfo *vi = r->f->vmcoreinfo;
 	int err = 0;
 
@@ -1131,6 +1132,111 @@ static int region_bases(struct rec *r)
 	return err;
 }
 
+/*
+ * Resource tree roots: iomem_resource ("PCI mem") and ioport_resource ("PCI IO"), the one image
+ * struct resource whose name is that string, start 0, no parent, flags holding its type,
+ * end + 1 a power of two (or end all ones), and whose first child points back at it.
+ */
+struct res_rule {
+	const char *sym, *name;
+	uint64_t flag;
+};
+
+static const struct res_rule res_rules[] = {
+	{ "iomem_resource", "PCI mem", 0x200 }, /* IORESOURCE_MEM */
+	{ "ioport_resource", "PCI IO", 0x100 }, /* IORESOURCE_IO */
+};
+
+static bool resource_ok(const struct rec *r, const struct res_rule *t, uint64_t va)
+{
+	uint64_t o_start, o_end, o_flags, o_parent, o_child, v, end, child;
+
+	if (struct_off(r->btf, "resource", "start", &o_start) ||
+	    struct_off(r->btf, "resource", "end", &o_end) ||
+	    struct_off(r->btf, "resource", "flags", &o_flags) ||
+	    struct_off(r->btf, "resource", "parent", &o_parent) ||
+	    struct_off(r->btf, "resource", "child", &o_child))
+		return false;
+	if (rd_va(r, va + o_start, &v) || v || rd_va(r, va + o_parent, &v) || v ||
+	    rd_va(r, va + o_flags, &v) || !(v & t->flag) || rd_va(r, va + o_end, &end) ||
+	    (end != UINT64_MAX && ((end + 1) & end)))
+		return false;
+	if (rd_va(r, va + o_child, &child) || !(child >> 63) || rd_va(r, child + o_parent, &v))
+		return false;
+	return v == va;
+}
+
+static int resource_root(struct rec *r, const struct res_rule *t)
+{
+	uint64_t str[IC_MAX_RECOVER_HITS], hits[IC_MAX_RECOVER_HITS], name_off, found = 0;
+	unsigned ns = 0, good = 0;
+	int err;
+
+	if (have(r, t->sym) || struct_off(r->btf, "resource", "name", &name_off))
+		return 0;
+	err = scan_image(r, t->name, strlen(t->name) + 1, 1, str, IC_MAX_RECOVER_HITS, &ns);
+	for (unsigned i = 0; !err && i < ns; i++) {
+		unsigned n = 0;
+
+		err = scan_u64(r, str[i] + r->delta, hits, IC_MAX_RECOVER_HITS, &n);
+		for (unsigned h = 0; !err && h < n; h++) {
+			uint64_t va = hits[h] + r->delta - name_off;
+
+			if (hits[h] < name_off || !image_va_ok(r, va) || !resource_ok(r, t, va))
+				continue;
+			good++;
+			found = va;
+		}
+	}
+	if (err)
+		return err;
+	if (good != 1) {
+		pr_warn(r->ctx, "recover: %s: %u image struct resources named \"%s\": %s", t->sym,
+			good, t->name, good ? "ambiguous" : "not found");
+		return 0;
+	}
+	return add(r, t->sym, found, 'D', "the one image struct resource named \"%s\", start 0, "
+		   "no parent, its child's parent", t->name);
+}
+
+/*
+ * module_kset: the variable pointing at the kset of /sys/module. Every loaded module's
+ * mkobj.kobj.kset is that kset (named "module"); the one image word holding it is the
+ * variable. Needs a loaded module (the `modules` list).
+ */
+static int module_kset(struct rec *r)
+{
+	uint64_t head, node, list, mkobj, kobj, kset_off, name_off, kset, nm, hits[IC_MAX_RECOVER_HITS];
+	char name[16];
+	unsigned n = 0;
+	int err;
+
+	if (have(r, "module_kset") || !sym_rt(r, "modules", &head) ||
+	    struct_off(r->btf, "module", "list", &list) ||
+	    struct_off(r->btf, "module", "mkobj", &mkobj) ||
+	    struct_off(r->btf, "module_kobject", "kobj", &kobj) ||
+	    struct_off(r->btf, "kobject", "kset", &kset_off) ||
+	    struct_off(r->btf, "kobject", "name", &name_off))
+		return 0;
+	if (rd_va(r, head, &node) || node == head || node < list ||
+	    rd_va(r, node - list + mkobj + kobj + kset_off, &kset) || !(kset >> 63) ||
+	    image_va_ok(r, kset))
+		return 0;
+	/* struct kset starts with its list, then its kobject: read the kobject's name */
+	if (struct_off(r->btf, "kset", "kobj", &kobj) || rd_va(r, kset + kobj + name_off, &nm) ||
+	    !rd_name(r, nm, name, sizeof(name)) || strcmp(name, "module"))
+		return 0;
+	err = scan_u64(r, kset, hits, IC_MAX_RECOVER_HITS, &n);
+	if (err || n != 1) {
+		if (!err)
+			pr_warn(r->ctx, "recover: module_kset: %u image words hold the \"module\" "
+				"kset 0x%" PRIx64, n, kset);
+		return err;
+	}
+	return add(r, "module_kset", hits[0] + r->delta, 'B', "the one image word holding the "
+		   "kset named \"module\" (a loaded module's mkobj.kobj.kset)");
+}
+
 /* Every data object ic_recover__data_syms() may add (it also adds _stext, a text symbol that
  * every kallsyms lists). */
 static const char *const recoverable[] = {
@@ -1140,7 +1246,8 @@ static const char *const recoverable[] = {
 	"init_user_ns", "init_net", "net_namespace_list", "init_struct_pid", "init_cred",
 	"modules", "socket_file_ops", "sockfs_dentry_operations", "mem_section",
 	"tty_drivers", "idt_table", "sys_call_table", "ia32_sys_call_table",
-	"vmemmap_base", "vmalloc_base", "page_offset_base",
+	"vmemmap_base", "vmalloc_base", "page_offset_base", "iomem_resource", "ioport_resource",
+	"module_kset", "node_data",
 };
 
 bool ic_recover__is_recoverable(const char *name)
@@ -1182,6 +1289,10 @@ int ic_recover__data_syms(const struct ic_ctx *ctx, const struct ic_image *img,
 		err = mem_section(&r);
 	if (!err)
 		err = region_bases(&r);
+	for (size_t i = 0; !err && btf && i < IC_ARRAY_SIZE(res_rules); i++)
+		err = resource_root(&r, &res_rules[i]);
+	if (!err && btf)
+		err = module_kset(&r);
 	return err ? err : r.n;
 }
 
