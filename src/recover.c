@@ -143,8 +143,11 @@ static int rd_bytes(const struct rec *r, uint64_t va, void *buf, size_t len)
 static int rd_va(const struct rec *r, uint64_t va, uint64_t *v)
 {
 	uint8_t raw[8];
-	int err = rd_bytes(r, va, raw, sizeof(raw));
+	int err;
 
+	if (r->k->levels)
+		return ic_mmu__read_u64(&r->k->mmu, va, v);
+	err = rd_bytes(r, va, raw, sizeof(raw));
 	if (!err)
 		*v = ic_get_le64(raw);
 	return err;
@@ -1303,12 +1306,9 @@ void ic_recover__report_json(const struct ic_findings *f, struct ic_json *j)
 		const struct ic_recovered *e = &f->recovered[i];
 
 		ic_json_obj_begin(j);
-		ic_json_key(j, "name");
-		ic_json_str(j, e->name);
-		ic_json_key(j, "address");
-		ic_json_hex(j, e->link);
-		ic_json_key(j, "how");
-		ic_json_str(j, e->how);
+		ic_json_kv_str(j, "name", e->name);
+		ic_json_kv_hex(j, "address", e->link);
+		ic_json_kv_str(j, "how", e->how);
 		ic_json_obj_end(j);
 	}
 	ic_json_arr_end(j);
