@@ -900,6 +900,13 @@ static const struct ops_rule ops_rules[] = {
 	  { "read_iter", "write_iter", "poll", "release" },
 	  { "sock_read_iter", "sock_write_iter", "sock_poll", "sock_close" } },
 	{ "sockfs_dentry_operations", "dentry_operations", { "d_dname" }, { "sockfs_dname" } },
+	/* the scheduling classes (psscan scans for pointers to every *_sched_class) */
+	{ "fair_sched_class", "sched_class", { "enqueue_task" }, { "enqueue_task_fair" } },
+	{ "rt_sched_class", "sched_class", { "enqueue_task" }, { "enqueue_task_rt" } },
+	{ "dl_sched_class", "sched_class", { "enqueue_task" }, { "enqueue_task_dl" } },
+	{ "stop_sched_class", "sched_class", { "enqueue_task" }, { "enqueue_task_stop" } },
+	{ "ext_sched_class", "sched_class", { "enqueue_task" }, { "enqueue_task_scx" } },
+	{ "idle_sched_class", "sched_class", { "dequeue_task" }, { "dequeue_task_idle" } },
 };
 
 static int ops_table(struct rec *r, const struct ops_rule *o)
@@ -1250,7 +1257,8 @@ static const char *const recoverable[] = {
 	"modules", "socket_file_ops", "sockfs_dentry_operations", "mem_section",
 	"tty_drivers", "idt_table", "sys_call_table", "ia32_sys_call_table",
 	"vmemmap_base", "vmalloc_base", "page_offset_base", "iomem_resource", "ioport_resource",
-	"module_kset", "node_data",
+	"module_kset", "node_data", "fair_sched_class", "rt_sched_class", "dl_sched_class",
+	"stop_sched_class", "ext_sched_class", "idle_sched_class",
 };
 
 bool ic_recover__is_recoverable(const char *name)
