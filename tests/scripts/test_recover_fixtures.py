@@ -42,7 +42,8 @@ def main():
     tmp = tempfile.mkdtemp(dir=icfix.BUILD)
     runs = [(fx, icfix.fixture(fx, image), icfix.fixture(tfx, "System.map"), pgd)
             for fx, image, tfx, pgd in CASES]
-    runs += [(name, paths.split(":")[0], paths.split(":")[1], "init_top_pgt")
+    runs += [(name, paths.split(":")[0], paths.split(":")[1],
+              "swapper_pg_dir" if "arm64" in name else "init_top_pgt")
              for name, paths in EXTRA]
     for fx, image, smap, pgd in runs:
         out = os.path.join(tmp, fx + ".json")
