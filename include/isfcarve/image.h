@@ -47,6 +47,8 @@ IC_API const uint8_t *ic_image__ptr(const struct ic_image *img, uint64_t phys, s
 /* Copy [phys, phys+len) into buf, across range boundaries.
  * 0, or -IC_ENOTFOUND if any byte falls into a hole (buf content then undefined). */
 IC_API int ic_image__read(const struct ic_image *img, uint64_t phys, void *buf, size_t len);
+/* One little-endian u64 at phys (ic_image__read's errors). */
+IC_API int ic_image__read_u64(const struct ic_image *img, uint64_t phys, uint64_t *v);
 
 /* View of [phys, phys+len): direct pointer when possible, else copied into scratch
  * (which must hold len bytes). NULL if any byte is absent. */

@@ -355,6 +355,16 @@ int ic_image__read(const struct ic_image *img, uint64_t phys, void *buf, size_t 
 	return read_impl(img, phys, buf, len, false);
 }
 
+int ic_image__read_u64(const struct ic_image *img, uint64_t phys, uint64_t *v)
+{
+	uint8_t raw[8];
+	int err = ic_image__read(img, phys, raw, sizeof(raw));
+
+	if (!err)
+		*v = ic_get_le64(raw);
+	return err;
+}
+
 int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, size_t len)
 {
 	return read_impl(img, phys, buf, len, true);

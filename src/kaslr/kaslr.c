@@ -109,16 +109,6 @@ static int sym_va(const struct solver *s, const char *name, uint64_t *va)
 	return ic_kaslr_sym_va(s->in, s->have_delta, s->delta, name, va);
 }
 
-static int read_u64(const struct ic_image *img, uint64_t pa, uint64_t *v)
-{
-	uint8_t raw[8];
-	int err = ic_image__read(img, pa, raw, sizeof(raw));
-
-	if (!err)
-		*v = ic_get_le64(raw);
-	return err;
-}
-
 static const struct ic_vmcoreinfo *vi_of(const struct solver *s)
 {
 	return s->in->structure_only ? NULL : s->in->vmcoreinfo;
@@ -220,7 +210,7 @@ static int anchor(struct solver *s)
 	/* 7.0+ place-relative kallsyms: symbols have physical addresses; phys_base's own value
 	 * gives delta. */
 	if (!in->sym_virt && in->sym_phys && !in->sym_phys(in->sym_arg, "phys_base", &pa) &&
-	    !read_u64(in->img, pa, &v) && (v & 0xfff) == 0) {
+	    !ic_image__read_u64(in->img, pa, &v) && (v & 0xfff) == 0) {
 		s->delta = MAP - v;
 		s->have_delta = true;
 		k->method = "kallsyms-phys+phys_base";
@@ -233,7 +223,7 @@ static int anchor(struct solver *s)
 		uint64_t d = r - in->banner_phys, rp;
 
 		if (in->sym_virt(in->sym_arg, "phys_base", &rp) ||
-		    (!read_u64(in->img, rp - d, &v) && v == MAP - d)) {
+		    (!ic_image__read_u64(in->img, rp - d, &v) && v == MAP - d)) {
 			s->delta = d;
 			s->have_delta = true;
 			k->method = "kallsyms+linux_banner";
@@ -351,7 +341,7 @@ static int cross_check(struct solver *s)
 					  in->banner_phys);
 	if (!sym_va(s, "phys_base", &r)) {
 		int rerr = k->levels ? ic_mmu__read_u64(&k->mmu, r, &v)
-				     : read_u64(in->img, r - s->delta, &v);
+				     : ic_image__read_u64(in->img, r - s->delta, &v);
 
 		if (rerr)
 			err = err ?: add_evidence(s, "memory:phys_base", false,

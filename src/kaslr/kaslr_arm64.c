@@ -43,16 +43,6 @@ struct a64 {
 
 #define evidence(s, ...) ic_kaslr_evidence((s)->ctx, (s)->k, __VA_ARGS__)
 
-static int rd_u64(const struct ic_image *img, uint64_t pa, uint64_t *v)
-{
-	uint8_t raw[8];
-	int err = ic_image__read(img, pa, raw, sizeof(raw));
-
-	if (!err)
-		*v = ic_get_le64(raw);
-	return err;
-}
-
 static int sym_va(const struct a64 *s, const char *name, uint64_t *va)
 {
 	return ic_kaslr_sym_va(s->in, s->have_voff, s->k->kimage_voffset, name, va);
@@ -337,7 +327,7 @@ static int anchor(struct a64 *s)
 	 * R(kimage_voffset) - p's own offset, i.e. the value itself. */
 	if (!in->structure_only && !in->sym_virt && in->sym_phys &&
 	    !in->sym_phys(in->sym_arg, "kimage_voffset", &p) &&
-	    !rd_u64(in->img, p, &v) && kernel_va(v + p)) {
+	    !ic_image__read_u64(in->img, p, &v) && kernel_va(v + p)) {
 		k->kimage_voffset = v;
 		k->method = "kallsyms-phys+kimage_voffset";
 		return 0;
@@ -349,7 +339,7 @@ static int anchor(struct a64 *s)
 	    !in->sym_virt(in->sym_arg, "kimage_voffset", &r)) {
 		uint64_t d = rb - in->banner_phys;
 
-		if (!rd_u64(in->img, r - d, &v) && v == d) {
+		if (!ic_image__read_u64(in->img, r - d, &v) && v == d) {
 			k->kimage_voffset = d;
 			k->method = "kallsyms+linux_banner";
 			return 0;
@@ -593,11 +583,11 @@ static int cross_check(struct a64 *s)
 			       s->probe == k->runtime_text ? "_text" : "_stext", s->probe,
 			       k->phys_text + (s->probe - k->runtime_text), k->levels,
 			       (1u << k->page_shift) / 1024, k->va_bits, k->lpa2 ? ", LPA2" : "");
-	if (!err && !sym_va(s, "kimage_voffset", &r) && !rd_u64(in->img, r - k->kimage_voffset, &v))
+	if (!err && !sym_va(s, "kimage_voffset", &r) && !ic_image__read_u64(in->img, r - k->kimage_voffset, &v))
 		err = evidence(s, "kallsyms:kimage_voffset", v == k->kimage_voffset,
 			       "u64 at phys 0x%" PRIx64 " = 0x%" PRIx64 ", solved 0x%" PRIx64,
 			       r - k->kimage_voffset, v, k->kimage_voffset);
-	if (!err && !sym_va(s, "kimage_vaddr", &r) && !rd_u64(in->img, r - k->kimage_voffset, &v))
+	if (!err && !sym_va(s, "kimage_vaddr", &r) && !ic_image__read_u64(in->img, r - k->kimage_voffset, &v))
 		err = evidence(s, "kallsyms:kimage_vaddr", v == k->runtime_text,
 			       "kimage_vaddr holds 0x%" PRIx64 ", runtime _text 0x%" PRIx64, v,
 			       k->runtime_text);

@@ -16,6 +16,7 @@ CASES = [
     ("fx-forky-7.2", "mem.elf", "fx-forky-7.2", "init_top_pgt"),
     ("fx-arm64-forky-7.2", "mem.elf", "fx-arm64-forky-7.2", "swapper_pg_dir"),
 ]
+ARM64 = {"fx-arm64-forky-7.2"}
 if os.path.exists(os.path.join(icfix.SRC, "src/image/fmt_kdump.c")):
     CASES.append(("fx-deb12-6.1-kdump", "vmcore.kdump", "fx-deb12-6.1", "init_top_pgt"))
 
@@ -24,7 +25,12 @@ if os.path.exists(os.path.join(icfix.SRC, "src/image/fmt_kdump.c")):
 REQUIRED = ("init_task", "init_mm", "init_files", "linux_banner", "init_nsproxy", "init_net",
             "net_namespace_list", "modules", "init_uts_ns", "init_pid_ns", "init_user_ns",
             "init_ipc_ns", "init_cgroup_ns", "init_time_ns", "init_struct_pid", "init_cred",
-            "socket_file_ops", "sockfs_dentry_operations", "mem_section", "prb")
+            "socket_file_ops", "sockfs_dentry_operations", "mem_section", "prb",
+            # check_modules, tty_check, iomem, check_syscall
+            "module_kset", "tty_drivers", "iomem_resource", "ioport_resource", "sys_call_table")
+# x86-64 only: check_idt, and the CONFIG_RANDOMIZE_MEMORY bases (page-based plugins), NUMA
+# node_data (VMCOREINFO)
+REQUIRED_X86 = ("idt_table", "vmemmap_base", "vmalloc_base", "page_offset_base", "node_data")
 
 # Local only: more images as "name=image:System.map,..." (e.g. fresh bullseye 5.10 and
 # trixie 6.12 images with their System.map); never needed in CI.
@@ -36,7 +42,8 @@ def main():
     tmp = tempfile.mkdtemp(dir=icfix.BUILD)
     runs = [(fx, icfix.fixture(fx, image), icfix.fixture(tfx, "System.map"), pgd)
             for fx, image, tfx, pgd in CASES]
-    runs += [(name, paths.split(":")[0], paths.split(":")[1], "init_top_pgt")
+    runs += [(name, paths.split(":")[0], paths.split(":")[1],
+              "swapper_pg_dir" if "arm64" in name else "init_top_pgt")
              for name, paths in EXTRA]
     for fx, image, smap, pgd in runs:
         out = os.path.join(tmp, fx + ".json")
@@ -55,7 +62,8 @@ def main():
             for line in f:
                 a, t, n = line.split()[:3]
                 sysmap.setdefault(n, set()).add(int(a, 16))
-        for n in REQUIRED + (pgd,):
+        need = REQUIRED + (pgd,) + (() if fx in ARM64 or "arm64" in fx else REQUIRED_X86)
+        for n in need:
             c.check(n in recovered, f"{fx}: {n} not recovered: {sorted(recovered)}")
         for n, e in recovered.items():
             addr = int(e["address"], 0)
