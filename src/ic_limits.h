@@ -155,6 +155,9 @@
 /* Step of the page-by-page kernel-image scans (the smallest granule; larger pages are just
  * checked several times). */
 #define IC_RECOVER_PAGE 4096u
+/* Data-typed symbols (d/D/b/B/r/R) at which a symbol table counts as CONFIG_KALLSYMS_ALL's: a
+ * text-only kallsyms has none, a full one tens of thousands; recovery is skipped then. */
+#define IC_RECOVER_KALLSYMS_ALL 1000u
 /* arm64 without VMCOREINFO (src/kaslr/kaslr_arm64.c): 64 KiB aligned kernel-VA words kept
  * from the kernel image while looking for kimage_vaddr/kimage_voffset (a 50 MiB image has a
  * few thousand). */

@@ -1277,6 +1277,22 @@ int ic_recover__data_syms(const struct ic_ctx *ctx, const struct ic_image *img,
 
 	if (!r.k || !img || !syms)
 		return 0;
+	/*
+	 * A kallsyms with data symbols (CONFIG_KALLSYMS_ALL) already names every object the
+	 * kernel has: a name missing from it does not exist in this kernel (ia32_sys_call_table
+	 * on 6.1), and searching the image for it would only cost a re-read of the kernel image.
+	 */
+	{
+		size_t data = 0;
+
+		for (size_t i = 0; i < syms->n && data < IC_RECOVER_KALLSYMS_ALL; i++)
+			data += strchr("dDbBrR", syms->syms[i].type) != NULL && syms->syms[i].type;
+		if (data >= IC_RECOVER_KALLSYMS_ALL) {
+			pr_debug(ctx, "recover: the symbols include data objects (CONFIG_KALLSYMS_ALL): "
+				 "nothing to recover");
+			return 0;
+		}
+	}
 	r.delta = r.k->runtime_text - r.k->phys_text;
 	err = from_vmcoreinfo(&r);
 	if (!err)
