@@ -41,16 +41,48 @@ static int ks_scan(void *state, const uint8_t *buf, size_t len, size_t avail, ui
 	return 0;
 }
 
-/* Prefer: VMCOREINFO agreement, then a confirmed virtual base, then the most symbols, then the
- * lowest physical address (deterministic). */
+/*
+ * Whether k's tables lie inside the kernel image its own symbols and virtual base describe:
+ * [_text, _end) - (virt - phys). The running kernel's copy does; a copy of it in the page cache
+ * (a dump or /proc/kcore copy written to tmpfs or disk inside the machine, a vmlinux read by a
+ * tool) decodes to the same symbols and, found near the same banner, the same virtual base, but
+ * sits elsewhere. Before 6.0 VMCOREINFO does not name the tables, and this is what tells the
+ * kernel's copy from the others (seen on a real 5.10 /proc/kcore copy: three copies).
+ */
+static bool in_own_image(const struct ic_kallsyms *k)
+{
+	long t = ic_kallsyms__find(k, "_text"), e = ic_kallsyms__find(k, "_end");
+	uint64_t phys = k->tables[IC_KTAB_NAMES].phys;
+
+	if (t < 0)
+		t = ic_kallsyms__find(k, "_stext");
+	if (!k->have_delta || k->addr_is_phys || t < 0 || e < 0 ||
+	    k->syms[e].addr <= k->syms[t].addr)
+		return false;
+	return phys >= k->syms[t].addr - k->virt_delta && phys < k->syms[e].addr - k->virt_delta;
+}
+
+/* Prefer: VMCOREINFO agreement, then a confirmed virtual base, then tables inside their own
+ * kernel image, then the most symbols, then the best-confirmed virtual base, then the lowest
+ * physical address (deterministic). */
 static bool better(const struct ic_kallsyms *a, const struct ic_kallsyms *b)
 {
+	bool ia, ib;
+
 	if (a->vmcoreinfo_agrees != b->vmcoreinfo_agrees)
 		return a->vmcoreinfo_agrees;
 	if (a->have_delta != b->have_delta)
 		return a->have_delta;
+	ia = in_own_image(a);
+	ib = in_own_image(b);
+	if (ia != ib)
+		return ia;
 	if (a->num_syms != b->num_syms)
 		return a->num_syms > b->num_syms;
+	/* a copy whose own banner copy gave it a virtual base finds few pointers that agree;
+	 * the kernel's base is confirmed by its whole .data */
+	if (a->delta_hits != b->delta_hits)
+		return a->delta_hits > b->delta_hits;
 	return a->tables[IC_KTAB_NAMES].phys < b->tables[IC_KTAB_NAMES].phys;
 }
 

@@ -1074,6 +1074,7 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 			}
 			if (best_hits >= 64 && best_hits >= 2 * second) {
 				ic_kallsyms__set_delta(k, best, "self-pointers");
+				k->delta_hits = best_hits;
 				pr_info(ctx, "kallsyms: virt - phys = 0x%" PRIx64 " from %zu self-pointing data "
 					"symbols and %zu exact symbol pointers", best, votes, best_hits);
 			} else {
@@ -1137,6 +1138,7 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 		}
 		if (bestv >= 64 && bestv >= 2 * second) {
 			ic_kallsyms__set_delta(k, best, "linux_banner");
+			k->delta_hits = bestv;
 			pr_info(ctx, "kallsyms: virt - phys = 0x%" PRIx64 " from linux_banner, confirmed by "
 				"%zu exact symbol pointers", best, bestv);
 		} else {
@@ -1200,6 +1202,7 @@ static struct ic_kallsyms *moved_copy(const struct ic_kallsyms *like, uint64_t s
 	k->have_delta = false;
 	k->virt_delta = 0;
 	k->delta_source = NULL;
+	k->delta_hits = 0;
 	k->vmcoreinfo_agrees = false;
 	k->copies = 0;
 	k->anchor = like->anchor + s;

@@ -87,6 +87,7 @@ struct ic_kallsyms {
 	bool have_delta;
 	uint64_t virt_delta;      /* virt - phys (mod 2^64) */
 	const char *delta_source; /* "vmcoreinfo", "self-pointers", "linux_banner" or NULL */
+	size_t delta_hits;        /* exact symbol pointers that confirmed virt_delta (0: none counted) */
 
 	/* Selection among validated copies. */
 	unsigned copies;          /* copies that validated (running kernel, kdump kernel, file cache) */
