@@ -12,19 +12,25 @@ import shutil
 import sys
 
 
+def blank(m):
+    """Zero every VMCOREINFO text in the writable mapping m; returns how many."""
+    n = 0
+    at = m.find(b"OSRELEASE=")
+    while at >= 0:
+        end = m.find(b"\0", at)
+        if end < 0 or end - at > 1 << 16:
+            end = at + len(b"OSRELEASE=")
+        m[at:end] = bytes(end - at)
+        n += 1
+        at = m.find(b"OSRELEASE=", end)
+    return n
+
+
 def main():
     src, dst = sys.argv[1], sys.argv[2]
     shutil.copyfile(src, dst)
-    n = 0
     with open(dst, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
-        at = m.find(b"OSRELEASE=")
-        while at >= 0:
-            end = m.find(b"\0", at)
-            if end < 0 or end - at > 1 << 16:
-                end = at + len(b"OSRELEASE=")
-            m[at:end] = bytes(end - at)
-            n += 1
-            at = m.find(b"OSRELEASE=", end)
+        n = blank(m)
     print(n)
 
 

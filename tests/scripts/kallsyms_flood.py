@@ -16,6 +16,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import blank_vmcoreinfo  # noqa: E402
 import imgconv  # noqa: E402
 
 ANCHOR = b"".join(bytes([0x30 + d, 0]) for d in range(10))
@@ -45,16 +46,8 @@ def main():
                 left -= len(chunk)
             end = max(end, prefix + phys + n)
         o.truncate(end)
-    blanked = 0
     with open(out, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
-        at = m.find(b"OSRELEASE=")
-        while at >= 0:
-            e = m.find(b"\0", at)
-            if e < 0 or e - at > 1 << 16:
-                e = at + len(b"OSRELEASE=")
-            m[at:e] = bytes(e - at)
-            blanked += 1
-            at = m.find(b"OSRELEASE=", e)
+        blanked = blank_vmcoreinfo.blank(m)
     if not blanked:
         raise SystemExit(f"{lime}: no VMCOREINFO text to blank")
     print(prefix, blanked)
