@@ -566,7 +566,7 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 	bool disk;
 	int32_t version, bs, sub_blocks;
 	uint32_t status, bitmap_blocks;
-	uint64_t bm_off, half;
+	uint64_t bm_off, half, stride, used;
 	int err;
 
 	if (src_copy(&kd->src, 0, sizeof(hdr), hdr)) {
@@ -644,17 +644,19 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 		return -IC_ETRUNC;
 	}
 	bm1 = src_ptr(&kd->src, bm_off, 2 * half);
+	stride = half;
 	if (!bm1) {
 		/* Only the max_mapnr bits of each bitmap are data: makedumpfile -F writes
 		 * ceil(max_mapnr / 8) bytes per bitmap and never the padding to the block end
 		 * (-R leaves it a file hole, i.e. zeros), so copy the bits and keep zeros after. */
-		uint64_t used = (kd->max_mapnr + 7) / 8;
+		used = (kd->max_mapnr + 7) / 8;
 
-		kd->bm_owned = ic_calloc((size_t)(2 * half), 1);
+		/* only the bits: bitmap_blocks may claim far more (bounded by IC_MAX_KDUMP_PFNS) */
+		kd->bm_owned = ic_calloc((size_t)(2 * used), 1);
 		if (!kd->bm_owned)
 			return -ENOMEM;
 		for (unsigned i = 0; i < 2; i++) {
-			if (src_copy(&kd->src, bm_off + i * half, used, kd->bm_owned + i * half)) {
+			if (src_copy(&kd->src, bm_off + i * half, used, kd->bm_owned + i * used)) {
 				pr_warn(ctx, "%s: kdump: %s bitmap at offset 0x%" PRIx64 " (0x%" PRIx64
 					" bytes) is missing from the flattened file", img->path,
 					i ? "2nd" : "1st", bm_off + i * half, used);
@@ -662,8 +664,9 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 			}
 		}
 		bm1 = kd->bm_owned;
+		stride = used;
 	}
-	kd->bm2 = bm1 + half;
+	kd->bm2 = bm1 + stride;
 	kd->pd_off = bm_off + 2 * half;
 	err = kd_index(ctx, img, kd, bm1, bm_off + half);
 	if (err)
@@ -757,7 +760,7 @@ static int dd_single_bitmap(const struct ic_ctx *ctx, struct ic_image *img, stru
 	}
 	bm = src_ptr(&kd->src, bm_off, len);
 	if (!bm) {
-		kd->bm_owned = ic_calloc((size_t)len, 1);
+		kd->bm_owned = ic_calloc((size_t)used, 1); /* the bits only, not all len */
 		if (!kd->bm_owned)
 			return -ENOMEM;
 		if (src_copy(&kd->src, bm_off, used, kd->bm_owned)) {
