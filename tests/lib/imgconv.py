@@ -64,6 +64,19 @@ def to_lime(f, ranges, a):
     print(f"{a.out}: lime, {n} blocks, {skipped} zero blocks left out", file=sys.stderr)
 
 
+def copy_range(f, off, o, at, n):
+    """Copy n bytes from f at off to o at at, 16 MiB at a time."""
+    f.seek(off)
+    o.seek(at)
+    while n:
+        b = f.read(min(n, 1 << 24))
+        if not b:
+            raise SystemExit(f"{f.name}: short read at {off:#x}")
+        o.write(b)
+        n -= len(b)
+        off += len(b)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("inp")
@@ -90,15 +103,7 @@ def main():
             for phys, off, n in sorted(ranges):
                 if a.max_phys is not None and phys >= a.max_phys:
                     continue
-                f.seek(off)
-                o.seek(phys)
-                left = n
-                while left:
-                    b = f.read(min(left, 1 << 24))
-                    if not b:
-                        raise SystemExit(f"short read at {off:#x}")
-                    o.write(b)
-                    left -= len(b)
+                copy_range(f, off, o, phys, n)
                 end = max(end, phys + n)
             o.truncate(end)
     print(f"{a.out}: raw, {len(ranges)} ranges, {end} bytes", file=sys.stderr)

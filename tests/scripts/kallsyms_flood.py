@@ -35,15 +35,7 @@ def main():
         size = os.fstat(f.fileno()).st_size
         end = prefix
         for phys, off, n in imgconv.lime_ranges(f, size):
-            f.seek(off)
-            o.seek(prefix + phys)
-            left = n
-            while left:
-                chunk = f.read(min(left, 1 << 24))
-                if not chunk:
-                    raise SystemExit(f"{lime}: short read at {off:#x}")
-                o.write(chunk)
-                left -= len(chunk)
+            imgconv.copy_range(f, off, o, prefix + phys, n)
             end = max(end, prefix + phys + n)
         o.truncate(end)
     with open(out, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
