@@ -81,11 +81,12 @@ static void scan_progress(uint64_t done, uint64_t total, void *arg)
 static void usage(FILE *f)
 {
 	fputs("usage: isfcarve scan [--json] [-v|-q] [-j N] [--format NAME] IMAGE\n"
-	      "  Scan a memory image (LiME, ELF core, raw) once with every carver and report\n"
-	      "  the banner, BTF, VMCOREINFO (and later kallsyms/KASLR) it finds.\n"
+	      "  Scan a memory image once with every carver and report\n"
+	      "  the banner, BTF, VMCOREINFO, kallsyms and KASLR it finds.\n"
 	      "  --json         machine-readable report on stdout\n"
 	      "  -j, --threads  scan threads (default: online CPUs)\n"
-	      "  --format NAME  force the container format (lime, elf, raw, ...)\n"
+	      "  --format NAME  force the container format (lime, kcore, elf, kdump,\n"
+	      "                 kdump-flat, avml, vmware, raw)\n"
 	      "  -v / -q        more / fewer messages on stderr\n", f);
 }
 
