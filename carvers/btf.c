@@ -155,6 +155,25 @@ static bool plausible(const struct ic_image *img, uint64_t phys, const uint8_t *
 	return true;
 }
 
+/* The size bytes at phys: in place when mapped, else read into r->scratch. 1 = unreadable. */
+static int cand_bytes(struct run *r, uint64_t phys, uint64_t size, const uint8_t **p)
+{
+	*p = ic_image__ptr(r->img, phys, (size_t)size);
+	if (*p)
+		return 0;
+	if (r->scap < size) {
+		free(r->scratch);
+		r->scratch = malloc((size_t)size);
+		r->scap = r->scratch ? (size_t)size : 0;
+		if (!r->scratch)
+			return -ENOMEM;
+	}
+	if (ic_image__read(r->img, phys, r->scratch, (size_t)size))
+		return 1;
+	*p = r->scratch;
+	return 0;
+}
+
 static int try_cand(void *arg, uint64_t phys)
 {
 	struct run *r = arg;
@@ -166,6 +185,7 @@ static int try_cand(void *arg, uint64_t phys)
 	struct ic_btf_diag diag;
 	struct valid cur;
 	size_t slot;
+	int err;
 
 	/* A header inside a blob that already validated is part of it (or a copy of it). */
 	for (size_t i = 0; i < r->nv; i++)
@@ -190,27 +210,30 @@ static int try_cand(void *arg, uint64_t phys)
 	}
 	r->spent += size;
 	/* A copy of a blob that already validated (an image holding the same kernel several times:
-	 * crash kernels, KVM guests' memory) has its result: shown equal from the stored bytes,
-	 * the copy is neither decoded nor validated nor hashed again. */
-	for (size_t i = 0; i < r->nv; i++)
-		if (r->v[i].size == size && ic_image__same(img, r->v[i].phys, phys, size)) {
+	 * crash kernels, KVM guests' memory) has its result: shown equal (from the stored bytes, or
+	 * by comparing the decoded ones), the copy is neither validated nor hashed again. */
+	p = NULL;
+	for (size_t i = 0; i < r->nv; i++) {
+		bool same;
+
+		if (r->v[i].size != size)
+			continue;
+		if (r->best_data && r->best_phys == r->v[i].phys && r->best_size == size) {
+			/* its bytes are at hand: decode this copy once and compare */
+			if (!p && (err = cand_bytes(r, phys, size, &p)))
+				return err > 0 ? 0 : err;
+			same = !memcmp(p, r->best_data, (size_t)size);
+		} else {
+			same = ic_image__same(img, r->v[i].phys, phys, size);
+		}
+		if (same) {
 			memcpy(cur.sha, r->v[i].sha, 32);
 			p = NULL;
 			goto valid;
 		}
-	p = ic_image__ptr(img, phys, (size_t)size);
-	if (!p) {
-		if (r->scap < size) {
-			free(r->scratch);
-			r->scratch = malloc((size_t)size);
-			r->scap = r->scratch ? (size_t)size : 0;
-			if (!r->scratch)
-				return -ENOMEM;
-		}
-		if (ic_image__read(img, phys, r->scratch, (size_t)size))
-			return 0;
-		p = r->scratch;
 	}
+	if (!p && (err = cand_bytes(r, phys, size, &p)))
+		return err > 0 ? 0 : err;
 	if (ic_btf__validate(p, (size_t)size, &diag)) {
 		pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes) rejected: type %u, offset 0x%" PRIx64 ": %s",
 			 ic_image__path(img), phys, size, diag.type_id, diag.offset, diag.msg);
@@ -342,7 +365,8 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		err = f->data ? -EIO : -ENOMEM;
 		goto out;
 	}
-	err = ic_btf__new(ctx, f->data, (size_t)best->size, "btf carver", &btf);
+	/* over f->data, which lives as long as the finding: no second 4-6 MiB copy to fault in */
+	err = ic_btf__new_borrow(ctx, f->data, (size_t)best->size, "btf carver", &btf);
 	if (err)
 		goto out;
 	f->phys = best->phys;

@@ -806,11 +806,20 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The range holding phys, or NULL. */
-static const struct ic_range *range_of(const struct ic_image *img, uint64_t phys)
+/*
+ * The physically contiguous bytes around phys, as one range: the range holding it joined with
+ * its adjacent neighbours, as far as [phys - back, phys + fwd) reaches (so the walk is bounded
+ * however finely the image is cut). Formats cut memory into ranges of their own (AVML: one per
+ * 16 MiB block; ELF: per segment); tables lying across such a cut are still one table. NULL
+ * when phys is absent.
+ */
+static const struct ic_range *range_of(const struct ic_image *img, uint64_t phys, uint64_t back,
+				       uint64_t fwd, struct ic_range *run)
 {
 	const struct ic_range *r = ic_image__ranges(img);
-	size_t lo = 0, hi = ic_image__nranges(img);
+	size_t lo = 0, hi = ic_image__nranges(img), a, b;
+	uint64_t want_lo = phys > back ? phys - back : 0;
+	uint64_t want_hi = UINT64_MAX - phys > fwd ? phys + fwd : UINT64_MAX;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -820,9 +829,19 @@ static const struct ic_range *range_of(const struct ic_image *img, uint64_t phys
 		else if (phys - r[mid].phys >= r[mid].len)
 			lo = mid + 1;
 		else
-			return &r[mid];
+			break;
 	}
-	return NULL;
+	if (lo >= hi)
+		return NULL;
+	a = b = lo + (hi - lo) / 2;
+	while (a > 0 && r[a].phys > want_lo && r[a - 1].phys + r[a - 1].len == r[a].phys)
+		a--;
+	while (b + 1 < ic_image__nranges(img) && r[b].phys + r[b].len < want_hi &&
+	       r[b].phys + r[b].len == r[b + 1].phys)
+		b++;
+	run->phys = r[a].phys;
+	run->len = r[b].phys + r[b].len - r[a].phys;
+	return run;
 }
 
 /* A view of [lo, hi): zero-copy when the format allows, else a malloc'd copy in *own; with lz,
@@ -1088,7 +1107,10 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 	/* Runtime addresses: try deltas that put linux_banner on a "Linux version " string. */
 	{
 		long ib = ic_kallsyms__find(k, "linux_banner");
-		const struct ic_range *r = range_of(img, k->tables[IC_KTAB_NAMES].phys);
+		struct ic_range run;
+		const struct ic_range *r = range_of(img, k->tables[IC_KTAB_NAMES].phys,
+						    IC_KSYM_WINDOW_BACK, IC_KSYM_WINDOW_BACK +
+						    IC_KSYM_WINDOW_FWD, &run);
 		uint64_t best = 0;
 		size_t bestv = 0, second = 0, evals = 0;
 
@@ -1149,7 +1171,9 @@ static void learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 
 int ic_kallsyms__probe(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor)
 {
-	const struct ic_range *r = range_of(img, anchor);
+	struct ic_range run;
+	const struct ic_range *r = range_of(img, anchor, IC_MAX_KSYM_TOKEN_TABLE,
+					    2u * IC_MAX_KSYM_TOKEN_TABLE + 1024, &run);
 	struct win w;
 	struct win_lazy lz;
 	void *own = NULL;
@@ -1227,7 +1251,8 @@ int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *im
 			     const struct ic_vmcoreinfo *vi, const struct ic_kallsyms *like,
 			     struct ic_kallsyms **out)
 {
-	const struct ic_range *r = range_of(img, anchor);
+	struct ic_range run;
+	const struct ic_range *r = range_of(img, anchor, IC_KSYM_WINDOW_BACK, IC_KSYM_WINDOW_FWD, &run);
 	struct win w;
 	struct win_lazy lz;
 	void *own = NULL;

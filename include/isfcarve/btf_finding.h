@@ -29,9 +29,9 @@ struct ic_btf_finding {
 	const char *evidence;
 	unsigned distinct;      /* valid blobs with distinct contents (sha256): > 1 = several kernels */
 	bool budget_exhausted;  /* IC_BTF_VALIDATE_BUDGET ran out: some candidates not validated */
-	/* ic_btf__new() of data, made while choosing (it counts nr_types): a later stage may take
-	 * it (and set this NULL) instead of validating and copying the blob again; freed with the
-	 * finding otherwise. */
+	/* ic_btf__new_borrow() of data, made while choosing (it counts nr_types): a later stage may
+	 * take it (and set this NULL) instead of validating and copying the blob again, and must
+	 * free it before the finding, whose data it reads; freed with the finding otherwise. */
 	struct ic_btf *model;
 };
 

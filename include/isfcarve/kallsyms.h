@@ -109,8 +109,8 @@ IC_API int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *
 			       const struct ic_vmcoreinfo *vi, struct ic_kallsyms **out);
 IC_API void ic_kallsyms__free(struct ic_kallsyms *k);
 /* ic_kallsyms__decode(), but when like (an earlier result, or NULL) was decoded from bytes that
- * the image shows equal at this anchor without decoding them (ic_image__same: another copy of
- * the same kernel, page-aligned), its tables and symbols are taken over (moved by the distance)
+ * are equal at this anchor (ic_image__same: stored units compared, or decoded bytes when those
+ * prove nothing; another copy of the same kernel, page-aligned), its tables and symbols are taken over (moved by the distance)
  * instead of decoded again. Same result, same log lines; the virtual base is learnt anew. */
 IC_API int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *img,
 				    uint64_t anchor, const struct ic_vmcoreinfo *vi,

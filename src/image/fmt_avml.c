@@ -395,9 +395,9 @@ static const struct av_block *av_find(const struct ic_image *img, const struct a
 	return b;
 }
 
-/* stream: the scanner's pass (whole chunks decoded straight into buf, not cached). */
-static int av_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len,
-		   bool stream)
+/* Whole chunks are decoded straight into buf, not cached: the scanner's pass and large reads
+ * (a 4-6 MiB BTF blob) would only evict what is read piecemeal (page tables, kallsyms). */
+static int avml_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len)
 {
 	const struct avml *av = img->priv;
 	size_t ci0;
@@ -411,9 +411,9 @@ static int av_read(const struct ic_image *img, size_t ri, uint64_t off, void *bu
 
 		if (take > len)
 			take = len;
-		if (stream && !in && take == ulen) {
-			/* Straight into the caller's buffer, unless cached: the previous piece's
-			 * lookahead tail read this chunk's first bytes through the cache. */
+		if (!in && take == ulen) {
+			/* Unless cached: the previous scan piece's lookahead tail read this chunk's
+			 * first bytes through the cache. */
 			err = ic_pagecache_peek(av->cache, ci, 0, dst, take);
 			if (err == -ENOENT)
 				err = av_decode(img, av, ci, ulen, dst);
@@ -429,17 +429,6 @@ static int av_read(const struct ic_image *img, size_t ri, uint64_t off, void *bu
 		len -= take;
 	}
 	return 0;
-}
-
-static int avml_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len)
-{
-	return av_read(img, ri, off, buf, len, false);
-}
-
-static int avml_read_stream(const struct ic_image *img, size_t ri, uint64_t off, void *buf,
-			    size_t len)
-{
-	return av_read(img, ri, off, buf, len, true);
 }
 
 /* The range holding phys, or -1. */
@@ -540,7 +529,7 @@ const struct ic_image_fmt ic_fmt_avml = {
 	.name = "avml",
 	.probe = avml_probe,
 	.read = avml_read,
-	.read_stream = avml_read_stream,
+	.read_stream = avml_read,
 	.same = avml_same,
 	.free_priv = avml_free,
 };

@@ -372,14 +372,35 @@ int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, 
 
 bool ic_image__same(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len)
 {
+	enum { PIECE = 64 << 10 };
+	uint8_t *pa, *pb;
+	bool eq = true;
+
 	if (len > SIZE_MAX)
 		return false;
 	if (!img->fmt->read) {
-		const uint8_t *pa = ic_image__ptr(img, a, (size_t)len), *pb = ic_image__ptr(img, b, (size_t)len);
+		const uint8_t *ma = ic_image__ptr(img, a, (size_t)len), *mb = ic_image__ptr(img, b, (size_t)len);
 
-		return pa && pb && !memcmp(pa, pb, (size_t)len);
+		return ma && mb && !memcmp(ma, mb, (size_t)len);
 	}
-	return img->fmt->same && img->fmt->same(img, a, b, len) == 1;
+	if (img->fmt->same && img->fmt->same(img, a, b, len) == 1)
+		return true;
+	/* Not provable from the stored units (copies at offsets that differ by other than a
+	 * multiple of the compression unit): compare the decoded bytes, piece by piece. Still far
+	 * cheaper than what callers would redo (a kallsyms decode, a BTF validation and hash). */
+	pa = malloc(2 * (size_t)PIECE);
+	if (!pa)
+		return false;
+	pb = pa + PIECE;
+	for (uint64_t done = 0; eq && done < len;) {
+		size_t n = len - done < PIECE ? (size_t)(len - done) : PIECE;
+
+		eq = !ic_image__read(img, a + done, pa, n) && !ic_image__read(img, b + done, pb, n) &&
+		     !memcmp(pa, pb, n);
+		done += n;
+	}
+	free(pa);
+	return eq;
 }
 
 const uint8_t *ic_image__view(const struct ic_image *img, uint64_t phys, size_t len, void *scratch)

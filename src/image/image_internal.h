@@ -59,10 +59,10 @@ IC_HIDDEN int ic_image_finish_ranges(struct ic_image *img);
  * format does not keep what it decodes for it in its cache (see read_stream above). */
 IC_HIDDEN int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, size_t len);
 
-/* Are the len bytes at phys a and at phys b equal, shown cheaply? Mapped formats compare the
- * bytes; compressed ones compare stored units (fmt->same) and never decode. false: not shown
- * (different, absent, or not provable without decoding). For callers that would otherwise
- * decode a second copy of something they already have (identical kernel copies in one image). */
+/* Are the len bytes at phys a and at phys b equal? Mapped formats compare the bytes; compressed
+ * ones compare stored units (fmt->same, no decoding) and, when that proves nothing, the decoded
+ * bytes. false: different or absent. For callers that would otherwise redo costly work on a
+ * second copy of something they already have (identical kernel copies in one image). */
 IC_HIDDEN bool ic_image__same(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len);
 
 /* NULL-terminated, in probe order; raw is last and always claims a non-empty file. */
