@@ -6,7 +6,10 @@
 * the same dump with the guest's VMCOREINFO embedded in the sub-header the way makedumpfile does
   when its source has a VMCOREINFO note (offset_vmcoreinfo/size_vmcoreinfo): the report must
   then take VMCOREINFO from the container note;
-* fx-deb12-6.1/mem.lime converted to AVML v2 by shared/tools/tools/avml-convert.py (--iomem).
+* fx-deb12-6.1/mem.lime converted to AVML v2 by shared/tools/tools/avml-convert.py (--iomem);
+* the same, with a range (and so a snappy block) starting inside the kallsyms tables: avml cuts
+  memory into 16 MiB blocks, each its own range, so about one real dump in fifteen has its tables
+  across such a cut (a bug once: kallsyms was then not found).
 
 Banner = truth/version, BTF sha256 = truth/btf_vmlinux, VMCOREINFO OSRELEASE/KERNELOFFSET = truth,
 and the physical addresses equal those found in the same boot's LiME image."""
@@ -59,6 +62,16 @@ def embed_vmcoreinfo(src, dst, text):
     off = len(data)
     struct.pack_into("<QQ", data, bs + 32, off, len(text))
     open(dst, "wb").write(bytes(data) + text)
+
+
+def ram_ranges(iomem):
+    """The top-level "System RAM" lines of a saved /proc/iomem, as [lo, hi) pairs."""
+    out = []
+    for line in open(iomem):
+        if not line.startswith(" ") and line.rstrip().endswith(": System RAM"):
+            lo, hi = line.split(":")[0].strip().split("-")
+            out.append((int(lo, 16), int(hi, 16) + 1))
+    return out
 
 
 def scan(c, what, path, want_fmt, t, ref=None, threads="2"):
@@ -129,6 +142,19 @@ def main():
                            check=True, stdout=subprocess.DEVNULL)
             os.replace(avml + ".tmp", avml)
         scan(c, "AVML (from mem.lime)", avml, "avml", t, ref)
+        # Split the RAM range holding the kallsyms names 256 KiB into them.
+        cut = (int(ref["kallsyms"]["phys"], 16) + 0x40000) & ~0xfff
+        ranges = []
+        for lo, hi in ram_ranges(icfix.fixture("fx-deb12-6.1", "truth/iomem")):
+            ranges += [(lo, cut), (cut, hi)] if lo < cut < hi else [(lo, hi)]
+        c.check(len(ranges) >= 2, "no RAM range holds the kallsyms tables")
+        subprocess.run([PY, os.path.join(SHARED, "tools/tools/avml-convert.py"), "write", lime,
+                        os.path.join(work, "split.avml"), "--ranges"] +
+                       [f"{lo:x}-{hi:x}" for lo, hi in ranges], check=True, stdout=subprocess.DEVNULL)
+        rep = scan(c, "AVML cut inside kallsyms", os.path.join(work, "split.avml"), "avml", t, ref)
+        if rep:
+            c.check((rep["kallsyms"] or {}).get("phys") == ref["kallsyms"]["phys"],
+                    f"AVML cut inside kallsyms: kallsyms at {(rep['kallsyms'] or {}).get('phys')}")
     else:
         print("skip: AVML part (no python3-snappy)")
     # The same boot in every format gives the same profile, byte for byte (issue: "the same
@@ -136,7 +162,8 @@ def main():
     profiles = {}
     sources = [("lime", lime), ("kdump", kd), ("kdump-flat", flat)]
     if have_snappy or os.environ.get("CI"):
-        sources.append(("avml", os.path.join(work, "mem.avml")))
+        sources += [("avml", os.path.join(work, "mem.avml")),
+                    ("avml-split", os.path.join(work, "split.avml"))]
     for name, src in sources:
         out = os.path.join(work, f"profile-{name}.json")
         r = icfix.run("-q", "-f", "-j", "2", src, "-o", out, check=False)
@@ -147,8 +174,9 @@ def main():
             os.unlink(out)
     for name, data in profiles.items():
         c.check(data == profiles.get("lime"), f"profile from {name} differs from the LiME one")
-    for p in (flat, emb, embflat):
-        os.unlink(p)
+    for p in (flat, emb, embflat, os.path.join(work, "split.avml")):
+        if os.path.exists(p):
+            os.unlink(p)
     c.finish()
 
 
