@@ -11,6 +11,7 @@
 
 #include "ic_test.h"
 #include "internal.h"
+#include "image/image_internal.h"
 #include "isfcarve/image.h"
 
 static struct ic_ctx quiet;
@@ -116,6 +117,8 @@ static void test_synthetic(void)
 	for (size_t i = 0; i < n; i++)
 		if (i < 0x1001000 || i >= 0x2001000)
 			src[i] = (uint8_t)(i % 4096 < 2048 ? (i * 31) >> 7 : i % 7); /* part compressible */
+	/* a copy of 0x101000.. at an offset no multiple of the 64 KiB snappy chunk (a kernel copy) */
+	memcpy(src + 0x2200800, src + 0x101000, 0x30000);
 	snprintf(raw, sizeof(raw), "%s/test_fmt_avml.raw", build);
 	snprintf(avml, sizeof(avml), "%s/test_fmt_avml.syn.avml", build);
 	{
@@ -148,6 +151,12 @@ static void test_synthetic(void)
 		IC_CHECK(ic_image__read(img, 0, buf, 16) == -IC_ENOTFOUND, "below the first range");
 		free(buf);
 	}
+	/* equal bytes in differently cut chunks: shown equal by decoding; a shifted or absent
+	 * span is not */
+	IC_CHECK(ic_image__same(img, 0x101000, 0x2200800, 0x30000), "copy shown equal");
+	IC_CHECK(ic_image__same(img, 0x101000, 0x101000, 0x30000), "a span equals itself");
+	IC_CHECK(!ic_image__same(img, 0x101000, 0x2200801, 0x30000), "shifted copy differs");
+	IC_CHECK(!ic_image__same(img, 0x101000, 0x1000000, 0x30000), "span into the hole");
 	/* four threads of small random reads through the shared page cache */
 	{
 		pthread_t t[4];
