@@ -18,6 +18,7 @@
  *    clipped at the end of the physically contiguous run of ranges). A piece whose lookahead
  *    would cross into the next (adjacent) range is split so that only its last `lookahead`
  *    bytes are copied into a small buffer; everything else is scanned in place in the mmap.
+ *    Formats that decode read every piece through that buffer, SCAN_STEP bytes at a time.
  *  - batch: consecutive pieces worth about IC_SCAN_CHUNK bytes, in ascending phys order. Each
  *    batch has one state per carver, so states stay in phys order and their number is bounded
  *    by bytes / IC_SCAN_CHUNK + ranges, never by a count of tiny ranges times carvers.
@@ -55,11 +56,12 @@ struct scan_job {
 	size_t lookahead;
 };
 
-static int scan_piece(struct scan_job *job, void *const *st, const uint8_t *p, const struct piece *pc)
+/* Every carver over [p, p + len) in SCAN_BLOCK blocks; avail bytes are readable at p. */
+static int scan_blocks(struct scan_job *job, void *const *st, const uint8_t *p, uint64_t phys,
+		       size_t len, size_t avail)
 {
-	for (size_t off = 0; off < pc->len; off += SCAN_BLOCK) {
-		size_t len = pc->len - off < SCAN_BLOCK ? pc->len - off : SCAN_BLOCK;
-		size_t avail = pc->avail - off;
+	for (size_t off = 0; off < len; off += SCAN_BLOCK) {
+		size_t n = len - off < SCAN_BLOCK ? len - off : SCAN_BLOCK;
 
 		for (unsigned k = 0; k < job->ncarvers; k++) {
 			const struct ic_carver *cv = job->carvers[k];
@@ -67,10 +69,10 @@ static int scan_piece(struct scan_job *job, void *const *st, const uint8_t *p, c
 
 			if (!cv->scan)
 				continue;
-			err = cv->scan(st[k], p + off, len, avail, pc->phys + off);
+			err = cv->scan(st[k], p + off, n, avail - off, phys + off);
 			if (err) {
 				pr_warn(job->ctx, "%s: scan: carver %s failed at phys 0x%" PRIx64 ": %s",
-					ic_image__path(job->img), cv->name, pc->phys + off, ic_strerror(err));
+					ic_image__path(job->img), cv->name, phys + off, ic_strerror(err));
 				return err;
 			}
 		}
@@ -78,36 +80,63 @@ static int scan_piece(struct scan_job *job, void *const *st, const uint8_t *p, c
 	return 0;
 }
 
+/*
+ * A piece that must be read (compressed formats; a mapped range's tail whose lookahead crosses
+ * into the next range): decoded SCAN_STEP bytes at a time into buf (scan_buf_size() bytes, small
+ * enough to stay in the L2 cache), each block scanned as soon as it and its lookahead are there.
+ * Decoding a whole 8 MiB piece first left its start in DRAM by the time the carvers read it.
+ * Reads stay SCAN_STEP-aligned from the piece's start, so they cover whole compression units.
+ * 0, or a negative error; a piece whose bytes stop being readable (a sparse format's absent
+ * pages) is scanned up to there.
+ */
+#define SCAN_STEP (256u << 10)
+
+static size_t scan_buf_size(const struct scan_job *job)
+{
+	return SCAN_STEP + SCAN_BLOCK + job->lookahead;
+}
+
+static int scan_decoded(struct scan_job *job, void *const *st, const struct piece *pc, uint8_t *buf)
+{
+	size_t cap = scan_buf_size(job), base = 0, have = 0; /* buf[0] = piece byte base */
+
+	for (size_t off = 0; off < pc->len; off += SCAN_BLOCK) {
+		size_t len = pc->len - off < SCAN_BLOCK ? pc->len - off : SCAN_BLOCK;
+		size_t need = pc->avail - off < len + job->lookahead ? pc->avail : off + len + job->lookahead;
+		int err;
+
+		while (base + have < need) {
+			size_t left = pc->avail - (base + have), n = left < SCAN_STEP ? left : SCAN_STEP;
+
+			if (have + n > cap) {
+				/* keep this block's bytes on: < SCAN_BLOCK + lookahead of them */
+				have = base + have - off;
+				memmove(buf, buf + (off - base), have);
+				base = off;
+			}
+			if (ic_image__read_stream(job->img, pc->phys + base + have, buf + have, n))
+				return 0;
+			have += n;
+		}
+		err = scan_blocks(job, st, buf + (off - base), pc->phys + off, len, base + have - off);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* Scan batch bi with all carvers. 0 or a negative error. */
-static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch, size_t *scap)
+static int run_batch(struct scan_job *job, size_t bi, uint8_t *buf)
 {
 	const struct batch *b = &job->batches[bi];
 	void *const *st = &job->states[bi * job->ncarvers];
 
 	for (size_t i = b->first; i < b->first + b->n; i++) {
 		const struct piece *pc = &job->pieces[i];
-		const uint8_t *p = NULL;
-		int err;
+		const uint8_t *p = pc->copy ? NULL : ic_image__ptr(job->img, pc->phys, pc->avail);
+		int err = p ? scan_blocks(job, st, p, pc->phys, pc->len, pc->avail)
+			    : scan_decoded(job, st, pc, buf);
 
-		if (!pc->copy)
-			p = ic_image__ptr(job->img, pc->phys, pc->avail);
-		if (!p) {
-			/* Compressed formats, or a tail piece whose lookahead reaches into the next
-			 * range: copy (pieces are at most IC_SCAN_CHUNK long). */
-			if (*scap < pc->avail) {
-				/* Grown on demand: mapped formats only copy lookahead-sized tails. */
-				uint8_t *n = realloc(*scratch, pc->avail);
-
-				if (!n)
-					return -ENOMEM;
-				*scratch = n;
-				*scap = pc->avail;
-			}
-			if (ic_image__read_stream(job->img, pc->phys, *scratch, pc->avail))
-				continue; /* absent pages of a sparse format: nothing to scan */
-			p = *scratch;
-		}
-		err = scan_piece(job, st, p, pc);
 		if (err)
 			return err;
 	}
@@ -119,16 +148,19 @@ static int run_batch(struct scan_job *job, size_t bi, uint8_t **scratch, size_t 
  * progress after each batch. */
 static void work(struct scan_job *job, bool report)
 {
-	uint8_t *scratch = NULL;
-	size_t scap = 0;
+	uint8_t *buf = malloc(scan_buf_size(job));
 
+	if (!buf) {
+		atomic_store(&job->err, -ENOMEM);
+		return;
+	}
 	for (;;) {
 		size_t bi = atomic_fetch_add(&job->next, 1);
 		int err;
 
 		if (bi >= job->nbatches || atomic_load(&job->err))
 			break;
-		err = run_batch(job, bi, &scratch, &scap);
+		err = run_batch(job, bi, buf);
 		if (err) {
 			atomic_store(&job->err, err);
 			break;
@@ -136,7 +168,7 @@ static void work(struct scan_job *job, bool report)
 		if (report)
 			job->ctx->progress(atomic_load(&job->done), job->total, job->ctx->progress_arg);
 	}
-	free(scratch);
+	free(buf);
 }
 
 static void *worker(void *arg)
