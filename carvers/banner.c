@@ -172,7 +172,7 @@ static int try_hit(void *arg, uint64_t phys)
 }
 
 static int banner_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
-			 unsigned nstates, struct ic_findings *out)
+			 unsigned nstates, void *prep, struct ic_findings *out)
 {
 	struct run *r;
 	struct hit *best;
@@ -180,6 +180,8 @@ static int banner_finish(const struct ic_ctx *ctx, const struct ic_image *img, v
 	int errcode, err = 0;
 	unsigned rescans = 0;
 	PCRE2_SIZE erroff;
+
+	(void)prep; /* this carver has no prepare() */
 
 	r = calloc(1, sizeof(*r));
 	if (!r)

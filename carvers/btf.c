@@ -95,6 +95,7 @@ struct run {
 	uint8_t *best_data;
 	uint64_t best_phys, best_size;
 	size_t best_cap;
+	const struct prep *prep; /* btf_prepare()'s results, or NULL */
 };
 
 /* Bytes of the type section walked by the cheap check below: ~100-300 records. */
@@ -155,6 +156,141 @@ static bool plausible(const struct ic_image *img, uint64_t phys, const uint8_t *
 	return true;
 }
 
+/*
+ * prepare() (carver.h): the stored candidates validated and hashed ahead, on a second thread
+ * while kallsyms finishes, so that finish() (which needs kallsyms' evidence to rank them) only
+ * looks the results up. Bounded by IC_BTF_PREPARE_BUDGET bytes and IC_BTF_PREPARE_MAX
+ * candidates; finish() validates whatever was not prepared, so the result is the same.
+ */
+struct prep_ent {
+	uint64_t phys, size;
+	uint8_t sha[32];
+	bool ok;
+	struct ic_btf_diag diag; /* when !ok */
+};
+
+struct prep {
+	struct prep_ent e[IC_BTF_PREPARE_MAX];
+	size_t n;
+	/* the first valid blob's bytes (a private copy) and its model over them */
+	uint8_t *data;
+	uint64_t data_phys, data_size;
+	struct ic_btf *model;
+};
+
+static void prep_free(struct prep *pr)
+{
+	if (!pr)
+		return;
+	ic_btf__free(pr->model);
+	free(pr->data);
+	free(pr);
+}
+
+/* header + cheap checks of the candidate at phys; its size, or 0 when it is not worth validating */
+static uint64_t cand_size(const struct ic_image *img, uint64_t phys, bool *header)
+{
+	uint8_t hdr[BTF_HDR_MAX];
+	size_t avail = ic_cands_avail(img, phys, IC_MAX_BTF_BYTES);
+	size_t hl = avail < BTF_HDR_MAX ? avail : BTF_HDR_MAX;
+	uint64_t size;
+
+	*header = false;
+	if (hl < 24 || ic_image__read(img, phys, hdr, hl) || ic_btf__check_header(hdr, hl, &size))
+		return 0;
+	*header = true;
+	return size <= avail && plausible(img, phys, hdr) ? size : 0;
+}
+
+static void *btf_prepare(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
+			 unsigned nstates)
+{
+	struct ic_ctx quiet = { .threads = ctx ? ctx->threads : 0 }; /* prints nothing (carver.h) */
+	struct prep *pr = calloc(1, sizeof(*pr));
+	uint64_t spent = 0;
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+
+	if (!pr)
+		return NULL;
+	for (unsigned si = 0; si < nstates && pr->n < IC_BTF_PREPARE_MAX; si++) {
+		const struct ic_cands *c = states[si];
+
+		for (size_t i = 0; c && i < c->n && pr->n < IC_BTF_PREPARE_MAX; i++) {
+			uint64_t phys = c->phys[i], size;
+			struct prep_ent *e = &pr->e[pr->n];
+			const uint8_t *p;
+			bool header, inside = false;
+
+			for (size_t j = 0; j < pr->n && !inside; j++)
+				inside = pr->e[j].ok && phys >= pr->e[j].phys &&
+					 phys - pr->e[j].phys < pr->e[j].size;
+			if (inside || !(size = cand_size(img, phys, &header)))
+				continue;
+			if (size > IC_BTF_PREPARE_BUDGET - spent)
+				goto done;
+			spent += size;
+			p = ic_image__ptr(img, phys, (size_t)size);
+			if (!p) {
+				if (cap < size) {
+					free(buf);
+					buf = malloc((size_t)size);
+					cap = buf ? (size_t)size : 0;
+					if (!buf)
+						goto done;
+				}
+				if (ic_image__read(img, phys, buf, (size_t)size))
+					continue;
+				p = buf;
+			}
+			e->phys = phys;
+			e->size = size;
+			if (pr->data && size == pr->data_size && !memcmp(p, pr->data, (size_t)size)) {
+				memcpy(e->sha, pr->e[0].sha, 32); /* a copy of the kept blob */
+				e->ok = true;
+			} else {
+				e->ok = !ic_btf__validate(p, (size_t)size, &e->diag);
+				if (e->ok)
+					ic_sha256(p, (size_t)size, e->sha);
+			}
+			pr->n++;
+			if (e->ok && !pr->data) {
+				if (p == buf) {
+					pr->data = buf; /* take the decoded bytes */
+					buf = NULL;
+					cap = 0;
+				} else if ((pr->data = malloc((size_t)size))) {
+					memcpy(pr->data, p, (size_t)size);
+				}
+				if (!pr->data)
+					goto done;
+				pr->data_phys = phys;
+				pr->data_size = size;
+				/* keep e[0] the kept blob's entry: copies above take its hash */
+				if (pr->n > 1) {
+					struct prep_ent t = pr->e[0];
+
+					pr->e[0] = *e;
+					*e = t;
+				}
+				if (ic_btf__new_borrow(&quiet, pr->data, (size_t)size, NULL, &pr->model))
+					pr->model = NULL;
+			}
+		}
+	}
+done:
+	free(buf);
+	return pr;
+}
+
+static const struct prep_ent *prep_find(const struct prep *pr, uint64_t phys, uint64_t size)
+{
+	for (size_t i = 0; pr && i < pr->n; i++)
+		if (pr->e[i].phys == phys && pr->e[i].size == size)
+			return &pr->e[i];
+	return NULL;
+}
+
 /* The size bytes at phys: in place when mapped, else read into r->scratch. 1 = unreadable. */
 static int cand_bytes(struct run *r, uint64_t phys, uint64_t size, const uint8_t **p)
 {
@@ -178,9 +314,8 @@ static int try_cand(void *arg, uint64_t phys)
 {
 	struct run *r = arg;
 	const struct ic_image *img = r->img;
-	size_t avail, hl;
 	uint64_t size;
-	uint8_t hdr[BTF_HDR_MAX];
+	bool header;
 	const uint8_t *p;
 	struct ic_btf_diag diag;
 	struct valid cur;
@@ -193,14 +328,13 @@ static int try_cand(void *arg, uint64_t phys)
 			r->inside += phys != r->v[i].phys;
 			return 0;
 		}
-	avail = ic_cands_avail(img, phys, IC_MAX_BTF_BYTES);
-	hl = avail < BTF_HDR_MAX ? avail : BTF_HDR_MAX;
-	if (hl < 24 || ic_image__read(img, phys, hdr, hl) || ic_btf__check_header(hdr, hl, &size))
+	size = cand_size(img, phys, &header);
+	if (!header)
 		return 0;
 	r->headers++;
-	if (size > avail || !plausible(img, phys, hdr)) {
-		pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes, 0x%zx present) "
-			 "fails the cheap checks", ic_image__path(img), phys, size, avail);
+	if (!size) {
+		pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " fails the cheap checks (size, "
+			 "strings, first records)", ic_image__path(img), phys);
 		r->split++;
 		return 0;
 	}
@@ -209,6 +343,22 @@ static int try_cand(void *arg, uint64_t phys)
 		return 0;
 	}
 	r->spent += size;
+	/* validated ahead (btf_prepare) */
+	{
+		const struct prep_ent *e = prep_find(r->prep, phys, size);
+
+		if (e && !e->ok) {
+			pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes) rejected: type %u, offset 0x%" PRIx64 ": %s",
+				 ic_image__path(img), phys, size, e->diag.type_id, e->diag.offset, e->diag.msg);
+			r->split++;
+			return 0;
+		}
+		if (e) {
+			memcpy(cur.sha, e->sha, 32);
+			p = NULL;
+			goto valid;
+		}
+	}
 	/* A copy of a blob that already validated (an image holding the same kernel several times:
 	 * crash kernels, KVM guests' memory) has its result: shown equal (from the stored bytes, or
 	 * by comparing the decoded ones), the copy is neither validated nor hashed again. */
@@ -287,8 +437,9 @@ valid:
 }
 
 static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
-		      unsigned nstates, struct ic_findings *out)
+		      unsigned nstates, void *prep, struct ic_findings *out)
 {
+	struct prep *pr = prep;
 	struct run *r;
 	struct valid *best;
 	unsigned rescans = 0;
@@ -303,6 +454,7 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		return -ENOMEM;
 	r->ctx = ctx;
 	r->img = img;
+	r->prep = pr;
 	if (ic_mul_ovf(ic_image__bytes(img), (uint64_t)IC_BTF_VALIDATE_BUDGET_PER_BYTE, &r->budget) ||
 	    ic_add_ovf(r->budget, (uint64_t)IC_BTF_VALIDATE_BUDGET_MIN, &r->budget))
 		r->budget = UINT64_MAX;
@@ -354,7 +506,14 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		err = -ENOMEM;
 		goto out;
 	}
-	if (r->best_data && r->best_phys == best->phys && r->best_size == best->size) {
+	if (pr && pr->model && pr->data_phys == best->phys && pr->data_size == best->size) {
+		/* prepared: bytes and model taken over */
+		f->data = pr->data;
+		btf = pr->model;
+		pr->data = NULL;
+		pr->model = NULL;
+		took = true;
+	} else if (r->best_data && r->best_phys == best->phys && r->best_size == best->size) {
 		f->data = r->best_data;
 		r->best_data = NULL;
 		took = true;
@@ -366,7 +525,8 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		goto out;
 	}
 	/* over f->data, which lives as long as the finding: no second 4-6 MiB copy to fault in */
-	err = ic_btf__new_borrow(ctx, f->data, (size_t)best->size, "btf carver", &btf);
+	if (!btf)
+		err = ic_btf__new_borrow(ctx, f->data, (size_t)best->size, "btf carver", &btf);
 	if (err)
 		goto out;
 	f->phys = best->phys;
@@ -409,6 +569,7 @@ out:
 	free(r->scratch);
 	free(r->best_data);
 	free(r);
+	prep_free(pr);
 	return err;
 }
 
@@ -430,6 +591,7 @@ const struct ic_carver ic_carver_btf = {
 	.scan_new = ic_cands_new,
 	.scan_free = ic_cands_free,
 	.scan = btf_scan,
+	.prepare = btf_prepare,
 	.finish = btf_finish,
 	.free_finding = btf_free,
 };

@@ -229,12 +229,14 @@ static int try_anchor(void *arg, uint64_t phys)
 }
 
 static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
-		     unsigned nstates, struct ic_findings *out)
+		     unsigned nstates, void *prep, struct ic_findings *out)
 {
 	struct ks_run r = { .ctx = ctx, .img = img, .out = out, .last_names = UINT64_MAX };
 	struct ic_kallsyms *best;
 	unsigned rescans = 0;
 	int err = 0;
+
+	(void)prep; /* this carver has no prepare() */
 
 	/*
 	 * Every anchor, in phys order: the stored ones, then the span of a batch whose anchors

@@ -228,12 +228,14 @@ static int try_hit(void *arg, uint64_t phys)
 }
 
 static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
-		      unsigned nstates, struct ic_findings *out)
+		      unsigned nstates, void *prep, struct ic_findings *out)
 {
 	struct ic_vmcoreinfo *note = NULL;
 	struct vrun r = { .img = img };
 	unsigned rescans = 0;
 	int err;
+
+	(void)prep; /* this carver has no prepare() */
 
 	err = from_notes(ctx, img, &note);
 	if (err && err != -IC_ENOTFOUND)

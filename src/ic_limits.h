@@ -54,6 +54,11 @@
 /* Valid BTF blobs kept for ranking (the best ones): the kernel's, a kdump kernel's, a few
  * copies in the page cache; more are dropped by rank, not by order. */
 #define IC_MAX_BTF_VALID 64u
+/* Validation done ahead on a second thread (carvers/btf.c btf_prepare), on top of the budget
+ * above: a vmlinux BTF is 3-8 MiB, so the kernel's blob and a few copies fit; finish()
+ * validates the rest itself. Bounds the extra work a flood of candidates can cause. */
+#define IC_BTF_PREPARE_BUDGET (32ull << 20)
+#define IC_BTF_PREPARE_MAX 16u
 
 /* Banner: "Linux version ..." is ~200 bytes; kernels cap the utsname fields at 64 each. */
 #define IC_MAX_BANNER_LEN 1024u

@@ -262,6 +262,82 @@ static int make_pieces(struct scan_job *job)
 	return 0;
 }
 
+/*
+ * finish() of every carver, in registry order. The prepare() steps (the costly parts that need
+ * no other carver's slot: carver.h) run meanwhile on a second thread, in registry order too, so
+ * a carver's validation overlaps the finish() of those before it.
+ */
+struct prep_job {
+	struct scan_job *job;
+	void **per;  /* [carver][batch] states */
+	void **prep; /* [carver] prepare() results */
+};
+
+static void *prep_thread(void *arg)
+{
+	struct prep_job *pj = arg;
+	struct scan_job *job = pj->job;
+
+	for (unsigned k = 0; k < job->ncarvers; k++)
+		if (job->carvers[k]->prepare)
+			pj->prep[k] = job->carvers[k]->prepare(job->ctx, job->img,
+							       &pj->per[k * job->nbatches],
+							       (unsigned)job->nbatches);
+	return NULL;
+}
+
+static int finish_all(struct scan_job *job, struct ic_findings *out)
+{
+	const struct ic_ctx *ctx = job->ctx;
+	struct prep_job pj = { .job = job };
+	bool any_prep = false, threaded = false, joined = false;
+	pthread_t pt;
+	int err = 0;
+
+	pj.per = ic_calloc((size_t)job->ncarvers * job->nbatches + 1, sizeof(void *));
+	pj.prep = ic_calloc(job->ncarvers + 1, sizeof(void *));
+	if (!pj.per || !pj.prep) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (unsigned k = 0; k < job->ncarvers; k++) {
+		any_prep |= job->carvers[k]->prepare != NULL;
+		for (size_t bi = 0; bi < job->nbatches; bi++)
+			pj.per[k * job->nbatches + bi] = job->states[bi * job->ncarvers + k];
+	}
+	/* one thread asked for: no second one (each prepare() then runs just before its finish()) */
+	if (any_prep && !(ctx && ctx->threads == 1))
+		threaded = !pthread_create(&pt, NULL, prep_thread, &pj);
+	for (unsigned k = 0; k < job->ncarvers; k++) {
+		const struct ic_carver *cv = job->carvers[k];
+		void *const *per = &pj.per[k * job->nbatches];
+		void *prep = NULL;
+		int st;
+
+		if (cv->prepare && threaded && !joined) {
+			pthread_join(pt, NULL);
+			joined = true;
+		}
+		if (cv->prepare)
+			prep = threaded ? pj.prep[k] : cv->prepare(ctx, job->img, per, (unsigned)job->nbatches);
+		pj.prep[k] = NULL; /* finish() owns it now */
+		st = cv->finish(ctx, job->img, per, (unsigned)job->nbatches, prep, out);
+		out->status[cv->slot] = st;
+		if (st && st != -IC_ENOTFOUND)
+			pr_warn(ctx, "%s: carver %s: %s", ic_image__path(job->img), cv->name,
+				ic_strerror(st));
+		else
+			pr_info(ctx, "%s: carver %s: %s", ic_image__path(job->img), cv->name,
+				st ? "nothing found" : "found");
+	}
+out:
+	if (threaded && !joined)
+		pthread_join(pt, NULL);
+	free(pj.per);
+	free(pj.prep);
+	return err;
+}
+
 int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_findings *out)
 {
 	struct scan_job job;
@@ -331,32 +407,11 @@ int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_find
 		ctx->progress(job.total, job.total, ctx->progress_arg);
 
 	/* Validation, in registry order: later carvers may read earlier slots. */
-	{
-		void **per = ic_calloc(job.nbatches + 1, sizeof(void *));
-
-		if (!per) {
-			err = -ENOMEM;
-			goto out;
-		}
-		for (unsigned k = 0; k < job.ncarvers; k++) {
-			const struct ic_carver *cv = job.carvers[k];
-			int st;
-
-			for (size_t bi = 0; bi < job.nbatches; bi++)
-				per[bi] = job.states[bi * job.ncarvers + k];
-			st = cv->finish(ctx, img, per, (unsigned)job.nbatches, out);
-			out->status[cv->slot] = st;
-			if (st && st != -IC_ENOTFOUND)
-				pr_warn(ctx, "%s: carver %s: %s", ic_image__path(img), cv->name,
-					ic_strerror(st));
-			else
-				pr_info(ctx, "%s: carver %s: %s", ic_image__path(img), cv->name,
-					st ? "nothing found" : "found");
-		}
-		free(per);
-		/* Do the pieces belong to one kernel? (carvers/same_kernel.c) */
-		ic_same_kernel__check(ctx, img, out);
-	}
+	err = finish_all(&job, out);
+	if (err)
+		goto out;
+	/* Do the pieces belong to one kernel? (carvers/same_kernel.c) */
+	ic_same_kernel__check(ctx, img, out);
 out:
 	if (job.states) {
 		for (size_t bi = 0; bi < job.nbatches; bi++)

@@ -57,8 +57,14 @@ struct ic_carver {
 	void (*scan_free)(void *state);
 	/* 0, or negative error (stops the scan). May be NULL for carvers that need no pass. */
 	int (*scan)(void *state, const uint8_t *buf, size_t len, size_t avail, uint64_t phys);
+	/* Optional: the costly part of finish() that reads only the image and this carver's own
+	 * states (never a slot), run on a second thread while the carvers before it finish. It
+	 * prints nothing. Its result goes to finish() as prep, which frees it; NULL (no prepare,
+	 * one thread, out of memory) and finish() does that work itself, with the same result. */
+	void *(*prepare)(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
+			 unsigned nstates);
 	int (*finish)(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
-		      unsigned nstates, struct ic_findings *out);
+		      unsigned nstates, void *prep, struct ic_findings *out);
 	/* Frees this carver's slot in f (NULL-safe). */
 	void (*free_finding)(struct ic_findings *f);
 };
