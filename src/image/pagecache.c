@@ -9,9 +9,9 @@
 /*
  * Why this shape: the scanner's one pass bypasses the cache (the formats decode whole units
  * straight into its buffer: caching a stream that is never read again would only evict). Every
- * other read goes through it: the carvers' small, scattered reads (headers, pointers, strings)
- * and their re-reads of whole blobs (a BTF is validated, then read again to be copied), which
- * touch the same units again and again. A direct-mapped table split in shards keeps lookups
+ * other read of part of a unit goes through it: the carvers' small, scattered reads (headers,
+ * pointers, strings, page tables), which touch the same units again and again. (AVML also
+ * decodes whole chunks of large reads, such as a BTF blob, straight into the caller's buffer.) A direct-mapped table split in shards keeps lookups
  * O(1) and lock contention low without an LRU list. Decoding happens outside the lock so threads
  * never wait on another thread's inflate.
  */
