@@ -7,8 +7,9 @@ upstream build with snappy and zstd: `make LINKTYPE=dynamic USELZO=on USESNAPPY=
 From the fx-deb12-6.1 fixture's LiME an ELF core is written the way makedumpfile reads one
 (program headers right after the ELF header, a PT_NOTE, PT_LOAD p_paddr = physical address).
 makedumpfile then writes every variant Debian's build has (zlib -c, lzo -l, uncompressed,
-flattened -F, rebuilt -R, ELF -E; dump levels 31 and 1; snappy -p and zstd -z are not built in
-Debian's 1.7.2 and are tried only if `makedumpfile -v` says they are enabled). For each output:
+flattened -F, rebuilt -R, ELF -E; dump levels 31 and 1; snappy -p and zstd -z, at 31 and 1, are
+not built in Debian's 1.7.2 and are tried only if `makedumpfile -v` says they are enabled). For
+each kdump output the page descriptors must use the option's codec (or store pages raw). For each:
 `isfcarve` writes a profile byte-identical to the one from the LiME, and `scan --json` finds the
 banner, BTF and VMCOREINFO of truth at the LiME's physical addresses.
 
@@ -205,6 +206,8 @@ def main():
         ("-c -d 1 (zlib, only zero pages excluded)", ["-c", "-d", "1"], "kdump", None),
         ("-p -d 31 (snappy)", ["-p", "-d", "31"], "kdump", "snappy"),
         ("-z -d 31 (zstd)", ["-z", "-d", "31"], "kdump", "zstd"),
+        ("-p -d 1 (snappy, only zero pages excluded)", ["-p", "-d", "1"], "kdump", "snappy"),
+        ("-z -d 1 (zstd, only zero pages excluded)", ["-z", "-d", "1"], "kdump", "zstd"),
         # -E with dump level bit 1 (zero pages) segfaults in 1.7.2 on this input; 30 excludes the rest
         ("-E -d 30 (ELF output)", ["-E", "-d", "30"], "elf", None),
     ]
