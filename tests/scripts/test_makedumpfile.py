@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """The real makedumpfile (Debian's 1.7.2) as the producer of kdump files, end to end.
 
+IC_MAKEDUMPFILE names another binary (default: `makedumpfile` on PATH, Debian's in CI), e.g. an
+upstream build with snappy and zstd: `make LINKTYPE=dynamic USELZO=on USESNAPPY=on USEZSTD=on`.
+
 From the fx-deb12-6.1 fixture's LiME an ELF core is written the way makedumpfile reads one
 (program headers right after the ELF header, a PT_NOTE, PT_LOAD p_paddr = physical address).
 makedumpfile then writes every variant Debian's build has (zlib -c, lzo -l, uncompressed,
-flattened -F, rebuilt -R, ELF -E; dump levels 31 and 1; snappy -p and zstd -z are not built in
-Debian's 1.7.2 and are tried only if `makedumpfile -v` says they are enabled). For each output:
+flattened -F, rebuilt -R, ELF -E; dump levels 31 and 1; snappy -p and zstd -z, at 31 and 1, are
+not built in Debian's 1.7.2 and are tried only if `makedumpfile -v` says they are enabled). For
+each kdump output the page descriptors must use the option's codec (or store pages raw). For each:
 `isfcarve` writes a profile byte-identical to the one from the LiME, and `scan --json` finds the
 banner, BTF and VMCOREINFO of truth at the LiME's physical addresses.
 
@@ -88,15 +92,43 @@ def set_notes(elf, field, size):
             f.write(struct.pack("<Q", size))
 
 
+MAKEDUMPFILE = os.environ.get("IC_MAKEDUMPFILE") or "makedumpfile"
+
+
+# page_desc.flags bit of each compression option (DUMP_DH_COMPRESSED_* in diskdump_mod.h)
+CODEC_FLAG = {"-c": 0x1, "-l": 0x2, "-p": 0x4, "-z": 0x20}
+
+
+def page_flags(path):
+    """Count of each page_desc.flags value in a plain kdump file, so a variant is known to have
+    used its codec (makedumpfile stores a page raw when compressing does not shrink it)."""
+    with open(path, "rb") as f:
+        hdr = f.read(464)
+        bs, sub_blocks, bitmap_blocks = struct.unpack_from("<iiI", hdr, 428)
+        f.seek(bs + 96)
+        max_mapnr = struct.unpack("<Q", f.read(8))[0]          # sub-header v6+ max_mapnr_64
+        f.seek((1 + sub_blocks + bitmap_blocks // 2) * bs)
+        dumped = int.from_bytes(f.read((max_mapnr + 7) // 8), "little").bit_count()
+        f.seek((1 + sub_blocks + bitmap_blocks) * bs)
+        descs = f.read(24 * dumped)
+    counts = {}
+    for i in range(dumped):
+        flags = struct.unpack_from("<I", descs, 24 * i + 12)[0]
+        counts[flags] = counts.get(flags, 0) + 1
+    return counts
+
+
 def makedumpfile(args, stdout=None):
-    r = subprocess.run(["makedumpfile", *args], stdout=stdout or subprocess.PIPE,
+    r = subprocess.run([MAKEDUMPFILE, *args], stdout=stdout or subprocess.PIPE,
                        stderr=subprocess.PIPE)
     out = (r.stdout or b"").decode(errors="replace") if stdout is None else ""
     return r.returncode, out + r.stderr.decode(errors="replace")
 
 
 def main():
-    if not shutil.which("makedumpfile"):
+    if not shutil.which(MAKEDUMPFILE):
+        if os.environ.get("IC_MAKEDUMPFILE"):
+            sys.exit(f"IC_MAKEDUMPFILE={MAKEDUMPFILE}: not an executable")
         icfix.skip("makedumpfile not installed (scripts/install-deps.sh)")
     c = icfix.Counter()
     t = truth("fx-deb12-6.1")
@@ -120,8 +152,15 @@ def main():
     with open(ref_prof, "rb") as f:
         ref_bytes = f.read()
 
-    def check(name, path, fmt, from_note=None):
+    def check(name, path, fmt, from_note=None, args=()):
         rep = scan(c, name, path, fmt, t, ref)
+        if fmt == "kdump":
+            # every page compressed with the option's codec or stored raw, and some compressed
+            want = next((CODEC_FLAG[a] for a in args if a in CODEC_FLAG), 0)
+            got = page_flags(path)
+            print(f"  {name}: page_desc flags {got}")
+            c.check(set(got) <= {0, want} and (not want or got.get(want)),
+                    f"{name}: page_desc flags {got}, want 0x{want:x} (and raw pages)")
         if rep and from_note is not None:
             c.check((rep["vmcoreinfo"] or {}).get("from_note") is from_note,
                     f"{name}: vmcoreinfo from_note {(rep['vmcoreinfo'] or {}).get('from_note')}"
@@ -149,7 +188,7 @@ def main():
     kd = os.path.join(work, "c31.kdump")
     ok, msg = produce("-c -d 31", ["-c", "-d", "31", "--message-level", "22", "-i", vmci, elf], kd)
     if ok:
-        rep = check("makedumpfile -c -d 31 (zlib)", kd, "kdump", from_note=False)
+        rep = check("makedumpfile -c -d 31 (zlib)", kd, "kdump", from_note=False, args=["-c"])
         zero = re.search(r"Pages filled with zero\s*:\s*(0x[0-9a-f]+)", msg)
         left = re.search(r"Remaining pages\s*:\s*(0x[0-9a-f]+)", msg)
         if rep and zero and left:
@@ -167,6 +206,8 @@ def main():
         ("-c -d 1 (zlib, only zero pages excluded)", ["-c", "-d", "1"], "kdump", None),
         ("-p -d 31 (snappy)", ["-p", "-d", "31"], "kdump", "snappy"),
         ("-z -d 31 (zstd)", ["-z", "-d", "31"], "kdump", "zstd"),
+        ("-p -d 1 (snappy, only zero pages excluded)", ["-p", "-d", "1"], "kdump", "snappy"),
+        ("-z -d 1 (zstd, only zero pages excluded)", ["-z", "-d", "1"], "kdump", "zstd"),
         # -E with dump level bit 1 (zero pages) segfaults in 1.7.2 on this input; 30 excludes the rest
         ("-E -d 30 (ELF output)", ["-E", "-d", "30"], "elf", None),
     ]
@@ -176,7 +217,7 @@ def main():
             continue
         out = os.path.join(work, "out.dump")
         if produce(name, args + ["-i", vmci, elf], out)[0]:
-            check("makedumpfile " + name, out, fmt)
+            check("makedumpfile " + name, out, fmt, args=args)
         os.unlink(out)
 
     # -F: flattened to stdout (what kdump setups send over ssh), then -R rebuilds the plain file
@@ -185,10 +226,10 @@ def main():
         check("makedumpfile -F -l -d 31 (flattened)", flat, "kdump-flat")
         rebuilt = os.path.join(work, "l31-R.kdump")
         with open(flat, "rb") as f:
-            r = subprocess.run(["makedumpfile", "-R", rebuilt], stdin=f, capture_output=True)
+            r = subprocess.run([MAKEDUMPFILE, "-R", rebuilt], stdin=f, capture_output=True)
         c.check(r.returncode == 0, f"makedumpfile -R exited {r.returncode}: {r.stderr[-300:]!r}")
         if r.returncode == 0:
-            check("makedumpfile -R (rebuilt from -F)", rebuilt, "kdump")
+            check("makedumpfile -R (rebuilt from -F)", rebuilt, "kdump", args=["-l"])
             os.unlink(rebuilt)
         os.unlink(flat)
 
@@ -200,7 +241,8 @@ def main():
             head = f.read(8192)
         size = struct.unpack_from("<Q", head, 4096 + 40)[0]
         c.check(size == len(t[4]), f"makedumpfile embedded {size} VMCOREINFO bytes, want {len(t[4])}")
-        check("makedumpfile -c -d 31, VMCOREINFO embedded", emb, "kdump", from_note=True)
+        check("makedumpfile -c -d 31, VMCOREINFO embedded", emb, "kdump", from_note=True,
+              args=["-c"])
         os.unlink(emb)
     os.unlink(elf)
     c.finish()
