@@ -169,6 +169,8 @@ struct prep_ent {
 	struct ic_btf_diag diag; /* when !ok */
 };
 
+#define PREP_PIECE (64u << 10) /* copies are compared this many bytes at a time */
+
 struct prep {
 	struct prep_ent e[IC_BTF_PREPARE_MAX];
 	size_t n;
@@ -202,17 +204,66 @@ static uint64_t cand_size(const struct ic_image *img, uint64_t phys, bool *heade
 	return size <= avail && plausible(img, phys, hdr) ? size : 0;
 }
 
+/* 1 when the size bytes at phys equal data, 0 when not (or unreadable). Read a piece at a
+ * time into a small buffer: no blob-sized buffer to fault in for a copy that is then dropped. */
+static int image_equals(const struct ic_image *img, uint64_t phys, const uint8_t *data,
+			uint64_t size, uint8_t *piece)
+{
+	const uint8_t *m = ic_image__ptr(img, phys, (size_t)size);
+
+	if (m)
+		return !memcmp(m, data, (size_t)size);
+	for (uint64_t off = 0; off < size; off += PREP_PIECE) {
+		size_t n = size - off < PREP_PIECE ? (size_t)(size - off) : PREP_PIECE;
+
+		if (ic_image__read(img, phys + off, piece, n) || memcmp(piece, data + off, n))
+			return 0;
+	}
+	return 1;
+}
+
+/* The first valid blob: its private copy (taken from buf when decoded there) and its model,
+ * made in one validation. 0, or -1 when the blob does not validate (e->diag says why). */
+static int keep_first(struct prep *pr, struct prep_ent *e, const uint8_t *p, uint8_t **buf,
+		      size_t *cap)
+{
+	struct ic_ctx quiet = { 0 }; /* prints nothing (carver.h) */
+	uint8_t *data;
+
+	if (p == *buf) {
+		data = *buf; /* take the decoded bytes */
+		*buf = NULL;
+		*cap = 0;
+	} else if ((data = malloc((size_t)e->size))) {
+		memcpy(data, p, (size_t)e->size);
+	} else {
+		return -1;
+	}
+	if (ic_btf__new_borrow(&quiet, data, (size_t)e->size, NULL, &pr->model)) {
+		ic_btf__validate(data, (size_t)e->size, &e->diag); /* only for the diag */
+		pr->model = NULL;
+		free(data);
+		return -1;
+	}
+	ic_sha256(data, (size_t)e->size, e->sha);
+	pr->data = data;
+	pr->data_phys = e->phys;
+	pr->data_size = e->size;
+	return 0;
+}
+
 static void *btf_prepare(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
 			 unsigned nstates)
 {
-	struct ic_ctx quiet = { .threads = ctx ? ctx->threads : 0 }; /* prints nothing (carver.h) */
 	struct prep *pr = calloc(1, sizeof(*pr));
+	uint8_t *piece = malloc(PREP_PIECE);
 	uint64_t spent = 0;
 	uint8_t *buf = NULL;
 	size_t cap = 0;
 
-	if (!pr)
-		return NULL;
+	(void)ctx; /* prints nothing (carver.h) */
+	if (!pr || !piece)
+		goto done;
 	for (unsigned si = 0; si < nstates && pr->n < IC_BTF_PREPARE_MAX; si++) {
 		const struct ic_cands *c = states[si];
 
@@ -230,6 +281,16 @@ static void *btf_prepare(const struct ic_ctx *ctx, const struct ic_image *img, v
 			if (size > IC_BTF_PREPARE_BUDGET - spent)
 				goto done;
 			spent += size;
+			memset(e, 0, sizeof(*e));
+			e->phys = phys;
+			e->size = size;
+			if (pr->data && size == pr->data_size &&
+			    image_equals(img, phys, pr->data, size, piece)) {
+				memcpy(e->sha, pr->e[0].sha, 32); /* a copy of the kept blob */
+				e->ok = true;
+				pr->n++;
+				continue;
+			}
 			p = ic_image__ptr(img, phys, (size_t)size);
 			if (!p) {
 				if (cap < size) {
@@ -243,43 +304,26 @@ static void *btf_prepare(const struct ic_ctx *ctx, const struct ic_image *img, v
 					continue;
 				p = buf;
 			}
-			e->phys = phys;
-			e->size = size;
-			if (pr->data && size == pr->data_size && !memcmp(p, pr->data, (size_t)size)) {
-				memcpy(e->sha, pr->e[0].sha, 32); /* a copy of the kept blob */
-				e->ok = true;
+			if (!pr->data) {
+				e->ok = !keep_first(pr, e, p, &buf, &cap);
+				/* keep e[0] the kept blob's entry: copies above take its hash */
+				if (e->ok && pr->n) {
+					struct prep_ent t = pr->e[0];
+
+					pr->e[0] = *e;
+					*e = t;
+				}
 			} else {
 				e->ok = !ic_btf__validate(p, (size_t)size, &e->diag);
 				if (e->ok)
 					ic_sha256(p, (size_t)size, e->sha);
 			}
 			pr->n++;
-			if (e->ok && !pr->data) {
-				if (p == buf) {
-					pr->data = buf; /* take the decoded bytes */
-					buf = NULL;
-					cap = 0;
-				} else if ((pr->data = malloc((size_t)size))) {
-					memcpy(pr->data, p, (size_t)size);
-				}
-				if (!pr->data)
-					goto done;
-				pr->data_phys = phys;
-				pr->data_size = size;
-				/* keep e[0] the kept blob's entry: copies above take its hash */
-				if (pr->n > 1) {
-					struct prep_ent t = pr->e[0];
-
-					pr->e[0] = *e;
-					*e = t;
-				}
-				if (ic_btf__new_borrow(&quiet, pr->data, (size_t)size, NULL, &pr->model))
-					pr->model = NULL;
-			}
 		}
 	}
 done:
 	free(buf);
+	free(piece);
 	return pr;
 }
 
