@@ -11,6 +11,7 @@
 #include "isfcarve/btf.h"
 #include "isfcarve/btf_finding.h"
 #include "isfcarve/kallsyms.h"
+#include "isfcarve/isf.h"
 #include "isfcarve/kaslr.h"
 #include "isfcarve/profile.h"
 #include "isfcarve/recover.h"
@@ -123,6 +124,12 @@ static void check_symbols(struct ic_profile *p)
 	}
 }
 
+static bool has_identified(const struct ic_profile_opts *opts)
+{
+	return opts->sz >= offsetof(struct ic_profile_opts, identified_arg) + sizeof(void *) &&
+	       opts->identified;
+}
+
 int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		      const struct ic_profile_opts *opts, struct ic_profile **out)
 {
@@ -150,6 +157,10 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	/* Banner, BTF and kallsyms of different kernels would make a profile that lies. */
 	if (f->same_kernel.mixed)
 		missing(p, f->same_kernel.problem);
+	/* The ISF's type names and user_types need only the BTF: begun now, they overlap KASLR
+	 * and the symbol table (after the identity check when the caller may stop there). */
+	if (!opts->btf && f->btf && f->btf->model && !has_identified(opts))
+		p->isf_ahead = ic_isf__ahead_start(ctx, f->btf->model);
 
 	/* KASLR: even with a System.map it is solved, for the report and as a cross-check. */
 	{
@@ -177,13 +188,14 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		memcpy(p->btf_sha256, f->btf->sha256, 32);
 		p->have_btf_sha256 = true;
 	}
-	if (opts->sz >= offsetof(struct ic_profile_opts, identified_arg) + sizeof(void *) &&
-	    opts->identified && p->banner && p->have_btf_sha256 && !f->same_kernel.mixed &&
+	if (has_identified(opts) && p->banner && p->have_btf_sha256 && !f->same_kernel.mixed &&
 	    opts->identified(opts->identified_arg, p)) {
 		p->stopped = true;
 		*out = p;
 		return 0;
 	}
+	if (!opts->btf && f->btf && f->btf->model && !p->isf_ahead)
+		p->isf_ahead = ic_isf__ahead_start(ctx, f->btf->model);
 
 	/* Symbols. */
 	p->syms = ic_symtab__new();
@@ -224,6 +236,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		err = ic_btf__new(ctx, opts->btf, opts->btf_len, p->btf_source, &p->btf);
 		if (err)
 			goto fail;
+		p->isf_ahead = ic_isf__ahead_start(ctx, p->btf);
 	} else if (f->btf) {
 		p->btf_source = "image";
 		if (f->btf->model) {
@@ -303,6 +316,7 @@ int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,
 	}
 	in.syms_src[0].name = p->syms_source;
 	in.ptr_size = 0;
+	in.ahead = p->isf_ahead;
 	err = ic_isf__write(ctx, &in, out_path, &p->stats);
 	if (err)
 		return err;
@@ -313,6 +327,7 @@ void ic_profile__free(struct ic_profile *p)
 {
 	if (!p)
 		return;
+	ic_isf__ahead_free(p->isf_ahead); /* first: it reads the BTF */
 	ic_symtab__free(p->syms);
 	ic_btf__free(p->btf);
 	ic_findings__release(&p->findings);

@@ -27,6 +27,8 @@ struct ic_isf_input {
 	struct ic_isf_source types_src;
 	struct ic_isf_source syms_src[2]; /* unused entries have name == NULL */
 	unsigned ptr_size;             /* 0 = derive from BTF */
+	/* ic_isf__ahead_start() of this btf, or NULL: its work is used instead of redone */
+	struct ic_isf_ahead *ahead;
 };
 
 /* Statistics of a written ISF (for reports and tests). */
@@ -36,6 +38,17 @@ struct ic_isf_stats {
 	size_t symdb_skipped;   /* symdb rows whose type does not exist in this BTF */
 	uint64_t bytes;         /* uncompressed JSON size */
 };
+
+/*
+ * The part of the ISF that depends on the BTF alone (type names, then user_types), started on a
+ * second thread now, to overlap what the caller does before ic_isf__write() (KASLR, the symbol
+ * table). Pass it in ic_isf_input.ahead; the output is byte-identical either way. NULL when
+ * ctx->threads is 1 or no thread could be started (nothing to free then). btf must outlive it;
+ * free it with ic_isf__ahead_free() (NULL-safe; waits for the thread).
+ */
+struct ic_isf_ahead;
+IC_API struct ic_isf_ahead *ic_isf__ahead_start(const struct ic_ctx *ctx, const struct ic_btf *btf);
+IC_API void ic_isf__ahead_free(struct ic_isf_ahead *a);
 
 /*
  * Write the ISF to path: ".json", ".json.gz", ".json.xz", or "-" (stdout, plain JSON). The file

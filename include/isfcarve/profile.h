@@ -57,6 +57,8 @@ struct ic_profile {
 	uint8_t btf_sha256[32];       /* of the BTF the types come from (carved or --btf) */
 	bool have_btf_sha256;
 	bool stopped;                 /* opts->identified asked to stop (see there) */
+	/* the ISF's BTF-only part, started as soon as the BTF was known (ic_isf__ahead_start) */
+	struct ic_isf_ahead *isf_ahead;
 };
 
 /*

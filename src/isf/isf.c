@@ -981,10 +981,109 @@ static bool two_threads(const struct ic_ctx *ctx)
 	return !ctx || ctx->threads != 1;
 }
 
+/*
+ * ic_isf__ahead_start(): the BTF-only part (type names, then user_types) on a thread of its own,
+ * started by the caller as soon as the BTF is known, so that it overlaps KASLR and the symbol
+ * table. The writer waits only for the names (state_ready) before it types the symbols, and
+ * for user_types at the end. Its messages are held like the types thread's.
+ */
+struct ic_isf_ahead {
+	const struct ic_btf *btf;
+	pthread_t t;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool state_ready;      /* under lock: s is initialised, or state_err says why not */
+	int state_err;
+	bool joined, used;
+	struct ic_isf_state s; /* the writer's state once ready (its ctx is then the writer's) */
+	struct types_job tj;   /* a fork of s rendering user_types */
+};
+
+static void *ahead_thread(void *arg)
+{
+	struct ic_isf_ahead *a = arg;
+	int err = ic_isf_state_init(&a->s, &a->tj.ctx, a->btf);
+
+	if (!err)
+		err = ic_isf_state_fork(&a->tj.s, &a->s, &a->tj.ctx);
+	pthread_mutex_lock(&a->lock);
+	a->state_err = err;
+	a->state_ready = true;
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	if (!err)
+		types_thread(&a->tj);
+	return NULL;
+}
+
+struct ic_isf_ahead *ic_isf__ahead_start(const struct ic_ctx *ctx, const struct ic_btf *btf)
+{
+	struct ic_isf_ahead *a;
+
+	if (!btf || !two_threads(ctx))
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->btf = btf;
+	if (ctx)
+		a->tj.ctx = *ctx;
+	a->tj.ctx.print = hold_print;
+	a->tj.ctx.print_arg = &a->tj.msgs;
+	a->tj.j = malloc(sizeof(*a->tj.j));
+	if (!a->tj.j || pthread_mutex_init(&a->lock, NULL)) {
+		free(a->tj.j);
+		free(a);
+		return NULL;
+	}
+	if (pthread_cond_init(&a->cond, NULL)) {
+		pthread_mutex_destroy(&a->lock);
+		free(a->tj.j);
+		free(a);
+		return NULL;
+	}
+	if (pthread_create(&a->t, NULL, ahead_thread, a)) {
+		pthread_cond_destroy(&a->cond);
+		pthread_mutex_destroy(&a->lock);
+		free(a->tj.j);
+		free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void ic_isf__ahead_free(struct ic_isf_ahead *a)
+{
+	if (!a)
+		return;
+	if (!a->joined)
+		pthread_join(a->t, NULL);
+	pthread_cond_destroy(&a->cond);
+	pthread_mutex_destroy(&a->lock);
+	free(a->tj.msgs.b.p); /* held messages of an ISF never written: dropped */
+	ic_isf_state_free(&a->tj.s);
+	free(a->tj.out.p);
+	free(a->tj.j);
+	ic_isf_state_free(&a->s);
+	free(a);
+}
+
+/* Wait for the ahead thread's type names; 0 or its error. */
+static int ahead_state(struct ic_isf_ahead *a)
+{
+	pthread_mutex_lock(&a->lock);
+	while (!a->state_ready)
+		pthread_cond_wait(&a->cond, &a->lock);
+	pthread_mutex_unlock(&a->lock);
+	return a->state_err;
+}
+
 static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic_sink_fn sink,
 		     void *arg, struct ic_isf_stats *st)
 {
-	struct ic_isf_state s;
+	struct ic_isf_ahead *ah = in->ahead && in->ahead->btf == in->btf && !in->ahead->used ?
+				  in->ahead : NULL;
+	struct ic_isf_state own, *s = &own;
 	struct ic_json *j = malloc(sizeof(*j));
 	unsigned ptr = in->ptr_size ? in->ptr_size : ic_btf__ptr_size(in->btf);
 	const char *endian = ic_btf__big_endian(in->btf) ? "big" : "little";
@@ -994,12 +1093,20 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 	bool ot_run = false, tt_run = false;
 	int err;
 
-	memset(&s, 0, sizeof(s));
+	memset(&own, 0, sizeof(own));
 	if (!j)
 		return -ENOMEM;
+	if (ah)
+		ah->used = true; /* its user_types text is taken once */
 	if (two_threads(ctx))
 		ot_run = !pthread_create(&ot, NULL, order_thread, &oj);
-	err = ic_isf_state_init(&s, ctx, in->btf);
+	if (ah) {
+		err = ahead_state(ah);
+		s = &ah->s;
+		s->ctx = ctx; /* the symbols are typed here, printing as the caller's thread */
+	} else {
+		err = ic_isf_state_init(s, ctx, in->btf);
+	}
 	if (ot_run)
 		pthread_join(ot, NULL);
 	else
@@ -1007,7 +1114,10 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 	err = err ?: oj.err;
 	if (err)
 		goto out;
-	if (two_threads(ctx)) {
+	if (ah) {
+		tj = &ah->tj;
+		tt_run = true; /* started with the names */
+	} else if (two_threads(ctx)) {
 		tj = calloc(1, sizeof(*tj));
 		if (tj) {
 			if (ctx)
@@ -1016,19 +1126,24 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 			tj->ctx.print_arg = &tj->msgs;
 			tj->j = malloc(sizeof(*tj->j));
 			/* no thread is no error: the main thread then writes user_types itself */
-			tt_run = tj->j && !ic_isf_state_fork(&tj->s, &s, &tj->ctx) &&
+			tt_run = tj->j && !ic_isf_state_fork(&tj->s, s, &tj->ctx) &&
 				 !pthread_create(&tt, NULL, types_thread, tj);
 		}
 	}
 	ic_json_init(j, sink, arg, 0);
 	ic_json_obj_begin(j);
-	err = write_base_types(&s, j, ptr, endian, &st->base_types);
-	err = err ?: write_enums(&s, j, &st->enums);
+	err = write_base_types(s, j, ptr, endian, &st->base_types);
+	err = err ?: write_enums(s, j, &st->enums);
 	if (!err)
 		write_metadata(j, in);
-	err = err ?: write_symbols(&s, j, in, oj.r, st);
+	err = err ?: write_symbols(s, j, in, oj.r, st);
 	if (tt_run) {
-		pthread_join(tt, NULL);
+		if (ah) {
+			pthread_join(ah->t, NULL);
+			ah->joined = true;
+		} else {
+			pthread_join(tt, NULL);
+		}
 		release_msgs(ctx, &tj->msgs);
 		tj->msgs.b.p = NULL;
 		err = err ?: tj->err;
@@ -1039,22 +1154,27 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 		}
 	} else if (!err) {
 		ic_json_key(j, "user_types");
-		err = write_user_types(&s, j, &st->user_types);
+		err = write_user_types(s, j, &st->user_types);
 	}
 	ic_json_obj_end(j);
 	if (!err)
 		err = ic_json_finish(j);
 	st->bytes = j->written;
 out:
-	if (tj) {
+	if (tj && !ah) {
 		free(tj->msgs.b.p);
 		ic_isf_state_free(&tj->s);
 		free(tj->out.p);
 		free(tj->j);
 		free(tj);
 	}
+	if (ah && !ah->joined) {
+		/* failed before user_types: the thread's messages are still held, then dropped */
+		pthread_join(ah->t, NULL);
+		ah->joined = true;
+	}
 	free(oj.r);
-	ic_isf_state_free(&s);
+	ic_isf_state_free(&own);
 	free(j);
 	return err;
 }
