@@ -15,6 +15,9 @@
 /* The scanner's read (src/image/image_internal.h, library-internal; linked statically): decodes
  * whole units straight into buf, as the scan does, without the page cache's copies. */
 int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, size_t len);
+/* The CLI's process-wide memory tuning (src/cli/memtune.c): the floor runs with it too, so the
+ * comparison measures the carvers and the ISF, not the allocator. */
+void cli_tune_memory(void);
 
 struct piece {
 	uint64_t phys, len;
@@ -56,6 +59,7 @@ int main(int argc, char **argv)
 	size_t cap = 0;
 	double s;
 
+	cli_tune_memory();
 	if (argc < 2 || nt < 1 || nt > 64) {
 		fprintf(stderr, "usage: ic_decode_floor IMAGE [THREADS]\n");
 		return 1;

@@ -50,6 +50,7 @@ message(STATUS "isfcarve dump codecs: zlib=ON lzo=${IC_HAVE_LZO2} snappy=${IC_HA
 
 
 # bench/bench_formats.sh: decoding alone (no carvers) is the floor for compressed-format scans.
-add_executable(ic_decode_floor ${CMAKE_SOURCE_DIR}/bench/decode_floor.c)
+add_executable(ic_decode_floor ${CMAKE_SOURCE_DIR}/bench/decode_floor.c
+               ${CMAKE_SOURCE_DIR}/src/cli/memtune.c)
 target_compile_options(ic_decode_floor PRIVATE ${IC_WARNINGS})
 target_link_libraries(ic_decode_floor PRIVATE isfcarve_static)

@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <lzma.h>
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,24 +321,11 @@ static const struct {
 	{ "index", cmd_index },
 };
 
-/*
- * A profile allocates and frees buffers of 1-30 MiB one after another (a BTF copy, name tables,
- * JSON runs). glibc's defaults give each back to the kernel on free() (mmap threshold, trim), so
- * the next one is faulted in page by page again: on a VM a fresh page costs ~15 us, and a
- * 1 GiB AVML profile paid ~4,000 such faults (~0.1 s; docs/performance.md). Keep freed memory for
- * reuse instead. A process-wide setting, so the CLI's and not the library's (style: no globals).
- */
-static void cli_tune_malloc(void)
-{
-	mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's ceiling for this knob on 64-bit */
-	mallopt(M_TRIM_THRESHOLD, 512 << 20);
-}
-
 int main(int argc, char **argv)
 {
 	/* A warning held back to become the error line must still reach stderr on success. */
 	atexit(cli_flush);
-	cli_tune_malloc();
+	cli_tune_memory();
 	if (argc > 1)
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 			if (!strcmp(argv[1], cmds[i].name))
