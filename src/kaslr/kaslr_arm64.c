@@ -69,6 +69,13 @@ bool ic_kaslr_arm64_detect(const struct ic_kaslr_input *in)
 	if (!in->structure_only && in->sym_phys &&
 	    !in->sym_phys(in->sym_arg, "kimage_voffset", &v))
 		return true;
+	/* x86-64's own evidence, its top page table by name: there is no arm64 Image header to
+	 * look for then, and a compressed image is not decoded every 2 MiB for one (~30 ms per
+	 * GiB of AVML). */
+	if (!in->structure_only &&
+	    ((in->vmcoreinfo && !ic_vmcoreinfo__u64(in->vmcoreinfo, "SYMBOL(init_top_pgt)", &v)) ||
+	     (in->sym_virt && !in->sym_virt(in->sym_arg, "init_top_pgt", &v))))
+		return false;
 	/* No VMCOREINFO, no kimage_voffset symbol: an arm64 Image header where _text is */
 	{
 		uint64_t pa, size;
