@@ -18,7 +18,7 @@ static char dir[256];
 static uint8_t *gunzip(const uint8_t *in, size_t len, size_t *outlen)
 {
 	z_stream z;
-	size_t cap = 1 << 20;
+	size_t cap = 8u << 20;
 	uint8_t *out = malloc(cap);
 	int r;
 
@@ -40,7 +40,7 @@ static uint8_t *gunzip(const uint8_t *in, size_t len, size_t *outlen)
 
 static uint8_t *unxz(const uint8_t *in, size_t len, size_t *outlen)
 {
-	size_t cap = 1 << 20, inpos = 0, outpos = 0;
+	size_t cap = 8u << 20, inpos = 0, outpos = 0;
 	uint8_t *out = malloc(cap);
 	uint64_t memlimit = UINT64_MAX;
 
@@ -72,11 +72,13 @@ static void payload(uint8_t *p, size_t n)
 		p[i] = (uint8_t)("{\"a\": 1234567890}\n"[i % 18] ^ (i / 4096 % 3 == 0 ? 0 : 0));
 }
 
-static void round_trip(const char *name)
+/* ctx NULL: the writer thread (several 1 MiB slots: data is ~5 MiB, one write spans many);
+ * threads 1: the caller's thread writes. Same bytes either way. */
+static void round_trip(const char *name, const struct ic_ctx *ctx)
 {
 	char path[512];
 	struct ic_out *o = NULL;
-	static uint8_t data[300000];
+	static uint8_t data[(5u << 20) + 12345];
 	uint8_t *raw, *dec = NULL;
 	size_t rawlen = 0, declen = 0;
 	struct stat st;
@@ -84,13 +86,14 @@ static void round_trip(const char *name)
 
 	payload(data, sizeof(data));
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	err = ic_out__open(NULL, path, &o);
+	err = ic_out__open(ctx, path, &o);
 	IC_CHECK(err == 0 && o, "%s: open %d", name, err);
 	if (!o)
 		return;
-	for (size_t off = 0; off < sizeof(data); off += 7777)
-		IC_CHECK(ic_out__write(o, data + off, sizeof(data) - off < 7777 ? sizeof(data) - off : 7777) == 0,
+	for (size_t off = 0; off < 300000; off += 7777)
+		IC_CHECK(ic_out__write(o, data + off, 300000 - off < 7777 ? 300000 - off : 7777) == 0,
 			 "%s: write", name);
+	IC_CHECK(ic_out__write(o, data + 300000, sizeof(data) - 300000) == 0, "%s: big write", name);
 	IC_CHECK(access(path, F_OK) != 0, "%s: target must not exist before commit", name);
 	IC_CHECK(count_tmp() == 1, "%s: one temp file while writing", name);
 	IC_CHECK(ic_out__bytes(o) == sizeof(data), "%s: bytes", name);
@@ -140,6 +143,15 @@ static void test_abort_and_refusals(void)
 		free(p);
 	}
 	ic_out__abort(NULL);
+	/* abort with the writer thread busy: ~6 MiB queued and written in 1 MiB slots */
+	{
+		static uint8_t big[6u << 20];
+
+		IC_CHECK(ic_out__open(NULL, path, &o) == 0, "open 2");
+		IC_CHECK(ic_out__write(o, big, sizeof(big)) == 0, "big write");
+		ic_out__abort(o);
+		IC_CHECK(count_tmp() == 0, "abort with a busy writer left a temp file");
+	}
 
 	/* a directory, a FIFO: refused */
 	snprintf(sub, sizeof(sub), "%s/adir", dir);
@@ -197,9 +209,13 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s/test_out.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(dir))
 		return 1;
-	round_trip("a.json");
-	round_trip("b.json.gz");
-	round_trip("c.json.xz");
+	static const struct ic_ctx one = { .threads = 1 };
+
+	round_trip("a.json", NULL);
+	round_trip("b.json.gz", NULL);
+	round_trip("c.json.xz", NULL);
+	round_trip("d.json", &one);
+	round_trip("e.json.xz", &one);
 	test_abort_and_refusals();
 	test_json_sink();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
