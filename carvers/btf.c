@@ -171,9 +171,17 @@ struct prep_ent {
 
 #define PREP_PIECE (64u << 10) /* copies are compared this many bytes at a time */
 
+/* a candidate's cheap checks (cand_size), done once */
+struct prep_cheap {
+	uint64_t phys, size;
+	bool header;
+};
+
 struct prep {
 	struct prep_ent e[IC_BTF_PREPARE_MAX];
 	size_t n;
+	struct prep_cheap *cheap; /* ascending phys: every candidate prepare() checked */
+	size_t ncheap, cheap_cap;
 	/* the first valid blob's bytes (a private copy) and its model over them */
 	uint8_t *data;
 	uint64_t data_phys, data_size;
@@ -186,7 +194,43 @@ static void prep_free(struct prep *pr)
 		return;
 	ic_btf__free(pr->model);
 	free(pr->data);
+	free(pr->cheap);
 	free(pr);
+}
+
+/* Remember a candidate's cheap checks for finish() (nothing when out of memory: it redoes them). */
+static void prep_cheap_add(struct prep *pr, uint64_t phys, uint64_t size, bool header)
+{
+	if (pr->ncheap == pr->cheap_cap) {
+		size_t cap = pr->cheap_cap ? pr->cheap_cap * 2 : 256;
+		struct prep_cheap *c = ic_reallocarray(pr->cheap, cap, sizeof(*c));
+
+		if (!c)
+			return;
+		pr->cheap = c;
+		pr->cheap_cap = cap;
+	}
+	pr->cheap[pr->ncheap++] = (struct prep_cheap){ phys, size, header };
+}
+
+/* The cheap checks prepare() made of the candidate at phys, if it made them. */
+static bool prep_cheap_find(const struct prep *pr, uint64_t phys, uint64_t *size, bool *header)
+{
+	size_t lo = 0, hi = pr ? pr->ncheap : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pr->cheap[mid].phys < phys)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!pr || lo == pr->ncheap || pr->cheap[lo].phys != phys)
+		return false;
+	*size = pr->cheap[lo].size;
+	*header = pr->cheap[lo].header;
+	return true;
 }
 
 /* header + cheap checks of the candidate at phys; its size, or 0 when it is not worth validating */
@@ -276,7 +320,11 @@ static void *btf_prepare(const struct ic_ctx *ctx, const struct ic_image *img, v
 			for (size_t j = 0; j < pr->n && !inside; j++)
 				inside = pr->e[j].ok && phys >= pr->e[j].phys &&
 					 phys - pr->e[j].phys < pr->e[j].size;
-			if (inside || !(size = cand_size(img, phys, &header)))
+			if (inside)
+				continue;
+			size = cand_size(img, phys, &header);
+			prep_cheap_add(pr, phys, size, header);
+			if (!size)
 				continue;
 			if (size > IC_BTF_PREPARE_BUDGET - spent)
 				goto done;
@@ -372,7 +420,8 @@ static int try_cand(void *arg, uint64_t phys)
 			r->inside += phys != r->v[i].phys;
 			return 0;
 		}
-	size = cand_size(img, phys, &header);
+	if (!prep_cheap_find(r->prep, phys, &size, &header))
+		size = cand_size(img, phys, &header);
 	if (!header)
 		return 0;
 	r->headers++;

@@ -904,10 +904,11 @@ static void write_metadata(struct ic_json *j, const struct ic_isf_input *in)
 
 /*
  * Two threads (unless ctx->threads is 1): the symbol order is computed while the main thread
- * names the BTF types, then user_types (a third of the work, the last section) is rendered into
- * a buffer on a forked state while the main thread writes base_types, enums, metadata and
- * symbols to the sink. The bytes are the same either way. Messages of the helper thread are
- * held and passed on after it ends: the caller's print callback need not be thread-safe.
+ * names the BTF types (or waits for ic_isf__ahead_start()'s names) and writes base_types and
+ * enums; user_types (a third of the work, the last section) is rendered into a buffer on a
+ * forked state (by the ahead thread, when there is one) while the main thread writes metadata
+ * and symbols to the sink. The bytes are the same either way. Messages of the helper threads
+ * are held and passed on after they end: the caller's print callback need not be thread-safe.
  */
 struct held_msgs {
 	struct ic_buf b; /* per message: level byte, text, NUL */
@@ -1107,11 +1108,6 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 	} else {
 		err = ic_isf_state_init(s, ctx, in->btf);
 	}
-	if (ot_run)
-		pthread_join(ot, NULL);
-	else
-		oj.err = sym_order(in, &oj.r);
-	err = err ?: oj.err;
 	if (err)
 		goto out;
 	if (ah) {
@@ -1136,6 +1132,14 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 	err = err ?: write_enums(s, j, &st->enums);
 	if (!err)
 		write_metadata(j, in);
+	/* the symbol order was being computed meanwhile */
+	if (ot_run) {
+		pthread_join(ot, NULL);
+		ot_run = false;
+	} else {
+		oj.err = sym_order(in, &oj.r);
+	}
+	err = err ?: oj.err;
 	err = err ?: write_symbols(s, j, in, oj.r, st);
 	if (tt_run) {
 		if (ah) {
@@ -1161,6 +1165,8 @@ static int write_all(const struct ic_ctx *ctx, const struct ic_isf_input *in, ic
 		err = ic_json_finish(j);
 	st->bytes = j->written;
 out:
+	if (ot_run)
+		pthread_join(ot, NULL);
 	if (tj && !ah) {
 		free(tj->msgs.b.p);
 		ic_isf_state_free(&tj->s);
