@@ -169,7 +169,9 @@ struct prep_ent {
 	struct ic_btf_diag diag; /* when !ok */
 };
 
-#define PREP_PIECE (64u << 10) /* copies are compared this many bytes at a time */
+/* Copies are compared this many bytes at a time: mostly whole compression units, which the
+ * compressed readers decode straight into the buffer. */
+#define PREP_PIECE (1u << 20)
 
 /* a candidate's cheap checks (cand_size), done once */
 struct prep_cheap {

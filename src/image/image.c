@@ -372,7 +372,7 @@ int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, 
 
 bool ic_image__same(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len)
 {
-	enum { PIECE = 64 << 10 };
+	enum { PIECE = 1 << 20 }; /* mostly whole compression units: decoded straight into it */
 	uint8_t *pa, *pb;
 	bool eq = true;
 
