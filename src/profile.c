@@ -51,6 +51,15 @@ static int kallsyms_to_link(const struct ic_ctx *ctx, struct ic_profile *p, bool
 		pr_warn(ctx, "profile: kallsyms addresses are still physical after KASLR");
 		return -IC_EINCOMPLETE;
 	}
+	{
+		size_t names = 0;
+
+		for (size_t i = 0; i < ks->nsyms; i++)
+			names += strlen(ks->syms[i].name) + 1;
+		err = ic_symtab__reserve(p->syms, ks->nsyms + IC_KTAB__COUNT, names + 256);
+		if (err)
+			return err;
+	}
 	for (size_t i = 0; i < ks->nsyms; i++) {
 		const struct ic_ksym *s = &ks->syms[i];
 		bool abs = s->flags & IC_SYM_ABSOLUTE;
@@ -204,6 +213,13 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		goto fail;
 	}
 	if (opts->map) {
+		size_t names = 0;
+
+		for (size_t i = 0; i < opts->map->n; i++)
+			names += strlen(opts->map->syms[i].name) + 1;
+		err = ic_symtab__reserve(p->syms, opts->map->n, names);
+		if (err)
+			goto fail;
 		for (size_t i = 0; i < opts->map->n; i++) {
 			const struct ic_sym *s = &opts->map->syms[i];
 

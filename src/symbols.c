@@ -85,7 +85,7 @@ static char *arena_alloc(struct ic_symtab *t, size_t n)
 
 /* Make room for n more symbols and `names` more name bytes in one go: a 300k-line map then
  * costs two allocations instead of a doubling series (page faults dominate here). */
-static int symtab_reserve(struct ic_symtab *t, size_t n, size_t names)
+int ic_symtab__reserve(struct ic_symtab *t, size_t n, size_t names)
 {
 	struct ic_arena_blk *b = t->arena;
 
@@ -308,7 +308,7 @@ int ic_symtab__parse_map(const struct ic_ctx *ctx, struct ic_symtab *t, const ch
 
 		for (const uint8_t *q = p; (q = memchr(q, '\n', (size_t)(end - q))); q++)
 			lines++;
-		err = symtab_reserve(t, lines, len);
+		err = ic_symtab__reserve(t, lines, len);
 		if (err)
 			return err;
 	}

@@ -31,6 +31,9 @@ struct ic_symtab {
 
 IC_API struct ic_symtab *ic_symtab__new(void);
 IC_API void ic_symtab__free(struct ic_symtab *t);
+/* Room for n more symbols whose names take `names` bytes in all (NULs included), so that
+ * adding them allocates nothing more. Only a hint: adding more still works. 0 or -ENOMEM. */
+IC_API int ic_symtab__reserve(struct ic_symtab *t, size_t n, size_t names);
 /* Copies name[0..len). -IC_ELIMIT past IC_MAX_SYMBOLS or for len > IC_MAX_KSYM_NAME, -ENOMEM. */
 IC_API int ic_symtab__add(struct ic_symtab *t, uint64_t addr, char type, const char *name,
 			  size_t len, uint8_t flags);
