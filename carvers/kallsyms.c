@@ -257,8 +257,11 @@ static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void 
 		}
 	}
 	best = r.best;
-	if (r.ref != best)
+	if (r.ref != best) {
+		if (best)
+			ic_kallsyms__adopt(best, r.ref); /* a copy made like ref: its names are ref's */
 		ic_kallsyms__free(r.ref);
+	}
 	if (err < 0) {
 		ic_kallsyms__free(best);
 		return err;

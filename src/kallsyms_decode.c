@@ -1202,25 +1202,26 @@ int ic_kallsyms__probe(const struct ic_ctx *ctx, const struct ic_image *img, uin
 static struct ic_kallsyms *moved_copy(const struct ic_kallsyms *like, uint64_t s)
 {
 	struct ic_kallsyms *k = malloc(sizeof(*k));
+	bool pr = like->addr_enc == IC_KSYM_PLACE_RELATIVE;
 
 	if (!k)
 		return NULL;
 	*k = *like;
-	k->syms = ic_reallocarray(NULL, like->nsyms ? like->nsyms : 1, sizeof(*k->syms));
-	k->arena = malloc(like->arena_len ? like->arena_len : 1);
-	if (!k->syms || !k->arena) {
-		free(k->syms);
-		free(k->arena);
-		free(k);
-		return NULL;
-	}
-	memcpy(k->arena, like->arena, like->arena_len);
-	for (size_t i = 0; i < like->nsyms; i++) {
-		k->syms[i] = like->syms[i];
-		k->syms[i].name = k->arena + (like->syms[i].name - like->arena);
-		/* place-relative addresses are physical, plus the delta once one was set */
-		if (like->addr_enc == IC_KSYM_PLACE_RELATIVE)
+	/* The same bytes decode to the same names: they are read from like, not copied (several
+	 * MiB per copy). So are the symbols, unless place-relative addresses move with the copy. */
+	k->arena_borrowed = true;
+	k->syms_borrowed = !pr;
+	if (pr) {
+		k->syms = ic_reallocarray(NULL, like->nsyms ? like->nsyms : 1, sizeof(*k->syms));
+		if (!k->syms) {
+			free(k);
+			return NULL;
+		}
+		for (size_t i = 0; i < like->nsyms; i++) {
+			k->syms[i] = like->syms[i];
+			/* place-relative addresses are physical, plus the delta once one was set */
 			k->syms[i].addr += s - (like->have_delta ? like->virt_delta : 0);
+		}
 	}
 	k->addr_is_phys = like->addr_enc == IC_KSYM_PLACE_RELATIVE;
 	k->have_delta = false;
@@ -1416,9 +1417,23 @@ void ic_kallsyms__free(struct ic_kallsyms *k)
 {
 	if (!k)
 		return;
-	free(k->syms);
-	free(k->arena);
+	if (!k->syms_borrowed)
+		free(k->syms);
+	if (!k->arena_borrowed)
+		free(k->arena);
 	free(k);
+}
+
+void ic_kallsyms__adopt(struct ic_kallsyms *k, struct ic_kallsyms *like)
+{
+	if (k->arena_borrowed && k->arena == like->arena && !like->arena_borrowed) {
+		k->arena_borrowed = false;
+		like->arena_borrowed = true;
+	}
+	if (k->syms_borrowed && k->syms == like->syms && !like->syms_borrowed) {
+		k->syms_borrowed = false;
+		like->syms_borrowed = true;
+	}
 }
 
 long ic_kallsyms__find(const struct ic_kallsyms *k, const char *name)

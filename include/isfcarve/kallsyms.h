@@ -96,6 +96,10 @@ struct ic_kallsyms {
 	uint64_t anchor;          /* physical address of the "0\0".."9\0" run it was decoded from */
 	char *arena;              /* private: names */
 	size_t arena_len;         /* private: bytes of arena */
+	/* private: a copy taken over by ic_kallsyms__decode_like() reads the names (and, unless
+	 * its addresses are place-relative, the symbols) of the result it was made like, which
+	 * must then outlive it; ic_kallsyms__adopt() moves them to it */
+	bool arena_borrowed, syms_borrowed;
 	/* private: the window it was decoded from, and the span of it the decode read (lazy
 	 * windows of compressed images only; fp_hi 0: unknown), for ic_kallsyms__decode_like() */
 	uint64_t win_phys, win_len, fp_lo, fp_hi;
@@ -108,6 +112,9 @@ struct ic_kallsyms {
 IC_API int ic_kallsyms__decode(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t anchor,
 			       const struct ic_vmcoreinfo *vi, struct ic_kallsyms **out);
 IC_API void ic_kallsyms__free(struct ic_kallsyms *k);
+/* k, made by ic_kallsyms__decode_like() from like, takes over what it reads of like (names,
+ * symbols), so that like can be freed first. */
+IC_API void ic_kallsyms__adopt(struct ic_kallsyms *k, struct ic_kallsyms *like);
 /* ic_kallsyms__decode(), but when like (an earlier result, or NULL) was decoded from bytes that
  * are equal at this anchor (ic_image__same: stored units compared, or decoded bytes when those
  * prove nothing; another copy of the same kernel, page-aligned), its tables and symbols are taken over (moved by the distance)

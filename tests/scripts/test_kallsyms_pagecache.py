@@ -12,7 +12,12 @@ Here: the fx-deb12-6.1 LiME as a raw image, every VMCOREINFO text blanked (so th
 unnamed, as before 6.0), and a page-aligned copy of the kallsyms tables put 112 MiB lower in
 RAM. The profile must equal the one from the same raw image without the copy (every symbol,
 the kallsyms_* tables included, at the same address), and scan --json must report the tables
-at the kernel's own address."""
+at the kernel's own address.
+
+Then the same with the copy 64 MiB lower, as AVML: both decode windows have the same shape, so
+the kernel's copy (found second) is taken over from the page-cache copy's decode (decode_like:
+its names and symbols are read from the first, which is freed after it won) - the same profile
+again (and, in the ASan build, no use after free)."""
 import json
 import mmap
 import os
@@ -29,6 +34,8 @@ CONV = os.path.join(icfix.SRC, "tests", "lib", "imgconv.py")
 BLANK = os.path.join(icfix.SRC, "tests", "lib", "blank_vmcoreinfo.py")
 BACK, FWD = 1 << 20, 3 << 20  # the copied span around kallsyms_names: every table of 6.1
 SHIFT = 0x7000000             # the copy sits this much lower (page-aligned, in RAM)
+SHIFT2 = 0x4000000            # for the AVML case: both 112 MiB-back windows fit in RAM
+SHARED = os.environ.get("IC_SHARED", os.path.join(icfix.SRC, "..", "shared"))
 
 
 def scan(c, what, path):
@@ -79,6 +86,26 @@ def main():
             c.check(open(outs[0], "rb").read() == open(outs[1], "rb").read(),
                     "profiles are not byte-identical")
             print(f"ok: {len(b)} symbols, identical with and without the copy")
+        # the copy 64 MiB lower, in an AVML file: the kernel's copy is a decode taken over
+        os.unlink(copied)
+        shutil.copyfile(plain, copied)
+        dst = names - BACK - SHIFT2
+        with open(copied, "r+b") as f, mmap.mmap(f.fileno(), 0) as m:
+            m[dst:dst + BACK + FWD] = m[src:src + BACK + FWD]
+            size = len(m)
+        avml = os.path.join(tmp, "copied.avml")
+        subprocess.run([PY, os.path.join(SHARED, "tools/tools/avml-convert.py"), "write", copied,
+                        avml, "--ranges", f"0-{size:x}"], check=True, stdout=subprocess.DEVNULL)
+        os.unlink(copied)
+        r = icfix.run("-vv", "-f", "-j", "2", avml, "-o", os.path.join(tmp, "avml.json"),
+                      check=False)
+        c.check(r.returncode == 0, f"profile AVML: exit {r.returncode} {r.stderr[-400:]!r}")
+        c.check(b"its decode taken over" in r.stderr,
+                "AVML: the kernel's copy was decoded again, not taken over (test premise)")
+        if r.returncode == 0 and outs[0]:
+            c.check(open(os.path.join(tmp, "avml.json"), "rb").read() == open(outs[0], "rb").read(),
+                    "AVML with the copy: profile differs from the plain one")
+            print("ok: AVML with a copy 64 MiB lower: decode taken over, same profile")
     c.finish()
 
 
