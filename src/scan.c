@@ -86,8 +86,9 @@ static int scan_blocks(struct scan_job *job, void *const *st, const uint8_t *p, 
  * enough to stay in the L2 cache), each block scanned as soon as it and its lookahead are there.
  * Decoding a whole 8 MiB piece first left its start in DRAM by the time the carvers read it.
  * Reads stay SCAN_STEP-aligned from the piece's start, so they cover whole compression units.
- * 0, or a negative error; a piece whose bytes stop being readable (a sparse format's absent
- * pages) is scanned up to there.
+ * A read that fails (a corrupt chunk or page: the reader has warned) costs only the blocks
+ * whose bytes or lookahead it held; the rest of the piece is still scanned. 0, or a negative
+ * error.
  */
 #define SCAN_STEP (256u << 10)
 
@@ -99,13 +100,14 @@ static size_t scan_buf_size(const struct scan_job *job)
 static int scan_decoded(struct scan_job *job, void *const *st, const struct piece *pc, uint8_t *buf)
 {
 	size_t cap = scan_buf_size(job), base = 0, have = 0; /* buf[0] = piece byte base */
+	size_t bad_end = 0;                                  /* blocks before it touch a bad read */
 
 	for (size_t off = 0; off < pc->len; off += SCAN_BLOCK) {
 		size_t len = pc->len - off < SCAN_BLOCK ? pc->len - off : SCAN_BLOCK;
 		size_t need = pc->avail - off < len + job->lookahead ? pc->avail : off + len + job->lookahead;
 		int err;
 
-		while (base + have < need) {
+		while (off >= bad_end && base + have < need) {
 			size_t left = pc->avail - (base + have), n = left < SCAN_STEP ? left : SCAN_STEP;
 
 			if (have + n > cap) {
@@ -114,10 +116,16 @@ static int scan_decoded(struct scan_job *job, void *const *st, const struct piec
 				memmove(buf, buf + (off - base), have);
 				base = off;
 			}
-			if (ic_image__read_stream(job->img, pc->phys + base + have, buf + have, n))
-				return 0;
+			if (ic_image__read_stream(job->img, pc->phys + base + have, buf + have, n)) {
+				bad_end = base + have + n; /* go on after it, still SCAN_STEP-aligned */
+				base = bad_end;
+				have = 0;
+				break;
+			}
 			have += n;
 		}
+		if (off < bad_end)
+			continue;
 		err = scan_blocks(job, st, buf + (off - base), pc->phys + off, len, base + have - off);
 		if (err)
 			return err;

@@ -7,6 +7,9 @@
   when its source has a VMCOREINFO note (offset_vmcoreinfo/size_vmcoreinfo): the report must
   then take VMCOREINFO from the container note;
 * fx-deb12-6.1/mem.lime converted to AVML v2 by shared/tools/tools/avml-convert.py (--iomem);
+* the same with one snappy chunk's CRC broken 1 MiB before the banner, in the same 8 MiB scan
+  piece: only that chunk's 256 KiB of the scan is lost (the scan once dropped the whole piece,
+  the kernel's banner with it, and the profile was refused as mixing kernels);
 * the same, with a range (and so a snappy block) starting inside the kallsyms tables: avml cuts
   memory into 16 MiB blocks, each its own range, so about one real dump in fifteen has its tables
   across such a cut (a bug once: kallsyms was then not found).
@@ -62,6 +65,32 @@ def embed_vmcoreinfo(src, dst, text):
     off = len(data)
     struct.pack_into("<QQ", data, bs + 32, off, len(text))
     open(dst, "wb").write(bytes(data) + text)
+
+
+def break_chunk_crc(src, dst, phys):
+    """Copy AVML src to dst with the CRC of the snappy chunk holding phys flipped."""
+    d = bytearray(open(src, "rb").read())
+    pos = 0
+    while pos < len(d):
+        magic, _, start, end, _ = struct.unpack_from("<IIQQQ", d, pos)
+        assert magic == 0x4C4D5641, "not AVML"
+        p, got = pos + 32, 0
+        while got < end - start + 1:
+            ctype, n = d[p], d[p + 1] | d[p + 2] << 8 | d[p + 3] << 16
+            if ctype in (0, 1):
+                ulen, q, shift = (n - 4, 0, 0) if ctype == 1 else (0, p + 8, 0)
+                while ctype == 0:  # the raw snappy preamble: uncompressed length, varint
+                    ulen |= (d[q] & 0x7F) << shift
+                    shift += 7
+                    q += 1
+                    if d[q - 1] < 0x80:
+                        break
+                if start + got <= phys < start + got + ulen:
+                    d[p + 4] ^= 0xFF
+                got += ulen
+            p += 4 + n
+        pos = p + 8
+    open(dst, "wb").write(d)
 
 
 def ram_ranges(iomem):
@@ -142,6 +171,9 @@ def main():
                            check=True, stdout=subprocess.DEVNULL)
             os.replace(avml + ".tmp", avml)
         scan(c, "AVML (from mem.lime)", avml, "avml", t, ref)
+        bad = os.path.join(work, "badcrc.avml")
+        break_chunk_crc(avml, bad, int(ref["banner"]["phys"], 16) - 0x100000)
+        scan(c, "AVML with a broken chunk 1 MiB before the banner", bad, "avml", t, ref)
         # Split the RAM range holding the kallsyms names 256 KiB into them.
         cut = (int(ref["kallsyms"]["phys"], 16) + 0x40000) & ~0xfff
         ranges = []
@@ -163,7 +195,8 @@ def main():
     sources = [("lime", lime), ("kdump", kd), ("kdump-flat", flat)]
     if have_snappy or os.environ.get("CI"):
         sources += [("avml", os.path.join(work, "mem.avml")),
-                    ("avml-split", os.path.join(work, "split.avml"))]
+                    ("avml-split", os.path.join(work, "split.avml")),
+                    ("avml-badcrc", os.path.join(work, "badcrc.avml"))]
     for name, src in sources:
         out = os.path.join(work, f"profile-{name}.json")
         r = icfix.run("-q", "-f", "-j", "2", src, "-o", out, check=False)
@@ -174,7 +207,8 @@ def main():
             os.unlink(out)
     for name, data in profiles.items():
         c.check(data == profiles.get("lime"), f"profile from {name} differs from the LiME one")
-    for p in (flat, emb, embflat, os.path.join(work, "split.avml")):
+    for p in (flat, emb, embflat, os.path.join(work, "split.avml"),
+              os.path.join(work, "badcrc.avml")):
         if os.path.exists(p):
             os.unlink(p)
     c.finish()
