@@ -18,6 +18,7 @@ int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, 
 /* The CLI's process-wide memory tuning (src/cli/memtune.c): the floor runs with it too, so the
  * comparison measures the carvers and the ISF, not the allocator. */
 void cli_tune_memory(void);
+void cli_populate_heap(void);
 
 struct piece {
 	uint64_t phys, len;
@@ -60,6 +61,7 @@ int main(int argc, char **argv)
 	double s;
 
 	cli_tune_memory();
+	cli_populate_heap();
 	if (argc < 2 || nt < 1 || nt > 64) {
 		fprintf(stderr, "usage: ic_decode_floor IMAGE [THREADS]\n");
 		return 1;

@@ -47,9 +47,11 @@ int cli_exit_for(int err);
 void cli_print(enum ic_log_level lvl, const char *msg, void *arg);
 /* Print a held-back warning now (call before a step whose failure must not reuse it). */
 void cli_flush(void);
-/* Process-wide malloc settings and a heap populated in the background (memtune.c). Call once,
- * first thing in main(). bench/decode_floor.c calls it too. */
+/* Process-wide malloc settings (memtune.c). Call once, first thing in main(). */
 void cli_tune_memory(void);
+/* Populate 64 MiB of heap on a background thread (memtune.c): for the modes that read an image.
+ * bench/decode_floor.c calls both too. */
+void cli_populate_heap(void);
 /* Fill a context from the common options. */
 void cli_ctx_init(struct ic_ctx *ctx, const struct cli_common *c);
 /* "isfcarve: error: <msg>" on stderr. */

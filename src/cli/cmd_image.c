@@ -204,6 +204,7 @@ int cli_profile_image(const struct cli_opts *o)
 	int rc, err;
 
 	cli_ctx_init(&ctx, &o->common);
+	cli_populate_heap(); /* while the image opens (memtune.c) */
 	ctx.threads = o->threads;
 	if (!o->common.quiet && isatty(STDERR_FILENO)) {
 		ctx.progress = image_progress;

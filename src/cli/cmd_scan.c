@@ -196,6 +196,7 @@ int cmd_scan(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	cli_ctx_init(&ctx, &o.c);
+	cli_populate_heap(); /* while the image opens (memtune.c) */
 	ctx.print = scan_print;
 	ctx.print_arg = &log;
 	log.ctx = &ctx;

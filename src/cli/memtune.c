@@ -16,9 +16,10 @@
  * arena of its own, so the pages are faulted in one by one again and again. On a VM a first
  * touch costs ~15 us per page (measured here, Firecracker guest), while madvise(
  * MADV_POPULATE_WRITE) maps the same pages for ~1 us each. So: freed memory is kept for reuse,
- * all threads allocate from one arena, and that heap is populated once, up front, on a thread
- * of its own while the main thread opens the image (docs/performance.md: -0.03 to -0.05 s and
- * -0.1 s of CPU on a 1 GiB AVML; no effect on the output).
+ * all threads allocate from one arena, and for an image, whose mapping dwarfs these 64 MiB of
+ * RSS anyway, that heap is populated once, up front, on a thread of its own while the main
+ * thread opens the image (docs/performance.md: -0.03 to -0.05 s and -0.1 s of CPU on a 1 GiB
+ * AVML; no effect on the output). Not for --btf/--map, which stays within its 64 MiB RSS.
  */
 #define CLI_HEAP_POPULATE (64u << 20)
 #define CLI_HEAP_BLOCK (16u << 20) /* under the mmap threshold: carved from the heap */
@@ -44,11 +45,15 @@ static void *populate_heap(void *arg)
 
 void cli_tune_memory(void)
 {
-	pthread_t t;
-
 	mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's ceiling for this knob on 64-bit */
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	mallopt(M_ARENA_MAX, 1);
+}
+
+void cli_populate_heap(void)
+{
+	pthread_t t;
+
 	if (!pthread_create(&t, NULL, populate_heap, NULL))
 		pthread_detach(t);
 }
