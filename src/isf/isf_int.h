@@ -27,6 +27,8 @@ struct ic_buf {
 	size_t len, cap;
 };
 IC_HIDDEN int ic_buf_add(struct ic_buf *b, const void *p, size_t n);
+/* Capacity for n bytes in all, at once (a hint: ic_buf_add() still grows it). 0 or -ENOMEM. */
+IC_HIDDEN int ic_buf_reserve(struct ic_buf *b, size_t n);
 
 #define IC_NO_DESC UINT32_MAX
 

@@ -91,6 +91,20 @@ bool ic_strmap_get(const struct ic_strmap *m, const char *key, uint32_t *val)
 	return false;
 }
 
+int ic_buf_reserve(struct ic_buf *b, size_t n)
+{
+	char *np;
+
+	if (n <= b->cap)
+		return 0;
+	np = realloc(b->p, n);
+	if (!np)
+		return -ENOMEM;
+	b->p = np;
+	b->cap = n;
+	return 0;
+}
+
 int ic_buf_add(struct ic_buf *b, const void *p, size_t n)
 {
 	if (n > b->cap - b->len) {
