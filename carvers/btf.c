@@ -169,10 +169,6 @@ struct prep_ent {
 	struct ic_btf_diag diag; /* when !ok */
 };
 
-/* Copies are compared this many bytes at a time: mostly whole compression units, which the
- * compressed readers decode straight into the buffer. */
-#define PREP_PIECE (1u << 20)
-
 /* a candidate's cheap checks (cand_size), done once */
 struct prep_cheap {
 	uint64_t phys, size;
@@ -250,24 +246,6 @@ static uint64_t cand_size(const struct ic_image *img, uint64_t phys, bool *heade
 	return size <= avail && plausible(img, phys, hdr) ? size : 0;
 }
 
-/* 1 when the size bytes at phys equal data, 0 when not (or unreadable). Read a piece at a
- * time into a small buffer: no blob-sized buffer to fault in for a copy that is then dropped. */
-static int image_equals(const struct ic_image *img, uint64_t phys, const uint8_t *data,
-			uint64_t size, uint8_t *piece)
-{
-	const uint8_t *m = ic_image__ptr(img, phys, (size_t)size);
-
-	if (m)
-		return !memcmp(m, data, (size_t)size);
-	for (uint64_t off = 0; off < size; off += PREP_PIECE) {
-		size_t n = size - off < PREP_PIECE ? (size_t)(size - off) : PREP_PIECE;
-
-		if (ic_image__read(img, phys + off, piece, n) || memcmp(piece, data + off, n))
-			return 0;
-	}
-	return 1;
-}
-
 /* The first valid blob: its private copy (taken from buf when decoded there) and its model,
  * made in one validation. 0, or -1 when the blob does not validate (e->diag says why). */
 static int keep_first(struct prep *pr, struct prep_ent *e, const uint8_t *p, uint8_t **buf,
@@ -302,14 +280,13 @@ static void *btf_prepare(const struct ic_ctx *ctx, const struct ic_image *img, v
 			 unsigned nstates)
 {
 	struct prep *pr = calloc(1, sizeof(*pr));
-	uint8_t *piece = malloc(PREP_PIECE);
 	uint64_t spent = 0;
 	uint8_t *buf = NULL;
 	size_t cap = 0;
 
 	(void)ctx; /* prints nothing (carver.h) */
-	if (!pr || !piece)
-		goto done;
+	if (!pr)
+		return NULL;
 	for (unsigned si = 0; si < nstates && pr->n < IC_BTF_PREPARE_MAX; si++) {
 		const struct ic_cands *c = states[si];
 
@@ -335,7 +312,7 @@ static void *btf_prepare(const struct ic_ctx *ctx, const struct ic_image *img, v
 			e->phys = phys;
 			e->size = size;
 			if (pr->data && size == pr->data_size &&
-			    image_equals(img, phys, pr->data, size, piece)) {
+			    ic_image__equals(img, phys, pr->data, (size_t)size)) {
 				memcpy(e->sha, pr->e[0].sha, 32); /* a copy of the kept blob */
 				e->ok = true;
 				pr->n++;
@@ -373,7 +350,6 @@ static void *btf_prepare(const struct ic_ctx *ctx, const struct ic_image *img, v
 	}
 done:
 	free(buf);
-	free(piece);
 	return pr;
 }
 
@@ -401,6 +377,16 @@ static int cand_bytes(struct run *r, uint64_t phys, uint64_t size, const uint8_t
 	if (ic_image__read(r->img, phys, r->scratch, (size_t)size))
 		return 1;
 	*p = r->scratch;
+	return 0;
+}
+
+/* A candidate that failed validation (here or in prepare()): counted with the others; 0. */
+static int rejected(struct run *r, uint64_t phys, uint64_t size, const struct ic_btf_diag *d)
+{
+	pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes) rejected: type %u, "
+		 "offset 0x%" PRIx64 ": %s", ic_image__path(r->img), phys, size, d->type_id, d->offset,
+		 d->msg);
+	r->split++;
 	return 0;
 }
 
@@ -442,12 +428,8 @@ static int try_cand(void *arg, uint64_t phys)
 	{
 		const struct prep_ent *e = prep_find(r->prep, phys, size);
 
-		if (e && !e->ok) {
-			pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes) rejected: type %u, offset 0x%" PRIx64 ": %s",
-				 ic_image__path(img), phys, size, e->diag.type_id, e->diag.offset, e->diag.msg);
-			r->split++;
-			return 0;
-		}
+		if (e && !e->ok)
+			return rejected(r, phys, size, &e->diag);
 		if (e) {
 			memcpy(cur.sha, e->sha, 32);
 			p = NULL;
@@ -457,34 +439,25 @@ static int try_cand(void *arg, uint64_t phys)
 	/* A copy of a blob that already validated (an image holding the same kernel several times:
 	 * crash kernels, KVM guests' memory) has its result: shown equal (from the stored bytes, or
 	 * by comparing the decoded ones), the copy is neither validated nor hashed again. */
-	p = NULL;
 	for (size_t i = 0; i < r->nv; i++) {
 		bool same;
 
 		if (r->v[i].size != size)
 			continue;
-		if (r->best_data && r->best_phys == r->v[i].phys && r->best_size == size) {
-			/* its bytes are at hand: decode this copy once and compare */
-			if (!p && (err = cand_bytes(r, phys, size, &p)))
-				return err > 0 ? 0 : err;
-			same = !memcmp(p, r->best_data, (size_t)size);
-		} else {
+		if (r->best_data && r->best_phys == r->v[i].phys && r->best_size == size)
+			same = ic_image__equals(img, phys, r->best_data, (size_t)size); /* at hand */
+		else
 			same = ic_image__same(img, r->v[i].phys, phys, size);
-		}
 		if (same) {
 			memcpy(cur.sha, r->v[i].sha, 32);
 			p = NULL;
 			goto valid;
 		}
 	}
-	if (!p && (err = cand_bytes(r, phys, size, &p)))
+	if ((err = cand_bytes(r, phys, size, &p)))
 		return err > 0 ? 0 : err;
-	if (ic_btf__validate(p, (size_t)size, &diag)) {
-		pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes) rejected: type %u, offset 0x%" PRIx64 ": %s",
-			 ic_image__path(img), phys, size, diag.type_id, diag.offset, diag.msg);
-		r->split++;
-		return 0;
-	}
+	if (ic_btf__validate(p, (size_t)size, &diag))
+		return rejected(r, phys, size, &diag);
 	ic_sha256(p, (size_t)size, cur.sha);
 valid:
 	cur.phys = phys;

@@ -370,10 +370,42 @@ int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, 
 	return read_impl(img, phys, buf, len, true);
 }
 
+/* Pieces of the decoded compares below: mostly whole compression units, which the compressed
+ * readers decode straight into the buffer (no page-cache copy). */
+#define EQ_PIECE (1u << 20)
+
+/* The len bytes at phys equal data? piece: EQ_PIECE bytes of scratch for unmapped formats. */
+static bool equals_with(const struct ic_image *img, uint64_t phys, const uint8_t *data,
+			size_t len, uint8_t *piece)
+{
+	const uint8_t *m = ic_image__ptr(img, phys, len);
+
+	if (m)
+		return !memcmp(m, data, len);
+	for (size_t off = 0; off < len; off += EQ_PIECE) {
+		size_t n = len - off < EQ_PIECE ? len - off : EQ_PIECE;
+
+		if (ic_image__read(img, phys + off, piece, n) || memcmp(piece, data + off, n))
+			return false;
+	}
+	return true;
+}
+
+bool ic_image__equals(const struct ic_image *img, uint64_t phys, const uint8_t *data, size_t len)
+{
+	uint8_t *piece = NULL;
+	bool eq;
+
+	if (!ic_image__ptr(img, phys, len) && !(piece = malloc(EQ_PIECE)))
+		return false;
+	eq = equals_with(img, phys, data, len, piece);
+	free(piece);
+	return eq;
+}
+
 bool ic_image__same(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len)
 {
-	enum { PIECE = 1 << 20 }; /* mostly whole compression units: decoded straight into it */
-	uint8_t *pa, *pb;
+	uint8_t *pa;
 	bool eq = true;
 
 	if (len > SIZE_MAX)
@@ -388,15 +420,14 @@ bool ic_image__same(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t
 	/* Not provable from the stored units (copies at offsets that differ by other than a
 	 * multiple of the compression unit): compare the decoded bytes, piece by piece. Still far
 	 * cheaper than what callers would redo (a kallsyms decode, a BTF validation and hash). */
-	pa = malloc(2 * (size_t)PIECE);
+	pa = malloc(2 * (size_t)EQ_PIECE);
 	if (!pa)
 		return false;
-	pb = pa + PIECE;
 	for (uint64_t done = 0; eq && done < len;) {
-		size_t n = len - done < PIECE ? (size_t)(len - done) : PIECE;
+		size_t n = len - done < EQ_PIECE ? (size_t)(len - done) : EQ_PIECE;
 
-		eq = !ic_image__read(img, a + done, pa, n) && !ic_image__read(img, b + done, pb, n) &&
-		     !memcmp(pa, pb, n);
+		eq = !ic_image__read(img, a + done, pa, n) &&
+		     equals_with(img, b + done, pa, n, pa + EQ_PIECE);
 		done += n;
 	}
 	free(pa);

@@ -64,6 +64,10 @@ IC_HIDDEN int ic_image__read_stream(const struct ic_image *img, uint64_t phys, v
  * bytes. false: different or absent. For callers that would otherwise redo costly work on a
  * second copy of something they already have (identical kernel copies in one image). */
 IC_HIDDEN bool ic_image__same(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len);
+/* Are the len bytes at phys equal to data? Mapped formats compare in place; the others decode a
+ * piece at a time into a small buffer (no len-sized one). false: different or absent. */
+IC_HIDDEN bool ic_image__equals(const struct ic_image *img, uint64_t phys, const uint8_t *data,
+				size_t len);
 
 /* NULL-terminated, in probe order; raw is last and always claims a non-empty file. */
 IC_HIDDEN extern const struct ic_image_fmt *const ic_image_formats[];

@@ -157,6 +157,9 @@ static void test_synthetic(void)
 	IC_CHECK(ic_image__same(img, 0x101000, 0x101000, 0x30000), "a span equals itself");
 	IC_CHECK(!ic_image__same(img, 0x101000, 0x2200801, 0x30000), "shifted copy differs");
 	IC_CHECK(!ic_image__same(img, 0x101000, 0x1000000, 0x30000), "span into the hole");
+	IC_CHECK(ic_image__equals(img, 0x2200800, src + 0x101000, 0x30000), "copy equals the bytes");
+	IC_CHECK(!ic_image__equals(img, 0x2200801, src + 0x101000, 0x30000), "shifted: not equal");
+	IC_CHECK(!ic_image__equals(img, 0x1000000, src + 0x1000000, 0x30000), "hole: not equal");
 	/* four threads of small random reads through the shared page cache */
 	{
 		pthread_t t[4];
