@@ -112,26 +112,12 @@ static inline size_t ic_cands_total(void *const *states, unsigned n, bool *overf
 /* Bytes readable from phys on without a hole (through adjacent ranges), capped at max. */
 static inline size_t ic_cands_avail(const struct ic_image *img, uint64_t phys, size_t max)
 {
-	const struct ic_range *r = ic_image__ranges(img);
-	size_t nr = ic_image__nranges(img), lo = 0, hi = nr;
-	uint64_t got = 0, at = phys;
+	struct ic_range run;
+	uint64_t got;
 
-	while (lo < hi) { /* last range with r.phys <= phys */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (r[mid].phys <= phys)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
+	if (!ic_image__run(img, phys, 0, max, &run))
 		return 0;
-	for (size_t i = lo - 1; i < nr && got < max; i++) {
-		if (r[i].phys > at || at - r[i].phys >= r[i].len)
-			break;
-		got += r[i].len - (at - r[i].phys);
-		at = r[i].phys + r[i].len;
-	}
+	got = run.phys + run.len - phys;
 	return got < max ? (size_t)got : max;
 }
 

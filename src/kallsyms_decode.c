@@ -806,42 +806,11 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/*
- * The physically contiguous bytes around phys, as one range: the range holding it joined with
- * its adjacent neighbours, as far as [phys - back, phys + fwd) reaches (so the walk is bounded
- * however finely the image is cut). Formats cut memory into ranges of their own (AVML: one per
- * 16 MiB block; ELF: per segment); tables lying across such a cut are still one table. NULL
- * when phys is absent.
- */
+/* The contiguous run around phys (ic_image__run), or NULL when phys is absent. */
 static const struct ic_range *range_of(const struct ic_image *img, uint64_t phys, uint64_t back,
 				       uint64_t fwd, struct ic_range *run)
 {
-	const struct ic_range *r = ic_image__ranges(img);
-	size_t lo = 0, hi = ic_image__nranges(img), a, b;
-	uint64_t want_lo = phys > back ? phys - back : 0;
-	uint64_t want_hi = UINT64_MAX - phys > fwd ? phys + fwd : UINT64_MAX;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (phys < r[mid].phys)
-			hi = mid;
-		else if (phys - r[mid].phys >= r[mid].len)
-			lo = mid + 1;
-		else
-			break;
-	}
-	if (lo >= hi)
-		return NULL;
-	a = b = lo + (hi - lo) / 2;
-	while (a > 0 && r[a].phys > want_lo && r[a - 1].phys + r[a - 1].len == r[a].phys)
-		a--;
-	while (b + 1 < ic_image__nranges(img) && r[b].phys + r[b].len < want_hi &&
-	       r[b].phys + r[b].len == r[b + 1].phys)
-		b++;
-	run->phys = r[a].phys;
-	run->len = r[b].phys + r[b].len - r[a].phys;
-	return run;
+	return ic_image__run(img, phys, back, fwd, run) ? run : NULL;
 }
 
 /* A view of [lo, hi): zero-copy when the format allows, else a malloc'd copy in *own; with lz,

@@ -3,6 +3,8 @@
 #ifndef ISFCARVE_IMAGE_H
 #define ISFCARVE_IMAGE_H
 
+#include <stdbool.h>
+
 #include "isfcarve/common.h"
 
 struct ic_image;
@@ -39,6 +41,13 @@ IC_API const struct ic_range *ic_image__ranges(const struct ic_image *img);
 IC_API uint64_t ic_image__bytes(const struct ic_image *img);
 /* Size of the container file. */
 IC_API uint64_t ic_image__file_size(const struct ic_image *img);
+
+/* The physically contiguous memory around phys as one range: the range holding phys joined with
+ * its adjacent neighbours, whole, until past [phys - back, phys + fwd) (so the walk is bounded
+ * however finely a format cuts memory: AVML one range per 16 MiB block, ELF one per segment).
+ * false when phys is absent. */
+IC_API bool ic_image__run(const struct ic_image *img, uint64_t phys, uint64_t back, uint64_t fwd,
+			  struct ic_range *run);
 
 /* Zero-copy view of [phys, phys+len) when it lies inside one range of a mappable format;
  * NULL otherwise (hole, crosses a range end, or a compressed format). */

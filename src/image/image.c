@@ -301,6 +301,28 @@ static ptrdiff_t find_range(const struct ic_image *img, uint64_t phys)
 	return -1;
 }
 
+bool ic_image__run(const struct ic_image *img, uint64_t phys, uint64_t back, uint64_t fwd,
+		   struct ic_range *run)
+{
+	const struct ic_range *r = img->ranges;
+	ptrdiff_t i = find_range(img, phys);
+	uint64_t want_lo = phys > back ? phys - back : 0;
+	uint64_t want_hi = UINT64_MAX - phys > fwd ? phys + fwd : UINT64_MAX;
+	size_t a, b;
+
+	if (i < 0)
+		return false;
+	a = b = (size_t)i;
+	while (a > 0 && r[a].phys > want_lo && r[a - 1].phys + r[a - 1].len == r[a].phys)
+		a--;
+	while (b + 1 < img->nranges && r[b].phys + r[b].len < want_hi &&
+	       r[b].phys + r[b].len == r[b + 1].phys)
+		b++;
+	run->phys = r[a].phys;
+	run->len = r[b].phys + r[b].len - r[a].phys;
+	return true;
+}
+
 const uint8_t *ic_image__ptr(const struct ic_image *img, uint64_t phys, size_t len)
 {
 	ptrdiff_t i;
