@@ -11,8 +11,8 @@
 #include "isfcarve/vmcoreinfo.h"
 #include "cands.h"
 #include "kernel_pa.h"
-#include "reader.h"
-#include "image/image_internal.h"
+#include "0-base/reader.h"
+#include "1-image/image_internal.h"
 
 /* Magic 0xeb9f, version 1, flags 0, little-endian. The kernel's own BTF is in its native byte
  * order, and the image readers and the KASLR stage handle little-endian targets only (x86-64,

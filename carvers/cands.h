@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "ic_limits.h"
+#include "0-base/internal.h"
+#include "0-base/ic_limits.h"
 
 /*
  * A state covers one ~8 MiB batch, and the states of all batches live until finish(), so the

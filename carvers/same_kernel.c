@@ -11,7 +11,7 @@
 #include "isfcarve/kallsyms.h"
 #include "isfcarve/same_kernel.h"
 #include "isfcarve/vmcoreinfo.h"
-#include "internal.h"
+#include "0-base/internal.h"
 #include "kernel_pa.h"
 
 static void evidence(struct ic_same_kernel *s, const char *what)

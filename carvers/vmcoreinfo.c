@@ -8,7 +8,7 @@
 #include "isfcarve/slots.h"
 #include "isfcarve/vmcoreinfo.h"
 #include "cands.h"
-#include "reader.h"
+#include "0-base/reader.h"
 
 #define NEEDLE "OSRELEASE="
 

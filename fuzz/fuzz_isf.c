@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "isf/isf_int.h"
+#include "6-typing/isf_int.h"
 #include "isfcarve/btf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

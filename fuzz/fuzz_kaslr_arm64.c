@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Fuzz target: the arm64 KASLR solver, also forced on inputs the detector would give to x86-64. */
 #include "fuzz_solver_common.h"
-#include "kaslr/kaslr_internal.h"
+#include "4-kaslr/kaslr_internal.h"
 
 /*
  * Input: fuzz_solver_common.h; seeds from the arm64 fixture (with and without VMCOREINFO, with

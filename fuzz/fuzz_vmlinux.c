@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "isfcarve/vmlinux.h"
-#include "ic_limits.h"
+#include "0-base/ic_limits.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "internal.h"
-#include "json.h"
-#include "ic_limits.h"
+#include "0-base/internal.h"
+#include "0-base/json.h"
+#include "0-base/ic_limits.h"
 
 /*
  * Each image is profiled by a child process: fork + exec of this very binary in IMAGE mode

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "internal.h"
+#include "0-base/internal.h"
 #include "isfcarve/btf_finding.h"
 #include "isfcarve/kallsyms.h"
 #include "isfcarve/kaslr.h"
@@ -19,7 +19,7 @@
 #include "isfcarve/symbols.h"
 #include "isfcarve/symdir.h"
 #include "isfcarve/vmlinux.h"
-#include "ic_limits.h"
+#include "0-base/ic_limits.h"
 
 /* --symbols-dir state: the identity, the profile path, whether it is reused, the lock. */
 struct symdir_run {

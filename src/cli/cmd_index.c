@@ -12,8 +12,8 @@
 
 #include "cli.h"
 #include "isfcarve/symdir.h"
-#include "json.h"
-#include "ic_limits.h"
+#include "0-base/json.h"
+#include "0-base/ic_limits.h"
 
 /*
  * Volatility 3's remote identifier format (automagic/symbol_cache.py, RemoteIdentifierFormat,

@@ -8,13 +8,13 @@
 #include <string.h>
 
 #include "cli.h"
-#include "internal.h"
+#include "0-base/internal.h"
 #include "isfcarve/btf.h"
 #include "isfcarve/isf.h"
 #include "isfcarve/live.h"
 #include "isfcarve/symbols.h"
 #include "isfcarve/vmlinux.h"
-#include "ic_limits.h"
+#include "0-base/ic_limits.h"
 
 /* --banner STR as typed -> exact linux_banner bytes: STR, "\n" if missing, then "\0". */
 static int banner_from_arg(const char *s, uint8_t **out, size_t *len)

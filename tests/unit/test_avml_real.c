@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ic_test.h"
-#include "internal.h"
+#include "0-base/internal.h"
 #include "isfcarve/image.h"
 
 static struct ic_ctx quiet;

@@ -9,8 +9,8 @@
 #include "ic_test.h"
 #include "isfcarve/btf.h"
 #include "isfcarve/error.h"
-#include "internal.h"
-#include "ic_limits.h"
+#include "0-base/internal.h"
+#include "0-base/ic_limits.h"
 
 #define MAXW 4096
 

@@ -4,8 +4,8 @@
 
 #include "ic_test.h"
 #include "img_build.h"
-#include "internal.h"
-#include "ic_limits.h"
+#include "0-base/internal.h"
+#include "0-base/ic_limits.h"
 #include "isfcarve/banner.h"
 #include "isfcarve/btf_finding.h"
 #include "isfcarve/carver.h"

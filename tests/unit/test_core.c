@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include "ic_test.h"
-#include "internal.h"
-#include "json.h"
-#include "reader.h"
+#include "0-base/internal.h"
+#include "0-base/json.h"
+#include "0-base/reader.h"
 #include "isfcarve/image.h"
 
 struct membuf {

@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "ic_test.h"
-#include "internal.h"
-#include "image/image_internal.h"
+#include "0-base/internal.h"
+#include "1-image/image_internal.h"
 #include "isfcarve/image.h"
 
 static struct ic_ctx quiet;

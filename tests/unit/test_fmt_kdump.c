@@ -24,7 +24,7 @@ int lzo1x_1_compress(const unsigned char *src, unsigned long src_len, unsigned c
 #endif
 
 #include "ic_test.h"
-#include "internal.h"
+#include "0-base/internal.h"
 #include "isfcarve/image.h"
 
 #define PAGE 4096u

@@ -10,7 +10,7 @@
 
 #include "btf_builder.h"
 #include "ic_test.h"
-#include "isf/isf_int.h"
+#include "6-typing/isf_int.h"
 #include "isf_driver.h"
 #include "isfcarve/btf.h"
 #include "isfcarve/isf.h"

@@ -12,7 +12,7 @@
 #include "isfcarve/image.h"
 #include "isfcarve/kallsyms.h"
 #include "isfcarve/vmcoreinfo.h"
-#include "reader.h"
+#include "0-base/reader.h"
 
 struct mapped {
 	const uint8_t *p;

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "ic_test.h"
-#include "image/codec.h"
-#include "internal.h"
-#include "reader.h"
+#include "1-image/codec.h"
+#include "0-base/internal.h"
+#include "0-base/reader.h"
 #include "isfcarve/image.h"
 
 #define PAGE 4096u

@@ -9,10 +9,10 @@
 #include <unistd.h>
 
 #include "ic_test.h"
-#include "internal.h"
+#include "0-base/internal.h"
 #include "isfcarve/live.h"
 #include "isfcarve/symbols.h"
-#include "ic_limits.h"
+#include "0-base/ic_limits.h"
 
 static void test_link_text(void)
 {

@@ -10,8 +10,8 @@
 #include <zlib.h>
 
 #include "ic_test.h"
-#include "json.h"
-#include "out.h"
+#include "0-base/json.h"
+#include "0-base/out.h"
 
 static char dir[256];
 

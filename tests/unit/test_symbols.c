@@ -5,10 +5,10 @@
 #include <time.h>
 
 #include "ic_test.h"
-#include "internal.h"
+#include "0-base/internal.h"
 #include "isfcarve/live.h"
 #include "isfcarve/symbols.h"
-#include "ic_limits.h"
+#include "0-base/ic_limits.h"
 
 /* The last library message, to check that errors name the file and line. */
 struct lastmsg {

@@ -10,7 +10,7 @@
 #include "ic_test.h"
 #include "isfcarve/error.h"
 #include "isfcarve/symdir.h"
-#include "ic_limits.h"
+#include "0-base/ic_limits.h"
 
 static const char banner[] = "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) "
 			     "(gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian "

@@ -6,7 +6,7 @@
 
 #include "btf_builder.h"
 #include "ic_test.h"
-#include "isf/isf_int.h"
+#include "6-typing/isf_int.h"
 #include "isfcarve/btf.h"
 #include "isfcarve/error.h"
 #include "isfcarve/symdb.h"

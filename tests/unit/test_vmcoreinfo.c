@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "ic_test.h"
-#include "internal.h"
-#include "ic_limits.h"
+#include "0-base/internal.h"
+#include "0-base/ic_limits.h"
 #include "isfcarve/vmcoreinfo.h"
 
 static void test_basic(void)

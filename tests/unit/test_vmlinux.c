@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "ic_test.h"
-#include "internal.h"
+#include "0-base/internal.h"
 #include "isfcarve/live.h"
 #include "isfcarve/symbols.h"
 #include "isfcarve/vmlinux.h"
-#include "ic_limits.h"
+#include "0-base/ic_limits.h"
 
 /* A tiny ELF builder: header, 4 sections (null, .text, .BTF, .shstrtab), one PT_LOAD. */
 struct elfb {

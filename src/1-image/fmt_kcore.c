@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: MIT */
+/* /proc/kcore copies: an ELF core of kernel virtual addresses; physical ranges from p_paddr or the direct map. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image_internal.h"
+#include "0-base/ic_limits.h"
+#include "0-base/reader.h"
+#include "elfcore.h"
+
+/*
+ * What the kernel writes (fs/proc/kcore.c, 4.19 ... 7.x; facts, see docs/formats.md):
+ *  - one PT_NOTE first: "CORE" NT_PRSTATUS, "CORE" NT_PRPSINFO (pr_fname "vmlinux"),
+ *    "CORE" NT_TASKSTRUCT, and from 4.19 a "VMCOREINFO" note;
+ *  - one PT_LOAD per kclist entry, p_vaddr = the kernel address, p_paddr = __pa() for
+ *    KCORE_RAM (direct map; also KCORE_REMAP before 5.13), __pa_symbol() for KCORE_TEXT,
+ *    -1 for vmalloc, modules, vmemmap and the vsyscall page. Before 4.11 every p_paddr is 0.
+ * KCORE_TEXT (and KCORE_REMAP) are second views of memory the direct map already holds, so a
+ * physical range may be described twice. Direct-map segments win; an alias keeps only the
+ * parts no direct-map segment covers (none, in every real file seen).
+ */
+#define NT_PRPSINFO 3u
+#define NT_TASKSTRUCT 4u
+#define EM_AARCH64 183u
+#define KERNEL_HALF (1ull << 63)
+#define PRPSINFO_FNAME 40u /* offset of pr_fname in the 64-bit struct elf_prpsinfo */
+
+struct seg {
+	uint64_t phys, len, off;
+	const struct ic_elf_phdr *ph;
+	bool direct;
+};
+
+/* The direct map as VMCOREINFO describes it: __va(pa) = pa + lin, for vaddr in [start, start + len). */
+struct dmap {
+	uint64_t lin, start, len;
+};
+
+struct span {
+	uint64_t start, end; /* [start, end) */
+};
+
+static int cmp_span(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+	const struct seg *x = a, *y = b;
+
+	return x->phys < y->phys ? -1 : x->phys > y->phys;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* Find the first note named name with type type (type UINT32_MAX: any) in the image notes. */
+static bool note_find(const struct ic_image *img, const char *name, uint32_t type, const uint8_t **desc,
+		      size_t *dlen)
+{
+	struct ic_rd r = ic_rd_init(img->notes, img->notes_len);
+	size_t nlen = strlen(name) + 1;
+
+	while (ic_rd_left(&r) >= 12) {
+		uint32_t namesz = ic_rd_le32(&r), descsz = ic_rd_le32(&r), ntype = ic_rd_le32(&r);
+		size_t name_at = r.off, desc_at, pad_name = ((size_t)namesz + 3) & ~(size_t)3;
+		size_t pad_desc = ((size_t)descsz + 3) & ~(size_t)3;
+
+		if (pad_name > ic_rd_left(&r))
+			return false;
+		desc_at = name_at + pad_name;
+		if (pad_desc > img->notes_len - desc_at) {
+			/* The last note may lack its padding. */
+			if (descsz > img->notes_len - desc_at)
+				return false;
+			pad_desc = descsz;
+		}
+		if (namesz == nlen && !memcmp(img->notes + name_at, name, nlen) &&
+		    (type == UINT32_MAX || ntype == type)) {
+			*desc = img->notes + desc_at;
+			*dlen = descsz;
+			return true;
+		}
+		ic_rd_seek(&r, desc_at + pad_desc);
+	}
+	return false;
+}
+
+/* NUMBER(x)=v / KEY=v out of the VMCOREINFO note: 0x-prefixed hex or decimal. */
+static bool vmci_number(const struct ic_image *img, const char *key, uint64_t *out)
+{
+	const uint8_t *d;
+	size_t dlen, klen = strlen(key);
+
+	if (!note_find(img, "VMCOREINFO", UINT32_MAX, &d, &dlen))
+		return false;
+	for (size_t at = 0; at < dlen;) {
+		size_t eol = at;
+		uint64_t v = 0;
+		unsigned base = 10, digits = 0;
+		size_t i;
+
+		while (eol < dlen && d[eol] != '\n' && d[eol])
+			eol++;
+		if (eol - at > klen + 1 && !memcmp(d + at, key, klen) && d[at + klen] == '=') {
+			i = at + klen + 1;
+			if (eol - i > 2 && d[i] == '0' && (d[i + 1] == 'x' || d[i + 1] == 'X')) {
+				base = 16;
+				i += 2;
+			}
+			for (; i < eol; i++, digits++) {
+				unsigned c = d[i], dv;
+
+				if (c >= '0' && c <= '9')
+					dv = c - '0';
+				else if (base == 16 && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+					dv = (c | 0x20) - 'a' + 10;
+				else
+					return false;
+				if (ic_mul_ovf(v, (uint64_t)base, &v) || ic_add_ovf(v, (uint64_t)dv, &v))
+					return false;
+			}
+			if (!digits)
+				return false;
+			*out = v;
+			return true;
+		}
+		if (eol < dlen && !d[eol])
+			break;
+		at = eol + 1;
+	}
+	return false;
+}
+
+/* Is this ELF core a /proc/kcore copy? kcore's own notes, or segments no other producer writes. */
+static bool looks_like_kcore(const struct ic_image *img, const struct ic_elf_core *core)
+{
+	const uint8_t *d;
+	size_t dlen, zero_kernel = 0;
+
+	if (note_find(img, "CORE", NT_TASKSTRUCT, &d, &dlen))
+		return true;
+	if (note_find(img, "CORE", NT_PRPSINFO, &d, &dlen) && dlen >= PRPSINFO_FNAME + 8 &&
+	    !memcmp(d + PRPSINFO_FNAME, "vmlinux", 8))
+		return true;
+	bool no_phys = false, linear = false;
+
+	/* Without the notes: a page-aligned kernel segment with p_paddr -1 (vmalloc, modules,
+	 * vmemmap) beside a segment whose p_vaddr - p_paddr is a kernel address (the direct map). */
+	for (size_t i = 0; i < core->nph; i++) {
+		const struct ic_elf_phdr *p = &core->ph[i];
+
+		if (p->type != IC_PT_LOAD || !p->filesz || p->vaddr < KERNEL_HALF)
+			continue;
+		if (p->paddr == UINT64_MAX)
+			no_phys |= !(p->vaddr & 0xfff);
+		else if (!p->paddr)
+			zero_kernel++;
+		else if (p->vaddr - p->paddr >= KERNEL_HALF)
+			linear = true;
+	}
+	if (no_phys && linear)
+		return true;
+	return zero_kernel >= 2; /* before 4.11: kernel addresses, every p_paddr 0 */
+}
+
+/*
+ * The direct-map offset (vaddr - paddr of KCORE_RAM) as VMCOREINFO states it: NUMBER(PAGE_OFFSET)
+ * where an arch prints it; arm64 (5.4+) -(1 << (64 - TCR_EL1_T1SZ)) - PHYS_OFFSET, as its
+ * __va(pa) is pa - PHYS_OFFSET + PAGE_OFFSET. Modular arithmetic: PHYS_OFFSET may exceed the
+ * PAGE_OFFSET difference only in a corrupt note, and the result is range-checked by the caller.
+ */
+static bool vmci_page_offset(const struct ic_image *img, uint16_t machine, struct dmap *dm)
+{
+	uint64_t v, phys_offset, bits;
+
+	if (vmci_number(img, "NUMBER(PAGE_OFFSET)", &v) && v >= KERNEL_HALF) {
+		bits = IC_KCORE_PHYS_BITS;
+		if (vmci_number(img, "NUMBER(MAX_PHYSMEM_BITS)", &phys_offset) && phys_offset >= 20 &&
+		    phys_offset < bits)
+			bits = phys_offset;
+		*dm = (struct dmap){ v, v, 1ull << bits };
+		return true;
+	}
+	/* arm64: the linear map is the lower half of the kernel VA space, 2^(vabits - 1) bytes. */
+	if (machine == EM_AARCH64 && vmci_number(img, "NUMBER(TCR_EL1_T1SZ)", &v) && v >= 12 && v <= 40 &&
+	    vmci_number(img, "NUMBER(PHYS_OFFSET)", &phys_offset)) {
+		uint64_t page_offset = ~0ull << (64 - v);
+
+		*dm = (struct dmap){ page_offset - phys_offset, page_offset, 1ull << (63 - v) };
+		return dm->lin >= KERNEL_HALF;
+	}
+	return false;
+}
+
+/* The direct-map offset the segments agree on most (by bytes): RAM segments share vaddr - paddr. */
+static int majority_delta(const struct seg *s, size_t n, uint64_t *po)
+{
+	uint64_t *d = ic_calloc(n ? n : 1, sizeof(*d) * 2), best = 0, best_w = 0;
+	size_t k = 0;
+
+	if (!d)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].ph->vaddr < s[i].phys)
+			continue;
+		d[2 * k] = s[i].ph->vaddr - s[i].phys;
+		d[2 * k + 1] = s[i].len;
+		k++;
+	}
+	qsort(d, k, sizeof(*d) * 2, cmp_u64); /* sorts pairs by their first u64 */
+	for (size_t i = 0; i < k;) {
+		uint64_t w = 0, v = d[2 * i];
+		size_t j = i;
+
+		for (; j < k && d[2 * j] == v; j++)
+			if (ic_add_ovf(w, d[2 * j + 1], &w))
+				w = UINT64_MAX;
+		if (w > best_w) {
+			best_w = w;
+			best = v;
+		}
+		i = j;
+	}
+	free(d);
+	*po = best;
+	return best_w ? 0 : -IC_ENOTFOUND;
+}
+
+/* Add the parts of alias a that no kept span covers; kept (sorted) grows with what was added. */
+static int add_alias(const struct ic_ctx *ctx, struct ic_image *img, const struct seg *a, struct span *kept,
+		     size_t *nkept, size_t cap)
+{
+	uint64_t cur = a->phys, end = a->phys + a->len; /* no wrap: checked when collected */
+	size_t n0 = *nkept;
+	int err;
+
+	for (size_t i = 0; i <= n0 && cur < end; i++) {
+		uint64_t gap_end = i < n0 ? kept[i].start : end;
+
+		if (i < n0 && kept[i].end <= cur)
+			continue;
+		if (gap_end > end)
+			gap_end = end;
+		if (gap_end > cur) {
+			uint64_t off = a->off + (cur - a->phys), len = gap_end - cur;
+
+			if (!ic_in_bounds(off, len, img->size)) {
+				pr_info(ctx, "%s: PT_LOAD %u (phys 0x%" PRIx64 "+0x%" PRIx64 "): 0x%" PRIx64
+					" bytes no direct-map segment holds are not in the copy; left out",
+					img->path, a->ph->idx, cur, len, len);
+			} else {
+				pr_info(ctx, "%s: PT_LOAD %u: phys 0x%" PRIx64 "+0x%" PRIx64 " only in this alias segment; kept",
+					img->path, a->ph->idx, cur, len);
+				if (*nkept >= cap)
+					return -IC_ELIMIT; /* unreachable: see the sizing of kept */
+				if ((err = ic_image_add_range(img, cur, len, off)))
+					return err;
+				kept[(*nkept)++] = (struct span){ cur, gap_end };
+			}
+		}
+		if (i < n0 && kept[i].end > cur)
+			cur = kept[i].end;
+	}
+	if (*nkept == n0)
+		pr_debug(ctx, "%s: PT_LOAD %u (phys 0x%" PRIx64 "+0x%" PRIx64 ") is an alias of direct-map memory; dropped",
+			 img->path, a->ph->idx, a->phys, a->len);
+	qsort(kept, *nkept, sizeof(*kept), cmp_span);
+	return 0;
+}
+
+/* Collect every PT_LOAD with data and a physical address (given or computed), checked. */
+static int collect(const struct ic_ctx *ctx, struct ic_image *img, const struct ic_elf_core *core, bool no_paddr,
+		   const struct dmap *dm, uint64_t phys_limit, struct seg *segs, size_t *nseg)
+{
+	for (size_t i = 0; i < core->nph; i++) {
+		const struct ic_elf_phdr *p = &core->ph[i];
+		uint64_t phys, end;
+
+		if (p->type != IC_PT_LOAD || !p->filesz)
+			continue;
+		if (p->filesz > p->memsz) {
+			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %u has p_filesz 0x%" PRIx64 " > p_memsz 0x%" PRIx64,
+				img->path, p->at, p->idx, p->filesz, p->memsz);
+			return -IC_EFORMAT;
+		}
+		if (ic_add_ovf(p->vaddr, p->filesz - 1, &end)) {
+			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %u (vaddr 0x%" PRIx64 "+0x%" PRIx64
+				") wraps the address space", img->path, p->at, p->idx, p->vaddr, p->filesz);
+			return -IC_EFORMAT;
+		}
+		if (p->paddr == UINT64_MAX) {
+			pr_debug(ctx, "%s: PT_LOAD %u (vaddr 0x%" PRIx64 ") has no physical address (vmalloc, modules, vmemmap); skipped",
+				 img->path, p->idx, p->vaddr);
+			continue;
+		}
+		if (no_paddr) {
+			/* Before 4.11 (or a copy that zeroed p_paddr): only the direct map has a known
+			 * physical address, vaddr - PAGE_OFFSET. */
+			/* Modular: a vaddr below the start wraps to a huge value and fails the check. */
+			uint64_t rel = p->vaddr - dm->start;
+
+			phys = p->vaddr - dm->lin;
+			if (rel >= dm->len || p->filesz > dm->len - rel || phys >= phys_limit ||
+			    p->filesz > phys_limit - phys) {
+				pr_debug(ctx, "%s: PT_LOAD %u (vaddr 0x%" PRIx64 ") is outside the direct map; skipped",
+					 img->path, p->idx, p->vaddr);
+				continue;
+			}
+			/* Every segment says 0 here, vmalloc and vmemmap too, and some of those fall
+			 * inside the direct map's span: a segment counts as RAM only if the copy has its
+			 * data (responders copy RAM; vmalloc is terabytes). */
+			if (!ic_in_bounds(p->off, p->filesz, img->size)) {
+				pr_info(ctx, "%s: PT_LOAD %u (vaddr 0x%" PRIx64 "+0x%" PRIx64 ") not in the copy; skipped",
+					img->path, p->idx, p->vaddr, p->filesz);
+				continue;
+			}
+		} else {
+			phys = p->paddr;
+			if (phys >= phys_limit || p->filesz > phys_limit - phys) {
+				pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %u p_paddr 0x%" PRIx64 "+0x%" PRIx64
+					" lies beyond the %u-bit physical address space", img->path, p->at, p->idx,
+					phys, p->filesz, IC_KCORE_PHYS_BITS);
+				return -IC_EFORMAT;
+			}
+		}
+		segs[*nseg] = (struct seg){ phys, p->filesz, p->off, p, false };
+		(*nseg)++;
+	}
+	return 0;
+}
+
+/* File offset of the first PT_LOAD header, for messages about the segments as a whole. */
+static uint64_t first_load_at(const struct ic_elf_core *core)
+{
+	for (size_t i = 0; i < core->nph; i++)
+		if (core->ph[i].type == IC_PT_LOAD)
+			return core->ph[i].at;
+	return core->nph ? core->ph[0].at : 0;
+}
+
+static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
+{
+	const uint64_t phys_limit = 1ull << IC_KCORE_PHYS_BITS;
+	struct ic_elf_core core;
+	struct seg *segs = NULL;
+	struct span *kept = NULL;
+	size_t nseg = 0, nkept = 0, ndirect = 0, naliases = 0, kept_cap;
+	bool no_paddr, have_po;
+	uint64_t po = 0;
+	struct dmap dm = { 0, 0, 0 };
+	int err;
+
+	/* Only a complete ELF64 LE core header is looked at; anything else is the elf reader's to
+	 * explain (so its messages are not printed twice). */
+	if (img->size < 64 || memcmp(img->map, "\x7f" "ELF", 4) || img->map[4] != 2 || img->map[5] != 1 ||
+	    ic_get_le16(img->map + 16) != 4) {
+		pr_debug(ctx, "%s: offset 0x0: not an ELF64 little-endian core", img->path);
+		return -EPROTO;
+	}
+	err = ic_elf_core_read(ctx, img, &core);
+	if (err)
+		return err;
+	for (size_t i = 0; i < core.nph; i++)
+		if (core.ph[i].type == IC_PT_NOTE && (err = ic_elf_add_notes(ctx, img, &core.ph[i])))
+			goto out;
+	if (!looks_like_kcore(img, &core)) {
+		pr_debug(ctx, "%s: ELF core without /proc/kcore notes or segments: not a kcore copy", img->path);
+		err = -EPROTO;
+		goto out;
+	}
+	/* Pre-4.11 shape: some segment says p_paddr 0 and none gives a real one. */
+	no_paddr = false;
+	for (size_t i = 0; i < core.nph; i++) {
+		const struct ic_elf_phdr *p = &core.ph[i];
+
+		if (p->type != IC_PT_LOAD || !p->filesz)
+			continue;
+		if (!p->paddr)
+			no_paddr = true;
+	}
+	for (size_t i = 0; i < core.nph; i++) {
+		const struct ic_elf_phdr *p = &core.ph[i];
+
+		if (p->type == IC_PT_LOAD && p->filesz && p->paddr && p->paddr != UINT64_MAX)
+			no_paddr = false;
+	}
+	have_po = vmci_page_offset(img, core.machine, &dm);
+	if (no_paddr && !have_po) {
+		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": /proc/kcore copy without physical addresses (every p_paddr 0: "
+			"kernel before 4.11) and no PAGE_OFFSET in a VMCOREINFO note: unsupported", img->path,
+			first_load_at(&core));
+		err = -IC_EUNSUPP;
+		goto out;
+	}
+	segs = ic_calloc(core.nph ? core.nph : 1, sizeof(*segs));
+	if (!segs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if ((err = collect(ctx, img, &core, no_paddr, &dm, phys_limit, segs, &nseg)))
+		goto out;
+	if (!nseg) {
+		pr_warn(ctx, "%s: /proc/kcore copy holds no memory ranges (no segment with a physical address)", img->path);
+		err = -IC_ENOTFOUND;
+		goto out;
+	}
+	if (no_paddr) {
+		po = dm.lin;
+	} else if ((err = majority_delta(segs, nseg, &po))) {
+		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": /proc/kcore copy has no segment with p_vaddr >= p_paddr: "
+			"p_vaddr is not a kernel address", img->path, first_load_at(&core));
+		err = -IC_EFORMAT;
+		goto out;
+	}
+	if (have_po && !no_paddr && po != dm.lin)
+		pr_info(ctx, "%s: direct map of the segments at 0x%" PRIx64 ", VMCOREINFO gives 0x%" PRIx64
+			"; using the segments' p_paddr", img->path, po, dm.lin);
+	if (po < KERNEL_HALF) {
+		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": /proc/kcore direct-map offset 0x%" PRIx64
+			" (p_vaddr - p_paddr) is not a kernel address", img->path, first_load_at(&core), po);
+		err = -IC_EFORMAT;
+		goto out;
+	}
+	pr_debug(ctx, "%s: /proc/kcore copy, PAGE_OFFSET 0x%" PRIx64 "%s", img->path, po,
+		 no_paddr ? " (from VMCOREINFO; p_paddr unset)" : "");
+	for (size_t i = 0; i < nseg; i++) {
+		segs[i].direct = no_paddr || (segs[i].ph->vaddr >= segs[i].phys && segs[i].ph->vaddr - segs[i].phys == po);
+		if (segs[i].direct)
+			ndirect++;
+		else
+			naliases++;
+	}
+	if (!ndirect) {
+		pr_warn(ctx, "%s: /proc/kcore copy holds no memory ranges (no direct-map KCORE_RAM segment)", img->path);
+		err = -IC_ENOTFOUND;
+		goto out;
+	}
+	if (naliases > IC_MAX_KCORE_ALIASES) {
+		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": %zu kcore segments outside the direct map, over IC_MAX_KCORE_ALIASES (%u)",
+			img->path, first_load_at(&core), naliases, IC_MAX_KCORE_ALIASES);
+		err = -IC_ELIMIT;
+		goto out;
+	}
+	qsort(segs, nseg, sizeof(*segs), cmp_seg);
+	/* Each alias piece either fills a gap between two kept spans (joining them: at most
+	 * ndirect + naliases - 1 of those overall) or lies at an end of the alias (at most 2 per alias). */
+	kept_cap = nseg + 2 * naliases + 1;
+	kept = ic_calloc(kept_cap, sizeof(*kept));
+	if (!kept) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nseg; i++) {
+		const struct seg *s = &segs[i];
+
+		if (!s->direct)
+			continue;
+		if (!ic_in_bounds(s->off, s->len, img->size)) {
+			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": direct-map PT_LOAD %u (phys 0x%" PRIx64 "+0x%" PRIx64
+				", file offset 0x%" PRIx64 ") runs past the end of the file (0x%" PRIx64 "): RAM missing from the copy",
+				img->path, s->ph->at, s->ph->idx, s->phys, s->len, s->off, img->size);
+			err = -IC_ETRUNC;
+			goto out;
+		}
+		/* Overlapping direct-map segments are refused by ic_image_finish_ranges(). */
+		if ((err = ic_image_add_range(img, s->phys, s->len, s->off)))
+			goto out;
+		kept[nkept++] = (struct span){ s->phys, s->phys + s->len };
+	}
+	/* segs is sorted, so kept is too; aliases are resolved in physical order. */
+	for (size_t i = 0; i < nseg; i++) {
+		if (segs[i].direct)
+			continue;
+		if ((err = add_alias(ctx, img, &segs[i], kept, &nkept, kept_cap)))
+			goto out;
+	}
+out:
+	free(kept);
+	free(segs);
+	free(core.ph);
+	return err;
+}
+
+const struct ic_image_fmt ic_fmt_kcore = {
+	.name = "kcore",
+	.probe = kcore_probe,
+};

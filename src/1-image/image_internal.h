@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* The image object and the interface each container format implements. */
+#ifndef ISFCARVE_IMAGE_INTERNAL_H
+#define ISFCARVE_IMAGE_INTERNAL_H
+
+#include "isfcarve/image.h"
+#include "0-base/internal.h"
+
+struct ic_image;
+
+/*
+ * One container format. probe() inspects img->map/img->size (the whole file, read-only) and
+ * either returns -EPROTO ("definitely not mine", the detector tries the next format), or claims
+ * the file: it adds ranges with ic_image_add_range() and returns 0, or returns another negative
+ * error ("mine but broken": detection stops and the error is reported). A probe must log the
+ * file offset of what it rejects (pr_warn for broken, pr_debug for not-mine).
+ *
+ * read() is for formats whose ranges are not plain file bytes (compressed): copy len bytes at
+ * byte off of range ri into buf. NULL means range i is the file bytes at file_off[i].
+ * read_stream() (optional, compressed formats) is read() for the scanner's one pass: whole units
+ * are decoded straight into buf and not kept in the format's cache, since the pass never comes
+ * back to them; read() keeps them, for the carvers' repeated reads. NULL: read() serves both.
+ */
+struct ic_image_fmt {
+	const char *name;
+	int (*probe)(const struct ic_ctx *ctx, struct ic_image *img);
+	int (*read)(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len);
+	int (*read_stream)(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len);
+	/* Optional (compressed formats): 1 when the len bytes at phys a and at phys b are provably
+	 * equal from their stored (compressed) form alone, without decoding: same unit alignment,
+	 * byte-identical compressed units. 0 when that cannot be shown (not: "they differ"). */
+	int (*same)(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len);
+	void (*free_priv)(struct ic_image *img);
+};
+
+struct ic_image {
+	const struct ic_ctx *ctx;
+	char *path;
+	int fd;
+	const uint8_t *map;
+	uint64_t size;
+	const struct ic_image_fmt *fmt;
+	struct ic_range *ranges;
+	uint64_t *file_off; /* parallel to ranges; meaningful only when fmt->read == NULL */
+	size_t nranges, cap;
+	uint64_t bytes;
+	uint8_t *notes;     /* owned copy of PT_NOTE bytes (ELF); NULL if none */
+	size_t notes_len;
+	void *priv;         /* format-private state, freed by fmt->free_priv */
+};
+
+/* Add one range while probing. Ranges may arrive unsorted; ic_image_finish_ranges() sorts them
+ * and rejects overlaps. -IC_ELIMIT past IC_MAX_RANGES, -ENOMEM. Zero-length ranges are ignored. */
+IC_HIDDEN int ic_image_add_range(struct ic_image *img, uint64_t phys, uint64_t len, uint64_t file_off);
+/* Sort, merge nothing, reject overlapping ranges (-IC_EFORMAT, logged with both addresses). */
+IC_HIDDEN int ic_image_finish_ranges(struct ic_image *img);
+
+/* ic_image__read() for a one-pass sequential reader (the scanner): same result, but a compressed
+ * format does not keep what it decodes for it in its cache (see read_stream above). */
+IC_HIDDEN int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, size_t len);
+
+/* Are the len bytes at phys a and at phys b equal? Mapped formats compare the bytes; compressed
+ * ones compare stored units (fmt->same, no decoding) and, when that proves nothing, the decoded
+ * bytes. false: different or absent. For callers that would otherwise redo costly work on a
+ * second copy of something they already have (identical kernel copies in one image). */
+IC_HIDDEN bool ic_image__same(const struct ic_image *img, uint64_t a, uint64_t b, uint64_t len);
+/* Are the len bytes at phys equal to data? Mapped formats compare in place; the others decode a
+ * piece at a time into a small buffer (no len-sized one). false: different or absent. */
+IC_HIDDEN bool ic_image__equals(const struct ic_image *img, uint64_t phys, const uint8_t *data,
+				size_t len);
+
+/* NULL-terminated, in probe order; raw is last and always claims a non-empty file. */
+IC_HIDDEN extern const struct ic_image_fmt *const ic_image_formats[];
+
+#endif

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/* Embedded kernel config (CONFIG_IKCONFIG): carve "IKCFG_ST" + gzip, read the link-time _text. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "isfcarve/live.h"
+#include "kaslr_internal.h"
+#include "0-base/ic_limits.h"
+
+/*
+ * kernel/configs.c embeds the .config as
+ *     "IKCFG_ST" <gzip stream of .config> "IKCFG_ED"
+ * in rodata (and in the configs.ko module when CONFIG_IKCONFIG=m). We look only inside the
+ * kernel image's physical span, so a module or page-cache copy of another kernel's config
+ * cannot decide the link base.
+ */
+static const char ik_start[] = "IKCFG_ST";
+
+static int inflate_cfg(const uint8_t *gz, size_t len, char **out, size_t *out_len)
+{
+	z_stream zs;
+	size_t cap = 256u << 10;
+	char *buf = malloc(cap);
+	int zr;
+
+	if (!buf)
+		return -ENOMEM;
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
+		free(buf);
+		return -ENOMEM;
+	}
+	zs.next_in = (Bytef *)(uintptr_t)gz;
+	zs.avail_in = (uInt)len;
+	for (;;) {
+		if (zs.total_out == cap) {
+			char *nb;
+
+			if (cap >= IC_MAX_CONFIG_BYTES) {
+				zr = Z_BUF_ERROR;
+				break;
+			}
+			nb = realloc(buf, cap * 2);
+			if (!nb) {
+				zr = Z_MEM_ERROR;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		zs.next_out = (Bytef *)buf + zs.total_out;
+		zs.avail_out = (uInt)(cap - zs.total_out);
+		zr = inflate(&zs, Z_NO_FLUSH);
+		if (zr != Z_OK)
+			break;
+	}
+	*out_len = zs.total_out;
+	inflateEnd(&zs);
+	if (zr != Z_STREAM_END) {
+		free(buf);
+		return zr == Z_MEM_ERROR ? -ENOMEM : zr == Z_BUF_ERROR && cap >= IC_MAX_CONFIG_BYTES
+								  ? -IC_ELIMIT : -IC_EFORMAT;
+	}
+	*out = buf;
+	return 0;
+}
+
+int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
+		      uint64_t hi, uint64_t *link_text)
+{
+	const size_t chunk = 4u << 20;
+	uint8_t *buf = malloc(chunk + IC_MAX_IKCONFIG_GZ);
+	int err = -IC_ENOTFOUND;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint64_t base = lo; base < hi && err == -IC_ENOTFOUND; base += chunk) {
+		size_t n = (size_t)(hi - base < chunk ? hi - base : chunk);
+		size_t avail = n + IC_MAX_IKCONFIG_GZ;
+		const uint8_t *p = buf;
+
+		/* Read the chunk plus a tail for a stream that starts near its end; shrink the
+		 * tail at the end of the image (a read over a hole fails as a whole). */
+		while (avail > n && ic_image__read(img, base, buf, avail))
+			avail = avail - n > 4096 ? avail - 4096 : n;
+		if (avail == n && ic_image__read(img, base, buf, n))
+			continue;
+		while ((p = memmem(p, n - (size_t)(p - buf), ik_start, 8))) {
+			const uint8_t *gz = p + 8;
+			size_t gzlen = avail - (size_t)(gz - buf);
+			char *cfg = NULL;
+			size_t cfglen = 0;
+			int e;
+
+			p++;
+			if (gzlen < 18 || gz[0] != 0x1f || gz[1] != 0x8b)
+				continue;
+			e = inflate_cfg(gz, gzlen, &cfg, &cfglen);
+			if (e) {
+				pr_debug(ctx, "kaslr: IKCONFIG at phys 0x%" PRIx64 ": gzip: %s",
+					 base + (uint64_t)(gz - buf), ic_strerror(e));
+				continue;
+			}
+			e = ic_live__link_text(ctx, cfg, cfglen, "IKCONFIG", link_text);
+			free(cfg);
+			if (!e) {
+				pr_info(ctx, "kaslr: IKCONFIG at phys 0x%" PRIx64 ": link _text 0x%"
+					PRIx64, base + (uint64_t)(gz - 8 - buf), *link_text);
+				err = 0;
+				break;
+			}
+			pr_debug(ctx, "kaslr: IKCONFIG at phys 0x%" PRIx64 ": %s",
+				 base + (uint64_t)(gz - buf), ic_strerror(e));
+		}
+	}
+	free(buf);
+	return err;
+}

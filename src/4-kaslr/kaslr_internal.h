@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* Private interface between the KASLR solver and its page-table structure scan. */
+#ifndef ISFCARVE_KASLR_INTERNAL_H
+#define ISFCARVE_KASLR_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "isfcarve/kaslr.h"
+#include "0-base/internal.h"
+
+/*
+ * Find the kernel's tables by structure (docs/kaslr.md, "No symbols"): a level2_kernel_pgt
+ * page (a run of present PMDs mapping consecutive 2 MiB frames, nothing present outside it),
+ * the level3 page pointing at it from entry 510, the PGD (or PML5 -> level4) pointing at that
+ * from entry 511, and a walk of runtime _text landing on the run's first frame.
+ * known = k->runtime_text/phys_text are already solved: accept only tables that agree.
+ * Otherwise fills them from the table. Sets k->mmu, k->levels, k->pgd_phys.
+ * 0, -IC_ENOTFOUND, -ENOMEM.
+ */
+IC_HIDDEN int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *img,
+			      struct ic_kaslr *k, bool known);
+
+/*
+ * Link-time _text from an embedded IKCONFIG ("IKCFG_ST" + gzip'd .config) inside physical
+ * [lo, hi): CONFIG_PHYSICAL_START/ALIGN. 0, -IC_ENOTFOUND, -ENOMEM.
+ */
+IC_HIDDEN int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
+				uint64_t hi, uint64_t *link_text);
+
+/* arm64 (kaslr_arm64.c): does the evidence say this is an arm64 kernel (VMCOREINFO
+ * NUMBER(kimage_voffset), or a kallsyms kimage_voffset)? */
+IC_HIDDEN bool ic_kaslr_arm64_detect(const struct ic_kaslr_input *in);
+/* Solve k for an arm64 kernel: kimage_voffset, runtime/link _text, swapper_pg_dir walk and
+ * the cross-checks. 0, -IC_ENOTFOUND, -ENOMEM. */
+IC_HIDDEN int ic_kaslr_arm64_solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
+				   struct ic_kaslr *k);
+
+/* Append one cross-check to k->evidence (capped at IC_MAX_KASLR_EVIDENCE) and log it. */
+IC_HIDDEN int ic_kaslr_evidence_v(const struct ic_ctx *ctx, struct ic_kaslr *k, const char *what,
+				  bool ok, const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
+IC_HIDDEN int ic_kaslr_evidence(const struct ic_ctx *ctx, struct ic_kaslr *k, const char *what,
+				bool ok, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Link-time _text from VMCOREINFO KERNELOFFSET (slide known) or the caller's input; false when
+ * neither gives it and the architecture must fall back (IKCONFIG, its default). */
+IC_HIDDEN bool ic_kaslr_link_known(const struct ic_vmcoreinfo *vi, const struct ic_kaslr_input *in,
+				   struct ic_kaslr *k);
+
+/* Runtime virtual address of a kallsyms symbol, whichever way kallsyms was decoded: directly,
+ * or physical + delta (7.x place-relative tables) when the delta is known. 0 or -IC_ENOTFOUND. */
+IC_HIDDEN int ic_kaslr_sym_va(const struct ic_kaslr_input *in, bool have_delta, uint64_t delta,
+			      const char *name, uint64_t *va);
+
+#endif

@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: MIT */
+/* Profile naming, the symbols-directory layout, atomic publishing and ISF banner reading. */
+#include <inttypes.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/limits.h> /* PATH_MAX; <limits.h> resolves to src/ic_limits.h here */
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "isfcarve/symdir.h"
+#include "0-base/internal.h"
+#include "0-base/ic_limits.h"
+
+_Static_assert(IC_MAX_BANNER_LEN == 1024u, "IC_SYMDIR_B64_MAX in symdir.h assumes 1024");
+
+static const char id_salt[] = "isfcarve-profile-v1"; /* hashed with its NUL: bump to rename all */
+
+static bool release_char_ok(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '+' || c == '-';
+}
+
+int ic_profile_id__compute(struct ic_profile_id *id, const uint8_t *banner, size_t banner_len,
+			   const uint8_t btf_sha256[32])
+{
+	static const char prefix[] = "Linux version ";
+	static const uint8_t zero[32];
+	struct ic_sha256 s;
+	uint8_t digest[32];
+	char hex[65];
+	size_t n = banner_len, r = 0;
+
+	memset(id, 0, sizeof(*id));
+	if (!banner || !banner_len || banner_len > IC_MAX_BANNER_LEN)
+		return -EINVAL;
+	/* Identity is the text: linux_banner's "\n\0" tail is not part of it. */
+	while (n && (banner[n - 1] == '\0' || banner[n - 1] == '\n'))
+		n--;
+	if (!n)
+		return -EINVAL;
+
+	if (n > sizeof(prefix) - 1 && !memcmp(banner, prefix, sizeof(prefix) - 1)) {
+		for (size_t i = sizeof(prefix) - 1; i < n && r < IC_SYMDIR_RELEASE_MAX; i++) {
+			unsigned char c = banner[i];
+
+			if (c == ' ' || c == '\t' || c == '\n' || c == '\0')
+				break;
+			/* No hidden files, no path separators, nothing a shell would mangle. */
+			id->release[r] = (char)(release_char_ok(c) && !(r == 0 && c == '.') ? c : '_');
+			r++;
+		}
+	}
+	if (!r)
+		snprintf(id->release, sizeof(id->release), "%s", "unknown");
+
+	ic_sha256_init(&s);
+	ic_sha256_update(&s, id_salt, sizeof(id_salt));
+	ic_sha256_update(&s, banner, n);
+	ic_sha256_update(&s, btf_sha256 ? btf_sha256 : zero, 32);
+	ic_sha256_final(&s, digest);
+	ic_hex(digest, 32, hex);
+	memcpy(id->hash, hex, IC_SYMDIR_HASH_HEX);
+	id->hash[IC_SYMDIR_HASH_HEX] = '\0';
+	snprintf(id->name, sizeof(id->name), "%s-%s%s", id->release, id->hash, IC_SYMDIR_EXT);
+	return 0;
+}
+
+int ic_symdir__path(const char *dir, const struct ic_profile_id *id, char *out, size_t out_sz)
+{
+	int n;
+
+	if (!dir || !*dir || !id || !id->name[0])
+		return -EINVAL;
+	n = snprintf(out, out_sz, "%s/%s/%s", dir, IC_SYMDIR_SUBDIR, id->name);
+	if (n < 0 || (size_t)n >= out_sz)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* mkdir -p: every component may be created concurrently by another host, so EEXIST is fine. */
+static int mkdir_p(const struct ic_ctx *ctx, const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	struct stat st;
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) && errno != EEXIST) {
+			int err = -errno;
+
+			pr_warn(ctx, "%s: cannot create directory: %s", buf, strerror(errno));
+			return err;
+		}
+		buf[i] = i < len ? '/' : '\0';
+	}
+	if (stat(path, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode)) {
+		pr_warn(ctx, "%s: not a directory", path);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+int ic_symdir__prepare(const struct ic_ctx *ctx, const char *dir, const struct ic_profile_id *id,
+		       char *out, size_t out_sz, bool *exists)
+{
+	char sub[PATH_MAX];
+	struct stat st;
+	int n, err;
+
+	*exists = false;
+	err = ic_symdir__path(dir, id, out, out_sz);
+	if (err)
+		return err;
+	n = snprintf(sub, sizeof(sub), "%s/%s", dir, IC_SYMDIR_SUBDIR);
+	if (n < 0 || (size_t)n >= sizeof(sub))
+		return -ENAMETOOLONG;
+	err = mkdir_p(ctx, sub);
+	if (err)
+		return err;
+	/* Only ever complete files appear under the name (rename), so non-empty = usable. */
+	if (!stat(out, &st) && S_ISREG(st.st_mode) && st.st_size > 0)
+		*exists = true;
+	return 0;
+}
+
+int ic_symdir__lock(const struct ic_ctx *ctx, const char *dir, const struct ic_profile_id *id,
+		    int *fd)
+{
+	char path[PATH_MAX];
+	int n, f;
+
+	*fd = -1;
+	n = snprintf(path, sizeof(path), "%s/%s/.%s.lock", dir, IC_SYMDIR_SUBDIR, id->name);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	if (f < 0) {
+		int err = -errno;
+
+		pr_warn(ctx, "%s: cannot open lock file: %s", path, strerror(errno));
+		return err;
+	}
+	while (flock(f, LOCK_EX)) {
+		if (errno == EINTR)
+			continue;
+		int err = -errno;
+
+		pr_warn(ctx, "%s: cannot lock: %s", path, strerror(errno));
+		close(f);
+		return err;
+	}
+	*fd = f;
+	return 0;
+}
+
+void ic_symdir__unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* closing drops the flock */
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int ic_symdir__publish(const struct ic_ctx *ctx, const char *src, const char *dst)
+{
+	char tmp[PATH_MAX];
+	char buf[1 << 16];
+	const char *slash = strrchr(dst, '/');
+	int in, out, n, err = 0;
+	mode_t um;
+
+	/* The temp file must live in dst's directory: rename(2) is only atomic within a filesystem. */
+	if (slash)
+		n = snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX", (int)(slash - dst), dst, slash + 1);
+	else
+		n = snprintf(tmp, sizeof(tmp), ".%s.XXXXXX", dst);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		err = -errno;
+		pr_warn(ctx, "%s: cannot open: %s", src, strerror(errno));
+		return err;
+	}
+	out = mkostemp(tmp, O_CLOEXEC);
+	if (out < 0) {
+		err = -errno;
+		pr_warn(ctx, "%s: cannot create temp file: %s", tmp, strerror(errno));
+		close(in);
+		return err;
+	}
+	for (;;) {
+		ssize_t r = read(in, buf, sizeof(buf));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			pr_warn(ctx, "%s: read error: %s", src, strerror(errno));
+			break;
+		}
+		if (!r)
+			break;
+		err = write_all(out, buf, (size_t)r);
+		if (err) {
+			pr_warn(ctx, "%s: write error: %s", tmp, strerror(-err));
+			break;
+		}
+	}
+	close(in);
+	um = umask(0);
+	umask(um);
+	if (!err && fchmod(out, 0666 & ~um))
+		err = -errno;
+	if (!err && fsync(out))
+		err = -errno;
+	if (close(out) && !err)
+		err = -errno;
+	if (!err && rename(tmp, dst)) {
+		err = -errno;
+		pr_warn(ctx, "%s: cannot rename into place: %s", dst, strerror(errno));
+	}
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+/* ---- Banner reading: decompressing byte source + a minimal streaming JSON key-path tracker ---- */
+
+enum src_kind { SRC_PLAIN_OR_GZ, SRC_XZ };
+
+struct src {
+	enum src_kind kind;
+	gzFile gz;          /* zlib reads plain files transparently */
+	FILE *f;            /* xz input */
+	lzma_stream xz;
+	uint8_t in[1 << 16];
+	bool in_eof;
+};
+
+static int src_open(struct src *s, const char *path)
+{
+	static const uint8_t xz_magic[6] = { 0xfd, '7', 'z', 'X', 'Z', 0 };
+	uint8_t magic[6] = { 0 };
+	size_t got;
+
+	memset(s, 0, sizeof(*s));
+	s->f = fopen(path, "rbe");
+	if (!s->f)
+		return -errno;
+	got = fread(magic, 1, sizeof(magic), s->f);
+	if (got == sizeof(magic) && !memcmp(magic, xz_magic, sizeof(magic))) {
+		lzma_stream init = LZMA_STREAM_INIT;
+
+		rewind(s->f);
+		s->kind = SRC_XZ;
+		s->xz = init;
+		/* No memory limit beyond liblzma's own checks: our own writer uses preset 6 (~9 MiB). */
+		if (lzma_stream_decoder(&s->xz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+			fclose(s->f);
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	fclose(s->f);
+	s->f = NULL;
+	s->kind = SRC_PLAIN_OR_GZ;
+	s->gz = gzopen(path, "rbe");
+	if (!s->gz)
+		return errno ? -errno : -ENOMEM;
+	return 0;
+}
+
+/* Returns bytes read (0 = end), or a negative error. */
+static long src_read(struct src *s, uint8_t *buf, size_t len)
+{
+	if (s->kind == SRC_PLAIN_OR_GZ) {
+		int r = gzread(s->gz, buf, (unsigned)len);
+		int zerr;
+
+		if (r < 0) {
+			gzerror(s->gz, &zerr);
+			return zerr == Z_ERRNO ? -EIO : -IC_EFORMAT;
+		}
+		return r;
+	}
+	s->xz.next_out = buf;
+	s->xz.avail_out = len;
+	while (s->xz.avail_out == len) {
+		lzma_ret ret;
+
+		if (!s->xz.avail_in && !s->in_eof) {
+			size_t r = fread(s->in, 1, sizeof(s->in), s->f);
+
+			if (ferror(s->f))
+				return -EIO;
+			s->in_eof = r < sizeof(s->in);
+			s->xz.next_in = s->in;
+			s->xz.avail_in = r;
+		}
+		ret = lzma_code(&s->xz, s->in_eof ? LZMA_FINISH : LZMA_RUN);
+		if (ret == LZMA_STREAM_END)
+			break;
+		if (ret != LZMA_OK)
+			return ret == LZMA_MEM_ERROR ? -ENOMEM : -IC_EFORMAT;
+	}
+	return (long)(len - s->xz.avail_out);
+}
+
+static void src_close(struct src *s)
+{
+	if (s->kind == SRC_XZ) {
+		lzma_end(&s->xz);
+		if (s->f)
+			fclose(s->f);
+	} else if (s->gz) {
+		gzclose(s->gz);
+	}
+}
+
+/*
+ * The tracker follows only what locating symbols.linux_banner.constant_data needs: nesting,
+ * whether a string is a key, and the keys on the path at depths 1-3. It does not validate
+ * numbers or literals (the full ISF is validated by Volatility itself on use); it does reject
+ * structural breakage (unbalanced brackets, depth beyond IC_MAX_ISF_SCAN_DEPTH, control bytes
+ * in strings), so a truncated or garbage file is an error, not a silent "no banner".
+ */
+static const char *const want_path[3] = { "symbols", "linux_banner", "constant_data" };
+
+struct trk {
+	unsigned depth;                       /* 0 = outside the root value */
+	bool is_obj[IC_MAX_ISF_SCAN_DEPTH + 1];
+	bool expect_key;                      /* in an object, the next string is a key */
+	bool on_path[4];                      /* on_path[d]: key at depth d matched want_path */
+	bool in_str, esc, str_is_key, capture, cap_over;
+	char cap[IC_SYMDIR_B64_MAX];          /* key text (short) or the banner value */
+	size_t cap_len;
+	bool found, root_seen;
+	uint64_t off;                         /* decompressed offset, for messages */
+};
+
+/* Returns 1 when the value is complete, 0 to continue, negative on error. */
+static int trk_byte(struct trk *t, unsigned char c)
+{
+	if (t->in_str) {
+		if (t->esc) {
+			t->esc = false;
+			/* Base64 has no characters JSON must escape; only "\/" is a legal way to write one. */
+			if (t->capture && t->str_is_key == false) {
+				if (c != '/')
+					return -IC_EFORMAT;
+				goto append;
+			}
+			if (t->capture)
+				t->cap_over = true; /* escaped key: not one of ours */
+			return 0;
+		}
+		if (c == '\\') {
+			t->esc = true;
+			return 0;
+		}
+		if (c < 0x20)
+			return -IC_EFORMAT;
+		if (c == '"') {
+			t->in_str = false;
+			if (t->str_is_key) {
+				unsigned d = t->depth;
+
+				if (d >= 1 && d <= 3)
+					t->on_path[d] = (d == 1 || t->on_path[d - 1]) && !t->cap_over &&
+							strlen(want_path[d - 1]) == t->cap_len &&
+							!memcmp(t->cap, want_path[d - 1], t->cap_len);
+				return 0;
+			}
+			if (t->capture) {
+				if (t->cap_over)
+					return -IC_ELIMIT;
+				t->cap[t->cap_len] = '\0';
+				return 1;
+			}
+			return 0;
+		}
+append:
+		if (t->capture) {
+			if (t->cap_len + 1 >= sizeof(t->cap))
+				t->cap_over = true;
+			else
+				t->cap[t->cap_len++] = (char)c;
+		}
+		return 0;
+	}
+	switch (c) {
+	case ' ': case '\t': case '\n': case '\r':
+		return 0;
+	case '{': case '[':
+		if (t->depth == 0 && t->root_seen)
+			return -IC_EFORMAT; /* a second top-level value */
+		if (t->depth == 0 && c != '{')
+			return -IC_EFORMAT; /* an ISF is an object */
+		if (t->depth >= IC_MAX_ISF_SCAN_DEPTH)
+			return -IC_ELIMIT;
+		t->root_seen = true;
+		t->depth++;
+		t->is_obj[t->depth] = c == '{';
+		t->expect_key = c == '{';
+		if (t->depth <= 3)
+			t->on_path[t->depth] = false;
+		return 0;
+	case '}': case ']':
+		if (!t->depth || t->is_obj[t->depth] != (c == '}'))
+			return -IC_EFORMAT;
+		t->depth--;
+		t->expect_key = false;
+		return 0;
+	case ':':
+		if (!t->depth || !t->is_obj[t->depth] || t->expect_key)
+			return -IC_EFORMAT;
+		return 0;
+	case ',':
+		if (!t->depth)
+			return -IC_EFORMAT;
+		t->expect_key = t->is_obj[t->depth];
+		return 0;
+	case '"':
+		if (!t->depth)
+			return -IC_EFORMAT;
+		t->in_str = true;
+		t->str_is_key = t->is_obj[t->depth] && t->expect_key;
+		if (t->str_is_key)
+			t->expect_key = false;
+		t->cap_len = 0;
+		t->cap_over = false;
+		t->capture = t->str_is_key ? t->depth <= 3
+					   : (t->depth == 3 && t->is_obj[3] && t->on_path[3]);
+		return 0;
+	default:
+		if (!t->depth)
+			return -IC_EFORMAT;
+		return 0; /* numbers, true/false/null: not interesting */
+	}
+}
+
+static int b64_val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Strict RFC 4648 decoding (padding required), as Python's b64decode accepts it. */
+static int b64_decode(const char *s, size_t len, uint8_t *out, size_t out_max, size_t *out_len)
+{
+	size_t o = 0;
+
+	if (!len || len % 4)
+		return -IC_EFORMAT;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4];
+		unsigned pad = 0;
+
+		for (unsigned k = 0; k < 4; k++) {
+			if (s[i + k] == '=' && i + 4 == len && k >= 2) {
+				v[k] = 0;
+				pad++;
+				continue;
+			}
+			if (pad)
+				return -IC_EFORMAT; /* data after '=' */
+			v[k] = b64_val(s[i + k]);
+			if (v[k] < 0)
+				return -IC_EFORMAT;
+		}
+		uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 |
+			     (uint32_t)v[3];
+		for (unsigned k = 0; k < 3 - pad; k++) {
+			if (o >= out_max)
+				return -IC_ELIMIT;
+			out[o++] = (uint8_t)(w >> (16 - 8 * k));
+		}
+	}
+	*out_len = o;
+	return 0;
+}
+
+int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
+			   char b64[IC_SYMDIR_B64_MAX], uint8_t *banner, size_t *banner_len)
+{
+	static const char prefix[] = "Linux version ";
+	struct src *s;
+	struct trk *t;
+	uint8_t buf[1 << 16];
+	uint8_t dec[IC_MAX_BANNER_LEN];
+	size_t dec_len = 0;
+	int err;
+
+	s = calloc(1, sizeof(*s));
+	t = calloc(1, sizeof(*t));
+	if (!s || !t) {
+		free(s);
+		free(t);
+		return -ENOMEM;
+	}
+	err = src_open(s, path);
+	if (err) {
+		pr_warn(ctx, "%s: cannot open: %s", path, strerror(-err));
+		goto out_free;
+	}
+	while (!t->found) {
+		long r = src_read(s, buf, sizeof(buf));
+
+		if (r < 0) {
+			err = (int)r;
+			pr_warn(ctx, "%s: decompression failed near byte %" PRIu64 " of the JSON: %s", path,
+				(uint64_t)t->off, err == -EIO ? "read error" : "corrupt data");
+			goto out;
+		}
+		if (!r)
+			break;
+		for (long i = 0; i < r; i++, t->off++) {
+			int res = trk_byte(t, buf[i]);
+
+			if (res < 0) {
+				err = res;
+				pr_warn(ctx, "%s: %s at byte %" PRIu64 " of the JSON", path,
+					res == -IC_ELIMIT ? "value or nesting beyond limits" : "malformed JSON",
+					(uint64_t)t->off);
+				goto out;
+			}
+			if (res == 1) {
+				t->found = true;
+				break;
+			}
+		}
+	}
+	if (!t->found) {
+		/* Reaching the end inside the root is truncation; a complete ISF without it is valid. */
+		if (t->depth || t->in_str || !t->root_seen) {
+			err = -IC_ETRUNC;
+			pr_warn(ctx, "%s: JSON ends early at byte %" PRIu64, path, (uint64_t)t->off);
+		} else {
+			err = -IC_ENOTFOUND;
+			pr_info(ctx, "%s: no symbols.linux_banner.constant_data", path);
+		}
+		goto out;
+	}
+	err = b64_decode(t->cap, t->cap_len, dec, sizeof(dec), &dec_len);
+	if (err || dec_len <= sizeof(prefix) - 1 || memcmp(dec, prefix, sizeof(prefix) - 1)) {
+		err = err == -IC_ELIMIT ? err : -IC_EFORMAT;
+		pr_warn(ctx, "%s: linux_banner.constant_data is not base64 of a \"Linux version\" banner",
+			path);
+		goto out;
+	}
+	memcpy(b64, t->cap, t->cap_len + 1);
+	if (banner) {
+		memcpy(banner, dec, dec_len);
+		*banner_len = dec_len;
+	}
+	err = 0;
+out:
+	src_close(s);
+out_free:
+	free(s);
+	free(t);
+	return err;
+}
