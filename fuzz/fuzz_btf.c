@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "6-typing/isf_int.h"
+#include "7-isf/isf_write.h"
 #include "isfcarve/btf.h"
 #include "isfcarve/isf.h"
 

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "isfcarve/carver.h"
-#include "isfcarve/kaslr.h"
 #include "0-base/internal.h"
 #include "0-base/ic_limits.h"
 #include "1-image/image_internal.h"
+#include "scan.h"
 
 /*
  * Work is cut in three levels:
@@ -346,7 +346,8 @@ out:
 	return err;
 }
 
-int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_findings *out)
+int ic_scan__carvers(const struct ic_ctx *ctx, const struct ic_image *img,
+		     const struct ic_carver *const *carvers, struct ic_findings *out)
 {
 	struct scan_job job;
 	pthread_t tids[256];
@@ -357,11 +358,11 @@ int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_find
 	memset(&job, 0, sizeof(job));
 	job.ctx = ctx;
 	job.img = img;
-	job.carvers = ic_carvers;
-	for (; ic_carvers[job.ncarvers]; job.ncarvers++) {
-		if (ic_carvers[job.ncarvers]->lookahead > job.lookahead)
-			job.lookahead = ic_carvers[job.ncarvers]->lookahead;
-		out->status[ic_carvers[job.ncarvers]->slot] = -IC_ENOTFOUND;
+	job.carvers = carvers;
+	for (; carvers[job.ncarvers]; job.ncarvers++) {
+		if (carvers[job.ncarvers]->lookahead > job.lookahead)
+			job.lookahead = carvers[job.ncarvers]->lookahead;
+		out->status[carvers[job.ncarvers]->slot] = -IC_ENOTFOUND;
 	}
 	if (job.lookahead > IC_SCAN_CHUNK)
 		return -EINVAL; /* a carver bug: lookahead must fit the copy buffer */
@@ -416,10 +417,6 @@ int ic_scan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_find
 
 	/* Validation, in registry order: later carvers may read earlier slots. */
 	err = finish_all(&job, out);
-	if (err)
-		goto out;
-	/* Do the pieces belong to one kernel? (carvers/same_kernel.c) */
-	ic_same_kernel__check(ctx, img, out);
 out:
 	if (job.states) {
 		for (size_t bi = 0; bi < job.nbatches; bi++)
@@ -431,16 +428,4 @@ out:
 	free(job.pieces);
 	free(job.batches);
 	return err;
-}
-
-void ic_findings__release(struct ic_findings *f)
-{
-	if (!f)
-		return;
-	for (unsigned k = 0; ic_carvers[k]; k++)
-		if (ic_carvers[k]->free_finding)
-			ic_carvers[k]->free_finding(f);
-	ic_kaslr__free(f->kaslr); /* the KASLR stage's slot (src/kaslr/kaslr_findings.c) */
-	free(f->recovered);        /* src/recover.c */
-	memset(f, 0, sizeof(*f));
 }

@@ -2,6 +2,7 @@
 /* The KASLR stage of the pipeline: solver inputs from the carvers' findings, result back in. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "isfcarve/banner.h"
@@ -77,4 +78,18 @@ int ic_kaslr__run(const struct ic_ctx *ctx, const struct ic_image *img, struct i
 	if (f->kallsyms && f->kallsyms->addr_is_phys)
 		ic_kallsyms__set_delta(f->kallsyms, k->runtime_text - k->phys_text, "kaslr");
 	return 0;
+}
+
+/* Frees every slot: the carvers' (their free_finding, in registry order) and the later stages'.
+ * It lives here, on the first floor above the carvers that owns a slot of its own. */
+void ic_findings__release(struct ic_findings *f)
+{
+	if (!f)
+		return;
+	for (unsigned k = 0; ic_carvers[k]; k++)
+		if (ic_carvers[k]->free_finding)
+			ic_carvers[k]->free_finding(f);
+	ic_kaslr__free(f->kaslr); /* the KASLR stage's slot (this file) */
+	free(f->recovered);        /* 5-symbols/recover (a plain array) */
+	memset(f, 0, sizeof(*f));
 }

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Private interface between the KASLR solver and its page-table structure scan. */
+/* Private interface of the KASLR floor: kaslr.c picks a solver (solve_x86_64.c, solve_arm64.c);
+ * both use core.c (evidence, link-time _text, symbol lookups) and the structure scans
+ * (pgscan.c, ikconfig.c), none of which calls back into a solver. */
 #ifndef ISFCARVE_KASLR_INTERNAL_H
 #define ISFCARVE_KASLR_INTERNAL_H
 
@@ -28,7 +30,13 @@ IC_HIDDEN int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *i
 IC_HIDDEN int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
 				uint64_t hi, uint64_t *link_text);
 
-/* arm64 (kaslr_arm64.c): does the evidence say this is an arm64 kernel (VMCOREINFO
+/* Solve k for an x86-64 kernel: anchor virt<->phys (VMCOREINFO, kallsyms, phys_base scan),
+ * runtime/link _text, the kernel page tables (by symbols or structure), the cross-checks.
+ * 0, -IC_ENOTFOUND, -ENOMEM; k is the caller's to free either way. */
+IC_HIDDEN int ic_kaslr_x86_64_solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
+				    struct ic_kaslr *k);
+
+/* arm64 (solve_arm64.c): does the evidence say this is an arm64 kernel (VMCOREINFO
  * NUMBER(kimage_voffset), or a kallsyms kimage_voffset)? */
 IC_HIDDEN bool ic_kaslr_arm64_detect(const struct ic_kaslr_input *in);
 /* Solve k for an arm64 kernel: kimage_voffset, runtime/link _text, swapper_pg_dir walk and

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* ISF writer internals shared by the writer (src/isf) and symbol typing (src/typing.c). */
+/* BTF -> ISF type names and descriptors (isf_types.c) and symbol typing (typing.c): the typing
+ * floor, which the ISF writer (7-isf) builds on. */
 #ifndef ISFCARVE_ISF_INT_H
 #define ISFCARVE_ISF_INT_H
 
@@ -89,9 +90,5 @@ IC_HIDDEN int ic_typing__symbol(struct ic_typing *t, const char *name, struct ic
 				struct ic_isf_stats *st);
 /* ic_isf_desc_expr() with the anonymous-type index kept in t (built on first use). */
 IC_HIDDEN int ic_typing__expr(struct ic_typing *t, const char *expr, struct ic_buf *out);
-
-/* ic_isf__write() to any byte sink (tests, fuzzing, stdout handled by src/out.c). */
-IC_HIDDEN int ic_isf__write_sink(const struct ic_ctx *ctx, const struct ic_isf_input *in,
-				 ic_sink_fn sink, void *arg, struct ic_isf_stats *stats);
 
 #endif

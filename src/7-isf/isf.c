@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "6-typing/isf_int.h"
+#include "isf_write.h"
 #include "0-base/ic_limits.h"
 #include "0-base/out.h"
 

@@ -10,7 +10,7 @@
 
 #include "btf_builder.h"
 #include "ic_test.h"
-#include "6-typing/isf_int.h"
+#include "7-isf/isf_write.h"
 #include "isf_driver.h"
 #include "isfcarve/btf.h"
 #include "isfcarve/isf.h"
