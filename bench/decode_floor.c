@@ -12,7 +12,7 @@
 
 #define CHUNK (8u << 20) /* = IC_SCAN_CHUNK: the scanner's unit of work */
 
-/* The scanner's read (src/image/image_internal.h, library-internal; linked statically): decodes
+/* The scanner's read (src/1-image/image_internal.h, library-internal; linked statically): decodes
  * whole units straight into buf, as the scan does, without the page cache's copies. */
 int ic_image__read_stream(const struct ic_image *img, uint64_t phys, void *buf, size_t len);
 /* The CLI's process-wide memory tuning (src/cli/memtune.c): the floor runs with it too, so the

@@ -9,7 +9,7 @@ small to tell per-image costs from per-byte costs. This makes a 1 GiB-class dump
 raw image the way `makedumpfile -c -d 1` lays one out (zero pages excluded, every page its own
 zlib stream at level 1 = Z_BEST_SPEED, a page stored raw when zlib does not shrink it), with the
 ELF-note area (and so VMCOREINFO) copied from a real dump of the same boot. Layout as in
-makedumpfile's diskdump_mod.h (documented in src/image/fmt_kdump.c).
+makedumpfile's diskdump_mod.h (documented in src/1-image/fmt_kdump.c).
 """
 import argparse
 import struct

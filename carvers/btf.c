@@ -102,7 +102,7 @@ struct run {
 #define PREWALK_BYTES 4096u
 
 /* Bytes after a record's 12-byte head, by kind (0 for kinds without trailing words), or -1
- * for an unknown kind. The same sizes the validator walks with (src/btf/btf_validate.c). */
+ * for an unknown kind. The same sizes the validator walks with (src/0-base/btf/btf_validate.c). */
 static long extra_of(uint32_t info)
 {
 	uint32_t vlen = ic_btf_vlen(info);

@@ -7,7 +7,7 @@
 /*
  * Input: fuzz_solver_common.h, with the BTF field. The KASLR solver runs first as in the
  * pipeline (recovery needs its result); the symbol table is the input's kallsyms at link
- * time (runtime - slide), as src/profile.c builds it. Seeds: fuzz/make_corpus_solvers.py
+ * time (runtime - slide), as src/8-profile/profile.c builds it. Seeds: fuzz/make_corpus_solvers.py
  * (real fixtures with the recoverable names withheld from the symbols).
  */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

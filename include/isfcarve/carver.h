@@ -22,7 +22,7 @@ struct ic_findings {
 	struct ic_kallsyms *kallsyms;
 	struct ic_banner_finding *banner;
 	struct ic_kaslr *kaslr; /* filled by the kaslr stage, not a carver */
-	/* Data symbols recovered by structure (src/recover.c), for the report; malloc'd. */
+	/* Data symbols recovered by structure (src/5-symbols/recover.c), for the report; malloc'd. */
 	struct ic_recovered *recovered;
 	size_t nrecovered;
 	/* Per-carver outcome: 0 found, -IC_ENOTFOUND absent, other negative = failed. */
@@ -32,7 +32,7 @@ struct ic_findings {
 };
 
 /*
- * The scanner (src/scan.c) walks every range once, in chunks spread over threads, and hands
+ * The scanner (src/2-scan/scan.c) walks every range once, in chunks spread over threads, and hands
  * each chunk to every carver's scan() while it is hot in cache. A chunk is [phys, phys+len);
  * `avail` >= len bytes are readable at buf (the chunk plus a lookahead of at least the largest
  * carver->lookahead, less at the end of a range), so a pattern that starts inside the chunk is

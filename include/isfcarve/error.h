@@ -12,7 +12,7 @@ enum ic_errno {
 	IC_EFORMAT,      /* input is malformed (bad magic, bad field, walk off the end) */
 	IC_ETRUNC,       /* input ends before a structure it announces */
 	IC_ENOTFOUND,    /* the thing looked for is not in the input (not fatal by itself) */
-	IC_ELIMIT,       /* an input-driven size exceeds a ceiling from src/ic_limits.h */
+	IC_ELIMIT,       /* an input-driven size exceeds a ceiling from src/0-base/ic_limits.h */
 	IC_EUNSUPP,      /* well-formed but unsupported (format version, kind, arch) */
 	IC_EPLACEHOLDER, /* Debian's placeholder System.map */
 	IC_EINCOMPLETE,  /* a needed piece is missing; a partial result may exist */

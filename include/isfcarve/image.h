@@ -16,7 +16,7 @@ struct ic_range {
 	uint64_t len;
 };
 
-/* Open path read-only and detect its format by probing (see src/image/formats.c for the order).
+/* Open path read-only and detect its format by probing (see src/1-image/formats.c for the order).
  * On success *out owns the mapping; caller frees with ic_image__free() (NULL-safe).
  * Errors: -errno for open/mmap, -IC_EFORMAT/-IC_ETRUNC/-IC_ELIMIT for a broken container.
  * Inputs must not be truncated while open (we do not trap SIGBUS). */

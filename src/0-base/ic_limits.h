@@ -11,7 +11,7 @@
 /* ELF PT_NOTE total size we keep: VMCOREINFO (4 KiB) + per-CPU notes for 8192 CPUs. */
 #define IC_MAX_NOTES_BYTES (64u << 20)
 
-/* Compressed dump formats (src/image/fmt_kdump.c, fmt_avml.c, pagecache.c). */
+/* Compressed dump formats (src/1-image/fmt_kdump.c, fmt_avml.c, pagecache.c). */
 /* kdump block (= page) size: 4 KiB on x86, up to 64 KiB pages on arm64/ppc64. */
 #define IC_MAX_KDUMP_BLOCK_SIZE (64u << 10)
 /* kdump max_mapnr: 2^32 pfns of 4 KiB = 16 TiB; each bitmap is then 512 MiB (mapped, not copied). */
@@ -142,7 +142,7 @@
  * is looked for (the head text is 64 KiB on 6.x; 2 MiB is one whole KASLR alignment unit). */
 #define IC_MAX_ARM64_HEAD_GAP (2ull << 20)
 
-/* Recovery by structure (src/recover.c): how far past _text the kernel image (text, data,
+/* Recovery by structure (src/5-symbols/recover.c): how far past _text the kernel image (text, data,
  * bss) may reach (arm64 distro images are ~50 MiB; x86-64 KERNEL_IMAGE_SIZE is 1 GiB, but
  * its objects sit well below 256 MiB), the read size of its scan, and how many candidate
  * init_tasks are checked before giving up as ambiguous. */
@@ -163,12 +163,12 @@
 /* Data-typed symbols (d/D/b/B/r/R) at which a symbol table counts as CONFIG_KALLSYMS_ALL's: a
  * text-only kallsyms has none, a full one tens of thousands; recovery is skipped then. */
 #define IC_RECOVER_KALLSYMS_ALL 1000u
-/* arm64 without VMCOREINFO (src/kaslr/kaslr_arm64.c): 64 KiB aligned kernel-VA words kept
+/* arm64 without VMCOREINFO (src/4-kaslr/solve_arm64.c): 64 KiB aligned kernel-VA words kept
  * from the kernel image while looking for kimage_vaddr/kimage_voffset (a 50 MiB image has a
  * few thousand). */
 #define IC_MAX_ARM64_VA_WORDS (1u << 22)
 
-/* /proc/kcore copies (src/image/fmt_kcore.c). Alias segments (a physical address that another
+/* /proc/kcore copies (src/1-image/fmt_kcore.c). Alias segments (a physical address that another
  * segment already maps: KCORE_TEXT, the old KCORE_REMAP) are resolved against the kept ranges one
  * by one; the kernel writes one or two, 256 bounds the quadratic resolution. */
 #define IC_MAX_KCORE_ALIASES 256u
@@ -176,7 +176,7 @@
  * arm64 LPA/LPA2). A p_paddr beyond is corrupt, not memory. */
 #define IC_KCORE_PHYS_BITS 52u
 
-/* Distinct anonymous type expressions whose BTF match symbol typing remembers (src/typing.c):
+/* Distinct anonymous type expressions whose BTF match symbol typing remembers (src/6-typing/typing.c):
  * symdb has about 20 for one kernel; more are resolved each time, only slower. */
 #define IC_ANON_MEMO 64u
 

@@ -48,12 +48,12 @@ IC_HIDDEN void ic_sha256(const void *data, size_t len, uint8_t out[32]);
 IC_HIDDEN void ic_hex(const uint8_t *in, size_t n, char *out);
 
 /* First occurrence of the m-byte needle in hay[0, n), or NULL. SIMD-filtered; for carvers'
- * scan() callbacks, which must run at memory speed (src/find.c). */
+ * scan() callbacks, which must run at memory speed (src/0-base/find.c). */
 IC_HIDDEN const uint8_t *ic_find(const uint8_t *hay, size_t n, const uint8_t *nd, size_t m);
 
 /* A compiler-local label System.map never lists (".L*", "$*" mapping symbols, also in arm64's
  * __kvm_nvhe_/__pi_ namespaces); profiles leave them out whatever the symbol source
- * (src/symbols.c). */
+ * (src/5-symbols/symbols.c). */
 IC_HIDDEN bool ic_sym_name_is_local_label(const char *name, size_t len);
 
 static inline uint64_t ic_align_up(uint64_t v, uint64_t a)

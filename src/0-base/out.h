@@ -23,7 +23,7 @@ struct ic_out;
 IC_HIDDEN int ic_out__open(const struct ic_ctx *ctx, const char *path, struct ic_out **out);
 /* Write uncompressed bytes; -IC_ELIMIT past IC_MAX_OUTPUT_BYTES. Errors are sticky. */
 IC_HIDDEN int ic_out__write(struct ic_out *out, const void *buf, size_t len);
-/* An ic_sink_fn (src/json.h) over ic_out__write: arg is the struct ic_out *. */
+/* An ic_sink_fn (src/0-base/json.h) over ic_out__write: arg is the struct ic_out *. */
 IC_HIDDEN int ic_out__sink(void *arg, const void *buf, size_t len);
 /* Finish compression, fsync, rename. On any failure the temp file is removed. Frees out. */
 IC_HIDDEN int ic_out__commit(struct ic_out *out);

@@ -11,7 +11,7 @@
 #include "0-base/reader.h"
 
 /*
- * An AVML v2 file [microsoft/avml src/image.rs, src/io/snappy.rs] is a sequence of blocks:
+ * An AVML v2 file [microsoft/avml src/1-image.rs, src/io/snappy.rs] is a sequence of blocks:
  *
  *   +0  u32 magic 0x4c4d5641 ("AVML") | u32 version 2 | u64 start | u64 end (inclusive) | u64 0
  *   +32 snappy framed stream of the end-start+1 bytes at physical start (a fresh stream per

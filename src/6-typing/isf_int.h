@@ -75,13 +75,13 @@ IC_HIDDEN int ic_isf_wrap_array(struct ic_buf *b, uint64_t count, const char *in
 
 /*
  * Descriptor text of a symdb type expression (docs/symdb.md, parsed by ic_typeexpr__parse())
- * resolved against this BTF, appended to out (src/typing.c). -IC_ENOTFOUND when a named type
+ * resolved against this BTF, appended to out (src/6-typing/typing.c). -IC_ENOTFOUND when a named type
  * does not exist in it or an anonymous type matches no / several differently laid out BTF
  * types, -IC_EFORMAT / -IC_ELIMIT for an expression that does not parse.
  */
 IC_HIDDEN int ic_isf_desc_expr(struct ic_isf_state *s, const char *expr, struct ic_buf *out);
 
-/* Symbol typing (src/typing.c): descriptor text for a symbol into out; counts the source. */
+/* Symbol typing (src/6-typing/typing.c): descriptor text for a symbol into out; counts the source. */
 struct ic_typing;
 IC_HIDDEN int ic_typing__new(struct ic_isf_state *s, const uint8_t *banner, size_t banner_len,
 			     struct ic_typing **out);

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/limits.h> /* PATH_MAX; <limits.h> resolves to src/ic_limits.h here */
+#include <linux/limits.h> /* PATH_MAX; <limits.h> resolves to src/0-base/ic_limits.h here */
 #include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>

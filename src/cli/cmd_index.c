@@ -3,7 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <linux/limits.h> /* PATH_MAX (<limits.h> resolves to src/ic_limits.h in this tree) */
+#include <linux/limits.h> /* PATH_MAX (<limits.h> resolves to src/0-base/ic_limits.h in this tree) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

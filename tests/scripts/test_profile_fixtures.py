@@ -19,8 +19,8 @@ CASES = [
     ("fx-forky-7.2", "mem.elf", "fx-forky-7.2", ".json.xz"),
 ]
 # The kdump image of the fx-deb12-6.1 boot is read by the kdump format (branch `formats`): once
-# src/image/fmt_kdump.c is in the tree it is checked like the others, with fx-deb12-6.1's truth.
-if os.path.exists(os.path.join(icfix.SRC, "src/image/fmt_kdump.c")):
+# src/1-image/fmt_kdump.c is in the tree it is checked like the others, with fx-deb12-6.1's truth.
+if os.path.exists(os.path.join(icfix.SRC, "src/1-image/fmt_kdump.c")):
     CASES.append(("fx-deb12-6.1-kdump", "vmcore.kdump", "fx-deb12-6.1", ".json"))
 
 

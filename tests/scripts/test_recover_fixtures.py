@@ -17,7 +17,7 @@ CASES = [
     ("fx-arm64-forky-7.2", "mem.elf", "fx-arm64-forky-7.2", "swapper_pg_dir"),
 ]
 ARM64 = {"fx-arm64-forky-7.2"}
-if os.path.exists(os.path.join(icfix.SRC, "src/image/fmt_kdump.c")):
+if os.path.exists(os.path.join(icfix.SRC, "src/1-image/fmt_kdump.c")):
     CASES.append(("fx-deb12-6.1-kdump", "vmcore.kdump", "fx-deb12-6.1", "init_top_pgt"))
 
 # What Volatility's common plugins start from (pslist, lsmod, sockstat, pidhashtable, kmsg,

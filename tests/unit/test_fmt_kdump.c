@@ -13,7 +13,7 @@
 #define IC_HAVE_SNAPPY_TEST 1
 #endif
 #if __has_include(<lzo/lzo1x.h>)
-/* <lzo/lzo1x.h> cannot be included (its <limits.h> resolves to src/ic_limits.h): see codec.c. */
+/* <lzo/lzo1x.h> cannot be included (its <limits.h> resolves to src/0-base/ic_limits.h): see codec.c. */
 int lzo1x_1_compress(const unsigned char *src, unsigned long src_len, unsigned char *dst,
 		     unsigned long *dst_len, void *wrkmem);
 #define IC_HAVE_LZO_TEST 1

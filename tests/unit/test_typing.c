@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Symbol typing rules (src/typing.c) on a crafted BTF: every symdb notation and the precedence. */
+/* Symbol typing rules (src/6-typing/typing.c) on a crafted BTF: every symdb notation and the precedence. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
