@@ -129,8 +129,8 @@ static bool ks_byte(struct ks_run *r, uint64_t phys, uint8_t *b)
 }
 
 /*
- * A necessary condition for the token walk of ic_kallsyms__probe() from anchor h (src/
- * kallsyms_decode.c, find_tokens; keep the two in step): tokens 0x30..0xff are 208
+ * A necessary condition for the token walk of ic_kallsyms__probe() from anchor h (tables.c,
+ * ic_ksd_find_tokens; keep the two in step): tokens 0x30..0xff are 208
  * NUL-terminated strings from h on, so the table ends at the 208th NUL p at or after h; then
  * zero padding and token_index, whose entry 0 is the u16 0: the two bytes after p are zero.
  * All of it lies in the probe's window (< h + KS_PROBE_REACH). A flood of anchor-shaped digit
