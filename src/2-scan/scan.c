@@ -441,6 +441,6 @@ void ic_findings__release(struct ic_findings *f)
 		if (ic_carvers[k]->free_finding)
 			ic_carvers[k]->free_finding(f);
 	ic_kaslr__free(f->kaslr); /* the KASLR stage's slot (src/kaslr/kaslr_findings.c) */
-	free(f->recovered);        /* src/recover.c */
+	free(f->recovered);        /* src/5-symbols/recover/ */
 	memset(f, 0, sizeof(*f));
 }
