@@ -22,7 +22,8 @@ struct ic_findings {
 	struct ic_kallsyms *kallsyms;
 	struct ic_banner_finding *banner;
 	struct ic_kaslr *kaslr; /* filled by the kaslr stage, not a carver */
-	/* Data symbols recovered by structure (src/5-symbols/recover.c), for the report; malloc'd. */
+	/* Data symbols recovered by structure (src/5-symbols/recover/), for the report;
+	 * malloc'd. */
 	struct ic_recovered *recovered;
 	size_t nrecovered;
 	/* Per-carver outcome: 0 found, -IC_ENOTFOUND absent, other negative = failed. */

@@ -142,7 +142,7 @@
  * is looked for (the head text is 64 KiB on 6.x; 2 MiB is one whole KASLR alignment unit). */
 #define IC_MAX_ARM64_HEAD_GAP (2ull << 20)
 
-/* Recovery by structure (src/5-symbols/recover.c): how far past _text the kernel image (text, data,
+/* Recovery by structure (src/5-symbols/recover/): how far past _text the kernel image (text, data,
  * bss) may reach (arm64 distro images are ~50 MiB; x86-64 KERNEL_IMAGE_SIZE is 1 GiB, but
  * its objects sit well below 256 MiB), the read size of its scan, and how many candidate
  * init_tasks are checked before giving up as ambiguous. */

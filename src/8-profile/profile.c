@@ -271,7 +271,8 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 			   "/sys/kernel/btf/vmlinux)");
 	}
 
-	/* No CONFIG_KALLSYMS_ALL: recover the data symbols by structure (src/5-symbols/recover.c). */
+	/* No CONFIG_KALLSYMS_ALL: recover the data symbols by structure
+	 * (src/5-symbols/recover/). */
 	if (p->syms->n && f->kaslr && !opts->map) {
 		err = ic_recover__data_syms(ctx, p->img, f, p->btf, p->syms);
 		if (err < 0)
