@@ -244,6 +244,21 @@ int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *im
 		} else {
 			k->tables[IC_KTAB_SEQS].phys = 0;
 		}
+		/* The names must be in seqs_of_names order (name_order.c). E3 and E4 (6.4+) always
+		 * have the table: without it the names cannot be checked, and a copy whose seqs are
+		 * damaged is not trusted either. Before 6.2 (E1) nothing checks the names. */
+		if (k->seqs_size ? ic_ksd_check_name_order(ctx, &w, (size_t)(k->tables[IC_KTAB_SEQS].phys - w.phys),
+							   k->seqs_size, k)
+				 : (k->era == IC_KSYM_E3 || k->era == IC_KSYM_E4)) {
+			if (!k->seqs_size)
+				pr_warn(ctx, "kallsyms: names at 0x%" PRIx64 ": %s tables without a valid "
+					"kallsyms_seqs_of_names after the address table (6.2+ kernels all "
+					"have one): the names cannot be checked, this copy is not used",
+					w.phys + nh.names, ic_kallsyms__era_name(k->era));
+			ic_kallsyms__free(k);
+			k = NULL;
+			continue;
+		}
 		err = 0;
 	}
 out:

@@ -43,6 +43,7 @@
  *   e3_addrs.c    E3: addresses after token_index      -> core.c
  *   e4_place.c    E4: place-relative offsets           -> core.c
  *   tables.c      tokens, markers, num_syms + names    -> core.c
+ *   name_order.c  names sorted in seqs_of_names order  -> core.c
  *   core.c        window, symbol checks, shared address decoders, public accessors
  */
 
@@ -149,6 +150,11 @@ IC_HIDDEN int ic_ksd_addrs_e4(const struct win *w, size_t after, uint64_t n,
 			      struct ic_kallsyms *k, const char **why);
 IC_HIDDEN int ic_ksd_addrs_e1e2(const struct win *w, size_t ns, uint64_t n, bool e2,
 				struct ic_kallsyms *k, const char **why);
+
+/* ---- name_order.c: names in kallsyms_seqs_of_names order must be sorted (0), else a
+ * pr_warn with the evidence and -IC_ENOTFOUND. k's names and tables[NAMES] must be set. */
+IC_HIDDEN int ic_ksd_check_name_order(const struct ic_ctx *ctx, const struct win *w, size_t seqs,
+				      unsigned size, const struct ic_kallsyms *k);
 
 /* ---- delta.c: the virtual base */
 IC_HIDDEN void ic_ksd_learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
