@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* kallsyms decoder, the driver: from a token-table anchor to validated tables and symbols, by
  * structure only. Runs the common steps (tables.c), the era rules in a fixed order
- * (e2_markers.c, e3_addrs.c, e4_place.c, e1e2_addrs.c, e0_absolute.c), the name-order check
- * (name_order.c) and the virtual base (delta.c); nothing calls back into it (decode_int.h has
+ * (e2_markers.c, e3_addrs.c, e4_place.c, e1e2_addrs.c, e0_absolute.c), the name-order and
+ * padding-symbol checks (name_order.c, prefix_pairs.c) and the virtual base (delta.c); nothing calls back into it (decode_int.h has
  * the map). */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -266,6 +266,13 @@ int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *im
 					"kallsyms_seqs_of_names after the address table (6.2+ kernels all "
 					"have one): the names cannot be checked, this copy is not used",
 					w.phys + nh.names, ic_kallsyms__era_name(k->era));
+			ic_kallsyms__free(k);
+			k = NULL;
+			continue;
+		}
+		/* A few bytes off in the address table keep it sorted: functions are checked
+		 * against their __pfx_ padding symbols where the kernel has them (prefix_pairs.c). */
+		if (ic_ksd_check_prefix_pairs(ctx, k)) {
 			ic_kallsyms__free(k);
 			k = NULL;
 			continue;

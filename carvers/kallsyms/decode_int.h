@@ -37,7 +37,8 @@
  *
  *   decode.c      driver: probe, decode, decode_like   -> tables.c, e2_markers.c, e3_addrs.c,
  *                                                         e4_place.c, e1e2_addrs.c, e0_absolute.c,
- *                                                         name_order.c, delta.c, core.c
+ *                                                         name_order.c, prefix_pairs.c, delta.c,
+ *                                                         core.c
  *   delta.c       the virtual base (learn_delta)       -> core.c
  *   e0_absolute.c E0: absolute addresses before num_syms -> core.c
  *   e1e2_addrs.c  E1/E2: addresses before num_syms     -> core.c
@@ -46,6 +47,7 @@
  *   e4_place.c    E4: place-relative offsets           -> core.c
  *   tables.c      tokens, markers, num_syms + names    -> core.c
  *   name_order.c  names sorted in seqs_of_names order  -> core.c
+ *   prefix_pairs.c functions the same distance after __pfx_X (no calls)
  *   core.c        window, symbol checks, shared address decoders, public accessors
  */
 
@@ -161,6 +163,10 @@ IC_HIDDEN int ic_ksd_addrs_e0(const struct win *w, size_t ns, uint64_t n, unsign
  * pr_warn with the evidence and -IC_ENOTFOUND. k's names and tables[NAMES] must be set. */
 IC_HIDDEN int ic_ksd_check_name_order(const struct ic_ctx *ctx, const struct win *w, size_t seqs,
 				      unsigned size, const struct ic_kallsyms *k);
+
+/* ---- prefix_pairs.c: every function X with a __pfx_X padding symbol lies the same distance
+ * after it (0; also when the kernel has no such pairs), else a pr_warn and -IC_ENOTFOUND */
+IC_HIDDEN int ic_ksd_check_prefix_pairs(const struct ic_ctx *ctx, const struct ic_kallsyms *k);
 
 /* ---- delta.c: the virtual base */
 IC_HIDDEN void ic_ksd_learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
