@@ -338,7 +338,7 @@ static void write_seed(const struct spec *s, struct built bt)
 
 	if (!dir || s->era == IC_KSYM_E4)
 		return;
-	lo -= 8;
+	lo -= s->align == 256 ? 256 : 8; /* keep the tables' alignment in the seed's offsets */
 	snprintf(path, sizeof(path), "%s/seed-%s", dir, s->what);
 	for (q = path + strlen(dir) + 1; *q; q++)
 		if (*q == ' ' || *q == '(' || *q == ')' || *q == '.')
