@@ -37,6 +37,7 @@ struct spec {
 	unsigned align;     /* 0: the era's (8, E4 4); 256: pre-4.6 arm64 (".align 8" = 2^8) */
 	int percpu;         /* E0 x86-64 per-CPU symbols first: 1 typed 'D' (3.10), 2 'A' (3.14-4.5) */
 	bool arm64;         /* runtime addresses of an arm64 3.x kernel */
+	bool pfx;           /* a __pfx_X padding symbol 16 bytes before every function X (6.2+ x86-64) */
 };
 
 static uint64_t vt = VT_X86;
@@ -79,8 +80,15 @@ static void make_syms(const struct spec *s)
 	add(VT, 'T', "_text");
 	add(VT, 'T', "_stext");
 	for (unsigned i = 0; i < ntext; i++) {
+		uint64_t a = VT + 0x1000 + (uint64_t)i * 0x1000 + (i * 37u) % 0x800;
+		char pn[sizeof(syms[0].name)];
+
 		snprintf(nm, sizeof(nm), "%s_func_%u", i % 3 ? "do" : "sys", i);
-		add(VT + 0x1000 + (uint64_t)i * 0x1000 + (i * 37u) % 0x800, i % 2 ? 't' : 'T', nm);
+		if (s->pfx) {
+			snprintf(pn, sizeof(pn), "__pfx_%.200s", nm);
+			add(a - 16, i % 2 ? 't' : 'T', pn);
+		}
+		add(a, i % 2 ? 't' : 'T', nm);
 	}
 	if (s->long_name) {
 		memset(nm, 'a', 200);
@@ -468,13 +476,23 @@ static void bad_token_bit(uint8_t *b, struct built bt)
 			return;
 		}
 }
+/* one low bit of one function's offset (issue 18 D3): do_func_500 moves 2 bytes, the table
+ * stays sorted, the distance to __pfx_do_func_500 becomes 18 */
+static void bad_offset_bit(uint8_t *b, struct built bt)
+{
+	for (unsigned i = 0; i < nsyms; i++)
+		if (!strcmp(syms[i].name, "do_func_500")) {
+			b[bt.offs + 4ull * i] ^= 0x02;
+			return;
+		}
+}
 /* E3 without its seqs_of_names: the names could not be checked */
 static void no_seqs(uint8_t *b, struct built bt) { memset(b + bt.end - 3ull * nsyms, 0, 3ull * nsyms); }
 
 /* VMCOREINFO naming the tables: agreement and the delta it gives. */
 static void check_vmcoreinfo(void)
 {
-	static const struct spec s = { "E3 vmcoreinfo", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500, 0, 0, false };
+	static const struct spec s = { "E3 vmcoreinfo", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500, 0, 0, false, false };
 	struct ic_ctx ctx = test_ctx(1);
 	struct ic_image *img = NULL;
 	struct ic_kallsyms *k = NULL;
@@ -530,7 +548,7 @@ static void check_vmcoreinfo(void)
 /* Two copies of the same kernel (running + page-cache copy): both validate, one is chosen. */
 static void check_two_copies(void)
 {
-	static const struct spec s = { "E4 twice", IC_KSYM_E4, IC_KSYM_PLACE_RELATIVE, 4, 3, 1, 1500, 0, 0, false };
+	static const struct spec s = { "E4 twice", IC_KSYM_E4, IC_KSYM_PLACE_RELATIVE, 4, 3, 1, 1500, 0, 0, false, false };
 	struct ic_ctx ctx = test_ctx(2);
 	uint8_t *big = calloc(1, 2 * IMG_SIZE);
 	struct ic_image *img = NULL;
@@ -558,7 +576,7 @@ static void check_two_copies(void)
 /* Many exact token tables and nothing else: rejected, and bounded (IC_MAX_KSYM_TABLE_CANDIDATES). */
 static void check_many_token_tables(void)
 {
-	static const struct spec s = { "tokens only", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500, 0, 0, false };
+	static const struct spec s = { "tokens only", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500, 0, 0, false, false };
 	struct ic_ctx ctx = test_ctx(2);
 	struct ic_image *img = NULL;
 	struct ic_findings f;
@@ -587,7 +605,7 @@ static void check_many_token_tables(void)
  * of a marker array. The work budget must keep this fast (it was quadratic). */
 static void check_progression(void)
 {
-	static const struct spec s = { "progression", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500, 0, 0, false };
+	static const struct spec s = { "progression", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500, 0, 0, false, false };
 	struct ic_ctx ctx = test_ctx(1);
 	struct ic_image *img = NULL;
 	struct ic_findings f;
@@ -618,27 +636,29 @@ static void check_progression(void)
 int main(void)
 {
 	static const struct spec cases[] = {
-		{ "E1 4.19 u64 abs-percpu", IC_KSYM_E1, IC_KSYM_ABS_PERCPU, 8, 0, 0, 1500, 0, 0, false },
-		{ "E1 4.20 abs-percpu", IC_KSYM_E1, IC_KSYM_ABS_PERCPU, 4, 0, 0, 1501, 0, 0, false },
-		{ "E1 base-relative", IC_KSYM_E1, IC_KSYM_BASE_RELATIVE, 4, 0, 0, 1300, 0, 0, false },
-		{ "E1 absolute", IC_KSYM_E1, IC_KSYM_ABSOLUTE, 4, 0, 0, 1200, 0, 0, false },
-		{ "E0 u64 absolute literal long", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 2, 1200, 0, 0, false },
+		{ "E1 4.19 u64 abs-percpu", IC_KSYM_E1, IC_KSYM_ABS_PERCPU, 8, 0, 0, 1500, 0, 0, false, false },
+		{ "E1 4.20 abs-percpu", IC_KSYM_E1, IC_KSYM_ABS_PERCPU, 4, 0, 0, 1501, 0, 0, false, false },
+		{ "E1 base-relative", IC_KSYM_E1, IC_KSYM_BASE_RELATIVE, 4, 0, 0, 1300, 0, 0, false, false },
+		{ "E1 absolute", IC_KSYM_E1, IC_KSYM_ABSOLUTE, 4, 0, 0, 1200, 0, 0, false, false },
+		{ "E0 u64 absolute literal long", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 2, 1200, 0, 0, false, false },
 		/* before 4.6 (scripts/kallsyms of 3.10 and 4.4): u64 addresses, num_syms, markers */
-		{ "E0 3.10 x86-64", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1500, 0, 1, false },
-		{ "E0 4.4 x86-64 percpu A", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1501, 0, 2, false },
-		{ "E0 3.10 arm64 align 256", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1502, 256, 0, true },
-		{ "E0 4.4 arm64 align 256 odd", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1027, 256, 0, true },
-		{ "E1 6.1 uleb", IC_KSYM_E1, IC_KSYM_ABS_PERCPU, 4, 0, 1, 1777, 0, 0, false },
-		{ "E2 seqs3", IC_KSYM_E2, IC_KSYM_ABS_PERCPU, 4, 3, 1, 1500, 0, 0, false },
-		{ "E2 seqs4 (6.1.42-59)", IC_KSYM_E2, IC_KSYM_ABS_PERCPU, 4, 4, 0, 1501, 0, 0, false },
-		{ "E2 base-relative odd", IC_KSYM_E2, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1027, 0, 0, false },
-		{ "E3 abs-percpu", IC_KSYM_E3, IC_KSYM_ABS_PERCPU, 4, 3, 1, 1500, 0, 0, false },
-		{ "E3 base-relative", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1501, 0, 0, false },
-		{ "E3 absolute", IC_KSYM_E3, IC_KSYM_ABSOLUTE, 4, 3, 0, 1400, 0, 0, false },
-		{ "E4 place-relative", IC_KSYM_E4, IC_KSYM_PLACE_RELATIVE, 4, 3, 1, 1500, 0, 0, false },
-		{ "E4 place-relative odd short", IC_KSYM_E4, IC_KSYM_PLACE_RELATIVE, 4, 3, 0, 1001, 0, 0, false },
+		{ "E0 3.10 x86-64", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1500, 0, 1, false, false },
+		{ "E0 4.4 x86-64 percpu A", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1501, 0, 2, false, false },
+		{ "E0 3.10 arm64 align 256", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1502, 256, 0, true, false },
+		{ "E0 4.4 arm64 align 256 odd", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1027, 256, 0, true, false },
+		{ "E1 6.1 uleb", IC_KSYM_E1, IC_KSYM_ABS_PERCPU, 4, 0, 1, 1777, 0, 0, false, false },
+		{ "E2 seqs3", IC_KSYM_E2, IC_KSYM_ABS_PERCPU, 4, 3, 1, 1500, 0, 0, false, false },
+		{ "E2 seqs4 (6.1.42-59)", IC_KSYM_E2, IC_KSYM_ABS_PERCPU, 4, 4, 0, 1501, 0, 0, false, false },
+		{ "E2 base-relative odd", IC_KSYM_E2, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1027, 0, 0, false, false },
+		{ "E3 abs-percpu", IC_KSYM_E3, IC_KSYM_ABS_PERCPU, 4, 3, 1, 1500, 0, 0, false, false },
+		{ "E3 base-relative", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1501, 0, 0, false, false },
+		{ "E3 absolute", IC_KSYM_E3, IC_KSYM_ABSOLUTE, 4, 3, 0, 1400, 0, 0, false, false },
+		{ "E4 place-relative", IC_KSYM_E4, IC_KSYM_PLACE_RELATIVE, 4, 3, 1, 1500, 0, 0, false, false },
+		{ "E4 place-relative odd short", IC_KSYM_E4, IC_KSYM_PLACE_RELATIVE, 4, 3, 0, 1001, 0, 0, false, false },
 	};
-	static const struct spec rej = { "reject", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500, 0, 0, false };
+	static const struct spec rej = { "reject", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500, 0, 0, false, false };
+	static const struct spec pfx = { "E3 __pfx_ pairs", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 2400,
+					 0, 0, false, true };
 
 	img_buf = malloc(IMG_SIZE);
 	if (!img_buf)
@@ -655,6 +675,8 @@ int main(void)
 	check_reject("one name byte", &rej, bad_name_byte);
 	check_reject("one token bit", &rej, bad_token_bit);
 	check_reject("E3 without seqs_of_names", &rej, no_seqs);
+	check_case(&pfx);
+	check_reject("one offset bit of a function with __pfx_", &pfx, bad_offset_bit);
 	check_vmcoreinfo();
 	check_two_copies();
 	check_many_token_tables();
