@@ -2,8 +2,8 @@
 /* kallsyms decoder, the driver: from a token-table anchor to validated tables and symbols, by
  * structure only. Runs the common steps (tables.c), the era rules in a fixed order
  * (e2_markers.c, e3_addrs.c, e4_place.c, e1e2_addrs.c, e0_absolute.c), the name-order and
- * padding-symbol checks (name_order.c, prefix_pairs.c) and the virtual base (delta.c); nothing calls back into it (decode_int.h has
- * the map). */
+ * padding-symbol checks (name_order.c, prefix_pairs.c) and the virtual base (delta.c);
+ * nothing calls back into it (decode_int.h has the map). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,7 +258,8 @@ int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *im
 		/* The names must be in seqs_of_names order (name_order.c). E3 and E4 (6.4+) always
 		 * have the table: without it the names cannot be checked, and a copy whose seqs are
 		 * damaged is not trusted either. Before 6.2 (E1) nothing checks the names. */
-		if (k->seqs_size ? ic_ksd_check_name_order(ctx, &w, (size_t)(k->tables[IC_KTAB_SEQS].phys - w.phys),
+		if (k->seqs_size ? ic_ksd_check_name_order(ctx, &w,
+							   (size_t)(k->tables[IC_KTAB_SEQS].phys - w.phys),
 							   k->seqs_size, k)
 				 : (k->era == IC_KSYM_E3 || k->era == IC_KSYM_E4)) {
 			if (!k->seqs_size)

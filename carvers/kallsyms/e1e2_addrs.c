@@ -2,8 +2,9 @@
 /* kallsyms decoder, eras E1 and E2 (before 6.4): the address table precedes num_syms.
  * s32 offsets + the u64 kallsyms_relative_base right before num_syms (4.6-6.3: base-relative,
  * or abs-percpu), or u64 absolute addresses ending at a u32 num_syms (4.20+ kernels built
- * without KALLSYMS_BASE_RELATIVE; with a u64 num_syms, before 4.6: era E0, e0_absolute.c). E1 or E2 is told by whether seqs_of_names sat before
- * token_table (e2_markers.c). Calls only core.c. */
+ * without KALLSYMS_BASE_RELATIVE; with a u64 num_syms, before 4.6: era E0, e0_absolute.c).
+ * E1 or E2 is told by whether seqs_of_names sat before token_table (e2_markers.c). Calls only
+ * core.c. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
