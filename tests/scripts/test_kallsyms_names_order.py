@@ -8,13 +8,15 @@ cleanly (the bytes stay printable, the markers still fit), so before the name-or
 profile came out with exit 0 and names that are not in System.map.
 
 kallsyms_seqs_of_names (6.2+, and backported to Debian's 6.1) lists the symbols in name order;
-the decoder now checks that the names it expanded really are in that order. Here, on real
-fixtures converted to raw (file offset = physical address):
+the decoder now checks that the names it expanded really are in that order. Here, on
+fx-deb12-6.1 (E2, seqs backport), fx-forky-7.2 and fx-arm64-forky-7.2 (E4) converted to raw
+(file offset = physical address):
   - the undamaged image gives a profile (exit 0) whose every symbol name is in System.map;
   - a token of kallsyms_token_table with one bit flipped (still a printable character),
   - one byte of a name in kallsyms_names changed (a character token replaced by the next one),
 each give exit 3 and an error naming the names that are out of order, and no output file.
-Fails on the binary before the check: both damaged images gave exit 0.
+Fails on the binary before the check: every damaged image gave exit 0 (1,501 / 3,654 / 3,246
+names not in System.map for the token bit, 1 for the name byte).
 
 Tables are located with `isfcarve scan --json` on the undamaged image (the kallsyms report)."""
 import json
@@ -28,7 +30,8 @@ import icfix  # noqa: E402
 
 PY = os.environ.get("IC_PYTHON", "/usr/bin/python3")
 CONV = os.path.join(icfix.SRC, "tests", "lib", "imgconv.py")
-FIXTURES = (("fx-deb12-6.1", "mem.lime"), ("fx-forky-7.2", "mem.elf"))
+FIXTURES = (("fx-deb12-6.1", "mem.lime"), ("fx-forky-7.2", "mem.elf"),
+            ("fx-arm64-forky-7.2", "mem.elf"))
 
 
 def sysmap_names(path):
