@@ -95,47 +95,53 @@ def main():
                         f"System.map: {missing[:5]}")
                 print(f"ok: {fx}: undamaged: {len(syms)} symbols, {len(missing)} not in System.map")
 
-            with open(raw, "r+b") as f:
-                data = bytearray(f.read())
+            def read(at, n):
+                with open(raw, "rb") as f:
+                    f.seek(at)
+                    return f.read(n)
+
             tt, tsize = tabs["kallsyms_token_table"]
             names, nsize = tabs["kallsyms_names"]
+            ttab = read(tt, tsize + 1)
+            tix = read(tabs["kallsyms_token_index"][0], 512)
+            nms = read(names, nsize)
 
             # D1: one bit of one token
-            at, val, tok = token_bit(data, tt, tsize)
-            d1 = bytearray(data)
-            d1[at] = val
-            # D2: one byte of a name: in the middle of kallsyms_names, a token byte (not a
-            # length) that stands for a single lower-case letter, replaced by the next letter
-            idx = [int.from_bytes(data[tabs["kallsyms_token_index"][0] + 2 * i:
-                                       tabs["kallsyms_token_index"][0] + 2 * i + 2], "little")
-                   for i in range(256)]
-            tokstr = [bytes(data[tt + idx[i]:data.index(0, tt + idx[i])]) for i in range(256)]
+            at, val, tok = token_bit(ttab, 0, tsize)
+            at += tt
+            # D2: one byte of a name: beyond the 40,000th entry of kallsyms_names, a token byte
+            # (not a length) that stands for a single lower-case letter, replaced by the token
+            # of the next letter
+            idx = [int.from_bytes(tix[2 * i:2 * i + 2], "little") for i in range(256)]
+            tokstr = [ttab[idx[i]:ttab.index(0, idx[i])] for i in range(256)]
             single = {tokstr[i][0]: i for i in range(256) if len(tokstr[i]) == 1}
-            d2 = bytearray(data)
-            p, end, at2 = names, names + nsize, None
-            i = 0
-            while p < end and at2 is None:
-                ln = data[p]
-                hdr = 1
-                if ln & 0x80 and ks["layout"].find("uleb128") >= 0:
-                    ln = (ln & 0x7f) | data[p + 1] << 7
-                    hdr = 2
+            p, i, at2, val2 = 0, 0, None, None
+            while p < nsize and at2 is None:
+                ln, hdr = nms[p], 1
+                if ln & 0x80 and "uleb128" in ks["layout"]:
+                    ln, hdr = (ln & 0x7f) | nms[p + 1] << 7, 2
                 if i > 40000:
                     for j in range(p + hdr + 2, p + hdr + ln):
-                        t = tokstr[data[j]]
+                        t = tokstr[nms[j]]
                         if len(t) == 1 and 0x61 <= t[0] <= 0x79 and t[0] + 1 in single:
-                            at2 = j
-                            d2[j] = single[t[0] + 1]
+                            at2, val2 = names + j, single[t[0] + 1]
                             break
                 p += hdr + ln
                 i += 1
             c.check(at2 is not None, f"{fx}: no name byte to change (premise)")
-            for what, img, where in (("D1 token bit", d1, f"token {tok!r} at {at:#x}"),
-                                     ("D2 name byte", d2, f"name byte at {at2:#x}")):
-                with open(raw, "wb") as f:
-                    f.write(img)
+            for what, pos, new, where in (("D1 token bit", at, val, f"token {tok!r} at {at:#x}"),
+                                          ("D2 name byte", at2, val2, f"name byte at {at2:#x}")):
+                if pos is None:
+                    continue
+                old = read(pos, 1)
+                with open(raw, "r+b") as f:  # patched in place, restored after the run
+                    f.seek(pos)
+                    f.write(bytes([new]))
                 out = os.path.join(tmp, "bad.json")
                 r = profile(c, fx, raw, out)
+                with open(raw, "r+b") as f:
+                    f.seek(pos)
+                    f.write(old)
                 err = r.stderr.decode(errors="replace")
                 wrong = []
                 if r.returncode == 0 and os.path.exists(out):

@@ -43,17 +43,23 @@ def slide(path):
     raise RuntimeError("no kaslr_virtual_slide")
 
 
-def entry_of(data, ks, phys_want, virt_want):
+def read(path, at, n):
+    with open(path, "rb") as f:
+        f.seek(at)
+        return f.read(n)
+
+
+def entry_of(raw, ks, phys_want, virt_want):
     """Index of the address-table entry that decodes to the wanted symbol address."""
     offs, size = (int(ks["tables"]["kallsyms_offsets"]["phys"], 0),
                   ks["tables"]["kallsyms_offsets"]["size"])
     n = size // 4
-    vals = struct.unpack_from(f"<{n}i", data, offs)
+    vals = struct.unpack(f"<{n}i", read(raw, offs, 4 * n))
     if "place-relative" in ks["layout"]:
         hits = [i for i, v in enumerate(vals) if offs + 4 * i + v == phys_want]
     else:
-        rb = struct.unpack_from("<Q", data,
-                                int(ks["tables"]["kallsyms_relative_base"]["phys"], 0))[0]
+        rb = struct.unpack("<Q", read(raw, int(ks["tables"]["kallsyms_relative_base"]["phys"], 0),
+                                      8))[0]
         pc = "abs-percpu" in ks["layout"]
         hits = [i for i, v in enumerate(vals)
                 if ((rb - 1 - v) if pc and v < 0 else (v if pc else rb + (v & 0xffffffff)))
@@ -77,21 +83,22 @@ def main():
                 continue
             ks = json.loads(r.stdout)["kallsyms"]
             delta = int(ks["virt_delta"], 0)
-            with open(raw, "rb") as f:
-                data = f.read()
             for sym in (TARGET, "__pfx_" + TARGET):
                 virt = (map_addr(smap, sym) + sl) & (2**64 - 1)
-                offs, hits = entry_of(data, ks, (virt - delta) & (2**64 - 1), virt)
+                offs, hits = entry_of(raw, ks, (virt - delta) & (2**64 - 1), virt)
                 c.check(len(hits) == 1, f"{fx}: {sym}: {len(hits)} address-table entries (premise)")
                 if len(hits) != 1:
                     continue
                 at = offs + 4 * hits[0]
-                bad = bytearray(data)
-                bad[at] ^= 0x02  # bit 1: the symbol moves by 2 bytes, the table stays sorted
-                with open(raw, "wb") as f:
-                    f.write(bad)
+                old = read(raw, at, 1)
+                with open(raw, "r+b") as f:  # patched in place, restored after the run
+                    f.seek(at)
+                    f.write(bytes([old[0] ^ 0x02]))  # bit 1: 2 bytes off, the table stays sorted
                 out = os.path.join(tmp, "bad.json")
                 r = icfix.run("-f", "-j", "2", raw, "-o", out, check=False)
+                with open(raw, "r+b") as f:
+                    f.seek(at)
+                    f.write(old)
                 err = r.stderr.decode(errors="replace")
                 moved = None
                 if r.returncode == 0 and os.path.exists(out):
@@ -106,8 +113,6 @@ def main():
                     print(f"ok: {fx}: {sym}: entry {hits[0]} at {at:#x} bit 1 flipped: refused")
                 if os.path.exists(out):
                     os.unlink(out)
-            with open(raw, "wb") as f:
-                f.write(data)
     c.finish()
 
 
