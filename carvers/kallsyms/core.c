@@ -201,6 +201,10 @@ bool ic_ksd_dec_absolute(const struct win *w, size_t o, uint64_t n, struct ic_ks
 		if (i && a < prev)
 			return false;
 		s[i].addr = prev = a;
+		/* scripts/kallsyms writes 'A' symbols as plain values, every other one as
+		 * "_text + off", which the kernel's relocation moves: only 'A' stays (x86-64
+		 * per-CPU symbols 3.14-4.5) */
+		s[i].flags = s[i].type == 'A' || s[i].type == 'a' ? IC_SYM_ABSOLUTE : 0;
 	}
 	return true;
 }
@@ -256,6 +260,7 @@ long ic_kallsyms__find(const struct ic_kallsyms *k, const char *name)
 const char *ic_kallsyms__era_name(enum ic_ksym_era e)
 {
 	switch (e) {
+	case IC_KSYM_E0: return "E0";
 	case IC_KSYM_E1: return "E1";
 	case IC_KSYM_E2: return "E2";
 	case IC_KSYM_E3: return "E3";

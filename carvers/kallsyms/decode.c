@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* kallsyms decoder, the driver: from a token-table anchor to validated tables and symbols, by
  * structure only. Runs the common steps (tables.c), the era rules in a fixed order
- * (e2_markers.c, e3_addrs.c, e4_place.c, e1e2_addrs.c) and the virtual base (delta.c); nothing
- * calls back into it (decode_int.h has the map). */
+ * (e2_markers.c, e3_addrs.c, e4_place.c, e1e2_addrs.c, e0_absolute.c), the name-order and
+ * padding-symbol checks (name_order.c, prefix_pairs.c) and the virtual base (delta.c);
+ * nothing calls back into it (decode_int.h has the map). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,8 @@
 
 /* Step 5: the address table, in every place and encoding the layouts allow, in this order:
  * after token_index E3 base-relative/abs-percpu, E4 place-relative, E3 absolute; before
- * num_syms E1/E2. The first that decodes and passes the symbol checks wins. */
+ * num_syms E1/E2, then E0 (absolute, u64 num_syms). With 256-byte padding only E0. The first
+ * that decodes and passes the symbol checks wins. */
 static int find_addresses(const struct ic_ctx *ctx, const struct win *w, const struct toks *t,
 			  const struct marks *mk, const struct names_hit *nh, struct ic_kallsyms *k)
 {
@@ -26,12 +28,21 @@ static int find_addresses(const struct ic_ctx *ctx, const struct win *w, const s
 	size_t after = t->ti + 512;
 	const char *why = "no address table decodes monotonically";
 
-	if (!mk->seqs_n && ic_in_bounds(after, 4 * n, w->len) &&
-	    (!ic_ksd_addrs_e3_relative(w, after, n, k, &why) || !ic_ksd_addrs_e4(w, after, n, k, &why) ||
-	     !ic_ksd_addrs_e3_absolute(w, after, n, k, &why)))
-		return 0;
-	if (!ic_ksd_addrs_e1e2(w, nh->ns, n, mk->seqs_n != 0, k, &why))
-		return 0;
+	if (t->align == 256) {
+		/* 256-byte ALGN: only pre-4.6 arm64 tables (".align 8") */
+		if (!ic_ksd_addrs_e0(w, nh->ns, n, 256, k, &why))
+			return 0;
+	} else {
+		if (!mk->seqs_n && ic_in_bounds(after, 4 * n, w->len) &&
+		    (!ic_ksd_addrs_e3_relative(w, after, n, k, &why) ||
+		     !ic_ksd_addrs_e4(w, after, n, k, &why) ||
+		     !ic_ksd_addrs_e3_absolute(w, after, n, k, &why)))
+			return 0;
+		if (!ic_ksd_addrs_e1e2(w, nh->ns, nh->ns_size, n, mk->seqs_n != 0, k, &why))
+			return 0;
+		if (nh->ns_size == 8 && !mk->seqs_n && !ic_ksd_addrs_e0(w, nh->ns, n, 8, k, &why))
+			return 0;
+	}
 	pr_debug(ctx, "kallsyms: names at 0x%" PRIx64 " (%" PRIu64 " symbols): addresses rejected: %s",
 		 w->phys + nh->names, n, why);
 	return -IC_ENOTFOUND;
@@ -191,7 +202,7 @@ int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *im
 					 "before it", w.phys + t.t);
 			continue;
 		}
-		if (ic_ksd_find_names(&w, &mk[mi], &nh, &budget)) {
+		if (ic_ksd_find_names(&w, &mk[mi], t.align, &nh, &budget)) {
 			pr_debug(ctx, "kallsyms: markers at 0x%" PRIx64 " (%zu x %u bytes): no num_syms + "
 				 "names that reproduce them", w.phys + mk[mi].start, mk[mi].count, mk[mi].esize);
 			continue;
@@ -224,7 +235,7 @@ int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *im
 		k->anchor = anchor;
 		k->num_syms_size = nh.ns_size;
 		k->markers_size = mk[mi].esize;
-		k->align = k->era == IC_KSYM_E4 ? 4 : 8;
+		k->align = k->era == IC_KSYM_E4 ? 4 : t.align == 256 ? 256 : 8;
 		ic_ksd_set_table(k, IC_KTAB_NUM_SYMS, "kallsyms_num_syms", w.phys + nh.ns, nh.ns_size);
 		ic_ksd_set_table(k, IC_KTAB_NAMES, "kallsyms_names", w.phys + nh.names, nh.names_len);
 		ic_ksd_set_table(k, IC_KTAB_MARKERS, "kallsyms_markers", w.phys + mk[mi].start,
@@ -243,6 +254,29 @@ int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *im
 			k->seqs_size = 3;
 		} else {
 			k->tables[IC_KTAB_SEQS].phys = 0;
+		}
+		/* The names must be in seqs_of_names order (name_order.c). E3 and E4 (6.4+) always
+		 * have the table: without it the names cannot be checked, and a copy whose seqs are
+		 * damaged is not trusted either. Before 6.2 (E1) nothing checks the names. */
+		if (k->seqs_size ? ic_ksd_check_name_order(ctx, &w,
+							   (size_t)(k->tables[IC_KTAB_SEQS].phys - w.phys),
+							   k->seqs_size, k)
+				 : (k->era == IC_KSYM_E3 || k->era == IC_KSYM_E4)) {
+			if (!k->seqs_size)
+				pr_warn(ctx, "kallsyms: names at 0x%" PRIx64 ": %s tables without a valid "
+					"kallsyms_seqs_of_names after the address table (6.2+ kernels all "
+					"have one): the names cannot be checked, this copy is not used",
+					w.phys + nh.names, ic_kallsyms__era_name(k->era));
+			ic_kallsyms__free(k);
+			k = NULL;
+			continue;
+		}
+		/* A few bytes off in the address table keep it sorted: functions are checked
+		 * against their __pfx_ padding symbols where the kernel has them (prefix_pairs.c). */
+		if (ic_ksd_check_prefix_pairs(ctx, k)) {
+			ic_kallsyms__free(k);
+			k = NULL;
+			continue;
 		}
 		err = 0;
 	}

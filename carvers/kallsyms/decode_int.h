@@ -36,13 +36,18 @@
  * never call an era file):
  *
  *   decode.c      driver: probe, decode, decode_like   -> tables.c, e2_markers.c, e3_addrs.c,
- *                                                         e4_place.c, e1e2_addrs.c, delta.c, core.c
+ *                                                         e4_place.c, e1e2_addrs.c, e0_absolute.c,
+ *                                                         name_order.c, prefix_pairs.c, delta.c,
+ *                                                         core.c
  *   delta.c       the virtual base (learn_delta)       -> core.c
+ *   e0_absolute.c E0: absolute addresses before num_syms -> core.c
  *   e1e2_addrs.c  E1/E2: addresses before num_syms     -> core.c
  *   e2_markers.c  E2: seqs_of_names before token_table -> tables.c, core.c
  *   e3_addrs.c    E3: addresses after token_index      -> core.c
  *   e4_place.c    E4: place-relative offsets           -> core.c
  *   tables.c      tokens, markers, num_syms + names    -> core.c
+ *   name_order.c  names sorted in seqs_of_names order  -> core.c
+ *   prefix_pairs.c functions the same distance after __pfx_X (no calls)
  *   core.c        window, symbol checks, shared address decoders, public accessors
  */
 
@@ -69,7 +74,7 @@ struct toks {
 	size_t tt_len;     /* bytes of token_table (to the last NUL) */
 	uint16_t idx[256];
 	uint16_t len[256]; /* strlen of each token */
-	unsigned align;    /* 4 or 8: the padding seen before token_index */
+	unsigned align;    /* 4, 8, or 256 (pre-4.6 arm64): the padding seen before token_index */
 };
 
 struct marks {
@@ -131,7 +136,8 @@ IC_HIDDEN int ic_ksd_markers_back(const struct win *w, size_t end, unsigned es, 
 IC_HIDDEN bool ic_ksd_seqs_permutation(const struct win *w, size_t off, uint64_t n, unsigned size);
 IC_HIDDEN size_t ic_ksd_find_markers(const struct win *w, const struct toks *t, struct marks *out,
 				     size_t max, uint64_t *budget);
-IC_HIDDEN int ic_ksd_find_names(const struct win *w, const struct marks *mk,
+/* align: 4 or 8 (the usual ALGN), or 256 (".align 8" on pre-4.6 arm64: 2^8 bytes) */
+IC_HIDDEN int ic_ksd_find_names(const struct win *w, const struct marks *mk, unsigned align,
 				struct names_hit *out, uint64_t *budget);
 IC_HIDDEN int ic_ksd_expand_names(const struct ic_ctx *ctx, const struct win *w,
 				  const struct toks *t, const struct names_hit *nh,
@@ -147,8 +153,20 @@ IC_HIDDEN int ic_ksd_addrs_e3_absolute(const struct win *w, size_t after, uint64
 				       struct ic_kallsyms *k, const char **why);
 IC_HIDDEN int ic_ksd_addrs_e4(const struct win *w, size_t after, uint64_t n,
 			      struct ic_kallsyms *k, const char **why);
-IC_HIDDEN int ic_ksd_addrs_e1e2(const struct win *w, size_t ns, uint64_t n, bool e2,
-				struct ic_kallsyms *k, const char **why);
+IC_HIDDEN int ic_ksd_addrs_e1e2(const struct win *w, size_t ns, unsigned ns_size, uint64_t n,
+				bool e2, struct ic_kallsyms *k, const char **why);
+/* E0 (before 4.6): u64 absolute addresses before a u64 num_syms at ns; align 8 or 256 */
+IC_HIDDEN int ic_ksd_addrs_e0(const struct win *w, size_t ns, uint64_t n, unsigned align,
+			      struct ic_kallsyms *k, const char **why);
+
+/* ---- name_order.c: names in kallsyms_seqs_of_names order must be sorted (0), else a
+ * pr_warn with the evidence and -IC_ENOTFOUND. k's names and tables[NAMES] must be set. */
+IC_HIDDEN int ic_ksd_check_name_order(const struct ic_ctx *ctx, const struct win *w, size_t seqs,
+				      unsigned size, const struct ic_kallsyms *k);
+
+/* ---- prefix_pairs.c: every function X with a __pfx_X padding symbol lies the same distance
+ * after it (0; also when the kernel has no such pairs), else a pr_warn and -IC_ENOTFOUND */
+IC_HIDDEN int ic_ksd_check_prefix_pairs(const struct ic_ctx *ctx, const struct ic_kallsyms *k);
 
 /* ---- delta.c: the virtual base */
 IC_HIDDEN void ic_ksd_learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* kallsyms decoder, eras E1 and E2 (before 6.4): the address table precedes num_syms.
  * s32 offsets + the u64 kallsyms_relative_base right before num_syms (4.6-6.3: base-relative,
- * or abs-percpu), or u64 absolute addresses ending at num_syms (before 4.6, and kernels built
- * without KALLSYMS_BASE_RELATIVE). E1 or E2 is told by whether seqs_of_names sat before
- * token_table (e2_markers.c). Calls only core.c. */
+ * or abs-percpu), or u64 absolute addresses ending at a u32 num_syms (4.20+ kernels built
+ * without KALLSYMS_BASE_RELATIVE; with a u64 num_syms, before 4.6: era E0, e0_absolute.c).
+ * E1 or E2 is told by whether seqs_of_names sat before token_table (e2_markers.c). Calls only
+ * core.c. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,9 @@
 #include "0-base/reader.h"
 #include "decode_int.h"
 
-/* ns: offset of num_syms; e2: the markers came with seqs_of_names. */
-int ic_ksd_addrs_e1e2(const struct win *w, size_t ns, uint64_t n, bool e2, struct ic_kallsyms *k,
-		      const char **why)
+/* ns: offset of num_syms (ns_size bytes); e2: the markers came with seqs_of_names. */
+int ic_ksd_addrs_e1e2(const struct win *w, size_t ns, unsigned ns_size, uint64_t n, bool e2,
+		      struct ic_kallsyms *k, const char **why)
 {
 	bool neg;
 
@@ -54,6 +55,9 @@ int ic_ksd_addrs_e1e2(const struct win *w, size_t ns, uint64_t n, bool e2, struc
 		}
 		for (size_t i = 0; i < n; i++)
 			k->syms[i].flags = 0;
+		/* absolute addresses with a u64 num_syms and no seqs: era E0 (e0_absolute.c) */
+		if (ns_size == 8 && !e2)
+			return -IC_ENOTFOUND;
 		if (ns >= 8 * n && ic_ksd_dec_absolute(w, ns - 8 * n, n, k->syms)) {
 			const char *bad = ic_ksd_check_symbols(k) ?: ic_ksd_check_base(k, 0);
 

@@ -56,13 +56,18 @@ int ic_ksd_find_tokens(const struct ic_ctx *ctx, const struct win *w, size_t h, 
 		pos += (size_t)l + 1;
 	}
 	e = pos;
-	for (unsigned a = 4; a <= 8; a += 4) {
+	/* ALGN before token_index: .balign 4 or 8; before the switch to .balign (pre-4.6 era),
+	 * ".align 8", which ARM's assembler reads as 2^8: 256 bytes on arm64. */
+	for (size_t ai = 0, prev_ti = SIZE_MAX; ai < 3; ai++) {
+		static const unsigned aligns[3] = { 4, 8, 256 };
+		unsigned a = aligns[ai];
 		size_t ti = (size_t)(ic_align_up(w->phys + e, a) - w->phys);
 		size_t base;
 		bool ok = true;
 
-		if (a == 8 && ti == (size_t)(ic_align_up(w->phys + e, 4) - w->phys))
-			break; /* same position as already tried */
+		if (ti == prev_ti)
+			continue; /* same position as already tried */
+		prev_ti = ti;
 		if (!ic_in_bounds(ti, 512, w->len) || !ic_ksd_zero_bytes(wb(w, e, ti - e), ti - e))
 			continue;
 		wb(w, ti, 512);
@@ -195,6 +200,18 @@ size_t ic_ksd_find_markers(const struct win *w, const struct toks *t, struct mar
 
 		if (t->t < es)
 			continue;
+		if (t->align == 256) {
+			/* 256-byte ALGN (pre-4.6 arm64): u64 markers (PTR), then up to 255 zero
+			 * bytes. The last marker is never 0, so whole zero u64s are padding. */
+			if (es != 8)
+				continue;
+			for (unsigned z = 0; z < 31 && end >= 8 && !ic_get_le64(wb(w, end - 8, 8)); z++)
+				end -= 8;
+			memset(&out[n], 0, sizeof(out[n]));
+			if (!ic_ksd_markers_back(w, end, es, &out[n], budget))
+				n++;
+			continue;
+		}
 		/* The last marker is never 0, so a zero u32 right before token_table is the padding
 		 * after an odd marker count; skip only that whole u32 (the last marker's high bytes
 		 * are often 0, so never skip zero bytes). */
@@ -232,7 +249,7 @@ static long name_len(const struct win *w, size_t *pos, size_t end, bool uleb)
  * end in [end - align + 1, end] with zero padding. Returns 0 and whether any 2-byte length was
  * used. */
 static int walk_names(const struct win *w, size_t start, uint64_t n, const struct marks *mk,
-		      size_t end, bool uleb, bool *long_lens, uint64_t *budget)
+		      size_t end, unsigned maxpad, bool uleb, bool *long_lens, uint64_t *budget)
 {
 	size_t p = start;
 
@@ -253,42 +270,47 @@ static int walk_names(const struct win *w, size_t start, uint64_t n, const struc
 			*long_lens = true;
 		p += (size_t)l;
 	}
-	if (end - p >= 8 || !ic_ksd_zero_bytes(wb(w, p, end - p), end - p))
+	if (end - p >= maxpad || !ic_ksd_zero_bytes(wb(w, p, end - p), end - p))
 		return -1;
 	return 0;
 }
 
 /* Step 4: num_syms immediately precedes names. Scan aligned positions before the first byte the
  * markers say must be names, for a count that fits the number of markers. */
-int ic_ksd_find_names(const struct win *w, const struct marks *mk, struct names_hit *out,
-		      uint64_t *budget)
+int ic_ksd_find_names(const struct win *w, const struct marks *mk, unsigned align,
+		      struct names_hit *out, uint64_t *budget)
 {
 	uint64_t lo_n = 256 * (uint64_t)(mk->count - 1), hi_n = 256 * (uint64_t)mk->count;
 	uint64_t last = mk->m[mk->count - 1];
-	size_t top, bottom;
+	/* 256-byte ALGN (pre-4.6 arm64): num_syms (u64) on a 256-byte boundary, names on the
+	 * next one, and up to 255 zero bytes after the names */
+	bool p2 = align == 256;
+	size_t top, bottom, span = 256u * (2 + IC_MAX_KSYM_NAME) + 16 + (p2 ? 512 : 0);
 
-	if (mk->start < last + 8)
+	if (mk->start < last + 8 || (p2 && mk->esize != 8))
 		return -IC_ENOTFOUND;
 	top = mk->start - (size_t)last - 2;
-	bottom = top > 256u * (2 + IC_MAX_KSYM_NAME) + 16 ? top - 256u * (2 + IC_MAX_KSYM_NAME) - 16 : 0;
+	bottom = top > span ? top - span : 0;
 	if (mk->seqs_n)
 		lo_n = mk->seqs_n - 1, hi_n = mk->seqs_n;
 	for (size_t q = top & ~(size_t)3; q >= bottom && q + 8 <= w->len; q -= 4) {
 		uint64_t v = ic_get_le32(wb(w, q, 8));
 
 		if (v > lo_n && v <= hi_n) {
-			for (unsigned gap = 4; gap <= 8; gap += 4) {
+			for (unsigned gap = p2 ? 256 : 4; gap <= (p2 ? 256u : 8u); gap += 4) {
 				size_t names = q + gap;
 
-				if (!ic_ksd_zero_bytes(w->b + q + 4, gap - 4) || names > mk->start)
+				if (names > mk->start || !ic_in_bounds(q, gap, w->len) ||
+				    !ic_ksd_zero_bytes(wb(w, q + 4, gap - 4), gap - 4))
 					continue;
 				/* 8-byte counts only with 8-byte markers (before 4.20), 8-aligned. */
-				if (mk->esize == 8 && (gap != 8 || (w->phys + q) % 8))
+				if (mk->esize == 8 && ((!p2 && gap != 8) || (w->phys + q) % (p2 ? 256 : 8)))
 					continue;
 				for (int uleb = 1; uleb >= 0; uleb--) {
 					bool ll;
 
-					if (walk_names(w, names, v, mk, mk->start, uleb, &ll, budget))
+					if (walk_names(w, names, v, mk, mk->start, p2 ? 256 : 8, uleb, &ll,
+						       budget))
 						continue;
 					out->ns = q;
 					out->ns_size = mk->esize;

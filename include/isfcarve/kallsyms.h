@@ -13,6 +13,8 @@ struct ic_vmcoreinfo;
 
 /*
  * Table order ("era"), told apart by structure, never by version (docs/kallsyms.md):
+ *   E0  addresses num_syms(u64) names markers(u64) token_table token_index: before 4.6
+ *       (x86-64, arm64); tables 8-byte aligned, or 256-byte on arm64 (".align 8")
  *   E1  [offsets|addresses] [relative_base] num_syms names markers token_table token_index
  *   E2  offsets relative_base num_syms names markers seqs_of_names token_table token_index
  *   E3  num_syms names markers token_table token_index [offsets|addresses] [relative_base] seqs
@@ -23,6 +25,7 @@ enum ic_ksym_era {
 	IC_KSYM_E2 = 2,
 	IC_KSYM_E3 = 3,
 	IC_KSYM_E4 = 4,
+	IC_KSYM_E0 = 5, /* the oldest; not 0, which a zeroed struct holds before any rule ran */
 };
 
 enum ic_ksym_addr_enc {
@@ -74,7 +77,7 @@ struct ic_kallsyms {
 	unsigned num_syms_size;   /* 4, or 8 (before 4.20) */
 	unsigned markers_size;    /* 4, or 8 (before 4.20) */
 	unsigned seqs_size;       /* 0 (absent), 3, or 4 (6.1.42..6.1.59) */
-	unsigned align;           /* label alignment: 8 before 7.0, 4 since */
+	unsigned align;           /* label alignment: 8 before 7.0, 4 since; 256 in E0 on arm64 */
 	uint64_t num_syms;
 	uint64_t relative_base;   /* runtime value; 0 when the layout has none */
 	struct ic_ksym_table tables[IC_KTAB__COUNT];

@@ -14,7 +14,9 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #define PT UINT64_C(0x1000000)              /* physical _text */
-#define VT UINT64_C(0xffffffff8a200000)     /* runtime _text */
+#define VT_X86 UINT64_C(0xffffffff8a200000) /* runtime _text */
+#define VT_ARM64_3 UINT64_C(0xffffffc000080000) /* arm64 3.x-4.5 (VA_BITS 39) _text */
+#define VT vt                               /* the case's runtime _text */
 #define IMG_SIZE (PT + (12u << 20))
 #define TABLES (PT + (6u << 20))      /* where .rodata holds the kallsyms tables */
 
@@ -24,6 +26,9 @@ struct sym {
 	char name[304];
 };
 
+/* The fields after nsyms are optional: the case tables leave them out (0: the era's default). */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 struct spec {
 	const char *what;
 	enum ic_ksym_era era;
@@ -32,7 +37,13 @@ struct spec {
 	unsigned seqs;      /* 0, 3, 4 */
 	int long_name;      /* 0 none, 1 ULEB128 2-byte length, 2 literal 1-byte length >= 0x80 */
 	unsigned nsyms;
+	unsigned align;     /* 0: the era's (8, E4 4); 256: pre-4.6 arm64 (".align 8" = 2^8) */
+	int percpu;         /* E0 x86-64 per-CPU symbols first: 1 typed 'D' (3.10), 2 'A' (3.14-4.5) */
+	bool arm64;         /* runtime addresses of an arm64 3.x kernel */
+	bool pfx;           /* a __pfx_X padding symbol 16 bytes before every function X (6.2+ x86-64) */
 };
+
+static uint64_t vt = VT_X86;
 
 static struct sym syms[4096];
 static unsigned nsyms;
@@ -53,6 +64,16 @@ static void make_syms(const struct spec *s)
 	unsigned ntext = s->nsyms / 2, ndata = s->nsyms / 4;
 
 	nsyms = 0;
+	if (s->percpu) {
+		/* x86-64 before 4.6: the zero-based per-CPU section sorts first (nm -n) */
+		char t = s->percpu == 2 ? 'A' : 'D';
+
+		add(0, t, "irq_stack_union");
+		add(0, t, "__per_cpu_start");
+		add(0x4000, t, "gdt_page");
+		add(0x9000, t, "exception_stacks");
+		add(0x11000, t, "__per_cpu_end");
+	}
 	if (s->enc == IC_KSYM_ABS_PERCPU) {
 		add(0, 'A', "fixed_percpu_data");
 		add(0, 'A', "__per_cpu_start");
@@ -62,8 +83,15 @@ static void make_syms(const struct spec *s)
 	add(VT, 'T', "_text");
 	add(VT, 'T', "_stext");
 	for (unsigned i = 0; i < ntext; i++) {
+		uint64_t a = VT + 0x1000 + (uint64_t)i * 0x1000 + (i * 37u) % 0x800;
+		char pn[sizeof(syms[0].name)];
+
 		snprintf(nm, sizeof(nm), "%s_func_%u", i % 3 ? "do" : "sys", i);
-		add(VT + 0x1000 + (uint64_t)i * 0x1000 + (i * 37u) % 0x800, i % 2 ? 't' : 'T', nm);
+		if (s->pfx) {
+			snprintf(pn, sizeof(pn), "__pfx_%.200s", nm);
+			add(a - 16, i % 2 ? 't' : 'T', pn);
+		}
+		add(a, i % 2 ? 't' : 'T', nm);
 	}
 	if (s->long_name) {
 		memset(nm, 'a', 200);
@@ -190,7 +218,7 @@ static uint64_t emit_addrs(uint8_t *b, uint64_t c, const struct spec *s, uint64_
 /* Write the tables of spec s into b (a raw image) in its era's order. */
 static struct built build(uint8_t *b, const struct spec *s)
 {
-	unsigned a = s->era == IC_KSYM_E4 ? 4 : 8, ord[4096];
+	unsigned a = s->align ? s->align : s->era == IC_KSYM_E4 ? 4 : 8, ord[4096];
 	uint64_t c = TABLES, rb_at, marks[32];
 	struct built r;
 	uint8_t enc[600];
@@ -199,6 +227,8 @@ static struct built build(uint8_t *b, const struct spec *s)
 	memset(b, 0, IMG_SIZE);
 	/* data: each object starts with a pointer to a text symbol; the banner is where it says */
 	for (unsigned i = 0; i < nsyms; i++) {
+		if (syms[i].v < VT)
+			continue; /* per-CPU values, not addresses of the image */
 		if (!strcmp(syms[i].name, "linux_banner"))
 			memcpy(b + phys_of(syms[i].v), "Linux version 6.1.0-test (x@y) #1 SMP\n", 38);
 		else if (syms[i].type == 'd' && i % 3 == 0) /* an empty list_head: points to itself */
@@ -206,7 +236,8 @@ static struct built build(uint8_t *b, const struct spec *s)
 		else if (syms[i].type == 'd' || syms[i].type == 'D') /* an ops table: a function */
 			put(b, phys_of(syms[i].v), syms[(i * 7) % 1000 + 10].v, 8);
 	}
-	if (s->era == IC_KSYM_E1 || s->era == IC_KSYM_E2) {
+	if (s->era == IC_KSYM_E0 || s->era == IC_KSYM_E1 || s->era == IC_KSYM_E2) {
+		c = align(c, a);
 		r.offs = c;
 		c = emit_addrs(b, c, s, &rb_at);
 		c = align(c, a);
@@ -318,7 +349,7 @@ static void write_seed(const struct spec *s, struct built bt)
 
 	if (!dir || s->era == IC_KSYM_E4)
 		return;
-	lo -= 8;
+	lo -= s->align == 256 ? 256 : 8; /* keep the tables' alignment in the seed's offsets */
 	snprintf(path, sizeof(path), "%s/seed-%s", dir, s->what);
 	for (q = path + strlen(dir) + 1; *q; q++)
 		if (*q == ' ' || *q == '(' || *q == ')' || *q == '.')
@@ -341,6 +372,7 @@ static void check_case(const struct spec *s)
 				      : s->long_name == 2 ? IC_KSYM_LEN_1BYTE : IC_KSYM_LEN_SHORT;
 	size_t bad = 0;
 
+	vt = s->arm64 ? VT_ARM64_3 : VT_X86;
 	make_syms(s);
 	bt = build(img_buf, s);
 	write_seed(s, bt);
@@ -356,6 +388,8 @@ static void check_case(const struct spec *s)
 		IC_CHECK(k->len_enc == want_len, "%s: len %s", s->what, ic_kallsyms__len_enc_name(k->len_enc));
 		IC_CHECK(k->num_syms_size == s->ns_size, "%s: num_syms size %u", s->what, k->num_syms_size);
 		IC_CHECK(k->seqs_size == s->seqs, "%s: seqs %u", s->what, k->seqs_size);
+		IC_CHECK(k->align == (s->align ? s->align : s->era == IC_KSYM_E4 ? 4u : 8u), "%s: align %u",
+			 s->what, k->align);
 		IC_CHECK(k->nsyms == nsyms, "%s: %zu symbols of %u", s->what, k->nsyms, nsyms);
 		IC_CHECK(k->tables[IC_KTAB_NAMES].phys == bt.names, "%s: names at 0x%" PRIx64, s->what,
 			 k->tables[IC_KTAB_NAMES].phys);
@@ -384,6 +418,7 @@ static void check_case(const struct spec *s)
 	}
 	ic_findings__release(&f);
 	ic_image__free(img);
+	vt = VT_X86;
 }
 
 /* Damage that must make the only candidate fail cleanly (no symbols, no crash). */
@@ -411,6 +446,54 @@ static void bad_index(uint8_t *b, struct built bt) { b[bt.ti + 2 * 0x41]++; }
 static void bad_token(uint8_t *b, struct built bt) { b[bt.tt + 1] = 0x01; }
 static void bad_type(uint8_t *b, struct built bt) { b[bt.names + 1] = '!'; }
 static void bad_order(uint8_t *b, struct built bt) { put(b, bt.offs + 4 * 600, 0x7fffffff, 4); }
+/* seqs_of_names still a permutation, but two names swapped: out of name order */
+static void bad_seqs(uint8_t *b, struct built bt)
+{
+	uint64_t sq = bt.end - 3ull * nsyms;
+	uint8_t x[3];
+
+	memcpy(x, b + sq + 3 * 100, 3);
+	memcpy(b + sq + 3 * 100, b + sq + 3 * 900, 3);
+	memcpy(b + sq + 3 * 900, x, 3);
+}
+/* one name byte (issue 18 D2): the first digit of an "init_fn_N" name near the end becomes
+ * '9' (digits are single-char tokens), so it sorts after its neighbours */
+static void bad_name_byte(uint8_t *b, struct built bt)
+{
+	uint64_t p = bt.names;
+
+	for (unsigned i = 0; i < nsyms - 10; i++)
+		p += 1 + b[p]; /* short lengths in this case */
+	for (unsigned j = 1; j <= b[p]; j++)
+		if (b[p + j] >= '1' && b[p + j] <= '8') {
+			b[p + j] = '9';
+			return;
+		}
+}
+/* one bit of a multi-char token: "sys" -> "rys" renames every sys_func_N (issue 18 D1) */
+static void bad_token_bit(uint8_t *b, struct built bt)
+{
+	for (uint64_t p = bt.tt; p < bt.ti; p++)
+		if (!memcmp(b + p, "sys", 4)) {
+			b[p] ^= 0x01;
+			return;
+		}
+}
+/* one low bit of one function's offset (issue 18 D3): do_func_500 moves 2 bytes, the table
+ * stays sorted, the distance to __pfx_do_func_500 becomes 18 */
+static void bad_offset_bit(uint8_t *b, struct built bt)
+{
+	for (unsigned i = 0; i < nsyms; i++)
+		if (!strcmp(syms[i].name, "do_func_500")) {
+			b[bt.offs + 4ull * i] ^= 0x02;
+			return;
+		}
+}
+/* E3 without its seqs_of_names: the names could not be checked */
+static void no_seqs(uint8_t *b, struct built bt)
+{
+	memset(b + bt.end - 3ull * nsyms, 0, 3ull * nsyms);
+}
 
 /* VMCOREINFO naming the tables: agreement and the delta it gives. */
 static void check_vmcoreinfo(void)
@@ -563,7 +646,14 @@ int main(void)
 		{ "E1 4.20 abs-percpu", IC_KSYM_E1, IC_KSYM_ABS_PERCPU, 4, 0, 0, 1501 },
 		{ "E1 base-relative", IC_KSYM_E1, IC_KSYM_BASE_RELATIVE, 4, 0, 0, 1300 },
 		{ "E1 absolute", IC_KSYM_E1, IC_KSYM_ABSOLUTE, 4, 0, 0, 1200 },
-		{ "E1 u64 absolute literal long", IC_KSYM_E1, IC_KSYM_ABSOLUTE, 8, 0, 2, 1200 },
+		{ "E0 u64 absolute literal long", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 2, 1200 },
+		/* before 4.6 (scripts/kallsyms of 3.10 and 4.4): u64 addresses, num_syms, markers */
+		{ "E0 3.10 x86-64", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1500, .percpu = 1 },
+		{ "E0 4.4 x86-64 percpu A", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1501, .percpu = 2 },
+		{ "E0 3.10 arm64 align 256", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1502, .align = 256,
+		  .arm64 = true },
+		{ "E0 4.4 arm64 align 256 odd", IC_KSYM_E0, IC_KSYM_ABSOLUTE, 8, 0, 0, 1027, .align = 256,
+		  .arm64 = true },
 		{ "E1 6.1 uleb", IC_KSYM_E1, IC_KSYM_ABS_PERCPU, 4, 0, 1, 1777 },
 		{ "E2 seqs3", IC_KSYM_E2, IC_KSYM_ABS_PERCPU, 4, 3, 1, 1500 },
 		{ "E2 seqs4 (6.1.42-59)", IC_KSYM_E2, IC_KSYM_ABS_PERCPU, 4, 4, 0, 1501 },
@@ -575,6 +665,8 @@ int main(void)
 		{ "E4 place-relative odd short", IC_KSYM_E4, IC_KSYM_PLACE_RELATIVE, 4, 3, 0, 1001 },
 	};
 	static const struct spec rej = { "reject", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0, 1500 };
+	static const struct spec pfx = { "E3 __pfx_ pairs", IC_KSYM_E3, IC_KSYM_BASE_RELATIVE, 4, 3, 0,
+					 2400, .pfx = true };
 
 	img_buf = malloc(IMG_SIZE);
 	if (!img_buf)
@@ -587,6 +679,12 @@ int main(void)
 	check_reject("bad token", &rej, bad_token);
 	check_reject("bad type", &rej, bad_type);
 	check_reject("non-monotonic offsets", &rej, bad_order);
+	check_reject("names out of seqs order", &rej, bad_seqs);
+	check_reject("one name byte", &rej, bad_name_byte);
+	check_reject("one token bit", &rej, bad_token_bit);
+	check_reject("E3 without seqs_of_names", &rej, no_seqs);
+	check_case(&pfx);
+	check_reject("one offset bit of a function with __pfx_", &pfx, bad_offset_bit);
 	check_vmcoreinfo();
 	check_two_copies();
 	check_many_token_tables();
