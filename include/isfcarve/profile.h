@@ -35,6 +35,9 @@ struct ic_profile_opts {
 	 * reuse an existing profile from a symbols directory without building one. NULL = never. */
 	int (*identified)(void *arg, const struct ic_profile *p);
 	void *identified_arg;
+	/* ISF metadata kind of the --btf bytes' source ("dwarf" when made from DWARF by
+	 * ic_dwarf__to_btf()); NULL = none. */
+	const char *btf_kind;
 };
 
 /* Everything the pipeline learnt. Owned by the caller: ic_profile__free() (NULL-safe). */
@@ -47,6 +50,7 @@ struct ic_profile {
 	size_t banner_len;
 	const char *syms_source;      /* "kallsyms", "System.map" */
 	const char *btf_source;       /* "image", "--btf" */
+	const char *btf_kind;         /* opts->btf_kind for the ISF metadata, or NULL */
 	size_t kallsyms_converted;    /* kallsyms entries moved to link-time (slide subtracted) */
 	size_t kallsyms_absolute;     /* per-CPU/absolute entries copied verbatim */
 	size_t table_syms;            /* kallsyms_* table symbols added */

@@ -194,6 +194,8 @@ int cli_profile_image(const struct cli_opts *o)
 	struct ic_ctx ctx;
 	struct ic_profile_opts po = { .sz = sizeof(po) };
 	struct ic_blob btf_blob = { 0 }, map_blob = { 0 };
+	uint8_t *dwarf_btf = NULL;
+	char dwarf_what[4096 + 24];
 	struct ic_vmlinux *vm = NULL;
 	struct ic_symtab *map = NULL;
 	struct ic_profile *p = NULL;
@@ -219,6 +221,16 @@ int cli_profile_image(const struct cli_opts *o)
 		if (rc >= 0)
 			goto out;
 		po.btf_what = o->btf;
+	}
+	if (o->dwarf) {
+		/* symbols, KASLR and the banner still come from the image: only the types */
+		rc = cli_load_dwarf(&ctx, o->dwarf, &dwarf_btf, &po.btf_len, NULL, NULL);
+		if (rc >= 0)
+			goto out;
+		po.btf = dwarf_btf;
+		snprintf(dwarf_what, sizeof(dwarf_what), "%s (DWARF -> BTF)", o->dwarf);
+		po.btf_what = dwarf_what;
+		po.btf_kind = "dwarf";
 	}
 	if (o->map) {
 		rc = cli_load_map(&ctx, o->map, &map_blob, &map);
@@ -340,5 +352,6 @@ out:
 	ic_vmlinux__free(vm);
 	ic_blob__release(&btf_blob);
 	ic_blob__release(&map_blob);
+	free(dwarf_btf);
 	return rc;
 }

@@ -127,6 +127,8 @@ struct conv {
 	size_t nvars, cvars;
 	struct work *wl;
 	size_t nwl, cwl;
+	uint32_t index_int;  /* an INT for arrays whose DWARF index type is none (DW_AT_type-less
+			      * subranges of `T x[]` declarations) */
 	uint32_t *sk;        /* scratch stack of records under construction */
 	size_t nsk, csk;
 	unsigned depth;
@@ -608,6 +610,8 @@ static int conv_base(struct conv *c, Dwarf_Die *d, uint32_t *id)
 	w[3] = bits << 24 | (uint32_t)(sz * 8);
 	if ((err = new_id(c, id)) || (err = set_rec(c, *id, w, 4)))
 		return err;
+	if (!c->index_int && !bits && sz >= 4)
+		c->index_int = *id;
 	k.id = *id;
 	return nmap_add(&c->named, &k);
 add3:
@@ -945,6 +949,8 @@ static int conv_array(struct conv *c, Dwarf_Die *d, uint32_t *id)
 	for (unsigned i = nd; i-- > 0;) {
 		uint32_t it = idx[i];
 
+		if ((!it || rec_kind(c, it) != IC_BTF_INT) && c->index_int)
+			it = c->index_int; /* the index type does not reach the ISF: any INT will do */
 		if (!it || rec_kind(c, it) != IC_BTF_INT) {
 			/* BTF needs an INT index type; GCC always names one, hostile input may not */
 			static const char nm[] = "__ARRAY_SIZE_TYPE__";
@@ -1202,6 +1208,46 @@ static int add_var(struct conv *c, Dwarf_Die *d)
 	return 0;
 }
 
+/* Named types defined inside a function (struct bts_record in intel/ds.c, enum slab_modes in
+ * slub.c): dwarf2json lists them too. Only the scopes are walked: a function's and its
+ * lexical blocks' direct children, not parameters' or locals' types. */
+static int walk_scope(struct conv *c, Dwarf_Die *fn, unsigned depth)
+{
+	Dwarf_Die d;
+	int r, err = 0;
+
+	if (depth > IC_MAX_DWARF_DEPTH)
+		return fail(c, -IC_ELIMIT, fn, "scopes nested deeper than IC_MAX_DWARF_DEPTH (%u)",
+			    IC_MAX_DWARF_DEPTH);
+	for (r = dwarf_child(fn, &d); r == 0 && !err; r = dwarf_siblingof(&d, &d)) {
+		uint32_t id;
+
+		if ((err = count_die(c, &d)))
+			return err;
+		switch (dwarf_tag(&d)) {
+		case DW_TAG_lexical_block:
+			err = walk_scope(c, &d, depth + 1);
+			break;
+		case DW_TAG_structure_type: case DW_TAG_union_type: case DW_TAG_class_type:
+		case DW_TAG_enumeration_type:
+			if (!die_name(&d) || is_decl(&d))
+				break;
+			c->depth = 0;
+			err = resolve(c, &d, &id);
+			if (err == -IC_ENOTFOUND)
+				err = 0;
+			if (!err)
+				err = drain(c);
+			break;
+		default:
+			break;
+		}
+	}
+	if (!err && r < 0)
+		err = fail(c, -IC_EFORMAT, fn, "bad DIE list: %s", dwarf_errmsg(-1));
+	return err;
+}
+
 static int walk_unit(struct conv *c, Dwarf_Die *cu)
 {
 	Dwarf_Die d;
@@ -1230,8 +1276,12 @@ static int walk_unit(struct conv *c, Dwarf_Die *cu)
 			if (err == -IC_ENOTFOUND)
 				err = 0;
 			break;
+		case DW_TAG_subprogram:
+			if (!dwarf_hasattr(&d, DW_AT_declaration) && (err = walk_scope(c, &d, 0)))
+				return err;
+			continue;
 		default:
-			continue; /* functions (and the types local to them), imported units ... */
+			continue; /* imported units, ... */
 		}
 		if (!err)
 			err = drain(c);
