@@ -1409,6 +1409,14 @@ static int convert(const struct ic_ctx *ctx, Elf *elf, const char *what, uint8_t
 	Dwarf_Half ver;
 	int err = 0, r;
 
+	GElf_Ehdr eh;
+
+	if (gelf_getehdr(elf, &eh) && eh.e_type == ET_REL) {
+		/* libdw applies no relocations: a .o's or .ko's DWARF offsets would be wrong */
+		pr_warn(ctx, "%s: relocatable object (ET_REL, a .o or .ko): its DWARF is not "
+			"relocated; give the linked debug vmlinux", what);
+		return -IC_EUNSUPP;
+	}
 	memset(&c, 0, sizeof(c));
 	c.ctx = ctx;
 	c.what = what;
