@@ -1482,22 +1482,29 @@ int ic_dwarf__to_btf_mem(const struct ic_ctx *ctx, const uint8_t *data, size_t s
 			 const char *what, uint8_t **out, size_t *len, struct ic_dwarf_stats *stats)
 {
 	Elf *elf;
+	char *copy;
 	int err;
 
 	*out = NULL;
 	*len = 0;
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
+	/* libelf may convert an image given to elf_memory() in place (byte order): a private copy */
+	copy = malloc(size ? size : 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, data, size);
 	elf_version(EV_CURRENT);
-	/* libelf's in-memory reader only reads the image (the cast drops const for its API) */
-	elf = elf_memory((char *)(uintptr_t)data, size);
+	elf = elf_memory(copy, size);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		pr_warn(ctx, "%s: not an ELF file (offset 0)", what);
 		elf_end(elf);
+		free(copy);
 		return -IC_EFORMAT;
 	}
 	err = convert(ctx, elf, what, out, len, stats);
 	elf_end(elf);
+	free(copy);
 	return err;
 }
 
