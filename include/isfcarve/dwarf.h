@@ -16,6 +16,7 @@ struct ic_dwarf_stats {
 	uint32_t types;      /* BTF types written (excluding void) */
 	uint32_t vars;       /* global variables given a BTF VAR */
 	uint32_t dropped;    /* members/variables whose DWARF type has no BTF equivalent */
+	uint64_t banner_addr; /* linux_banner's link-time address (its DW_OP_addr), 0 = none */
 };
 
 /* True when this build has DWARF support (libdw found at build time). */

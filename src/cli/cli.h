@@ -84,11 +84,13 @@ int cli_load_map(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 int cli_load_btf(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 		 struct ic_vmlinux **vm, const uint8_t **data, size_t *len);
 
-/* --dwarf FILE: the debug vmlinux's DWARF converted to raw BTF (*btf, malloc'd: free()); with vm
- * non-NULL also the file as a vmlinux (*blob, *vm) to read linux_banner from. -1 when fine, else
- * the exit code after the error line. */
+/* --dwarf FILE: the debug vmlinux's DWARF converted to raw BTF (*btf, malloc'd: free()), and the
+ * file as a vmlinux (*blob, *vm) to read linux_banner from. With banner non-NULL, *banner is the
+ * linux_banner the DWARF places (pointing into *vm), NULL when unreadable. -1 when fine, else the
+ * exit code after the error line. */
 int cli_load_dwarf(struct ic_ctx *ctx, const char *path, uint8_t **btf, size_t *len,
-		   struct ic_blob *blob, struct ic_vmlinux **vm);
+		   struct ic_blob *blob, struct ic_vmlinux **vm, const uint8_t **banner,
+		   size_t *banner_len);
 
 /* Subcommands: argv[0] is the subcommand name (or "isfcarve" for the default profile mode). */
 int cmd_profile(int argc, char **argv);

@@ -84,7 +84,8 @@ int cli_load_btf(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 }
 
 int cli_load_dwarf(struct ic_ctx *ctx, const char *path, uint8_t **btf, size_t *len,
-		   struct ic_blob *blob, struct ic_vmlinux **vm)
+		   struct ic_blob *blob, struct ic_vmlinux **vm, const uint8_t **banner,
+		   size_t *banner_len)
 {
 	struct ic_dwarf_stats st;
 	int err;
@@ -94,7 +95,7 @@ int cli_load_dwarf(struct ic_ctx *ctx, const char *path, uint8_t **btf, size_t *
 			  "install libdw-dev and rebuild)", path);
 		return EXIT_INPUT;
 	}
-	if (vm) {
+	{
 		/* mapped, not read: the banner costs a page, not the 0.6-1 GiB file */
 		err = ic_blob__load(ctx, path, IC_MAX_VMLINUX_BYTES, blob);
 		if (err)
@@ -118,6 +119,15 @@ int cli_load_dwarf(struct ic_ctx *ctx, const char *path, uint8_t **btf, size_t *
 			 PRIu32 " variables (%" PRIu32 " members/variables without a BTF form)", path,
 			 st.units, st.types, st.vars, st.dropped);
 		ctx->print(IC_LOG_INFO, msg, ctx->print_arg);
+	}
+	if (banner) {
+		struct ic_ctx quiet = *ctx;
+
+		quiet.print = NULL; /* no banner is said by the caller, in its own words */
+		*banner = NULL;
+		if (!st.banner_addr ||
+		    ic_vmlinux__banner(&quiet, *vm, st.banner_addr, banner, banner_len))
+			*banner = NULL;
 	}
 	return -1;
 }
@@ -396,7 +406,7 @@ int cli_profile_files(const struct cli_opts *o)
 	memset(&in, 0, sizeof(in));
 
 	if (o->dwarf) {
-		rc = cli_load_dwarf(&ctx, o->dwarf, &dwarf_btf, &btf_len, &kern, &vm);
+		rc = cli_load_dwarf(&ctx, o->dwarf, &dwarf_btf, &btf_len, &kern, &vm, NULL, NULL);
 		btf_data = dwarf_btf;
 	} else {
 		rc = cli_load_btf(&ctx, o->btf, &kern, &vm, &btf_data, &btf_len);

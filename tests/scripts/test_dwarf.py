@@ -41,10 +41,11 @@ def run(args, **kw):
     return subprocess.run(args, capture_output=True, text=True, **kw)
 
 
-def build_elf(tmp, dwarf_version):
-    out = os.path.join(tmp, "k%d.elf" % dwarf_version)
+def build_elf(tmp, dwarf_version, banner=None, name=None):
+    out = os.path.join(tmp, name or "k%d.elf" % dwarf_version)
+    extra = ["-DIC_BANNER=" + json.dumps(banner)] if banner else []
     r = run(["gcc", "-g", "-gdwarf-%d" % dwarf_version, "-O0", "-nostdlib", "-static", "-no-pie",
-             "-Wl,-e,0", "-o", out] + UNITS)
+             "-Wl,-e,0", "-o", out] + extra + UNITS)
     if r.returncode:
         sys.exit("gcc failed: " + r.stderr)
     smap = out + ".map"
@@ -256,12 +257,17 @@ def main():
                                                                               r.stderr[:300]))
         check(set(outcomes) <= {0, 2}, "40 corrupted .debug_info variants: exits %s" % outcomes)
 
-        # IMAGE mode: symbols, KASLR and banner from the image; only the types from --dwarf
+        # IMAGE mode: symbols, KASLR and banner from the image; only the types from --dwarf,
+        # which must be the image's kernel (its linux_banner)
         lime = fixture("fx-deb12-6.1", "mem.lime")
         if lime is None:
             print("skip IMAGE mode: no fixtures (../shared)")
             return 1 if fails or os.environ.get("CI") else (77 if not fails else 1)
-        r = run([BIN, lime, "--dwarf", elf5, "-o", out, "-f", "-q"])
+        one_error(run([BIN, lime, "--dwarf", elf5, "-o", out, "-f"]), 2, "is another kernel",
+                  "IMAGE --dwarf of another kernel")
+        with open(fixture("fx-deb12-6.1", "truth/version")) as f:
+            same = build_elf(tmp, 5, f.read(), "same.elf")[0]
+        r = run([BIN, lime, "--dwarf", same, "-o", out, "-f", "-q"])
         check(r.returncode == 0, "IMAGE --dwarf: exit 0 (%s)" % r.stderr.strip()[:300])
         with open(out) as f:
             isf = json.load(f)

@@ -1195,6 +1195,15 @@ static int add_var(struct conv *c, Dwarf_Die *d)
 		return err;
 	if (dwarf_attr_integrate(d, DW_AT_external, &a))
 		dwarf_formflag(&a, &ext);
+	if (def && !strcmp(name, "linux_banner")) {
+		/* where the kernel's identity is: the caller can read it from the same file */
+		Dwarf_Op *ops;
+		size_t nops;
+
+		if (dwarf_attr(d, DW_AT_location, &a) && !dwarf_getlocation(&a, &ops, &nops) &&
+		    nops == 1 && ops[0].atom == DW_OP_addr)
+			c->st.banner_addr = ops[0].number;
+	}
 	if (added) {
 		if (c->nvars == c->cvars) {
 			struct var *nv = grow(c->vars, &c->cvars, c->nvars + 1, sizeof(*nv));

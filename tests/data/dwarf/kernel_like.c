@@ -99,7 +99,11 @@ struct irq_info {
 	long data;
 };
 
-const char linux_banner[] = "Linux version 6.1.0-ic (gcc) #1 SMP PREEMPT_DYNAMIC\n";
+/* the test builds it again with an image's banner, to be "that kernel" in IMAGE mode */
+#ifndef IC_BANNER
+#define IC_BANNER "Linux version 6.1.0-ic (gcc) #1 SMP PREEMPT_DYNAMIC\n"
+#endif
+const char linux_banner[] = IC_BANNER;
 struct task_struct init_task;
 struct mm_struct init_mm;
 struct files_struct init_files;
