@@ -292,8 +292,10 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 	}
 	/* With an IMAGE, --btf or --map alone stands in for what the image lacks. */
 	if (!o->image && ((types && !o->map) || (o->map && !types))) {
-		cli_error("%s and --map go together: %s is missing", types ? types : "--btf",
-			  types ? "--map" : "--btf (or --dwarf)");
+		if (types)
+			cli_error("%s and --map go together: --map is missing", types);
+		else
+			cli_error("--btf and --map go together: --btf is missing (or --dwarf)");
 		return EXIT_USAGE;
 	}
 	if (o->banner && !types) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+/* DWARF -> BTF with elfutils' libdw (docs/dwarf.md): kernel types from a debug vmlinux. */
 /*
- * DWARF -> BTF with elfutils' libdw (docs/dwarf.md). One pass over the compile units' top-level
+ * One pass over the compile units' top-level
  * DIEs; a type is converted the first time it is reached and every later reach is a table look-up:
  *  - named struct/union/enum/typedef: one BTF type per (kind, name, size, declaration line), so
  *    the copy of a header type in each of ~3000 units is read once, and two different bodies of

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+/* A kernel-like C unit whose DWARF tests --dwarf (tests/scripts/test_dwarf.py). */
 /*
- * A kernel-like C unit for tests/scripts/test_dwarf.py: compiled with gcc -g at test time, its
+ * Compiled with gcc -g at test time, its
  * DWARF goes through isfcarve --dwarf, and the layouts in the ISF are checked against what the
  * compiler itself says (this file built again with -DIC_LAYOUT: offsetof/sizeof, bit-field
  * positions found by setting the field). Declares what kernel headers do: structs, unions,
