@@ -95,10 +95,16 @@ struct smap { /* string -> offset in the string section */
 	size_t cap, n;
 };
 
+/* Which DWARF variable types a name, best first: a file-scope definition (the last one wins,
+ * as in dwarf2json), a file-scope declaration, one in a function (a static with a fixed
+ * address, or an extern declaration). */
+enum { VAR_LOCAL = 1, VAR_DECL = 2, VAR_DEF = 3 };
+
 struct var {
 	const char *name;
 	uint32_t type;
-	bool def, ext;
+	uint8_t rank;
+	bool ext;
 };
 
 struct work {
@@ -1164,23 +1170,38 @@ static int drain(struct conv *c)
 	return 0;
 }
 
-static int add_var(struct conv *c, Dwarf_Die *d)
+static int add_var(struct conv *c, Dwarf_Die *d, bool local)
 {
-	Dwarf_Attribute a;
+	Dwarf_Attribute a, la;
 	const char *name;
-	bool def = dwarf_hasattr(d, DW_AT_location), ext = false, added;
+	bool has_loc = dwarf_attr(d, DW_AT_location, &la) != NULL, ext = false, added;
 	uint32_t idx, t;
+	unsigned rank;
 	int err;
 
+	if (local && has_loc) {
+		/* a static in a function has a fixed address (DW_OP_addr); an automatic one not */
+		Dwarf_Block bl;
+
+		if (dwarf_whatform(&la) != DW_FORM_exprloc || dwarf_formblock(&la, &bl) ||
+		    bl.length < 1 || bl.data[0] != DW_OP_addr)
+			return 0;
+		rank = VAR_LOCAL;
+	} else if (has_loc) {
+		rank = VAR_DEF;
+	} else if (is_decl(d)) {
+		rank = local ? VAR_LOCAL : VAR_DECL;
+	} else {
+		return 0; /* optimised away: no storage, no symbol */
+	}
 	if (!dwarf_attr_integrate(d, DW_AT_name, &a) || !(name = dwarf_formstring(&a)) || !*name)
 		return 0;
-	if (!def && !is_decl(d))
-		return 0; /* optimised away: no storage, no symbol */
 	err = smap_get_or_add(&c->vmap, name, (uint32_t)c->nvars, &idx, &added);
 	if (err)
 		return err;
-	if (!added && !def && (c->vars[idx].def || c->vars[idx].type))
-		return 0; /* a declaration never replaces what we have */
+	if (!added && c->vars[idx].type && rank <= c->vars[idx].rank &&
+	    !(rank == VAR_DEF && c->vars[idx].rank == VAR_DEF))
+		return 0; /* only a better kind, or a later definition, replaces a typed name */
 	c->depth = 0;
 	err = type_of(c, d, true, &t);
 	if (err == -IC_ENOTFOUND || (!err && !t)) {
@@ -1196,7 +1217,7 @@ static int add_var(struct conv *c, Dwarf_Die *d)
 		return err;
 	if (dwarf_attr_integrate(d, DW_AT_external, &a))
 		dwarf_formflag(&a, &ext);
-	if (def && !strcmp(name, "linux_banner")) {
+	if (rank == VAR_DEF && !strcmp(name, "linux_banner")) {
 		/* where the kernel's identity is: the caller can read it from the same file */
 		Dwarf_Op *ops;
 		size_t nops;
@@ -1214,7 +1235,7 @@ static int add_var(struct conv *c, Dwarf_Die *d)
 		}
 		c->nvars++;
 	}
-	c->vars[idx] = (struct var){ name, t, def, ext };
+	c->vars[idx] = (struct var){ name, t, (uint8_t)rank, ext };
 	return 0;
 }
 
@@ -1237,6 +1258,11 @@ static int walk_scope(struct conv *c, Dwarf_Die *fn, unsigned depth)
 		switch (dwarf_tag(&d)) {
 		case DW_TAG_lexical_block:
 			err = walk_scope(c, &d, depth + 1);
+			break;
+		case DW_TAG_variable:
+			err = add_var(c, &d, true);
+			if (!err)
+				err = drain(c);
 			break;
 		case DW_TAG_structure_type: case DW_TAG_union_type: case DW_TAG_class_type:
 		case DW_TAG_enumeration_type:
@@ -1274,7 +1300,7 @@ static int walk_unit(struct conv *c, Dwarf_Die *cu)
 			return err;
 		switch (tag) {
 		case DW_TAG_variable:
-			err = add_var(c, &d);
+			err = add_var(c, &d, false);
 			break;
 		case DW_TAG_structure_type: case DW_TAG_union_type: case DW_TAG_class_type:
 		case DW_TAG_enumeration_type: case DW_TAG_typedef: case DW_TAG_base_type:
