@@ -93,7 +93,7 @@ int cli_load_dwarf(struct ic_ctx *ctx, const char *path, uint8_t **btf, size_t *
 	if (!ic_dwarf__available()) {
 		cli_error("%s: --dwarf is not built in (isfcarve was built without elfutils' libdw: "
 			  "install libdw-dev and rebuild)", path);
-		return EXIT_INPUT;
+		return EXIT_INTERNAL; /* docs/cli.md: a feature not in this build */
 	}
 	{
 		/* mapped, not read: the banner costs a page, not the 0.6-1 GiB file */
