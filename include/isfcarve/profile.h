@@ -50,7 +50,6 @@ struct ic_profile {
 	size_t banner_len;
 	const char *syms_source;      /* "kallsyms", "System.map" */
 	const char *btf_source;       /* "image", "--btf" */
-	const char *btf_kind;         /* opts->btf_kind for the ISF metadata, or NULL */
 	size_t kallsyms_converted;    /* kallsyms entries moved to link-time (slide subtracted) */
 	size_t kallsyms_absolute;     /* per-CPU/absolute entries copied verbatim */
 	size_t table_syms;            /* kallsyms_* table symbols added */
@@ -63,6 +62,7 @@ struct ic_profile {
 	bool stopped;                 /* opts->identified asked to stop (see there) */
 	/* the ISF's BTF-only part, started as soon as the BTF was known (ic_isf__ahead_start) */
 	struct ic_isf_ahead *isf_ahead;
+	const char *btf_kind;         /* opts->btf_kind for the ISF metadata, or NULL (last: ABI) */
 };
 
 /*
