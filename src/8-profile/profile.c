@@ -270,7 +270,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	} else {
 		missing(p, "no vmlinux BTF in the image (kernels before 5.4 keep none in memory, "
 			   "or CONFIG_DEBUG_INFO_BTF=n): supply --btf FILE (vmlinux with .BTF, or "
-			   "/sys/kernel/btf/vmlinux)");
+			   "/sys/kernel/btf/vmlinux) or --dwarf VMLINUX (the debug vmlinux)");
 	}
 
 	/* No CONFIG_KALLSYMS_ALL: recover the data symbols by structure
