@@ -214,6 +214,26 @@ def main():
         with open(out) as f:
             check_isf(tmp, json.load(f), "dwarf4")
 
+        # compressed debug sections (SHF_COMPRESSED): zlib is read by any libdw; zstd needs
+        # elfutils >= 0.189, else one line saying how to decompress
+        with open(out) as f:
+            plain = json.load(f)
+        for comp in ("zlib", "zstd"):
+            z = os.path.join(tmp, "k4." + comp)
+            if run(["objcopy", "--compress-debug-sections=" + comp, elf4, z]).returncode:
+                print("note: objcopy cannot compress with " + comp)
+                continue
+            r = run([BIN, "--dwarf", z, "--map", smap4, "-o", out, "-q", "-f"])
+            if r.returncode == 0:
+                with open(out) as f:
+                    zi = json.load(f)
+                check(zi["user_types"] == plain["user_types"] and zi["symbols"] == plain["symbols"],
+                      "%s-compressed debug sections: same ISF" % comp)
+            elif comp == "zlib":
+                check(False, "zlib-compressed debug sections: exit %d %s" % (r.returncode, r.stderr))
+            else:
+                one_error(r, 2, "decompress them with objcopy", comp + "-compressed, unreadable")
+
         # usage and bad inputs: one line, exit 1 (usage) or 2 (input)
         one_error(run([BIN, "--dwarf", elf5, "--btf", elf5, "--map", smap, "-o", out]), 1,
                   "choose one", "--dwarf with --btf")

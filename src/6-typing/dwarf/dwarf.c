@@ -1435,6 +1435,31 @@ static void conv_free(struct conv *c)
 	free(c->sk);
 }
 
+/* Is there a compressed .debug_info whose compression libelf cannot undo? */
+static bool compressed_unreadable(Elf *elf)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		GElf_Chdr ch;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_COMPRESSED))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".debug_info"))
+			continue;
+		/* a header libelf reads but a type it lacks (ELFCOMPRESS_ZLIB is 1) */
+		return !gelf_getchdr(scn, &ch) || ch.ch_type != ELFCOMPRESS_ZLIB ||
+		       elf_compress(scn, 0, 0) < 0;
+	}
+	return false;
+}
+
 static int convert(const struct ic_ctx *ctx, Elf *elf, const char *what, uint8_t **out,
 		   size_t *len, struct ic_dwarf_stats *stats)
 {
@@ -1457,6 +1482,12 @@ static int convert(const struct ic_ctx *ctx, Elf *elf, const char *what, uint8_t
 	c.ctx = ctx;
 	c.what = what;
 	c.dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	if (!c.dw && compressed_unreadable(elf)) {
+		pr_warn(ctx, "%s: the debug sections are compressed in a way this libdw cannot read "
+			"(zstd needs elfutils >= 0.189): decompress them with objcopy "
+			"--decompress-debug-sections", what);
+		return -IC_EUNSUPP;
+	}
 	if (!c.dw) {
 		pr_warn(ctx, "%s: no DWARF debug information (%s): give the debug vmlinux (Debian "
 			"linux-image-*-dbg, Ubuntu -dbgsym ddeb, Fedora kernel-debuginfo)", what,
