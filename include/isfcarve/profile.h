@@ -35,6 +35,9 @@ struct ic_profile_opts {
 	 * reuse an existing profile from a symbols directory without building one. NULL = never. */
 	int (*identified)(void *arg, const struct ic_profile *p);
 	void *identified_arg;
+	/* ISF metadata kind of the --btf bytes' source ("dwarf" when made from DWARF by
+	 * ic_dwarf__to_btf()); NULL = none. */
+	const char *btf_kind;
 };
 
 /* Everything the pipeline learnt. Owned by the caller: ic_profile__free() (NULL-safe). */
@@ -59,6 +62,7 @@ struct ic_profile {
 	bool stopped;                 /* opts->identified asked to stop (see there) */
 	/* the ISF's BTF-only part, started as soon as the BTF was known (ic_isf__ahead_start) */
 	struct ic_isf_ahead *isf_ahead;
+	const char *btf_kind;         /* opts->btf_kind for the ISF metadata, or NULL (last: ABI) */
 };
 
 /*

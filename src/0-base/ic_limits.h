@@ -180,4 +180,19 @@
  * symdb has about 20 for one kernel; more are resolved each time, only slower. */
 #define IC_ANON_MEMO 64u
 
+/* DWARF -> BTF (src/6-typing/dwarf/). A 6.x debug vmlinux is 0.6-1 GiB with ~3000 units. */
+/* The debug file itself: the largest distribution vmlinux with DWARF is ~1.5 GiB. */
+#define IC_MAX_DWARF_FILE_BYTES (8ull << 30)
+/* Compile units: a kernel has ~3000; allmodconfig-style builds ~30 Ki. */
+#define IC_MAX_DWARF_UNITS (1u << 20)
+/* DIEs looked at in all: top-level DIEs of every unit plus the members of converted types;
+ * a 6.1 vmlinux needs ~10 Mi. */
+#define IC_MAX_DWARF_DIES (1u << 28)
+/* Recursion through anonymous types and declarators (pointer to array of const anonymous
+ * struct ...): C code nests a handful deep; named types are never recursed into. */
+#define IC_MAX_DWARF_DEPTH 64u
+/* Members of one struct/union, enumerators of one enum, parameters of one function type:
+ * BTF's vlen is 16 bits. */
+#define IC_MAX_DWARF_MEMBERS 65535u
+
 #endif

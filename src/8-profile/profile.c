@@ -249,6 +249,8 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	/* Types. */
 	if (opts->btf) {
 		p->btf_source = opts->btf_what ? opts->btf_what : "--btf";
+		if (opts->sz >= offsetof(struct ic_profile_opts, btf_kind) + sizeof(opts->btf_kind))
+			p->btf_kind = opts->btf_kind;
 		err = ic_btf__new(ctx, opts->btf, opts->btf_len, p->btf_source, &p->btf);
 		if (err)
 			goto fail;
@@ -268,7 +270,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	} else {
 		missing(p, "no vmlinux BTF in the image (kernels before 5.4 keep none in memory, "
 			   "or CONFIG_DEBUG_INFO_BTF=n): supply --btf FILE (vmlinux with .BTF, or "
-			   "/sys/kernel/btf/vmlinux)");
+			   "/sys/kernel/btf/vmlinux) or --dwarf VMLINUX (the debug vmlinux)");
 	}
 
 	/* No CONFIG_KALLSYMS_ALL: recover the data symbols by structure
@@ -327,6 +329,7 @@ int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,
 	in.banner = p->banner;
 	in.banner_len = p->banner_len;
 	in.types_src.name = p->btf_source;
+	in.types_src.kind = p->btf_kind;
 	if (p->findings.btf && !strcmp(p->btf_source, "image")) {
 		memcpy(in.types_src.sha256, p->findings.btf->sha256, 32);
 		in.types_src.has_hash = true;

@@ -28,6 +28,7 @@ struct cli_opts {
 	const char *output;      /* -o OUT; "-" = stdout */
 	const char *btf;         /* --btf FILE: ELF vmlinux or raw BTF (by magic) */
 	const char *map;         /* --map FILE: System.map */
+	const char *dwarf;       /* --dwarf FILE: debug vmlinux, types from its DWARF (not with --btf) */
 	const char *banner;      /* --banner STR as typed (NULL = read linux_banner) */
 	bool live;               /* --live, or no input at all */
 	const char *live_root;   /* --live-root DIR / $IC_LIVE_ROOT (tests): prefix of live paths */
@@ -82,6 +83,14 @@ int cli_load_map(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
  * *data and *len point into *blob or *vm. -1 when fine, else the exit code after the error line. */
 int cli_load_btf(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 		 struct ic_vmlinux **vm, const uint8_t **data, size_t *len);
+
+/* --dwarf FILE: the debug vmlinux's DWARF converted to raw BTF (*btf, malloc'd: free()), and the
+ * file as a vmlinux (*blob, *vm) to read linux_banner from. With banner non-NULL, *banner is the
+ * linux_banner the DWARF places (pointing into *vm), NULL when unreadable. -1 when fine, else the
+ * exit code after the error line. */
+int cli_load_dwarf(struct ic_ctx *ctx, const char *path, uint8_t **btf, size_t *len,
+		   struct ic_blob *blob, struct ic_vmlinux **vm, const uint8_t **banner,
+		   size_t *banner_len);
 
 /* Subcommands: argv[0] is the subcommand name (or "isfcarve" for the default profile mode). */
 int cmd_profile(int argc, char **argv);

@@ -194,6 +194,12 @@ int cli_profile_image(const struct cli_opts *o)
 	struct ic_ctx ctx;
 	struct ic_profile_opts po = { .sz = sizeof(po) };
 	struct ic_blob btf_blob = { 0 }, map_blob = { 0 };
+	uint8_t *dwarf_btf = NULL;
+	const uint8_t *dwarf_banner = NULL;
+	size_t dwarf_banner_len = 0;
+	struct ic_blob dwarf_blob = { 0 };
+	struct ic_vmlinux *dwarf_vm = NULL;
+	char dwarf_what[4096 + 24];
 	struct ic_vmlinux *vm = NULL;
 	struct ic_symtab *map = NULL;
 	struct ic_profile *p = NULL;
@@ -220,6 +226,17 @@ int cli_profile_image(const struct cli_opts *o)
 			goto out;
 		po.btf_what = o->btf;
 	}
+	if (o->dwarf) {
+		/* symbols, KASLR and the banner still come from the image: only the types */
+		rc = cli_load_dwarf(&ctx, o->dwarf, &dwarf_btf, &po.btf_len, &dwarf_blob, &dwarf_vm,
+				    &dwarf_banner, &dwarf_banner_len);
+		if (rc >= 0)
+			goto out;
+		po.btf = dwarf_btf;
+		snprintf(dwarf_what, sizeof(dwarf_what), "%s (DWARF -> BTF)", o->dwarf);
+		po.btf_what = dwarf_what;
+		po.btf_kind = "dwarf";
+	}
 	if (o->map) {
 		rc = cli_load_map(&ctx, o->map, &map_blob, &map);
 		if (rc >= 0)
@@ -244,6 +261,20 @@ int cli_profile_image(const struct cli_opts *o)
 		goto out;
 	}
 	cli_flush();
+	/* Types of another kernel would make a profile that lies: the debug vmlinux names its
+	 * kernel by its own linux_banner. */
+	if (dwarf_banner && p->banner && (dwarf_banner_len != p->banner_len ||
+					  memcmp(dwarf_banner, p->banner, p->banner_len))) {
+		cli_error("%s: --dwarf %s is another kernel: its banner \"%.*s\", the image's "
+			  "\"%.*s\"", o->image, o->dwarf, (int)strcspn((const char *)dwarf_banner, "\n"),
+			  (const char *)dwarf_banner, (int)strcspn((const char *)p->banner, "\n"),
+			  (const char *)p->banner);
+		rc = EXIT_INPUT;
+		goto report_out;
+	}
+	if (!dwarf_banner && o->dwarf)
+		cli_print(IC_LOG_WARN, "--dwarf: the file has no readable linux_banner: cannot check "
+			  "it is the image's kernel", NULL);
 	if (sd.err) {
 		rc = cli_fail(sd.err, "%s: cannot use the symbols directory", o->symbols_dir);
 		goto report_out;
@@ -340,5 +371,8 @@ out:
 	ic_vmlinux__free(vm);
 	ic_blob__release(&btf_blob);
 	ic_blob__release(&map_blob);
+	free(dwarf_btf);
+	ic_vmlinux__free(dwarf_vm);
+	ic_blob__release(&dwarf_blob);
 	return rc;
 }

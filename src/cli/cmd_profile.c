@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "0-base/internal.h"
 #include "isfcarve/btf.h"
+#include "isfcarve/dwarf.h"
 #include "isfcarve/isf.h"
 #include "isfcarve/live.h"
 #include "isfcarve/symbols.h"
@@ -80,6 +81,55 @@ int cli_load_btf(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 	}
 	cli_error("%s: neither an ELF vmlinux nor raw BTF (offset 0: no ELF or BTF magic)", path);
 	return EXIT_INPUT;
+}
+
+int cli_load_dwarf(struct ic_ctx *ctx, const char *path, uint8_t **btf, size_t *len,
+		   struct ic_blob *blob, struct ic_vmlinux **vm, const uint8_t **banner,
+		   size_t *banner_len)
+{
+	struct ic_dwarf_stats st;
+	int err;
+
+	if (!ic_dwarf__available()) {
+		cli_error("%s: --dwarf is not built in (isfcarve was built without elfutils' libdw: "
+			  "install libdw-dev and rebuild)", path);
+		return EXIT_INTERNAL; /* docs/cli.md: a feature not in this build */
+	}
+	{
+		/* mapped, not read: the banner costs a page, not the 0.6-1 GiB file */
+		err = ic_blob__load(ctx, path, IC_MAX_VMLINUX_BYTES, blob);
+		if (err)
+			return cli_fail(err, "%s: cannot read", path);
+		if (!ic_vmlinux__is_elf(blob->data, blob->len)) {
+			cli_error("%s: not an ELF vmlinux (offset 0: no ELF magic); --dwarf takes the "
+				  "debug vmlinux", path);
+			return EXIT_INPUT;
+		}
+		err = ic_vmlinux__open(ctx, blob->data, blob->len, path, vm);
+		if (err)
+			return cli_fail(err, "%s: bad ELF file", path);
+	}
+	err = ic_dwarf__to_btf(ctx, path, btf, len, &st);
+	if (err)
+		return cli_fail(err, "%s: cannot read the DWARF types", path);
+	if (ctx->print && ctx->level >= IC_LOG_INFO) {
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s: DWARF: %" PRIu64 " units, %" PRIu32 " BTF types, %"
+			 PRIu32 " variables (%" PRIu32 " members/variables without a BTF form)", path,
+			 st.units, st.types, st.vars, st.dropped);
+		ctx->print(IC_LOG_INFO, msg, ctx->print_arg);
+	}
+	if (banner) {
+		struct ic_ctx quiet = *ctx;
+
+		quiet.print = NULL; /* no banner is said by the caller, in its own words */
+		*banner = NULL;
+		if (!st.banner_addr ||
+		    ic_vmlinux__banner(&quiet, *vm, st.banner_addr, banner, banner_len))
+			*banner = NULL;
+	}
+	return -1;
 }
 
 int cli_load_map(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
@@ -338,9 +388,10 @@ int cli_profile_files(const struct cli_opts *o)
 	pthread_t mt;
 	bool mt_run = false, partial;
 	const uint8_t *btf_data, *banner;
-	uint8_t *banner_arg = NULL;
+	uint8_t *banner_arg = NULL, *dwarf_btf = NULL;
 	size_t btf_len, banner_len = 0;
-	char types_name[4096 + 8];
+	char types_name[4096 + 24];
+	const char *tpath = o->btf ? o->btf : o->dwarf;
 	int rc, err, btf_err;
 
 	memset(&m, 0, sizeof(m));
@@ -354,13 +405,18 @@ int cli_profile_files(const struct cli_opts *o)
 	}
 	memset(&in, 0, sizeof(in));
 
-	rc = cli_load_btf(&ctx, o->btf, &kern, &vm, &btf_data, &btf_len);
+	if (o->dwarf) {
+		rc = cli_load_dwarf(&ctx, o->dwarf, &dwarf_btf, &btf_len, &kern, &vm, NULL, NULL);
+		btf_data = dwarf_btf;
+	} else {
+		rc = cli_load_btf(&ctx, o->btf, &kern, &vm, &btf_data, &btf_len);
+	}
 	if (rc >= 0)
 		goto out;
 	if (!vm && !banner_arg) {
 		cli_error("%s: raw BTF has no linux_banner: give --banner \"$(cat "
 			  "/proc/version)\" of that kernel (Volatility 3 matches a profile "
-			  "to an image by its banner)", o->btf);
+			  "to an image by its banner)", tpath);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -368,7 +424,11 @@ int cli_profile_files(const struct cli_opts *o)
 
 	/* The types hash covers the BTF bytes used; for a vmlinux say so in the name (hashing
 	 * the whole 60+ MiB file would cost more than the rest of the run). */
-	if (vm) {
+	if (o->dwarf) {
+		/* the hash is of the BTF made from the DWARF (deterministic), as the name says */
+		snprintf(types_name, sizeof(types_name), "%s (DWARF -> BTF)", o->dwarf);
+		src_set(&hashes, &in.types_src, "dwarf", types_name, btf_data, btf_len);
+	} else if (vm) {
 		snprintf(types_name, sizeof(types_name), "%s (.BTF)", o->btf);
 		src_set(&hashes, &in.types_src, NULL, types_name, btf_data, btf_len);
 	} else {
@@ -381,7 +441,7 @@ int cli_profile_files(const struct cli_opts *o)
 	held_init(&bctx, &ctx, &bmsgs);
 	if (ctx.threads != 1)
 		mt_run = !pthread_create(&mt, NULL, map_thread, &m);
-	btf_err = ic_btf__new_borrow(&bctx, btf_data, btf_len, o->btf, &btf);
+	btf_err = ic_btf__new_borrow(&bctx, btf_data, btf_len, tpath, &btf);
 	if (mt_run)
 		pthread_join(mt, NULL);
 	else
@@ -406,13 +466,13 @@ int cli_profile_files(const struct cli_opts *o)
 		err = ic_vmlinux__banner(&ctx, vm, m.banner->addr, &banner, &banner_len);
 		if (err == -IC_ENOTFOUND) {
 			cli_error("%s: linux_banner address 0x%" PRIx64 " (from %s) is in no section "
-				  "or segment: wrong System.map for this vmlinux?", o->btf,
+				  "or segment: wrong System.map for this vmlinux?", tpath,
 				  m.banner->addr, o->map);
 			rc = EXIT_INPUT;
 			goto out;
 		}
 		if (err) {
-			rc = cli_fail(err, "%s: cannot read linux_banner", o->btf);
+			rc = cli_fail(err, "%s: cannot read linux_banner", tpath);
 			goto out;
 		}
 	}
@@ -426,7 +486,7 @@ int cli_profile_files(const struct cli_opts *o)
 	cli_flush();
 	held_done(&ctx, &bmsgs, true);
 	if (btf_err) {
-		rc = cli_fail(btf_err, "%s: invalid BTF", o->btf);
+		rc = cli_fail(btf_err, "%s: invalid BTF%s", tpath, o->dwarf ? " made from DWARF" : "");
 		goto out;
 	}
 	rc = write_out(&ctx, o, &in, btf, partial);
@@ -440,6 +500,7 @@ out:
 	ic_blob__release(&m.blob);
 	ic_blob__release(&kern);
 	free(banner_arg);
+	free(dwarf_btf);
 	return rc;
 }
 

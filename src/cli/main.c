@@ -104,6 +104,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage:\n"
 	      "  isfcarve --btf FILE --map FILE [--banner STR] -o OUT   profile from kernel files\n"
+	      "  isfcarve --dwarf VMLINUX --map FILE -o OUT             ... types from DWARF\n"
 	      "  isfcarve [--live] -o OUT                               profile the running kernel\n"
 	      "  isfcarve IMAGE -o OUT [--report FILE] [--allow-partial] profile a memory image\n"
 	      "  isfcarve IMAGE --symbols-dir DIR [--report FILE]       ... into a shared symbols dir\n"
@@ -117,6 +118,8 @@ static void usage(FILE *f)
 	      "  -o, --output OUT   where to write the ISF: .json, .json.gz, .json.xz, or - (stdout)\n"
 	      "      --btf FILE     kernel types: an ELF vmlinux with a .BTF section, or raw BTF\n"
 	      "                     (/sys/kernel/btf/vmlinux); detected by magic\n"
+	      "      --dwarf FILE   kernel types from the DWARF of the debug vmlinux (Debian -dbg,\n"
+	      "                     Ubuntu -dbgsym, Fedora kernel-debuginfo); instead of --btf\n"
 	      "      --map FILE     kernel symbols: the real System.map (Debian: from the -dbg package)\n"
 	      "      --banner STR   the kernel's banner (/proc/version); \"\\n\" is appended if\n"
 	      "                     missing, then a NUL: the exact linux_banner bytes. Default: read\n"
@@ -131,8 +134,8 @@ static void usage(FILE *f)
 	      "      --report FILE  (IMAGE) write what was found and how, as JSON\n"
 	      "      --allow-partial write a profile even if a piece is missing (exit 3), e.g.\n"
 	      "                     live mode on a kernel whose kallsyms lacks linux_banner\n"
-	      "                     (IMAGE) --btf FILE / --map FILE supply the types / symbols\n"
-	      "                     an image lacks (no BTF before 5.4; no KALLSYMS_ALL)\n"
+	      "                     (IMAGE) --btf/--dwarf FILE, --map FILE supply the types /\n"
+	      "                     symbols an image lacks (no BTF before 5.4; no KALLSYMS_ALL)\n"
 	      "  -j, --threads N    scan threads (default: online CPUs)\n"
 	      "  -f, --force        overwrite OUT if it exists; rebuild a --symbols-dir profile\n"
 	      "  -v, --verbose      more messages (-vv: debug)\n"
@@ -182,7 +185,7 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 }
 
 enum { OPT_BTF = 256, OPT_MAP, OPT_BANNER, OPT_LIVE, OPT_LIVE_ROOT, OPT_REPORT, OPT_PARTIAL,
-       OPT_WITHHOLD, OPT_SYMDIR };
+       OPT_WITHHOLD, OPT_SYMDIR, OPT_DWARF };
 
 int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 {
@@ -190,6 +193,7 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "btf", required_argument, NULL, OPT_BTF },
 		{ "map", required_argument, NULL, OPT_MAP },
+		{ "dwarf", required_argument, NULL, OPT_DWARF },
 		{ "banner", required_argument, NULL, OPT_BANNER },
 		{ "live", no_argument, NULL, OPT_LIVE },
 		{ "live-root", required_argument, NULL, OPT_LIVE_ROOT }, /* tests; not in --help */
@@ -205,6 +209,7 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *types;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -216,6 +221,7 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'o': o->output = optarg; break;
 		case OPT_BTF: o->btf = optarg; break;
 		case OPT_MAP: o->map = optarg; break;
+		case OPT_DWARF: o->dwarf = optarg; break;
 		case OPT_BANNER: o->banner = optarg; break;
 		case OPT_LIVE: o->live = true; break;
 		case OPT_LIVE_ROOT: o->live_root = optarg; break;
@@ -271,8 +277,13 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		cli_error("no output: give -o OUT or --symbols-dir DIR (see --help)");
 		return EXIT_USAGE;
 	}
-	if ((o->btf || o->map) && o->live) {
-		cli_error("--btf/--map cannot be combined with --live");
+	if (o->btf && o->dwarf) {
+		cli_error("--btf and --dwarf both give the types: choose one");
+		return EXIT_USAGE;
+	}
+	types = o->btf ? "--btf" : o->dwarf ? "--dwarf" : NULL;
+	if ((types || o->map) && o->live) {
+		cli_error("--btf/--dwarf/--map cannot be combined with --live");
 		return EXIT_USAGE;
 	}
 	if (o->image && o->live) {
@@ -280,19 +291,22 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		return EXIT_USAGE;
 	}
 	/* With an IMAGE, --btf or --map alone stands in for what the image lacks. */
-	if (!o->image && ((o->btf && !o->map) || (o->map && !o->btf))) {
-		cli_error("--btf and --map go together: %s is missing", o->btf ? "--map" : "--btf");
+	if (!o->image && ((types && !o->map) || (o->map && !types))) {
+		if (types)
+			cli_error("%s and --map go together: --map is missing", types);
+		else
+			cli_error("--btf and --map go together: --btf is missing (or --dwarf)");
 		return EXIT_USAGE;
 	}
-	if (o->banner && !o->btf) {
-		cli_error("--banner only applies with --btf/--map");
+	if (o->banner && !types) {
+		cli_error("--banner only applies with --btf/--dwarf and --map");
 		return EXIT_USAGE;
 	}
 	if (o->report && !o->image) {
 		cli_error("--report only applies to an IMAGE");
 		return EXIT_USAGE;
 	}
-	if (!o->btf && !o->image)
+	if (!types && !o->image)
 		o->live = true;
 	return -1;
 }
@@ -306,7 +320,7 @@ int cmd_profile(int argc, char **argv)
 		return rc;
 	if (o.image)
 		return cli_profile_image(&o);
-	if (o.btf)
+	if (o.btf || o.dwarf)
 		return cli_profile_files(&o);
 	return cli_profile_live(&o);
 }

@@ -37,6 +37,7 @@ int cli_check_output_target(const struct cli_opts *o)
 		return EXIT_USAGE;
 	}
 	if (same_file(o->output, &st, o->image, "image") || same_file(o->output, &st, o->btf, "--btf") ||
+	    same_file(o->output, &st, o->dwarf, "--dwarf") ||
 	    same_file(o->output, &st, o->map, "--map") || same_file(o->output, &st, o->report, "--report"))
 		return EXIT_USAGE;
 	return -1;
