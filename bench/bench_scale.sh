@@ -9,7 +9,8 @@
 # Each repetition runs, back to back on the same warm file: the plain pass in every way in
 #   (build/bench/ic_pass -t 2 -m mmap|populate|advise|poprd|read; the rep's floor is the fastest
 #   of them), then isfcarve -q -f -j 2 IMAGE -o x.json, then (IC_BENCH_XZ=1) the same with
-#   -o x.json.xz. Wall and CPU (user+sys) by GNU time; min and median over RUNS. One more run of
+#   -o x.json.xz. IC_BENCH_MODES="populate read" narrows the ways in (when one run of each
+#   over a file larger than the free page cache takes minutes). Wall and CPU (user+sys) by GNU time; min and median over RUNS. One more run of
 #   isfcarve under bench/runstat.py gives the peak RSS and the peak anonymous memory (heap).
 # The machine is shared: the load average is printed before and after; compare figures of one run.
 set -euo pipefail
@@ -27,7 +28,7 @@ base=${IC_BENCH_BASE:-$(bash "$src/tests/lib/fixture.sh" fx-deb12-6.1 mem.lime)}
 mkdir -p "$dir"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-modes=(mmap populate advise poprd read)
+read -r -a modes <<<"${IC_BENCH_MODES:-mmap populate advise poprd read}"
 
 # stats FILE -> "min median" of the numbers in FILE (one a line)
 stats() { sort -g "$1" | awk '{ v[NR] = $1 } END { printf "%.3f %.3f\n", v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
