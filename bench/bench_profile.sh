@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Whole pipeline: 1 GiB raw image -> ISF (.json), warm page cache, against the floor (one plain
-# pass over the same file: bench/floor.c). Issue target: <= 0.30 s on 2 threads; ratio close to 1.
+# Whole pipeline: 1 GiB raw image -> ISF (.json), warm page cache, against the floor: the plain
+# pass over the same file on the same threads (bench/pass.c, -m populate: with advise the fastest
+# way in here; bench/bench_scale.sh tries every way each run). Issue target: <= 0.30 s on 2 threads.
 #   bench/bench_profile.sh [BUILD_DIR] [RUNS]      (RUNS default 3; IC_BENCH_THREADS default 2)
 # Both timed as whole processes with GNU time; best of RUNS for wall and CPU (user+sys)
 # separately. On a busy machine judge by the CPU ratio.
@@ -15,7 +16,7 @@ export IC_SRC=$src IC_BUILD=$build IC_FIXTURES=${IC_FIXTURES:-$build/fixtures}
 img=$(bench_image "$build" "$src")
 out=$build/bench/profile.json
 cat "$img" >/dev/null # warm the page cache
-read -r fw fc _ < <(measure "$runs" "$build/bench/ic_floor" "$img")
+read -r fw fc _ < <(measure "$runs" "$build/bench/ic_pass" -t "$threads" -m populate "$img")
 read -r pw pc prss < <(measure "$runs" "$build/isfcarve" -q -f -j "$threads" "$img" -o "$out")
 rm -f "$out"
 echo "$(basename "$img"), load $(cut -d' ' -f1-3 /proc/loadavg), best of $runs"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Scan speed vs the floor (mmap + touch every byte) on a 1 GiB raw image, warm page cache.
+# Scan speed vs the floor (bench/pass.c: the plain pass on the same threads, MAP_POPULATE) on a
+# 1 GiB raw image, warm page cache.
 #   bench/bench_scan.sh [BUILD_DIR] [RUNS]
 # Builds BUILD_DIR/bench/scan-1g.raw once from fx-deb12-6.1/mem.lime (LiME -> raw with
 # tests/lib/imgconv.py, then the 256 MiB raw concatenated 4x). Prints min wall times and the ratio.
@@ -13,7 +14,7 @@ export IC_SRC=$src IC_BUILD=$build IC_FIXTURES=${IC_FIXTURES:-$build/fixtures}
 img=$(bench_image "$build" "$src")
 bytes=$(stat -c %s "$img")
 cat "$img" >/dev/null # warm the page cache
-floor=$(for _ in $(seq "$runs"); do "$build/bench/ic_floor" "$img" | awk '{print $1}'; done | best)
+floor=$(for _ in $(seq "$runs"); do "$build/bench/ic_pass" -t "$threads" -m populate "$img" | awk '{print $1}'; done | best)
 scan=$(for _ in $(seq "$runs"); do
   /usr/bin/time -f %e "$build/isfcarve" scan -q -j "$threads" "$img" 2>&1 >/dev/null | tail -1
 done | best)

@@ -121,6 +121,44 @@ static void round_trip(const char *name, const struct ic_ctx *ctx)
 	free(dec);
 }
 
+/*
+ * .xz is written by liblzma's multi-threaded encoder (out.c): the blocks are cut at fixed
+ * sizes, so the file must be the same bytes whatever the thread count, and the ~5 MiB payload
+ * must be more than one block (else the threads were never used).
+ */
+static void same_xz(const char *a, const char *b)
+{
+	char pa[512], pb[512];
+	uint8_t *ra, *rb;
+	size_t la = 0, lb = 0;
+
+	snprintf(pa, sizeof(pa), "%s/%s", dir, a);
+	snprintf(pb, sizeof(pb), "%s/%s", dir, b);
+	ra = ic_test_slurp(pa, &la);
+	rb = ic_test_slurp(pb, &lb);
+	IC_CHECK(ra && rb && la == lb && !memcmp(ra, rb, la), "%s and %s: same bytes (%zu, %zu)", a,
+		 b, la, lb);
+	if (ra && la > 12) {
+		lzma_stream_flags sf;
+		lzma_index *idx = NULL;
+		uint64_t memlimit = UINT64_MAX;
+		size_t pos = 0;
+
+		/* the index sits just before the 12-byte footer: its size is in the footer */
+		IC_CHECK(lzma_stream_footer_decode(&sf, ra + la - 12) == LZMA_OK, "%s: footer", a);
+		IC_CHECK(sf.backward_size < la - 12 &&
+				 lzma_index_buffer_decode(&idx, &memlimit, NULL,
+							  ra + la - 12 - sf.backward_size, &pos,
+							  sf.backward_size) == LZMA_OK,
+			 "%s: index", a);
+		IC_CHECK(idx && lzma_index_block_count(idx) > 1, "%s: %llu blocks", a,
+			 idx ? (unsigned long long)lzma_index_block_count(idx) : 0ull);
+		lzma_index_end(idx, NULL);
+	}
+	free(ra);
+	free(rb);
+}
+
 static void test_abort_and_refusals(void)
 {
 	char path[512], sub[512];
@@ -209,13 +247,16 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s/test_out.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(dir))
 		return 1;
-	static const struct ic_ctx one = { .threads = 1 };
+	static const struct ic_ctx one = { .threads = 1 }, three = { .threads = 3 };
 
 	round_trip("a.json", NULL);
 	round_trip("b.json.gz", NULL);
 	round_trip("c.json.xz", NULL);
 	round_trip("d.json", &one);
 	round_trip("e.json.xz", &one);
+	round_trip("f.json.xz", &three);
+	same_xz("c.json.xz", "e.json.xz");
+	same_xz("c.json.xz", "f.json.xz");
 	test_abort_and_refusals();
 	test_json_sink();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
