@@ -44,6 +44,12 @@
 /* BTF reference chains through PTR/ARRAY/TYPEDEF/qualifiers: C declarators in the kernel nest a
  * handful deep; 32 keeps descriptor recursion and JSON nesting (IC_JSON_MAX_DEPTH) bounded. */
 #define IC_MAX_BTF_CHAIN 32u
+/* BTF semantic pass (btf_validate.c, check_meaning): longest name (kernel identifiers stay
+ * under 128 bytes; KSYM_NAME_LEN is 512), the largest explicit alignment a struct may be padded
+ * to (page-aligned structs exist; 64 KiB pages on arm64), the largest object an array may span. */
+#define IC_MAX_BTF_NAME 512u
+#define IC_MAX_BTF_ALIGN (64u << 10)
+#define IC_MAX_BTF_OBJECT (1ull << 40)
 
 /* Global BTF-validation budget of one scan, in blob bytes handed to the validator: MIN plus
  * PER_BYTE x the image's bytes. Real dumps validate one to a few blobs (the kernel's BTF and a
