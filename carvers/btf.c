@@ -383,7 +383,13 @@ static int cand_bytes(struct run *r, uint64_t phys, uint64_t size, const uint8_t
 /* A candidate that failed validation (here or in prepare()): counted with the others; 0. */
 static int rejected(struct run *r, uint64_t phys, uint64_t size, const struct ic_btf_diag *d)
 {
-	pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes) rejected: type %u, "
+	/* The kernel's own BTF is damaged: say why, or "no BTF" would hide it (issue 18 D6). */
+	if (r->have_start && phys == r->start_pa)
+		pr_warn(r->ctx, "%s: btf: the BTF at kallsyms __start_BTF (0x%" PRIx64 ") is invalid: "
+			"type %u, offset 0x%" PRIx64 ": %s", ic_image__path(r->img), phys, d->type_id,
+			d->offset, d->msg);
+	else
+		pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes) rejected: type %u, "
 		 "offset 0x%" PRIx64 ": %s", ic_image__path(r->img), phys, size, d->type_id, d->offset,
 		 d->msg);
 	r->split++;
