@@ -76,6 +76,9 @@
 /* Distinct banner lines counted (hash set); real dumps hold a handful (several kernels, torn
  * copies). A flood of distinct fakes saturates the count without more memory. */
 #define IC_MAX_BANNER_DISTINCT 256u
+/* linux_banner-form texts of the kernel's release kept whole to compare the kernel's own copy
+ * with (carvers/banner.c): real dumps hold 2-4 variants (template copies, overwritten tails). */
+#define IC_MAX_BANNER_TEXTS 8u
 
 /* VMCOREINFO note text: the kernel allocates one page (VMCOREINFO_BYTES = PAGE_SIZE). 64 KiB
  * covers 64 KiB pages. */
