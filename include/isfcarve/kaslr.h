@@ -84,7 +84,7 @@ struct ic_kaslr {
 	/* Non-empty: evidence that decides the link-time addresses disagrees and nothing
 	 * independent settled it (e.g. KERNELOFFSET against CONFIG_PHYSICAL_START, VMCOREINFO
 	 * copies that differ). kallsyms cannot be made link-time from this result: the pipeline
-	 * stops with exit 3 and this text (docs/kaslr.md, "Link base"). */
+	 * stops with exit 3 and this text (docs/kaslr.md, "Link base checked"). */
 	char doubt[320];
 };
 

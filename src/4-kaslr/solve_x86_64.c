@@ -329,7 +329,7 @@ static uint64_t image_span(const struct solver *s)
  * Step 4: link-time _text, hence the slide. KERNELOFFSET is one number in one text: a damaged
  * copy would move every symbol. So its link _text must be __START_KERNEL_map +
  * CONFIG_PHYSICAL_START: IKCONFIG's when the image embeds it, else the default 0x1000000
- * (docs/kaslr.md, "Link base").
+ * (docs/kaslr.md, "Link base checked").
  */
 static int link_base(struct solver *s)
 {

@@ -311,7 +311,7 @@ fail:
 
 /*
  * Link-time symbols this run can vouch for, to check a stored profile of the same identity
- * with (docs/workflow.md, "Reuse"): kallsyms minus a slide no evidence disputes. A few spread
+ * with (docs/security.md, "Meaning, not only shape"): kallsyms minus a slide no evidence disputes. A few spread
  * over the image (start, data, end) catch a profile made with another slide.
  */
 static const char *const vouch_names[] = { "_text", "_stext", "init_task", "linux_banner",

@@ -35,8 +35,8 @@ struct symdir_run {
 };
 
 /* The identity (banner + BTF) names the kernel build, not whether the stored profile was made
- * right: reuse it only if its symbols agree with this image's own evidence (docs/workflow.md,
- * "Reuse"). Otherwise rebuild it, as --force would. */
+ * right: reuse it only if its symbols agree with this image's own evidence (docs/security.md,
+ * "Meaning, not only shape"). Otherwise rebuild it, as --force would. */
 static bool stored_ok(struct symdir_run *r, const struct ic_profile *p)
 {
 	char why[256];
