@@ -621,6 +621,7 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		while (j < i && memcmp(r->v[j].sha, r->v[i].sha, 32))
 			j++;
 		f->distinct += j == i;
+		f->distinct_kernels += j == i && r->v[i].size >= IC_BTF_KERNEL_MIN_BYTES;
 	}
 	if (r->have_span && !best->in_image)
 		pr_warn(ctx, "%s: btf: no valid BTF inside the kernel image span 0x%" PRIx64 "-0x%" PRIx64

@@ -181,13 +181,13 @@ void ic_same_kernel__check(const struct ic_ctx *ctx, const struct ic_image *img,
 	}
 	if (s->mixed)
 		pr_warn(ctx, "%s: not one kernel: %s", ic_image__path(img), s->problem);
-	else if ((b && b->releases > 1) || (t && t->distinct > 1))
+	else if ((b && b->releases > 1) || (t && t->distinct_kernels > 1))
 		/* Tied pieces make one kernel's profile; a responder must still know the image
 		 * holds another (a guest, a crash kernel, a previous boot): whatever the layout. */
 		pr_warn(ctx, "%s: another kernel is in the image too (%u releases in linux_banner form, "
-			"%u distinct valid BTF blobs): the profile is for %s, the one %s", ic_image__path(img),
-			b ? b->releases : 0, t ? t->distinct : 0, b ? b->release : "the kernel",
-			s->n ? "the evidence ties together" : "chosen");
+			"%u distinct kernel-sized BTF blobs): the profile is for %s, the one %s",
+			ic_image__path(img), b ? b->releases : 0, t ? t->distinct_kernels : 0,
+			b ? b->release : "the kernel", s->n ? "the evidence ties together" : "chosen");
 	else if (s->n)
 		pr_info(ctx, "%s: same kernel: %u pieces of evidence (%s%s)", ic_image__path(img), s->n,
 			s->evidence[0], s->n > 1 ? ", ..." : "");

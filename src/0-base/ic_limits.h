@@ -53,6 +53,9 @@
  * fewest FUNC records worth judging (a vmlinux BTF has 40k+). */
 #define IC_SAME_KERNEL_FUNC_MISS_PCT 3u
 #define IC_SAME_KERNEL_MIN_FUNCS 1000u
+/* A valid BTF blob this large counts as a kernel's (vmlinux BTF: 3-8 MiB on the fixtures; a
+ * BPF object's own BTF, also found in RAM, a few KiB): for "another kernel is there too". */
+#define IC_BTF_KERNEL_MIN_BYTES (1u << 20)
 #define IC_MAX_BTF_ALIGN (64u << 10)
 #define IC_MAX_BTF_OBJECT (1ull << 40)
 
