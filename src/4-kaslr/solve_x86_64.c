@@ -336,17 +336,21 @@ static int link_base(struct solver *s)
 	struct ic_kaslr *k = s->k;
 
 	if (ic_kaslr_link_known(vi_of(s), s->in, k)) {
+		const struct ic_vmcoreinfo *vi = vi_of(s);
 		uint64_t want = IC_X86_DEFAULT_LINK_TEXT;
-		const char *src = "CONFIG_PHYSICAL_START's default 0x1000000 (no IKCONFIG)";
-		char buf[96];
+		const char *src = "the default CONFIG_PHYSICAL_START 0x1000000";
 
 		s->ko = k->virtual_slide;
 		if (s->in->link_text || strcmp(k->link_method, "vmcoreinfo"))
 			return 0; /* the caller's link _text is checked as input:link_text */
-		if (!ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text,
-				       k->phys_text + image_span(s), &want)) {
-			snprintf(buf, sizeof(buf), "IKCONFIG's CONFIG_PHYSICAL_START/_ALIGN");
-			src = buf;
+		/* The default agreeing with the only value there is settles it; otherwise the
+		 * config, when the image embeds it, says exactly (a scan of the kernel image). */
+		if (k->link_text != IC_X86_DEFAULT_LINK_TEXT || (vi && vi->nalt)) {
+			if (!ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text,
+					       k->phys_text + image_span(s), &want))
+				src = "IKCONFIG's CONFIG_PHYSICAL_START/_ALIGN";
+			else
+				src = "the default CONFIG_PHYSICAL_START 0x1000000 (no IKCONFIG)";
 		}
 		return ic_kaslr_link_settle(s->ctx, k, vi_of(s), &want, 1, src, &s->ko);
 	}
