@@ -200,6 +200,7 @@ void ic_kaslr__report_json(struct ic_json *j, const struct ic_kaslr *k)
 		ic_json_kv_bool(j, "lpa2", k->lpa2);
 	}
 	ic_json_kv_bool(j, "consistent", k->consistent);
+	ic_json_kv_str(j, "doubt", k->doubt[0] ? k->doubt : NULL); /* null: the slide stands */
 	ic_json_key(j, "evidence");
 	ic_json_arr_begin(j);
 	for (size_t i = 0; i < k->nevidence; i++) {

@@ -109,8 +109,10 @@ def run_forky(c, tmp):
             f"every copy damaged: message does not name the evidence: {err[-800:]!r}")
     c.check(not os.path.exists(out), "every copy damaged: a profile was written")
     if os.path.exists(rep):
-        ev = {e["check"]: e for e in load(rep)["kaslr"]["evidence"]}
+        k = load(rep)["kaslr"]
+        ev = {e["check"]: e for e in k["evidence"]}
         c.check(ev.get("link:_text", {}).get("ok") is False, f"report: link:_text {ev.get('link:_text')}")
+        c.check("KERNELOFFSET" in (k.get("doubt") or ""), f"report: kaslr.doubt {k.get('doubt')!r}")
     # Even with --allow-partial no symbols are written from a slide in doubt.
     r = icfix.run(img, "-o", out, "--allow-partial", check=False)
     c.check(r.returncode == 3 and not os.path.exists(out),
