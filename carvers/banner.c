@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "isfcarve/banner.h"
+#include "isfcarve/btf.h"
 #include "isfcarve/btf_finding.h"
 #include "isfcarve/carver.h"
 #include "isfcarve/slots.h"
@@ -52,6 +53,16 @@ static uint64_t dist(uint64_t a, uint64_t b)
 #define DSET_SLOTS (2 * IC_MAX_BANNER_DISTINCT)
 #define MAX_RELEASES 16u
 
+/* Distinct linux_banner-form texts kept whole, with how many places hold each: a damaged byte
+ * in the running kernel's own copy must not outvote copies that agree (issue 18 D5). The
+ * first IC_MAX_BANNER_TEXTS of the kernel's release; later distinct ones are only counted. */
+struct text {
+	uint64_t hash, phys;
+	unsigned count;
+	size_t len;
+	char text[IC_MAX_BANNER_LEN + 3];
+};
+
 struct run {
 	const struct ic_ctx *ctx;
 	const struct ic_image *img;
@@ -67,6 +78,8 @@ struct run {
 	unsigned copies, exact, distinct, nrel;
 	uint64_t dset[DSET_SLOTS];
 	char rel[MAX_RELEASES][IC_UTS_LEN];
+	struct text texts[IC_MAX_BANNER_TEXTS];
+	unsigned ntexts, texts_dropped;
 };
 
 static uint64_t fnv1a(const char *p, size_t n)
@@ -107,6 +120,30 @@ static void count_release(struct run *r, const struct hit *h)
 		r->rel[r->nrel][h->rel_len] = '\0';
 	}
 	r->nrel++; /* MAX_RELEASES + 1 = "more" */
+}
+
+/* Count an exact copy among the kept texts (only the VMCOREINFO release's, when known). */
+static void count_text(struct run *r, const struct hit *h)
+{
+	uint64_t k;
+
+	if (!h->exact || (r->osrel && (strlen(r->osrel) != h->rel_len ||
+				       memcmp(h->text + 14, r->osrel, h->rel_len))))
+		return;
+	k = fnv1a(h->text, h->len);
+	for (unsigned i = 0; i < r->ntexts; i++)
+		if (r->texts[i].hash == k && r->texts[i].len == h->len &&
+		    !memcmp(r->texts[i].text, h->text, h->len)) {
+			r->texts[i].count++;
+			return;
+		}
+	if (r->ntexts == IC_MAX_BANNER_TEXTS) {
+		r->texts_dropped++;
+		return;
+	}
+	r->texts[r->ntexts] = (struct text){ .hash = k, .phys = h->phys, .count = 1, .len = h->len };
+	memcpy(r->texts[r->ntexts].text, h->text, h->len + 1);
+	r->ntexts++;
 }
 
 static int score(const struct run *r, const struct hit *h, bool *near_btf, bool *rel_ok)
@@ -157,6 +194,7 @@ static int try_hit(void *arg, uint64_t phys)
 	r->exact += c->exact;
 	count_distinct(r, c);
 	count_release(r, c);
+	count_text(r, c);
 	sc = score(r, c, &near_btf, &rel_ok);
 	/* Ties: nearest to the BTF blob, then the lowest address (first seen). */
 	if (sc > r->best_score ||
@@ -169,6 +207,117 @@ static int try_hit(void *arg, uint64_t phys)
 		r->best_rel = rel_ok;
 	}
 	return 0;
+}
+
+/* Byte offset of member `name` of struct/union id (bitfields: none), and its type. 0 or -1. */
+static int member(const struct ic_btf *b, uint32_t id, const char *name, uint64_t *off,
+		  uint32_t *type)
+{
+	const uint32_t *rec = ic_btf__rec(b, ic_btf__skip(b, id, true));
+	unsigned k = rec ? ic_btf_kind(rec[1]) : 0;
+
+	if (k != IC_BTF_STRUCT && k != IC_BTF_UNION)
+		return -1;
+	for (uint32_t i = 0; i < ic_btf_vlen(rec[1]); i++) {
+		uint32_t bits = ic_btf_kflag(rec[1]) ? rec[5 + 3 * i] & 0xffffff : rec[5 + 3 * i];
+
+		if (strcmp(ic_btf__str(b, rec[3 + 3 * i]), name) || bits % 8)
+			continue;
+		*off = bits / 8;
+		if (type)
+			*type = rec[4 + 3 * i];
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * The running kernel's release and version as init_uts_ns holds them (struct uts_namespace
+ * .name, a struct new_utsname: char release[65], version[65]), read at kallsyms' init_uts_ns
+ * through the BTF's layout. Independent of linux_banner's bytes: "Linux version " release
+ * " (" by "@" host ") (" compiler ") " version "\n". 0, or -1 when not readable.
+ */
+static int read_uts(const struct run *r, char rel[IC_UTS_LEN], char ver[IC_UTS_LEN])
+{
+	const struct ic_btf *b = r->f->btf ? r->f->btf->model : NULL;
+	uint64_t pa, name, o_rel, o_ver;
+	uint32_t un;
+
+	if (!b || ic_ksym_pa(r->f->kallsyms, "init_uts_ns", &pa) ||
+	    member(b, ic_btf__find(b, "uts_namespace", IC_BTF_STRUCT), "name", &name, &un) ||
+	    member(b, un, "release", &o_rel, NULL) || member(b, un, "version", &o_ver, NULL) ||
+	    ic_image__read(r->img, pa + name + o_rel, rel, IC_UTS_LEN) ||
+	    ic_image__read(r->img, pa + name + o_ver, ver, IC_UTS_LEN) ||
+	    !memchr(rel, '\0', IC_UTS_LEN) || !memchr(ver, '\0', IC_UTS_LEN) || !rel[0] || !ver[0])
+		return -1;
+	return 0;
+}
+
+/* Does a linux_banner text say init_uts_ns' release and version? */
+static bool uts_says(const char *t, size_t line_len, const char *rel, const char *ver)
+{
+	size_t nr = strlen(rel), nv = strlen(ver);
+
+	return line_len > 14 + nr + nv && !memcmp(t + 14, rel, nr) && t[14 + nr] == ' ' &&
+	       !memcmp(t + line_len - nv, ver, nv) && t[line_len - nv - 1] == ' ';
+}
+
+/*
+ * The running kernel's own copy against the others and init_uts_ns (issue 18 D5). Its bytes
+ * win by position (kallsyms' linux_banner), but one damaged byte there must not make the
+ * profile's banner: when it is the only copy of its text and another text of the release is
+ * held by two or more places, the agreeing text is taken unless init_uts_ns says the
+ * kernel's own copy is right and the others are not. The position stays the kernel's (the
+ * KASLR checks and the same-kernel tie use it). Disagreement is reported either way.
+ */
+static void check_own_text(struct run *r, struct ic_banner_finding *bf)
+{
+	char rel[IC_UTS_LEN], ver[IC_UTS_LEN];
+	const struct text *own = NULL, *agree = NULL;
+	bool have_uts = !read_uts(r, rel, ver), own_ok, agree_ok;
+	const char *path = ic_image__path(r->img);
+
+	if (have_uts && !uts_says(bf->text, bf->line_len, rel, ver))
+		pr_warn(r->ctx, "%s: banner: the chosen banner does not say init_uts_ns' release %s "
+			"and version %s", path, rel, ver);
+	else if (have_uts)
+		pr_info(r->ctx, "%s: banner: release and version = init_uts_ns'", path);
+	if (!bf->at_kallsyms_banner || !bf->linux_banner)
+		return;
+	for (unsigned i = 0; i < r->ntexts; i++) {
+		const struct text *t = &r->texts[i];
+
+		if (t->len == bf->len && !memcmp(t->text, bf->text, bf->len))
+			own = t;
+		else if (t->count >= 2 && (!agree || t->count > agree->count))
+			agree = t;
+	}
+	if (!own || own->count != 1 || !agree)
+		return;
+	own_ok = have_uts && uts_says(bf->text, bf->line_len, rel, ver);
+	agree_ok = !have_uts || uts_says(agree->text, agree->len - 2, rel, ver);
+	if (own_ok && !agree_ok) {
+		pr_warn(r->ctx, "%s: banner: the kernel's linux_banner differs from %u agreeing copies "
+			"(first at 0x%" PRIx64 "), which init_uts_ns contradicts: kept the kernel's",
+			path, agree->count, agree->phys);
+		return;
+	}
+	if (!agree_ok) {
+		pr_warn(r->ctx, "%s: banner: the kernel's linux_banner at 0x%" PRIx64 " differs from "
+			"%u agreeing copies (first at 0x%" PRIx64 ") and init_uts_ns confirms neither",
+			path, bf->phys, agree->count, agree->phys);
+		return;
+	}
+	pr_warn(r->ctx, "%s: banner: the kernel's linux_banner at 0x%" PRIx64 " is the only copy of "
+		"its text; %u copies (first at 0x%" PRIx64 ") agree on another%s: took theirs",
+		path, bf->phys, agree->count, agree->phys,
+		!have_uts ? " (no init_uts_ns to compare with)"
+		: own_ok ? " that init_uts_ns' release and version also match"
+			 : ", which init_uts_ns' release and version match");
+	memcpy(bf->text, agree->text, agree->len + 1);
+	bf->len = agree->len;
+	bf->line_len = agree->len - 2;
+	bf->text_from_copies = agree->count;
 }
 
 static int banner_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
@@ -228,7 +377,8 @@ static int banner_finish(const struct ic_ctx *ctx, const struct ic_image *img, v
 	}
 	best = &r->best;
 	bf = calloc(1, sizeof(*bf));
-	if (!bf || !(bf->text = malloc(best->len + 1))) {
+	/* room for an agreeing copy's text too (check_own_text) */
+	if (!bf || !(bf->text = malloc(IC_MAX_BANNER_LEN + 3))) {
 		free(bf);
 		err = -ENOMEM;
 		goto out;
@@ -248,6 +398,7 @@ static int banner_finish(const struct ic_ctx *ctx, const struct ic_image *img, v
 	bf->near_btf = r->best_near;
 	bf->release_matches_vmcoreinfo = r->best_rel;
 	bf->at_kallsyms_banner = r->have_ks && best->phys == r->ks_pa;
+	check_own_text(r, bf);
 	if (!best->exact)
 		pr_warn(ctx, "%s: banner: no copy in the linux_banner form (\"...\\n\\0\"); took the one at 0x%" PRIx64,
 			ic_image__path(img), best->phys);

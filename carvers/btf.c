@@ -383,7 +383,13 @@ static int cand_bytes(struct run *r, uint64_t phys, uint64_t size, const uint8_t
 /* A candidate that failed validation (here or in prepare()): counted with the others; 0. */
 static int rejected(struct run *r, uint64_t phys, uint64_t size, const struct ic_btf_diag *d)
 {
-	pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes) rejected: type %u, "
+	/* The kernel's own BTF is damaged: say why, or "no BTF" would hide it (issue 18 D6). */
+	if (r->have_start && phys == r->start_pa)
+		pr_warn(r->ctx, "%s: btf: the BTF at kallsyms __start_BTF (0x%" PRIx64 ") is invalid: "
+			"type %u, offset 0x%" PRIx64 ": %s", ic_image__path(r->img), phys, d->type_id,
+			d->offset, d->msg);
+	else
+		pr_debug(r->ctx, "%s: btf: candidate at 0x%" PRIx64 " (0x%" PRIx64 " bytes) rejected: type %u, "
 		 "offset 0x%" PRIx64 ": %s", ic_image__path(r->img), phys, size, d->type_id, d->offset,
 		 d->msg);
 	r->split++;
@@ -615,6 +621,7 @@ static int btf_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		while (j < i && memcmp(r->v[j].sha, r->v[i].sha, 32))
 			j++;
 		f->distinct += j == i;
+		f->distinct_kernels += j == i && r->v[i].size >= IC_BTF_KERNEL_MIN_BYTES;
 	}
 	if (r->have_span && !best->in_image)
 		pr_warn(ctx, "%s: btf: no valid BTF inside the kernel image span 0x%" PRIx64 "-0x%" PRIx64

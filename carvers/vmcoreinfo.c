@@ -227,6 +227,44 @@ static int try_hit(void *arg, uint64_t phys)
 	return keep(r, vi, in_note(r->img, phys, vi->len));
 }
 
+/*
+ * Record on the chosen text the copies that disagree with it about the slide: the other texts
+ * of the same OSRELEASE with another KERNELOFFSET (one entry per value, places summed). The
+ * choice above is by count and placement only; a 1:1 tie between a damaged copy and an
+ * intact one must not be settled silently (docs/kaslr.md, "Copies that disagree").
+ */
+static void note_disagreement(struct ic_vmcoreinfo *vi, const struct copy *copies, size_t n,
+			      size_t skip)
+{
+	const char *rel = ic_vmcoreinfo__get(vi, "OSRELEASE");
+	uint64_t ko, o;
+	bool have = !ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &ko);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct copy *c = &copies[i];
+		const char *crel;
+		unsigned a;
+
+		if (i == skip || !c->vi)
+			continue;
+		crel = ic_vmcoreinfo__get(c->vi, "OSRELEASE");
+		if (!rel || !crel || strcmp(rel, crel) || ic_vmcoreinfo__u64(c->vi, "KERNELOFFSET", &o) ||
+		    (have && o == ko))
+			continue;
+		for (a = 0; a < vi->nalt && vi->alt[a].kerneloffset != o; a++)
+			;
+		if (a == vi->nalt) {
+			if (vi->nalt == IC_VMCOREINFO_MAX_ALT) {
+				vi->nalt_more++;
+				continue;
+			}
+			vi->alt[vi->nalt++] = (struct ic_vmcoreinfo_alt){ .kerneloffset = o,
+									  .phys = c->vi->phys };
+		}
+		vi->alt[a].places += c->same;
+	}
+}
+
 static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
 		      unsigned nstates, void *prep, struct ic_findings *out)
 {
@@ -268,6 +306,12 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 			IC_MAX_VMCOREINFO_TEXTS, r.dropped);
 	if (note) {
 		note->copies = (unsigned)(r.places > UINT32_MAX - 1 ? UINT32_MAX - 1 : r.places) + 1;
+		note->places = 1;
+		for (size_t i = 0; i < r.n; i++)
+			if (r.copies[i].vi->len == note->len &&
+			    !memcmp(r.copies[i].vi->text, note->text, note->len))
+				note->places += r.copies[i].same;
+		note_disagreement(note, r.copies, r.n, r.n);
 		out->vmcoreinfo = note;
 		note = NULL;
 	} else if (r.n) {
@@ -278,6 +322,8 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 				best = i;
 		out->vmcoreinfo = r.copies[best].vi;
 		out->vmcoreinfo->copies = (unsigned)(r.places > UINT32_MAX ? UINT32_MAX : r.places);
+		out->vmcoreinfo->places = r.copies[best].same;
+		note_disagreement(out->vmcoreinfo, r.copies, r.n, best);
 		r.copies[best].vi = NULL;
 	}
 	err = out->vmcoreinfo ? 0 : -IC_ENOTFOUND;
@@ -286,6 +332,16 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 			out->vmcoreinfo->from_note ? "ELF note" : "carved", out->vmcoreinfo->from_note ? "(note) " : "",
 			out->vmcoreinfo->phys, out->vmcoreinfo->copies,
 			ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE"));
+	if (!err && out->vmcoreinfo->nalt)
+		pr_warn(ctx, "%s: vmcoreinfo: copies of OSRELEASE=%s disagree: KERNELOFFSET=%s (%u "
+			"places) against %u other value%s (first 0x%" PRIx64 ", %u places); the KASLR "
+			"stage decides by independent evidence", ic_image__path(img),
+			ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE"),
+			ic_vmcoreinfo__get(out->vmcoreinfo, "KERNELOFFSET")
+				? ic_vmcoreinfo__get(out->vmcoreinfo, "KERNELOFFSET") : "(none)",
+			out->vmcoreinfo->places, out->vmcoreinfo->nalt + out->vmcoreinfo->nalt_more,
+			out->vmcoreinfo->nalt + out->vmcoreinfo->nalt_more > 1 ? "s" : "",
+			out->vmcoreinfo->alt[0].kerneloffset, out->vmcoreinfo->alt[0].places);
 out:
 	for (size_t i = 0; r.copies && i < r.n; i++)
 		ic_vmcoreinfo__free(r.copies[i].vi);

@@ -32,6 +32,9 @@ struct ic_banner_finding {
 	bool release_matches_vmcoreinfo; /* release == VMCOREINFO OSRELEASE */
 	bool at_kallsyms_banner;  /* phys == the physical address of kallsyms' linux_banner */
 	unsigned releases;        /* distinct releases among linux_banner-form copies (capped) */
+	/* Non-zero: the kernel's own linux_banner (phys) was the only copy of its text and this
+	 * many copies elsewhere agreed on another, which text holds (docs/security.md). */
+	unsigned text_from_copies;
 };
 
 #endif

@@ -33,6 +33,9 @@ struct ic_btf_finding {
 	 * take it (and set this NULL) instead of validating and copying the blob again, and must
 	 * free it before the finding, whose data it reads; freed with the finding otherwise. */
 	struct ic_btf *model;
+	/* Of distinct, the blobs of a kernel's size (>= IC_BTF_KERNEL_MIN_BYTES; a BPF program's
+	 * own BTF is a few KiB): > 1 = another kernel's BTF is in the image too. */
+	unsigned distinct_kernels;
 };
 
 #endif

@@ -81,6 +81,11 @@ struct ic_kaslr {
 	bool lpa2;
 	struct ic_kaslr_evidence *evidence;
 	size_t nevidence;
+	/* Non-empty: evidence that decides the link-time addresses disagrees and nothing
+	 * independent settled it (e.g. KERNELOFFSET against CONFIG_PHYSICAL_START, VMCOREINFO
+	 * copies that differ). kallsyms cannot be made link-time from this result: the pipeline
+	 * stops with exit 3 and this text (docs/kaslr.md, "Link base checked"). */
+	char doubt[320];
 };
 
 /* Solve. On success *out is owned by the caller (ic_kaslr__free, NULL-safe).

@@ -91,4 +91,14 @@ IC_API int ic_symdir__publish(const struct ic_ctx *ctx, const char *src, const c
 IC_API int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
 				  char b64[IC_SYMDIR_B64_MAX], uint8_t *banner, size_t *banner_len);
 
+/*
+ * Read symbols.NAME.address for each of names[0..n) from an ISF (.json, .json.gz, .json.xz),
+ * stream-scanned like ic_symdir__read_banner(), stopping once all are read or "symbols" ends:
+ * have[i] says whether names[i] was there with a plain unsigned address (addrs[i]). Used to
+ * check a stored profile against this run's own evidence before reusing it. 0,
+ * -IC_EFORMAT, -IC_ETRUNC, -IC_ELIMIT, -ENOMEM, -errno.
+ */
+IC_API int ic_symdir__read_addrs(const struct ic_ctx *ctx, const char *path,
+				 const char *const *names, size_t n, uint64_t *addrs, bool *have);
+
 #endif

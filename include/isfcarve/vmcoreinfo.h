@@ -7,6 +7,9 @@
 
 #include "isfcarve/common.h"
 
+/* Disagreeing KERNELOFFSET values kept beside the chosen text (struct ic_vmcoreinfo.alt). */
+#define IC_VMCOREINFO_MAX_ALT 4
+
 struct ic_vmcoreinfo_entry {
 	const char *key;   /* e.g. "OSRELEASE", "SYMBOL(swapper_pg_dir)", "NUMBER(phys_base)" */
 	const char *value; /* text after '=' */
@@ -20,6 +23,19 @@ struct ic_vmcoreinfo {
 	size_t len;
 	struct ic_vmcoreinfo_entry *entries;
 	size_t nentries;
+	/* Set by the carver (0 otherwise). places: how many places hold exactly this text. alt[]:
+	 * the other complete texts of the same OSRELEASE whose KERNELOFFSET differs from this
+	 * one's (a damaged copy, or a copy left by another boot), one entry per distinct value.
+	 * Which one the running kernel's symbols agree with is settled by the KASLR stage against
+	 * independent evidence (docs/kaslr.md, "Copies that disagree"); nalt_more counts the
+	 * distinct values past IC_VMCOREINFO_MAX_ALT. */
+	unsigned places;
+	struct ic_vmcoreinfo_alt {
+		uint64_t kerneloffset;
+		uint64_t phys;   /* its best-placed copy; UINT64_MAX for the container's ELF note */
+		unsigned places; /* places holding a text with this value */
+	} alt[IC_VMCOREINFO_MAX_ALT];
+	unsigned nalt, nalt_more;
 };
 
 /* Parse "KEY=value\n" lines (a NUL or the end stops). 0, -IC_EFORMAT (no valid line),

@@ -44,6 +44,20 @@
 /* BTF reference chains through PTR/ARRAY/TYPEDEF/qualifiers: C declarators in the kernel nest a
  * handful deep; 32 keeps descriptor recursion and JSON nesting (IC_JSON_MAX_DEPTH) bounded. */
 #define IC_MAX_BTF_CHAIN 32u
+/* BTF semantic pass (btf_validate.c, check_meaning): longest name (kernel identifiers stay
+ * under 128 bytes; KSYM_NAME_LEN is 512), the largest explicit alignment a struct may be padded
+ * to (page-aligned structs exist; 64 KiB pages on arm64), the largest object an array may span. */
+#define IC_MAX_BTF_NAME 512u
+/* BTF <-> kallsyms by content (carvers/same_kernel.c): the share of BTF FUNC names kallsyms
+ * may lack (own kernel: <= 1.4 % on the fixtures; another kernel's BTF: >= 5.5 %), and the
+ * fewest FUNC records worth judging (a vmlinux BTF has 40k+). */
+#define IC_SAME_KERNEL_FUNC_MISS_PCT 3u
+#define IC_SAME_KERNEL_MIN_FUNCS 1000u
+/* A valid BTF blob this large counts as a kernel's (vmlinux BTF: 3-8 MiB on the fixtures; a
+ * BPF object's own BTF, also found in RAM, a few KiB): for "another kernel is there too". */
+#define IC_BTF_KERNEL_MIN_BYTES (1u << 20)
+#define IC_MAX_BTF_ALIGN (64u << 10)
+#define IC_MAX_BTF_OBJECT (1ull << 40)
 
 /* Global BTF-validation budget of one scan, in blob bytes handed to the validator: MIN plus
  * PER_BYTE x the image's bytes. Real dumps validate one to a few blobs (the kernel's BTF and a
@@ -65,6 +79,9 @@
 /* Distinct banner lines counted (hash set); real dumps hold a handful (several kernels, torn
  * copies). A flood of distinct fakes saturates the count without more memory. */
 #define IC_MAX_BANNER_DISTINCT 256u
+/* linux_banner-form texts of the kernel's release kept whole to compare the kernel's own copy
+ * with (carvers/banner.c): real dumps hold 2-4 variants (template copies, overwritten tails). */
+#define IC_MAX_BANNER_TEXTS 8u
 
 /* VMCOREINFO note text: the kernel allocates one page (VMCOREINFO_BYTES = PAGE_SIZE). 64 KiB
  * covers 64 KiB pages. */

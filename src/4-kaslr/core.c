@@ -71,6 +71,78 @@ bool ic_kaslr_link_known(const struct ic_vmcoreinfo *vi, const struct ic_kaslr_i
 	return false;
 }
 
+static bool is_wanted(uint64_t link, const uint64_t *want, unsigned nwant)
+{
+	for (unsigned i = 0; i < nwant; i++)
+		if (link == want[i])
+			return true;
+	return false;
+}
+
+int ic_kaslr_link_settle(const struct ic_ctx *ctx, struct ic_kaslr *k,
+			 const struct ic_vmcoreinfo *vi, const uint64_t *want, unsigned nwant,
+			 const char *want_src, uint64_t *ko_used)
+{
+	uint64_t ko, link;
+	unsigned match = 0, pick = 0;
+	bool main_ok;
+	int err;
+
+	if (!vi || !k->link_method || strcmp(k->link_method, "vmcoreinfo") ||
+	    ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &ko))
+		return 0; /* link _text not from KERNELOFFSET: nothing here to settle */
+	*ko_used = ko;
+	main_ok = is_wanted(k->link_text, want, nwant);
+	for (unsigned i = 0; i < vi->nalt; i++)
+		if (is_wanted(k->runtime_text - vi->alt[i].kerneloffset, want, nwant)) {
+			match++;
+			pick = i;
+		}
+	if (main_ok && !match) {
+		err = ic_kaslr_evidence(ctx, k, "link:_text", true, "_text - KERNELOFFSET = 0x%" PRIx64
+					", as %s says", k->link_text, want_src);
+		if (!err && (vi->nalt || vi->nalt_more))
+			err = ic_kaslr_evidence(ctx, k, "vmcoreinfo:copies", true, "KERNELOFFSET 0x%"
+						PRIx64 " (%u places) kept; %u other value(s), first 0x%"
+						PRIx64 " (phys 0x%" PRIx64 ", %u places): wrong link _text",
+						ko, vi->places, vi->nalt + vi->nalt_more,
+						vi->alt[0].kerneloffset, vi->alt[0].phys,
+						vi->alt[0].places);
+		return err;
+	}
+	if (!main_ok && match == 1 && !vi->nalt_more) {
+		const struct ic_vmcoreinfo_alt *a = &vi->alt[pick];
+
+		err = ic_kaslr_evidence(ctx, k, "vmcoreinfo:copies", true, "KERNELOFFSET 0x%" PRIx64
+					" (%u places): link _text 0x%" PRIx64 ", wrong; 0x%" PRIx64
+					" (phys 0x%" PRIx64 ", %u places): right, taken", ko,
+					vi->places, k->link_text, a->kerneloffset, a->phys, a->places);
+		k->virtual_slide = a->kerneloffset;
+		k->link_text = k->runtime_text - a->kerneloffset;
+		*ko_used = a->kerneloffset;
+		pr_warn(ctx, "kaslr: VMCOREINFO copies disagree; KERNELOFFSET 0x%" PRIx64 " taken: "
+			"its link _text 0x%" PRIx64 " is what %s says", a->kerneloffset, k->link_text,
+			want_src);
+		return err ?: ic_kaslr_evidence(ctx, k, "link:_text", true, "_text - KERNELOFFSET = "
+						"0x%" PRIx64 ", as %s says", k->link_text,
+						want_src);
+	}
+	/* Nothing independent agrees with exactly one value: the slide is not known. */
+	link = k->link_text;
+	if (vi->nalt)
+		snprintf(k->doubt, sizeof(k->doubt), "VMCOREINFO copies disagree on KERNELOFFSET "
+			 "(0x%" PRIx64 " at %u places, 0x%" PRIx64 " at phys 0x%" PRIx64 "%s) and %s "
+			 "(link _text 0x%" PRIx64 ") settles %s", ko, vi->places,
+			 vi->alt[0].kerneloffset, vi->alt[0].phys,
+			 vi->nalt + vi->nalt_more > 1 ? ", more" : "", want_src, want[0],
+			 match ? "more than one" : "none of them");
+	else
+		snprintf(k->doubt, sizeof(k->doubt), "VMCOREINFO KERNELOFFSET 0x%" PRIx64 " puts "
+			 "link _text at 0x%" PRIx64 ", but %s says 0x%" PRIx64, ko, link, want_src,
+			 want[0]);
+	return ic_kaslr_evidence(ctx, k, "link:_text", false, "%s", k->doubt);
+}
+
 int ic_kaslr_sym_va(const struct ic_kaslr_input *in, bool have_delta, uint64_t delta,
 		    const char *name, uint64_t *va)
 {
@@ -128,6 +200,7 @@ void ic_kaslr__report_json(struct ic_json *j, const struct ic_kaslr *k)
 		ic_json_kv_bool(j, "lpa2", k->lpa2);
 	}
 	ic_json_kv_bool(j, "consistent", k->consistent);
+	ic_json_kv_str(j, "doubt", k->doubt[0] ? k->doubt : NULL); /* null: the slide stands */
 	ic_json_key(j, "evidence");
 	ic_json_arr_begin(j);
 	for (size_t i = 0; i < k->nevidence; i++) {

@@ -54,6 +54,18 @@ IC_HIDDEN int ic_kaslr_evidence(const struct ic_ctx *ctx, struct ic_kaslr *k, co
 IC_HIDDEN bool ic_kaslr_link_known(const struct ic_vmcoreinfo *vi, const struct ic_kaslr_input *in,
 				   struct ic_kaslr *k);
 
+/*
+ * Check link _text taken from VMCOREINFO KERNELOFFSET against independent evidence of what it
+ * must be (want[]: x86-64 __START_KERNEL_map + CONFIG_PHYSICAL_START, arm64 KIMAGE_VADDR;
+ * want_src names it), with the disagreeing copies' values (vi->alt) as the other candidates:
+ * the one value whose link _text is wanted is taken (k->virtual_slide, k->link_text,
+ * *ko_used); otherwise k->doubt says why and a failed "link:_text" evidence lists it.
+ * No-op (0) when link _text did not come from KERNELOFFSET. 0 or -ENOMEM.
+ */
+IC_HIDDEN int ic_kaslr_link_settle(const struct ic_ctx *ctx, struct ic_kaslr *k,
+				   const struct ic_vmcoreinfo *vi, const uint64_t *want,
+				   unsigned nwant, const char *want_src, uint64_t *ko_used);
+
 /* Runtime virtual address of a kallsyms symbol, whichever way kallsyms was decoded: directly,
  * or physical + delta (7.x place-relative tables) when the delta is known. 0 or -IC_ENOTFOUND. */
 IC_HIDDEN int ic_kaslr_sym_va(const struct ic_kaslr_input *in, bool have_delta, uint64_t delta,

@@ -534,18 +534,34 @@ static int find_tables(struct a64 *s)
 	return -IC_ENOTFOUND;
 }
 
-static void link_base(struct a64 *s)
+/*
+ * Link-time _text, hence the slide. From KERNELOFFSET it must be KIMAGE_VADDR (= MODULES_END,
+ * a constant VMCOREINFO gives apart from the slide) or that + TEXT_OFFSET 0x80000 before 5.8:
+ * a damaged KERNELOFFSET, or copies that disagree, are settled by it (docs/kaslr.md, "Link
+ * base"). Without NUMBER(MODULES_END) there is nothing independent to compare with.
+ */
+static int link_base(struct a64 *s)
 {
 	struct ic_kaslr *k = s->k;
 
-	if (ic_kaslr_link_known(s->vi, s->in, k))
-		return;
+	if (ic_kaslr_link_known(s->vi, s->in, k)) {
+		uint64_t me, want[2], ko = k->virtual_slide;
+
+		if (s->in->link_text || strcmp(k->link_method, "vmcoreinfo") ||
+		    ic_vmcoreinfo__u64(s->vi, "NUMBER(MODULES_END)", &me) || !kernel_va(me))
+			return 0;
+		want[0] = me;
+		want[1] = me + ARM64_OLD_TEXT_OFFSET;
+		return ic_kaslr_link_settle(s->ctx, k, s->vi, want, 2, "NUMBER(MODULES_END) "
+					    "(KIMAGE_VADDR)", &ko);
+	}
 	k->link_text = ARM64_DEFAULT_LINK_TEXT;
 	k->link_method = "default";
 	k->link_text_assumed = true;
 	pr_warn(s->ctx, "kaslr: no VMCOREINFO KERNELOFFSET: link-time _text assumed to be "
 		"the arm64 6.5+ default 0x%" PRIx64, k->link_text);
 	k->virtual_slide = k->runtime_text - k->link_text;
+	return 0;
 }
 
 /* Walk a kallsyms symbol and compare with its image PA (VA - kimage_voffset). */
@@ -652,8 +668,7 @@ int ic_kaslr_arm64_solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *
 	k->phys_base = IC_X86_START_KERNEL_MAP - k->kimage_voffset;
 	if (find_tables(&s))
 		pr_warn(ctx, "kaslr: arm64 kernel page tables not found");
-	link_base(&s);
-	err = cross_check(&s);
+	err = link_base(&s) ?: cross_check(&s);
 	if (err)
 		return err;
 	k->consistent = k->nevidence > 0 && k->levels != 0;

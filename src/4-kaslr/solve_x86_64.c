@@ -28,6 +28,7 @@ struct solver {
 	bool have_delta;
 	uint64_t delta;
 	uint64_t sme_mask; /* AMD SME C-bit in page-table entries (VMCOREINFO NUMBER(sme_mask)) */
+	uint64_t ko;       /* the KERNELOFFSET taken (link_base(): one of the copies' values) */
 };
 
 #define add_evidence(s, ...) ic_kaslr_evidence((s)->ctx, (s)->k, __VA_ARGS__)
@@ -283,10 +284,14 @@ static int cross_check(struct solver *s)
 	if (vi && !ic_vmcoreinfo__u64(vi, "SYMBOL(_stext)", &v) && !sym_va(s, "_stext", &r))
 		err = err ?: add_evidence(s, "vmcoreinfo:_stext", v == r,
 					  "VMCOREINFO 0x%" PRIx64 ", kallsyms 0x%" PRIx64, v, r);
-	if (vi && !ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &v) && !sym_va(s, "_text", &r))
+	if (vi && !ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &v) && !sym_va(s, "_text", &r)) {
+		/* the value link_base() took: another copy's when the copies disagree */
+		if (!strcmp(k->link_method, "vmcoreinfo"))
+			v = s->ko;
 		err = err ?: add_evidence(s, "vmcoreinfo:KERNELOFFSET", v == k->virtual_slide,
 					  "KERNELOFFSET 0x%" PRIx64 ", kallsyms _text - link 0x%" PRIx64,
 					  v, r - k->link_text);
+	}
 	if (vi && !ic_vmcoreinfo__u64(vi, "SYMBOL(init_top_pgt)", &v) && k->levels)
 		err = err ?: add_evidence(s, "vmcoreinfo:init_top_pgt",
 					  v - s->delta == k->pgd_phys,
@@ -320,13 +325,35 @@ static uint64_t image_span(const struct solver *s)
 	return 128u << 20;
 }
 
-/* Step 4: link-time _text, hence the slide. */
-static void link_base(struct solver *s)
+/*
+ * Step 4: link-time _text, hence the slide. KERNELOFFSET is one number in one text: a damaged
+ * copy would move every symbol. So its link _text must be __START_KERNEL_map +
+ * CONFIG_PHYSICAL_START: IKCONFIG's when the image embeds it, else the default 0x1000000
+ * (docs/kaslr.md, "Link base checked").
+ */
+static int link_base(struct solver *s)
 {
 	struct ic_kaslr *k = s->k;
 
-	if (ic_kaslr_link_known(vi_of(s), s->in, k))
-		return;
+	if (ic_kaslr_link_known(vi_of(s), s->in, k)) {
+		const struct ic_vmcoreinfo *vi = vi_of(s);
+		uint64_t want = IC_X86_DEFAULT_LINK_TEXT;
+		const char *src = "the default CONFIG_PHYSICAL_START 0x1000000";
+
+		s->ko = k->virtual_slide;
+		if (s->in->link_text || strcmp(k->link_method, "vmcoreinfo"))
+			return 0; /* the caller's link _text is checked as input:link_text */
+		/* The default agreeing with the only value there is settles it; otherwise the
+		 * config, when the image embeds it, says exactly (a scan of the kernel image). */
+		if (k->link_text != IC_X86_DEFAULT_LINK_TEXT || (vi && vi->nalt)) {
+			if (!ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text,
+					       k->phys_text + image_span(s), &want))
+				src = "IKCONFIG's CONFIG_PHYSICAL_START/_ALIGN";
+			else
+				src = "the default CONFIG_PHYSICAL_START 0x1000000 (no IKCONFIG)";
+		}
+		return ic_kaslr_link_settle(s->ctx, k, vi_of(s), &want, 1, src, &s->ko);
+	}
 	if (!ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text, k->phys_text + image_span(s),
 			       &k->link_text)) {
 		k->link_method = "ikconfig";
@@ -339,6 +366,7 @@ static void link_base(struct solver *s)
 			k->link_text);
 	}
 	k->virtual_slide = k->runtime_text - k->link_text;
+	return 0;
 }
 
 int ic_kaslr_x86_64_solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
@@ -388,8 +416,7 @@ int ic_kaslr_x86_64_solve(const struct ic_ctx *ctx, const struct ic_kaslr_input 
 			"VMCOREINFO, no kallsyms linux_banner/phys_base, no kernel page tables)");
 		return err;
 	}
-	link_base(&s);
-	err = cross_check(&s);
+	err = link_base(&s) ?: cross_check(&s);
 	if (err) {
 		return err;
 	}

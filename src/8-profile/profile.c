@@ -17,6 +17,7 @@
 #include "isfcarve/recover.h"
 #include "isfcarve/slots.h"
 #include "isfcarve/symbols.h"
+#include "isfcarve/symdir.h"
 #include "0-base/internal.h"
 
 /* Append one "what is missing; what to supply" clause to p->missing. */
@@ -236,6 +237,15 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		missing(p, "KASLR not solved, so kallsyms' runtime addresses cannot be made "
 			   "link-time: supply --map System.map");
 		p->syms_source = "kallsyms";
+	} else if (f->kaslr->doubt[0]) {
+		/* A slide that evidence disputes would move every symbol: no symbols, not
+		 * wrong ones (the report lists the evidence). */
+		char msg[sizeof(f->kaslr->doubt) + 96];
+
+		snprintf(msg, sizeof(msg), "the KASLR slide is in doubt: %s: supply --map "
+			 "System.map", f->kaslr->doubt);
+		missing(p, msg);
+		p->syms_source = "kallsyms";
 	} else {
 		p->syms_source = "kallsyms";
 		err = kallsyms_to_link(ctx, p, opts->sz >= sizeof(*opts) &&
@@ -299,6 +309,61 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 fail:
 	ic_profile__free(p);
 	return err;
+}
+
+/*
+ * Link-time symbols this run can vouch for, to check a stored profile of the same identity
+ * with (docs/security.md, "Meaning, not only shape"): kallsyms minus a slide no evidence disputes. A few spread
+ * over the image (start, data, end) catch a profile made with another slide.
+ */
+static const char *const vouch_names[] = { "_text", "_stext", "init_task", "linux_banner",
+					   "init_mm", "_end" };
+
+int ic_profile__check_stored(const struct ic_ctx *ctx, const struct ic_profile *p,
+			     const char *path, char *why, size_t why_sz)
+{
+	const struct ic_findings *f = &p->findings;
+	uint64_t own[IC_ARRAY_SIZE(vouch_names)], stored[IC_ARRAY_SIZE(vouch_names)];
+	bool mine[IC_ARRAY_SIZE(vouch_names)], have[IC_ARRAY_SIZE(vouch_names)];
+	size_t n = 0, agree = 0;
+	int err;
+
+	why[0] = '\0';
+	if (!f->kaslr || f->kaslr->doubt[0] || !f->kallsyms || f->kallsyms->addr_is_phys)
+		return -IC_ENOTFOUND;
+	for (size_t i = 0; i < IC_ARRAY_SIZE(vouch_names); i++) {
+		long k = ic_kallsyms__find(f->kallsyms, vouch_names[i]);
+
+		mine[i] = k >= 0 && !(f->kallsyms->syms[k].flags & IC_SYM_ABSOLUTE);
+		if (mine[i]) {
+			own[i] = ic_kaslr__link(f->kaslr, f->kallsyms->syms[k].addr);
+			n++;
+		}
+	}
+	if (!n)
+		return -IC_ENOTFOUND;
+	err = ic_symdir__read_addrs(ctx, path, vouch_names, IC_ARRAY_SIZE(vouch_names), stored, have);
+	if (err) {
+		snprintf(why, why_sz, "its symbols cannot be read (%s)", ic_strerror(err));
+		return 1;
+	}
+	for (size_t i = 0; i < IC_ARRAY_SIZE(vouch_names); i++) {
+		if (!mine[i] || !have[i])
+			continue;
+		if (stored[i] != own[i]) {
+			snprintf(why, why_sz, "its %s is 0x%" PRIx64 ", this image's kallsyms and KASLR "
+				 "evidence say 0x%" PRIx64, vouch_names[i], stored[i], own[i]);
+			return 1;
+		}
+		agree++;
+	}
+	if (!agree) {
+		snprintf(why, why_sz, "it has none of the symbols this image can check (%s ...)",
+			 vouch_names[0]);
+		return 1;
+	}
+	pr_info(ctx, "%s: %zu symbols agree with this image's own evidence", path, agree);
+	return 0;
 }
 
 int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,

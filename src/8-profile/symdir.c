@@ -368,7 +368,41 @@ struct trk {
 	size_t cap_len;
 	bool found, root_seen;
 	uint64_t off;                         /* decompressed offset, for messages */
+	/* Address mode (ic_symdir__read_addrs): symbols.<names[i]>.address, a plain number. */
+	const char *const *names;
+	size_t nnames, cur, nhave;
+	uint64_t *addrs, num;
+	bool *have, in_num, num_bad;
 };
+
+/* Address mode: is the key just read at depth d on the path symbols.<wanted>.address? */
+static bool trk_addr_key(struct trk *t, unsigned d)
+{
+	if (t->cap_over)
+		return false;
+	if (d == 1)
+		return t->cap_len == 7 && !memcmp(t->cap, "symbols", 7);
+	if (d == 3)
+		return t->on_path[2] && t->cap_len == 7 && !memcmp(t->cap, "address", 7);
+	for (size_t i = 0; t->on_path[1] && i < t->nnames; i++)
+		if (strlen(t->names[i]) == t->cap_len && !memcmp(t->cap, t->names[i], t->cap_len)) {
+			t->cur = i;
+			return true;
+		}
+	return false;
+}
+
+/* Address mode: a value ended (',' or '}'). 1 when every wanted address is known. */
+static int trk_addr_done(struct trk *t)
+{
+	if (t->in_num && !t->num_bad && t->depth == 3 && t->on_path[3] && !t->have[t->cur]) {
+		t->addrs[t->cur] = t->num;
+		t->have[t->cur] = true;
+		t->nhave++;
+	}
+	t->in_num = false;
+	return t->nhave == t->nnames;
+}
 
 /* Returns 1 when the value is complete, 0 to continue, negative on error. */
 static int trk_byte(struct trk *t, unsigned char c)
@@ -397,6 +431,10 @@ static int trk_byte(struct trk *t, unsigned char c)
 			if (t->str_is_key) {
 				unsigned d = t->depth;
 
+				if (t->names && d >= 1 && d <= 3) {
+					t->on_path[d] = trk_addr_key(t, d);
+					return 0;
+				}
 				if (d >= 1 && d <= 3)
 					t->on_path[d] = (d == 1 || t->on_path[d - 1]) && !t->cap_over &&
 							strlen(want_path[d - 1]) == t->cap_len &&
@@ -440,9 +478,12 @@ append:
 	case '}': case ']':
 		if (!t->depth || t->is_obj[t->depth] != (c == '}'))
 			return -IC_EFORMAT;
+		if (t->names && trk_addr_done(t))
+			return 1;
 		t->depth--;
 		t->expect_key = false;
-		return 0;
+		/* the end of "symbols": what was not there is absent */
+		return t->names && t->depth == 1 && t->on_path[1] ? 1 : 0;
 	case ':':
 		if (!t->depth || !t->is_obj[t->depth] || t->expect_key)
 			return -IC_EFORMAT;
@@ -450,6 +491,8 @@ append:
 	case ',':
 		if (!t->depth)
 			return -IC_EFORMAT;
+		if (t->names && trk_addr_done(t))
+			return 1;
 		t->expect_key = t->is_obj[t->depth];
 		return 0;
 	case '"':
@@ -462,11 +505,23 @@ append:
 		t->cap_len = 0;
 		t->cap_over = false;
 		t->capture = t->str_is_key ? t->depth <= 3
-					   : (t->depth == 3 && t->is_obj[3] && t->on_path[3]);
+					   : (!t->names && t->depth == 3 && t->is_obj[3] && t->on_path[3]);
 		return 0;
 	default:
 		if (!t->depth)
 			return -IC_EFORMAT;
+		if (t->names && t->depth == 3 && t->on_path[3]) {
+			/* an address: unsigned decimal, nothing else */
+			if (!t->in_num) {
+				t->num = 0;
+				t->num_bad = false;
+			}
+			t->in_num = true;
+			if (c < '0' || c > '9' || t->num > (UINT64_MAX - (uint64_t)(c - '0')) / 10)
+				t->num_bad = true;
+			else
+				t->num = t->num * 10 + (uint64_t)(c - '0');
+		}
 		return 0; /* numbers, true/false/null: not interesting */
 	}
 }
@@ -595,6 +650,68 @@ int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
 		*banner_len = dec_len;
 	}
 	err = 0;
+out:
+	src_close(s);
+out_free:
+	free(s);
+	free(t);
+	return err;
+}
+
+int ic_symdir__read_addrs(const struct ic_ctx *ctx, const char *path, const char *const *names,
+			  size_t n, uint64_t *addrs, bool *have)
+{
+	struct src *s;
+	struct trk *t;
+	uint8_t buf[1 << 16];
+	int err, res = 0;
+
+	for (size_t i = 0; i < n; i++)
+		have[i] = false;
+	if (!n)
+		return 0;
+	s = calloc(1, sizeof(*s));
+	t = calloc(1, sizeof(*t));
+	if (!s || !t) {
+		free(s);
+		free(t);
+		return -ENOMEM;
+	}
+	t->names = names;
+	t->nnames = n;
+	t->addrs = addrs;
+	t->have = have;
+	err = src_open(s, path);
+	if (err) {
+		pr_warn(ctx, "%s: cannot open: %s", path, strerror(-err));
+		goto out_free;
+	}
+	while (res != 1) {
+		long r = src_read(s, buf, sizeof(buf));
+
+		if (r < 0) {
+			err = (int)r;
+			pr_warn(ctx, "%s: decompression failed near byte %" PRIu64 " of the JSON: %s", path,
+				(uint64_t)t->off, err == -EIO ? "read error" : "corrupt data");
+			goto out;
+		}
+		if (!r)
+			break;
+		for (long i = 0; i < r && res != 1; i++, t->off++) {
+			res = trk_byte(t, buf[i]);
+			if (res < 0) {
+				err = res;
+				pr_warn(ctx, "%s: %s at byte %" PRIu64 " of the JSON", path,
+					res == -IC_ELIMIT ? "value or nesting beyond limits" : "malformed JSON",
+					(uint64_t)t->off);
+				goto out;
+			}
+		}
+	}
+	if (res != 1 && (t->depth || t->in_str || !t->root_seen)) {
+		err = -IC_ETRUNC;
+		pr_warn(ctx, "%s: JSON ends early at byte %" PRIu64, path, (uint64_t)t->off);
+	}
 out:
 	src_close(s);
 out_free:

@@ -29,9 +29,24 @@ struct symdir_run {
 	char path[4096];
 	bool have_path;
 	bool reused;
+	bool rebuild; /* the stored profile disagreed with this image's evidence */
 	int lock_fd;
 	int err; /* a symbols-dir failure seen in the callback (it cannot return one) */
 };
+
+/* The identity (banner + BTF) names the kernel build, not whether the stored profile was made
+ * right: reuse it only if its symbols agree with this image's own evidence (docs/security.md,
+ * "Meaning, not only shape"). Otherwise rebuild it, as --force would. */
+static bool stored_ok(struct symdir_run *r, const struct ic_profile *p)
+{
+	char why[256];
+
+	if (ic_profile__check_stored(r->ctx, p, r->path, why, sizeof(why)) != 1)
+		return true;
+	pr_warn(r->ctx, "%s: not reused: %s; rebuilding it", r->path, why);
+	r->rebuild = true;
+	return false;
+}
 
 /* Called by the pipeline once banner + BTF are known, before the costly part: reuse an
  * existing profile of the same identity (docs/workflow.md section 3, steps 2-4). */
@@ -50,16 +65,16 @@ static int on_identified(void *arg, const struct ic_profile *p)
 		return 1; /* stop: nothing to build into */
 	}
 	r->have_path = true;
-	if (exists && !r->o->force) {
+	if (exists && !r->o->force && stored_ok(r, p)) {
 		r->reused = true;
 		return 1;
 	}
 	/* Serialise identical kernels: the second producer waits, then finds the profile. */
 	if (ic_symdir__lock(r->ctx, r->o->symbols_dir, &r->id, &r->lock_fd))
 		r->lock_fd = -1; /* optional: publishing is atomic anyway */
-	else if (!r->o->force &&
+	else if (!r->o->force && !r->rebuild &&
 		 !ic_symdir__prepare(r->ctx, r->o->symbols_dir, &r->id, r->path, sizeof(r->path),
-				     &exists) && exists) {
+				     &exists) && exists && stored_ok(r, p)) {
 		ic_symdir__unlock(r->lock_fd);
 		r->lock_fd = -1;
 		r->reused = true;

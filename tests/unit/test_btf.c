@@ -206,6 +206,10 @@ static void m_enumname(struct blob *b) { W(b, 5, 3) = 0; }
 static void m_varvoid(struct blob *b) { W(b, 8, 2) = 0; }
 static void m_vararg(struct blob *b) { W(b, 19, 4) = 0; } /* void param not last */
 static void m_layout_bad(struct blob *b) { b->hdr_len = 32, b->layout_len = 8; }
+/* Semantic pass (issue 18 D6): with b an int, struct s's members end at byte 12: 16 is that
+ * rounded up, 8208 (a flipped bit) is not; a member name of 0xff bytes is no identifier. */
+static void m_structsize(struct blob *b) { W(b, 4, 7) = 1; W(b, 4, 2) = 8208; }
+static void m_badname(struct blob *b) { W(b, 4, 3) = str(b, "a\xff\xff"); }
 static void m_chain(struct blob *b)
 {
 	/* int ***...* 40 levels: beyond IC_MAX_BTF_CHAIN */
@@ -257,6 +261,8 @@ static const struct mcase cases[] = {
 	{ "kind_flag", m_kflag, NULL, -IC_EFORMAT, "kind_flag", 1 },
 	{ "cycle", m_cycle, NULL, -IC_EFORMAT, "cycle", 10 },
 	{ "chain", m_chain, NULL, -IC_ELIMIT, "IC_MAX_BTF_CHAIN", 0 },
+	{ "struct size vs members", m_structsize, NULL, -IC_EFORMAT, "members end at byte 12", 4 },
+	{ "member name", m_badname, NULL, -IC_EFORMAT, "not a C identifier", 4 },
 	{ "FLOAT size", m_floatsz, NULL, -IC_EFORMAT, "FLOAT size", 13 },
 	{ "enum size", m_enumsz, NULL, -IC_EFORMAT, "enum size", 5 },
 	{ "enumerator name", m_enumname, NULL, -IC_EFORMAT, "no name", 5 },

@@ -183,6 +183,30 @@ static void test_banner(const char *tmp)
 	IC_CHECK(read_banner("/nonexistent.json", b64) == -ENOENT, "missing");
 }
 
+/* ic_symdir__read_addrs(): symbols.NAME.address only, decoys elsewhere, absent names. */
+static void test_addrs(const char *tmp)
+{
+	static const char *const names[] = { "_text", "init_task", "gone", "neg", "str" };
+	uint64_t a[5] = { 0 };
+	bool have[5];
+	char p[1024];
+	struct ic_ctx ctx = { 0 };
+
+	snprintf(p, sizeof(p), "%s/addrs.json", tmp);
+	write_file(p, "{\"metadata\": {\"symbols\": {\"_text\": {\"address\": 7}}},"
+		      " \"symbols\": {\"_text\": {\"type\": {\"address\": 9}, \"address\":"
+		      " 18446744071578845184}, \"neg\": {\"address\": -1}, \"str\": {\"address\":"
+		      " \"12\"}, \"init_task\": {\"address\": 42}},"
+		      " \"user_types\": {\"gone\": {\"address\": 5}}}");
+	IC_CHECK(ic_symdir__read_addrs(&ctx, p, names, 5, a, have) == 0, "read");
+	IC_CHECK(have[0] && a[0] == 18446744071578845184ull, "_text 0x%llx", (unsigned long long)a[0]);
+	IC_CHECK(have[1] && a[1] == 42, "init_task");
+	IC_CHECK(!have[2], "a name outside symbols is not read");
+	IC_CHECK(!have[3] && !have[4], "only plain unsigned numbers are addresses");
+	write_file(p, "{\"symbols\": {\"_text\": {\"address\": 1");
+	IC_CHECK(ic_symdir__read_addrs(&ctx, p, names, 5, a, have) == -IC_ETRUNC, "truncated");
+}
+
 int main(void)
 {
 	char tmp[] = "/tmp/ic_symdir.XXXXXX";
@@ -193,6 +217,7 @@ int main(void)
 	test_naming();
 	test_dir(tmp);
 	test_banner(tmp);
+	test_addrs(tmp);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd))
 		return 1;

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Never a silently wrong profile, banner part (issue 18 D5, and the two-kernel LiME warning).
+
+D5: one byte of the running kernel's linux_banner (fx-forky-7.2, at kallsyms' linux_banner)
+changed while two exact copies elsewhere agree: the profile's banner must be truth/version
+(or the run must fail), and the disagreement must be reported. Once in the part init_uts_ns
+does not hold ("debian-kerne2@"), once in the version it does ("#1 SMQ").
+Two kernels in one LiME (fx-deb12-6.1 and fx-forky-7.2, in both orders, and each with the
+other's ranges appended): a right profile for one, and a warning that another kernel is there.
+"""
+import base64
+import json
+import os
+import re
+import struct
+import sys
+import tempfile
+import shutil
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import icfix  # noqa: E402
+
+
+def elf_file_offset(path, phys):
+    """File offset of a physical address in an ELF core (PT_LOAD p_paddr)."""
+    with open(path, "rb") as f:
+        h = f.read(64)
+        phoff, = struct.unpack_from("<Q", h, 32)
+        phentsize, phnum = struct.unpack_from("<HH", h, 54)
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    for i in range(phnum):
+        p_type, _fl, off, _va, pa, filesz = struct.unpack_from("<IIQQQQ", ph, i * phentsize)
+        if p_type == 1 and pa <= phys < pa + filesz:
+            return off + phys - pa
+    raise RuntimeError(f"phys 0x{phys:x} not in {path}")
+
+
+def banner_of(isf):
+    return base64.b64decode(isf["symbols"]["linux_banner"]["constant_data"])
+
+
+def main():
+    c = icfix.Counter()
+    tmp = tempfile.mkdtemp(dir=icfix.BUILD)
+    try:
+        d5(c, tmp)
+        two_kernels(c, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    c.finish()
+
+
+def d5(c, tmp):
+    fx = "fx-forky-7.2"
+    src = icfix.fixture(fx, "mem.elf")
+    truth = open(icfix.fixture(fx, "truth/version"), "rb").read().rstrip(b"\n") + b"\n\0"
+    r = icfix.run("scan", src)
+    m = re.search(rb"\n +at 0x([0-9a-f]+) \(linux_banner\)", r.stdout)
+    c.check(m is not None, f"scan shows no banner address: {r.stdout[:400]!r}")
+    if not m:
+        return
+    off = elf_file_offset(src, int(m.group(1), 16))
+    img = os.path.join(tmp, "m.elf")
+    shutil.copyfile(src, img)
+    with open(img, "rb") as f:
+        f.seek(off)
+        own = f.read(len(truth))
+    c.check(own == truth, f"the banner at 0x{int(m.group(1), 16):x} is not truth/version: {own[:80]!r}")
+    out = os.path.join(tmp, "p.json")
+    for what, old, new in (("compile-by part", b"debian-kernel@", b"debian-kerne2@"),
+                           ("version part", b"#1 SMP", b"#1 SMQ")):
+        k = next(i for i in range(len(old)) if old[i] != new[i])
+        with open(img, "r+b") as f:
+            f.seek(off + own.index(old) + k)
+            f.write(new[k:k + 1])
+        if os.path.exists(out):
+            os.unlink(out)
+        r = icfix.run(img, "-o", out, check=False)
+        err = r.stderr.decode(errors="replace")
+        if r.returncode == 0:
+            got = banner_of(json.load(open(out)))
+            c.check(got == truth, f"D5 {what}: profile banner {got[:90]!r}")
+        else:
+            c.check(r.returncode == 3 and not os.path.exists(out), f"D5 {what}: exit {r.returncode}")
+        c.check("linux_banner" in err and "agree" in err, f"D5 {what}: disagreement not reported: {err[-500:]!r}")
+        with open(img, "r+b") as f:
+            f.seek(off)
+            f.write(own)
+    os.unlink(img)
+
+
+def lime_ranges(path):
+    """[(start, end_inclusive, file offset of data)] of a LiME file."""
+    out = []
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        pos = 0
+        while pos < size:
+            f.seek(pos)
+            magic, ver, s, e, _r = struct.unpack("<IIQQQ", f.read(32))
+            assert magic == 0x4C694D45 and ver == 1, (path, pos)
+            out.append((s, e, pos + 32))
+            pos += 32 + e - s + 1
+    return out
+
+
+def two_kernels(c, tmp):
+    """A LiME holding two kernels: deb12's ranges, then forky's (an ELF core) moved above them."""
+    deb = icfix.fixture("fx-deb12-6.1", "mem.lime")
+    forky = icfix.fixture("fx-forky-7.2", "mem.elf")
+    deb_r = lime_ranges(deb)
+    top = (max(e for _s, e, _o in deb_r) | 0xfffffff) + 1  # next 256 MiB boundary
+    with open(forky, "rb") as f:
+        h = f.read(64)
+        phoff, = struct.unpack_from("<Q", h, 32)
+        phentsize, phnum = struct.unpack_from("<HH", h, 54)
+        f.seek(phoff)
+        ph = f.read(phentsize * phnum)
+    forky_r = []
+    for i in range(phnum):
+        p_type, _fl, off, _va, pa, filesz = struct.unpack_from("<IIQQQQ", ph, i * phentsize)
+        if p_type == 1 and filesz:
+            forky_r.append((pa, pa + filesz - 1, off))
+
+    def write(path, parts):
+        with open(path, "wb") as o:
+            for src, ranges, base in parts:
+                with open(src, "rb") as f:
+                    for s, e, off in ranges:
+                        o.write(struct.pack("<IIQQQ", 0x4C694D45, 1, s + base, e + base, 0))
+                        f.seek(off)
+                        left = e - s + 1
+                        while left:
+                            buf = f.read(min(left, 8 << 20))
+                            o.write(buf)
+                            left -= len(buf)
+
+    img = os.path.join(tmp, "two.lime")
+    for name, parts in (("6.1 low, 7.2 high", [(deb, deb_r, 0), (forky, forky_r, top)]),
+                        ("7.2 low, 6.1 high", [(forky, forky_r, 0), (deb, deb_r, top)])):
+        write(img, parts)
+        out = os.path.join(tmp, "two.json")
+        if os.path.exists(out):
+            os.unlink(out)
+        r = icfix.run(img, "-o", out, check=False)
+        err = r.stderr.decode(errors="replace")
+        c.check("another kernel is in the image" in err,
+                f"two kernels ({name}): no warning that another kernel is there: {err[-600:]!r}")
+        if r.returncode == 0:
+            got = banner_of(json.load(open(out)))
+            c.check(got.startswith(b"Linux version "), f"two kernels ({name}): banner {got[:60]!r}")
+    os.unlink(img)
+
+
+if __name__ == "__main__":
+    main()
