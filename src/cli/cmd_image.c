@@ -199,6 +199,7 @@ int cli_profile_image(const struct cli_opts *o)
 	struct ic_profile *p = NULL;
 	struct symdir_run sd = { .o = o, .lock_fd = -1 };
 	const char *published = NULL, *out_path;
+	char btf_release[65] = "";
 	struct image_progress prog = { -1, false };
 	double t0;
 	int rc, err;
@@ -215,10 +216,12 @@ int cli_profile_image(const struct cli_opts *o)
 	if (rc >= 0)
 		return rc;
 	if (o->btf) {
-		rc = cli_load_btf(&ctx, o->btf, &btf_blob, &vm, &po.btf, &po.btf_len);
+		rc = cli_load_btf_ex(&ctx, o->btf, &btf_blob, &vm, &po.btf, &po.btf_len, btf_release,
+				     sizeof(btf_release));
 		if (rc >= 0)
 			goto out;
 		po.btf_what = o->btf;
+		po.btf_release = btf_release[0] ? btf_release : NULL;
 	}
 	if (o->map) {
 		rc = cli_load_map(&ctx, o->map, &map_blob, &map);
@@ -229,6 +232,8 @@ int cli_profile_image(const struct cli_opts *o)
 	}
 	po.allow_partial = o->allow_partial;
 	po.withhold_data_syms = o->withhold_data_syms;
+	po.withhold_btf = o->withhold_btf;
+	po.btf_dir = o->btf_dir;
 	if (o->symbols_dir) {
 		po.identified = on_identified;
 		po.identified_arg = &sd;
@@ -260,6 +265,12 @@ int cli_profile_image(const struct cli_opts *o)
 		}
 		published = sd.path;
 		goto done;
+	}
+	if (err == -IC_EINCOMPLETE && p->findings.same_kernel.mixed) {
+		/* not a missing piece: --allow-partial would not write it either */
+		cli_error("%s: refused: %s", o->image, p->missing);
+		rc = EXIT_INCOMPLETE;
+		goto report_out;
 	}
 	if (err == -IC_EINCOMPLETE && !o->allow_partial) {
 		cli_error("%s: incomplete: %s (or --allow-partial to write what there is)", o->image,

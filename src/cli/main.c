@@ -115,8 +115,11 @@ static void usage(FILE *f)
 	      "\n"
 	      "Options:\n"
 	      "  -o, --output OUT   where to write the ISF: .json, .json.gz, .json.xz, or - (stdout)\n"
-	      "      --btf FILE     kernel types: an ELF vmlinux with a .BTF section, or raw BTF\n"
-	      "                     (/sys/kernel/btf/vmlinux); detected by magic\n"
+	      "      --btf FILE     kernel types: an ELF vmlinux with a .BTF section, raw BTF\n"
+	      "                     (/sys/kernel/btf/vmlinux), or BTFHub's <release>.btf.tar.xz;\n"
+	      "                     detected by magic. For an IMAGE it must be the image's kernel's\n"
+	      "      --btf-dir DIR  (IMAGE) a BTFHub tree: when the image has no BTF, use the\n"
+	      "                     <release>.btf.tar.xz of the banner's release found under DIR\n"
 	      "      --map FILE     kernel symbols: the real System.map (Debian: from the -dbg package)\n"
 	      "      --banner STR   the kernel's banner (/proc/version); \"\\n\" is appended if\n"
 	      "                     missing, then a NUL: the exact linux_banner bytes. Default: read\n"
@@ -182,7 +185,7 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 }
 
 enum { OPT_BTF = 256, OPT_MAP, OPT_BANNER, OPT_LIVE, OPT_LIVE_ROOT, OPT_REPORT, OPT_PARTIAL,
-       OPT_WITHHOLD, OPT_SYMDIR };
+       OPT_WITHHOLD, OPT_SYMDIR, OPT_BTF_DIR, OPT_WITHHOLD_BTF };
 
 int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 {
@@ -197,6 +200,8 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "allow-partial", no_argument, NULL, OPT_PARTIAL },
 		{ "withhold-data-syms", no_argument, NULL, OPT_WITHHOLD }, /* tests; not in --help */
 		{ "symbols-dir", required_argument, NULL, OPT_SYMDIR },
+		{ "btf-dir", required_argument, NULL, OPT_BTF_DIR },
+		{ "withhold-btf", no_argument, NULL, OPT_WITHHOLD_BTF }, /* tests; not in --help */
 		{ "threads", required_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -223,6 +228,8 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		case OPT_PARTIAL: o->allow_partial = true; break;
 		case OPT_WITHHOLD: o->withhold_data_syms = true; break;
 		case OPT_SYMDIR: o->symbols_dir = optarg; break;
+		case OPT_BTF_DIR: o->btf_dir = optarg; break;
+		case OPT_WITHHOLD_BTF: o->withhold_btf = true; break;
 		case 'j':
 			if (parse_uint(optarg, 1024, &o->threads)) {
 				cli_error("--threads: '%s' is not a number from 0 to 1024", optarg);
@@ -286,6 +293,10 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 	}
 	if (o->banner && !o->btf) {
 		cli_error("--banner only applies with --btf/--map");
+		return EXIT_USAGE;
+	}
+	if (o->btf_dir && (!o->image || o->btf)) {
+		cli_error("--btf-dir only applies to an IMAGE, without --btf");
 		return EXIT_USAGE;
 	}
 	if (o->report && !o->image) {
