@@ -249,15 +249,25 @@ out:
 	return err;
 }
 
-static int cmp_pstr(const void *a, const void *b)
+/* A kallsyms name up to its first '.': GCC's clones (".constprop.0", ".isra.0", ".part.0",
+ * ".cold") are listed with the suffix, while pahole (1.24+) names the function without it. */
+struct stem {
+	const char *s;
+	size_t n;
+};
+
+static int cmp_stem(const void *a, const void *b)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	const struct stem *x = a, *y = b;
+	int c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+
+	return c ? c : (x->n > y->n) - (x->n < y->n);
 }
 
 bool ic_extbtf__names_match(const struct ic_btf *btf, const struct ic_kallsyms *ks,
 			    const char *what, char *problem, size_t cap)
 {
-	const char **names;
+	struct stem *names;
 	size_t data_syms = 0, nf = 0, mf = 0, nv = 0, mv = 0, ex = 0;
 	uint32_t n = ic_btf__nr_types(btf);
 	char examples[160] = "";
@@ -269,13 +279,15 @@ bool ic_extbtf__names_match(const struct ic_btf *btf, const struct ic_kallsyms *
 	if (!names)
 		return true; /* a check we cannot afford is not evidence of a mismatch */
 	for (size_t i = 0; i < ks->nsyms; i++) {
-		names[i] = ks->syms[i].name;
+		names[i].s = ks->syms[i].name;
+		names[i].n = strcspn(ks->syms[i].name, ".");
 		data_syms += strchr("dDbBrR", ks->syms[i].type) != NULL;
 	}
-	qsort(names, ks->nsyms, sizeof(*names), cmp_pstr);
+	qsort(names, ks->nsyms, sizeof(*names), cmp_stem);
 	for (uint32_t id = 1; id <= n; id++) {
 		unsigned kind = ic_btf__kind(btf, id);
 		const char *nm;
+		struct stem key;
 		bool found;
 
 		/* pahole encodes only per-CPU variables as VAR; kallsyms lists them with
@@ -285,7 +297,9 @@ bool ic_extbtf__names_match(const struct ic_btf *btf, const struct ic_kallsyms *
 		nm = ic_btf__name(btf, id);
 		if (!nm[0])
 			continue;
-		found = bsearch(&nm, names, ks->nsyms, sizeof(*names), cmp_pstr) != NULL;
+		key.s = nm;
+		key.n = strlen(nm);
+		found = bsearch(&key, names, ks->nsyms, sizeof(*names), cmp_stem) != NULL;
 		if (kind == IC_BTF_FUNC) {
 			nf++;
 			mf += !found;
