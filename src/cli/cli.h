@@ -95,6 +95,7 @@ int cmd_profile(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_index(int argc, char **argv);
+int cmd_extract(int argc, char **argv); /* cmd_extract.c (needs libbpf) */
 
 /* Modes of cmd_profile. */
 int cli_profile_files(const struct cli_opts *o); /* --btf/--map (cmd_profile.c) */

@@ -11,9 +11,7 @@
 #include <zlib.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
-#ifdef IC_HAVE_LIBBPF
 #include <bpf/libbpf.h>
-#endif
 
 #include "cli.h"
 
@@ -110,6 +108,8 @@ static void usage(FILE *f)
 	      "  isfcarve batch [-j N] --symbols-dir DIR IMAGE...       many images (batch --help)\n"
 	      "  isfcarve index DIR                                     banner list for --remote-isf-url\n"
 	      "  isfcarve scan IMAGE                                    show what the carvers find\n"
+	      "  isfcarve extract IMAGE -d DIR                          carved BTF, vmlinux.h, System.map,\n"
+	      "                                                         kallsyms ... as files (extract --help)\n"
 	      "\n"
 	      "Writes a Volatility 3 symbol table (ISF JSON) with link-time (System.map) addresses.\n"
 	      "\n"
@@ -166,9 +166,7 @@ static void version(void)
 	printf("PCRE2 %s\n", pcre);
 	printf("zlib %s\n", zlibVersion());
 	printf("liblzma %s\n", lzma_version_string());
-#ifdef IC_HAVE_LIBBPF
 	printf("libbpf %s\n", libbpf_version_string());
-#endif
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -330,6 +328,7 @@ static const struct {
 	{ "profile", cmd_profile },
 	{ "batch", cmd_batch },
 	{ "index", cmd_index },
+	{ "extract", cmd_extract },
 };
 
 int main(int argc, char **argv)
