@@ -106,6 +106,31 @@ tar -C "$TMP/two" -cJf "$TMP/one.btf.tar.xz" a.btf
 expect_exit 2 "$IC_BIN" "$img" --withhold-btf --btf "$TMP/one.btf.tar.xz" -o "$TMP/x.json"
 grep -q "is not raw BTF" "$TMP/err" && ok "a non-BTF file in the tar: refused" ||
   fail "non-BTF member: $(head -c 300 "$TMP/err")"
+# Other tar dialects: pax (long path in an 'x' header) and GNU (long name in an 'L' header), with
+# a directory entry first; and a header whose checksum does not add up.
+"$IC_PYTHON" - "$TMP" "$(fixture fx-deb12-6.1 truth/btf_vmlinux)" <<'PY'
+import io, lzma, sys, tarfile
+tmp, btf = sys.argv[1:]
+data = open(btf, "rb").read()
+name = "debian/" + "d" * 120 + "/6.1.0-56-amd64.btf"
+for fmt, tag in ((tarfile.PAX_FORMAT, "pax"), (tarfile.GNU_FORMAT, "gnu")):
+    with tarfile.open(f"{tmp}/{tag}.tar.xz", "w:xz", format=fmt) as t:
+        d = tarfile.TarInfo("debian"); d.type = tarfile.DIRTYPE; t.addfile(d)
+        i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+raw = io.BytesIO()
+with tarfile.open(fileobj=raw, mode="w", format=tarfile.USTAR_FORMAT) as t:
+    i = tarfile.TarInfo("6.1.0-56-amd64.btf"); i.size = len(data); t.addfile(i, io.BytesIO(data))
+b = bytearray(raw.getvalue()); b[0] ^= 1
+open(f"{tmp}/badsum.tar.xz", "wb").write(lzma.compress(bytes(b)))
+PY
+for tag in pax gnu; do
+  expect_exit 0 "$IC_BIN" "$img" -q --withhold-btf --btf "$TMP/$tag.tar.xz" -o "$TMP/$tag.json"
+  same_but_source "$TMP/fx-deb12-6.1.image.json" "$TMP/$tag.json" "$TMP/$tag.tar.xz" &&
+    ok "$tag tar with a long member name and a directory: the same profile" || fail "$tag tar"
+done
+expect_exit 2 "$IC_BIN" "$img" --withhold-btf --btf "$TMP/badsum.tar.xz" -o "$TMP/x.json"
+grep -q "badsum.tar.xz: offset 0: not a tar header (bad checksum)" "$TMP/err" && ok "bad tar checksum: named" ||
+  fail "bad checksum: $(head -c 300 "$TMP/err")"
 ln -s a.btf "$TMP/two/l.btf" && tar -C "$TMP/two" -cJf "$TMP/link.btf.tar.xz" l.btf
 expect_exit 2 "$IC_BIN" "$img" --withhold-btf --btf "$TMP/link.btf.tar.xz" -o "$TMP/x.json"
 [[ ! -e $TMP/x.json ]] || fail "a profile was written from a broken archive"
