@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* BTFHub's .btf.tar.xz: liblzma around our own bounded reader of a one-file tar. */
 /*
  * BTFHub ships external BTF as <release>.btf.tar.xz: an xz stream (liblzma) around a tar that
  * holds the one raw BTF file. The tar reader is our own and reads only what such an archive
@@ -76,8 +77,8 @@ static int unxz(const struct ic_ctx *ctx, const uint8_t *xz, size_t len, const c
 			continue;
 		switch (r) {
 		case LZMA_MEMLIMIT_ERROR:
-			pr_warn(ctx, "%s: the xz stream needs more than %llu MiB of decoder memory",
-				what, (unsigned long long)(IC_MAX_XZ_DECODER_MEM >> 20));
+			pr_warn(ctx, "%s: the xz stream needs more than %" PRIu64 " MiB of decoder "
+				"memory", what, (uint64_t)(IC_MAX_XZ_DECODER_MEM >> 20));
 			err = -IC_ELIMIT;
 			break;
 		case LZMA_BUF_ERROR:

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* External BTF for an image: BTFHub's tree (--btf-dir) and the check that it is the image's kernel's. */
 /*
  * External BTF for an image. Users receive BTF for BTF-less kernels from BTFHub as
  * distro/version/arch/<release>.btf.tar.xz; --btf-dir finds the one of the image's release.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* isfcarve extract: the carved and checked pieces of an image as files for other tools. */
 /*
  * isfcarve extract IMAGE -d DIR: the pieces the pipeline carved and checked, as files other tools
  * read: vmlinux.btf (raw BTF), vmlinux.h (libbpf's btf_dump on it, as `bpftool btf dump file

@@ -266,12 +266,6 @@ int cli_profile_image(const struct cli_opts *o)
 		published = sd.path;
 		goto done;
 	}
-	if (err == -IC_EINCOMPLETE && p->findings.same_kernel.mixed) {
-		/* not a missing piece: --allow-partial would not write it either */
-		cli_error("%s: refused: %s", o->image, p->missing);
-		rc = EXIT_INCOMPLETE;
-		goto report_out;
-	}
 	if (err == -IC_EINCOMPLETE && !o->allow_partial) {
 		cli_error("%s: incomplete: %s (or --allow-partial to write what there is)", o->image,
 			  p->missing);
