@@ -54,6 +54,18 @@ for fx_img in fx-deb12-6.1:mem.lime fx-forky-7.2:mem.elf fx-la57-6.12:mem.elf; d
     ok "$fx: --btf-dir = the image-only profile" ||
     fail "$fx: --btf-dir differs from the image-only profile"
 done
+# With --map too (symbols from System.map, types from outside, KASLR and banner from the image).
+fx=fx-forky-7.2
+img=$(fixture $fx mem.elf)
+map=$(fixture $fx System.map)
+arc=$HUB/debian/$fx/x86_64/7.2.12+deb14-amd64.btf.tar.xz
+"$IC_BIN" "$img" -q --map "$map" -o "$TMP/map.image.json"
+expect_exit 0 "$IC_BIN" "$img" -q --map "$map" --withhold-btf --btf "$arc" -o "$TMP/map.btf.json"
+same_but_source "$TMP/map.image.json" "$TMP/map.btf.json" "$arc" && ok "$fx --map: --btf archive = image-only" ||
+  fail "$fx --map: --btf archive differs"
+expect_exit 0 "$IC_BIN" "$img" -q --map "$map" --withhold-btf --btf-dir "$HUB" -o "$TMP/map.dir.json"
+same_but_source "$TMP/map.image.json" "$TMP/map.dir.json" "$arc" && ok "$fx --map: --btf-dir = image-only" ||
+  fail "$fx --map: --btf-dir differs"
 # --btf-dir leaves an image's own BTF alone: the image-only profile, byte for byte.
 img=$(fixture fx-deb12-6.1 mem.lime)
 expect_exit 0 "$IC_BIN" "$img" -q --btf-dir "$HUB" -o "$TMP/own.json"
