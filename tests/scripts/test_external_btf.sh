@@ -16,7 +16,7 @@ pack() {
   btf=$(fixture "$fx" truth/btf_vmlinux)
   mkdir -p "$dir" "$TMP/pk"
   cp "$btf" "$TMP/pk/$name.btf"
-  tar -C "$TMP/pk" -cJf "$dir/$name.btf.tar.xz" "$name.btf"
+  XZ_OPT=-1 tar -C "$TMP/pk" -cJf "$dir/$name.btf.tar.xz" "$name.btf" # level: only speed
   rm -f "$TMP/pk/$name.btf"
 }
 
