@@ -66,6 +66,48 @@ PY
     ok "$fx: vmcoreinfo.txt = truth" || fail "$fx: vmcoreinfo.txt differs"
 done
 
+# config: no fixture kernel has CONFIG_IKCONFIG (Debian builds without), so a copy of fx-forky-7.2's
+# image gets its own .config as the kernel embeds it ("IKCFG_ST" gzip "IKCFG_ED") written into
+# zero bytes inside the kernel image (_text.._end), the only place extract looks.
+fx=fx-forky-7.2
+"$IC_PYTHON" - "$(fixture $fx mem.elf)" "$TMP/ikcfg.elf" "$(fixture $fx config)" "$(fixture $fx System.map)" \
+  "$(fixture $fx truth/slide.txt)" <<'PY'
+import gzip, re, shutil, struct, sys
+src, dst, cfg, smap, slide = sys.argv[1:]
+blob = b"IKCFG_ST" + gzip.compress(open(cfg, "rb").read()) + b"IKCFG_ED"
+sym = {l.split()[2]: int(l.split()[0], 16) for l in open(smap) if l.split()[2] in ("_text", "_end")}
+text = int(re.search(r"kernel_code_phys=(0x[0-9a-f]+)", open(slide).read()).group(1), 16)
+lo, hi = text, text + sym["_end"] - sym["_text"]
+shutil.copyfile(src, dst)
+with open(dst, "r+b") as f:
+    e = f.read(64)
+    phoff, phentsize, phnum = struct.unpack_from("<Q", e, 32)[0], *struct.unpack_from("<HH", e, 54)
+    need = len(blob) + 8192
+    for i in range(phnum):
+        f.seek(phoff + i * phentsize)
+        typ, _, off, _, paddr, filesz = struct.unpack("<IIQQQQ", f.read(40))
+        a, b = max(lo, paddr), min(hi, paddr + filesz)
+        if typ != 1 or a >= b:
+            continue
+        f.seek(off + a - paddr)
+        data = f.read(b - a)
+        at = data.find(b"\0" * need)
+        at = (at + 4095) // 4096 * 4096 if at >= 0 else -1
+        if at >= 0 and data[at:at + len(blob)] == b"\0" * len(blob):
+            f.seek(off + a - paddr + at)
+            f.write(blob)
+            print(f"IKCONFIG ({len(blob)} bytes) at phys {a + at:#x}, kernel image {lo:#x}..{hi:#x}")
+            break
+    else:
+        sys.exit("no zero run in the kernel image")
+PY
+expect_exit 0 "$IC_BIN" extract "$TMP/ikcfg.elf" -d "$TMP/ikcfg" -q
+cmp -s "$TMP/ikcfg/config" "$(fixture $fx config)" && ok "IKCONFIG: config = the kernel's .config" ||
+  fail "IKCONFIG: config missing or different"
+cmp -s "$TMP/ikcfg/System.map" "$TMP/$fx/System.map" && ok "IKCONFIG: the rest unchanged" ||
+  fail "IKCONFIG: System.map changed"
+rm -f "$TMP/ikcfg.elf"
+
 # Exit codes (docs/cli.md).
 img=$(fixture fx-deb12-6.1 mem.lime)
 d=$TMP/fx-deb12-6.1
