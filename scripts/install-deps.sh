@@ -4,7 +4,8 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 pkgs=(build-essential cmake pkg-config xz-utils
       libjansson-dev libpcre2-dev zlib1g-dev liblzma-dev libbpf-dev
-      python3 python3-jsonschema time)
+      python3 python3-jsonschema time
+      bpftool) # bpftool: test_extract.sh compares vmlinux.h with `bpftool btf dump ... format c`
 # Optional: libdw-dev for the symdb generator; extra codecs for more dump formats;
 # python3-snappy for the AVML tests (shared/tools/tools/avml-convert.py writes the test images);
 # (time: GNU /usr/bin/time, peak RSS in tests/scripts/test_adversarial_mem.sh.)

@@ -38,6 +38,15 @@ struct ic_profile_opts {
 	/* ISF metadata kind of the --btf bytes' source ("dwarf" when made from DWARF by
 	 * ic_dwarf__to_btf()); NULL = none. */
 	const char *btf_kind;
+	/* External BTF (docs/btf.md "External BTF"). btf_release: the release btf claims (BTFHub's
+	 * "<release>.btf" name), refused when the image's banner names another; NULL = unknown.
+	 * Either way its function names are checked against the image's kallsyms. */
+	const char *btf_release;
+	/* A BTFHub tree (distro/version/arch/<release>.btf.tar.xz): used when btf is NULL and the
+	 * image carries no BTF of its own; the file of the banner's release is taken. */
+	const char *btf_dir;
+	/* Tests: drop the carved BTF after the scan, as for a kernel without CONFIG_DEBUG_INFO_BTF. */
+	bool withhold_btf;
 };
 
 /* Everything the pipeline learnt. Owned by the caller: ic_profile__free() (NULL-safe). */
@@ -62,7 +71,11 @@ struct ic_profile {
 	bool stopped;                 /* opts->identified asked to stop (see there) */
 	/* the ISF's BTF-only part, started as soon as the BTF was known (ic_isf__ahead_start) */
 	struct ic_isf_ahead *isf_ahead;
-	const char *btf_kind;         /* opts->btf_kind for the ISF metadata, or NULL (last: ABI) */
+	const char *btf_kind;         /* opts->btf_kind for the ISF metadata, or NULL */
+	/* BTF that --btf-dir (opts->btf_dir) found: its bytes (owned) and the file's path */
+	uint8_t *dir_btf;
+	size_t dir_btf_len;
+	char *dir_btf_path;
 };
 
 /*

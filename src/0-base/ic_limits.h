@@ -211,5 +211,18 @@
 /* Members of one struct/union, enumerators of one enum, parameters of one function type:
  * BTF's vlen is 16 bits. */
 #define IC_MAX_DWARF_MEMBERS 65535u
+/* BTFHub's .btf.tar.xz (src/0-base/tarxz.c): the decompressed tar holds one raw BTF (4-8 MiB
+ * today), so one BTF ceiling plus headers and padding bounds it; the decoder's dictionary memory
+ * (xz -9 needs 65 MiB; tar -cJf's default -6, 9 MiB); the longest member name kept (BTFHub's are
+ * "<release>.btf", under 100 bytes; GNU long names and pax paths up to this). */
+#define IC_MAX_TARXZ_BYTES (IC_MAX_BTF_BYTES + (1u << 20))
+#define IC_MAX_XZ_DECODER_MEM (128ull << 20)
+#define IC_MAX_TAR_NAME 1024u
+/* --btf-dir DIR (src/8-profile/btfdir.c): BTFHub's tree is distro/version/arch/<release>.btf.tar.xz
+ * (depth 3, ~10^4 files for the whole archive); candidates of one release kept (a release occurs
+ * under a few distro versions at most). */
+#define IC_MAX_BTFDIR_DEPTH 8u
+#define IC_MAX_BTFDIR_FILES 1000000u
+#define IC_MAX_BTFDIR_MATCHES 16u
 
 #endif

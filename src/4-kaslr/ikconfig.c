@@ -68,8 +68,10 @@ static int inflate_cfg(const uint8_t *gz, size_t len, char **out, size_t *out_le
 	return 0;
 }
 
-int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
-		      uint64_t hi, uint64_t *link_text)
+/* The first config in [lo, hi) that inflates and gives a link-time _text (text NULL), or that
+ * inflates (text set: the caller owns it). */
+static int find_config(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
+		       uint64_t hi, uint64_t *link_text, char **text, size_t *text_len)
 {
 	const size_t chunk = 4u << 20;
 	uint8_t *buf = malloc(chunk + IC_MAX_IKCONFIG_GZ);
@@ -104,6 +106,14 @@ int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_image *img, uint
 					 base + (uint64_t)(gz - buf), ic_strerror(e));
 				continue;
 			}
+			if (text) {
+				pr_info(ctx, "IKCONFIG at phys 0x%" PRIx64 ": %zu bytes of config",
+					base + (uint64_t)(gz - 8 - buf), cfglen);
+				*text = cfg;
+				*text_len = cfglen;
+				err = 0;
+				break;
+			}
 			e = ic_live__link_text(ctx, cfg, cfglen, "IKCONFIG", link_text);
 			free(cfg);
 			if (!e) {
@@ -118,4 +128,18 @@ int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_image *img, uint
 	}
 	free(buf);
 	return err;
+}
+
+int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
+		      uint64_t hi, uint64_t *link_text)
+{
+	return find_config(ctx, img, lo, hi, link_text, NULL, NULL);
+}
+
+int ic_ikconfig__text(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
+		      uint64_t hi, char **text, size_t *len)
+{
+	uint64_t unused;
+
+	return find_config(ctx, img, lo, hi, &unused, text, len);
 }

@@ -29,6 +29,10 @@ IC_HIDDEN int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *i
  */
 IC_HIDDEN int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
 				uint64_t hi, uint64_t *link_text);
+/* The .config text itself (isfcarve extract): *text malloc'd (*len bytes, NUL after them).
+ * 0, -IC_ENOTFOUND, -ENOMEM. */
+IC_HIDDEN int ic_ikconfig__text(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
+				uint64_t hi, char **text, size_t *len);
 
 /* Solve k for an x86-64 kernel: anchor virt<->phys (VMCOREINFO, kallsyms, phys_base scan),
  * runtime/link _text, the kernel page tables (by symbols or structure), the cross-checks.

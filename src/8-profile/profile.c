@@ -15,10 +15,16 @@
 #include "isfcarve/kaslr.h"
 #include "isfcarve/profile.h"
 #include "isfcarve/recover.h"
+#include "isfcarve/same_kernel.h"
 #include "isfcarve/slots.h"
 #include "isfcarve/symbols.h"
 #include "isfcarve/symdir.h"
 #include "0-base/internal.h"
+#include "extbtf.h"
+
+/* Does the caller's opts (of size opts->sz) reach field? */
+#define HAS_OPT(o, field) \
+	((o)->sz >= offsetof(struct ic_profile_opts, field) + sizeof((o)->field))
 
 /* Append one "what is missing; what to supply" clause to p->missing. */
 static void missing(struct ic_profile *p, const char *what)
@@ -134,6 +140,62 @@ static void check_symbols(struct ic_profile *p)
 	}
 }
 
+/* External BTF that is not the image's kernel's: refused like a mixed image (not even
+ * --allow-partial writes it), with the evidence as the reason. */
+static void refuse_btf(struct ic_profile *p, const char *why)
+{
+	struct ic_same_kernel *s = &p->findings.same_kernel;
+
+	if (!s->mixed) {
+		s->mixed = true;
+		snprintf(s->problem, sizeof(s->problem), "%s", why);
+	}
+	missing(p, why);
+}
+
+/* Tests (--withhold-btf): forget the carved BTF, as if the kernel had none in memory. */
+static void withhold_btf(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_findings *f)
+{
+	for (unsigned k = 0; ic_carvers[k]; k++)
+		if (ic_carvers[k]->slot == IC_SLOT_BTF && ic_carvers[k]->free_finding)
+			ic_carvers[k]->free_finding(f);
+	f->status[IC_SLOT_BTF] = -IC_ENOTFOUND;
+	ic_same_kernel__check(ctx, img, f);
+}
+
+/* --btf-dir: the BTFHub file of the banner's release, when the image has no BTF of its own. */
+static void btf_from_dir(const struct ic_ctx *ctx, struct ic_profile *p, const char *dir)
+{
+	const struct ic_findings *f = &p->findings;
+	const char *arch = f->kaslr ? (f->kaslr->arch ? f->kaslr->arch : "x86_64") : NULL;
+	struct ic_extbtf e;
+	char msg[256];
+	int err;
+
+	if (!f->banner || !f->banner->release[0]) {
+		missing(p, "no banner in the image, so --btf-dir cannot pick a release: supply "
+			   "--btf FILE");
+		return;
+	}
+	err = ic_extbtf__from_dir(ctx, dir, f->banner->release, arch, &e);
+	if (err) {
+		snprintf(msg, sizeof(msg), "--btf-dir %s: %s for release %s: supply --btf FILE", dir,
+			 err == -IC_ENOTFOUND ? "no BTF file" : err == -IC_EAMBIGUOUS
+			 ? "several different BTF files" : ic_strerror(err), f->banner->release);
+		missing(p, msg);
+		return;
+	}
+	p->dir_btf_path = strdup(e.path);
+	if (!p->dir_btf_path) {
+		ic_extbtf__release(&e);
+		missing(p, "--btf-dir: out of memory");
+		return;
+	}
+	p->dir_btf = e.data;
+	p->dir_btf_len = e.len;
+	pr_info(ctx, "profile: --btf-dir: types from %s", e.path);
+}
+
 static bool has_identified(const struct ic_profile_opts *opts)
 {
 	return opts->sz >= offsetof(struct ic_profile_opts, identified_arg) + sizeof(void *) &&
@@ -146,6 +208,9 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	static const struct ic_profile_opts none = { .sz = sizeof(none) };
 	struct ic_profile *p;
 	struct ic_findings *f;
+	const uint8_t *ext;
+	size_t ext_len;
+	const char *ext_rel = NULL;
 	int err;
 
 	if (!image_path || !out)
@@ -164,12 +229,19 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	err = ic_scan(ctx, p->img, f);
 	if (err)
 		goto fail;
+	if (HAS_OPT(opts, withhold_btf) && opts->withhold_btf && f->btf)
+		withhold_btf(ctx, p->img, f);
+	/* External BTF (--btf, or --btf-dir below): the types come from outside. */
+	ext = opts->btf;
+	ext_len = opts->btf_len;
+	if (ext && HAS_OPT(opts, btf_release))
+		ext_rel = opts->btf_release;
 	/* Banner, BTF and kallsyms of different kernels would make a profile that lies. */
 	if (f->same_kernel.mixed)
 		missing(p, f->same_kernel.problem);
 	/* The ISF's type names and user_types need only the BTF: begun now, they overlap KASLR
 	 * and the symbol table (after the identity check when the caller may stop there). */
-	if (!opts->btf && f->btf && f->btf->model && !has_identified(opts))
+	if (!ext && f->btf && f->btf->model && !has_identified(opts))
 		p->isf_ahead = ic_isf__ahead_start(ctx, f->btf->model);
 
 	/* KASLR: even with a System.map it is solved, for the report and as a cross-check. */
@@ -184,6 +256,24 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		if (err)
 			pr_warn(ctx, "%s: KASLR not solved: %s", image_path, ic_strerror(err));
 	}
+	if (!ext && !f->btf && HAS_OPT(opts, btf_dir) && opts->btf_dir) {
+		btf_from_dir(ctx, p, opts->btf_dir);
+		if (p->dir_btf) {
+			ext = p->dir_btf;
+			ext_len = p->dir_btf_len;
+			ext_rel = f->banner->release; /* found by it */
+		}
+	}
+	/* External BTF named for another release than the image's banner: another kernel. */
+	if (ext && ext_rel && ext_rel[0] && f->banner && f->banner->release[0] &&
+	    strcmp(ext_rel, f->banner->release)) {
+		char why[300];
+
+		snprintf(why, sizeof(why), "the BTF given (%s) is for release %s, but the image's "
+			 "banner says %s", opts->btf_what ? opts->btf_what : "--btf", ext_rel,
+			 f->banner->release);
+		refuse_btf(p, why);
+	}
 
 	/* Identity: banner + BTF hash. Known now, so a caller can reuse an existing profile
 	 * before the costly part (kallsyms conversion, BTF validation, ISF). */
@@ -191,8 +281,8 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		p->banner = (const uint8_t *)f->banner->text;
 		p->banner_len = f->banner->len;
 	}
-	if (opts->btf) {
-		ic_sha256(opts->btf, opts->btf_len, p->btf_sha256);
+	if (ext) {
+		ic_sha256(ext, ext_len, p->btf_sha256);
 		p->have_btf_sha256 = true;
 	} else if (f->btf) {
 		memcpy(p->btf_sha256, f->btf->sha256, 32);
@@ -204,7 +294,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		*out = p;
 		return 0;
 	}
-	if (!opts->btf && f->btf && f->btf->model && !p->isf_ahead)
+	if (!ext && f->btf && f->btf->model && !p->isf_ahead)
 		p->isf_ahead = ic_isf__ahead_start(ctx, f->btf->model);
 
 	/* Symbols. */
@@ -248,7 +338,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		p->syms_source = "kallsyms";
 	} else {
 		p->syms_source = "kallsyms";
-		err = kallsyms_to_link(ctx, p, opts->sz >= sizeof(*opts) &&
+		err = kallsyms_to_link(ctx, p, HAS_OPT(opts, withhold_data_syms) &&
 					       opts->withhold_data_syms);
 		if (err == -IC_EINCOMPLETE)
 			missing(p, "kallsyms addresses could not be made virtual: supply --map "
@@ -257,13 +347,27 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 			goto fail;
 	}
 	/* Types. */
-	if (opts->btf) {
-		p->btf_source = opts->btf_what ? opts->btf_what : "--btf";
-		if (opts->sz >= offsetof(struct ic_profile_opts, btf_kind) + sizeof(opts->btf_kind))
+	if (ext) {
+		char why[320];
+
+		p->btf_source = p->dir_btf_path ? p->dir_btf_path
+			      : opts->btf_what ? opts->btf_what : "--btf";
+		if (HAS_OPT(opts, btf_kind))
 			p->btf_kind = opts->btf_kind;
-		err = ic_btf__new(ctx, opts->btf, opts->btf_len, p->btf_source, &p->btf);
+		err = ic_btf__new(ctx, ext, ext_len, p->btf_source, &p->btf);
 		if (err)
 			goto fail;
+		/* Types from outside must be this kernel's: its function names are kallsyms'.
+		 * BTF made from DWARF has no FUNCs and a VAR for every global, static locals
+		 * included, which kallsyms never lists: the debug vmlinux was tied to the image
+		 * by its own linux_banner instead (src/cli/cmd_image.c). */
+		if (p->btf_kind && !strcmp(p->btf_kind, "dwarf"))
+			pr_info(ctx, "profile: %s: DWARF types, tied by linux_banner", p->btf_source);
+		else if (!ic_extbtf__names_match(p->btf, f->kallsyms, p->btf_source, why,
+						 sizeof(why)))
+			refuse_btf(p, why);
+		else if (f->kallsyms)
+			pr_info(ctx, "profile: %s matches the image: %s", p->btf_source, why);
 		p->isf_ahead = ic_isf__ahead_start(ctx, p->btf);
 	} else if (f->btf) {
 		p->btf_source = "image";
@@ -277,10 +381,11 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 			if (err)
 				goto fail;
 		}
-	} else {
+	} else if (!(HAS_OPT(opts, btf_dir) && opts->btf_dir)) { /* else btf_from_dir() said why */
 		missing(p, "no vmlinux BTF in the image (kernels before 5.4 keep none in memory, "
-			   "or CONFIG_DEBUG_INFO_BTF=n): supply --btf FILE (vmlinux with .BTF, or "
-			   "/sys/kernel/btf/vmlinux) or --dwarf VMLINUX (the debug vmlinux)");
+			   "or CONFIG_DEBUG_INFO_BTF=n): supply --btf FILE (vmlinux with .BTF, "
+			   "/sys/kernel/btf/vmlinux, or BTFHub's <release>.btf.tar.xz), --btf-dir DIR "
+			   "or --dwarf VMLINUX (the debug vmlinux)");
 	}
 
 	/* No CONFIG_KALLSYMS_ALL: recover the data symbols by structure
@@ -398,6 +503,9 @@ int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,
 	if (p->findings.btf && !strcmp(p->btf_source, "image")) {
 		memcpy(in.types_src.sha256, p->findings.btf->sha256, 32);
 		in.types_src.has_hash = true;
+	} else if (p->have_btf_sha256) { /* external BTF: which bytes exactly */
+		memcpy(in.types_src.sha256, p->btf_sha256, 32);
+		in.types_src.has_hash = true;
 	}
 	in.syms_src[0].name = p->syms_source;
 	in.ptr_size = 0;
@@ -417,5 +525,7 @@ void ic_profile__free(struct ic_profile *p)
 	ic_btf__free(p->btf);
 	ic_findings__release(&p->findings);
 	ic_image__free(p->img);
+	free(p->dir_btf);
+	free(p->dir_btf_path);
 	free(p);
 }

@@ -39,6 +39,8 @@ struct cli_opts {
 	unsigned threads;        /* --threads N; 0 = online CPUs */
 	bool force;              /* --force: overwrite an existing OUT; rebuild a symbols-dir profile */
 	const char *symbols_dir; /* --symbols-dir DIR (IMAGE mode): publish to DIR/linux/<name> */
+	const char *btf_dir;     /* --btf-dir DIR (IMAGE mode): BTFHub tree, file of the banner's release */
+	bool withhold_btf;       /* --withhold-btf (tests: the image's BTF as if absent) */
 };
 
 /* Map a library error to an exit code. */
@@ -83,6 +85,11 @@ int cli_load_map(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
  * *data and *len point into *blob or *vm. -1 when fine, else the exit code after the error line. */
 int cli_load_btf(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 		 struct ic_vmlinux **vm, const uint8_t **data, size_t *len);
+/* The same, and BTFHub's <release>.btf.tar.xz too (unpacked into *blob); release (cap bytes)
+ * gets the release its name claims ("" when none: see ic_extbtf__release_of). */
+int cli_load_btf_ex(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
+		    struct ic_vmlinux **vm, const uint8_t **data, size_t *len, char *release,
+		    size_t cap);
 
 /* --dwarf FILE: the debug vmlinux's DWARF converted to raw BTF (*btf, malloc'd: free()), and the
  * file as a vmlinux (*blob, *vm) to read linux_banner from. With banner non-NULL, *banner is the
@@ -97,6 +104,7 @@ int cmd_profile(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_index(int argc, char **argv);
+int cmd_extract(int argc, char **argv); /* cmd_extract.c (needs libbpf) */
 
 /* Modes of cmd_profile. */
 int cli_profile_files(const struct cli_opts *o); /* --btf/--map (cmd_profile.c) */

@@ -220,6 +220,7 @@ int cli_profile_image(const struct cli_opts *o)
 	struct ic_profile *p = NULL;
 	struct symdir_run sd = { .o = o, .lock_fd = -1 };
 	const char *published = NULL, *out_path;
+	char btf_release[65] = "";
 	struct image_progress prog = { -1, false };
 	double t0;
 	int rc, err;
@@ -236,10 +237,12 @@ int cli_profile_image(const struct cli_opts *o)
 	if (rc >= 0)
 		return rc;
 	if (o->btf) {
-		rc = cli_load_btf(&ctx, o->btf, &btf_blob, &vm, &po.btf, &po.btf_len);
+		rc = cli_load_btf_ex(&ctx, o->btf, &btf_blob, &vm, &po.btf, &po.btf_len, btf_release,
+				     sizeof(btf_release));
 		if (rc >= 0)
 			goto out;
 		po.btf_what = o->btf;
+		po.btf_release = btf_release[0] ? btf_release : NULL;
 	}
 	if (o->dwarf) {
 		/* symbols, KASLR and the banner still come from the image: only the types */
@@ -261,6 +264,8 @@ int cli_profile_image(const struct cli_opts *o)
 	}
 	po.allow_partial = o->allow_partial;
 	po.withhold_data_syms = o->withhold_data_syms;
+	po.withhold_btf = o->withhold_btf;
+	po.btf_dir = o->btf_dir;
 	if (o->symbols_dir) {
 		po.identified = on_identified;
 		po.identified_arg = &sd;

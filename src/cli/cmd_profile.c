@@ -16,6 +16,8 @@
 #include "isfcarve/symbols.h"
 #include "isfcarve/vmlinux.h"
 #include "0-base/ic_limits.h"
+#include "0-base/tarxz.h"
+#include "8-profile/extbtf.h"
 
 /* --banner STR as typed -> exact linux_banner bytes: STR, "\n" if missing, then "\0". */
 static int banner_from_arg(const char *s, uint8_t **out, size_t *len)
@@ -59,10 +61,45 @@ static bool is_raw_btf(const uint8_t *p, size_t len)
 int cli_load_btf(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 		 struct ic_vmlinux **vm, const uint8_t **data, size_t *len)
 {
+	return cli_load_btf_ex(ctx, path, blob, vm, data, len, NULL, 0);
+}
+
+int cli_load_btf_ex(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
+		    struct ic_vmlinux **vm, const uint8_t **data, size_t *len, char *release,
+		    size_t cap)
+{
 	int err = ic_blob__load(ctx, path, IC_MAX_VMLINUX_BYTES, blob);
 
 	if (err)
 		return cli_fail(err, "%s: cannot read", path);
+	if (release && cap)
+		release[0] = '\0';
+	/* BTFHub's archive: the one raw BTF file inside takes the blob's place. */
+	if (ic_tarxz__is_xz(blob->data, blob->len)) {
+		struct ic_tar_member m;
+
+		err = ic_tarxz__single(ctx, blob->data, blob->len, path, &m);
+		if (err)
+			return cli_fail(err, "%s: bad BTF archive", path);
+		ic_blob__release(blob);
+		blob->data = m.data;
+		blob->len = m.len;
+		blob->priv = m.data;
+		blob->priv_len = m.len;
+		if (release && cap) {
+			ic_extbtf__release_of(m.name, release, cap);
+			if (!release[0])
+				ic_extbtf__release_of(path, release, cap);
+		}
+		if (!is_raw_btf(blob->data, blob->len)) {
+			cli_error("%s: the file in the archive (%s) is not raw BTF (no 0xeb9f magic)",
+				  path, m.name);
+			return EXIT_INPUT;
+		}
+		*data = blob->data;
+		*len = blob->len;
+		return -1;
+	}
 	if (ic_vmlinux__is_elf(blob->data, blob->len)) {
 		err = ic_vmlinux__open(ctx, blob->data, blob->len, path, vm);
 		if (err)
@@ -77,6 +114,8 @@ int cli_load_btf(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 	if (is_raw_btf(blob->data, blob->len)) {
 		*data = blob->data;
 		*len = blob->len;
+		if (release && cap)
+			ic_extbtf__release_of(path, release, cap);
 		return -1;
 	}
 	cli_error("%s: neither an ELF vmlinux nor raw BTF (offset 0: no ELF or BTF magic)", path);

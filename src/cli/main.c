@@ -11,9 +11,7 @@
 #include <zlib.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
-#ifdef IC_HAVE_LIBBPF
 #include <bpf/libbpf.h>
-#endif
 
 #include "cli.h"
 
@@ -111,13 +109,18 @@ static void usage(FILE *f)
 	      "  isfcarve batch [-j N] --symbols-dir DIR IMAGE...       many images (batch --help)\n"
 	      "  isfcarve index DIR                                     banner list for --remote-isf-url\n"
 	      "  isfcarve scan IMAGE                                    show what the carvers find\n"
+	      "  isfcarve extract IMAGE -d DIR                          carved BTF, vmlinux.h, System.map,\n"
+	      "                                                         kallsyms ... as files (extract --help)\n"
 	      "\n"
 	      "Writes a Volatility 3 symbol table (ISF JSON) with link-time (System.map) addresses.\n"
 	      "\n"
 	      "Options:\n"
 	      "  -o, --output OUT   where to write the ISF: .json, .json.gz, .json.xz, or - (stdout)\n"
-	      "      --btf FILE     kernel types: an ELF vmlinux with a .BTF section, or raw BTF\n"
-	      "                     (/sys/kernel/btf/vmlinux); detected by magic\n"
+	      "      --btf FILE     kernel types: an ELF vmlinux with a .BTF section, raw BTF\n"
+	      "                     (/sys/kernel/btf/vmlinux), or BTFHub's <release>.btf.tar.xz;\n"
+	      "                     detected by magic. For an IMAGE it must be the image's kernel's\n"
+	      "      --btf-dir DIR  (IMAGE) a BTFHub tree: when the image has no BTF, use the\n"
+	      "                     <release>.btf.tar.xz of the banner's release found under DIR\n"
 	      "      --dwarf FILE   kernel types from the DWARF of the debug vmlinux (Debian -dbg,\n"
 	      "                     Ubuntu -dbgsym, Fedora kernel-debuginfo); instead of --btf\n"
 	      "      --map FILE     kernel symbols: the real System.map (Debian: from the -dbg package)\n"
@@ -166,9 +169,7 @@ static void version(void)
 	printf("PCRE2 %s\n", pcre);
 	printf("zlib %s\n", zlibVersion());
 	printf("liblzma %s\n", lzma_version_string());
-#ifdef IC_HAVE_LIBBPF
 	printf("libbpf %s\n", libbpf_version_string());
-#endif
 }
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -185,7 +186,7 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 }
 
 enum { OPT_BTF = 256, OPT_MAP, OPT_BANNER, OPT_LIVE, OPT_LIVE_ROOT, OPT_REPORT, OPT_PARTIAL,
-       OPT_WITHHOLD, OPT_SYMDIR, OPT_DWARF };
+       OPT_WITHHOLD, OPT_SYMDIR, OPT_DWARF, OPT_BTF_DIR, OPT_WITHHOLD_BTF };
 
 int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 {
@@ -201,6 +202,8 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		{ "allow-partial", no_argument, NULL, OPT_PARTIAL },
 		{ "withhold-data-syms", no_argument, NULL, OPT_WITHHOLD }, /* tests; not in --help */
 		{ "symbols-dir", required_argument, NULL, OPT_SYMDIR },
+		{ "btf-dir", required_argument, NULL, OPT_BTF_DIR },
+		{ "withhold-btf", no_argument, NULL, OPT_WITHHOLD_BTF }, /* tests; not in --help */
 		{ "threads", required_argument, NULL, 'j' },
 		{ "force", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -229,6 +232,8 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		case OPT_PARTIAL: o->allow_partial = true; break;
 		case OPT_WITHHOLD: o->withhold_data_syms = true; break;
 		case OPT_SYMDIR: o->symbols_dir = optarg; break;
+		case OPT_BTF_DIR: o->btf_dir = optarg; break;
+		case OPT_WITHHOLD_BTF: o->withhold_btf = true; break;
 		case 'j':
 			if (parse_uint(optarg, 1024, &o->threads)) {
 				cli_error("--threads: '%s' is not a number from 0 to 1024", optarg);
@@ -302,6 +307,10 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		cli_error("--banner only applies with --btf/--dwarf and --map");
 		return EXIT_USAGE;
 	}
+	if (o->btf_dir && (!o->image || o->btf)) {
+		cli_error("--btf-dir only applies to an IMAGE, without --btf");
+		return EXIT_USAGE;
+	}
 	if (o->report && !o->image) {
 		cli_error("--report only applies to an IMAGE");
 		return EXIT_USAGE;
@@ -333,6 +342,7 @@ static const struct {
 	{ "profile", cmd_profile },
 	{ "batch", cmd_batch },
 	{ "index", cmd_index },
+	{ "extract", cmd_extract },
 };
 
 int main(int argc, char **argv)
