@@ -163,6 +163,14 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	err = ic_scan(ctx, p->img, f);
 	if (err)
 		goto fail;
+	/* Not one piece of a Linux kernel: not a Linux memory image at all (a wrong file). One
+	 * line and bad input, before KASLR and "supply --map/--btf" hints that would only mislead. */
+	if (!f->banner && !f->btf && !f->kallsyms && !f->vmcoreinfo) {
+		pr_warn(ctx, "no Linux kernel found in %s (no banner, BTF, kallsyms or VMCOREINFO)",
+			image_path);
+		err = -IC_ENOTFOUND;
+		goto fail;
+	}
 	/* Banner, BTF and kallsyms of different kernels would make a profile that lies. */
 	if (f->same_kernel.mixed)
 		missing(p, f->same_kernel.problem);

@@ -66,10 +66,14 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o);
 /* -o OUT must not be an input (image, --btf, --map, --report) nor an existing non-regular file.
  * -1 when fine, else the exit code (EXIT_USAGE) after printing the error (src/cli/out_guard.c). */
 int cli_check_output_target(const struct cli_opts *o);
-/* -o OUT before any input is read (exit 1 on a mistake): cli_check_output_target(), not a
- * directory, an existing OUT replaced only with --force, and with check_dir its directory exists
- * and is writable. -1 when fine (also for no OUT or "-"), else the exit code. */
-int cli_check_output(const struct cli_opts *o, bool check_dir);
+/* OUT is a name vol.py finds (*.json, *.json.gz, *.json.xz) or "-". */
+bool cli_output_name_ok(const char *out);
+/* -o OUT as a file, before any input is read (exit 1 on a mistake): cli_check_output_target(),
+ * not a directory, an existing OUT replaced only with --force, its directory exists and is
+ * writable. -1 when fine (also for no OUT or "-"), else the exit code after the error line. */
+int cli_check_output_file(const struct cli_opts *o);
+/* A profile's -o OUT: a name vol.py finds (else --force), then cli_check_output_file(). */
+int cli_check_output(const struct cli_opts *o);
 
 struct ic_blob;
 struct ic_symtab;

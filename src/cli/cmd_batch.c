@@ -156,6 +156,19 @@ static void partial_file(const struct batch *b, size_t idx, char *out, size_t sz
 	snprintf(out, sz, "%s/%s-%s.json.xz", b->partial_dir, name, hex);
 }
 
+/* The IMAGE argument of image idx's child: "scan", "index" or "-x" as a file name must reach
+ * the child as an image, not as a subcommand or an option. */
+static const char *child_image(const struct batch *b, size_t idx, char *buf, size_t sz)
+{
+	const char *path = b->images[idx];
+
+	if (path[0] == '-' || !strchr(path, '/')) {
+		snprintf(buf, sz, "./%s", path);
+		return buf;
+	}
+	return path;
+}
+
 static pid_t spawn(struct batch *b, size_t idx)
 {
 	char report[PATH_MAX + 64], log[PATH_MAX + 64], img[PATH_MAX + 2], partial[PATH_MAX + 96];
@@ -166,12 +179,7 @@ static pid_t spawn(struct batch *b, size_t idx)
 
 	job_file(b, idx, "report.json", report, sizeof(report));
 	job_file(b, idx, "log", log, sizeof(log));
-	/* "scan", "index" or "-x" as a file name must reach the child as an image, not as a
-	 * subcommand or an option. */
-	if (path[0] == '-' || !strchr(path, '/')) {
-		snprintf(img, sizeof(img), "./%s", path);
-		path = img;
-	}
+	path = child_image(b, idx, img, sizeof(img));
 	argv[a++] = b->child;
 	argv[a++] = path;
 	argv[a++] = "--symbols-dir";
@@ -211,11 +219,14 @@ static pid_t spawn(struct batch *b, size_t idx)
 	_exit(127);
 }
 
-/* The child's last "error:" line (else its last non-empty line), trimmed, for the result. */
-static void child_error(const char *log, char *out, size_t sz)
+/* The child's last "error:" line (else its last non-empty line), trimmed, for the result:
+ * without "isfcarve: error: " and the image path the result line already names. */
+static void child_error(const struct batch *b, size_t idx, const char *log, char *out, size_t sz)
 {
 	FILE *f = fopen(log, "re");
-	char line[1024];
+	char line[1024], img[PATH_MAX + 2];
+	const char *path = child_image(b, idx, img, sizeof(img));
+	size_t plen = strlen(path);
 
 	out[0] = '\0';
 	if (!f)
@@ -232,7 +243,18 @@ static void child_error(const char *log, char *out, size_t sz)
 		bool is_err = strstr(line, "error:") != NULL;
 
 		if (is_err || !have_err) {
-			snprintf(out, sz, "%s", line);
+			/* The result line has its own status word: not "isfcarve: error: " again. */
+			const char *msg = line;
+
+			if (!strncmp(msg, "isfcarve: ", 10))
+				msg += 10;
+			if (!strncmp(msg, "error: ", 7))
+				msg += 7;
+			else if (!strncmp(msg, "warning: ", 9))
+				msg += 9;
+			if (!strncmp(msg, path, plen) && !strncmp(msg + plen, ": ", 2))
+				msg += plen + 2;
+			snprintf(out, sz, "%s", msg);
 			have_err = have_err || is_err;
 		}
 	}
@@ -325,15 +347,15 @@ static void finish_job(struct batch *b, size_t idx, const struct job *j, int wst
 			/* Exit 3 is "incomplete" only when the scan found a kernel at all; an image with
 			 * no banner, BTF, kallsyms or VMCOREINFO is not a Linux memory image (failed). */
 			st = ST_INCOMPLETE;
-			child_error(log, err, sizeof(err));
+			child_error(b, idx, log, err, sizeof(err));
 			if (!ri.loaded) {
 				st = ST_FAILED;
 				snprintf(err, sizeof(err), "exit 3 but no valid report");
 			} else if (!ri.kernel) {
 				st = ST_FAILED;
 				not_linux = true;
-				snprintf(err, sizeof(err), "no Linux kernel found in the image (no banner, "
-					 "BTF, kallsyms or VMCOREINFO)");
+				snprintf(err, sizeof(err), "no Linux kernel found in %s (no banner, BTF, "
+					 "kallsyms or VMCOREINFO)", b->images[idx]);
 			} else if (!ri.missing[0]) {
 				/* A child without the "missing" key: its error line says it. */
 				snprintf(ri.missing, sizeof(ri.missing), "%.*s",
@@ -343,7 +365,7 @@ static void finish_job(struct batch *b, size_t idx, const struct job *j, int wst
 				ri.partial = false;
 		} else {
 			st = ST_FAILED;
-			child_error(log, err, sizeof(err));
+			child_error(b, idx, log, err, sizeof(err));
 			if (!err[0])
 				snprintf(err, sizeof(err), "exit %d", code);
 		}

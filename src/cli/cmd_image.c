@@ -150,7 +150,13 @@ static void summary(const struct cli_opts *o, const struct ic_profile *p, const 
 		fprintf(stderr, "; slide 0x%" PRIx64, f->kaslr->virtual_slide);
 	fprintf(stderr, "; profile %s (%s) in %.1fs\n", profile, reused ? "reused" : "written",
 		secs);
-	/* vol.py -s wants the directory holding the profile (searched recursively). */
+	/* vol.py -s wants the directory holding the profile (searched recursively); a name it
+	 * does not look for (written with --force) gets no such hint. */
+	if (!o->symbols_dir && !cli_output_name_ok(profile)) {
+		fprintf(stderr, "isfcarve: note: vol.py does not look for %s (it wants *.json, "
+			"*.json.gz or *.json.xz)\n", profile);
+		return;
+	}
 	if (o->symbols_dir) {
 		snprintf(dir, sizeof(dir), "%s", o->symbols_dir);
 	} else {
@@ -211,7 +217,9 @@ int cli_profile_image(const struct cli_opts *o)
 		ctx.progress_arg = &prog;
 	}
 	sd.ctx = &ctx;
-	rc = cli_check_output(o, false); /* OUT's directory: checked at write time */
+	/* OUT (its name, directory, --force) before the scan: a mistake there is a usage error
+	 * said at once, not after minutes of work. */
+	rc = cli_check_output(o);
 	if (rc >= 0)
 		return rc;
 	if (o->btf) {

@@ -321,15 +321,38 @@ static const struct {
 	{ "index", cmd_index },
 };
 
+/* -q, -v, --quiet, --verbose (and -vv ...): the options every subcommand takes. */
+static bool global_flag(const char *a)
+{
+	if (!strcmp(a, "--quiet") || !strcmp(a, "--verbose"))
+		return true;
+	if (a[0] != '-' || !a[1])
+		return false;
+	for (a++; *a; a++)
+		if (*a != 'q' && *a != 'v')
+			return false;
+	return true;
+}
+
 int main(int argc, char **argv)
 {
+	int g = 1;
+
 	/* A warning held back to become the error line must still reach stderr on success. */
 	atexit(cli_flush);
 	cli_tune_memory();
-	if (argc > 1)
+	/* `isfcarve -q scan IMAGE`: global flags before a subcommand move behind its name. */
+	while (g < argc && global_flag(argv[g]))
+		g++;
+	if (g < argc)
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-			if (!strcmp(argv[1], cmds[i].name))
+			if (!strcmp(argv[g], cmds[i].name)) {
+				char *name = argv[g];
+
+				memmove(argv + 2, argv + 1, (size_t)(g - 1) * sizeof(*argv));
+				argv[1] = name;
 				return cmds[i].fn(argc - 1, argv + 1);
+			}
 	/* No subcommand: profile mode (image, --btf/--map, or live). */
 	return cmd_profile(argc, argv);
 }

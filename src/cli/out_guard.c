@@ -8,6 +8,19 @@
 
 #include "cli.h"
 
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a > b && !strcmp(s + a - b, suf) && s[a - b - 1] != '/';
+}
+
+bool cli_output_name_ok(const char *out)
+{
+	return !strcmp(out, "-") || ends_with(out, ".json") || ends_with(out, ".json.gz") ||
+	       ends_with(out, ".json.xz");
+}
+
 /* Same inode as OUT? (stat both: a different spelling or a hard link is still the same file.) */
 static int same_file(const char *out, const struct stat *os, const char *in, const char *what)
 {
@@ -42,7 +55,7 @@ int cli_check_output_target(const struct cli_opts *o)
 	return -1;
 }
 
-int cli_check_output(const struct cli_opts *o, bool check_dir)
+int cli_check_output_file(const struct cli_opts *o)
 {
 	struct stat st;
 	char *copy, *dir;
@@ -63,8 +76,6 @@ int cli_check_output(const struct cli_opts *o, bool check_dir)
 			return EXIT_USAGE;
 		}
 	}
-	if (!check_dir)
-		return -1;
 	copy = strdup(o->output);
 	if (!copy)
 		return EXIT_INTERNAL;
@@ -72,10 +83,24 @@ int cli_check_output(const struct cli_opts *o, bool check_dir)
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		cli_error("%s: output directory %s does not exist", o->output, dir);
 		rc = EXIT_USAGE;
-	} else if (access(dir, W_OK)) {
+	} else if (access(dir, W_OK | X_OK)) {
 		cli_error("%s: output directory %s is not writable", o->output, dir);
 		rc = EXIT_USAGE;
 	}
 	free(copy);
 	return rc;
+}
+
+int cli_check_output(const struct cli_opts *o)
+{
+	if (!o->output || !strcmp(o->output, "-"))
+		return cli_check_output_target(o);
+	/* vol.py looks for .json, .json.gz and .json.xz files only: any other name would be a
+	 * profile it never finds, after a run that said "next: vol.py". --force writes it anyway. */
+	if (!cli_output_name_ok(o->output) && !o->force) {
+		cli_error("%s: vol.py only finds profiles named *.json, *.json.gz or *.json.xz "
+			  "(or use -o - for stdout, --force to write this name anyway)", o->output);
+		return EXIT_USAGE;
+	}
+	return cli_check_output_file(o);
 }
