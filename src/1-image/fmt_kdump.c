@@ -281,6 +281,20 @@ struct kd_desc {
 	uint32_t flags;
 };
 
+/* Could page data at off (+size) be in a whole dump of this one? After the descriptors, at most
+ * one block per dumped page (and the shared zero page) further: beyond that it is garbage,
+ * not a dump cut short. */
+static bool kd_desc_plausible(const struct kdump *kd, uint64_t off, uint32_t size)
+{
+	uint64_t room;
+
+	if (!size || size > kd->bs || off < kd->pd_end)
+		return false;
+	if (ic_mul_ovf(kd->ndumped + 1, (uint64_t)kd->bs, &room) || ic_add_ovf(room, kd->pd_end, &room))
+		return true; /* cannot be: ndumped is bounded by IC_MAX_KDUMP_PFNS */
+	return off <= room - size;
+}
+
 /* Read and check descriptor idx. Logs what is wrong. */
 static int kd_get_desc(const struct ic_image *img, const struct kdump *kd, uint64_t idx,
 		       uint64_t pfn, struct kd_desc *d)
@@ -300,8 +314,7 @@ static int kd_get_desc(const struct ic_image *img, const struct kdump *kd, uint6
 	d->size = ic_get_le32(raw + 8);
 	d->flags = ic_get_le32(raw + 12);
 	c = kd_codec(d->flags);
-	if (d->size && d->size <= kd->bs && d->off >= kd->pd_end && d->off < UINT64_MAX - kd->bs &&
-	    !ic_in_bounds(d->off, d->size, kd->src.size)) {
+	if (kd_desc_plausible(kd, d->off, d->size) && !ic_in_bounds(d->off, d->size, kd->src.size)) {
 		/* A plausible descriptor whose data lies past the end: the dump was cut short. */
 		pr_warn(img->ctx, "%s: kdump: page data of pfn 0x%" PRIx64 " (0x%" PRIx64 " +%" PRIu32
 			", descriptor at offset 0x%" PRIx64 ") runs past the end: the file ends at 0x%"
@@ -348,8 +361,9 @@ static int kd_check_tail(const struct ic_ctx *ctx, const struct ic_image *img,
 		off = ic_get_le64(raw);
 		size = ic_get_le32(raw + 8);
 		/* only plausible ones: a garbage descriptor is reported as such, on use */
-		if (!size || size > kd->bs || off < kd->pd_end || ic_add_ovf(off, size, &e))
+		if (!kd_desc_plausible(kd, off, size))
 			continue;
+		e = off + size;
 		if (e > end) {
 			end = e;
 			at = kd->pd_off + i * KD_PD_SIZE;

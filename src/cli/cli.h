@@ -52,6 +52,10 @@ void cli_tune_memory(void);
 /* Populate 64 MiB of heap on a background thread (memtune.c): for the modes that read an image.
  * bench/decode_floor.c calls both too. */
 void cli_populate_heap(void);
+/* Run the rest of this process as a worker under a supervisor that removes the worker's
+ * unfinished files when SIGINT/SIGTERM/SIGHUP stop the run (supervise.c). Returns in the
+ * worker (or unsupervised, when it cannot fork); the supervisor never returns. */
+int cli_supervise(void);
 /* Fill a context from the common options. */
 void cli_ctx_init(struct ic_ctx *ctx, const struct cli_common *c);
 /* "isfcarve: error: <msg>" on stderr. */

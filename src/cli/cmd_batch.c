@@ -28,6 +28,9 @@
  * the child binary (tests emulate success, failure and crashes with a shell script).
  */
 
+/* --timeout: seconds between SIGTERM (the child cleans up) and SIGKILL. */
+#define BATCH_KILL_GRACE_S 10.0
+
 enum job_status { ST_OK, ST_INCOMPLETE, ST_FAILED, ST_CRASHED, ST_TIMEOUT };
 static const char *const status_name[] = { "ok", "incomplete", "failed", "crashed", "timeout" };
 
@@ -36,6 +39,8 @@ struct job {
 	pid_t pid;
 	struct timespec start;
 	bool killed; /* by our --timeout */
+	struct timespec killed_at; /* when --timeout sent SIGTERM (SIGKILL follows if need be) */
+	bool hard; /* SIGKILL sent */
 };
 
 struct batch {
@@ -525,6 +530,7 @@ static int run(struct batch *b)
 				continue;
 			run[s].image = b->images[next];
 			run[s].killed = false;
+			run[s].hard = false;
 			clock_gettime(CLOCK_MONOTONIC, &run[s].start);
 			run[s].pid = spawn(b, next);
 			if (run[s].pid < 0) {
@@ -555,14 +561,24 @@ static int run(struct batch *b)
 			return -errno;
 		}
 		if (pid == 0) {
-			/* --timeout: poll every 50 ms, SIGKILL our own overdue children by pid. */
+			/* --timeout: poll every 50 ms; SIGTERM our own overdue children by pid (the
+			 * child's supervisor removes its unfinished files, src/cli/supervise.c), and
+			 * SIGKILL one that is still there BATCH_KILL_GRACE_S later. */
 			struct timespec nap = { 0, 50 * 1000 * 1000 };
 
-			for (unsigned s = 0; s < b->jobs; s++)
-				if (run[s].pid > 0 && !run[s].killed && elapsed(&run[s].start) > b->timeout) {
-					kill(run[s].pid, SIGKILL);
+			for (unsigned s = 0; s < b->jobs; s++) {
+				if (run[s].pid <= 0)
+					continue;
+				if (!run[s].killed && elapsed(&run[s].start) > b->timeout) {
+					kill(run[s].pid, SIGTERM);
 					run[s].killed = true;
+					clock_gettime(CLOCK_MONOTONIC, &run[s].killed_at);
+				} else if (run[s].killed && !run[s].hard &&
+					   elapsed(&run[s].killed_at) > BATCH_KILL_GRACE_S) {
+					kill(run[s].pid, SIGKILL);
+					run[s].hard = true;
 				}
+			}
 			nanosleep(&nap, NULL);
 			continue;
 		}

@@ -20,6 +20,7 @@
 #include "isfcarve/symdir.h"
 #include "isfcarve/vmlinux.h"
 #include "0-base/ic_limits.h"
+#include "0-base/out.h"
 
 /* --symbols-dir state: the identity, the profile path, whether it is reused, the lock. */
 struct symdir_run {
@@ -68,16 +69,22 @@ static int on_identified(void *arg, const struct ic_profile *p)
 	return 0;
 }
 
+/* --report FILE: written whole to memory, then through out.c (temp + rename), so that an
+ * interrupted or failed run never leaves half a report; "-" is stdout. */
 static int write_report(const char *path, const struct ic_profile *p, const char *profile,
 			bool reused, bool partial)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
 	struct ic_report_result res = { .sz = sizeof(res) };
+	bool to_stdout = !strcmp(path, "-");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = to_stdout ? stdout : open_memstream(&buf, &len);
+	struct ic_out *w = NULL;
 	int err;
 
 	if (!f) {
 		cli_error("%s: cannot write the report (%s)", path, strerror(errno));
-		return EXIT_INPUT;
+		return EXIT_INTERNAL;
 	}
 	res.banner = p->banner;
 	res.banner_len = p->banner_len;
@@ -86,11 +93,20 @@ static int write_report(const char *path, const struct ic_profile *p, const char
 	res.partial = partial;
 	res.missing = p->missing; /* "" when complete; batch reads it on exit 3 */
 	err = ic_report__write_json_ex(p->img, &p->findings, &res, f, 2);
-	if (f != stdout && fclose(f) && !err)
-		err = -errno;
+	if (!to_stdout) {
+		if (fclose(f) && !err)
+			err = -ENOMEM;
+		if (!err)
+			err = ic_out__open(NULL, path, &w);
+		if (!err)
+			err = ic_out__write(w, buf, len);
+		if (w)
+			err = err ? (ic_out__abort(w), err) : ic_out__commit(w);
+		free(buf);
+	}
 	if (err) {
 		cli_error("%s: writing the report failed (%s)", path, ic_strerror(err));
-		return EXIT_INTERNAL;
+		return cli_exit_for(err) == EXIT_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
 	}
 	return -1;
 }

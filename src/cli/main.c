@@ -311,14 +311,18 @@ int cmd_profile(int argc, char **argv)
 	return cli_profile_live(&o);
 }
 
+/* writes: the command writes files, so it runs under the supervisor (supervise.c) that
+ * removes unfinished ones on SIGINT/SIGTERM/SIGHUP. batch does not: each image's child is an
+ * `isfcarve IMAGE` with its own. */
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
+	bool writes;
 } cmds[] = {
-	{ "scan", cmd_scan },
-	{ "profile", cmd_profile },
-	{ "batch", cmd_batch },
-	{ "index", cmd_index },
+	{ "scan", cmd_scan, false },
+	{ "profile", cmd_profile, true },
+	{ "batch", cmd_batch, false },
+	{ "index", cmd_index, true },
 };
 
 /* -q, -v, --quiet, --verbose (and -vv ...): the options every subcommand takes. */
@@ -351,8 +355,11 @@ int main(int argc, char **argv)
 
 				memmove(argv + 2, argv + 1, (size_t)(g - 1) * sizeof(*argv));
 				argv[1] = name;
+				if (cmds[i].writes)
+					cli_supervise();
 				return cmds[i].fn(argc - 1, argv + 1);
 			}
+	cli_supervise();
 	/* No subcommand: profile mode (image, --btf/--map, or live). */
 	return cmd_profile(argc, argv);
 }

@@ -55,7 +55,7 @@ int cli_check_output_target(const struct cli_opts *o)
 	return -1;
 }
 
-int cli_check_output_file(const struct cli_opts *o)
+static int check_file(const struct cli_opts *o, bool vol_name)
 {
 	struct stat st;
 	char *copy, *dir;
@@ -71,10 +71,17 @@ int cli_check_output_file(const struct cli_opts *o)
 			cli_error("%s: output is a directory", o->output);
 			return EXIT_USAGE;
 		}
-		if (!o->force) {
-			cli_error("%s: output exists (use --force to overwrite)", o->output);
-			return EXIT_USAGE;
-		}
+	}
+	/* vol.py looks for .json, .json.gz and .json.xz files only: any other name would be a
+	 * profile it never finds, after a run that said "next: vol.py". --force writes it anyway. */
+	if (vol_name && !cli_output_name_ok(o->output) && !o->force) {
+		cli_error("%s: vol.py only finds profiles named *.json, *.json.gz or *.json.xz "
+			  "(or use -o - for stdout, --force to write this name anyway)", o->output);
+		return EXIT_USAGE;
+	}
+	if (!stat(o->output, &st) && !o->force) {
+		cli_error("%s: output exists (use --force to overwrite)", o->output);
+		return EXIT_USAGE;
 	}
 	copy = strdup(o->output);
 	if (!copy)
@@ -91,16 +98,12 @@ int cli_check_output_file(const struct cli_opts *o)
 	return rc;
 }
 
+int cli_check_output_file(const struct cli_opts *o)
+{
+	return check_file(o, false);
+}
+
 int cli_check_output(const struct cli_opts *o)
 {
-	if (!o->output || !strcmp(o->output, "-"))
-		return cli_check_output_target(o);
-	/* vol.py looks for .json, .json.gz and .json.xz files only: any other name would be a
-	 * profile it never finds, after a run that said "next: vol.py". --force writes it anyway. */
-	if (!cli_output_name_ok(o->output) && !o->force) {
-		cli_error("%s: vol.py only finds profiles named *.json, *.json.gz or *.json.xz "
-			  "(or use -o - for stdout, --force to write this name anyway)", o->output);
-		return EXIT_USAGE;
-	}
-	return cli_check_output_file(o);
+	return check_file(o, true);
 }
