@@ -166,7 +166,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	/* Not one piece of a Linux kernel: not a Linux memory image at all (a wrong file). One
 	 * line and bad input, before KASLR and "supply --map/--btf" hints that would only mislead. */
 	if (!f->banner && !f->btf && !f->kallsyms && !f->vmcoreinfo) {
-		pr_warn(ctx, "no Linux kernel found in %s (no banner, BTF, kallsyms or VMCOREINFO)",
+		pr_warn(ctx, "%s: no Linux kernel found (no banner, BTF, kallsyms or VMCOREINFO)",
 			image_path);
 		err = -IC_ENOTFOUND;
 		goto fail;

@@ -359,8 +359,8 @@ static void finish_job(struct batch *b, size_t idx, const struct job *j, int wst
 			} else if (!ri.kernel) {
 				st = ST_FAILED;
 				not_linux = true;
-				snprintf(err, sizeof(err), "no Linux kernel found in %s (no banner, BTF, "
-					 "kallsyms or VMCOREINFO)", b->images[idx]);
+				snprintf(err, sizeof(err), "no Linux kernel found (no banner, BTF, "
+					 "kallsyms or VMCOREINFO)");
 			} else if (!ri.missing[0]) {
 				/* A child without the "missing" key: its error line says it. */
 				snprintf(ri.missing, sizeof(ri.missing), "%.*s",
