@@ -78,6 +78,9 @@ bool cli_output_name_ok(const char *out);
 int cli_check_output_file(const struct cli_opts *o);
 /* A profile's -o OUT: a name vol.py finds (else --force), then cli_check_output_file(). */
 int cli_check_output(const struct cli_opts *o);
+/* --symbols-dir DIR before the scan: DIR/linux, or the nearest part of it that exists, is a
+ * writable directory. -1 when fine (or no DIR), else the exit code after the error line. */
+int cli_check_symbols_dir(const struct cli_opts *o);
 
 struct ic_blob;
 struct ic_symtab;

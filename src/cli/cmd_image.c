@@ -236,6 +236,8 @@ int cli_profile_image(const struct cli_opts *o)
 	/* OUT (its name, directory, --force) before the scan: a mistake there is a usage error
 	 * said at once, not after minutes of work. */
 	rc = cli_check_output(o);
+	if (rc < 0)
+		rc = cli_check_symbols_dir(o);
 	if (rc >= 0)
 		return rc;
 	if (o->btf) {

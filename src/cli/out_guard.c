@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Output guard shared by the profile modes: never write the profile over an input or a non-file. */
+#include <errno.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -106,4 +108,38 @@ int cli_check_output_file(const struct cli_opts *o)
 int cli_check_output(const struct cli_opts *o)
 {
 	return check_file(o, true);
+}
+
+int cli_check_symbols_dir(const struct cli_opts *o)
+{
+	char *path;
+	struct stat st;
+	int rc = -1;
+
+	if (!o->symbols_dir)
+		return -1;
+	/* DIR/linux, or its nearest existing ancestor (mkdir -p makes the rest): a writable
+	 * directory, said before the scan like -o OUT's. */
+	if (asprintf(&path, "%s/linux", o->symbols_dir) < 0)
+		return EXIT_INTERNAL;
+	while (stat(path, &st) && errno == ENOENT) {
+		char *cut = strrchr(path, '/');
+
+		if (!cut)
+			memcpy(path, ".", 2); /* "x/linux" became "x": "." is shorter than both */
+		else
+			cut[cut == path] = '\0'; /* "/x" -> "/" */
+	}
+	if (stat(path, &st)) {
+		cli_error("%s: symbols directory: %s: %s", o->symbols_dir, path, strerror(errno));
+		rc = EXIT_USAGE;
+	} else if (!S_ISDIR(st.st_mode)) {
+		cli_error("%s: symbols directory: %s is not a directory", o->symbols_dir, path);
+		rc = EXIT_USAGE;
+	} else if (access(path, W_OK | X_OK)) {
+		cli_error("%s: symbols directory: %s is not writable", o->symbols_dir, path);
+		rc = EXIT_USAGE;
+	}
+	free(path);
+	return rc;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
+/* Run supervisor: an interrupted run (SIGINT, SIGTERM, SIGHUP) leaves no unfinished file. */
 /*
- * The run supervisor: SIGINT, SIGTERM or SIGHUP at any moment (Ctrl-C, `timeout`, scancel, a
- * dropped session) leave no unfinished file behind (docs/security.md, "Interrupted runs").
+ * Ctrl-C, `timeout`, scancel or a dropped session at any moment leave no unfinished file
+ * behind (docs/cli.md, "Interrupted runs"; docs/security.md).
  *
  * Every file isfcarve writes goes through a temp file in the target directory that is renamed
  * over the final name when complete (0-base/out.c, symdir.c's publish): ".NAME.tmp.*". A
@@ -68,8 +69,10 @@ static void finish(int st)
 	if (WIFSIGNALED(st)) {
 		int sig = WTERMSIG(st);
 
-		fprintf(stderr, "isfcarve: error: internal error: the worker was killed by signal %d "
-			"(%s)\n", sig, strsignal(sig));
+		/* SIGPIPE: `isfcarve -o - ... | head` ends so, silently, as one process would. */
+		if (sig != SIGPIPE)
+			fprintf(stderr, "isfcarve: error: the run was killed by signal %d (%s)%s\n",
+				sig, strsignal(sig), sig == SIGKILL ? ": out of memory?" : "");
 		die_of(sig);
 	}
 	exit(EXIT_INTERNAL);

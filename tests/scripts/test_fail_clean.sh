@@ -26,6 +26,8 @@ else expect_exit 1 "$IC_BIN" "$lime" -o "$TMP/ro/a.json"; one_line "read-only ou
 touch "$TMP/exists.json"
 expect_exit 1 "$IC_BIN" "$lime" -o "$TMP/exists.json"
 one_line "existing OUT without --force" 'output exists \(use --force to overwrite\)$'
+expect_exit 1 "$IC_BIN" "$lime" --symbols-dir "$TMP/exists.json/sub"
+one_line "--symbols-dir under a file" '^isfcarve: error: .*exists.json/sub: symbols directory: .*: Not a directory$'
 (( SECONDS - start < 5 )) && ok "all said before any scan ($((SECONDS - start)) s)" || fail "took $((SECONDS - start)) s"
 
 # 2. A name vol.py never finds: usage error; --force writes it, without the "next: vol.py" hint.
@@ -45,8 +47,9 @@ grep -q "next: vol.py" "$TMP/err" && ok ".json.gz: the hint" || fail ".json.gz: 
 printf 'hello, this is not a memory image\n' > "$TMP/t.txt"
 expect_exit 2 "$IC_BIN" "$TMP/t.txt" -o "$TMP/t.json"
 one_line "text file as IMAGE" "^isfcarve: error: $TMP/t.txt: no Linux kernel found \(no banner, BTF, kallsyms or VMCOREINFO\)$"
-expect_exit 2 "$IC_BIN" "$TMP/t.txt" --btf "$lime" --symbols-dir "$TMP/sd"
+expect_exit 2 "$IC_BIN" "$TMP/t.txt" --symbols-dir "$TMP/sd"
 one_line "text file with --symbols-dir" "^isfcarve: error: $TMP/t.txt: no Linux kernel found "
+[[ -z $(find "$TMP/sd" -type f 2>/dev/null) ]] && ok "nothing in the symbols dir" || fail "$(find "$TMP/sd")"
 (cd "$TMP" && "$IC_BIN" batch --symbols-dir sd t.txt >out 2>err) && rc=0 || rc=$?
 (( rc == 2 )) && grep -q "^failed  *t.txt: no Linux kernel found (no banner, BTF, kallsyms or VMCOREINFO) " "$TMP/out" \
   && ! grep -q "isfcarve: error:" "$TMP/out" && ok "batch: the same rule, exit 2, one plain line" \
