@@ -28,7 +28,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/limits.h> /* PATH_MAX (<limits.h> resolves to src/ic_limits.h in this tree) */
+#include <linux/limits.h> /* PATH_MAX (<limits.h> resolves to src/0-base/ic_limits.h in this tree) */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
