@@ -64,7 +64,9 @@ IC_API int ic_symdir__prepare(const struct ic_ctx *ctx, const char *dir,
  * DIR/linux/.<name>.lock (created if needed). Blocks until it is ours; *fd receives the lock
  * descriptor for ic_symdir__unlock(). Correctness never depends on it (publishing is atomic);
  * it only saves the second producer the work: after locking, check again whether the profile
- * exists. The lock file is left in place (removing it would race with a waiting locker).
+ * exists. ic_symdir__unlock() removes the lock file while still holding the lock, and a
+ * locker retries when the file it locked is no longer the one at the path, so no lock file
+ * stays behind and the removal never lets two holders in.
  */
 IC_API int ic_symdir__lock(const struct ic_ctx *ctx, const char *dir,
 			   const struct ic_profile_id *id, int *fd);

@@ -415,21 +415,22 @@ int ic_out__commit(struct ic_out *o)
 	}
 	if (!err && fsync(o->fd) < 0)
 		err = -errno;
+	/* Renamed while still open, closed after: the temp name never exists without an open
+	 * descriptor, which is how the CLI's supervisor finds (and removes) the temp files of an
+	 * interrupted run (src/cli/supervise.c). */
+	if (!err && rename(o->tmp, o->path) < 0)
+		err = -errno;
 	if (!err) {
 		int fd = o->fd;
 
-		o->fd = -1;
-		if (close(fd) < 0)
-			err = -errno;
-	}
-	if (!err && rename(o->tmp, o->path) < 0)
-		err = -errno;
-	if (err)
-		pr_warn(o->ctx, "%s: writing failed: %s", o->path, ic_strerror(err));
-	else {
 		free(o->tmp);
 		o->tmp = NULL; /* nothing to remove any more */
+		o->fd = -1;
+		if (close(fd) < 0)
+			err = -errno; /* fsync'ed already: reported, but the file is in place */
 	}
+	if (err)
+		pr_warn(o->ctx, "%s: writing failed: %s", o->path, ic_strerror(err));
 	ic_out__abort(o);
 	return err;
 }
@@ -448,10 +449,10 @@ void ic_out__abort(struct ic_out *o)
 		deflateEnd(&o->z);
 	if (o->x_init)
 		lzma_end(&o->x);
+	if (o->tmp)
+		unlink(o->tmp); /* before close: see ic_out__commit() */
 	if (!o->is_stdout && o->fd >= 0)
 		close(o->fd);
-	if (o->tmp)
-		unlink(o->tmp);
 	free(o->tmp);
 	free(o->path);
 	free(o);

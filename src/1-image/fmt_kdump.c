@@ -75,6 +75,7 @@ struct kdump {
 	uint64_t *rank;      /* dumped pages before pfn (i << RANK_SHIFT) */
 	uint64_t ndumped;
 	uint64_t pd_off;
+	uint64_t pd_end;     /* end of the page descriptors: page data lies at or after it */
 	struct ic_pagecache *cache;
 };
 
@@ -271,11 +272,28 @@ static enum ic_codec kd_codec(uint32_t flags)
 	return IC_CODEC_NONE;
 }
 
+/* How many of the last page descriptors kd_check_tail() reads (96 KiB): a fixed cost at open. */
+#define IC_KDUMP_TAIL_DESCS 4096u
+
 struct kd_desc {
 	uint64_t off;
 	uint32_t size;
 	uint32_t flags;
 };
+
+/* Could page data at off (+size) be in a whole dump of this one? After the descriptors, at most
+ * one block per dumped page (and the shared zero page) further: beyond that it is garbage,
+ * not a dump cut short. */
+static bool kd_desc_plausible(const struct kdump *kd, uint64_t off, uint32_t size)
+{
+	uint64_t room;
+
+	if (!size || size > kd->bs || off < kd->pd_end)
+		return false;
+	if (ic_mul_ovf(kd->ndumped + 1, (uint64_t)kd->bs, &room) || ic_add_ovf(room, kd->pd_end, &room))
+		return true; /* cannot be: ndumped is bounded by IC_MAX_KDUMP_PFNS */
+	return off <= room - size;
+}
 
 /* Read and check descriptor idx. Logs what is wrong. */
 static int kd_get_desc(const struct ic_image *img, const struct kdump *kd, uint64_t idx,
@@ -296,6 +314,14 @@ static int kd_get_desc(const struct ic_image *img, const struct kdump *kd, uint6
 	d->size = ic_get_le32(raw + 8);
 	d->flags = ic_get_le32(raw + 12);
 	c = kd_codec(d->flags);
+	if (kd_desc_plausible(kd, d->off, d->size) && !ic_in_bounds(d->off, d->size, kd->src.size)) {
+		/* A plausible descriptor whose data lies past the end: the dump was cut short. */
+		pr_warn(img->ctx, "%s: kdump: page data of pfn 0x%" PRIx64 " (0x%" PRIx64 " +%" PRIu32
+			", descriptor at offset 0x%" PRIx64 ") runs past the end: the file ends at 0x%"
+			PRIx64 ", at least %" PRIu64 " bytes short (truncated dump?)", img->path, pfn, d->off,
+			d->size, at, kd->src.size, d->off + d->size - kd->src.size);
+		return -IC_ETRUNC;
+	}
 	if (!d->size || d->size > kd->bs || (c == IC_CODEC_NONE && d->size != kd->bs) ||
 	    !ic_in_bounds(d->off, d->size, kd->src.size)) {
 		pr_warn(img->ctx, "%s: kdump: page descriptor of pfn 0x%" PRIx64 " at offset 0x%" PRIx64
@@ -311,6 +337,44 @@ static int kd_get_desc(const struct ic_image *img, const struct kdump *kd, uint6
 		return -IC_EUNSUPP;
 	}
 	return 0;
+}
+
+/*
+ * A dump cut short, said at open in one line (not as a bad descriptor when the scan reaches
+ * the page): makedumpfile writes page data in pfn order after the descriptors, so the end of
+ * the data is among the last descriptors' (the very last ones may all point back at the one
+ * shared zero page). The last IC_KDUMP_TAIL_DESCS descriptors are read, not all of them.
+ */
+static int kd_check_tail(const struct ic_ctx *ctx, const struct ic_image *img,
+			 const struct kdump *kd)
+{
+	uint64_t n = kd->ndumped < IC_KDUMP_TAIL_DESCS ? kd->ndumped : IC_KDUMP_TAIL_DESCS;
+	uint64_t end = 0, at = 0;
+	uint8_t raw[KD_PD_SIZE];
+
+	for (uint64_t i = kd->ndumped - n; i < kd->ndumped; i++) {
+		uint64_t off, e;
+		uint32_t size;
+
+		if (src_copy(&kd->src, kd->pd_off + i * KD_PD_SIZE, KD_PD_SIZE, raw))
+			return 0; /* descriptors were bounds-checked; kd_get_desc says it if not */
+		off = ic_get_le64(raw);
+		size = ic_get_le32(raw + 8);
+		/* only plausible ones: a garbage descriptor is reported as such, on use */
+		if (!kd_desc_plausible(kd, off, size))
+			continue;
+		e = off + size;
+		if (e > end) {
+			end = e;
+			at = kd->pd_off + i * KD_PD_SIZE;
+		}
+	}
+	if (end <= kd->src.size)
+		return 0;
+	pr_warn(ctx, "%s: kdump: page data runs to 0x%" PRIx64 " (descriptor at offset 0x%" PRIx64
+		"): the file ends at 0x%" PRIx64 ", %" PRIu64 " bytes short (truncated dump?)",
+		img->path, end, at, kd->src.size, end - kd->src.size);
+	return -IC_ETRUNC;
 }
 
 struct kd_fill {
@@ -640,7 +704,9 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 	}
 	if (!ic_in_bounds(bm_off, 2 * half, kd->src.size)) {
 		pr_warn(ctx, "%s: kdump: bitmaps at offset 0x%" PRIx64 " (+0x%" PRIx64 ") run past the"
-			" end of the file", img->path, bm_off, 2 * half);
+			" end: the file ends at 0x%" PRIx64 ", %" PRIu64 " bytes short (truncated dump?)",
+			img->path, bm_off, 2 * half, kd->src.size,
+			bm_off + 2 * half > kd->src.size ? bm_off + 2 * half - kd->src.size : 0);
 		return -IC_ETRUNC;
 	}
 	bm1 = src_ptr(&kd->src, bm_off, 2 * half);
@@ -731,12 +797,21 @@ static int kd_index(const struct ic_ctx *ctx, struct ic_image *img, struct kdump
 	}
 	/* page descriptors: one per dumped pfn, inside the file */
 	if (ic_mul_ovf(kd->ndumped, (uint64_t)KD_PD_SIZE, &pd_bytes) ||
-	    ic_add_ovf(kd->pd_off, pd_bytes, &end) || end > kd->src.size) {
+	    ic_add_ovf(kd->pd_off, pd_bytes, &end)) {
+		pr_warn(ctx, "%s: kdump: %" PRIu64 " page descriptors at offset 0x%" PRIx64 " overflow"
+			" a 64-bit offset", img->path, kd->ndumped, kd->pd_off);
+		return -IC_EFORMAT;
+	}
+	if (end > kd->src.size) {
 		pr_warn(ctx, "%s: kdump: %" PRIu64 " page descriptors at offset 0x%" PRIx64 " run past the"
-			" end of the file (0x%" PRIx64 "): truncated dump?", img->path, kd->ndumped,
-			kd->pd_off, kd->src.size);
+			" end: the file ends at 0x%" PRIx64 ", %" PRIu64 " bytes short (truncated dump?)",
+			img->path, kd->ndumped, kd->pd_off, kd->src.size, end - kd->src.size);
 		return -IC_ETRUNC;
 	}
+	kd->pd_end = end;
+	err = kd_check_tail(ctx, img, kd);
+	if (err)
+		return err;
 	kd->cache = ic_pagecache_new(kd->bs, IC_PAGECACHE_BYTES);
 	if (!kd->cache)
 		return -ENOMEM;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -215,7 +216,15 @@ int ic_image__open_as(const struct ic_ctx *ctx, const char *path, const char *fo
 			if (!strcmp(format, ic_image_formats[i]->name))
 				break;
 		if (!ic_image_formats[i]) {
-			pr_warn(ctx, "%s: unknown image format '%s'", path, format);
+			char names[256];
+			size_t n = 0;
+
+			/* The valid names in the message: the user's next try should be right. */
+			names[0] = '\0';
+			for (i = 0; ic_image_formats[i] && n < sizeof(names); i++)
+				n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+						      ic_image_formats[i]->name);
+			pr_warn(ctx, "%s: unknown image format '%s' (formats: %s)", path, format, names);
 			return -IC_EUNSUPP;
 		}
 	}

@@ -229,6 +229,14 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	err = ic_scan(ctx, p->img, f);
 	if (err)
 		goto fail;
+	/* Not one piece of a Linux kernel: not a Linux memory image at all (a wrong file). One
+	 * line and bad input, before KASLR and "supply --map/--btf" hints that would only mislead. */
+	if (!f->banner && !f->btf && !f->kallsyms && !f->vmcoreinfo) {
+		pr_warn(ctx, "%s: no Linux kernel found (no banner, BTF, kallsyms or VMCOREINFO)",
+			image_path);
+		err = -IC_ENOTFOUND;
+		goto fail;
+	}
 	if (HAS_OPT(opts, withhold_btf) && opts->withhold_btf && f->btf)
 		withhold_btf(ctx, p->img, f);
 	/* External BTF (--btf, or --btf-dir below): the types come from outside. */

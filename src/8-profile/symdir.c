@@ -19,6 +19,10 @@
 
 _Static_assert(IC_MAX_BANNER_LEN == 1024u, "IC_SYMDIR_B64_MAX in symdir.h assumes 1024");
 
+/* ic_symdir__lock(): how often the lock file may be replaced under a locker before it gives
+ * up locking (each time another holder finished meanwhile; locking is optional anyway). */
+#define IC_SYMDIR_LOCK_TRIES 64u
+
 static const char id_salt[] = "isfcarve-profile-v1"; /* hashed with its NUL: bump to rename all */
 
 static bool release_char_ok(unsigned char c)
@@ -138,40 +142,69 @@ int ic_symdir__prepare(const struct ic_ctx *ctx, const char *dir, const struct i
 	return 0;
 }
 
+/*
+ * The lock file protocol: a holder removes the file while it still holds the lock; so a
+ * locker that wins a lock must check that the path still names the file it locked (a waiter
+ * may have locked a file the previous holder has just removed) and else try again. No lock
+ * file outlives its last holder, and two lockers never both hold the lock on the path.
+ */
 int ic_symdir__lock(const struct ic_ctx *ctx, const char *dir, const struct ic_profile_id *id,
 		    int *fd)
 {
 	char path[PATH_MAX];
-	int n, f;
+	int n, f, err;
 
 	*fd = -1;
 	n = snprintf(path, sizeof(path), "%s/%s/.%s.lock", dir, IC_SYMDIR_SUBDIR, id->name);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-	if (f < 0) {
-		int err = -errno;
+	for (unsigned tries = 0; tries < IC_SYMDIR_LOCK_TRIES; tries++) {
+		struct stat a, b;
 
-		pr_warn(ctx, "%s: cannot open lock file: %s", path, strerror(errno));
-		return err;
+		f = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+		if (f < 0) {
+			err = -errno;
+			pr_warn(ctx, "%s: cannot open lock file: %s", path, strerror(errno));
+			return err;
+		}
+		while (flock(f, LOCK_EX)) {
+			if (errno == EINTR)
+				continue;
+			err = -errno;
+			pr_warn(ctx, "%s: cannot lock: %s", path, strerror(errno));
+			close(f);
+			return err;
+		}
+		if (!fstat(f, &a) && !stat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			*fd = f;
+			return 0;
+		}
+		close(f); /* removed by its last holder meanwhile: lock the new one */
 	}
-	while (flock(f, LOCK_EX)) {
-		if (errno == EINTR)
-			continue;
-		int err = -errno;
-
-		pr_warn(ctx, "%s: cannot lock: %s", path, strerror(errno));
-		close(f);
-		return err;
-	}
-	*fd = f;
-	return 0;
+	pr_warn(ctx, "%s: lock file replaced %u times in a row; going on without it", path,
+		IC_SYMDIR_LOCK_TRIES);
+	return -EAGAIN;
 }
 
 void ic_symdir__unlock(int fd)
 {
-	if (fd >= 0)
-		close(fd); /* closing drops the flock */
+	char link[64], path[PATH_MAX];
+	struct stat a, b;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	/* Remove the lock file while holding the lock (the protocol above). Its path comes from
+	 * /proc (the API hands out only the descriptor); without /proc the file stays, which
+	 * costs nothing but a name in the directory. */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	if (n > 0 && path[0] == '/') {
+		path[n] = '\0';
+		if (!fstat(fd, &a) && !stat(path, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			unlink(path);
+	}
+	close(fd); /* closing drops the flock */
 }
 
 static int write_all(int fd, const void *buf, size_t len)
@@ -200,11 +233,13 @@ int ic_symdir__publish(const struct ic_ctx *ctx, const char *src, const char *ds
 	int in, out, n, err = 0;
 	mode_t um;
 
-	/* The temp file must live in dst's directory: rename(2) is only atomic within a filesystem. */
+	/* The temp file must live in dst's directory: rename(2) is only atomic within a filesystem.
+	 * Named ".NAME.tmp.*" like out.c's, for the CLI's supervisor (src/cli/supervise.c). */
 	if (slash)
-		n = snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX", (int)(slash - dst), dst, slash + 1);
+		n = snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp.XXXXXX", (int)(slash - dst), dst,
+			     slash + 1);
 	else
-		n = snprintf(tmp, sizeof(tmp), ".%s.XXXXXX", dst);
+		n = snprintf(tmp, sizeof(tmp), ".%s.tmp.XXXXXX", dst);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return -ENAMETOOLONG;
 	in = open(src, O_RDONLY | O_CLOEXEC);
@@ -245,14 +280,16 @@ int ic_symdir__publish(const struct ic_ctx *ctx, const char *src, const char *ds
 		err = -errno;
 	if (!err && fsync(out))
 		err = -errno;
-	if (close(out) && !err)
-		err = -errno;
+	/* Renamed or removed while still open: the temp name never exists without an open
+	 * descriptor (how the CLI's supervisor finds it on an interrupt). */
 	if (!err && rename(tmp, dst)) {
 		err = -errno;
 		pr_warn(ctx, "%s: cannot rename into place: %s", dst, strerror(errno));
 	}
 	if (err)
 		unlink(tmp);
+	if (close(out) && !err)
+		err = -errno;
 	return err;
 }
 

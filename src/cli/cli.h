@@ -55,6 +55,10 @@ void cli_tune_memory(void);
 /* Populate 64 MiB of heap on a background thread (memtune.c): for the modes that read an image.
  * bench/decode_floor.c calls both too. */
 void cli_populate_heap(void);
+/* Run the rest of this process as a worker under a supervisor that removes the worker's
+ * unfinished files when SIGINT/SIGTERM/SIGHUP stop the run (supervise.c). Returns in the
+ * worker (or unsupervised, when it cannot fork); the supervisor never returns. */
+int cli_supervise(void);
 /* Fill a context from the common options. */
 void cli_ctx_init(struct ic_ctx *ctx, const struct cli_common *c);
 /* "isfcarve: error: <msg>" on stderr. */
@@ -69,10 +73,17 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o);
 /* -o OUT must not be an input (image, --btf, --map, --report) nor an existing non-regular file.
  * -1 when fine, else the exit code (EXIT_USAGE) after printing the error (src/cli/out_guard.c). */
 int cli_check_output_target(const struct cli_opts *o);
-/* -o OUT before any input is read (exit 1 on a mistake): cli_check_output_target(), not a
- * directory, an existing OUT replaced only with --force, and with check_dir its directory exists
- * and is writable. -1 when fine (also for no OUT or "-"), else the exit code. */
-int cli_check_output(const struct cli_opts *o, bool check_dir);
+/* OUT is a name vol.py finds (*.json, *.json.gz, *.json.xz) or "-". */
+bool cli_output_name_ok(const char *out);
+/* -o OUT as a file, before any input is read (exit 1 on a mistake): cli_check_output_target(),
+ * not a directory, an existing OUT replaced only with --force, its directory exists and is
+ * writable. -1 when fine (also for no OUT or "-"), else the exit code after the error line. */
+int cli_check_output_file(const struct cli_opts *o);
+/* A profile's -o OUT: a name vol.py finds (else --force), then cli_check_output_file(). */
+int cli_check_output(const struct cli_opts *o);
+/* --symbols-dir DIR before the scan: DIR/linux, or the nearest part of it that exists, is a
+ * writable directory. -1 when fine (or no DIR), else the exit code after the error line. */
+int cli_check_symbols_dir(const struct cli_opts *o);
 
 struct ic_blob;
 struct ic_symtab;

@@ -28,6 +28,9 @@
  * the child binary (tests emulate success, failure and crashes with a shell script).
  */
 
+/* --timeout: seconds between SIGTERM (the child cleans up) and SIGKILL. */
+#define BATCH_KILL_GRACE_S 10.0
+
 enum job_status { ST_OK, ST_INCOMPLETE, ST_FAILED, ST_CRASHED, ST_TIMEOUT };
 static const char *const status_name[] = { "ok", "incomplete", "failed", "crashed", "timeout" };
 
@@ -36,6 +39,8 @@ struct job {
 	pid_t pid;
 	struct timespec start;
 	bool killed; /* by our --timeout */
+	struct timespec killed_at; /* when --timeout sent SIGTERM (SIGKILL follows if need be) */
+	bool hard; /* SIGKILL sent */
 };
 
 struct batch {
@@ -156,6 +161,19 @@ static void partial_file(const struct batch *b, size_t idx, char *out, size_t sz
 	snprintf(out, sz, "%s/%s-%s.json.xz", b->partial_dir, name, hex);
 }
 
+/* The IMAGE argument of image idx's child: "scan", "index" or "-x" as a file name must reach
+ * the child as an image, not as a subcommand or an option. */
+static const char *child_image(const struct batch *b, size_t idx, char *buf, size_t sz)
+{
+	const char *path = b->images[idx];
+
+	if (path[0] == '-' || !strchr(path, '/')) {
+		snprintf(buf, sz, "./%s", path);
+		return buf;
+	}
+	return path;
+}
+
 static pid_t spawn(struct batch *b, size_t idx)
 {
 	char report[PATH_MAX + 64], log[PATH_MAX + 64], img[PATH_MAX + 2], partial[PATH_MAX + 96];
@@ -166,12 +184,7 @@ static pid_t spawn(struct batch *b, size_t idx)
 
 	job_file(b, idx, "report.json", report, sizeof(report));
 	job_file(b, idx, "log", log, sizeof(log));
-	/* "scan", "index" or "-x" as a file name must reach the child as an image, not as a
-	 * subcommand or an option. */
-	if (path[0] == '-' || !strchr(path, '/')) {
-		snprintf(img, sizeof(img), "./%s", path);
-		path = img;
-	}
+	path = child_image(b, idx, img, sizeof(img));
 	argv[a++] = b->child;
 	argv[a++] = path;
 	argv[a++] = "--symbols-dir";
@@ -211,11 +224,14 @@ static pid_t spawn(struct batch *b, size_t idx)
 	_exit(127);
 }
 
-/* The child's last "error:" line (else its last non-empty line), trimmed, for the result. */
-static void child_error(const char *log, char *out, size_t sz)
+/* The child's last "error:" line (else its last non-empty line), trimmed, for the result:
+ * without "isfcarve: error: " and the image path the result line already names. */
+static void child_error(const struct batch *b, size_t idx, const char *log, char *out, size_t sz)
 {
 	FILE *f = fopen(log, "re");
-	char line[1024];
+	char line[1024], img[PATH_MAX + 2];
+	const char *path = child_image(b, idx, img, sizeof(img));
+	size_t plen = strlen(path);
 
 	out[0] = '\0';
 	if (!f)
@@ -232,7 +248,18 @@ static void child_error(const char *log, char *out, size_t sz)
 		bool is_err = strstr(line, "error:") != NULL;
 
 		if (is_err || !have_err) {
-			snprintf(out, sz, "%s", line);
+			/* The result line has its own status word: not "isfcarve: error: " again. */
+			const char *msg = line;
+
+			if (!strncmp(msg, "isfcarve: ", 10))
+				msg += 10;
+			if (!strncmp(msg, "error: ", 7))
+				msg += 7;
+			else if (!strncmp(msg, "warning: ", 9))
+				msg += 9;
+			if (!strncmp(msg, path, plen) && !strncmp(msg + plen, ": ", 2))
+				msg += plen + 2;
+			snprintf(out, sz, "%s", msg);
 			have_err = have_err || is_err;
 		}
 	}
@@ -325,15 +352,15 @@ static void finish_job(struct batch *b, size_t idx, const struct job *j, int wst
 			/* Exit 3 is "incomplete" only when the scan found a kernel at all; an image with
 			 * no banner, BTF, kallsyms or VMCOREINFO is not a Linux memory image (failed). */
 			st = ST_INCOMPLETE;
-			child_error(log, err, sizeof(err));
+			child_error(b, idx, log, err, sizeof(err));
 			if (!ri.loaded) {
 				st = ST_FAILED;
 				snprintf(err, sizeof(err), "exit 3 but no valid report");
 			} else if (!ri.kernel) {
 				st = ST_FAILED;
 				not_linux = true;
-				snprintf(err, sizeof(err), "no Linux kernel found in the image (no banner, "
-					 "BTF, kallsyms or VMCOREINFO)");
+				snprintf(err, sizeof(err), "no Linux kernel found (no banner, BTF, "
+					 "kallsyms or VMCOREINFO)");
 			} else if (!ri.missing[0]) {
 				/* A child without the "missing" key: its error line says it. */
 				snprintf(ri.missing, sizeof(ri.missing), "%.*s",
@@ -343,7 +370,7 @@ static void finish_job(struct batch *b, size_t idx, const struct job *j, int wst
 				ri.partial = false;
 		} else {
 			st = ST_FAILED;
-			child_error(log, err, sizeof(err));
+			child_error(b, idx, log, err, sizeof(err));
 			if (!err[0])
 				snprintf(err, sizeof(err), "exit %d", code);
 		}
@@ -503,6 +530,7 @@ static int run(struct batch *b)
 				continue;
 			run[s].image = b->images[next];
 			run[s].killed = false;
+			run[s].hard = false;
 			clock_gettime(CLOCK_MONOTONIC, &run[s].start);
 			run[s].pid = spawn(b, next);
 			if (run[s].pid < 0) {
@@ -533,14 +561,24 @@ static int run(struct batch *b)
 			return -errno;
 		}
 		if (pid == 0) {
-			/* --timeout: poll every 50 ms, SIGKILL our own overdue children by pid. */
+			/* --timeout: poll every 50 ms; SIGTERM our own overdue children by pid (the
+			 * child's supervisor removes its unfinished files, src/cli/supervise.c), and
+			 * SIGKILL one that is still there BATCH_KILL_GRACE_S later. */
 			struct timespec nap = { 0, 50 * 1000 * 1000 };
 
-			for (unsigned s = 0; s < b->jobs; s++)
-				if (run[s].pid > 0 && !run[s].killed && elapsed(&run[s].start) > b->timeout) {
-					kill(run[s].pid, SIGKILL);
+			for (unsigned s = 0; s < b->jobs; s++) {
+				if (run[s].pid <= 0)
+					continue;
+				if (!run[s].killed && elapsed(&run[s].start) > b->timeout) {
+					kill(run[s].pid, SIGTERM);
 					run[s].killed = true;
+					clock_gettime(CLOCK_MONOTONIC, &run[s].killed_at);
+				} else if (run[s].killed && !run[s].hard &&
+					   elapsed(&run[s].killed_at) > BATCH_KILL_GRACE_S) {
+					kill(run[s].pid, SIGKILL);
+					run[s].hard = true;
 				}
+			}
 			nanosleep(&nap, NULL);
 			continue;
 		}

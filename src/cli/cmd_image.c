@@ -20,6 +20,7 @@
 #include "isfcarve/symdir.h"
 #include "isfcarve/vmlinux.h"
 #include "0-base/ic_limits.h"
+#include "0-base/out.h"
 
 /* --symbols-dir state: the identity, the profile path, whether it is reused, the lock. */
 struct symdir_run {
@@ -83,16 +84,22 @@ static int on_identified(void *arg, const struct ic_profile *p)
 	return 0;
 }
 
+/* --report FILE: written whole to memory, then through out.c (temp + rename), so that an
+ * interrupted or failed run never leaves half a report; "-" is stdout. */
 static int write_report(const char *path, const struct ic_profile *p, const char *profile,
 			bool reused, bool partial)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
 	struct ic_report_result res = { .sz = sizeof(res) };
+	bool to_stdout = !strcmp(path, "-");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = to_stdout ? stdout : open_memstream(&buf, &len);
+	struct ic_out *w = NULL;
 	int err;
 
 	if (!f) {
 		cli_error("%s: cannot write the report (%s)", path, strerror(errno));
-		return EXIT_INPUT;
+		return EXIT_INTERNAL;
 	}
 	res.banner = p->banner;
 	res.banner_len = p->banner_len;
@@ -101,11 +108,20 @@ static int write_report(const char *path, const struct ic_profile *p, const char
 	res.partial = partial;
 	res.missing = p->missing; /* "" when complete; batch reads it on exit 3 */
 	err = ic_report__write_json_ex(p->img, &p->findings, &res, f, 2);
-	if (f != stdout && fclose(f) && !err)
-		err = -errno;
+	if (!to_stdout) {
+		if (fclose(f) && !err)
+			err = -ENOMEM;
+		if (!err)
+			err = ic_out__open(NULL, path, &w);
+		if (!err)
+			err = ic_out__write(w, buf, len);
+		if (w)
+			err = err ? (ic_out__abort(w), err) : ic_out__commit(w);
+		free(buf);
+	}
 	if (err) {
 		cli_error("%s: writing the report failed (%s)", path, ic_strerror(err));
-		return EXIT_INTERNAL;
+		return cli_exit_for(err) == EXIT_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
 	}
 	return -1;
 }
@@ -165,7 +181,13 @@ static void summary(const struct cli_opts *o, const struct ic_profile *p, const 
 		fprintf(stderr, "; slide 0x%" PRIx64, f->kaslr->virtual_slide);
 	fprintf(stderr, "; profile %s (%s) in %.1fs\n", profile, reused ? "reused" : "written",
 		secs);
-	/* vol.py -s wants the directory holding the profile (searched recursively). */
+	/* vol.py -s wants the directory holding the profile (searched recursively); a name it
+	 * does not look for (written with --force) gets no such hint. */
+	if (!o->symbols_dir && !cli_output_name_ok(profile)) {
+		fprintf(stderr, "isfcarve: note: vol.py does not look for %s (it wants *.json, "
+			"*.json.gz or *.json.xz)\n", profile);
+		return;
+	}
 	if (o->symbols_dir) {
 		snprintf(dir, sizeof(dir), "%s", o->symbols_dir);
 	} else {
@@ -233,7 +255,11 @@ int cli_profile_image(const struct cli_opts *o)
 		ctx.progress_arg = &prog;
 	}
 	sd.ctx = &ctx;
-	rc = cli_check_output(o, false); /* OUT's directory: checked at write time */
+	/* OUT (its name, directory, --force) before the scan: a mistake there is a usage error
+	 * said at once, not after minutes of work. */
+	rc = cli_check_output(o);
+	if (rc < 0)
+		rc = cli_check_symbols_dir(o);
 	if (rc >= 0)
 		return rc;
 	if (o->btf) {

@@ -14,6 +14,7 @@
 #include "isfcarve/symdir.h"
 #include "0-base/json.h"
 #include "0-base/ic_limits.h"
+#include "0-base/out.h"
 
 /*
  * Volatility 3's remote identifier format (automagic/symbol_cache.py, RemoteIdentifierFormat,
@@ -198,14 +199,14 @@ static int entry_cmp(const void *pa, const void *pb)
 	return c ? c : strcmp(a->url, b->url);
 }
 
-static int write_index(struct index *ix, FILE *f)
+static int write_index(struct index *ix, ic_sink_fn sink, void *arg)
 {
 	struct ic_json *j = malloc(sizeof(*j));
 	int err;
 
 	if (!j)
 		return -ENOMEM;
-	ic_json_init(j, ic_sink_file, f, 2);
+	ic_json_init(j, sink, arg, 2);
 	ic_json_obj_begin(j);
 	ic_json_key(j, "version");
 	ic_json_u64(j, 1);
@@ -236,10 +237,11 @@ static int write_index(struct index *ix, FILE *f)
 
 static void usage(FILE *f)
 {
-	fputs("usage: isfcarve index DIR [--base-url URL] [-o FILE] [-v|-q]\n"
+	fputs("usage: isfcarve index DIR [--base-url URL] [-o FILE [--force]] [-v|-q]\n"
 	      "  Write the banner index vol.py --remote-isf-url reads, for every .json, .json.gz and\n"
 	      "  .json.xz ISF under DIR (recursively). Locations are URL + '/' + path relative to DIR\n"
-	      "  (--base-url), else file:// URLs of the absolute paths. Output: FILE (atomic) or stdout.\n",
+	      "  (--base-url), else file:// URLs of the absolute paths. Output: FILE (atomic; an\n"
+	      "  existing FILE is replaced only with --force) or stdout.\n",
 	      f);
 }
 
@@ -248,6 +250,7 @@ int cmd_index(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "base-url", required_argument, NULL, 'b' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -255,16 +258,18 @@ int cmd_index(int argc, char **argv)
 	};
 	struct cli_common com = { 0 };
 	struct index ix = { 0 };
+	struct cli_opts oo = { 0 };
+	struct ic_out *w = NULL;
 	const char *out = NULL, *dir;
-	char tmp[PATH_MAX];
-	FILE *f = stdout;
+	bool force = false;
 	int c, err, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:o:vqh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:o:fvqh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': ix.base_url = optarg; break;
 		case 'o': out = optarg; break;
+		case 'f': force = true; break;
 		case 'v': com.verbose++; break;
 		case 'q': com.quiet = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
@@ -281,6 +286,14 @@ int cmd_index(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	dir = argv[optind];
+	/* -o FILE before the walk, by the profile modes' rules (out_guard.c): an existing FILE is
+	 * replaced only with --force; its directory exists and is writable. */
+	oo.output = out;
+	oo.force = force;
+	oo.image = dir;
+	rc = out ? cli_check_output_file(&oo) : -1;
+	if (rc >= 0)
+		return rc;
 	cli_ctx_init(&ix.ctx, &com);
 	if (!realpath(dir, ix.root_abs)) {
 		cli_error("%s: %s", dir, strerror(errno));
@@ -295,37 +308,22 @@ int cmd_index(int argc, char **argv)
 		qsort(ix.v, ix.n, sizeof(*ix.v), entry_cmp);
 
 	if (out && strcmp(out, "-")) {
-		int fd;
-
-		/* Temp + rename: a web server never serves a half-written index. */
-		if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out) >= (int)sizeof(tmp)) {
-			cli_error("%s: path too long", out);
-			rc = EXIT_USAGE;
+		/* Temp + rename (out.c): a web server never serves a half-written index, and an
+		 * interrupted run leaves nothing (the CLI's supervisor, supervise.c). */
+		err = ic_out__open(&ix.ctx, out, &w);
+		if (err) {
+			rc = cli_fail(err, "%s: cannot create", out);
 			goto out;
 		}
-		fd = mkstemp(tmp);
-		if (fd < 0 || !(f = fdopen(fd, "w"))) {
-			cli_error("%s: cannot create: %s", tmp, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			rc = EXIT_INPUT;
-			goto out;
-		}
-		fchmod(fd, 0644);
-	}
-	err = write_index(&ix, f);
-	if (f != stdout) {
-		if (fclose(f) && !err)
+		err = write_index(&ix, ic_out__sink, w);
+		err = err ? (ic_out__abort(w), err) : ic_out__commit(w);
+	} else {
+		err = write_index(&ix, ic_sink_file, stdout);
+		if (fflush(stdout) && !err)
 			err = -EIO;
-		if (!err && rename(tmp, out))
-			err = -errno;
-		if (err)
-			unlink(tmp);
-	} else if (fflush(stdout) && !err) {
-		err = -EIO;
 	}
 	if (err) {
-		cli_error("%s: cannot write index: %s", out ? out : "stdout", strerror(-err));
+		cli_error("%s: cannot write index: %s", out ? out : "stdout", ic_strerror(err));
 		rc = EXIT_INTERNAL;
 		goto out;
 	}

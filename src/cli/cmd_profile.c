@@ -365,7 +365,7 @@ static int start(struct ic_ctx *ctx, const struct cli_opts *o)
 {
 	cli_ctx_init(ctx, &o->common);
 	ctx->threads = o->threads;
-	return cli_check_output(o, true);
+	return cli_check_output(o);
 }
 
 /*

@@ -140,9 +140,11 @@ static void usage(FILE *f)
 	      "                     (IMAGE) --btf/--dwarf FILE, --map FILE supply the types /\n"
 	      "                     symbols an image lacks (no BTF before 5.4; no KALLSYMS_ALL)\n"
 	      "  -j, --threads N    scan threads (default: online CPUs)\n"
-	      "  -f, --force        overwrite OUT if it exists; rebuild a --symbols-dir profile\n"
+	      "  -f, --force        overwrite OUT if it exists; rebuild a --symbols-dir profile;\n"
+	      "                     write an OUT whose name vol.py does not look for\n"
 	      "  -v, --verbose      more messages (-vv: debug)\n"
 	      "  -q, --quiet        no warnings and no summary, only errors\n"
+	      "                     (-v and -q may also come before scan, batch, index)\n"
 	      "  -h, --help         this help\n"
 	      "  -V, --version      versions of isfcarve and its libraries\n"
 	      "\n"
@@ -334,26 +336,56 @@ int cmd_profile(int argc, char **argv)
 	return cli_profile_live(&o);
 }
 
+/* writes: the command writes files, so it runs under the supervisor (supervise.c) that
+ * removes unfinished ones on SIGINT/SIGTERM/SIGHUP. batch does not: each image's child is an
+ * `isfcarve IMAGE` with its own. */
 static const struct {
 	const char *name;
 	int (*fn)(int, char **);
+	bool writes;
 } cmds[] = {
-	{ "scan", cmd_scan },
-	{ "profile", cmd_profile },
-	{ "batch", cmd_batch },
-	{ "index", cmd_index },
-	{ "extract", cmd_extract },
+	{ "scan", cmd_scan, false },
+	{ "profile", cmd_profile, true },
+	{ "batch", cmd_batch, false },
+	{ "index", cmd_index, true },
+	{ "extract", cmd_extract, true },
 };
+
+/* -q, -v, --quiet, --verbose (and -vv ...): the options every subcommand takes. */
+static bool global_flag(const char *a)
+{
+	if (!strcmp(a, "--quiet") || !strcmp(a, "--verbose"))
+		return true;
+	if (a[0] != '-' || !a[1])
+		return false;
+	for (a++; *a; a++)
+		if (*a != 'q' && *a != 'v')
+			return false;
+	return true;
+}
 
 int main(int argc, char **argv)
 {
+	int g = 1;
+
 	/* A warning held back to become the error line must still reach stderr on success. */
 	atexit(cli_flush);
 	cli_tune_memory();
-	if (argc > 1)
+	/* `isfcarve -q scan IMAGE`: global flags before a subcommand move behind its name. */
+	while (g < argc && global_flag(argv[g]))
+		g++;
+	if (g < argc)
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-			if (!strcmp(argv[1], cmds[i].name))
+			if (!strcmp(argv[g], cmds[i].name)) {
+				char *name = argv[g];
+
+				memmove(argv + 2, argv + 1, (size_t)(g - 1) * sizeof(*argv));
+				argv[1] = name;
+				if (cmds[i].writes)
+					cli_supervise();
 				return cmds[i].fn(argc - 1, argv + 1);
+			}
+	cli_supervise();
 	/* No subcommand: profile mode (image, --btf/--map, or live). */
 	return cmd_profile(argc, argv);
 }

@@ -1,12 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /* Output guard shared by the profile modes: never write the profile over an input or a non-file. */
+#include <errno.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+
+static bool ends_with(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a > b && !strcmp(s + a - b, suf) && s[a - b - 1] != '/';
+}
+
+bool cli_output_name_ok(const char *out)
+{
+	return !strcmp(out, "-") || ends_with(out, ".json") || ends_with(out, ".json.gz") ||
+	       ends_with(out, ".json.xz");
+}
 
 /* Same inode as OUT? (stat both: a different spelling or a hard link is still the same file.) */
 static int same_file(const char *out, const struct stat *os, const char *in, const char *what)
@@ -43,7 +58,7 @@ int cli_check_output_target(const struct cli_opts *o)
 	return -1;
 }
 
-int cli_check_output(const struct cli_opts *o, bool check_dir)
+static int check_file(const struct cli_opts *o, bool vol_name)
 {
 	struct stat st;
 	char *copy, *dir;
@@ -59,13 +74,18 @@ int cli_check_output(const struct cli_opts *o, bool check_dir)
 			cli_error("%s: output is a directory", o->output);
 			return EXIT_USAGE;
 		}
-		if (!o->force) {
-			cli_error("%s: output exists (use --force to overwrite)", o->output);
-			return EXIT_USAGE;
-		}
 	}
-	if (!check_dir)
-		return -1;
+	/* vol.py looks for .json, .json.gz and .json.xz files only: any other name would be a
+	 * profile it never finds, after a run that said "next: vol.py". --force writes it anyway. */
+	if (vol_name && !cli_output_name_ok(o->output) && !o->force) {
+		cli_error("%s: vol.py only finds profiles named *.json, *.json.gz or *.json.xz "
+			  "(or use -o - for stdout, --force to write this name anyway)", o->output);
+		return EXIT_USAGE;
+	}
+	if (!stat(o->output, &st) && !o->force) {
+		cli_error("%s: output exists (use --force to overwrite)", o->output);
+		return EXIT_USAGE;
+	}
 	copy = strdup(o->output);
 	if (!copy)
 		return EXIT_INTERNAL;
@@ -73,10 +93,54 @@ int cli_check_output(const struct cli_opts *o, bool check_dir)
 	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
 		cli_error("%s: output directory %s does not exist", o->output, dir);
 		rc = EXIT_USAGE;
-	} else if (access(dir, W_OK)) {
+	} else if (access(dir, W_OK | X_OK)) {
 		cli_error("%s: output directory %s is not writable", o->output, dir);
 		rc = EXIT_USAGE;
 	}
 	free(copy);
+	return rc;
+}
+
+int cli_check_output_file(const struct cli_opts *o)
+{
+	return check_file(o, false);
+}
+
+int cli_check_output(const struct cli_opts *o)
+{
+	return check_file(o, true);
+}
+
+int cli_check_symbols_dir(const struct cli_opts *o)
+{
+	char *path;
+	struct stat st;
+	int rc = -1;
+
+	if (!o->symbols_dir)
+		return -1;
+	/* DIR/linux, or its nearest existing ancestor (mkdir -p makes the rest): a writable
+	 * directory, said before the scan like -o OUT's. */
+	if (asprintf(&path, "%s/linux", o->symbols_dir) < 0)
+		return EXIT_INTERNAL;
+	while (stat(path, &st) && errno == ENOENT) {
+		char *cut = strrchr(path, '/');
+
+		if (!cut)
+			memcpy(path, ".", 2); /* "x/linux" became "x": "." is shorter than both */
+		else
+			cut[cut == path] = '\0'; /* "/x" -> "/" */
+	}
+	if (stat(path, &st)) {
+		cli_error("%s: symbols directory: %s: %s", o->symbols_dir, path, strerror(errno));
+		rc = EXIT_USAGE;
+	} else if (!S_ISDIR(st.st_mode)) {
+		cli_error("%s: symbols directory: %s is not a directory", o->symbols_dir, path);
+		rc = EXIT_USAGE;
+	} else if (access(path, W_OK | X_OK)) {
+		cli_error("%s: symbols directory: %s is not writable", o->symbols_dir, path);
+		rc = EXIT_USAGE;
+	}
+	free(path);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -86,12 +87,41 @@ static void test_dir(const char *tmp)
 	/* Publishing again over it (the benign race) leaves one file and no temp files. */
 	IC_CHECK(ic_symdir__publish(&ctx, src, path) == 0, "republish");
 	IC_CHECK(ic_symdir__lock(&ctx, dir, &id, &fd) == 0 && fd >= 0, "lock");
-	ic_symdir__unlock(fd);
+	{
+		char lock[1200];
+
+		snprintf(lock, sizeof(lock), "%s/linux/.%s.lock", dir, id.name);
+		IC_CHECK(stat(lock, &st) == 0, "the lock file exists while held");
+		ic_symdir__unlock(fd);
+		IC_CHECK(stat(lock, &st) < 0 && errno == ENOENT, "unlock removes the lock file");
+		/* A waiter blocked on a lock file its holder then removes takes the new one at the
+		 * path (it checks the inode after locking), not the removed one. */
+		IC_CHECK(ic_symdir__lock(&ctx, dir, &id, &fd) == 0 && fd >= 0, "lock again");
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			struct stat a, b;
+			int wfd;
+
+			close(fd); /* a flock belongs to the open file, which fork shares: not ours */
+			alarm(20); /* a deadlock fails the test instead of hanging it */
+			if (ic_symdir__lock(&ctx, dir, &id, &wfd))
+				_exit(1);
+			_exit(fstat(wfd, &a) || stat(lock, &b) || a.st_ino != b.st_ino ? 2 : 0);
+		}
+		usleep(200 * 1000); /* the child is blocked in flock() on the file by now */
+		ic_symdir__unlock(fd);
+		int wst = -1;
+
+		IC_CHECK(pid > 0 && waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) &&
+			 WEXITSTATUS(wst) == 0, "waiter locks the file at the path, not the removed one");
+		unlink(lock); /* the child exited holding it: its lock went with it, the name stays */
+	}
 	{
 		char cmd[1200];
 
-		snprintf(cmd, sizeof(cmd), "test $(ls -A '%s/linux' | wc -l) -eq 2", dir); /* profile + lock */
-		IC_CHECK(system(cmd) == 0, "no temp files left");
+		snprintf(cmd, sizeof(cmd), "test $(ls -A '%s/linux' | wc -l) -eq 1", dir); /* the profile */
+		IC_CHECK(system(cmd) == 0, "no temp or lock files left");
 	}
 	IC_CHECK(ic_symdir__publish(&ctx, "/nonexistent/x", path) == -ENOENT, "missing src");
 	/* A file where the directory should be. */

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/* Run supervisor: an interrupted run (SIGINT, SIGTERM, SIGHUP) leaves no unfinished file. */
+/*
+ * Ctrl-C, `timeout`, scancel or a dropped session at any moment leave no unfinished file
+ * behind (docs/cli.md, "Interrupted runs"; docs/security.md).
+ *
+ * Every file isfcarve writes goes through a temp file in the target directory that is renamed
+ * over the final name when complete (0-base/out.c, symdir.c's publish): ".NAME.tmp.*". A
+ * signal handler cannot know those names (the library makes them and keeps no globals), and a
+ * thread that cleans up while the others go on creating files can always miss one. So the
+ * modes that write run as two processes: this one (the supervisor, which the user and the
+ * shell see) forks the worker, which does all the work with the stop signals blocked. On a
+ * stop signal the supervisor
+ *   1. freezes the worker (SIGSTOP: every thread stops between two system calls, so a file
+ *      is either not created yet or created and open),
+ *   2. reads the worker's open files (/proc/PID/fd): its temp files are exactly those named
+ *      ".*.tmp.*" open for writing (out.c and publish rename a finished file before they
+ *      close it, so a temp name is never on disk without its descriptor),
+ *   3. removes them, kills the worker (SIGKILL) and reaps it,
+ *   4. removes the worker's symbols-directory lock files (".NAME.lock", symdir.c) by the
+ *      lock protocol: only under the lock and only if still the same file,
+ *   5. dies of the same signal (exit status 128 + N to the shell).
+ * Otherwise it waits and exits as the worker did. A stop signal ignored at start (nohup, a
+ * background job) stays ignored. Not covered: SIGKILL of the supervisor (the worker dies with
+ * it, PR_SET_PDEATHSIG, and its temp files stay) and a crash of the worker (reported, exit by
+ * the same signal). IC_NO_SUPERVISOR=1 runs without it (debuggers).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/limits.h> /* PATH_MAX (<limits.h> resolves to src/0-base/ic_limits.h in this tree) */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+static const int stop_sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+/* Die of sig as the worker did (or as the user asked), without a core of this small process. */
+static void die_of(int sig)
+{
+	struct rlimit no_core = { 0, 0 };
+	sigset_t one;
+
+	fflush(NULL);
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(sig, SIG_DFL);
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	_exit(128 + sig); /* a signal that does not end a process by default (none of ours) */
+}
+
+/* The worker's exit status, passed on. */
+static void finish(int st)
+{
+	if (WIFEXITED(st))
+		exit(WEXITSTATUS(st));
+	if (WIFSIGNALED(st)) {
+		int sig = WTERMSIG(st);
+
+		/* SIGPIPE: `isfcarve -o - ... | head` ends so, silently, as one process would. */
+		if (sig != SIGPIPE)
+			fprintf(stderr, "isfcarve: error: the run was killed by signal %d (%s)%s\n",
+				sig, strsignal(sig), sig == SIGKILL ? ": out of memory?" : "");
+		die_of(sig);
+	}
+	exit(EXIT_INTERNAL);
+}
+
+/* Is the worker's descriptor fd open for writing? (/proc/PID/fdinfo/FD "flags:", octal.) */
+static bool fd_writable(pid_t pid, const char *fd)
+{
+	char path[320], line[128];
+	FILE *f;
+	bool w = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", (int)pid, fd);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long flags;
+
+		if (sscanf(line, "flags: %lo", &flags) == 1) {
+			w = (flags & O_ACCMODE) != O_RDONLY;
+			break;
+		}
+	}
+	fclose(f);
+	return w;
+}
+
+/* ".NAME.tmp.REST": the temp files of out.c (".NAME.tmp.PID.HEX") and publish (".NAME.tmp.XXXXXX"). */
+static bool temp_name(const char *base)
+{
+	const char *t = base[0] == '.' ? strstr(base + 1, ".tmp.") : NULL;
+
+	return t && t > base + 1 && t[5];
+}
+
+static bool lock_name(const char *base)
+{
+	size_t n = strlen(base);
+
+	return base[0] == '.' && n > 6 && !strcmp(base + n - 5, ".lock");
+}
+
+/* A lock file of symdir.c's protocol, left by a dead holder: removed only under the lock (a
+ * waiter that locked the old file notices it is gone and takes the new one) and only if the
+ * path still names the file locked. Held by someone else: theirs to remove. */
+static void remove_lock(const char *path)
+{
+	struct stat a, b;
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return;
+	if (!flock(fd, LOCK_EX | LOCK_NB) && !fstat(fd, &a) && !stat(path, &b) &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		unlink(path);
+	close(fd);
+}
+
+#define MAX_LOCKS 16
+
+/* Is the worker stopped now? (/proc/PID/stat, the state after the command's ")".) */
+static bool is_stopped(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && (p[2] == 'T' || p[2] == 't');
+}
+
+/* Step 1: SIGSTOP until the worker is stopped. A SIGCONT from elsewhere (timeout(1) sends one
+ * right after its SIGTERM) discards a pending SIGSTOP, so it is sent again until it holds.
+ * false when the worker ended by itself meanwhile (it cleaned up after itself). */
+static bool freeze(pid_t pid)
+{
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+
+	for (unsigned i = 0; i < 1000; i++) {
+		int st;
+		pid_t r;
+
+		kill(pid, SIGSTOP);
+		r = waitpid(pid, &st, WUNTRACED | WNOHANG);
+		if (r == pid && !WIFSTOPPED(st))
+			return false;
+		if ((r == pid && WIFSTOPPED(st)) || is_stopped(pid))
+			return true;
+		nanosleep(&nap, NULL);
+	}
+	return true; /* not stoppable for 10 s (uninterruptible I/O): look at it anyway */
+}
+
+/* Steps 1-4 of the header comment. Returns how many unfinished files were removed. */
+static unsigned stop_worker(pid_t pid)
+{
+	char dir[64], link[320], path[PATH_MAX], locks[MAX_LOCKS][PATH_MAX];
+	unsigned removed = 0, nlocks = 0;
+	struct dirent *de;
+	DIR *d;
+	int st;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+	for (unsigned pass = 0; pass < 5; pass++) {
+		if (!freeze(pid))
+			return removed;
+		nlocks = 0;
+		d = opendir(dir);
+		while (d && (de = readdir(d))) {
+			const char *base;
+			ssize_t n;
+
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(link, sizeof(link), "%s/%s", dir, de->d_name);
+			n = readlink(link, path, sizeof(path) - 1);
+			if (n <= 0 || path[0] != '/')
+				continue; /* pipes, sockets, anonymous files */
+			path[n] = '\0';
+			if (n > 10 && !strcmp(path + n - 10, " (deleted)"))
+				continue;
+			base = strrchr(path, '/') + 1;
+			if (temp_name(base) && fd_writable(pid, de->d_name)) {
+				if (!unlink(path))
+					removed++;
+			} else if (lock_name(base) && nlocks < MAX_LOCKS) {
+				memcpy(locks[nlocks++], path, (size_t)n + 1);
+			}
+		}
+		if (d)
+			closedir(d);
+		/* Still stopped: nothing was created behind our back while we looked. */
+		if (is_stopped(pid))
+			break;
+	}
+	kill(pid, SIGKILL);
+	kill(pid, SIGCONT);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	for (unsigned i = 0; i < nlocks; i++)
+		remove_lock(locks[i]);
+	return removed;
+}
+
+int cli_supervise(void)
+{
+	const char *off = getenv("IC_NO_SUPERVISOR");
+	sigset_t stop, waitset, old;
+	struct sigaction sa;
+	pid_t parent = getpid(), pid;
+	bool any = false;
+
+	if (off && *off && strcmp(off, "0"))
+		return -1;
+	sigemptyset(&stop);
+	for (size_t i = 0; i < sizeof(stop_sigs) / sizeof(stop_sigs[0]); i++)
+		if (!sigaction(stop_sigs[i], NULL, &sa) && sa.sa_handler != SIG_IGN) {
+			sigaddset(&stop, stop_sigs[i]);
+			any = true;
+		}
+	if (!any)
+		return -1; /* every stop signal ignored: nothing can interrupt the run */
+	waitset = stop;
+	sigaddset(&waitset, SIGCHLD);
+	signal(SIGCHLD, SIG_DFL); /* not SIG_IGN (inherited): the worker must stay waitable */
+	sigprocmask(SIG_BLOCK, &waitset, &old);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1; /* run unsupervised rather than not at all */
+	}
+	if (pid == 0) {
+		/* The worker: the stop signals stay blocked (the supervisor acts on them); it
+		 * dies with the supervisor rather than run on unseen. */
+		sigset_t chld;
+
+		sigemptyset(&chld);
+		sigaddset(&chld, SIGCHLD);
+		if (!sigismember(&old, SIGCHLD))
+			sigprocmask(SIG_UNBLOCK, &chld, NULL);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(EXIT_INTERNAL);
+		return -1;
+	}
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(&waitset, &si), st;
+
+		if (sig < 0)
+			continue; /* EINTR (a stop signal not in the set, e.g. SIGCONT) */
+		if (sig == SIGCHLD) {
+			pid_t r = waitpid(pid, &st, WNOHANG);
+
+			if (r == pid && !WIFSTOPPED(st) && !WIFCONTINUED(st))
+				finish(st);
+			continue;
+		}
+		unsigned removed = stop_worker(pid);
+
+		if (isatty(STDERR_FILENO))
+			fputs("\r\033[K", stderr); /* the worker's progress line */
+		fprintf(stderr, "isfcarve: error: interrupted by signal %d (%s); %u unfinished "
+			"file%s removed\n", sig, strsignal(sig), removed, removed == 1 ? "" : "s");
+		die_of(sig);
+	}
+}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# SIGINT/SIGTERM at any moment leave no unfinished file (".NAME.tmp.*") and no lock file
+# (".NAME.lock") behind, in every mode that writes: -o OUT (plain and compressed), --symbols-dir,
+# -o with --symbols-dir (the publish copy), batch, index; and what remains is finished. The run
+# dies of the signal (128 + N) after one "interrupted" line. (src/cli/supervise.c)
+. "$IC_SRC/tests/lib/common.sh"
+lime=$(fixture fx-deb12-6.1 mem.lime)
+kdump=$(fixture fx-deb12-6.1-kdump vmcore.kdump)
+set -m # background jobs keep SIGINT (without job control bash starts them with SIGINT ignored)
+
+# leftovers DIR...: every temp or lock file under the DIRs (none is the right answer)
+leftovers() { find "$@" \( -name '.*.tmp.*' -o -name '.*.lock' \) 2>/dev/null || true; }
+# finished FILE...: each remaining profile is a complete ISF (decompresses, parses, has symbols)
+finished() {
+  "$IC_PYTHON" - "$@" <<'PY'
+import gzip, json, lzma, sys
+for p in sys.argv[1:]:
+    op = lzma.open if p.endswith(".xz") else gzip.open if p.endswith(".gz") else open
+    with op(p, "rt") as f:
+        isf = json.load(f)
+    assert isf["symbols"] and isf["user_types"], p
+PY
+}
+# wait_for GLOB_DIR PATTERN SECS: poll (10 ms) until a file named PATTERN is under DIR
+wait_for() {
+  local dir=$1 pat=$2 n=$(( $3 * 100 ))
+  while (( n-- > 0 )); do
+    [[ -n $(find "$dir" -name "$pat" 2>/dev/null | head -1) ]] && return 0
+    sleep 0.01
+  done
+  return 1
+}
+# stop LABEL SIG PID DIR...: send SIG, wait, check 128+SIG, the one line, no leftovers, and that
+# every profile left under the DIRs is finished
+# (MAYBE_DONE=1: the run may have finished before the signal: exit 0 is right too)
+stop() {
+  local label=$1 sig=$2 pid=$3 rc=0 num; shift 3
+  num=$(kill -l "$sig")
+  kill -s "$sig" "$pid" 2>/dev/null || true
+  wait "$pid" || rc=$?
+  if (( rc != 128 + num )) && ! [[ ${MAYBE_DONE:-} == 1 && $rc == 0 ]]; then fail "$label: exit $rc (want $((128 + num))): $(tail -c 300 "$TMP/err")"; return; fi
+  local left; left=$(leftovers "$@")
+  if [[ -n $left ]]; then fail "$label: left behind: $left"; return; fi
+  local profiles; mapfile -t profiles < <(find "$@" -name '*.json*' -type f 2>/dev/null)
+  if (( ${#profiles[@]} )) && ! finished "${profiles[@]}"; then fail "$label: unfinished profile in ${profiles[*]}"; return; fi
+  ok "$label: exit $rc, nothing unfinished left (${#profiles[@]} finished profile(s))"
+}
+
+# 1. -o OUT, during the scan (INT and TERM), then while the .json.xz is compressed and written,
+#    then while a plain .json is written.
+for sig in INT TERM; do
+  D=$TMP/scan-$sig; mkdir -p "$D"
+  "$IC_BIN" "$lime" -o "$D/a.json.xz" 2>"$TMP/err" & pid=$!
+  sleep 0.5
+  stop "-o, during the scan, SIG$sig" "$sig" "$pid" "$D"
+done
+grep -Eq "^isfcarve: error: interrupted by signal 15 \(Terminated\); [0-9]+ unfinished files? removed$" "$TMP/err" \
+  && ok "one line says so" || fail "interrupt line: $(cat "$TMP/err")"
+for out in a.json.xz a.json.gz a.json; do
+  D=$TMP/write-$out; mkdir -p "$D"
+  "$IC_BIN" "$lime" --threads 1 -o "$D/$out" 2>"$TMP/err" & pid=$!
+  if wait_for "$D" ".$out.tmp.*" 120; then
+    stop "-o $out, while it is written" INT "$pid" "$D"
+    grep -q "; 1 unfinished file removed$" "$TMP/err" && ok "-o $out: the temp file was removed" \
+      || fail "-o $out: $(cat "$TMP/err")"
+  else
+    wait "$pid" || true; fail "-o $out: no temp file seen"
+  fi
+done
+
+# 2. --symbols-dir: while the profile is written into DIR/linux/ (a shared folder): no temp, no
+#    lock; then a whole run leaves no lock either.
+S=$TMP/sd1
+"$IC_BIN" "$lime" --threads 1 --symbols-dir "$S" 2>"$TMP/err" & pid=$!
+if wait_for "$S" '.*.tmp.*' 120; then
+  stop "--symbols-dir, while the profile is written" TERM "$pid" "$S"
+else
+  wait "$pid" || true; fail "--symbols-dir: no temp file seen"
+fi
+expect_exit 0 "$IC_BIN" "$kdump" --symbols-dir "$S"
+[[ -z $(leftovers "$S") ]] && ok "a finished --symbols-dir run leaves no lock file" \
+  || fail "left: $(leftovers "$S")"
+
+# 3. -o OUT with --symbols-dir: interrupted while OUT is written (the symbols-dir lock is held
+#    then), and at the publish copy or around it.
+S=$TMP/sd2; D=$TMP/pub; mkdir -p "$D"
+"$IC_BIN" "$kdump" --threads 1 -o "$D/k.json.xz" --symbols-dir "$S" 2>"$TMP/err" & pid=$!
+if wait_for "$D" '.k.json.xz.tmp.*' 120; then
+  stop "-o with --symbols-dir, while OUT is written (lock held)" INT "$pid" "$D" "$S"
+else
+  wait "$pid" || true; fail "-o with --symbols-dir: no temp file seen"
+fi
+"$IC_BIN" "$kdump" --threads 1 -o "$D/k.json.xz" --symbols-dir "$S" 2>"$TMP/err" & pid=$!
+if wait_for "$D" 'k.json.xz' 120; then
+  MAYBE_DONE=1 stop "-o with --symbols-dir, at the publish" INT "$pid" "$D" "$S"
+else
+  wait "$pid" || true; fail "-o with --symbols-dir: no output seen"
+fi
+
+# 4. timeout(1) sends SIGTERM: same result.
+D=$TMP/timeout; mkdir -p "$D"
+rc=0; timeout 2 "$IC_BIN" "$lime" -o "$D/a.json.xz" 2>"$TMP/err" || rc=$?
+[[ $rc == 124 && -z $(leftovers "$D") && -z $(find "$D" -name '*.json*') ]] \
+  && ok "timeout 2: nothing left" || fail "timeout: rc=$rc left: $(ls -A "$D")"
+
+# 5. batch: SIGTERM to batch while its children write into DIR/linux/.
+S=$TMP/sd3; W=$TMP/tmpdir; mkdir -p "$W"
+TMPDIR=$W "$IC_BIN" batch -j 2 --threads 1 --symbols-dir "$S" "$lime" "$kdump" >"$TMP/out" 2>"$TMP/err" & pid=$!
+if wait_for "$S" '.*.tmp.*' 120; then
+  kill -TERM "$pid"; rc=0; wait "$pid" || rc=$?
+  left=$(leftovers "$S")
+  mapfile -t profiles < <(find "$S" -name '*.json*' -type f)
+  [[ $rc == 4 && -z $left && -z $(ls -A "$W") ]] && { (( ${#profiles[@]} == 0 )) || finished "${profiles[@]}"; } \
+    && ok "batch, SIGTERM while writing: exit 4, nothing unfinished, work dir removed" \
+    || fail "batch: rc=$rc left: $left $(ls -A "$W") $(cat "$TMP/out" "$TMP/err")"
+else
+  wait "$pid" || true; fail "batch: no temp file seen"
+fi
+
+# 6. index: killed at several moments (walk, write); only a finished index may remain.
+I=$TMP/idx; mkdir -p "$I/linux"
+expect_exit 0 "$IC_BIN" "$kdump" -o "$I/linux/k1.json.xz"
+cp "$I/linux/k1.json.xz" "$I/linux/k2.json.xz"; cp "$I/linux/k1.json.xz" "$I/linux/k3.json.xz"
+for delay in 0.02 0.05 0.1 0.2 0.3; do
+  rm -f "$I/banners.json"
+  "$IC_BIN" index "$I" -o "$I/banners.json" 2>"$TMP/err" & pid=$!
+  sleep "$delay"; kill -INT "$pid" 2>/dev/null || true; rc=0; wait "$pid" || rc=$?
+  left=$(leftovers "$I")
+  if [[ -n $left ]] || { [[ -e $I/banners.json ]] && ! "$IC_PYTHON" -c 'import json,sys; json.load(open(sys.argv[1]))' "$I/banners.json"; }; then
+    fail "index killed after ${delay}s: rc=$rc left: $left"
+  else
+    ok "index killed after ${delay}s (rc=$rc): nothing unfinished"
+  fi
+done
+
+# 7. A stop signal ignored at start (nohup, a background job) stays ignored: the run finishes.
+D=$TMP/ign; mkdir -p "$D"
+( trap '' TERM; exec "$IC_BIN" "$kdump" -o "$D/k.json.xz" 2>"$TMP/err" ) & pid=$!
+sleep 0.3; kill -TERM "$pid" 2>/dev/null || true; rc=0; wait "$pid" || rc=$?
+[[ $rc == 0 ]] && finished "$D/k.json.xz" && ok "SIGTERM ignored at start: the run finishes" \
+  || fail "ignored SIGTERM: rc=$rc $(cat "$TMP/err")"
+finish
