@@ -71,4 +71,17 @@ struct ic_live {
 IC_API int ic_live__load(const struct ic_ctx *ctx, const char *root, struct ic_live **out);
 IC_API void ic_live__free(struct ic_live *l);
 
+#define IC_LIVE_KCORE "/proc/kcore"
+
+/*
+ * A kallsyms without data symbols (no CONFIG_KALLSYMS_ALL): read the running kernel through
+ * root/proc/kcore and recover them by structure as IMAGE mode does (ic_recover__data_syms()),
+ * with l->btf for the types and l's text symbols and KASLR offset. Only the kernel image's
+ * physical range is scanned; the recovery rules read the rest of RAM on demand. The recovered
+ * symbols are added to l->syms (link-time). Returns how many were recovered, or -errno
+ * (-ENOENT / -EACCES / -EPERM: no kcore or not root), -IC_EINCOMPLETE when what kcore shows
+ * disagrees with kallsyms (the carved banner, KASLR), each logged naming the file.
+ */
+IC_API int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *root);
+
 #endif
