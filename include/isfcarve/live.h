@@ -84,4 +84,16 @@ IC_API void ic_live__free(struct ic_live *l);
  */
 IC_API int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *root);
 
+/*
+ * Place linux_banner (the one symbol Volatility needs to match a profile to an image) from
+ * this kernel's image file under root: /usr/lib/debug/boot/vmlinux-<release>,
+ * /usr/lib/debug/lib/modules/<release>/vmlinux, /boot/vmlinux-<release>, /boot/vmlinuz-<release>
+ * (bzImage: the compressed vmlinux inside, ic_vmlinuz__extract()), the first that holds the
+ * exact banner bytes (/proc/version + NUL) once in its loaded sections; its link-time address
+ * comes from the ELF headers. Added to l->syms; the file used is copied to used (may be NULL).
+ * 0, -ENOENT (no such file), or the first file's problem (logged).
+ */
+IC_API int ic_live__place_banner(const struct ic_ctx *ctx, struct ic_live *l, const char *root,
+				 char *used, size_t used_len);
+
 #endif

@@ -147,6 +147,9 @@
  * its objects sit well below 256 MiB), the read size of its scan, and how many candidate
  * init_tasks are checked before giving up as ambiguous. */
 #define IC_MAX_KERNEL_IMAGE (256ull << 20)
+/* Compressed-stream starts (gzip, xz, zstd magic) tried in a vmlinuz before giving up: the
+ * bzImage payload is the first; a few more for a wrapper without a boot-protocol header. */
+#define IC_MAX_VMLINUZ_TRIES 16u
 #define IC_RECOVER_CHUNK (1u << 20)
 #define IC_MAX_RECOVER_HITS 16u
 /* Recovered symbols kept for the report. */

@@ -449,13 +449,29 @@ out:
  */
 static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct ic_live *l)
 {
-	int n = ic_live__recover(ctx, l, o->live_root);
+	char used[4096];
+	int n = ic_live__recover(ctx, l, o->live_root), b;
 
 	cli_flush();
 	if (n >= 0 && last_named(l->syms, "linux_banner"))
 		return -1;
 	if (n == -ENOMEM)
 		return cli_fail(n, "out of memory");
+	/* No kcore: this kernel's vmlinux or vmlinuz still places linux_banner, so Volatility
+	 * can match the profile (the other data objects stay unknown). */
+	b = ic_live__place_banner(ctx, l, o->live_root, used, sizeof(used));
+	cli_flush();
+	if (b == -ENOMEM)
+		return cli_fail(b, "out of memory");
+	if (!b) {
+		char msg[8800];
+
+		snprintf(msg, sizeof(msg), "%s: linux_banner placed from %s; no other data symbol "
+			 "(init_task, init_mm...): plugins that need them will fail (/proc/kcore as "
+			 "root recovers them)", l->kallsyms_path, used);
+		cli_print(IC_LOG_WARN, msg, NULL);
+		return -1;
+	}
 	if (o->allow_partial)
 		return -1; /* banner_check() warns and exits 3 */
 	cli_error("%s has no data symbols (kernel without CONFIG_KALLSYMS_ALL) and %s%s: "
