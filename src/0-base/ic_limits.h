@@ -178,6 +178,9 @@
 /* Highest physical address bit a kcore segment may reach: 52 bits (x86-64 5-level paging,
  * arm64 LPA/LPA2). A p_paddr beyond is corrupt, not memory. */
 #define IC_KCORE_PHYS_BITS 52u
+/* The live /proc/kcore reader's cache of small reads: 256 blocks of 16 KiB (4 MiB). */
+#define IC_KCORE_LIVE_BLOCK (16u << 10)
+#define IC_KCORE_LIVE_SLOTS 256u
 
 /* Distinct anonymous type expressions whose BTF match symbol typing remembers (src/6-typing/typing.c):
  * symdb has about 20 for one kernel; more are resolved each time, only slower. */

@@ -2,6 +2,7 @@
 /* /proc/kcore copies: an ELF core of kernel virtual addresses; physical ranges from p_paddr or the direct map. */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -527,13 +528,76 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
+/*
+ * The KASLR stage and the recovery rules read a few bytes at a time (page-table entries, list
+ * pointers): one pread each was 600,000 system calls for one profile. Small reads go through a
+ * direct-mapped cache of IC_KCORE_LIVE_BLOCK-byte blocks (shared by the scan threads, hence the
+ * lock); reads of a block or more (the scan's chunks) go straight to the file.
+ */
+struct live_block {
+	size_t ri;
+	uint64_t blk, len; /* len 0: empty slot */
+};
+
+struct live_cache {
+	pthread_mutex_t mu;
+	struct live_block tag[IC_KCORE_LIVE_SLOTS];
+	uint8_t *data; /* IC_KCORE_LIVE_SLOTS blocks */
+};
+
 static int live_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len)
 {
+	struct live_cache *c = img->priv;
+	uint8_t *dst = buf;
 	uint64_t at;
+	int err = 0;
 
 	if (ic_add_ovf(img->file_off[ri], off, &at))
 		return -IC_ETRUNC;
-	return pread_full(img->fd, buf, len, at);
+	if (len >= IC_KCORE_LIVE_BLOCK)
+		return pread_full(img->fd, buf, len, at);
+	pthread_mutex_lock(&c->mu);
+	while (len && !err) {
+		uint64_t blk = off / IC_KCORE_LIVE_BLOCK, in = off % IC_KCORE_LIVE_BLOCK;
+		size_t slot = (size_t)((blk * 0x9e3779b97f4a7c15ull + ri) >> 40) % IC_KCORE_LIVE_SLOTS;
+		struct live_block *t = &c->tag[slot];
+		uint8_t *d = c->data + slot * (size_t)IC_KCORE_LIVE_BLOCK;
+		size_t n;
+
+		if (!t->len || t->ri != ri || t->blk != blk) {
+			uint64_t start = blk * IC_KCORE_LIVE_BLOCK, blen = img->ranges[ri].len - start;
+
+			if (blen > IC_KCORE_LIVE_BLOCK)
+				blen = IC_KCORE_LIVE_BLOCK;
+			t->len = 0;
+			err = pread_full(img->fd, d, (size_t)blen, img->file_off[ri] + start);
+			if (err)
+				break;
+			*t = (struct live_block){ ri, blk, blen };
+		}
+		if (in >= t->len) {
+			err = -IC_ETRUNC;
+			break;
+		}
+		n = (size_t)(t->len - in) < len ? (size_t)(t->len - in) : len;
+		memcpy(dst, d + in, n);
+		dst += n;
+		off += n;
+		len -= n;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return err;
+}
+
+static void live_free_priv(struct ic_image *img)
+{
+	struct live_cache *c = img->priv;
+
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->mu);
+	free(c->data);
+	free(c);
 }
 
 static int live_probe(const struct ic_ctx *ctx, struct ic_image *img)
@@ -547,6 +611,7 @@ static const struct ic_image_fmt ic_fmt_kcore_live = {
 	.name = "kcore",
 	.probe = live_probe,
 	.read = live_read,
+	.free_priv = live_free_priv,
 };
 
 /* Clip [phys, phys + len) to [lo, hi) (lo >= hi: no clipping) and add what is left. */
@@ -592,7 +657,18 @@ int ic_image__open_kcore_live(const struct ic_ctx *ctx, const char *path, uint64
 	img->ctx = ctx;
 	img->fmt = &ic_fmt_kcore_live;
 	img->path = strdup(path);
-	if (!img->path) {
+	img->priv = calloc(1, sizeof(struct live_cache));
+	if (img->priv) {
+		struct live_cache *c = img->priv;
+
+		c->data = malloc((size_t)IC_KCORE_LIVE_SLOTS * IC_KCORE_LIVE_BLOCK);
+		if (!c->data || pthread_mutex_init(&c->mu, NULL)) {
+			free(c->data);
+			free(c);
+			img->priv = NULL;
+		}
+	}
+	if (!img->path || !img->priv) {
 		err = -ENOMEM;
 		goto out;
 	}
