@@ -9,7 +9,7 @@ proc/version = truth/version, boot/config-<release> = the fixture's config. Then
      the recovered set = what IMAGE mode recovers from the same image with the data symbols
      withheld, linux_banner's bytes = truth/version + NUL;
   2. without kcore (and no vmlinux): exit 3 and one error line naming /proc/kcore, --map and
-     /boot/vmlinuz-<release>;
+     /boot/vmlinuz-<release>; a truncated or garbage kcore: exit 3 naming the file and offset;
   3. (x86-64 6.1, which ships its vmlinux) without kcore, linux_banner placed at its System.map
      address from /usr/lib/debug/boot/vmlinux-<release>, and from /boot/vmlinuz-<release> built
      as a bzImage-like wrapper (boot-protocol header + payload) around a gzip, an xz and (when
@@ -131,8 +131,20 @@ def main():
             os.unlink(ref)
             os.unlink(out)
 
+        # A kcore cut after its headers, and one of garbage: a clean exit 3 naming the file.
+        kc = os.path.join(root, "proc/kcore")
+        for cut, blob in (("cut at 8 KiB", None), ("garbage", bytes(range(256)) * 64)):
+            if blob is None:
+                os.truncate(kc, 8192)
+            else:
+                with open(kc, "wb") as f:
+                    f.write(blob)
+            rc, err = live(root, out)
+            c.check(rc == 3 and f"{kc}: offset 0x" in err and not os.path.exists(out),
+                    f"{fx}: kcore {cut}: exit {rc}, {err[-400:]!r}")
+
         # 2. no kcore, no vmlinux: exit 3, one line naming the three ways
-        os.unlink(os.path.join(root, "proc/kcore"))
+        os.unlink(kc)
         rc, err = live(root, out)
         lines = err.strip().splitlines()
         c.check(rc == 3 and len(lines) == 1 and "/proc/kcore" in err and "--map" in err and
