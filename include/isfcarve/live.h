@@ -91,6 +91,8 @@ IC_API int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const c
  * (bzImage: the compressed vmlinux inside, ic_vmlinuz__extract()), the first that holds the
  * exact banner bytes (/proc/version + NUL) once in its loaded sections; its link-time address
  * comes from the ELF headers. Added to l->syms; the file used is copied to used (may be NULL).
+ * When l->syms has linux_banner already (recovered through kcore) it is checked instead:
+ * -IC_EINCOMPLETE (logged) when the two addresses differ.
  * 0, -ENOENT (no such file), or the first file's problem (logged).
  */
 IC_API int ic_live__place_banner(const struct ic_ctx *ctx, struct ic_live *l, const char *root,

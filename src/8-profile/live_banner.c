@@ -67,6 +67,7 @@ out:
 int ic_live__place_banner(const struct ic_ctx *ctx, struct ic_live *l, const char *root,
 			  char *used, size_t used_len)
 {
+	const struct ic_sym *have = ic_symtab__find(l->syms, "linux_banner");
 	char path[4096];
 	size_t rl;
 	int err = -ENOENT;
@@ -90,14 +91,25 @@ int ic_live__place_banner(const struct ic_ctx *ctx, struct ic_live *l, const cha
 				err = e; /* the first real problem is the one worth reporting */
 			continue;
 		}
+		if (used)
+			snprintf(used, used_len, "%s", path);
+		if (have) {
+			/* Recovered through kcore already: two independent ways must agree. */
+			if (have->addr != addr) {
+				pr_warn(ctx, "%s: linux_banner at link-time 0x%" PRIx64 ", but recovered "
+					"through /proc/kcore at 0x%" PRIx64 ": the evidence disagrees",
+					path, addr, have->addr);
+				return -IC_EINCOMPLETE;
+			}
+			pr_info(ctx, "live: linux_banner at 0x%" PRIx64 " agrees with %s", addr, path);
+			return 0;
+		}
 		err = ic_symtab__add(l->syms, addr, 'D', "linux_banner", strlen("linux_banner"),
 				     IC_SYM_RECOVERED);
 		if (err)
 			return err;
 		pr_info(ctx, "live: linux_banner at link-time 0x%" PRIx64 ", where %s holds this "
 			"kernel's banner", addr, path);
-		if (used)
-			snprintf(used, used_len, "%s", path);
 		return 0;
 	}
 	return err;

@@ -453,8 +453,15 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 	int n = ic_live__recover(ctx, l, o->live_root), b;
 
 	cli_flush();
-	if (n >= 0 && last_named(l->syms, "linux_banner"))
+	if (n >= 0 && last_named(l->syms, "linux_banner")) {
+		/* This kernel's vmlinux/vmlinuz, when there is one, must agree. */
+		b = ic_live__place_banner(ctx, l, o->live_root, used, sizeof(used));
+		if (b == -IC_EINCOMPLETE || b == -ENOMEM)
+			return cli_fail(b, "%s: linux_banner is not where %s puts it", l->kallsyms_path,
+					used);
+		cli_flush();
 		return -1;
+	}
 	if (n == -ENOMEM)
 		return cli_fail(n, "out of memory");
 	/* No kcore: this kernel's vmlinux or vmlinuz still places linux_banner, so Volatility

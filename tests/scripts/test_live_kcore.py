@@ -13,7 +13,8 @@ proc/version = truth/version, boot/config-<release> = the fixture's config. Then
   3. (x86-64 6.1, which ships its vmlinux) without kcore, linux_banner placed at its System.map
      address from /usr/lib/debug/boot/vmlinux-<release>, and from /boot/vmlinuz-<release> built
      as a bzImage-like wrapper (boot-protocol header + payload) around a gzip, an xz and (when
-     the zstd tool is there) a zstd stream of that vmlinux."""
+     the zstd tool is there) a zstd stream of that vmlinux; with kcore too, the vmlinux's
+     linux_banner must agree with the recovered one (a vmlinux with the banner moved: exit 3)."""
 import gzip
 import json
 import lzma
@@ -130,6 +131,32 @@ def main():
                   f"= IMAGE mode's; banner = truth")
             os.unlink(ref)
             os.unlink(out)
+
+        # With this kernel's vmlinux beside kcore the two must agree on linux_banner; a vmlinux
+        # whose banner sits elsewhere (first byte of the real one changed, a copy 4 KiB on) is
+        # evidence against the recovered address: exit 3, nothing written.
+        if fx == "fx-deb12-6.1":
+            dbg = os.path.join(root, "usr/lib/debug/boot")
+            os.makedirs(dbg)
+            vml = os.path.join(dbg, "vmlinux-" + release)
+            os.symlink(os.path.abspath(icfix.fixture(fx, "vmlinux")), vml)
+            rc, err = live(root, out, "-v")
+            c.check(rc == 0 and "agrees with" in err, f"{fx}: kcore + vmlinux: exit {rc}, {err[-300:]!r}")
+            data = bytearray(open(vml, "rb").read())
+            at = data.find(version + b"\0")
+            data[at] = ord("X")
+            data[at + 4096:at + 4096 + len(version) + 1] = version + b"\0"
+            os.unlink(vml)
+            with open(vml, "wb") as f:
+                f.write(data)
+            del data
+            if os.path.exists(out):
+                os.unlink(out)
+            rc, err = live(root, out)
+            c.check(rc == 3 and "disagrees" in err and not os.path.exists(out),
+                    f"{fx}: kcore + a vmlinux with the banner elsewhere: exit {rc}, {err[-300:]!r}")
+            shutil.rmtree(os.path.join(root, "usr"))
+            print(f"ok: {fx}: kcore and vmlinux agree on linux_banner; a moved banner is refused")
 
         # A kcore cut after its headers, and one of garbage: a clean exit 3 naming the file.
         kc = os.path.join(root, "proc/kcore")
