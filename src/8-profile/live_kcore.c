@@ -51,6 +51,11 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 	err = ic_scan(ctx, win, &f);
 	if (err)
 		goto out;
+	if (f.same_kernel.mixed) {
+		pr_warn(ctx, "%s: %s", path, f.same_kernel.problem);
+		err = -IC_EINCOMPLETE;
+		goto out;
+	}
 	/* The slide is known from kallsyms; the stage still runs for the physical side and the
 	 * page tables the recovery rules walk. */
 	err = ic_kaslr__run(ctx, full, &f, l->link_text_default ? 0 : l->link_text,
