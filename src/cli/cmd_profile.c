@@ -449,14 +449,16 @@ out:
  */
 static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct ic_live *l)
 {
-	char used[4096];
+	char used[4096] = "";
 	int n = ic_live__recover(ctx, l, o->live_root), b;
 
 	cli_flush();
 	if (n >= 0 && last_named(l->syms, "linux_banner")) {
 		/* This kernel's vmlinux/vmlinuz, when there is one, must agree. */
 		b = ic_live__place_banner(ctx, l, o->live_root, used, sizeof(used));
-		if (b == -IC_EINCOMPLETE || b == -ENOMEM)
+		if (b == -ENOMEM)
+			return cli_fail(b, "out of memory");
+		if (b == -IC_EINCOMPLETE)
 			return cli_fail(b, "%s: linux_banner is not where %s puts it", l->kallsyms_path,
 					used);
 		cli_flush();
@@ -485,7 +487,8 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 		  "run as root with /proc/kcore, or give its System.map (--map System.map --btf %s "
 		  "--banner \"$(cat /proc/version)\"), or install /boot/vmlinuz-%s", l->kallsyms_path,
 		  n == -ENOENT ? "there is no /proc/kcore" :
-		  n == -EACCES || n == -EPERM ? "/proc/kcore is readable only by root" :
+		  n == -EACCES ? "/proc/kcore is readable only by root" :
+		  n == -EPERM ? "/proc/kcore may not be read (kernel lockdown?)" :
 		  n >= 0 ? "no linux_banner was recovered through /proc/kcore" :
 		  "recovery through /proc/kcore failed: ", n == -ENOENT || n == -EACCES ||
 		  n == -EPERM || n >= 0 ? "" : ic_strerror(n), IC_LIVE_BTF, l->release);
