@@ -71,4 +71,31 @@ struct ic_live {
 IC_API int ic_live__load(const struct ic_ctx *ctx, const char *root, struct ic_live **out);
 IC_API void ic_live__free(struct ic_live *l);
 
+#define IC_LIVE_KCORE "/proc/kcore"
+
+/*
+ * A kallsyms without data symbols (no CONFIG_KALLSYMS_ALL): read the running kernel through
+ * root/proc/kcore and recover them by structure as IMAGE mode does (ic_recover__data_syms()),
+ * with l->btf for the types and l's text symbols and KASLR offset. Only the kernel image's
+ * physical range is scanned; the recovery rules read the rest of RAM on demand. The recovered
+ * symbols are added to l->syms (link-time). Returns how many were recovered, or -errno
+ * (-ENOENT / -EACCES / -EPERM: no kcore or not root), -IC_EINCOMPLETE when what kcore shows
+ * disagrees with kallsyms (the carved banner, KASLR), each logged naming the file.
+ */
+IC_API int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *root);
+
+/*
+ * Place linux_banner (the one symbol Volatility needs to match a profile to an image) from
+ * this kernel's image file under root: /usr/lib/debug/boot/vmlinux-<release>,
+ * /usr/lib/debug/lib/modules/<release>/vmlinux, /boot/vmlinux-<release>, /boot/vmlinuz-<release>
+ * (bzImage: the compressed vmlinux inside, ic_vmlinuz__extract()), the first that holds the
+ * exact banner bytes (/proc/version + NUL) once in its loaded sections; its link-time address
+ * comes from the ELF headers. Added to l->syms; the file used is copied to used (may be NULL).
+ * When l->syms has linux_banner already (recovered through kcore) it is checked instead:
+ * -IC_EINCOMPLETE (logged) when the two addresses differ.
+ * 0, -ENOENT (no such file), or the first file's problem (logged).
+ */
+IC_API int ic_live__place_banner(const struct ic_ctx *ctx, struct ic_live *l, const char *root,
+				 char *used, size_t used_len);
+
 #endif

@@ -46,4 +46,21 @@ IC_API int ic_vmlinux__at(const struct ic_vmlinux *v, uint64_t vaddr, const uint
 IC_API int ic_vmlinux__banner(const struct ic_ctx *ctx, const struct ic_vmlinux *v, uint64_t vaddr,
 			      const uint8_t **p, size_t *len);
 
+/*
+ * Where bytes[0..len) lie in the loaded image: the link-time address of the first copy in an
+ * allocated section (PT_LOAD segments when there are no section headers) and how many copies
+ * there are. -IC_ENOTFOUND when there is none.
+ */
+IC_API int ic_vmlinux__find(const struct ic_vmlinux *v, const uint8_t *bytes, size_t len,
+			    uint64_t *vaddr, unsigned *hits);
+
+/*
+ * The ELF vmlinux inside a compressed kernel: an x86 bzImage's payload (boot protocol 2.08+),
+ * else the first gzip/xz/zstd stream in data that decodes to ELF (IC_MAX_VMLINUZ_TRIES tried).
+ * *out is malloc'd (caller frees), at most IC_MAX_VMLINUX_BYTES. -IC_ENOTFOUND (logged with
+ * what), -ENOMEM.
+ */
+IC_API int ic_vmlinuz__extract(const struct ic_ctx *ctx, const uint8_t *data, size_t len,
+			       const char *what, uint8_t **out, size_t *out_len);
+
 #endif

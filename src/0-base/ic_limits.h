@@ -164,6 +164,9 @@
  * its objects sit well below 256 MiB), the read size of its scan, and how many candidate
  * init_tasks are checked before giving up as ambiguous. */
 #define IC_MAX_KERNEL_IMAGE (256ull << 20)
+/* Compressed-stream starts (gzip, xz, zstd magic) tried in a vmlinuz before giving up: the
+ * bzImage payload is the first; a few more for a wrapper without a boot-protocol header. */
+#define IC_MAX_VMLINUZ_TRIES 16u
 #define IC_RECOVER_CHUNK (1u << 20)
 #define IC_MAX_RECOVER_HITS 16u
 /* Recovered symbols kept for the report. */
@@ -192,6 +195,9 @@
 /* Highest physical address bit a kcore segment may reach: 52 bits (x86-64 5-level paging,
  * arm64 LPA/LPA2). A p_paddr beyond is corrupt, not memory. */
 #define IC_KCORE_PHYS_BITS 52u
+/* The live /proc/kcore reader's cache of small reads: 256 blocks of 16 KiB (4 MiB). */
+#define IC_KCORE_LIVE_BLOCK (16u << 10)
+#define IC_KCORE_LIVE_SLOTS 256u
 
 /* Distinct anonymous type expressions whose BTF match symbol typing remembers (src/6-typing/typing.c):
  * symdb has about 20 for one kernel; more are resolved each time, only slower. */

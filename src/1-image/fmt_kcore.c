@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* /proc/kcore copies: an ELF core of kernel virtual addresses; physical ranges from p_paddr or the direct map. */
+#include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "image_internal.h"
+#include "kcore_live.h"
 #include "0-base/ic_limits.h"
 #include "0-base/reader.h"
 #include "elfcore.h"
@@ -494,3 +499,300 @@ const struct ic_image_fmt ic_fmt_kcore = {
 	.name = "kcore",
 	.probe = kcore_probe,
 };
+
+/*
+ * The running kernel's /proc/kcore. It has no mmap, and its st_size is the span of the kernel
+ * address space (128 TiB and more), so nothing of the copy reader above applies: the headers
+ * and the note are pread() into memory, each range remembers its p_offset, and every image
+ * read is one bounded pread(). Only direct-map segments (vaddr - paddr = the majority
+ * offset) become ranges: KCORE_TEXT is the same memory seen a second time.
+ */
+static int pread_full(int fd, void *buf, size_t len, uint64_t off)
+{
+	size_t got = 0;
+
+	if (off > (uint64_t)INT64_MAX - len)
+		return -IC_ETRUNC;
+	while (got < len) {
+		ssize_t n = pread(fd, (uint8_t *)buf + got, len - got, (off_t)(off + got));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (!n)
+			return -IC_ETRUNC;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The KASLR stage and the recovery rules read a few bytes at a time (page-table entries, list
+ * pointers): one pread each was 600,000 system calls for one profile. Small reads go through a
+ * direct-mapped cache of IC_KCORE_LIVE_BLOCK-byte blocks (shared by the scan threads, hence the
+ * lock); reads of a block or more (the scan's chunks) go straight to the file.
+ */
+struct live_block {
+	size_t ri;
+	uint64_t blk, len; /* len 0: empty slot */
+};
+
+struct live_cache {
+	pthread_mutex_t mu;
+	struct live_block tag[IC_KCORE_LIVE_SLOTS];
+	uint8_t *data; /* IC_KCORE_LIVE_SLOTS blocks */
+};
+
+static int live_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len)
+{
+	struct live_cache *c = img->priv;
+	uint8_t *dst = buf;
+	uint64_t at;
+	int err = 0;
+
+	if (ic_add_ovf(img->file_off[ri], off, &at))
+		return -IC_ETRUNC;
+	if (len >= IC_KCORE_LIVE_BLOCK)
+		return pread_full(img->fd, buf, len, at);
+	pthread_mutex_lock(&c->mu);
+	while (len && !err) {
+		uint64_t blk = off / IC_KCORE_LIVE_BLOCK, in = off % IC_KCORE_LIVE_BLOCK;
+		size_t slot = (size_t)((blk * 0x9e3779b97f4a7c15ull + ri) >> 40) % IC_KCORE_LIVE_SLOTS;
+		struct live_block *t = &c->tag[slot];
+		uint8_t *d = c->data + slot * (size_t)IC_KCORE_LIVE_BLOCK;
+		size_t n;
+
+		if (!t->len || t->ri != ri || t->blk != blk) {
+			uint64_t start = blk * IC_KCORE_LIVE_BLOCK, blen = img->ranges[ri].len - start;
+
+			if (blen > IC_KCORE_LIVE_BLOCK)
+				blen = IC_KCORE_LIVE_BLOCK;
+			t->len = 0;
+			err = pread_full(img->fd, d, (size_t)blen, img->file_off[ri] + start);
+			if (err)
+				break;
+			*t = (struct live_block){ ri, blk, blen };
+		}
+		if (in >= t->len) {
+			err = -IC_ETRUNC;
+			break;
+		}
+		n = (size_t)(t->len - in) < len ? (size_t)(t->len - in) : len;
+		memcpy(dst, d + in, n);
+		dst += n;
+		off += n;
+		len -= n;
+	}
+	pthread_mutex_unlock(&c->mu);
+	return err;
+}
+
+static void live_free_priv(struct ic_image *img)
+{
+	struct live_cache *c = img->priv;
+
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->mu);
+	free(c->data);
+	free(c);
+}
+
+static int live_probe(const struct ic_ctx *ctx, struct ic_image *img)
+{
+	(void)ctx;
+	(void)img;
+	return -EPROTO; /* never detected: only ic_image__open_kcore_live() builds one */
+}
+
+static const struct ic_image_fmt ic_fmt_kcore_live = {
+	.name = "kcore",
+	.probe = live_probe,
+	.read = live_read,
+	.free_priv = live_free_priv,
+};
+
+/* Clip [phys, phys + len) to [lo, hi) (lo >= hi: no clipping) and add what is left. */
+static int live_add(struct ic_image *img, uint64_t phys, uint64_t len, uint64_t off, uint64_t lo,
+		    uint64_t hi)
+{
+	uint64_t end = phys + len; /* no wrap: checked against IC_KCORE_PHYS_BITS */
+
+	if (lo < hi) {
+		if (end <= lo || phys >= hi)
+			return 0;
+		if (phys < lo) {
+			off += lo - phys;
+			phys = lo;
+		}
+		if (end > hi)
+			end = hi;
+	}
+	return ic_image_add_range(img, phys, end - phys, off);
+}
+
+int ic_image__open_kcore_live(const struct ic_ctx *ctx, const char *path, uint64_t runtime_text,
+			      uint64_t lo, uint64_t hi, struct ic_kcore_text *text,
+			      struct ic_image **out)
+{
+	const uint64_t phys_limit = 1ull << IC_KCORE_PHYS_BITS;
+	struct ic_image *img;
+	struct ic_elf_phdr *ph = NULL;
+	struct seg *segs = NULL;
+	uint8_t eh[64], *raw = NULL;
+	uint64_t phoff, po = 0;
+	size_t nph, nseg = 0;
+	struct stat st;
+	bool have_text = false;
+	int err;
+
+	*out = NULL;
+	memset(text, 0, sizeof(*text));
+	img = calloc(1, sizeof(*img));
+	if (!img)
+		return -ENOMEM;
+	img->fd = -1;
+	img->ctx = ctx;
+	img->fmt = &ic_fmt_kcore_live;
+	img->path = strdup(path);
+	img->priv = calloc(1, sizeof(struct live_cache));
+	if (img->priv) {
+		struct live_cache *c = img->priv;
+
+		c->data = malloc((size_t)IC_KCORE_LIVE_SLOTS * IC_KCORE_LIVE_BLOCK);
+		if (!c->data || pthread_mutex_init(&c->mu, NULL)) {
+			free(c->data);
+			free(c);
+			img->priv = NULL;
+		}
+	}
+	if (!img->path || !img->priv) {
+		err = -ENOMEM;
+		goto out;
+	}
+	img->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (img->fd < 0) {
+		err = -errno;
+		/* absent or root-only: the caller says what else would do */
+		if (err == -ENOENT || err == -EACCES || err == -EPERM)
+			pr_info(ctx, "%s: %s", path, ic_strerror(err));
+		else
+			pr_warn(ctx, "%s: %s", path, ic_strerror(err));
+		goto out;
+	}
+	if (fstat(img->fd, &st) || !S_ISREG(st.st_mode)) {
+		pr_warn(ctx, "%s: not a regular file", path);
+		err = -IC_EFORMAT;
+		goto out;
+	}
+	img->size = (uint64_t)st.st_size; /* informative only: never used as a data length */
+	if ((err = pread_full(img->fd, eh, sizeof(eh), 0))) {
+		pr_warn(ctx, "%s: offset 0x0: cannot read the ELF header: %s", path, ic_strerror(err));
+		goto out;
+	}
+	if (memcmp(eh, "\x7f" "ELF", 4) || eh[4] != 2 || eh[5] != 1 || ic_get_le16(eh + 16) != 4 ||
+	    ic_get_le16(eh + 54) != 56) {
+		pr_warn(ctx, "%s: offset 0x0: not an ELF64 little-endian core with 56-byte program "
+			"headers: not /proc/kcore", path);
+		err = -IC_EFORMAT;
+		goto out;
+	}
+	phoff = ic_get_le64(eh + 32);
+	nph = ic_get_le16(eh + 56);
+	if (!nph) {
+		pr_warn(ctx, "%s: offset 0x38: no program headers", path);
+		err = -IC_EFORMAT;
+		goto out;
+	}
+	raw = malloc(nph * 56); /* nph <= 65535 (a u16) */
+	ph = ic_calloc(nph, sizeof(*ph));
+	segs = ic_calloc(nph, sizeof(*segs));
+	if (!raw || !ph || !segs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if ((err = pread_full(img->fd, raw, nph * 56, phoff))) {
+		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": cannot read %zu program headers: %s", path, phoff,
+			nph, ic_strerror(err));
+		goto out;
+	}
+	for (size_t i = 0; i < nph; i++) {
+		const uint8_t *p = raw + 56 * i;
+
+		ph[i] = (struct ic_elf_phdr){ .type = ic_get_le32(p), .off = ic_get_le64(p + 8),
+					      .vaddr = ic_get_le64(p + 16), .paddr = ic_get_le64(p + 24),
+					      .filesz = ic_get_le64(p + 32), .memsz = ic_get_le64(p + 40),
+					      .idx = (unsigned)i, .at = phoff + 56 * i };
+		if (ph[i].type == IC_PT_NOTE && !img->notes && ph[i].filesz &&
+		    ph[i].filesz <= IC_MAX_NOTES_BYTES) {
+			img->notes = malloc((size_t)ph[i].filesz);
+			if (!img->notes) {
+				err = -ENOMEM;
+				goto out;
+			}
+			if ((err = pread_full(img->fd, img->notes, (size_t)ph[i].filesz, ph[i].off))) {
+				pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_NOTE of 0x%" PRIx64 " bytes unreadable: %s",
+					path, ph[i].off, ph[i].filesz, ic_strerror(err));
+				goto out;
+			}
+			img->notes_len = (size_t)ph[i].filesz;
+		}
+		if (ph[i].type != IC_PT_LOAD || !ph[i].filesz)
+			continue;
+		if (ph[i].vaddr <= runtime_text && runtime_text - ph[i].vaddr < ph[i].filesz &&
+		    ph[i].paddr != UINT64_MAX && ph[i].paddr && !have_text) {
+			text->vaddr = runtime_text;
+			text->phys = ph[i].paddr + (runtime_text - ph[i].vaddr);
+			text->len = ph[i].filesz - (runtime_text - ph[i].vaddr);
+			have_text = true;
+		}
+		/* vmalloc, modules, vmemmap (-1) have no physical address; 0 is a pre-4.11 kernel. */
+		if (ph[i].paddr == UINT64_MAX || !ph[i].paddr)
+			continue;
+		if (ph[i].paddr >= phys_limit || ph[i].filesz > phys_limit - ph[i].paddr) {
+			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %zu p_paddr 0x%" PRIx64 "+0x%" PRIx64
+				" lies beyond the %u-bit physical address space", path, ph[i].at, i,
+				ph[i].paddr, ph[i].filesz, IC_KCORE_PHYS_BITS);
+			err = -IC_EFORMAT;
+			goto out;
+		}
+		segs[nseg++] = (struct seg){ ph[i].paddr, ph[i].filesz, ph[i].off, &ph[i], false };
+	}
+	if (!have_text) {
+		pr_warn(ctx, "%s: no segment with a physical address holds _text 0x%" PRIx64
+			" (the kernel image; a kernel before 4.11 writes p_paddr 0)", path, runtime_text);
+		err = -IC_ENOTFOUND;
+		goto out;
+	}
+	if (!nseg || majority_delta(segs, nseg, &po) || po < KERNEL_HALF) {
+		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": no direct-map (KCORE_RAM) segment", path, phoff);
+		err = -IC_ENOTFOUND;
+		goto out;
+	}
+	for (size_t i = 0; i < nseg; i++) {
+		if (segs[i].ph->vaddr < segs[i].phys || segs[i].ph->vaddr - segs[i].phys != po)
+			continue; /* KCORE_TEXT (and the old KCORE_REMAP): aliases of RAM */
+		if ((err = live_add(img, segs[i].phys, segs[i].len, segs[i].off, lo, hi)))
+			goto out;
+	}
+	if ((err = ic_image_finish_ranges(img)))
+		goto out;
+	if (!img->nranges) {
+		pr_warn(ctx, "%s: no RAM in physical 0x%" PRIx64 "-0x%" PRIx64, path, lo, hi);
+		err = -IC_ENOTFOUND;
+		goto out;
+	}
+	pr_info(ctx, "%s: live kcore, %zu ranges, %" PRIu64 " bytes; _text at physical 0x%" PRIx64,
+		path, img->nranges, img->bytes, text->phys);
+out:
+	free(raw);
+	free(ph);
+	free(segs);
+	if (err)
+		ic_image__free(img);
+	else
+		*out = img;
+	return err;
+}

@@ -402,3 +402,40 @@ int ic_vmlinux__banner(const struct ic_ctx *ctx, const struct ic_vmlinux *v, uin
 		"bytes", vaddr, b - v->data, avail);
 	return -IC_EFORMAT;
 }
+
+/* Every loaded copy of bytes[0..len): allocated sections with file bytes, or (no section
+ * headers) the PT_LOAD segments. A copy split across two sections is not a loaded object. */
+int ic_vmlinux__find(const struct ic_vmlinux *v, const uint8_t *bytes, size_t len, uint64_t *vaddr,
+		     unsigned *hits)
+{
+	*hits = 0;
+	if (!len)
+		return -EINVAL;
+	for (size_t i = 0; i < v->nsecs + (v->nsecs ? 0 : v->nsegs); i++) {
+		const uint8_t *base, *p;
+		uint64_t addr, size;
+
+		if (v->nsecs) {
+			const struct elf_sec *s = &v->secs[i];
+
+			if (!(s->flags & ELF_SHF_ALLOC) || s->type == ELF_SHT_NOBITS || !s->addr)
+				continue;
+			base = v->data + s->offset; /* checked in parse_sections */
+			addr = s->addr;
+			size = s->size;
+		} else {
+			base = v->data + v->segs[i].offset;
+			addr = v->segs[i].vaddr;
+			size = v->segs[i].filesz;
+		}
+		for (p = base; (p = ic_find(p, (size_t)(size - (uint64_t)(p - base)), bytes, len));
+		     p++) {
+			if (!*hits)
+				*vaddr = addr + (uint64_t)(p - base);
+			(*hits)++;
+			if ((uint64_t)(p - base) + 1 >= size)
+				break;
+		}
+	}
+	return *hits ? 0 : -IC_ENOTFOUND;
+}

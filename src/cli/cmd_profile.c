@@ -543,6 +543,58 @@ out:
 	return rc;
 }
 
+/*
+ * kallsyms without data symbols (no CONFIG_KALLSYMS_ALL): recover them through /proc/kcore.
+ * -1 to go on and write, else the exit code (the error said which input would do).
+ */
+static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct ic_live *l)
+{
+	char used[4096] = "";
+	int n = ic_live__recover(ctx, l, o->live_root), b;
+
+	cli_flush();
+	if (n >= 0 && last_named(l->syms, "linux_banner")) {
+		/* This kernel's vmlinux/vmlinuz, when there is one, must agree. */
+		b = ic_live__place_banner(ctx, l, o->live_root, used, sizeof(used));
+		if (b == -ENOMEM)
+			return cli_fail(b, "out of memory");
+		if (b == -IC_EINCOMPLETE)
+			return cli_fail(b, "%s: linux_banner is not where %s puts it", l->kallsyms_path,
+					used);
+		cli_flush();
+		return -1;
+	}
+	if (n == -ENOMEM)
+		return cli_fail(n, "out of memory");
+	/* No kcore: this kernel's vmlinux or vmlinuz still places linux_banner, so Volatility
+	 * can match the profile (the other data objects stay unknown). */
+	b = ic_live__place_banner(ctx, l, o->live_root, used, sizeof(used));
+	cli_flush();
+	if (b == -ENOMEM)
+		return cli_fail(b, "out of memory");
+	if (!b) {
+		char msg[8800];
+
+		snprintf(msg, sizeof(msg), "%s: linux_banner placed from %s; no other data symbol "
+			 "(init_task, init_mm...): plugins that need them will fail (/proc/kcore as "
+			 "root recovers them)", l->kallsyms_path, used);
+		cli_print(IC_LOG_WARN, msg, NULL);
+		return -1;
+	}
+	if (o->allow_partial)
+		return -1; /* banner_check() warns and exits 3 */
+	cli_error("%s has no data symbols (kernel without CONFIG_KALLSYMS_ALL) and %s%s: "
+		  "run as root with /proc/kcore, or give its System.map (--map System.map --btf %s "
+		  "--banner \"$(cat /proc/version)\"), or install /boot/vmlinuz-%s", l->kallsyms_path,
+		  n == -ENOENT ? "there is no /proc/kcore" :
+		  n == -EACCES ? "/proc/kcore is readable only by root" :
+		  n == -EPERM ? "/proc/kcore may not be read (kernel lockdown?)" :
+		  n >= 0 ? "no linux_banner was recovered through /proc/kcore" :
+		  "recovery through /proc/kcore failed: ", n == -ENOENT || n == -EACCES ||
+		  n == -EPERM || n >= 0 ? "" : ic_strerror(n), IC_LIVE_BTF, l->release);
+	return EXIT_INCOMPLETE;
+}
+
 int cli_profile_live(const struct cli_opts *o)
 {
 	struct ic_ctx ctx;
@@ -559,6 +611,13 @@ int cli_profile_live(const struct cli_opts *o)
 		return cli_fail(err, "live mode: cannot read this kernel's inputs");
 	if (l->link_text_default)
 		cli_flush();
+	if (!last_named(l->syms, "linux_banner")) {
+		rc = live_data_syms(&ctx, o, l);
+		if (rc >= 0) {
+			ic_live__free(l);
+			return rc;
+		}
+	}
 	memset(&in, 0, sizeof(in));
 	in.syms = l->syms;
 	in.banner = l->banner;

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests for the ELF vmlinux reader: crafted ELF32/ELF64 of both byte orders, hostile headers,
  * and the real fx-deb12-6.1 vmlinux (.BTF == the running kernel's BTF, linux_banner == /proc/version). */
+#include <lzma.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "ic_test.h"
 #include "0-base/internal.h"
@@ -261,6 +264,113 @@ static void test_real(void)
 	ic_blob__release(&verb);
 }
 
+/* ic_vmlinux__find: the loaded copy of the banner (sections, not the section-less segment copy). */
+static void test_find(void)
+{
+	struct elfb e;
+	size_t len = build(&e, true, false);
+	struct ic_vmlinux *v = NULL;
+	uint64_t va = 0;
+	unsigned hits = 9;
+
+	IC_CHECK(ic_vmlinux__open(NULL, e.b, len, "t", &v) == 0, "open");
+	if (!v)
+		return;
+	IC_CHECK(ic_vmlinux__find(v, (const uint8_t *)banner, sizeof(banner), &va, &hits) == 0 &&
+		 hits == 1 && va == TEXT_ADDR + 8, "find: %u hits at 0x%llx", hits,
+		 (unsigned long long)va);
+	IC_CHECK(ic_vmlinux__find(v, (const uint8_t *)"Linux version 0", 15, &va, &hits) ==
+		 -IC_ENOTFOUND && hits == 0, "absent bytes");
+	IC_CHECK(ic_vmlinux__find(v, (const uint8_t *)banner, 0, &va, &hits) == -EINVAL, "len 0");
+	ic_vmlinux__free(v);
+}
+
+static size_t gz(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	z_stream zs;
+	size_t got;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)n;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	got = deflate(&zs, Z_FINISH) == Z_STREAM_END ? zs.total_out : 0;
+	deflateEnd(&zs);
+	return got;
+}
+
+/* ic_vmlinuz__extract: through the bzImage header, by magic search past a decoy, xz, and the
+ * bound on tries. */
+static void test_vmlinuz(void)
+{
+	struct elfb e;
+	size_t len = build(&e, true, false), n, zn, out_len = 0;
+	uint8_t *f = calloc(1, 1 << 16), *z = malloc(1 << 14), *out = NULL;
+
+	if (!f || !z) {
+		IC_CHECK(0, "alloc");
+		free(f);
+		free(z);
+		return;
+	}
+	zn = gz(e.b, len, z, 1 << 14);
+	IC_CHECK(zn > 0, "gzip");
+	/* bzImage-like: setup_sects 1, protocol 2.15, payload 0x40 into the protected-mode part */
+	f[0x1f1] = 1;
+	memcpy(f + 0x202, "HdrS", 4);
+	f[0x206] = 0x0f;
+	f[0x207] = 0x02;
+	f[0x248] = 0x40;
+	memcpy(f + 1024 + 0x40, z, zn);
+	n = 1024 + 0x40 + zn + 4;
+	IC_CHECK(ic_vmlinuz__extract(NULL, f, n, "t", &out, &out_len) == 0 && out_len == len &&
+		 !memcmp(out, e.b, len), "bzImage gzip payload");
+	free(out);
+	out = NULL;
+
+	/* No header: a decoy gzip magic first, then the stream */
+	memset(f, 0, 1 << 16);
+	memcpy(f + 100, "\x1f\x8b\x08garbage", 10);
+	memcpy(f + 300, z, zn);
+	IC_CHECK(ic_vmlinuz__extract(NULL, f, 300 + zn, "t", &out, &out_len) == 0 &&
+		 out_len == len && !memcmp(out, e.b, len), "magic search past a decoy");
+	free(out);
+	out = NULL;
+
+	/* xz */
+	{
+		size_t xn = 0;
+
+		memset(f, 0, 1 << 16);
+		IC_CHECK(lzma_easy_buffer_encode(0, LZMA_CHECK_CRC64, NULL, e.b, len, f + 512, &xn,
+						 (1 << 16) - 512) == LZMA_OK, "xz encode");
+		IC_CHECK(ic_vmlinuz__extract(NULL, f, 512 + xn + 4, "t", &out, &out_len) == 0 &&
+			 out_len == len && !memcmp(out, e.b, len), "xz stream");
+		free(out);
+		out = NULL;
+	}
+
+	/* More decoys than IC_MAX_VMLINUZ_TRIES before the real stream: not found, bounded. */
+	memset(f, 0, 1 << 16);
+	for (unsigned i = 0; i <= IC_MAX_VMLINUZ_TRIES; i++)
+		memcpy(f + 16 * i, "\x1f\x8b\x08", 3);
+	memcpy(f + 16 * (IC_MAX_VMLINUZ_TRIES + 2), z, zn);
+	IC_CHECK(ic_vmlinuz__extract(NULL, f, 16 * (IC_MAX_VMLINUZ_TRIES + 2) + zn, "t", &out,
+				     &out_len) == -IC_ENOTFOUND && !out, "tries bounded");
+
+	/* A stream that is not an ELF file, and a cut stream */
+	memset(f, 0, 1 << 16);
+	zn = gz((const uint8_t *)"not an elf at all", 17, f, 1 << 16);
+	IC_CHECK(ic_vmlinuz__extract(NULL, f, zn, "t", &out, &out_len) == -IC_ENOTFOUND, "not ELF");
+	zn = gz(e.b, len, f, 1 << 16);
+	IC_CHECK(ic_vmlinuz__extract(NULL, f, zn / 2, "t", &out, &out_len) == -IC_ENOTFOUND, "cut");
+	free(f);
+	free(z);
+}
+
 int main(void)
 {
 	test_good(true, false);
@@ -268,6 +378,8 @@ int main(void)
 	test_good(false, false);
 	test_good(false, true);
 	test_unterminated();
+	test_find();
+	test_vmlinuz();
 	test_hostile();
 	test_extended();
 	test_real();

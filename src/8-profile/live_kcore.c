@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* Live mode without CONFIG_KALLSYMS_ALL: the data symbols recovered through /proc/kcore. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "0-base/internal.h"
+#include "0-base/ic_limits.h"
+#include "1-image/kcore_live.h"
+#include "isfcarve/banner.h"
+#include "isfcarve/btf.h"
+#include "isfcarve/carver.h"
+#include "isfcarve/kaslr.h"
+#include "isfcarve/live.h"
+#include "isfcarve/recover.h"
+#include "isfcarve/symbols.h"
+
+/*
+ * Why two images over one file: the carvers (banner, BTF, kallsyms, VMCOREINFO from kcore's
+ * own note) need only the kernel image, tens of MiB, while a scan of all RAM through kcore
+ * reads gigabytes; the KASLR stage and the recovery rules follow pointers into the rest of RAM
+ * (page tables, the task list, slab objects) and read those few pages on demand.
+ */
+int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *root)
+{
+	struct ic_image *full = NULL, *win = NULL;
+	struct ic_kcore_text text;
+	struct ic_findings f;
+	struct ic_btf *btf = NULL;
+	char path[4096];
+	size_t rl;
+	uint64_t span;
+	int err, n = 0;
+
+	memset(&f, 0, sizeof(f));
+	if (!root)
+		root = "";
+	rl = strlen(root);
+	while (rl && root[rl - 1] == '/')
+		rl--;
+	snprintf(path, sizeof(path), "%.*s%s", (int)rl, root, IC_LIVE_KCORE);
+	err = ic_image__open_kcore_live(ctx, path, l->runtime_text, 0, 0, &text, &full);
+	if (err)
+		return err;
+	span = text.len < IC_MAX_KERNEL_IMAGE ? text.len : IC_MAX_KERNEL_IMAGE;
+	err = ic_image__open_kcore_live(ctx, path, l->runtime_text, text.phys, text.phys + span,
+					&text, &win);
+	if (err)
+		goto out;
+	err = ic_scan(ctx, win, &f);
+	if (err)
+		goto out;
+	if (f.same_kernel.mixed) {
+		pr_warn(ctx, "%s: %s", path, f.same_kernel.problem);
+		err = -IC_EINCOMPLETE;
+		goto out;
+	}
+	/* The slide is known from kallsyms; the stage still runs for the physical side and the
+	 * page tables the recovery rules walk. */
+	err = ic_kaslr__run(ctx, full, &f, l->link_text_default ? 0 : l->link_text,
+			    l->link_text_default ? NULL : l->config_path);
+	if (err || !f.kaslr) {
+		pr_warn(ctx, "%s: KASLR not solved from the kernel image: %s", path,
+			ic_strerror(err ? err : -IC_ENOTFOUND));
+		err = -IC_EINCOMPLETE;
+		goto out;
+	}
+	if (f.kaslr->runtime_text != l->runtime_text) {
+		pr_warn(ctx, "%s: runtime _text 0x%" PRIx64 " disagrees with %s (0x%" PRIx64 ")", path,
+			f.kaslr->runtime_text, l->kallsyms_path, l->runtime_text);
+		err = -IC_EINCOMPLETE;
+		goto out;
+	}
+	if (f.kaslr->link_text != l->link_text) {
+		if (!l->link_text_default) {
+			pr_warn(ctx, "%s: link-time _text 0x%" PRIx64 " (%s) disagrees with %s "
+				"(0x%" PRIx64 ")", path, f.kaslr->link_text,
+				f.kaslr->link_method ? f.kaslr->link_method : "image", l->config_path,
+				l->link_text);
+			err = -IC_EINCOMPLETE;
+			goto out;
+		}
+		/* The assumed default lost to evidence in the image (VMCOREINFO, IKCONFIG). */
+		pr_info(ctx, "%s: link-time _text 0x%" PRIx64 " (%s), not the assumed 0x%" PRIx64,
+			path, f.kaslr->link_text, f.kaslr->link_method ? f.kaslr->link_method : "image",
+			l->link_text);
+		for (size_t i = 0; i < l->syms->n; i++)
+			if (!(l->syms->syms[i].flags & IC_SYM_ABSOLUTE))
+				l->syms->syms[i].addr += l->kaslr_offset - f.kaslr->virtual_slide;
+		l->link_text = f.kaslr->link_text;
+		l->kaslr_offset = f.kaslr->virtual_slide;
+		l->link_text_default = false;
+	}
+	/* The banner the carver picked must be the one this kernel prints. */
+	if (!f.banner || !f.banner->linux_banner || f.banner->len != l->banner_len ||
+	    memcmp(f.banner->text, l->banner, f.banner->len)) {
+		pr_warn(ctx, "%s: %s", path, f.banner ? "the kernel image's banner differs from "
+			"/proc/version: not the running kernel?" : "no banner in the kernel image");
+		err = -IC_EINCOMPLETE;
+		goto out;
+	}
+	err = ic_btf__new(ctx, l->btf.data, l->btf.len, l->btf_path, &btf);
+	if (err)
+		goto out;
+	n = ic_recover__data_syms(ctx, full, &f, btf, l->syms);
+	if (n < 0) {
+		err = n;
+		goto out;
+	}
+	for (size_t i = 0; i < f.nrecovered; i++)
+		pr_debug(ctx, "live: recovered %s at 0x%" PRIx64 " (%s)", f.recovered[i].name,
+			 f.recovered[i].link, f.recovered[i].how);
+	pr_info(ctx, "live: %d data symbols recovered through %s (%" PRIu64 " bytes of kernel "
+		"image scanned)", n, path, ic_image__bytes(win));
+out:
+	ic_btf__free(btf);
+	ic_findings__release(&f);
+	ic_image__free(win);
+	ic_image__free(full);
+	return err ? err : n;
+}
