@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* ic_pass: one plain pass over a file on N threads, the floor isfcarve is held against. */
 /*
  * The plain pass: the fastest way this machine lets a program look at every byte of a file
  * once, on N threads. isfcarve's timings are held against it (docs/performance.md).
