@@ -40,6 +40,10 @@ _PROGRESS_RE = re.compile(rb"scanning: +(\d{1,3})%")
 _ESCAPE_RE = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
 
 
+def _bare(banner: bytes) -> bytes:
+    return banner.rstrip(b"\x00").rstrip()
+
+
 def _walk_requirements(req: interfaces.configuration.RequirementInterface):
     yield req
     for child in req.requirements.values():
@@ -94,9 +98,15 @@ class IsfcarveProfile(interfaces.automagic.AutomagicInterface):
         cache = symbol_cache.SqliteCache(
             os.path.join(constants.CACHE_PATH, constants.IDENTIFIERS_FILENAME)
         )
-        known = set(cache.get_identifier_dictionary(operating_system="linux"))
+        # Remote-index identifiers are stored without the banner's trailing "\n\0" (the cache
+        # strips them), local ones with: compare both without.
+        known = {
+            _bare(k)
+            for k in cache.get_identifier_dictionary(operating_system="linux")
+            if isinstance(k, bytes)
+        }
         found = self._image_banners(image)
-        if found & known:
+        if {_bare(b) for b in found} & known:
             vollog.debug("isfcarve: a symbol table for this image's banner is known; not run")
             return None
         if found:

@@ -83,7 +83,8 @@ class Vol:
         if ext:
             argv[2:2] = ["-p", EXT]
         argv.append(plugin)
-        e = dict(os.environ, **(env or {}))
+        # no __pycache__ written into the source tree's volatility3/ folder
+        e = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **(env or {}))
         t0, u0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
         r = subprocess.run(argv, capture_output=True, text=True, env=e, timeout=900)
         u1 = resource.getrusage(resource.RUSAGE_CHILDREN)
