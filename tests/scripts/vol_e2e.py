@@ -12,6 +12,7 @@ the build tree) runs with Debian's python3 (this interpreter).  Checked, against
           linux.pslist prints the same as the stock run (and EMPTY now holds the profile)
   --reuse a second extension run prints the same without starting isfcarve ($ISFCARVE is a
           stub that records being called)
+(isfcarve missing or failing: test_vol_errors.py, on a small synthetic file.)
   --la57  5-level image: the stock run is the control (no process at all: Volatility 2.11 walks
           5-level tables as 4-level); through the extension pslist, lsmod and sockstat = truth
 Documented differences from truth (docs/volatility.md): the `ps` that collected truth/ps has
@@ -77,11 +78,11 @@ class Vol:
                 shutil.copy(src, path)
         return path
 
-    def run(self, plugin, symbols, cache, ext=False, env=None):
-        argv = [sys.executable, self.vol, "-q", "-r", "csv", "--cache-path", cache,
-                "-s", symbols, "-f", self.image]
+    def run(self, plugin, symbols, cache, ext=False, env=None, quiet=True):
+        argv = [sys.executable, self.vol] + (["-q"] if quiet else []) + [
+            "-r", "csv", "--cache-path", cache, "-s", symbols, "-f", self.image]
         if ext:
-            argv[2:2] = ["-p", EXT]
+            argv[2:2] = ["-p", EXT]  # after vol.py
         argv.append(plugin)
         # no __pycache__ written into the source tree's volatility3/ folder
         e = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", **(env or {}))
@@ -261,16 +262,6 @@ def main(args):
         code, ps_again, _ = v.run("linux.pslist", empty, ext_cache, ext=True, env={"ISFCARVE": stub})
         c.check(not os.path.exists(marker), "second extension run started isfcarve again")
         c.check(code == 0 and ps_again == ps_ext, "second extension run printed something else")
-
-        # isfcarve missing: one clear line saying what to do, then Volatility's own error.
-        cold = v.cache("cache-missing")
-        code, got, err = v.run("linux.pslist", os.path.join(work, "empty2"), cold, ext=True,
-                               env={"ISFCARVE": os.path.join(work, "no-such-isfcarve"),
-                                    "PATH": "/usr/bin:/bin"})
-        hint = [ln for ln in err.splitlines() if "isfcarve:" in ln]
-        c.check(len(hint) == 1 and "ISFCARVE=" in hint[0], f"missing isfcarve: hint lines {hint}")
-        c.check(code != 0 and "Unsatisfied requirement" in v.stdout and "PID" not in v.stdout,
-                f"missing isfcarve: exit {code}, not Volatility's own error: {v.stdout[:300]!r}")
 
     print(f"  total: {sum(t[1] for t in v.times):.1f}s wall, {sum(t[2] for t in v.times):.1f}s CPU "
           "in vol.py (+ isfcarve)")
