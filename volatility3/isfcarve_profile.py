@@ -226,10 +226,10 @@ class IsfcarveProfile(interfaces.automagic.AutomagicInterface):
                     break
                 text = (text + chunk)[-65536:]
                 if progress_callback:
-                    marks = _PROGRESS_RE.findall(chunk)
-                    if marks:
-                        pct = min(int(marks[-1]), 100)
-                        progress_callback(pct, "isfcarve: scanning the image for a profile")
+                    for mark in _PROGRESS_RE.findall(chunk):
+                        progress_callback(
+                            min(int(mark), 100), "isfcarve: scanning the image for a profile"
+                        )
         finally:
             os.close(master)
             status = proc.wait()
