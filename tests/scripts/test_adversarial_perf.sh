@@ -37,7 +37,9 @@ run() {
 ban="Linux version 6.1.0-adv (x@y) (gcc) #1 SMP"
 for f in btf-headers btf-nested btf-nested-bad banners ksym-anchors selfref-pt; do
   run 0 "scan $f" "$IC_BIN" scan "$G/$f"
-  run 3 "pipeline $f" "$IC_BIN" "$G/$f" -o "$G/out.json"
+  # 2 = no piece of a kernel survived the checks (one line, docs/cli.md); 3 = a piece did, but
+  # not enough for a profile. Either way in time and with nothing written.
+  run 2,3 "pipeline $f" "$IC_BIN" "$G/$f" -o "$G/out.json"
   [[ ! -e $G/out.json ]] || fail "pipeline $f: left a profile behind"
 done
 # Nested valid blobs: the first one is taken and every header inside it skipped (without
