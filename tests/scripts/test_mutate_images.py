@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """CI sample of the whole-image mutation harness (tests/scripts/mutate_images.py): a fixed seed,
 the four real fixtures, two runs at a time, at most IC_MUTATE_RUNS (120) mutated images or
-IC_MUTATE_BUDGET_S (150) seconds, whichever comes first (the ASan build gets through fewer).
+IC_MUTATE_BUDGET_S (150) seconds, whichever comes first (the ASan build gets through fewer;
+fewer than 10 finished runs is a failure, not a pass).
 Every run must end in a failure exit (2/3) with no file left, or in a right profile (symbols =
 System.map, banner = truth, types = the clean profile's); no crash, no sanitizer report, no hang.
 Longer runs: tests/scripts/mutate_images.py --runs N --seed S (see docs/security.md)."""
@@ -25,6 +26,6 @@ except OSError:
     pass
 args = [sys.executable, os.path.join(here, "mutate_images.py"), "--seed", "18", "--jobs", "2",
         "--runs", os.environ.get("IC_MUTATE_RUNS", "120"),
-        "--budget", os.environ.get("IC_MUTATE_BUDGET_S", "150"),
+        "--budget", os.environ.get("IC_MUTATE_BUDGET_S", "150"), "--min-runs", "10",
         "--timeout", "180" if asan else "60"]
 sys.exit(subprocess.run(args).returncode)
