@@ -3,11 +3,11 @@
 # fuzz/build.sh as a continuous fuzzing service runs it (OSS-Fuzz / ClusterFuzzLite environment:
 # CC=clang, CFLAGS with ASan+UBSan and -fsanitize=fuzzer-no-link, LIB_FUZZING_ENGINE=-fsanitize=fuzzer,
 # a fresh OUT), then every fuzzer the way the service starts it: its seed corpus unzipped, its
-# .dict and .options applied, all seeds run and IC_FUZZ_BUILD_S seconds (default 2) of fuzzing.
+# .dict and .options applied, all seeds run and IC_FUZZ_BUILD_S seconds (default 1) of fuzzing.
 # Each must build, load its dictionary, start (INITED) and end (DONE) without a crash, leak or
 # sanitizer report. $WORK stays in the build dir, so later runs rebuild incrementally.
 . "$IC_SRC/tests/lib/common.sh"
-FUZZ_S=${IC_FUZZ_BUILD_S:-2}
+FUZZ_S=${IC_FUZZ_BUILD_S:-1}
 if ! command -v clang >/dev/null || ! command -v clang++ >/dev/null; then
   echo "clang/clang++ not found (scripts/install-deps.sh installs clang)" >&2
   if [[ -n ${CI:-} ]]; then exit 1; fi
@@ -46,7 +46,7 @@ for src in "$IC_SRC"/fuzz/fuzz_*.c; do
   while IFS= read -r line; do
     [[ $line =~ ^([a-z_]+)\ *=\ *(.+)$ ]] && opts+=("-${BASH_REMATCH[1]}=${BASH_REMATCH[2]}")
   done <"$out/$t.options"
-  rc=0
+  rc=0 t0=$SECONDS
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     timeout -k 5 300 nice "$out/$t" -dict="$out/$t.dict" "${opts[@]}" -max_total_time="$FUZZ_S" \
     -rss_limit_mb=2048 -artifact_prefix="$TMP/new/$t/crash-" "$TMP/new/$t" "$seeds" \
@@ -58,7 +58,7 @@ for src in "$IC_SRC"/fuzz/fuzz_*.c; do
     grep -E 'ERROR|SUMMARY|runtime error|Dictionary' "$TMP/$t.log" | head -5 >&2 || true
     fail "$t: exit $rc (log: INITED/DONE/dictionary missing or a report)"
   else
-    ok "$t: $got seeds, ${entries} dict entries, ${execs#\#} execs, $cov"
+    ok "$t: $got seeds, ${entries} dict entries, ${execs#\#} execs, $cov, $((SECONDS - t0)) s"
   fi
 done
 (( n >= 20 )) || fail "only $n fuzz targets found"
