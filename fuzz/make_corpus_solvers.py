@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Seeds for fuzz/corpus/{kaslr,kaslr_arm64,recover}: cut from the real fixtures by
+"""Seeds for fuzz/corpus/{kaslr,kaslr_arm64,recover,same_kernel}: cut from the real fixtures by
 fuzz/solver_seed.c (the carvers' real findings + only the memory pages the target read), in
 the variants that reach each solver path: full evidence, no VMCOREINFO, no banner, no
 kallsyms, structure-only, arm64 without _text; recovery with the recoverable names withheld.
@@ -8,6 +8,7 @@ kallsyms, structure-only, arm64 without _text; recovery with the recoverable nam
 usage: make_corpus_solvers.py BUILD FIXTURES [TARGET...]   (BUILD: a cmake build dir with libisfcarve_static.a;
        FIXTURES: the decompressed fixtures, e.g. /work/fixtures)"""
 import os
+import struct
 import subprocess
 import sys
 
@@ -41,6 +42,11 @@ ARM_VARIANTS = KASLR_VARIANTS + [
     ("no-vmcoreinfo-no-text", VMCI, 0, ["_text"]),
     ("no-text", 0, 0, ["_text"]),
 ]
+SAME_KERNEL_VARIANTS = [("full", 0), ("no-vmcoreinfo", VMCI), ("no-kallsyms", KS | KS_PHYS),
+                        ("banner-btf-only", VMCI | KS | KS_PHYS)]
+SAME_KERNEL_KNOBS = [("fx-forky-7.2-full", 1, "knobs-release-mismatch"),
+                     ("fx-deb12-6.1-no-vmcoreinfo", 2 << 2 | 1 << 13, "knobs-3-releases-no-delta"),
+                     ("fx-arm64-forky-7.2-banner-btf-only", 3 << 6 | 2, "knobs-4-btf-blobs")]
 
 
 def tool(build, target):
@@ -78,6 +84,22 @@ def main():
         for fx, img in fxs:
             for name, clr, st, wh in variants:
                 cut(exe, os.path.join(fixtures, fx, img), os.path.join(d, f"{fx}-{name}"), clr, st, KASLR_SYMS, wh)
+    if not only or "same_kernel" in only:
+        # the check reads only the findings (and the banner text): one consistent kernel per
+        # fixture, and the same with one piece of evidence missing
+        exe = tool(build, "same_kernel")
+        d = os.path.join(HERE, "corpus", "same_kernel")
+        os.makedirs(d, exist_ok=True)
+        for fx, img in X86 + ARM:
+            for name, clr in SAME_KERNEL_VARIANTS:
+                cut(exe, os.path.join(fixtures, fx, img), os.path.join(d, f"{fx}-{name}"), clr, 0, KASLR_SYMS, [])
+        # and three contradictions through the knobs (the link_text field, fuzz_same_kernel.c)
+        for src, knobs, name in SAME_KERNEL_KNOBS:
+            with open(os.path.join(d, src), "rb") as f:
+                b = bytearray(f.read())
+            b[17:25] = struct.pack("<Q", knobs)
+            with open(os.path.join(d, f"{name}-{src}"), "wb") as f:
+                f.write(b)
     if only and "recover" not in only:
         return
     exe = tool(build, "recover")

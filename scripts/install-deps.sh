@@ -6,10 +6,13 @@ pkgs=(build-essential cmake pkg-config xz-utils
       libjansson-dev libpcre2-dev zlib1g-dev liblzma-dev libbpf-dev
       python3 python3-jsonschema time
       python3-pefile python3-yara # Volatility 3 end-to-end tests (tests/scripts/test_vol_*)
+      clang libclang-rt-dev zip unzip # fuzz/build.sh under test_fuzz_build.sh
       bpftool) # bpftool: test_extract.sh compares vmlinux.h with `bpftool btf dump ... format c`
 # Optional: libdw-dev for the symdb generator; extra codecs for more dump formats;
 # python3-snappy for the AVML tests (shared/tools/tools/avml-convert.py writes the test images);
 # (time: GNU /usr/bin/time, peak RSS in tests/scripts/test_adversarial_mem.sh.)
+# (clang + libclang-rt-dev: libFuzzer and the sanitizer runtimes; zip/unzip: seed corpora.
+#  tests/scripts/test_fuzz_build.sh builds the fuzzers with fuzz/build.sh as OSS-Fuzz would.)
 # GNU parallel for scripts/parallel-jobs.sh (its test falls back to xargs -P without it).
 # makedumpfile: tests/scripts/test_makedumpfile.py runs the real producer of kdump files.
 # (python3-pefile python3-yara: Volatility 3's own dependencies, for tests/scripts/test_vol_*.py,

@@ -108,6 +108,8 @@ static int find_parents(struct pgscan *s, uint64_t target, unsigned idx, uint64_
 	for (size_t i = 0; i < nr; i++) {
 		uint64_t first = ic_align_up(r[i].phys, PAGE);
 
+		if (first < r[i].phys) /* a range in the last page of 2^64: aligning up wrapped to 0 */
+			continue;
 		for (uint64_t pa = first; pa + PAGE <= r[i].phys + r[i].len && pa >= first;
 		     pa += PAGE) {
 			uint8_t raw[8];
@@ -203,6 +205,10 @@ int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *img, struct
 	for (size_t i = 0; i < nr && nc < IC_MAX_PGSCAN_CANDIDATES; i++) {
 		uint64_t first = ic_align_up(r[i].phys, PAGE);
 
+		/* a range in the last page of 2^64: aligning up wrapped to 0, and the loop below
+		 * would walk 2^52 pages from there (found by fuzz_kaslr) */
+		if (first < r[i].phys)
+			continue;
 		for (uint64_t pa = first; pa + PAGE <= r[i].phys + r[i].len && pa >= first &&
 					  nc < IC_MAX_PGSCAN_CANDIDATES;
 		     pa += PAGE) {
