@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <pcre2.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "isfcarve/banner.h"
@@ -277,13 +278,10 @@ static void check_own_text(struct run *r, struct ic_banner_finding *bf)
 	bool have_uts = !read_uts(r, rel, ver), own_ok, agree_ok;
 	const char *path = ic_image__path(r->img);
 
-	if (have_uts && !uts_says(bf->text, bf->line_len, rel, ver))
-		pr_warn(r->ctx, "%s: banner: the chosen banner does not say init_uts_ns' release %s "
-			"and version %s", path, rel, ver);
-	else if (have_uts)
+	if (have_uts && uts_says(bf->text, bf->line_len, rel, ver))
 		pr_info(r->ctx, "%s: banner: release and version = init_uts_ns'", path);
 	if (!bf->at_kallsyms_banner || !bf->linux_banner)
-		return;
+		goto verdict;
 	for (unsigned i = 0; i < r->ntexts; i++) {
 		const struct text *t = &r->texts[i];
 
@@ -293,20 +291,20 @@ static void check_own_text(struct run *r, struct ic_banner_finding *bf)
 			agree = t;
 	}
 	if (!own || own->count != 1 || !agree)
-		return;
+		goto verdict;
 	own_ok = have_uts && uts_says(bf->text, bf->line_len, rel, ver);
 	agree_ok = !have_uts || uts_says(agree->text, agree->len - 2, rel, ver);
 	if (own_ok && !agree_ok) {
 		pr_warn(r->ctx, "%s: banner: the kernel's linux_banner differs from %u agreeing copies "
 			"(first at 0x%" PRIx64 "), which init_uts_ns contradicts: kept the kernel's",
 			path, agree->count, agree->phys);
-		return;
+		goto verdict;
 	}
 	if (!agree_ok) {
 		pr_warn(r->ctx, "%s: banner: the kernel's linux_banner at 0x%" PRIx64 " differs from "
 			"%u agreeing copies (first at 0x%" PRIx64 ") and init_uts_ns confirms neither",
 			path, bf->phys, agree->count, agree->phys);
-		return;
+		goto verdict;
 	}
 	pr_warn(r->ctx, "%s: banner: the kernel's linux_banner at 0x%" PRIx64 " is the only copy of "
 		"its text; %u copies (first at 0x%" PRIx64 ") agree on another%s: took theirs",
@@ -318,6 +316,14 @@ static void check_own_text(struct run *r, struct ic_banner_finding *bf)
 	bf->len = agree->len;
 	bf->line_len = agree->len - 2;
 	bf->text_from_copies = agree->count;
+verdict:
+	/* What init_uts_ns says the running kernel is, and nothing that agrees with it to take
+	 * instead: the banner, and so the profile's identity, is in doubt. */
+	if (have_uts && !uts_says(bf->text, bf->line_len, rel, ver)) {
+		snprintf(bf->doubt, sizeof(bf->doubt), "the banner at 0x%" PRIx64 " does not say "
+			 "init_uts_ns' release %s and version %s", bf->phys, rel, ver);
+		pr_warn(r->ctx, "%s: banner: %s", path, bf->doubt);
+	}
 }
 
 static int banner_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,

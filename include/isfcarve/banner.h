@@ -35,6 +35,10 @@ struct ic_banner_finding {
 	/* Non-zero: the kernel's own linux_banner (phys) was the only copy of its text and this
 	 * many copies elsewhere agreed on another, which text holds (docs/security.md). */
 	unsigned text_from_copies;
+	/* Non-empty: the text taken is contradicted by init_uts_ns (release or version) and no
+	 * copy that init_uts_ns confirms can stand in: the evidence, for the "in doubt" refusal
+	 * (the profile refuses to use such a banner; docs/security.md). */
+	char doubt[256];
 };
 
 #endif

@@ -285,7 +285,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 
 	/* Identity: banner + BTF hash. Known now, so a caller can reuse an existing profile
 	 * before the costly part (kallsyms conversion, BTF validation, ISF). */
-	if (f->banner && f->banner->linux_banner) {
+	if (f->banner && f->banner->linux_banner && !f->banner->doubt[0]) {
 		p->banner = (const uint8_t *)f->banner->text;
 		p->banner_len = f->banner->len;
 	}
@@ -408,7 +408,14 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		check_symbols(p);
 
 	/* Identity. */
-	if (!p->banner) {
+	if (f->banner && f->banner->doubt[0]) {
+		/* Volatility matches the profile by these bytes: a wrong one is refused, not used
+		 * (carvers/banner.c; the warning before names the copies compared). */
+		char msg[sizeof(f->banner->doubt) + 40];
+
+		snprintf(msg, sizeof(msg), "the banner is in doubt: %s", f->banner->doubt);
+		missing(p, msg);
+	} else if (!p->banner) {
 		missing(p, f->banner ? "the banner found is not the kernel's linux_banner object "
 				       "(no \"\\n\\0\" end): cannot give Volatility its exact bytes"
 				     : "no \"Linux version\" banner in the image");

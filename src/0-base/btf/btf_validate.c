@@ -565,10 +565,23 @@ static int check_names(const struct walk *w, uint32_t id, const char *strs)
 		return err;
 	switch (kind) {
 	case IC_BTF_STRUCT: case IC_BTF_UNION:
-		for (uint32_t i = 0; i < vlen; i++)
-			if ((err = check_name_text(w, id, 3 + 3 * i, strs, w32(w, id, 3 + 3 * i),
-						   NAME_IDENT, "member")))
+		for (uint32_t i = 0; i < vlen; i++) {
+			uint32_t moff = w32(w, id, 3 + 3 * i);
+			unsigned mk;
+
+			if ((err = check_name_text(w, id, 3 + 3 * i, strs, moff, NAME_IDENT,
+						   "member")))
 				return err;
+			if (moff && strs[moff])
+				continue;
+			/* C lets a member go unnamed only as an anonymous struct or union (unnamed
+			 * bitfields are padding pahole leaves out): a nameless "long" is a name
+			 * whose bytes were lost. */
+			mk = kind_of(w, resolve(w, w32(w, id, 4 + 3 * i)));
+			if (mk != IC_BTF_STRUCT && mk != IC_BTF_UNION)
+				return FAILT(-IC_EFORMAT, id, 3 + 3 * i, "type [%u]: member %u has "
+					     "no name but is not an anonymous struct or union", id, i);
+		}
 		break;
 	case IC_BTF_ENUM: case IC_BTF_ENUM64:
 		for (uint32_t i = 0; i < vlen; i++) {
