@@ -290,6 +290,27 @@ static void check_own_text(struct run *r, struct ic_banner_finding *bf)
 		else if (t->count >= 2 && (!agree || t->count > agree->count))
 			agree = t;
 	}
+	if (own && own->count == 1 && !agree) {
+		/* One other copy (or several, each different) of this release: one against one,
+		 * and init_uts_ns holds only release and version, so a difference in the rest
+		 * (compile-by, host, compiler) cannot be settled: in doubt, not a coin toss. */
+		size_t nrel = strlen(bf->release);
+
+		for (unsigned i = 0; i < r->ntexts; i++) {
+			const struct text *t = &r->texts[i];
+
+			if (t == own || t->len < 16 + nrel || memcmp(t->text + 14, bf->release, nrel) ||
+			    t->text[14 + nrel] != ' ' ||
+			    (have_uts && !uts_says(t->text, t->len - 2, rel, ver)))
+				continue;
+			snprintf(bf->doubt, sizeof(bf->doubt), "the kernel's linux_banner at 0x%"
+				 PRIx64 " and a copy at 0x%" PRIx64 " of the same release differ, and "
+				 "no third copy or init_uts_ns settles which is right", bf->phys,
+				 t->phys);
+			pr_warn(r->ctx, "%s: banner: %s", path, bf->doubt);
+			break;
+		}
+	}
 	if (!own || own->count != 1 || !agree)
 		goto verdict;
 	own_ok = have_uts && uts_says(bf->text, bf->line_len, rel, ver);
@@ -319,7 +340,7 @@ static void check_own_text(struct run *r, struct ic_banner_finding *bf)
 verdict:
 	/* What init_uts_ns says the running kernel is, and nothing that agrees with it to take
 	 * instead: the banner, and so the profile's identity, is in doubt. */
-	if (have_uts && !uts_says(bf->text, bf->line_len, rel, ver)) {
+	if (have_uts && !bf->doubt[0] && !uts_says(bf->text, bf->line_len, rel, ver)) {
 		snprintf(bf->doubt, sizeof(bf->doubt), "the banner at 0x%" PRIx64 " does not say "
 			 "init_uts_ns' release %s and version %s", bf->phys, rel, ver);
 		pr_warn(r->ctx, "%s: banner: %s", path, bf->doubt);

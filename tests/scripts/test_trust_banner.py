@@ -46,6 +46,7 @@ def main():
     tmp = tempfile.mkdtemp(dir=icfix.BUILD)
     try:
         d5(c, tmp)
+        d5_one_copy(c, tmp)
         two_kernels(c, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -88,6 +89,46 @@ def d5(c, tmp):
         with open(img, "r+b") as f:
             f.seek(off)
             f.write(own)
+    os.unlink(img)
+
+
+def d5_one_copy(c, tmp):
+    """fx-deb12-6.1: the running copy and ONE other copy of the release, no third. The mutation
+    harness found both cases exit 0 with the damaged banner: in the compiler part (which
+    init_uts_ns does not hold: one against one, nothing settles it) and in the version part
+    (which init_uts_ns contradicts). Either way the banner is in doubt: exit 3, no file."""
+    fx = "fx-deb12-6.1"
+    src = icfix.fixture(fx, "mem.lime")
+    r = icfix.run("scan", src)
+    m = re.search(rb"\n +at 0x([0-9a-f]+) \(linux_banner\)", r.stdout)
+    c.check(m is not None, f"scan shows no banner address: {r.stdout[:400]!r}")
+    if not m:
+        return
+    phys = int(m.group(1), 16)
+    off = None
+    for start, end, foff in lime_ranges(src):
+        if start <= phys <= end:
+            off = foff + phys - start
+    c.check(off is not None, f"phys 0x{phys:x} not in the LiME ranges")
+    if off is None:
+        return
+    img = os.path.join(tmp, "one.lime")
+    out = os.path.join(tmp, "one.json")
+    for what, old, new in (("compiler part", b"12.2.0-14", b"12.2N0-14"),
+                           ("version part", b"PREEMPT_DYNAMIC", b"PREEoPT_DYNAMIC")):
+        shutil.copyfile(src, img)
+        with open(img, "r+b") as f:
+            f.seek(off)
+            own = f.read(256)
+            f.seek(off + own.index(old))
+            f.write(new)
+        if os.path.exists(out):
+            os.unlink(out)
+        r = icfix.run(img, "-o", out, check=False)
+        err = r.stderr.decode(errors="replace")
+        c.check(r.returncode == 3 and not os.path.exists(out),
+                f"one copy, {what}: exit {r.returncode}, file left: {os.path.exists(out)}")
+        c.check("banner is in doubt" in err, f"one copy, {what}: no doubt reported: {err[-400:]!r}")
     os.unlink(img)
 
 

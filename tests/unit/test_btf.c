@@ -210,6 +210,9 @@ static void m_layout_bad(struct blob *b) { b->hdr_len = 32, b->layout_len = 8; }
  * rounded up, 8208 (a flipped bit) is not; a member name of 0xff bytes is no identifier. */
 static void m_structsize(struct blob *b) { W(b, 4, 7) = 1; W(b, 4, 2) = 8208; }
 static void m_badname(struct blob *b) { W(b, 4, 3) = str(b, "a\xff\xff"); }
+/* A member's name lost (its string offset 0, or its bytes zeroed): only an anonymous struct
+ * or union may go unnamed, and struct s's first member is an int (the mutation harness). */
+static void m_nameless(struct blob *b) { W(b, 4, 3) = 0; }
 static void m_chain(struct blob *b)
 {
 	/* int ***...* 40 levels: beyond IC_MAX_BTF_CHAIN */
@@ -263,6 +266,7 @@ static const struct mcase cases[] = {
 	{ "chain", m_chain, NULL, -IC_ELIMIT, "IC_MAX_BTF_CHAIN", 0 },
 	{ "struct size vs members", m_structsize, NULL, -IC_EFORMAT, "members end at byte 12", 4 },
 	{ "member name", m_badname, NULL, -IC_EFORMAT, "not a C identifier", 4 },
+	{ "nameless member", m_nameless, NULL, -IC_EFORMAT, "not an anonymous struct", 4 },
 	{ "FLOAT size", m_floatsz, NULL, -IC_EFORMAT, "FLOAT size", 13 },
 	{ "enum size", m_enumsz, NULL, -IC_EFORMAT, "enum size", 5 },
 	{ "enumerator name", m_enumname, NULL, -IC_EFORMAT, "no name", 5 },
