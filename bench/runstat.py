@@ -7,8 +7,9 @@ is discarded, its stderr kept).
 
 WALL is the process's wall time, CPU its user + system time (wait4's rusage), MAXRSS the peak
 resident set (it counts the pages of a mapped image: page cache, not memory the run owns), and
-PEAK_ANON the highest RssAnon of /proc/PID/status seen while polling every 10 ms: the heap,
-stacks and anonymous mappings, i.e. what the run itself allocated. A peak shorter than the poll
+PEAK_ANON the highest RssAnon of /proc/PID/status, summed over the process and its descendants
+(isfcarve's supervisor does the work in a child, src/cli/supervise.c), seen while polling every
+10 ms: the heap, stacks and anonymous mappings, i.e. what the run itself allocated. A peak shorter than the poll
 interval can be missed; the heap of these runs grows and stays, so the figure is the plateau.
 """
 import os
@@ -28,6 +29,24 @@ def anon_kib(pid):
     return 0
 
 
+def tree_anon_kib(pid):
+    """RssAnon of pid and every descendant (via /proc/PID/task/*/children)."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        q = todo.pop()
+        if q in seen:
+            continue
+        seen.add(q)
+        total += anon_kib(q)
+        try:
+            for t in os.listdir(f"/proc/{q}/task"):
+                with open(f"/proc/{q}/task/{t}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return total
+
+
 def main():
     t0 = time.perf_counter()
     p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
@@ -36,7 +55,7 @@ def main():
         pid, status, ru = os.wait4(p.pid, os.WNOHANG)
         if pid:
             break
-        peak = max(peak, anon_kib(p.pid))
+        peak = max(peak, tree_anon_kib(p.pid))
         time.sleep(0.01)
     wall = time.perf_counter() - t0
     if not os.WIFEXITED(status) or os.WEXITSTATUS(status):
