@@ -242,14 +242,14 @@ static bool cfg_yes(const char *cfg, size_t len, const char *key)
 /* The running kernel's .config: /boot/config-<release>, else /proc/config.gz (inflated).
  * 0 with out->data NULL when neither exists. */
 static int load_config(const struct ic_ctx *ctx, const struct ic_live *l, const char *root,
-		       struct ic_blob *out, char *path, size_t n)
+		       bool skip_boot, struct ic_blob *out, char *path, size_t n)
 {
 	struct ic_blob raw;
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	join(path, n, root, IC_LIVE_BOOT_CONFIG, l->release);
-	if (ic_blob__load(NULL, path, IC_MAX_CONFIG_BYTES, out) == 0)
+	if (!skip_boot && ic_blob__load(NULL, path, IC_MAX_CONFIG_BYTES, out) == 0)
 		return 0;
 	join(path, n, root, IC_LIVE_CONFIG_GZ, NULL);
 	if (ic_blob__load(NULL, path, IC_MAX_CONFIG_BYTES, &raw) == 0) {
@@ -409,7 +409,7 @@ static int find_link_text(const struct ic_ctx *ctx, struct ic_live *l, const cha
 	bool arm64;
 	int err;
 
-	err = load_config(ctx, l, root, &cfg, path, sizeof(path));
+	err = load_config(ctx, l, root, false, &cfg, path, sizeof(path));
 	if (err)
 		return err;
 	if (cfg.data && (cfg_yes((const char *)cfg.data, cfg.len, "CONFIG_ARM64") ||
@@ -427,14 +427,21 @@ static int find_link_text(const struct ic_ctx *ctx, struct ic_live *l, const cha
 		err = arm64_link_text(ctx, l, root, &cfg, path, vi, kc_path);
 		goto out;
 	}
-	if (cfg.data) {
+	/* /boot/config-<release> without the two options: /proc/config.gz may still have them. */
+	for (bool boot = cfg.data && strstr(path, IC_LIVE_BOOT_CONFIG); cfg.data; boot = false) {
 		err = ic_live__link_text(ctx, (const char *)cfg.data, cfg.len, path, &l->link_text);
 		if (err != -IC_ENOTFOUND && err != -IC_EUNSUPP) {
 			if (!err)
 				snprintf(l->config_path, sizeof(l->config_path), "%s", path);
 			goto out;
 		}
+		ic_blob__release(&cfg);
+		if (!boot || (err = load_config(ctx, l, root, true, &cfg, path, sizeof(path))))
+			goto out_default;
 	}
+out_default:
+	if (err && err != -IC_ENOTFOUND && err != -IC_EUNSUPP)
+		goto out;
 	l->link_text = IC_DEFAULT_LINK_TEXT;
 	l->link_text_default = true;
 	pr_warn(ctx, "no x86-64 kernel config with CONFIG_PHYSICAL_START/ALIGN (%s%s, %s%s): "
