@@ -296,11 +296,12 @@ static struct ic_vmcoreinfo *kcore_vmcoreinfo(const char *root, char *path, size
  * arm64 link-time _text from the kernel config and release (arch/arm64/include/asm/memory.h):
  * _text = KIMAGE_VADDR = MODULES_END = _PAGE_END(VA_BITS_MIN) + MODULES_VSIZE, with
  * _PAGE_END(va) = -(1 << (va - 1)) and VA_BITS_MIN = VA_BITS, or 48 above 48 bits (47 with 16K
- * pages). MODULES_VSIZE is 128 MiB in 6.1-6.3 and 2 GiB from 6.5 (the module VA rework).
- * Checked: 7.2 VA_BITS 52 (fx-arm64-forky-7.2 System.map: 0xffff800080000000) and 6.1 VA_BITS
- * 48 (a real Debian 6.1 arm64 run, docs/validation.md: 0xffff800008000000). Other releases
- * (before 6.1: a BPF JIT region, TEXT_OFFSET before 5.8, the flipped layout before 5.4; 6.4
- * unverified) get no rule: -IC_ENOTFOUND with why in *why.
+ * pages). MODULES_VSIZE is 128 MiB in 6.1-6.4 and 2 GiB from 6.5 ("arm64: module: rework
+ * module VA range selection", merged for 6.5 on a 6.4-rc3 base). Checked: 7.2 VA_BITS 52
+ * (fx-arm64-forky-7.2 System.map: 0xffff800080000000) and 6.1 VA_BITS 48 (a real Debian 6.1
+ * arm64 run, docs/validation.md: 0xffff800008000000). Older releases (a BPF JIT region below
+ * the modules in 5.x, TEXT_OFFSET before 5.8, the flipped layout before 5.4) get no rule:
+ * -IC_ENOTFOUND with why in *why.
  */
 static int arm64_config_text(const char *cfg, size_t len, const char *release, uint64_t *text,
 			     const char **why)
@@ -316,10 +317,10 @@ static int arm64_config_text(const char *cfg, size_t len, const char *release, u
 	}
 	if (major > 6 || (major == 6 && minor >= 5)) {
 		vsize = 2ull << 30;
-	} else if (major == 6 && minor >= 1 && minor <= 3) {
+	} else if (major == 6 && minor >= 1) {
 		vsize = 128ull << 20;
 	} else {
-		*why = "no verified arm64 layout rule for this release (6.1-6.3 and 6.5+ have one)";
+		*why = "no arm64 layout rule for a release before 6.1";
 		return -IC_ENOTFOUND;
 	}
 	v = cfg_value(cfg, len, "CONFIG_ARM64_VA_BITS", &vl);
@@ -375,7 +376,7 @@ static int arm64_link_text(const struct ic_ctx *ctx, struct ic_live *l, const ch
 	if (!have_kc && !have_cfg) {
 		pr_warn(ctx, "arm64 live mode: the link-time _text is not known (%s%s%s): run as root "
 			"with %s%s readable (its VMCOREINFO gives KERNELOFFSET), give %s%s%s of a "
-			"6.1-6.3 or 6.5+ kernel, or give its System.map (--map System.map --btf %s%s)",
+			"6.1 or later kernel, or give its System.map (--map System.map --btf %s%s)",
 			cfg->data ? cfg_path : "", cfg->data ? ": " : "", why, root, IC_LIVE_KCORE, root,
 			IC_LIVE_BOOT_CONFIG, l->release, root, IC_LIVE_BTF);
 		return -IC_EINCOMPLETE;

@@ -9,7 +9,7 @@ both are there. The fake root: proc/kallsyms = truth/kallsyms (the module lines 
 boot/config-<release>, proc/kcore = tests/lib/kcoreconv.py's copy of mem.elf. Checked:
   1. config only, kcore only, both: exit 0, every symbol = System.map, the three profiles equal;
   2. neither: exit 3, one line naming /proc/kcore, /boot/config-<release> and --map; a release
-     without a verified rule (6.4), a config of another VA_BITS (39), a kcore whose KERNELOFFSET
+     without a rule (6.0), a config of another VA_BITS (39), a kcore whose KERNELOFFSET
      is off by 1 MiB (not MODULES_END), config and kcore that disagree: exit 3, no OUT;
   3. kallsyms without data symbols (text only) + kcore: the data symbols recovered through
      kcore = System.map and = IMAGE mode's recovered set, linux_banner = truth/version."""
@@ -114,13 +114,13 @@ def main():
     open(config, "wb").write(cfg.replace(b"CONFIG_ARM64_VA_BITS=52", b"CONFIG_ARM64_VA_BITS=39"))
     refused("a config of VA_BITS 39", ["wrong kernel config?"])
     os.unlink(config)
-    # a 6.4 kernel: same bytes, another release (proc/version and the config's name)
+    # a 6.0 kernel: same bytes, another release (proc/version and the config's name)
     old = release.encode()
-    new = b"6.4" + old[old.index(b".", old.index(b".") + 1):]  # 7.2.12+... -> 6.4.12+...
+    new = b"6.0" + old[old.index(b".", old.index(b".") + 1):]  # 7.2.12+... -> 6.0.12+...
     open(os.path.join(root, "proc/version"), "wb").write(version.replace(old, new, 1))
     shutil.copy(os.path.join(stash, os.path.basename(config)),
                 os.path.join(root, "boot", "config-" + new.decode()))
-    refused("release 6.4 (no verified rule)", ["no verified arm64 layout rule"])
+    refused("release 6.0 (no rule before 6.1)", ["no arm64 layout rule for a release before 6.1"])
     os.unlink(os.path.join(root, "boot", "config-" + new.decode()))
     shutil.copy(os.path.join(tdir, "version"), os.path.join(root, "proc/version"))
     unhide(kcore)
