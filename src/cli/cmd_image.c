@@ -288,6 +288,7 @@ int cli_profile_image(const struct cli_opts *o)
 		po.map = map;
 		po.map_what = o->map;
 	}
+	po.format = o->image_format && *o->image_format ? o->image_format : NULL;
 	po.allow_partial = o->allow_partial;
 	po.withhold_data_syms = o->withhold_data_syms;
 	po.withhold_btf = o->withhold_btf;
