@@ -236,7 +236,7 @@ static int open_live_kcore(const struct ic_ctx *ctx, const char *path, struct ic
 		return err;
 	}
 	close(fd);
-	err = ic_image__open_kcore_live(ctx, path, 0, 0, 0, &text, out);
+	err = ic_image_kcore_live_open(ctx, path, 0, 0, 0, &text, out);
 	if (!err)
 		pr_info(ctx, "%s: kcore image (read in place with pread), %zu ranges, %" PRIu64 " bytes",
 			path, (*out)->nranges, (*out)->bytes);
