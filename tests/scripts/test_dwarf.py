@@ -8,6 +8,7 @@
 import json
 import os
 import random
+import re
 import struct
 import subprocess
 import sys
@@ -302,6 +303,15 @@ def main():
               "IMAGE --dwarf: symbols from the image's kallsyms")
         check(isf["metadata"]["linux"]["types"][0]["kind"] == "dwarf",
               "IMAGE --dwarf: metadata types kind dwarf")
+        # the one-line summary counts the types the profile has (the test program's few
+        # hundred), named by their source, not the ~100,000 of the BTF carved from the image
+        r = run([BIN, lime, "--dwarf", same, "-o", out, "-f"])
+        line = [l for l in r.stderr.splitlines() if "carved:" in l]
+        m = re.search(r"; types: (\d+) from (\S+) \(DWARF -> BTF\), not the carved BTF;",
+                      line[0] if line else "")
+        check(r.returncode == 0 and m and 0 < int(m.group(1)) < 1000 and m.group(2) == same
+              and not re.search(r"\(\d+ types", line[0]),
+              "IMAGE --dwarf: the summary counts the DWARF types: %r" % line)
     print("%d failures" % len(fails))
     return 1 if fails else 0
 
