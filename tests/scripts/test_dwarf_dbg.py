@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """--dwarf on the real debug vmlinux of each x86-64 fixture's kernel (Debian -dbg), IMAGE mode.
 
-  test_dwarf_dbg.py [--no-vol] [FIXTURE...]
+  test_dwarf_dbg.py [--vol] [FIXTURE...]      (--vol: also IC_DWARF_VOL=1)
 
 The -dbg packages are 0.6-1 GiB each and not in git or CI: this test looks for their vmlinux
 under $IC_DBG (colon-separated folders, default ../dbg beside the checkout, as ../shared), by the
@@ -19,11 +19,13 @@ exits 77 (skip) when none of the fixtures has one. For each fixture that has one
             defines twice, each of the two profiles keeping another body under the plain name)
             and, against BTF, pahole's flattened 2-D arrays
   types     the symbols Volatility reads (symdb/plugin-symbols.txt and test_golden_dwarf's list)
-            have the reference's type; linux_banner may differ from dwarf2json's (char[0] from
-            an extern declaration; ours is the exact string's length)
-  vol       (unless --no-vol) the vendored Volatility 3 runs linux.pslist, linux.lsmod,
-            linux.sockstat and linux.lsof with each profile (its own symbols folder, fresh cache;
-            5-level images through the volatility3/ extension's LA57 layer): outputs identical
+            have the reference's type, except arrays the reference typed from an `extern T x[];`
+            declaration (count 0: linux_banner, node_data, sys_call_table), ours from the
+            definition
+  vol       (with --vol; ~25 min for the three under load, too long for the ctest run) the
+            vendored Volatility 3 runs linux.pslist, linux.lsmod, linux.sockstat and linux.lsof
+            with each profile (its own symbols folder, fresh cache; 5-level images through the
+            volatility3/ extension's LA57 layer): outputs identical
 Every difference found is printed by category (docs/dwarf.md lists them per kernel).
 """
 import json
@@ -216,7 +218,7 @@ def vol_compare(c, fx, image, la57, profiles, work):
 
 
 def main(args):
-    vol = "--no-vol" not in args
+    vol = "--vol" in args or os.environ.get("IC_DWARF_VOL") == "1"
     want = [a for a in args if not a.startswith("--")] or list(FIXTURES)
     found = {}
     for fx in want:
