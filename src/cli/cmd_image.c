@@ -160,6 +160,7 @@ static void summary(const struct cli_opts *o, const struct ic_profile *p, const 
 	const char *b = (const char *)p->banner, *rel = "?";
 	int rl = 1;
 	char dir[4096];
+	const char *ext_src;
 	bool carved_types;
 
 	if (o->common.quiet)
@@ -174,17 +175,22 @@ static void summary(const struct cli_opts *o, const struct ic_profile *p, const 
 		ic_image__format(p->img), f->banner ? " banner" : "", f->btf ? " BTF" : "",
 		f->kallsyms ? " kallsyms" : "", f->vmcoreinfo ? " vmcoreinfo" : "");
 	/* The type count is of the BTF the profile's types came from: the carved one, or the
-	 * --btf / --dwarf / --btf-dir one (then said after the carved list, with its source). */
-	carved_types = f->btf && p->btf_source && !strcmp(p->btf_source, "image");
+	 * --btf / --dwarf / --btf-dir one (then said after the carved list, with its source).
+	 * A reused run stops before the types are chosen (btf_source, btf still NULL). */
+	ext_src = p->btf_source && strcmp(p->btf_source, "image") ? p->btf_source
+		: p->dir_btf_path ? p->dir_btf_path : o->dwarf ? o->dwarf : o->btf;
+	carved_types = f->btf && !ext_src;
 	if (carved_types)
 		fprintf(stderr, " (%" PRIu32 " types", f->btf->nr_types);
 	if (f->kallsyms)
 		fprintf(stderr, "%s%zu symbols", carved_types ? ", " : " (", f->kallsyms->nsyms);
 	if (carved_types || f->kallsyms)
 		fputc(')', stderr);
-	if (!carved_types && p->btf && p->btf_source)
+	if (ext_src && p->btf)
 		fprintf(stderr, "; types: %" PRIu32 " from %s%s", ic_btf__nr_types(p->btf),
-			p->btf_source, f->btf ? ", not the carved BTF" : "");
+			ext_src, f->btf ? ", not the carved BTF" : "");
+	else if (ext_src)
+		fprintf(stderr, "; types from %s%s", ext_src, f->btf ? ", not the carved BTF" : "");
 	if (f->kaslr)
 		fprintf(stderr, "; slide 0x%" PRIx64, f->kaslr->virtual_slide);
 	fprintf(stderr, "; profile %s (%s) in %.1fs\n", profile, reused ? "reused" : "written",
