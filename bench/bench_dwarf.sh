@@ -11,7 +11,8 @@
 #   dpkg-deb --fsys-tarfile linux-image-6.1.0-56-amd64-dbg_*.deb | tar -x --wildcards '*vmlinux*'
 #   bench/bench_dwarf.sh /work/dbg/usr/lib/debug/boot/vmlinux-6.1.0-56-amd64 fx-deb12-6.1
 # (a Debian testing/stable-security -dbg package not in apt's sources: download the .deb from
-# deb.debian.org/debian/pool/main/l/linux-signed-amd64/ or .../linux/ with curl, same commands)
+# deb.debian.org/debian/pool/main/l/linux/ or debian-security/pool/updates/main/l/linux/ with
+# curl, same commands)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 vmlinux=${1:?usage: bench_dwarf.sh VMLINUX FIXTURE [BUILD_DIR] [RUNS]}
