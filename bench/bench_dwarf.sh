@@ -26,7 +26,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 map=$(fx "$F" System.map)
 
 echo "isfcarve $("$bin" --version | head -1 | cut -d' ' -f2), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "input: $vmlinux ($(du -h --apparent-size "$vmlinux" | cut -f1)), $F System.map"
+echo "input: $vmlinux ($(du -hL --apparent-size "$vmlinux" | cut -f1)), $F System.map"
 # warm the page cache once, so every run reads the same way (the file is 0.6-1 GiB)
 cat "$vmlinux" > /dev/null
 # timed RUNS LABEL ARGS...: best/median wall, best CPU, peak RSS of RUNS runs of isfcarve ARGS
