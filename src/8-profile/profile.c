@@ -19,6 +19,7 @@
 #include "isfcarve/slots.h"
 #include "isfcarve/symbols.h"
 #include "isfcarve/symdir.h"
+#include "0-base/btf/btf_trust.h"
 #include "0-base/internal.h"
 #include "extbtf.h"
 
@@ -394,6 +395,22 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 			   "or CONFIG_DEBUG_INFO_BTF=n): supply --btf FILE (vmlinux with .BTF, "
 			   "/sys/kernel/btf/vmlinux, or BTFHub's <release>.btf.tar.xz), --btf-dir DIR "
 			   "or --dwarf VMLINUX (the debug vmlinux)");
+	}
+
+	/* Names damaged into other valid names (docs/security.md, "BTF names"): refused like a
+	 * foreign BTF, not even --allow-partial writes them. DWARF-made types are ours. */
+	if (p->btf && !(p->btf_kind && !strcmp(p->btf_kind, "dwarf"))) {
+		char why[260], msg[300];
+
+		err = ic_btf__check_trust(p->btf, why, sizeof(why));
+		if (err == -IC_EFORMAT) {
+			snprintf(msg, sizeof(msg), "the BTF (%s) is damaged: %s", p->btf_source, why);
+			pr_warn(ctx, "%s: %s", image_path, msg);
+			refuse_btf(p, msg);
+		} else if (err) {
+			goto fail;
+		}
+		err = 0;
 	}
 
 	/* No CONFIG_KALLSYMS_ALL: recover the data symbols by structure
