@@ -78,6 +78,13 @@ NOT_DETECTABLE = {
     # (src/0-base/btf/btf_trust.c). Nothing else in RAM repeats a BTF name (an enum constant
     # N_DROP renamed NoDROP in fx-la57-6.12). Decided per run by btf_rename_only().
     ("btf", "rename"): "a BTF name renamed into another valid name nothing checks",
+    # Type-section words the validator can only check for plausibility (docs/security.md,
+    # "BTF damage that stays plausible"); decided per run by btf_layout_only().
+    ("btf", "size"): "a struct/union size changed within the validator's padding tolerance",
+    ("btf", "member-name"): "a member renamed by pointing at another whole string",
+    ("btf", "member-type"): "a member's type changed into another valid type",
+    ("btf", "member-offset"): "a member moved inside its struct",
+    ("btf", "enum-value"): "an enum constant's value changed",
 }
 NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -104,6 +111,39 @@ def btf_strings(blob):
         strs[i] = sec[i:j]
         i = j + 1
     return strs, (a, a + sl)
+
+
+BTF_EXTRA = {1: lambda v: 4, 3: lambda v: 12, 4: lambda v: 12 * v, 5: lambda v: 12 * v,
+             6: lambda v: 8 * v, 13: lambda v: 8 * v, 14: lambda v: 4, 15: lambda v: 12 * v,
+             17: lambda v: 4, 19: lambda v: 12 * v}
+
+
+def btf_layout_only(clean, bad):
+    """The NOT_DETECTABLE key of a type-section change the validator accepted, if every
+    changed word is one only plausibility can judge; None otherwise."""
+    hl, to, tl = struct.unpack_from("<III", clean, 4)
+    a, e = hl + to, hl + to + tl
+    diff = [i for i in range(len(clean)) if clean[i] != bad[i]]
+    if not diff or diff[0] < a or diff[-1] >= e:
+        return None
+    keys, pos = set(), a
+    while pos < e and diff:
+        _n, info, _s = struct.unpack_from("<III", clean, pos)
+        kind, vlen = (info >> 24) & 0x1F, info & 0xFFFF
+        end = pos + 12 + BTF_EXTRA.get(kind, lambda v: 0)(vlen)
+        for d in [d for d in diff if d < end]:
+            w = (d - pos) // 4  # word of the record
+            if kind in (4, 5) and w == 2:
+                keys.add("size")
+            elif kind in (4, 5) and w >= 3:
+                keys.add(("member-name", "member-type", "member-offset")[(w - 3) % 3])
+            elif (kind == 6 and w >= 3 and (w - 3) % 2 == 1) or (kind == 19 and w >= 3 and (w - 3) % 3):
+                keys.add("enum-value")
+            else:
+                return None
+        diff = [d for d in diff if d >= end]
+        pos = end
+    return sorted(keys)[0] if len(keys) == 1 else None
 
 
 def btf_rename_only(clean, bad, needed):
@@ -458,8 +498,12 @@ def run_one(args, fx, worker, k, region, op, desc, edits):
             for j, x in enumerate(b):
                 if o <= eo + j < o + n:
                     bad_blob[eo + j - o] = x
+        layout = btf_layout_only(clean_blob, bytes(bad_blob))
         if btf_rename_only(clean_blob, bytes(bad_blob), fx.needed):
             res["known"] = NOT_DETECTABLE[("btf", "rename")]
+            return res
+        if layout:
+            res["known"] = NOT_DETECTABLE[("btf", layout)]
             return res
     if res["verdict"] == "wrong":
         key = next((c for c in ((region, op), (region, "*")) if c in KNOWN_UNTIL_FIXED or c in NOT_DETECTABLE),
