@@ -29,7 +29,8 @@ int ic_gunzip(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_t *ou
 	for (;;) {
 		if (used == cap) {
 			/* Start at 256 KiB (a .config is ~250 KiB), then double up to max. */
-			size_t ncap = cap ? (cap > max / 2 ? max : cap * 2) : (max < (256u << 10) ? max : 256u << 10);
+			size_t first = max < (256u << 10) ? max : 256u << 10;
+			size_t ncap = cap ? (cap > max / 2 ? max : cap * 2) : first;
 			uint8_t *nb;
 
 			if (ncap <= cap || !ncap) {

@@ -51,7 +51,8 @@ int main(void)
 	memcpy(withtail, z, zl);
 	memcpy(withtail + zl, "IKCFG_ED", 8);
 	err = ic_gunzip(withtail, zl + 8, IC_MAX_CONFIG_BYTES, &out, &got, NULL);
-	IC_CHECK(err == 0 && got == n && !memcmp(out, src, n), "trailing bytes: err %d, %zu bytes", err, got);
+	IC_CHECK(err == 0 && got == n && !memcmp(out, src, n), "trailing bytes: err %d, %zu bytes", err,
+		 got);
 	free(out);
 
 	/* One byte under the real size: the ceiling, not a partial buffer. */

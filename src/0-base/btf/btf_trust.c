@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* BTF meaning checks beyond the validator: the string section's structure and the members Volatility reads. */
+/* BTF meaning checks beyond the validator: string section structure, members Volatility reads. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +25,8 @@
  *    "next" loses list_head.next and every other "next" at once. Kernel versions differ
  *    (task_struct.state became __state in 5.14; mm_struct.mmap became the maple tree mm_mt
  *    in 6.1): those are "one of" sets. Structs a kernel config can leave out (module, socket,
- *    sock, sock_common, net, mount) are checked only when present. All four fixtures' truth BTFs (6.1, 6.12, 7.2 x86-64,
- *    7.2 arm64) pass.
+ *    sock, sock_common, net, mount) are checked only when present. All four fixtures'
+ *    truth BTFs (6.1, 6.12, 7.2 x86-64, 7.2 arm64) pass.
  */
 
 /* kinds a member may have after typedefs/modifiers: Pointer, Array, Integer (INT or enum),
