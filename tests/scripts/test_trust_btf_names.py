@@ -84,7 +84,7 @@ def main():
         if ident(s1) and ident(s2) and s1 not in REQUIRED and s2 not in REQUIRED and len(s1) > 6:
             break
     run(f"{s1.decode()}\\0{s2.decode()} -> {s1.decode()}_{s2.decode()}", o1 + len(s1), b"_",
-        "names the middle of a string")
+        "points into the middle of the string")
     # 3. a name renamed into another existing one: one character changed
     by_len = {}
     for o, s in strs:

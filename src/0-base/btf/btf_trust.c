@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* BTF meaning checks beyond the validator: string section structure, members Volatility reads. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,68 +107,129 @@ static const char *shown(const char *s, char *buf, size_t n)
 	return buf;
 }
 
+#define BIT(m, i) ((m)[(i) / 8] & (1u << ((i) % 8)))
+#define SET(m, i) ((m)[(i) / 8] |= (uint8_t)(1u << ((i) % 8)))
+
+/* Names the profile is made of: types, members, enumerators, variables. FUNC names (kallsyms
+ * gives the functions), parameter names, section names and tags are not in the ISF. */
+static bool in_profile(unsigned kind)
+{
+	return kind != IC_BTF_FUNC && kind != IC_BTF_FUNC_PROTO && kind != IC_BTF_DATASEC &&
+	       kind != IC_BTF_DECL_TAG && kind != IC_BTF_TYPE_TAG;
+}
+
+/* Name references of record r (kind, count): word 0, then one per member/enumerator/param. */
+static uint32_t name_ref(const uint32_t *r, uint32_t i)
+{
+	unsigned kind = ic_btf_kind(r[1]);
+	unsigned step = kind == IC_BTF_ENUM || kind == IC_BTF_FUNC_PROTO ? 2 : 3;
+
+	return i ? r[3 + step * (i - 1)] : r[0];
+}
+
+static uint32_t name_refs(const uint32_t *r)
+{
+	switch (ic_btf_kind(r[1])) {
+	case IC_BTF_STRUCT: case IC_BTF_UNION: case IC_BTF_ENUM: case IC_BTF_ENUM64:
+	case IC_BTF_FUNC_PROTO:
+		return ic_btf_vlen(r[1]) + 1;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * Damage is counted only where the profile reads it: a lost NUL or a duplicate among FUNC or
+ * parameter names, or in strings nothing names, changes no type (the mutation harness saw such
+ * runs give a right profile). Which copy of a duplicate is the damaged one is not known: both
+ * count.
+ */
 static int check_strings(const struct ic_btf *btf, struct ev *e)
 {
 	const char *s = btf->strs;
 	uint32_t len = btf->str_len, nstr = 0;
-	uint8_t *start = calloc((size_t)len / 8 + 1, 1);
-	uint32_t *set = NULL;
+	size_t bm = (size_t)len / 8 + 1;
+	/* bitmaps over the section: string starts, strings the profile names, and name
+	 * references into the middle of a string (from the profile's records / from any) */
+	uint8_t *start = calloc(bm, 1), *used = calloc(bm, 1), *mid_p = calloc(bm, 1),
+		*mid = calloc(bm, 1);
+	uint32_t *set = NULL, cs = 0;
 	size_t cap = 16, mask;
-	char a[48], t[160];
+	char a[48], b[48], t[200];
+	int err = -ENOMEM;
 
-	if (!start)
-		return -ENOMEM;
+	if (!start || !used || !mid_p || !mid)
+		goto out;
 	/* string starts; the validator made sure the section starts and ends with a NUL */
 	for (uint32_t i = 0; i < len; i += (uint32_t)strlen(s + i) + 1) {
-		start[i / 8] |= (uint8_t)(1u << (i % 8));
+		SET(start, i);
 		nstr++;
+	}
+	for (uint32_t id = 1; id <= btf->nr; id++) {
+		const uint32_t *r = ic_btf__rec(btf, id);
+		bool p = in_profile(ic_btf_kind(r[1]));
+
+		for (uint32_t i = 0; i < name_refs(r); i++) {
+			uint32_t off = name_ref(r, i);
+
+			if (!off || off >= len)
+				continue;
+			if (BIT(start, off)) {
+				if (p)
+					SET(used, off);
+				continue;
+			}
+			SET(mid, off);
+			if (p)
+				SET(mid_p, off);
+		}
+	}
+	/* Two sweeps (linear, however many references): a string a profile name points into is
+	 * used; then every middle reference into a used string is evidence. */
+	for (uint32_t i = 0; i < len; i++) {
+		cs = BIT(start, i) ? i : cs;
+		if (BIT(mid_p, i))
+			SET(used, cs);
+	}
+	for (uint32_t i = 0; i < len; i++) {
+		cs = BIT(start, i) ? i : cs;
+		if (!BIT(mid, i) || !BIT(used, cs))
+			continue;
+		snprintf(t, sizeof(t), "a name points into the middle of the string at %u (\"%s\", "
+			 "then \"%s\"): a NUL between two names lost", cs, shown(s + cs, a, sizeof(a)),
+			 shown(s + i, b, sizeof(b)));
+		say(e, t);
 	}
 	while (cap < 2 * (size_t)nstr)
 		cap *= 2;
 	mask = cap - 1;
 	set = calloc(cap, sizeof(*set)); /* offsets + 1; 0 = free. nstr <= str_len <= 16 MiB */
-	if (!set) {
-		free(start);
-		return -ENOMEM;
-	}
+	if (!set)
+		goto out;
 	for (uint32_t i = 0; i < len; i += (uint32_t)strlen(s + i) + 1) {
 		size_t h;
 
-		for (h = str_hash(s + i) & mask; set[h] && strcmp(s + set[h] - 1, s + i); h = (h + 1) & mask)
+		for (h = str_hash(s + i) & mask; set[h] && strcmp(s + set[h] - 1, s + i);
+		     h = (h + 1) & mask)
 			;
-		if (set[h]) {
-			snprintf(t, sizeof(t), "the string \"%s\" is stored twice (at %u and %u): a "
-				 "name changed into another", shown(s + i, a, sizeof(a)), set[h] - 1, i);
-			say(e, t);
-		} else
+		if (!set[h]) {
 			set[h] = i + 1;
-	}
-	/* every name reference at a string's first byte */
-	for (uint32_t id = 1; id <= btf->nr; id++) {
-		const uint32_t *r = ic_btf__rec(btf, id);
-		unsigned kind = ic_btf_kind(r[1]), step = 0, first = 3;
-		uint32_t vlen = ic_btf_vlen(r[1]);
-
-		if (kind == IC_BTF_STRUCT || kind == IC_BTF_UNION || kind == IC_BTF_ENUM64)
-			step = 3;
-		else if (kind == IC_BTF_ENUM || kind == IC_BTF_FUNC_PROTO)
-			step = 2;
-		if (!step)
-			vlen = 0;
-		for (uint32_t i = 0; i <= vlen; i++) {
-			uint32_t off = i ? r[first + step * (i - 1)] : r[0];
-
-			if (off && off < len && !(start[off / 8] & (1u << (off % 8)))) {
-				snprintf(t, sizeof(t), "type [%u] names the middle of a string at %u "
-					 "(\"%s\": a NUL between two names lost)", id, off,
-					 shown(s + off, a, sizeof(a)));
-				say(e, t);
-			}
+			continue;
 		}
+		if (!BIT(used, i) && !BIT(used, set[h] - 1))
+			continue;
+		snprintf(t, sizeof(t), "the string \"%s\" is stored twice (at %u and %u): a name "
+			 "changed into another", shown(s + i, a, sizeof(a)), set[h] - 1, i);
+		say(e, t);
 	}
+	err = 0;
+out:
 	free(set);
+	free(mid);
+	free(mid_p);
+	free(used);
 	free(start);
-	return 0;
+	return err;
 }
 
 /* Kind code of the member type: P, A, I, S, or '?'. */
