@@ -142,7 +142,7 @@ static uint32_t name_refs(const uint32_t *r)
  * Damage is counted only where the profile reads it: a lost NUL or a duplicate among FUNC or
  * parameter names, or in strings nothing names, changes no type (the mutation harness saw such
  * runs give a right profile). Which copy of a duplicate is the damaged one is not known: both
- * count.
+ * count. libbpf writes the empty string once, at offset 0: another one is NULs over a name.
  */
 static int check_strings(const struct ic_btf *btf, struct ev *e)
 {
@@ -191,8 +191,17 @@ static int check_strings(const struct ic_btf *btf, struct ev *e)
 		if (BIT(mid_p, i))
 			SET(used, cs);
 	}
-	for (uint32_t i = 0; i < len; i++) {
-		cs = BIT(start, i) ? i : cs;
+	for (uint32_t i = 0, prev = 0; i < len; i++) {
+		if (BIT(start, i)) {
+			prev = cs;
+			cs = i;
+			/* "" past offset 0 is NULs where a name was: the name before it got shorter */
+			if (i && !s[i] && BIT(used, prev) && s[prev]) {
+				snprintf(t, sizeof(t), "NULs inside a name at %u (\"%s\" is cut short: "
+					 "an empty string follows it)", prev, shown(s + prev, a, sizeof(a)));
+				say(e, t);
+			}
+		}
 		if (!BIT(mid, i) || !BIT(used, cs))
 			continue;
 		snprintf(t, sizeof(t), "a name points into the middle of the string at %u (\"%s\", "
