@@ -283,9 +283,22 @@ static uint32_t member_type(const struct ic_btf *btf, uint32_t id, const char *n
 
 static void check_members(const struct ic_btf *btf, struct ev *e)
 {
+	uint32_t sids[IC_ARRAY_SIZE(needs)] = { 0 };
+
+	/* the first STRUCT of each name (as ic_btf__find() gives it), in one pass over the types
+	 * rather than one linear ic_btf__find() per entry */
+	for (uint32_t id = 1; id <= btf->nr; id++) {
+		const char *nm = ic_btf__name(btf, id);
+
+		if (ic_btf__kind(btf, id) != IC_BTF_STRUCT || !nm || !*nm)
+			continue;
+		for (size_t i = 0; i < IC_ARRAY_SIZE(needs); i++)
+			if (!sids[i] && nm[0] == needs[i].sname[0] && !strcmp(nm, needs[i].sname))
+				sids[i] = id;
+	}
 	for (size_t i = 0; i < IC_ARRAY_SIZE(needs); i++) {
 		const struct need *n = &needs[i];
-		uint32_t sid = ic_btf__find(btf, n->sname, IC_BTF_STRUCT);
+		uint32_t sid = sids[i];
 		const char *p = n->members;
 		bool ok = false;
 		char one[64], t[160], got = 0;
