@@ -8,8 +8,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include "0-base/gunzip.h"
 #include "0-base/internal.h"
 #include "0-base/reader.h"
 #include "1-image/kcore_live.h"
@@ -143,63 +143,24 @@ void ic_blob__release(struct ic_blob *b)
 static int gunzip(const struct ic_ctx *ctx, const struct ic_blob *in, const char *what,
 		  size_t max, struct ic_blob *out)
 {
-	z_stream zs;
-	size_t cap = 1u << 18;
-	uint8_t *buf = malloc(cap);
-	int zr, err = 0;
+	uint8_t *buf;
+	size_t len;
+	uint64_t at;
+	int err = ic_gunzip(in->data, in->len, max, &buf, &len, &at);
 
 	memset(out, 0, sizeof(*out));
-	if (!buf)
-		return -ENOMEM;
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-		free(buf);
-		return -ENOMEM;
-	}
-	zs.next_in = (Bytef *)(uintptr_t)in->data;
-	zs.avail_in = in->len > UINT32_MAX ? UINT32_MAX : (uInt)in->len;
-	for (;;) {
-		if (zs.total_out == cap) {
-			uint8_t *nb;
-
-			if (cap >= max) {
-				pr_warn(ctx, "%s: inflates to more than %zu bytes", what, max);
-				err = -IC_ELIMIT;
-				break;
-			}
-			cap = cap * 2 > max ? max : cap * 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		zs.next_out = buf + zs.total_out;
-		zs.avail_out = (uInt)(cap - zs.total_out);
-		zr = inflate(&zs, Z_NO_FLUSH);
-		if (zr == Z_STREAM_END)
-			break;
-		if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			pr_warn(ctx, "%s: gzip data corrupt at input offset %" PRIu64, what, (uint64_t)zs.total_in);
-			err = -IC_EFORMAT;
-			break;
-		}
-		if (zr == Z_BUF_ERROR && zs.avail_out) {
-			pr_warn(ctx, "%s: gzip data truncated at offset %" PRIu64, what, (uint64_t)zs.total_in);
-			err = -IC_ETRUNC;
-			break;
-		}
-	}
-	if (!err) {
-		out->data = buf;
-		out->len = zs.total_out;
-		out->priv = buf;
-	} else {
-		free(buf);
-	}
-	inflateEnd(&zs);
-	return err;
+	if (err == -IC_ELIMIT)
+		pr_warn(ctx, "%s: inflates to more than %zu bytes", what, max);
+	else if (err == -IC_EFORMAT)
+		pr_warn(ctx, "%s: gzip data corrupt at input offset %" PRIu64, what, at);
+	else if (err == -IC_ETRUNC)
+		pr_warn(ctx, "%s: gzip data truncated at offset %" PRIu64, what, at);
+	if (err)
+		return err;
+	out->data = buf;
+	out->len = len;
+	out->priv = buf;
+	return 0;
 }
 
 static void join(char *dst, size_t n, const char *root, const char *path, const char *tail)

@@ -19,8 +19,10 @@
 #include "isfcarve/slots.h"
 #include "isfcarve/symbols.h"
 #include "isfcarve/symdir.h"
+#include "0-base/btf/btf_trust.h"
 #include "0-base/internal.h"
 #include "extbtf.h"
+#include "percpu.h"
 
 /* Does the caller's opts (of size opts->sz) reach field? */
 #define HAS_OPT(o, field) \
@@ -396,6 +398,22 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 			   "or --dwarf VMLINUX (the debug vmlinux)");
 	}
 
+	/* Names damaged into other valid names (docs/security.md, "BTF names"): refused like a
+	 * foreign BTF, not even --allow-partial writes them. DWARF-made types are ours. */
+	if (p->btf && !(p->btf_kind && !strcmp(p->btf_kind, "dwarf"))) {
+		char why[260], msg[300];
+
+		err = ic_btf__check_trust(p->btf, why, sizeof(why));
+		if (err == -IC_EFORMAT) {
+			snprintf(msg, sizeof(msg), "the BTF (%s) is damaged: %s", p->btf_source, why);
+			pr_warn(ctx, "%s: %s", image_path, msg);
+			refuse_btf(p, msg);
+		} else if (err) {
+			goto fail;
+		}
+		err = 0;
+	}
+
 	/* No CONFIG_KALLSYMS_ALL: recover the data symbols by structure
 	 * (src/5-symbols/recover/). */
 	if (p->syms->n && f->kaslr && !opts->map) {
@@ -406,6 +424,26 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	}
 	if (p->syms->n)
 		check_symbols(p);
+	/* Per-CPU variables where the BTF's DATASEC puts them (src/8-profile/percpu.c): a few
+	 * bytes off is a damaged kallsyms address table (issue 18, D3). */
+	if (p->syms->n && p->btf && !strcmp(p->syms_source, "kallsyms") &&
+	    !(p->btf_kind && !strcmp(p->btf_kind, "dwarf"))) {
+		char why[360], msg[420];
+		size_t nchk = 0;
+
+		err = ic_percpu__check(p->btf, p->syms, why, sizeof(why), &nchk);
+		if (err == -IC_EFORMAT) {
+			snprintf(msg, sizeof(msg), "kallsyms has per-CPU variables where the BTF does "
+				 "not: %s", why);
+			pr_warn(ctx, "%s: %s", image_path, msg);
+			refuse_btf(p, msg);
+		} else if (err) {
+			goto fail;
+		} else if (nchk) {
+			pr_info(ctx, "profile: %zu per-CPU variables at their BTF offsets", nchk);
+		}
+		err = 0;
+	}
 
 	/* Identity. */
 	if (f->banner && f->banner->doubt[0]) {
