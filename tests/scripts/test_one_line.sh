@@ -78,7 +78,33 @@ fi
 grep -q "incomplete profile" "$TMP/err" && fail "KASLR in doubt: the summary is repeated"
 rm -f "$TMP/ko.lime"
 
-# 5. batch of a BTF-less image (its child runs with --withhold-btf, through the IC_BATCH_CHILD
+# 5. The banner in doubt (the running copy's compiler part changed; one other copy, no third):
+#    one line (the doubt used to be a warning and then the error line again); scan shows it.
+"$IC_PYTHON" - "$img" "$TMP/doubt.lime" "$IC_BIN" <<'PY'
+import re, struct, subprocess, sys
+src, dst, ic = sys.argv[1:]
+out = subprocess.run([ic, "scan", src], capture_output=True, check=True).stdout
+phys = int(re.search(rb"\n +at 0x([0-9a-f]+) \(linux_banner\)", out).group(1), 16)
+d = bytearray(open(src, "rb").read())
+off = 0
+while off < len(d):
+    _m, _v, s, e = struct.unpack_from("<IIQQ", d, off)
+    if s <= phys <= e:
+        at = off + 32 + phys - s
+        i = d.index(b"12.2.0-14", at, at + 256)
+        d[i:i + 9] = b"12.2N0-14"
+    off += 32 + e - s + 1
+open(dst, "wb").write(d)
+PY
+expect_exit 3 "$IC_BIN" "$TMP/doubt.lime" -o "$TMP/e.json"
+one_line "banner in doubt"
+grep -q "incomplete: the banner is in doubt: the kernel's linux_banner at 0x[0-9a-f]* and a copy at" "$TMP/err" ||
+  fail "banner in doubt: $(cat "$TMP/err")"
+"$IC_BIN" scan "$TMP/doubt.lime" 2>/dev/null | grep -q "^ *IN DOUBT: the kernel's linux_banner at" &&
+  ok "banner in doubt: scan shows it" || fail "banner in doubt: scan does not show it"
+rm -f "$TMP/doubt.lime"
+
+# 6. batch of a BTF-less image (its child runs with --withhold-btf, through the IC_BATCH_CHILD
 #    hook): one result line naming what is missing, then the summary; nothing on stderr.
 printf '#!/bin/sh\nexec "%s" "$@" --withhold-btf\n' "$IC_BIN" >"$TMP/child.sh"
 chmod +x "$TMP/child.sh"
