@@ -409,11 +409,20 @@ static int x86_64_link_text(const struct ic_ctx *ctx, struct ic_live *l, const c
 			    const char *kc_path)
 {
 	uint64_t ko, kc_text;
-	bool have_kc = vi && !ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &ko);
+	bool have_kc = vi && !ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &ko), deferred = false;
 
 	if (have_kc) {
 		kc_text = l->runtime_text - ko; /* mod 2^64: an absurd offset cannot agree */
-		if (kc_text != rule) {
+		if (kc_text != rule && !cfg_path && !ic_symtab__find(l->syms, "linux_banner")) {
+			/* No config, and kallsyms without data symbols: the kernel is read through
+			 * kcore next (live_kcore.c), whose KASLR stage weighs KERNELOFFSET against
+			 * the image's own IKCONFIG and refuses a slide in doubt. Decided there. */
+			pr_info(ctx, "%s: KERNELOFFSET 0x%" PRIx64 " puts the link-time _text at 0x%"
+				PRIx64 ", not the default: the kernel image will tell", kc_path, ko,
+				kc_text);
+			have_kc = false;
+			deferred = true;
+		} else if (kc_text != rule) {
 			pr_warn(ctx, "%s: link-time _text 0x%" PRIx64 " from KERNELOFFSET 0x%" PRIx64
 				" (runtime _text 0x%" PRIx64 ") disagrees with 0x%" PRIx64 " from %s: "
 				"give this kernel's System.map (--map System.map --btf %s%s)", kc_path,
@@ -422,11 +431,15 @@ static int x86_64_link_text(const struct ic_ctx *ctx, struct ic_live *l, const c
 				IC_LIVE_BTF);
 			return -IC_EINCOMPLETE;
 		}
+	}
+	if (have_kc) {
 		snprintf(l->config_path, sizeof(l->config_path), "%.4000s VMCOREINFO", kc_path);
 		pr_info(ctx, "live: x86-64 link-time _text 0x%" PRIx64 " from %s, as %s says", rule,
 			l->config_path, cfg_path ? cfg_path : "the default rule");
 	} else if (cfg_path) {
 		snprintf(l->config_path, sizeof(l->config_path), "%s", cfg_path);
+	} else if (deferred) {
+		l->link_text_default = true; /* for now: live_kcore.c settles it */
 	} else {
 		l->link_text_default = true;
 		pr_warn(ctx, "no x86-64 kernel config with CONFIG_PHYSICAL_START/ALIGN (%s%s%s, %s%s) "
