@@ -357,18 +357,75 @@ static int arm64_link_text(const struct ic_ctx *ctx, struct ic_live *l, const ch
 }
 
 /*
+ * x86-64: the rule is __START_KERNEL_map + ALIGN(CONFIG_PHYSICAL_START, CONFIG_PHYSICAL_ALIGN)
+ * from the config (cfg_path, rule), else the default 0xffffffff81000000 (cfg_path NULL).
+ * /proc/kcore's VMCOREINFO (root) is independent evidence: KERNELOFFSET = kaslr_offset() =
+ * runtime _text - link-time _text. When it is there it must agree with the rule: a kernel
+ * built with another CONFIG_PHYSICAL_START, a wrong config or a damaged note cannot be told
+ * apart here, so a disagreement stops the run (exit 3) naming both, never a guess
+ * (docs/security.md: disagreeing evidence ends in exit 3 with the evidence listed).
+ */
+static int x86_64_link_text(const struct ic_ctx *ctx, struct ic_live *l, const char *root,
+			    uint64_t rule, const char *cfg_path, const struct ic_vmcoreinfo *vi,
+			    const char *kc_path)
+{
+	uint64_t ko, kc_text;
+	bool have_kc = vi && !ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &ko), deferred = false;
+
+	if (have_kc) {
+		kc_text = l->runtime_text - ko; /* mod 2^64: an absurd offset cannot agree */
+		if (kc_text != rule && !cfg_path && !ic_symtab__find(l->syms, "linux_banner")) {
+			/* No config, and kallsyms without data symbols: the kernel is read through
+			 * kcore next (live_kcore.c), whose KASLR stage weighs KERNELOFFSET against
+			 * the image's own IKCONFIG and refuses a slide in doubt. Decided there. */
+			pr_info(ctx, "%s: KERNELOFFSET 0x%" PRIx64 " puts the link-time _text at 0x%"
+				PRIx64 ", not the default: the kernel image will tell", kc_path, ko,
+				kc_text);
+			have_kc = false;
+			deferred = true;
+		} else if (kc_text != rule) {
+			pr_warn(ctx, "%s: link-time _text 0x%" PRIx64 " from KERNELOFFSET 0x%" PRIx64
+				" (runtime _text 0x%" PRIx64 ") disagrees with 0x%" PRIx64 " from %s: "
+				"give this kernel's System.map (--map System.map --btf %s%s)", kc_path,
+				kc_text, ko, l->runtime_text, rule, cfg_path ? cfg_path
+				: "the default CONFIG_PHYSICAL_START 0x1000000 (no kernel config)", root,
+				IC_LIVE_BTF);
+			return -IC_EINCOMPLETE;
+		}
+	}
+	if (have_kc) {
+		snprintf(l->config_path, sizeof(l->config_path), "%.4000s VMCOREINFO", kc_path);
+		pr_info(ctx, "live: x86-64 link-time _text 0x%" PRIx64 " from %s, as %s says", rule,
+			l->config_path, cfg_path ? cfg_path : "the default rule");
+	} else if (cfg_path) {
+		snprintf(l->config_path, sizeof(l->config_path), "%s", cfg_path);
+	} else if (deferred) {
+		l->link_text_default = true; /* for now: live_kcore.c settles it */
+	} else {
+		l->link_text_default = true;
+		pr_warn(ctx, "no x86-64 kernel config with CONFIG_PHYSICAL_START/ALIGN (%s%s%s, %s%s) "
+			"and no KERNELOFFSET from %s%s (root): assuming link-time _text 0x%" PRIx64,
+			root, IC_LIVE_BOOT_CONFIG, l->release, root, IC_LIVE_CONFIG_GZ, root,
+			IC_LIVE_KCORE, rule);
+	}
+	l->link_text = rule;
+	return 0;
+}
+
+/*
  * Link-time _text. Which architecture: the kernel config says (CONFIG_ARM64 / CONFIG_X86_64),
  * else kcore's VMCOREINFO (only arm64 prints NUMBER(kimage_voffset)), else kallsyms' _text
- * (below __START_KERNEL_map: not x86-64, taken as arm64). x86-64: from the config's CONFIG_PHYSICAL_START/ALIGN, else the
- * default (with a warning); arm64: arm64_link_text().
+ * (below __START_KERNEL_map: not x86-64, taken as arm64). x86-64: x86_64_link_text() (the
+ * config's CONFIG_PHYSICAL_START/ALIGN or the default, checked by kcore's KERNELOFFSET);
+ * arm64: arm64_link_text().
  */
 static int find_link_text(const struct ic_ctx *ctx, struct ic_live *l, const char *root)
 {
 	struct ic_vmcoreinfo *vi = NULL;
 	struct ic_blob cfg;
 	char path[4096], kc_path[4096];
-	uint64_t v;
-	bool arm64;
+	uint64_t v, rule = IC_DEFAULT_LINK_TEXT;
+	bool arm64, have_cfg = false;
 	int err;
 
 	err = load_config(ctx, l, root, false, &cfg, path, sizeof(path));
@@ -391,25 +448,22 @@ static int find_link_text(const struct ic_ctx *ctx, struct ic_live *l, const cha
 	}
 	/* /boot/config-<release> without the two options: /proc/config.gz may still have them. */
 	for (bool boot = cfg.data && strstr(path, IC_LIVE_BOOT_CONFIG); cfg.data; boot = false) {
-		err = ic_live__link_text(ctx, (const char *)cfg.data, cfg.len, path, &l->link_text);
+		err = ic_live__link_text(ctx, (const char *)cfg.data, cfg.len, path, &rule);
 		if (err != -IC_ENOTFOUND && err != -IC_EUNSUPP) {
-			if (!err)
-				snprintf(l->config_path, sizeof(l->config_path), "%s", path);
-			goto out;
+			if (err)
+				goto out;
+			have_cfg = true;
+			break;
 		}
 		ic_blob__release(&cfg);
 		if (!boot || (err = load_config(ctx, l, root, true, &cfg, path, sizeof(path))))
-			goto out_default;
+			break;
 	}
-out_default:
 	if (err && err != -IC_ENOTFOUND && err != -IC_EUNSUPP)
 		goto out;
-	l->link_text = IC_DEFAULT_LINK_TEXT;
-	l->link_text_default = true;
-	pr_warn(ctx, "no x86-64 kernel config with CONFIG_PHYSICAL_START/ALIGN (%s%s, %s%s): "
-		"assuming link-time _text 0x%" PRIx64, root, IC_LIVE_BOOT_CONFIG, l->release,
-		IC_LIVE_CONFIG_GZ, (uint64_t)IC_DEFAULT_LINK_TEXT);
-	err = 0;
+	if (!vi)
+		vi = kcore_vmcoreinfo(root, kc_path, sizeof(kc_path));
+	err = x86_64_link_text(ctx, l, root, rule, have_cfg ? path : NULL, vi, kc_path);
 out:
 	ic_vmcoreinfo__free(vi);
 	ic_blob__release(&cfg);

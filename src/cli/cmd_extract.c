@@ -590,6 +590,15 @@ int cmd_extract(int argc, char **argv)
 	if (f->banner && f->banner->linux_banner) {
 		char *b = malloc(f->banner->line_len + 1);
 
+		if (f->banner->doubt[0]) { /* the carver says it at -v only; the file is as found */
+			char msg[sizeof(f->banner->doubt) + 64];
+
+			snprintf(msg, sizeof(msg), "%s: banner: in doubt: %s", o.image,
+				 f->banner->doubt);
+			cli_print(IC_LOG_WARN, msg, NULL);
+			cli_flush();
+		}
+
 		if (!b) {
 			rc = cli_fail(-ENOMEM, "out of memory");
 			goto out;

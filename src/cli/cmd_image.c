@@ -381,6 +381,17 @@ int cli_profile_image(const struct cli_opts *o)
 		rc = EXIT_INCOMPLETE;
 		goto out;
 	}
+	if (err == -IC_EINCOMPLETE && p->missing[0]) {
+		/* --allow-partial, yet nothing Volatility could use (no types, no symbols) or a
+		 * profile mixing kernels: the one line says what is missing and that nothing was
+		 * written (the library's refusal is for -v). */
+		cli_error("%s: incomplete: %s; nothing written to %s (%s)", o->image, p->missing,
+			  out_path, p->findings.same_kernel.mixed ? "a profile mixing kernels is "
+			  "refused even with --allow-partial" : !p->btf ? "an ISF without types is "
+			  "of no use" : "an ISF without symbols is of no use");
+		rc = EXIT_INCOMPLETE;
+		goto report_out;
+	}
 	if (err) {
 		rc = cli_fail(err, "%s: writing the ISF failed", out_path);
 		goto report_out;
