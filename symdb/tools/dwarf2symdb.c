@@ -413,14 +413,14 @@ int main(int argc, char **argv)
 			if (tb.e[j].rank > tb.e[best].rank ||
 			    (tb.e[j].rank == R_DEF && tb.e[best].rank == R_DEF))
 				best = j;
-		/* what dwarf2json's last-one-wins would have picked instead */
+		/* the last listed DIE of the name (automatic locals are not listed) types it otherwise */
 		if (strcmp(tb.e[best].type, tb.e[j - 1].type))
 			tb.outscoped++;
 		printf("%s\t%s\n", tb.e[best].name, tb.e[best].type);
 	}
 	fprintf(stderr,
 		"dwarf2symdb: %zu variables, %zu skipped, %zu automatic locals ignored, %zu names "
-		"typed from a better scope than the last DIE, %zu Rust units skipped\n",
+		"typed otherwise than by their last listed DIE, %zu Rust units skipped\n",
 		tb.vars, tb.skipped, tb.locals, tb.outscoped, tb.rust_units);
 	for (size_t i = 0; i < tb.n; i++) {
 		free(tb.e[i].name);
