@@ -264,6 +264,44 @@ static bool uts_says(const char *t, size_t line_len, const char *rel, const char
 }
 
 /*
+ * Ubuntu's linux_banner carries the package's version signature after UTS_VERSION:
+ * "... #242-Ubuntu SMP Fri Apr 16 09:57:56 UTC 2021 (Ubuntu 4.4.0-210.242-generic 4.4.262)\n",
+ * while /proc/version (linux_proc_banner, filled from init_uts_ns) and init_uts_ns' version
+ * stop before it (real Ubuntu 4.4, 4.15 and 5.15 images, docs/kallsyms.md). The line's length
+ * without such a trailing " (...)" group (no parenthesis inside), else line_len.
+ */
+static size_t unsigned_len(const char *t, size_t line_len)
+{
+	if (line_len < 18 || t[line_len - 1] != ')')
+		return line_len;
+	for (size_t i = line_len - 1; i-- > 15;) {
+		if (t[i] == ')')
+			return line_len;
+		if (t[i] == '(')
+			return t[i - 1] == ' ' ? i - 1 : line_len;
+	}
+	return line_len;
+}
+
+/* uts_says(), for the line as it is or without a trailing signature group. */
+static bool uts_says_signed(const char *t, size_t line_len, const char *rel, const char *ver)
+{
+	size_t u = unsigned_len(t, line_len);
+
+	return uts_says(t, line_len, rel, ver) || (u < line_len && uts_says(t, u, rel, ver));
+}
+
+/* Is text t (len bytes, "\n\0" included) the kernel's own line without its signature, i.e.
+ * what /proc/version prints for it? Such copies confirm the kernel's copy, not contradict it. */
+static bool is_unsigned_form(const struct ic_banner_finding *bf, const struct text *t)
+{
+	size_t u = unsigned_len(bf->text, bf->line_len);
+
+	return u < bf->line_len && t->len == u + 2 && !memcmp(t->text, bf->text, u) &&
+	       !memcmp(t->text + u, "\n", 2);
+}
+
+/*
  * The running kernel's own copy against the others and init_uts_ns (issue 18 D5). Its bytes
  * win by position (kallsyms' linux_banner), but one damaged byte there must not make the
  * profile's banner: when it is the only copy of its text and another text of the release is
@@ -277,8 +315,9 @@ static void check_own_text(struct run *r, struct ic_banner_finding *bf)
 	const struct text *own = NULL, *agree = NULL;
 	bool have_uts = !read_uts(r, rel, ver), own_ok, agree_ok;
 	const char *path = ic_image__path(r->img);
+	unsigned proc_form = 0;
 
-	if (have_uts && uts_says(bf->text, bf->line_len, rel, ver))
+	if (have_uts && uts_says_signed(bf->text, bf->line_len, rel, ver))
 		pr_info(r->ctx, "%s: banner: release and version = init_uts_ns'", path);
 	if (!bf->at_kallsyms_banner || !bf->linux_banner)
 		goto verdict;
@@ -287,9 +326,15 @@ static void check_own_text(struct run *r, struct ic_banner_finding *bf)
 
 		if (t->len == bf->len && !memcmp(t->text, bf->text, bf->len))
 			own = t;
+		else if (is_unsigned_form(bf, t))
+			proc_form += t->count;
 		else if (t->count >= 2 && (!agree || t->count > agree->count))
 			agree = t;
 	}
+	if (proc_form)
+		pr_info(r->ctx, "%s: banner: %u copies hold the kernel's linux_banner without its "
+			"trailing signature group (as /proc/version prints it): they confirm it", path,
+			proc_form);
 	if (own && own->count == 1 && !agree) {
 		/* One other copy (or several, each different) of this release: one against one,
 		 * and init_uts_ns holds only release and version, so a difference in the rest
@@ -299,22 +344,25 @@ static void check_own_text(struct run *r, struct ic_banner_finding *bf)
 		for (unsigned i = 0; i < r->ntexts; i++) {
 			const struct text *t = &r->texts[i];
 
-			if (t == own || t->len < 16 + nrel || memcmp(t->text + 14, bf->release, nrel) ||
+			if (t == own || is_unsigned_form(bf, t) || t->len < 16 + nrel ||
+			    memcmp(t->text + 14, bf->release, nrel) ||
 			    t->text[14 + nrel] != ' ' ||
-			    (have_uts && !uts_says(t->text, t->len - 2, rel, ver)))
+			    (have_uts && !uts_says_signed(t->text, t->len - 2, rel, ver)))
 				continue;
 			snprintf(bf->doubt, sizeof(bf->doubt), "the kernel's linux_banner at 0x%"
 				 PRIx64 " and a copy at 0x%" PRIx64 " of the same release differ, and "
 				 "no third copy or init_uts_ns settles which is right", bf->phys,
 				 t->phys);
-			pr_warn(r->ctx, "%s: banner: %s", path, bf->doubt);
+			/* info: bf->doubt is the callers' to say once (profile's exit-3 line,
+			 * scan's and extract's output) */
+			pr_info(r->ctx, "%s: banner: %s", path, bf->doubt);
 			break;
 		}
 	}
 	if (!own || own->count != 1 || !agree)
 		goto verdict;
-	own_ok = have_uts && uts_says(bf->text, bf->line_len, rel, ver);
-	agree_ok = !have_uts || uts_says(agree->text, agree->len - 2, rel, ver);
+	own_ok = have_uts && uts_says_signed(bf->text, bf->line_len, rel, ver);
+	agree_ok = !have_uts || uts_says_signed(agree->text, agree->len - 2, rel, ver);
 	if (own_ok && !agree_ok) {
 		pr_warn(r->ctx, "%s: banner: the kernel's linux_banner differs from %u agreeing copies "
 			"(first at 0x%" PRIx64 "), which init_uts_ns contradicts: kept the kernel's",
@@ -340,10 +388,10 @@ static void check_own_text(struct run *r, struct ic_banner_finding *bf)
 verdict:
 	/* What init_uts_ns says the running kernel is, and nothing that agrees with it to take
 	 * instead: the banner, and so the profile's identity, is in doubt. */
-	if (have_uts && !bf->doubt[0] && !uts_says(bf->text, bf->line_len, rel, ver)) {
+	if (have_uts && !bf->doubt[0] && !uts_says_signed(bf->text, bf->line_len, rel, ver)) {
 		snprintf(bf->doubt, sizeof(bf->doubt), "the banner at 0x%" PRIx64 " does not say "
 			 "init_uts_ns' release %s and version %s", bf->phys, rel, ver);
-		pr_warn(r->ctx, "%s: banner: %s", path, bf->doubt);
+		pr_info(r->ctx, "%s: banner: %s", path, bf->doubt); /* info: as above */
 	}
 }
 

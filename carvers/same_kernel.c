@@ -179,8 +179,8 @@ void ic_same_kernel__check(const struct ic_ctx *ctx, const struct ic_image *img,
 		if (t && !btf_tied && t->distinct == 1)
 			evidence(s, "one distinct BTF blob in the image");
 	}
-	if (s->mixed)
-		pr_warn(ctx, "%s: not one kernel: %s", ic_image__path(img), s->problem);
+	if (s->mixed) /* s->problem is the caller's refusal line (profile, extract, scan): -v here */
+		pr_info(ctx, "%s: not one kernel: %s", ic_image__path(img), s->problem);
 	else if ((b && b->releases > 1) || (t && t->distinct_kernels > 1))
 		/* Tied pieces make one kernel's profile; a responder must still know the image
 		 * holds another (a guest, a crash kernel, a previous boot): whatever the layout. */

@@ -6,7 +6,7 @@
 #   $OUT/fuzz_<x>_seed_corpus.zip  fuzz/corpus/<x>/ (the committed seeds, flat)
 #   $OUT/fuzz_<x>.dict             the format magics and strings that target parses (fuzz/dict/)
 #   $OUT/fuzz_<x>.options          [libfuzzer] max_len when a seed is larger than libFuzzer's
-#                                  1 MiB default (recover: the real BTF), and a per-input timeout
+#                                  1 MiB default (none today: recover's seeds carry a cut BTF, fuzz/btf_cut.py), and a per-input timeout
 #
 # Honours the services' environment: $CC $CXX $CFLAGS $CXXFLAGS $LIB_FUZZING_ENGINE $OUT, $SRC
 # (the checkout is $SRC/isfcarve when this script is not run from one) and $WORK (the cmake

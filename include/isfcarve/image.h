@@ -21,7 +21,11 @@ struct ic_range {
  * Errors: -errno for open/mmap, -IC_EFORMAT/-IC_ETRUNC/-IC_ELIMIT for a broken container.
  * Inputs must not be truncated while open (we do not trap SIGBUS). */
 IC_API int ic_image__open(const struct ic_ctx *ctx, const char *path, struct ic_image **out);
-/* Same, forcing one format by name ("raw", "lime", "elf", ...); -IC_EUNSUPP if unknown. */
+/* Same, forcing one format by name ("raw", "lime", "elf", ...); -IC_EUNSUPP if unknown.
+ * A file on procfs (the running kernel's /proc/kcore) is read in place with pread() whatever
+ * its st_size, when format is NULL or "kcore"; IC_IMAGE_FORMAT_KCORE_LIVE reads any file so
+ * (a kcore-shaped copy standing in for /proc/kcore in tests). */
+#define IC_IMAGE_FORMAT_KCORE_LIVE "kcore-live"
 IC_API int ic_image__open_as(const struct ic_ctx *ctx, const char *path, const char *format,
 			     struct ic_image **out);
 IC_API void ic_image__free(struct ic_image *img);

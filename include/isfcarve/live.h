@@ -57,7 +57,7 @@ struct ic_live {
 	uint64_t runtime_text;     /* _text in kallsyms */
 	uint64_t link_text;        /* _text at link time */
 	uint64_t kaslr_offset;     /* runtime_text - link_text */
-	bool link_text_default;    /* no usable config: IC_DEFAULT_LINK_TEXT was assumed */
+	bool link_text_default;    /* no config, no kcore KERNELOFFSET: IC_DEFAULT_LINK_TEXT assumed */
 	char btf_path[4096], kallsyms_path[4096], version_path[4096], config_path[4096];
 };
 

@@ -81,13 +81,16 @@ struct ic_profile {
 /*
  * Run the pipeline up to (not including) the ISF. 0 = complete. -IC_EINCOMPLETE = *out is
  * filled but something is missing (out->missing says what; ic_profile__write then needs
- * opts->allow_partial). Other negative codes: the image cannot be opened or scanned, or nothing
+ * opts->allow_partial; the pipeline logs it at info level only: saying it is the caller's, once).
+ * Other negative codes: the image cannot be opened or scanned, or nothing
  * at all could be profiled (*out is NULL then).
  */
 IC_API int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 			     const struct ic_profile_opts *opts, struct ic_profile **out);
 /* Write the ISF (ic_isf__write). -IC_EINCOMPLETE without writing when p->missing is set and
- * allow_partial is false; with allow_partial the ISF is written and -IC_EINCOMPLETE returned. */
+ * allow_partial is false; with allow_partial the ISF is written and -IC_EINCOMPLETE returned,
+ * except (nothing written, -IC_EINCOMPLETE too) for a profile mixing kernels or one without
+ * types or symbols. */
 IC_API int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,
 			     const struct ic_profile_opts *opts, const char *out_path);
 IC_API void ic_profile__free(struct ic_profile *p);

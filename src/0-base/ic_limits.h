@@ -138,6 +138,9 @@
 #define IC_MAX_SYMFILE_BYTES (1ull << 30)
 /* Kernel .config text: ~250 KiB today. */
 #define IC_MAX_CONFIG_BYTES (16u << 20)
+/* Any one gzip stream we inflate (src/0-base/gunzip.c): the largest of its callers' own ceilings,
+ * a vmlinux out of a bzImage (IC_MAX_VMLINUX_BYTES); a .config asks for IC_MAX_CONFIG_BYTES. */
+#define IC_MAX_GUNZIP_BYTES IC_MAX_VMLINUX_BYTES
 
 /* Workflow (symdir, batch, index). ISF nesting is ~6 deep; 64 stops a crafted file early. */
 #define IC_MAX_ISF_SCAN_DEPTH 64u

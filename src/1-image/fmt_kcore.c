@@ -543,7 +543,27 @@ struct live_cache {
 	pthread_mutex_t mu;
 	struct live_block tag[IC_KCORE_LIVE_SLOTS];
 	uint8_t *data; /* IC_KCORE_LIVE_SLOTS blocks */
+	bool warned;   /* a failed read was reported (once: a short copy fails every read past its end) */
 };
+
+/* Callers skip what they cannot read (the scan goes on after a bad chunk), so the failure is
+ * said here, once, naming the file offset. */
+static int live_failed(const struct ic_image *img, struct live_cache *c, uint64_t at, size_t len,
+		       int err, bool locked)
+{
+	bool first;
+
+	if (!locked)
+		pthread_mutex_lock(&c->mu);
+	first = !c->warned;
+	c->warned = true;
+	if (!locked)
+		pthread_mutex_unlock(&c->mu);
+	if (first)
+		pr_warn(img->ctx, "%s: offset 0x%" PRIx64 ": read of 0x%zx bytes failed: %s (later "
+			"failures not reported)", img->path, at, len, ic_strerror(err));
+	return err;
+}
 
 static int live_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len)
 {
@@ -554,8 +574,10 @@ static int live_read(const struct ic_image *img, size_t ri, uint64_t off, void *
 
 	if (ic_add_ovf(img->file_off[ri], off, &at))
 		return -IC_ETRUNC;
-	if (len >= IC_KCORE_LIVE_BLOCK)
-		return pread_full(img->fd, buf, len, at);
+	if (len >= IC_KCORE_LIVE_BLOCK) {
+		err = pread_full(img->fd, buf, len, at);
+		return err ? live_failed(img, c, at, len, err, false) : 0;
+	}
 	pthread_mutex_lock(&c->mu);
 	while (len && !err) {
 		uint64_t blk = off / IC_KCORE_LIVE_BLOCK, in = off % IC_KCORE_LIVE_BLOCK;
@@ -571,8 +593,10 @@ static int live_read(const struct ic_image *img, size_t ri, uint64_t off, void *
 				blen = IC_KCORE_LIVE_BLOCK;
 			t->len = 0;
 			err = pread_full(img->fd, d, (size_t)blen, img->file_off[ri] + start);
-			if (err)
+			if (err) {
+				live_failed(img, c, img->file_off[ri] + start, (size_t)blen, err, true);
 				break;
+			}
 			*t = (struct live_block){ ri, blk, blen };
 		}
 		if (in >= t->len) {
@@ -741,7 +765,7 @@ int ic_image__open_kcore_live(const struct ic_ctx *ctx, const char *path, uint64
 		}
 		if (ph[i].type != IC_PT_LOAD || !ph[i].filesz)
 			continue;
-		if (ph[i].vaddr <= runtime_text && runtime_text - ph[i].vaddr < ph[i].filesz &&
+		if (runtime_text && ph[i].vaddr <= runtime_text && runtime_text - ph[i].vaddr < ph[i].filesz &&
 		    ph[i].paddr != UINT64_MAX && ph[i].paddr && !have_text) {
 			text->vaddr = runtime_text;
 			text->phys = ph[i].paddr + (runtime_text - ph[i].vaddr);
@@ -760,7 +784,7 @@ int ic_image__open_kcore_live(const struct ic_ctx *ctx, const char *path, uint64
 		}
 		segs[nseg++] = (struct seg){ ph[i].paddr, ph[i].filesz, ph[i].off, &ph[i], false };
 	}
-	if (!have_text) {
+	if (runtime_text && !have_text) {
 		pr_warn(ctx, "%s: no segment with a physical address holds _text 0x%" PRIx64
 			" (the kernel image; a kernel before 4.11 writes p_paddr 0)", path, runtime_text);
 		err = -IC_ENOTFOUND;
@@ -784,8 +808,12 @@ int ic_image__open_kcore_live(const struct ic_ctx *ctx, const char *path, uint64
 		err = -IC_ENOTFOUND;
 		goto out;
 	}
-	pr_info(ctx, "%s: live kcore, %zu ranges, %" PRIu64 " bytes; _text at physical 0x%" PRIx64,
-		path, img->nranges, img->bytes, text->phys);
+	if (have_text)
+		pr_info(ctx, "%s: live kcore, %zu ranges, %" PRIu64 " bytes; _text at physical 0x%" PRIx64,
+			path, img->nranges, img->bytes, text->phys);
+	else
+		pr_info(ctx, "%s: live kcore, %zu ranges, %" PRIu64 " bytes", path, img->nranges,
+			img->bytes);
 out:
 	free(raw);
 	free(ph);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Probe order of container formats: most specific magic first, raw (no magic) last. */
 #include "image_internal.h"
+#include "kcore_live.h"
 
 extern const struct ic_image_fmt ic_fmt_lime;
 extern const struct ic_image_fmt ic_fmt_kcore;
@@ -22,3 +23,8 @@ const struct ic_image_fmt *const ic_image_formats[] = {
 	&ic_fmt_raw,
 	NULL,
 };
+
+/* The running kernel's /proc/kcore has no mapping to probe (st_size is the address space):
+ * image.c opens it with the live reader, reached through here like every other format, so the
+ * format files depend on image.c and never the other way round. */
+const ic_kcore_live_open_fn ic_image_kcore_live_open = ic_image__open_kcore_live;

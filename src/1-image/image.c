@@ -7,9 +7,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "image_internal.h"
+#include "kcore_live.h"
 #include "0-base/ic_limits.h"
 #include "0-base/reader.h"
 
@@ -202,6 +204,45 @@ static int try_format(const struct ic_ctx *ctx, struct ic_image *img, const stru
 	return err;
 }
 
+/* statfs(2) f_type of procfs (linux/magic.h PROC_SUPER_MAGIC). */
+#define IC_PROC_SUPER_MAGIC 0x9fa0
+
+/*
+ * The running kernel's /proc/kcore (or any file on procfs) cannot go through image_map(): it
+ * has no mmap, and its st_size is the span of the kernel address space (128 TiB and more on
+ * x86-64), not a data length. Such a file is read like live mode reads it: pread() of the
+ * direct-map segments. procfs is recognised by statfs() (a bind mount or a symlink to
+ * /proc/kcore is still procfs); a kcore copy on disk keeps the copy reader (fmt_kcore.c).
+ */
+static bool on_procfs(const char *path)
+{
+	struct statfs sf;
+
+	return !statfs(path, &sf) && sf.f_type == IC_PROC_SUPER_MAGIC;
+}
+
+static int open_live_kcore(const struct ic_ctx *ctx, const char *path, struct ic_image **out)
+{
+	struct ic_kcore_text text;
+	int fd, err;
+
+	/* The live opener keeps "absent or root-only" quiet (live mode then names what else would
+	 * do); here the file was named by the user, so its failure is the error line. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn(ctx, "%s: cannot open: %s%s", path, ic_strerror(err),
+			err == -EACCES || err == -EPERM ? " (/proc/kcore is readable by root only)" : "");
+		return err;
+	}
+	close(fd);
+	err = ic_image_kcore_live_open(ctx, path, 0, 0, 0, &text, out);
+	if (!err)
+		pr_info(ctx, "%s: kcore image (read in place with pread), %zu ranges, %" PRIu64 " bytes",
+			path, (*out)->nranges, (*out)->bytes);
+	return err;
+}
+
 int ic_image__open_as(const struct ic_ctx *ctx, const char *path, const char *format,
 		      struct ic_image **out)
 {
@@ -209,6 +250,12 @@ int ic_image__open_as(const struct ic_ctx *ctx, const char *path, const char *fo
 	int err;
 
 	*out = NULL;
+	if (format && !strcmp(format, IC_IMAGE_FORMAT_KCORE_LIVE))
+		return open_live_kcore(ctx, path, out);
+	if ((!format || !strcmp(format, "kcore")) && on_procfs(path)) {
+		pr_info(ctx, "%s: a procfs file: read as the running kernel's /proc/kcore", path);
+		return open_live_kcore(ctx, path, out);
+	}
 	if (format) {
 		size_t i;
 

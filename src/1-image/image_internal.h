@@ -71,5 +71,11 @@ IC_HIDDEN bool ic_image__equals(const struct ic_image *img, uint64_t phys, const
 
 /* NULL-terminated, in probe order; raw is last and always claims a non-empty file. */
 IC_HIDDEN extern const struct ic_image_fmt *const ic_image_formats[];
+struct ic_kcore_text;
+typedef int (*ic_kcore_live_open_fn)(const struct ic_ctx *ctx, const char *path,
+				     uint64_t runtime_text, uint64_t lo, uint64_t hi,
+				     struct ic_kcore_text *text, struct ic_image **out);
+/* ic_image__open_kcore_live (kcore_live.h), for image.c's procfs path. */
+IC_HIDDEN extern const ic_kcore_live_open_fn ic_image_kcore_live_open;
 
 #endif

@@ -19,7 +19,8 @@ struct ic_kcore_text {
  * st_size is the size of the kernel address space, not of data). Only the ELF header, the
  * program headers and the PT_NOTE are read up front. When lo < hi, only the parts of RAM in
  * [lo, hi) become ranges (the caller scans the kernel image, not all of RAM). runtime_text
- * selects the kernel-image segment described in *text. Errors (-errno from open, -IC_EFORMAT,
+ * selects the kernel-image segment described in *text; 0: none wanted (IMAGE mode given the
+ * file: all of RAM is scanned and *text stays zero). Errors (-errno from open, -IC_EFORMAT,
  * -IC_ETRUNC, -IC_ENOTFOUND: no segment holds runtime_text) are logged naming path and offset.
  */
 IC_HIDDEN int ic_image__open_kcore_live(const struct ic_ctx *ctx, const char *path,

@@ -4,10 +4,10 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "isfcarve/live.h"
 #include "kaslr_internal.h"
+#include "0-base/gunzip.h"
 #include "0-base/ic_limits.h"
 
 /*
@@ -18,55 +18,6 @@
  * cannot decide the link base.
  */
 static const char ik_start[] = "IKCFG_ST";
-
-static int inflate_cfg(const uint8_t *gz, size_t len, char **out, size_t *out_len)
-{
-	z_stream zs;
-	size_t cap = 256u << 10;
-	char *buf = malloc(cap);
-	int zr;
-
-	if (!buf)
-		return -ENOMEM;
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-		free(buf);
-		return -ENOMEM;
-	}
-	zs.next_in = (Bytef *)(uintptr_t)gz;
-	zs.avail_in = (uInt)len;
-	for (;;) {
-		if (zs.total_out == cap) {
-			char *nb;
-
-			if (cap >= IC_MAX_CONFIG_BYTES) {
-				zr = Z_BUF_ERROR;
-				break;
-			}
-			nb = realloc(buf, cap * 2);
-			if (!nb) {
-				zr = Z_MEM_ERROR;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		zs.next_out = (Bytef *)buf + zs.total_out;
-		zs.avail_out = (uInt)(cap - zs.total_out);
-		zr = inflate(&zs, Z_NO_FLUSH);
-		if (zr != Z_OK)
-			break;
-	}
-	*out_len = zs.total_out;
-	inflateEnd(&zs);
-	if (zr != Z_STREAM_END) {
-		free(buf);
-		return zr == Z_MEM_ERROR ? -ENOMEM : zr == Z_BUF_ERROR && cap >= IC_MAX_CONFIG_BYTES
-								  ? -IC_ELIMIT : -IC_EFORMAT;
-	}
-	*out = buf;
-	return 0;
-}
 
 /* The first config in [lo, hi) that inflates and gives a link-time _text (text NULL), or that
  * inflates (text set: the caller owns it). */
@@ -93,14 +44,14 @@ static int find_config(const struct ic_ctx *ctx, const struct ic_image *img, uin
 		while ((p = memmem(p, n - (size_t)(p - buf), ik_start, 8))) {
 			const uint8_t *gz = p + 8;
 			size_t gzlen = avail - (size_t)(gz - buf);
-			char *cfg = NULL;
+			uint8_t *cfg = NULL;
 			size_t cfglen = 0;
 			int e;
 
 			p++;
 			if (gzlen < 18 || gz[0] != 0x1f || gz[1] != 0x8b)
 				continue;
-			e = inflate_cfg(gz, gzlen, &cfg, &cfglen);
+			e = ic_gunzip(gz, gzlen, IC_MAX_CONFIG_BYTES, &cfg, &cfglen, NULL);
 			if (e) {
 				pr_debug(ctx, "kaslr: IKCONFIG at phys 0x%" PRIx64 ": gzip: %s",
 					 base + (uint64_t)(gz - buf), ic_strerror(e));
@@ -109,12 +60,12 @@ static int find_config(const struct ic_ctx *ctx, const struct ic_image *img, uin
 			if (text) {
 				pr_info(ctx, "IKCONFIG at phys 0x%" PRIx64 ": %zu bytes of config",
 					base + (uint64_t)(gz - 8 - buf), cfglen);
-				*text = cfg;
+				*text = (char *)cfg;
 				*text_len = cfglen;
 				err = 0;
 				break;
 			}
-			e = ic_live__link_text(ctx, cfg, cfglen, "IKCONFIG", link_text);
+			e = ic_live__link_text(ctx, (const char *)cfg, cfglen, "IKCONFIG", link_text);
 			free(cfg);
 			if (!e) {
 				pr_info(ctx, "kaslr: IKCONFIG at phys 0x%" PRIx64 ": link _text 0x%"

@@ -651,15 +651,15 @@ int ic_kaslr_arm64_solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *
 	if (s.vi && !ic_vmcoreinfo__u64(s.vi, "NUMBER(PHYS_OFFSET)", &v))
 		k->phys_offset = v;
 	err = anchor(&s);
-	if (err) {
-		pr_warn(ctx, "kaslr: arm64: no kimage_voffset (no VMCOREINFO, no kallsyms "
+	if (err) { /* info: the caller says "KASLR not solved" once (profile.c, live_kcore.c) */
+		pr_info(ctx, "kaslr: arm64: no kimage_voffset (no VMCOREINFO, no kallsyms "
 			"kimage_voffset that checks out)");
 		return err;
 	}
 	s.have_voff = true;
 	err = runtime_text(&s);
 	if (err) {
-		pr_warn(ctx, "kaslr: arm64: no runtime _text");
+		pr_info(ctx, "kaslr: arm64: no runtime _text");
 		return err;
 	}
 	k->phys_text = k->runtime_text - k->kimage_voffset;

@@ -385,8 +385,8 @@ int ic_kaslr_x86_64_solve(const struct ic_ctx *ctx, const struct ic_kaslr_input 
 	err = anchor(&s);
 	if (!err) {
 		err = runtime_text(&s);
-		if (err)
-			pr_warn(ctx, "kaslr: no runtime _text (no kallsyms _text, no VMCOREINFO "
+		if (err) /* info: the caller says "KASLR not solved" once (profile.c, live_kcore.c) */
+			pr_info(ctx, "kaslr: no runtime _text (no kallsyms _text, no VMCOREINFO "
 				"_stext)");
 	}
 	if (!err) {
@@ -411,8 +411,8 @@ int ic_kaslr_x86_64_solve(const struct ic_ctx *ctx, const struct ic_kaslr_input 
 			err = serr;
 		}
 	}
-	if (err) {
-		pr_warn(ctx, "kaslr: no anchor between virtual and physical addresses (no "
+	if (err) { /* info: the caller says "KASLR not solved" once (profile.c, live_kcore.c) */
+		pr_info(ctx, "kaslr: no anchor between virtual and physical addresses (no "
 			"VMCOREINFO, no kallsyms linux_banner/phys_base, no kernel page tables)");
 		return err;
 	}

@@ -361,8 +361,12 @@ int ic_symtab__parse_map(const struct ic_ctx *ctx, struct ic_symtab *t, const ch
 			return -IC_EFORMAT;
 		}
 		if (q < p + ll) {
-			/* Only "\t[module]" (kallsyms) may follow the name. */
-			if (*q == '\t' && q + 1 < p + ll && q[1] == '[' && p[ll - 1] == ']') {
+			/* Only "\t[module]" (kallsyms) may follow the name. A module's name may
+			 * hold other bytes before it (arm64 7.2 virtio_blk lists ".L14472\x021"):
+			 * module symbols are skipped, whatever their names. */
+			const uint8_t *tab = memchr(q, '\t', (size_t)(p + ll - q));
+
+			if (tab && tab + 1 < p + ll && tab[1] == '[' && p[ll - 1] == ']') {
 				p = eol + 1;
 				continue;
 			}

@@ -66,6 +66,11 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 		err = -IC_EINCOMPLETE;
 		goto out;
 	}
+	if (f.kaslr->doubt[0]) { /* as IMAGE mode: no symbols from a slide evidence disputes */
+		pr_warn(ctx, "%s: the KASLR slide is in doubt: %s", path, f.kaslr->doubt);
+		err = -IC_EINCOMPLETE;
+		goto out;
+	}
 	if (f.kaslr->runtime_text != l->runtime_text) {
 		pr_warn(ctx, "%s: runtime _text 0x%" PRIx64 " disagrees with %s (0x%" PRIx64 ")", path,
 			f.kaslr->runtime_text, l->kallsyms_path, l->runtime_text);

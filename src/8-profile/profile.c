@@ -19,8 +19,10 @@
 #include "isfcarve/slots.h"
 #include "isfcarve/symbols.h"
 #include "isfcarve/symdir.h"
+#include "0-base/btf/btf_trust.h"
 #include "0-base/internal.h"
 #include "extbtf.h"
+#include "percpu.h"
 
 /* Does the caller's opts (of size opts->sz) reach field? */
 #define HAS_OPT(o, field) \
@@ -261,8 +263,12 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		err = ic_kaslr__run(ctx, p->img, f, link, src);
 		if (err && err != -IC_ENOTFOUND && err != -IC_EAMBIGUOUS && err != -IC_EUNSUPP)
 			goto fail;
-		if (err)
+		/* Without --map the "missing" clause below says it (the caller's one error
+		 * line); with --map the run can succeed, and the lost cross-check is news. */
+		if (err && opts->map)
 			pr_warn(ctx, "%s: KASLR not solved: %s", image_path, ic_strerror(err));
+		else if (err)
+			pr_info(ctx, "%s: KASLR not solved: %s", image_path, ic_strerror(err));
 	}
 	if (!ext && !f->btf && HAS_OPT(opts, btf_dir) && opts->btf_dir) {
 		btf_from_dir(ctx, p, opts->btf_dir);
@@ -390,10 +396,30 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 				goto fail;
 		}
 	} else if (!(HAS_OPT(opts, btf_dir) && opts->btf_dir)) { /* else btf_from_dir() said why */
-		missing(p, "no vmlinux BTF in the image (kernels before 5.4 keep none in memory, "
-			   "or CONFIG_DEBUG_INFO_BTF=n): supply --btf FILE (vmlinux with .BTF, "
-			   "/sys/kernel/btf/vmlinux, or BTFHub's <release>.btf.tar.xz), --btf-dir DIR "
-			   "or --dwarf VMLINUX (the debug vmlinux)");
+		/* The clause stays short (it is the error line, and batch's): the what-each-takes
+		 * detail is for -v. */
+		missing(p, "no vmlinux BTF in the image (a kernel before 5.4, or built without "
+			   "CONFIG_DEBUG_INFO_BTF): supply --btf FILE, --btf-dir DIR or --dwarf "
+			   "VMLINUX");
+		pr_info(ctx, "%s: --btf takes a vmlinux with .BTF, /sys/kernel/btf/vmlinux or "
+			"BTFHub's <release>.btf.tar.xz; --btf-dir a BTFHub tree; --dwarf the debug "
+			"vmlinux (Debian -dbg, Ubuntu -dbgsym, Fedora kernel-debuginfo)", image_path);
+	}
+
+	/* Names damaged into other valid names (docs/security.md, "BTF names"): refused like a
+	 * foreign BTF, not even --allow-partial writes them. DWARF-made types are ours. */
+	if (p->btf && !(p->btf_kind && !strcmp(p->btf_kind, "dwarf"))) {
+		char why[260], msg[300];
+
+		err = ic_btf__check_trust(p->btf, why, sizeof(why));
+		if (err == -IC_EFORMAT) {
+			snprintf(msg, sizeof(msg), "the BTF (%s) is damaged: %s", p->btf_source, why);
+			pr_warn(ctx, "%s: %s", image_path, msg);
+			refuse_btf(p, msg);
+		} else if (err) {
+			goto fail;
+		}
+		err = 0;
 	}
 
 	/* No CONFIG_KALLSYMS_ALL: recover the data symbols by structure
@@ -406,6 +432,26 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	}
 	if (p->syms->n)
 		check_symbols(p);
+	/* Per-CPU variables where the BTF's DATASEC puts them (src/8-profile/percpu.c): a few
+	 * bytes off is a damaged kallsyms address table (issue 18, D3). */
+	if (p->syms->n && p->btf && !strcmp(p->syms_source, "kallsyms") &&
+	    !(p->btf_kind && !strcmp(p->btf_kind, "dwarf"))) {
+		char why[360], msg[420];
+		size_t nchk = 0;
+
+		err = ic_percpu__check(p->btf, p->syms, why, sizeof(why), &nchk);
+		if (err == -IC_EFORMAT) {
+			snprintf(msg, sizeof(msg), "kallsyms has per-CPU variables where the BTF does "
+				 "not: %s", why);
+			pr_warn(ctx, "%s: %s", image_path, msg);
+			refuse_btf(p, msg);
+		} else if (err) {
+			goto fail;
+		} else if (nchk) {
+			pr_info(ctx, "profile: %zu per-CPU variables at their BTF offsets", nchk);
+		}
+		err = 0;
+	}
 
 	/* Identity. */
 	if (f->banner && f->banner->doubt[0]) {
@@ -422,7 +468,9 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	}
 	*out = p;
 	if (p->missing[0]) {
-		pr_warn(ctx, "%s: incomplete profile: %s", image_path, p->missing);
+		/* Debug, not a warning: p->missing is the caller's to say, once (the CLI's error
+		 * line); a warning here printed the same sentence twice. */
+		pr_debug(ctx, "%s: incomplete profile: %s", image_path, p->missing);
 		return -IC_EINCOMPLETE;
 	}
 	return 0;
@@ -498,13 +546,13 @@ int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,
 		return -IC_EINCOMPLETE;
 	/* Not even with --allow-partial: a profile mixing two kernels is wrong, not partial. */
 	if (p->findings.same_kernel.mixed) {
-		pr_warn(ctx, "profile: %s: refusing to write a profile mixing kernels: %s", out_path,
+		pr_info(ctx, "profile: %s: refusing to write a profile mixing kernels: %s", out_path,
 			p->findings.same_kernel.problem);
 		return -IC_EINCOMPLETE;
 	}
 	/* Without types or without any symbol there is nothing Volatility can use. */
 	if (!p->btf || !p->syms || !p->syms->n) {
-		pr_warn(ctx, "profile: %s: refusing to write an ISF without %s", out_path,
+		pr_info(ctx, "profile: %s: refusing to write an ISF without %s", out_path,
 			!p->btf ? "types" : "symbols");
 		return -IC_EINCOMPLETE;
 	}

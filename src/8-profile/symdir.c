@@ -403,7 +403,7 @@ struct trk {
 	bool in_str, esc, str_is_key, capture, cap_over;
 	char cap[IC_SYMDIR_B64_MAX];          /* key text (short) or the banner value */
 	size_t cap_len;
-	bool found, root_seen;
+	bool root_seen;
 	uint64_t off;                         /* decompressed offset, for messages */
 	/* Address mode (ic_symdir__read_addrs): symbols.<names[i]>.address, a plain number. */
 	const char *const *names;
@@ -613,65 +613,83 @@ static int b64_decode(const char *s, size_t len, uint8_t *out, size_t out_max, s
 	return 0;
 }
 
-int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
-			   char b64[IC_SYMDIR_B64_MAX], uint8_t *banner, size_t *banner_len)
+/*
+ * Open path and feed its decompressed JSON to the tracker until the tracker has what it wants
+ * (1) or the JSON ends (0). Errors are warned about here, one line naming the file and the byte:
+ * cannot open, decompression, malformed JSON or beyond limits, and -IC_ETRUNC for a JSON that
+ * ends inside its root value (a complete ISF without the wanted values returns 0).
+ */
+static int trk_file(const struct ic_ctx *ctx, const char *path, struct trk *t)
 {
-	static const char prefix[] = "Linux version ";
-	struct src *s;
-	struct trk *t;
 	uint8_t buf[1 << 16];
-	uint8_t dec[IC_MAX_BANNER_LEN];
-	size_t dec_len = 0;
+	struct src *s = calloc(1, sizeof(*s));
 	int err;
 
-	s = calloc(1, sizeof(*s));
-	t = calloc(1, sizeof(*t));
-	if (!s || !t) {
-		free(s);
-		free(t);
+	if (!s)
 		return -ENOMEM;
-	}
 	err = src_open(s, path);
 	if (err) {
 		pr_warn(ctx, "%s: cannot open: %s", path, strerror(-err));
-		goto out_free;
+		free(s);
+		return err;
 	}
-	while (!t->found) {
+	for (;;) {
 		long r = src_read(s, buf, sizeof(buf));
 
 		if (r < 0) {
 			err = (int)r;
 			pr_warn(ctx, "%s: decompression failed near byte %" PRIu64 " of the JSON: %s", path,
 				(uint64_t)t->off, err == -EIO ? "read error" : "corrupt data");
-			goto out;
-		}
-		if (!r)
 			break;
+		}
+		if (!r) {
+			/* Reaching the end inside the root is truncation. */
+			if (t->depth || t->in_str || !t->root_seen) {
+				err = -IC_ETRUNC;
+				pr_warn(ctx, "%s: JSON ends early at byte %" PRIu64, path, (uint64_t)t->off);
+			}
+			break;
+		}
 		for (long i = 0; i < r; i++, t->off++) {
 			int res = trk_byte(t, buf[i]);
 
 			if (res < 0) {
-				err = res;
 				pr_warn(ctx, "%s: %s at byte %" PRIu64 " of the JSON", path,
 					res == -IC_ELIMIT ? "value or nesting beyond limits" : "malformed JSON",
 					(uint64_t)t->off);
+				err = res;
 				goto out;
 			}
 			if (res == 1) {
-				t->found = true;
-				break;
+				err = 1;
+				goto out;
 			}
 		}
 	}
-	if (!t->found) {
-		/* Reaching the end inside the root is truncation; a complete ISF without it is valid. */
-		if (t->depth || t->in_str || !t->root_seen) {
-			err = -IC_ETRUNC;
-			pr_warn(ctx, "%s: JSON ends early at byte %" PRIu64, path, (uint64_t)t->off);
-		} else {
-			err = -IC_ENOTFOUND;
-			pr_info(ctx, "%s: no symbols.linux_banner.constant_data", path);
-		}
+out:
+	src_close(s);
+	free(s);
+	return err;
+}
+
+int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
+			   char b64[IC_SYMDIR_B64_MAX], uint8_t *banner, size_t *banner_len)
+{
+	static const char prefix[] = "Linux version ";
+	struct trk *t = calloc(1, sizeof(*t));
+	uint8_t dec[IC_MAX_BANNER_LEN];
+	size_t dec_len = 0;
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	err = trk_file(ctx, path, t);
+	if (err < 0)
+		goto out;
+	if (err == 0) {
+		/* A complete ISF without it is valid. */
+		err = -IC_ENOTFOUND;
+		pr_info(ctx, "%s: no symbols.linux_banner.constant_data", path);
 		goto out;
 	}
 	err = b64_decode(t->cap, t->cap_len, dec, sizeof(dec), &dec_len);
@@ -688,9 +706,6 @@ int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
 	}
 	err = 0;
 out:
-	src_close(s);
-out_free:
-	free(s);
 	free(t);
 	return err;
 }
@@ -698,61 +713,23 @@ out_free:
 int ic_symdir__read_addrs(const struct ic_ctx *ctx, const char *path, const char *const *names,
 			  size_t n, uint64_t *addrs, bool *have)
 {
-	struct src *s;
 	struct trk *t;
-	uint8_t buf[1 << 16];
-	int err, res = 0;
+	int err;
 
 	for (size_t i = 0; i < n; i++)
 		have[i] = false;
 	if (!n)
 		return 0;
-	s = calloc(1, sizeof(*s));
 	t = calloc(1, sizeof(*t));
-	if (!s || !t) {
-		free(s);
-		free(t);
+	if (!t)
 		return -ENOMEM;
-	}
 	t->names = names;
 	t->nnames = n;
 	t->addrs = addrs;
 	t->have = have;
-	err = src_open(s, path);
-	if (err) {
-		pr_warn(ctx, "%s: cannot open: %s", path, strerror(-err));
-		goto out_free;
-	}
-	while (res != 1) {
-		long r = src_read(s, buf, sizeof(buf));
-
-		if (r < 0) {
-			err = (int)r;
-			pr_warn(ctx, "%s: decompression failed near byte %" PRIu64 " of the JSON: %s", path,
-				(uint64_t)t->off, err == -EIO ? "read error" : "corrupt data");
-			goto out;
-		}
-		if (!r)
-			break;
-		for (long i = 0; i < r && res != 1; i++, t->off++) {
-			res = trk_byte(t, buf[i]);
-			if (res < 0) {
-				err = res;
-				pr_warn(ctx, "%s: %s at byte %" PRIu64 " of the JSON", path,
-					res == -IC_ELIMIT ? "value or nesting beyond limits" : "malformed JSON",
-					(uint64_t)t->off);
-				goto out;
-			}
-		}
-	}
-	if (res != 1 && (t->depth || t->in_str || !t->root_seen)) {
-		err = -IC_ETRUNC;
-		pr_warn(ctx, "%s: JSON ends early at byte %" PRIu64, path, (uint64_t)t->off);
-	}
-out:
-	src_close(s);
-out_free:
-	free(s);
+	err = trk_file(ctx, path, t);
+	if (err > 0)
+		err = 0;
 	free(t);
 	return err;
 }

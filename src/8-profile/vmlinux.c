@@ -86,21 +86,33 @@ static int read_shdr(struct ic_vmlinux *v, uint64_t off, uint32_t *name, struct 
 	return r.err;
 }
 
+/* A header table of num entries of entsize bytes at off: at most limit entries, inside the file. */
+static int check_table(const struct ic_ctx *ctx, const struct ic_vmlinux *v, const char *what,
+		       const char *kind, uint64_t off, uint32_t entsize, uint32_t num, uint32_t limit)
+{
+	uint64_t tab;
+
+	if (num > limit) {
+		pr_warn(ctx, "%s: %u %ss (limit %u)", what, num, kind, limit);
+		return -IC_ELIMIT;
+	}
+	if (ic_mul_ovf((uint64_t)num, (uint64_t)entsize, &tab) || !ic_in_bounds(off, tab, v->len)) {
+		pr_warn(ctx, "%s: %s table (offset 0x%" PRIx64 ", %u x %u bytes) is outside the file",
+			what, kind, off, num, entsize);
+		return -IC_ETRUNC;
+	}
+	return 0;
+}
+
 static int parse_sections(const struct ic_ctx *ctx, struct ic_vmlinux *v, const char *what,
 			  uint64_t shoff, uint32_t shentsize, uint32_t shnum, uint32_t shstrndx)
 {
 	const struct elf_sec *strsec;
-	uint64_t tab;
+	int err = check_table(ctx, v, what, "section header", shoff, shentsize, shnum,
+			      IC_MAX_ELF_SECTIONS);
 
-	if (shnum > IC_MAX_ELF_SECTIONS) {
-		pr_warn(ctx, "%s: %u section headers (limit %u)", what, shnum, IC_MAX_ELF_SECTIONS);
-		return -IC_ELIMIT;
-	}
-	if (ic_mul_ovf((uint64_t)shnum, (uint64_t)shentsize, &tab) || !ic_in_bounds(shoff, tab, v->len)) {
-		pr_warn(ctx, "%s: section header table (offset 0x%" PRIx64 ", %u x %u bytes) is "
-			"outside the file", what, shoff, shnum, shentsize);
-		return -IC_ETRUNC;
-	}
+	if (err)
+		return err;
 	v->secs = ic_calloc(shnum ? shnum : 1, sizeof(*v->secs));
 	if (!v->secs)
 		return -ENOMEM;
@@ -152,17 +164,11 @@ static int parse_sections(const struct ic_ctx *ctx, struct ic_vmlinux *v, const 
 static int parse_segments(const struct ic_ctx *ctx, struct ic_vmlinux *v, const char *what,
 			  uint64_t phoff, uint32_t phentsize, uint32_t phnum)
 {
-	uint64_t tab;
+	int err = check_table(ctx, v, what, "program header", phoff, phentsize, phnum,
+			      IC_MAX_ELF_PHDRS);
 
-	if (phnum > IC_MAX_ELF_PHDRS) {
-		pr_warn(ctx, "%s: %u program headers (limit %u)", what, phnum, IC_MAX_ELF_PHDRS);
-		return -IC_ELIMIT;
-	}
-	if (ic_mul_ovf((uint64_t)phnum, (uint64_t)phentsize, &tab) || !ic_in_bounds(phoff, tab, v->len)) {
-		pr_warn(ctx, "%s: program header table (offset 0x%" PRIx64 ", %u x %u bytes) is "
-			"outside the file", what, phoff, phnum, phentsize);
-		return -IC_ETRUNC;
-	}
+	if (err)
+		return err;
 	v->segs = ic_calloc(phnum ? phnum : 1, sizeof(*v->segs));
 	if (!v->segs)
 		return -ENOMEM;

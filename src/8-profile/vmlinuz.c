@@ -4,11 +4,11 @@
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 #ifdef IC_HAVE_ZSTD
 #include <zstd.h>
 #endif
 
+#include "0-base/gunzip.h"
 #include "0-base/internal.h"
 #include "0-base/ic_limits.h"
 #include "0-base/reader.h"
@@ -50,35 +50,6 @@ static int grow(uint8_t **buf, size_t *cap, size_t need, size_t max)
 	*buf = nb;
 	*cap = n;
 	return 0;
-}
-
-static int un_gzip(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_t *olen)
-{
-	z_stream zs;
-	size_t cap = 0;
-	int zr, err = 0;
-
-	memset(&zs, 0, sizeof(zs));
-	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-		return -ENOMEM;
-	zs.next_in = (Bytef *)(uintptr_t)in;
-	zs.avail_in = n > UINT32_MAX ? UINT32_MAX : (uInt)n;
-	for (;;) {
-		if (zs.total_out == cap && (err = grow(out, &cap, cap + 1, max)))
-			break;
-		zs.next_out = *out + zs.total_out;
-		zs.avail_out = (uInt)((cap - zs.total_out) > UINT32_MAX ? UINT32_MAX : cap - zs.total_out);
-		zr = inflate(&zs, Z_NO_FLUSH);
-		if (zr == Z_STREAM_END)
-			break;
-		if ((zr != Z_OK && zr != Z_BUF_ERROR) || (zr == Z_BUF_ERROR && zs.avail_out)) {
-			err = -IC_EFORMAT;
-			break;
-		}
-	}
-	*olen = zs.total_out;
-	inflateEnd(&zs);
-	return err;
 }
 
 static int un_xz(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_t *olen)
@@ -162,7 +133,7 @@ static int try_at(const struct ic_ctx *ctx, const uint8_t *data, size_t len, siz
 	int err;
 
 	switch (c) {
-	case C_GZIP: err = un_gzip(data + at, len - at, (size_t)IC_MAX_VMLINUX_BYTES, &buf, &n); break;
+	case C_GZIP: err = ic_gunzip(data + at, len - at, (size_t)IC_MAX_VMLINUX_BYTES, &buf, &n, NULL); break;
 	case C_XZ: err = un_xz(data + at, len - at, (size_t)IC_MAX_VMLINUX_BYTES, &buf, &n); break;
 	default: err = un_zstd(data + at, len - at, (size_t)IC_MAX_VMLINUX_BYTES, &buf, &n); break;
 	}

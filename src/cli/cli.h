@@ -33,6 +33,7 @@ struct cli_opts {
 	bool live;               /* --live, or no input at all */
 	const char *live_root;   /* --live-root DIR / $IC_LIVE_ROOT (tests): prefix of live paths */
 	const char *image;       /* positional IMAGE: raw-image mode */
+	const char *image_format; /* $IC_IMAGE_FORMAT (tests): IMAGE mode's format, e.g. kcore-live */
 	const char *report;      /* --report FILE (IMAGE mode) */
 	bool allow_partial;      /* --allow-partial (IMAGE mode) */
 	bool withhold_data_syms; /* --withhold-data-syms (tests: kallsyms as without KALLSYMS_ALL) */

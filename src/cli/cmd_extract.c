@@ -4,8 +4,10 @@
  * isfcarve extract IMAGE -d DIR: the pieces the pipeline carved and checked, as files other tools
  * read: vmlinux.btf (raw BTF), vmlinux.h (libbpf's btf_dump on it, as `bpftool btf dump file
  * format c` prints), System.map (link-time), kallsyms (runtime, as /proc/kallsyms),
- * vmcoreinfo.txt, banner, config (IKCONFIG). Each file is written to a temp file and renamed
- * (src/0-base/out.c): a failure leaves no partial file.
+ * vmcoreinfo.txt, banner, config (IKCONFIG). Everything is written into a temp directory
+ * (".NAME.tmp.PID.HEX", beside a DIR that does not exist yet, inside one that does) and moved
+ * into place only when the image was read: a bad image, an error or an interrupt leaves neither
+ * DIR nor any piece behind (supervise.c removes the temp directory of an interrupted run).
  */
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -16,7 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "0-base/internal.h"
@@ -115,30 +121,140 @@ static int parse(int argc, char **argv, struct xopts *o)
 	return -1;
 }
 
-/* DIR: made if missing; an existing piece is replaced only with --force. */
-static int check_dir(const struct xopts *o)
+/*
+ * Where the files go first. DIR missing: a temp directory beside it, renamed to DIR at the end
+ * (DIR appears complete or not at all). DIR there: a temp directory inside it, whose files are
+ * renamed into DIR one by one at the end. The directory the temp one is made in stays open
+ * (parent_fd) from before the mkdir to the end: the supervisor finds an interrupted run's temp
+ * directory through it, by the name that carries the worker's PID.
+ */
+struct xdir {
+	const char *final;   /* DIR as given */
+	char tmp[2 * 4096 + 64]; /* the temp directory */
+	int parent_fd;       /* the directory tmp is in, held open; -1: none */
+	bool existed;        /* DIR was there: move the files into it */
+	bool made;           /* tmp exists (ours to remove until it is moved) */
+};
+
+/* Remove tmp and the files in it (only files are ever written there). */
+static void xdir_discard(struct xdir *x)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (x->made && (d = opendir(x->tmp))) {
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+		rmdir(x->tmp);
+	}
+	x->made = false;
+	if (x->parent_fd >= 0)
+		close(x->parent_fd);
+	x->parent_fd = -1;
+}
+
+/* DIR: made if missing (one level); an existing piece is replaced only with --force. Then the
+ * temp directory. -1, or an exit code (the error said). */
+static int prepare_dir(const struct xopts *o, struct xdir *x)
 {
 	struct stat st;
-	char p[4096];
+	char p[4096], parent[4096];
+	const char *base;
+	size_t len = strlen(o->dir);
+	int err = 0;
 
-	if (stat(o->dir, &st)) {
-		if (errno != ENOENT || mkdir(o->dir, 0777)) {
-			cli_error("%s: cannot create the directory (%s)", o->dir, strerror(errno));
-			return EXIT_USAGE;
-		}
-		return -1;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		cli_error("%s: not a directory", o->dir);
+	memset(x, 0, sizeof(*x));
+	x->final = o->dir;
+	x->parent_fd = -1;
+	while (len > 1 && o->dir[len - 1] == '/')
+		len--;
+	if (len >= sizeof(parent) - 64) {
+		cli_error("%s: path too long", o->dir);
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < IC_ARRAY_SIZE(files) && !o->force; i++) {
-		snprintf(p, sizeof(p), "%s/%s", o->dir, files[i]);
-		if (!lstat(p, &st)) {
-			cli_error("%s exists (--force replaces it)", p);
+	if (!stat(o->dir, &st)) {
+		if (!S_ISDIR(st.st_mode)) {
+			cli_error("%s: not a directory", o->dir);
 			return EXIT_USAGE;
 		}
+		for (size_t i = 0; i < IC_ARRAY_SIZE(files) && !o->force; i++) {
+			snprintf(p, sizeof(p), "%.*s/%s", (int)len, o->dir, files[i]);
+			if (!lstat(p, &st)) {
+				cli_error("%s exists (--force replaces it)", p);
+				return EXIT_USAGE;
+			}
+		}
+		x->existed = true;
+		snprintf(parent, sizeof(parent), "%.*s", (int)len, o->dir);
+		base = "extract";
+	} else if (errno != ENOENT) {
+		cli_error("%s: cannot create the directory (%s)", o->dir, strerror(errno));
+		return EXIT_USAGE;
+	} else {
+		const char *slash = memrchr(o->dir, '/', len);
+
+		if (!slash)
+			snprintf(parent, sizeof(parent), ".");
+		else
+			snprintf(parent, sizeof(parent), "%.*s", slash == o->dir ? 1 : (int)(slash - o->dir),
+				 o->dir);
+		base = slash ? slash + 1 : o->dir;
+		snprintf(p, sizeof(p), "%.*s", (int)(len - (size_t)(base - o->dir)), base);
+		base = p;
 	}
+	x->parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x->parent_fd < 0)
+		err = errno;
+	for (int tries = 0; !err && tries < 100; tries++) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		snprintf(x->tmp, sizeof(x->tmp), "%s/.%s.tmp.%ld.%lx", parent, base, (long)getpid(),
+			 (unsigned long)(ts.tv_nsec ^ (long)tries * 7919));
+		if (!mkdir(x->tmp, 0777)) { /* the umask applies, as to DIR itself */
+			x->made = true;
+			break;
+		}
+		if (errno != EEXIST)
+			err = errno;
+	}
+	if (!x->made) {
+		cli_error("%s: cannot create the directory (%s)", o->dir, strerror(err ? err : EEXIST));
+		xdir_discard(x);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+/* Move what was written into place: tmp becomes DIR, or its files move into DIR. */
+static int xdir_commit(struct xdir *x)
+{
+	char from[sizeof(((struct xdir *)0)->tmp) + 32], to[4096 + 32];
+
+	if (!x->existed) {
+		if (rename(x->tmp, x->final)) {
+			int err = -errno;
+
+			xdir_discard(x);
+			return cli_fail(err, "%s: cannot move the files into place", x->final);
+		}
+		x->made = false;
+		xdir_discard(x);
+		return -1;
+	}
+	for (size_t i = 0; i < IC_ARRAY_SIZE(files); i++) {
+		snprintf(from, sizeof(from), "%s/%s", x->tmp, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", x->final, files[i]);
+		if (rename(from, to) && errno != ENOENT) {
+			int err = -errno;
+
+			xdir_discard(x);
+			return cli_fail(err, "%s: cannot move it into place", to);
+		}
+	}
+	xdir_discard(x);
 	return -1;
 }
 
@@ -158,32 +274,42 @@ static int xopen(const struct ic_ctx *ctx, const char *dir, const char *name, st
 	return ic_out__open(ctx, f->path, &f->out);
 }
 
+/* fmt with ap into buf, or into a heap copy when longer (*big, to free); NULL on error. */
+static const char *vformat(char *buf, size_t cap, char **big, int *n, const char *fmt, va_list ap)
+{
+	va_list cp;
+
+	*big = NULL;
+	va_copy(cp, ap);
+	*n = vsnprintf(buf, cap, fmt, cp);
+	va_end(cp);
+	if (*n < 0)
+		return NULL;
+	if ((size_t)*n < cap)
+		return buf;
+	*big = malloc((size_t)*n + 1);
+	if (!*big)
+		return NULL;
+	vsnprintf(*big, (size_t)*n + 1, fmt, ap);
+	return *big;
+}
+
 static void IC_PRINTF(2, 3) xprintf(struct xfile *f, const char *fmt, ...)
 {
-	char buf[512], *big = NULL;
+	char buf[512], *big;
+	const char *s;
 	va_list ap;
 	int n;
 
 	if (f->err)
 		return;
 	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	s = vformat(buf, sizeof(buf), &big, &n, fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		f->err = -EINVAL;
-		return;
-	}
-	if ((size_t)n >= sizeof(buf)) {
-		big = malloc((size_t)n + 1);
-		if (!big) {
-			f->err = -ENOMEM;
-			return;
-		}
-		va_start(ap, fmt);
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
-	f->err = ic_out__write(f->out, big ? big : buf, (size_t)n);
+	if (!s)
+		f->err = n < 0 ? -EINVAL : -ENOMEM;
+	else
+		f->err = ic_out__write(f->out, s, (size_t)n);
 	free(big);
 }
 
@@ -246,28 +372,17 @@ static void void_params(struct xfile *f, const char *s, size_t n)
 static void dump_printf(void *arg, const char *fmt, va_list ap)
 {
 	struct xfile *f = arg;
-	char buf[1024], *big = NULL;
-	va_list cp;
+	char buf[1024], *big;
+	const char *s;
 	int n;
 
 	if (f->err)
 		return;
-	va_copy(cp, ap);
-	n = vsnprintf(buf, sizeof(buf), fmt, cp);
-	va_end(cp);
-	if (n < 0) {
-		f->err = -EINVAL;
-		return;
-	}
-	if ((size_t)n >= sizeof(buf)) {
-		big = malloc((size_t)n + 1);
-		if (!big) {
-			f->err = -ENOMEM;
-			return;
-		}
-		vsnprintf(big, (size_t)n + 1, fmt, ap);
-	}
-	void_params(f, big ? big : buf, (size_t)n);
+	s = vformat(buf, sizeof(buf), &big, &n, fmt, ap);
+	if (!s)
+		f->err = n < 0 ? -EINVAL : -ENOMEM;
+	else
+		void_params(f, s, (size_t)n);
 	free(big);
 }
 
@@ -414,6 +529,8 @@ int cmd_extract(int argc, char **argv)
 	struct ic_profile_opts po = { .sz = sizeof(po) };
 	struct ic_profile *p = NULL;
 	const struct ic_findings *f;
+	struct xdir x;
+	const char *dir;
 	char missing[512] = "";
 	unsigned written = 0;
 	int rc, err;
@@ -423,13 +540,16 @@ int cmd_extract(int argc, char **argv)
 		return rc;
 	cli_ctx_init(&ctx, &o.c);
 	ctx.threads = o.threads;
-	rc = check_dir(&o);
+	rc = prepare_dir(&o, &x);
 	if (rc >= 0)
 		return rc;
+	dir = x.tmp;
 	cli_populate_heap();
 	err = ic_profile__build(&ctx, o.image, &po, &p);
-	if (err && err != -IC_EINCOMPLETE)
-		return cli_fail(err, "%s: cannot read the image", o.image);
+	if (err && err != -IC_EINCOMPLETE) {
+		rc = cli_fail(err, "%s: cannot read the image", o.image);
+		goto out;
+	}
 	f = &p->findings;
 	if (f->same_kernel.mixed) {
 		cli_error("%s: refused: %s", o.image, f->same_kernel.problem);
@@ -449,26 +569,35 @@ int cmd_extract(int argc, char **argv)
 		written++; \
 	} while (0)
 	if (f->btf && p->btf) { /* p->btf: validated (and the carver's own copy) */
-		WRITTEN(write_bytes(&ctx, o.dir, "vmlinux.btf", f->btf->data, (size_t)f->btf->size,
+		WRITTEN(write_bytes(&ctx, dir, "vmlinux.btf", f->btf->data, (size_t)f->btf->size,
 				    "BTF"));
-		WRITTEN(write_vmlinux_h(&ctx, o.dir, f->btf->data, (size_t)f->btf->size));
+		WRITTEN(write_vmlinux_h(&ctx, dir, f->btf->data, (size_t)f->btf->size));
 	} else {
 		MISSING("vmlinux.btf and vmlinux.h (no BTF in the image)");
 	}
 	if (f->kallsyms && f->kaslr && p->syms && p->syms->n && !f->kallsyms->addr_is_phys) {
-		WRITTEN(write_system_map(&ctx, o.dir, p->syms, p->btf));
-		WRITTEN(write_kallsyms(&ctx, o.dir, f->kallsyms));
+		WRITTEN(write_system_map(&ctx, dir, p->syms, p->btf));
+		WRITTEN(write_kallsyms(&ctx, dir, f->kallsyms));
 	} else {
 		MISSING(!f->kallsyms ? "System.map and kallsyms (no kallsyms tables)"
 				     : "System.map and kallsyms (KASLR not solved)");
 	}
 	if (f->vmcoreinfo)
-		WRITTEN(write_bytes(&ctx, o.dir, "vmcoreinfo.txt", f->vmcoreinfo->text,
+		WRITTEN(write_bytes(&ctx, dir, "vmcoreinfo.txt", f->vmcoreinfo->text,
 				    f->vmcoreinfo->len, "VMCOREINFO"));
 	else
 		MISSING("vmcoreinfo.txt (no VMCOREINFO)");
 	if (f->banner && f->banner->linux_banner) {
 		char *b = malloc(f->banner->line_len + 1);
+
+		if (f->banner->doubt[0]) { /* the carver says it at -v only; the file is as found */
+			char msg[sizeof(f->banner->doubt) + 64];
+
+			snprintf(msg, sizeof(msg), "%s: banner: in doubt: %s", o.image,
+				 f->banner->doubt);
+			cli_print(IC_LOG_WARN, msg, NULL);
+			cli_flush();
+		}
 
 		if (!b) {
 			rc = cli_fail(-ENOMEM, "out of memory");
@@ -476,7 +605,7 @@ int cmd_extract(int argc, char **argv)
 		}
 		memcpy(b, f->banner->text, f->banner->line_len);
 		b[f->banner->line_len] = '\n';
-		rc = write_bytes(&ctx, o.dir, "banner", b, f->banner->line_len + 1, "banner");
+		rc = write_bytes(&ctx, dir, "banner", b, f->banner->line_len + 1, "banner");
 		free(b);
 		WRITTEN(rc);
 	} else {
@@ -491,7 +620,7 @@ int cmd_extract(int argc, char **argv)
 		image_span(p, &lo, &hi);
 		err = ic_ikconfig__text(&ctx, p->img, lo, hi, &cfg, &len);
 		if (!err) {
-			rc = write_bytes(&ctx, o.dir, "config", cfg, len, "config");
+			rc = write_bytes(&ctx, dir, "config", cfg, len, "config");
 			free(cfg);
 			WRITTEN(rc);
 		} else if (err != -IC_ENOTFOUND) {
@@ -504,6 +633,9 @@ int cmd_extract(int argc, char **argv)
 	}
 #undef MISSING
 #undef WRITTEN
+	/* Some pieces (exit 3 says which are missing): those are written, as with all of them. */
+	if (written && (rc = xdir_commit(&x)) >= 0)
+		goto out;
 	if (missing[0]) {
 		cli_error("%s: incomplete: wrote %u files to %s; missing: %s", o.image, written,
 			  o.dir, missing);
@@ -514,6 +646,7 @@ int cmd_extract(int argc, char **argv)
 		fprintf(stderr, "isfcarve: %s: wrote %u files to %s\n", o.image, written, o.dir);
 	rc = EXIT_OK;
 out:
+	xdir_discard(&x); /* after a commit: only closes parent_fd */
 	ic_profile__free(p);
 	return rc;
 }

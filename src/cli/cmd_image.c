@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "0-base/internal.h"
+#include "isfcarve/btf.h"
 #include "isfcarve/btf_finding.h"
 #include "isfcarve/kallsyms.h"
 #include "isfcarve/kaslr.h"
@@ -159,6 +160,8 @@ static void summary(const struct cli_opts *o, const struct ic_profile *p, const 
 	const char *b = (const char *)p->banner, *rel = "?";
 	int rl = 1;
 	char dir[4096];
+	const char *ext_src;
+	bool carved_types;
 
 	if (o->common.quiet)
 		return;
@@ -171,12 +174,23 @@ static void summary(const struct cli_opts *o, const struct ic_profile *p, const 
 	fprintf(stderr, "isfcarve: %s: kernel %.*s, %s image; carved:%s%s%s%s", o->image, rl, rel,
 		ic_image__format(p->img), f->banner ? " banner" : "", f->btf ? " BTF" : "",
 		f->kallsyms ? " kallsyms" : "", f->vmcoreinfo ? " vmcoreinfo" : "");
-	if (f->btf)
+	/* The type count is of the BTF the profile's types came from: the carved one, or the
+	 * --btf / --dwarf / --btf-dir one (then said after the carved list, with its source).
+	 * A reused run stops before the types are chosen (btf_source, btf still NULL). */
+	ext_src = p->btf_source && strcmp(p->btf_source, "image") ? p->btf_source
+		: p->dir_btf_path ? p->dir_btf_path : o->dwarf ? o->dwarf : o->btf;
+	carved_types = f->btf && !ext_src;
+	if (carved_types)
 		fprintf(stderr, " (%" PRIu32 " types", f->btf->nr_types);
 	if (f->kallsyms)
-		fprintf(stderr, "%s%zu symbols", f->btf ? ", " : " (", f->kallsyms->nsyms);
-	if (f->btf || f->kallsyms)
+		fprintf(stderr, "%s%zu symbols", carved_types ? ", " : " (", f->kallsyms->nsyms);
+	if (carved_types || f->kallsyms)
 		fputc(')', stderr);
+	if (ext_src && p->btf)
+		fprintf(stderr, "; types: %" PRIu32 " from %s%s", ic_btf__nr_types(p->btf),
+			ext_src, f->btf ? ", not the carved BTF" : "");
+	else if (ext_src)
+		fprintf(stderr, "; types from %s%s", ext_src, f->btf ? ", not the carved BTF" : "");
 	if (f->kaslr)
 		fprintf(stderr, "; slide 0x%" PRIx64, f->kaslr->virtual_slide);
 	fprintf(stderr, "; profile %s (%s) in %.1fs\n", profile, reused ? "reused" : "written",
@@ -262,6 +276,8 @@ int cli_profile_image(const struct cli_opts *o)
 		rc = cli_check_symbols_dir(o);
 	if (rc >= 0)
 		return rc;
+	/* the run's time includes loading --btf / converting --dwarf (most of such a run) */
+	t0 = now();
 	if (o->btf) {
 		rc = cli_load_btf_ex(&ctx, o->btf, &btf_blob, &vm, &po.btf, &po.btf_len, btf_release,
 				     sizeof(btf_release));
@@ -288,6 +304,7 @@ int cli_profile_image(const struct cli_opts *o)
 		po.map = map;
 		po.map_what = o->map;
 	}
+	po.format = o->image_format && *o->image_format ? o->image_format : NULL;
 	po.allow_partial = o->allow_partial;
 	po.withhold_data_syms = o->withhold_data_syms;
 	po.withhold_btf = o->withhold_btf;
@@ -298,7 +315,6 @@ int cli_profile_image(const struct cli_opts *o)
 	}
 
 	cli_flush();
-	t0 = now();
 	err = ic_profile__build(&ctx, o->image, &po, &p);
 	if (prog.drawn)
 		fputs("\r\033[K", stderr);
@@ -364,6 +380,17 @@ int cli_profile_image(const struct cli_opts *o)
 			write_report(o->report, p, out_path, false, true); /* -o only, never published */
 		rc = EXIT_INCOMPLETE;
 		goto out;
+	}
+	if (err == -IC_EINCOMPLETE && p->missing[0]) {
+		/* --allow-partial, yet nothing Volatility could use (no types, no symbols) or a
+		 * profile mixing kernels: the one line says what is missing and that nothing was
+		 * written (the library's refusal is for -v). */
+		cli_error("%s: incomplete: %s; nothing written to %s (%s)", o->image, p->missing,
+			  out_path, p->findings.same_kernel.mixed ? "a profile mixing kernels is "
+			  "refused even with --allow-partial" : !p->btf ? "an ISF without types is "
+			  "of no use" : "an ISF without symbols is of no use");
+		rc = EXIT_INCOMPLETE;
+		goto report_out;
 	}
 	if (err) {
 		rc = cli_fail(err, "%s: writing the ISF failed", out_path);

@@ -145,6 +145,8 @@ static void print_human(const struct ic_image *img, const struct ic_findings *f)
 		       (int)f->banner->line_len, f->banner->text, f->banner->phys,
 		       f->banner->linux_banner ? " (linux_banner)" : "", f->banner->copies,
 		       f->banner->exact_copies);
+	if (f->banner && f->banner->doubt[0]) /* the carver says it at -v only */
+		printf("            IN DOUBT: %s\n", f->banner->doubt);
 	else
 		printf("banner:     %s\n", status_str(f->status[IC_SLOT_BANNER]));
 	if (f->btf) {

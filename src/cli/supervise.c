@@ -19,7 +19,10 @@
  *   3. removes them, kills the worker (SIGKILL) and reaps it,
  *   4. removes the worker's symbols-directory lock files (".NAME.lock", symdir.c) by the
  *      lock protocol: only under the lock and only if still the same file,
- *   5. dies of the same signal (exit status 128 + N to the shell).
+ *   5. removes the worker's temp directories (extract's ".NAME.tmp.PID.HEX", with the files in
+ *      them): found in the directories the worker holds open (extract opens the one it makes
+ *      its temp directory in before the mkdir), by the worker's PID in the name,
+ *   6. dies of the same signal (exit status 128 + N to the shell).
  * Otherwise it waits and exits as the worker did. A stop signal ignored at start (nohup, a
  * background job) stays ignored. Not covered: SIGKILL of the supervisor (the worker dies with
  * it, PR_SET_PDEATHSIG, and its temp files stay) and a crash of the worker (reported, exit by
@@ -133,6 +136,48 @@ static void remove_lock(const char *path)
 }
 
 #define MAX_LOCKS 16
+#define MAX_DIRS 16
+
+/* Step 5 for one directory the worker held open: its entries ".NAME.tmp.PID.*" that are
+ * directories (this worker's PID: no other live process's) go, with the files in them. */
+static unsigned remove_temp_dirs(const char *dir, pid_t pid)
+{
+	char mark[32];
+	unsigned removed = 0;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return 0;
+	snprintf(mark, sizeof(mark), ".tmp.%d.", (int)pid);
+	while ((de = readdir(d))) {
+		struct stat st;
+		const char *t = de->d_name[0] == '.' ? strstr(de->d_name + 1, mark) : NULL;
+		int fd;
+		DIR *in;
+		struct dirent *e;
+
+		if (!t || t == de->d_name + 1 || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		in = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!in) {
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		while ((e = readdir(in)))
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+			    !unlinkat(dirfd(in), e->d_name, 0))
+				removed++;
+		closedir(in);
+		if (!unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR))
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
 
 /* Is the worker stopped now? (/proc/PID/stat, the state after the command's ")".) */
 static bool is_stopped(pid_t pid)
@@ -179,8 +224,9 @@ static bool freeze(pid_t pid)
 /* Steps 1-4 of the header comment. Returns how many unfinished files were removed. */
 static unsigned stop_worker(pid_t pid)
 {
-	char dir[64], link[320], path[PATH_MAX], locks[MAX_LOCKS][PATH_MAX];
-	unsigned removed = 0, nlocks = 0;
+	char dir[64], link[320], path[PATH_MAX], locks[MAX_LOCKS][PATH_MAX], dirs[MAX_DIRS][PATH_MAX];
+	unsigned removed = 0, nlocks = 0, ndirs = 0;
+	struct stat st_dir;
 	struct dirent *de;
 	DIR *d;
 	int st;
@@ -189,7 +235,7 @@ static unsigned stop_worker(pid_t pid)
 	for (unsigned pass = 0; pass < 5; pass++) {
 		if (!freeze(pid))
 			return removed;
-		nlocks = 0;
+		nlocks = ndirs = 0;
 		d = opendir(dir);
 		while (d && (de = readdir(d))) {
 			const char *base;
@@ -210,6 +256,8 @@ static unsigned stop_worker(pid_t pid)
 					removed++;
 			} else if (lock_name(base) && nlocks < MAX_LOCKS) {
 				memcpy(locks[nlocks++], path, (size_t)n + 1);
+			} else if (ndirs < MAX_DIRS && !stat(path, &st_dir) && S_ISDIR(st_dir.st_mode)) {
+				memcpy(dirs[ndirs++], path, (size_t)n + 1);
 			}
 		}
 		if (d)
@@ -224,6 +272,8 @@ static unsigned stop_worker(pid_t pid)
 		;
 	for (unsigned i = 0; i < nlocks; i++)
 		remove_lock(locks[i]);
+	for (unsigned i = 0; i < ndirs; i++)
+		removed += remove_temp_dirs(dirs[i], pid);
 	return removed;
 }
 

@@ -3,18 +3,25 @@
 /*
  * Usage: ic_dwarf2symdb VMLINUX > kernel.types
  *
- * Output: "NAME<TAB>TYPE" lines sorted by name; one line per name. Types follow the rules of
- * dwarf2json 0.9.0, the reference the project measures against (docs/symdb.md): every
- * DW_TAG_variable with its own DW_AT_name and DW_AT_type (definitions that only point to a
- * declaration through DW_AT_specification are skipped, like dwarf2json does), in DIE order, the
- * last one of a name wins; Rust units are skipped; qualifiers are transparent; a typedef directly
- * over a struct/union keeps the typedef name, other typedefs are resolved; anonymous
- * structs/unions/enums are spelled by their flattened member names. Statistics go to stderr.
+ * Output: "NAME<TAB>TYPE" lines sorted by name; one line per name. Which DW_TAG_variable types a
+ * name (the rule of --dwarf, src/6-typing/dwarf/dwarf.c, which is what the kernel's symbol is):
+ * best first, a file-scope variable with a location (the definition; the last one wins, as in
+ * dwarf2json), a file-scope declaration, a function's static (fixed DW_OP_addr location) or
+ * extern declaration, a file-scope definition without a location (optimised, the type is still
+ * its own); automatic locals are never a symbol and are not listed. dwarf2json instead lets the
+ * last DIE of a name win over every scope, so another scope's `struct zone *movable_zone` typed
+ * the global `int movable_zone` (docs/symdb.md). Name and type are read through
+ * DW_AT_specification/abstract_origin (a definition that completes `extern T x[];` has its own
+ * array type). Type spelling follows dwarf2json 0.9.0: Rust units are skipped; qualifiers are
+ * transparent; a typedef directly over a struct/union keeps the typedef name, other typedefs are
+ * resolved; anonymous structs/unions/enums are spelled by their flattened member names.
+ * Statistics go to stderr.
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,18 +252,22 @@ done:
 	return 0;
 }
 
+/* Scope ranks, best last; a better rank always wins, within R_DEF the last DIE, else the first. */
+enum { R_NOLOC = 0, R_LOCAL = 1, R_DECL = 2, R_DEF = 3 };
+
 struct ent {
 	char *name, *type;
 	size_t seq;
+	int rank;
 };
 
 struct table {
 	struct ent *e;
 	size_t n, cap;
-	size_t vars, skipped, rust_units;
+	size_t vars, skipped, rust_units, locals, outscoped;
 };
 
-static int add(struct table *tb, const char *name, const char *type)
+static int add(struct table *tb, const char *name, const char *type, int rank)
 {
 	if (tb->n == tb->cap) {
 		size_t cap = tb->cap ? tb->cap * 2 : 65536;
@@ -270,10 +281,37 @@ static int add(struct table *tb, const char *name, const char *type)
 	tb->e[tb->n].name = strdup(name);
 	tb->e[tb->n].type = strdup(type);
 	tb->e[tb->n].seq = tb->n;
+	tb->e[tb->n].rank = rank;
 	if (!tb->e[tb->n].name || !tb->e[tb->n].type)
 		return -ENOMEM;
 	tb->n++;
 	return 0;
+}
+
+static bool is_flag(Dwarf_Die *d, unsigned at)
+{
+	Dwarf_Attribute a;
+	bool f = false;
+
+	return dwarf_attr_integrate(d, at, &a) && dwarf_formflag(&a, &f) == 0 && f;
+}
+
+/* The scope rank of a variable DIE, -1 if it is no symbol at all (an automatic local). */
+static int scope_rank(Dwarf_Die *d, unsigned depth)
+{
+	Dwarf_Attribute la;
+	Dwarf_Block bl;
+
+	if (!dwarf_attr(d, DW_AT_location, &la))
+		return is_flag(d, DW_AT_declaration) ? (depth ? R_LOCAL : R_DECL)
+						     : (depth ? -1 : R_NOLOC);
+	if (!depth)
+		return R_DEF;
+	/* in a function: only a static has a fixed address */
+	if (dwarf_whatform(&la) != DW_FORM_exprloc || dwarf_formblock(&la, &bl) || bl.length < 1 ||
+	    bl.data[0] != DW_OP_addr)
+		return -1;
+	return R_LOCAL;
 }
 
 static int walk(Dwarf_Die *die, struct table *tb, unsigned depth)
@@ -285,25 +323,30 @@ static int walk(Dwarf_Die *die, struct table *tb, unsigned depth)
 		return 0;
 	do {
 		if (dwarf_tag(&c) == DW_TAG_variable) {
-			const char *n = die_name(&c);
 			Dwarf_Attribute a;
+			const char *n = NULL;
+			int rank = scope_rank(&c, depth);
 
-			if (n && dwarf_attr(&c, DW_AT_type, &a)) {
+			if (dwarf_attr_integrate(&c, DW_AT_name, &a))
+				n = dwarf_formstring(&a);
+			if (n && *n && rank >= 0 && dwarf_attr_integrate(&c, DW_AT_type, &a)) {
 				Dwarf_Die t;
 				char type[IC_TYPEEXPR_MAX_LEN + 64];
-				int ht = die_type(&c, &t);
+				int ht = dwarf_formref_die(&a, &t) != NULL;
 
 				tb->vars++;
 				if (render(&t, ht, type, sizeof(type)) == 0) {
-					if ((err = add(tb, n, type)))
+					if ((err = add(tb, n, type, rank)))
 						return err;
 				} else {
 					tb->skipped++;
 					fprintf(stderr, "dwarf2symdb: %s: type not expressible, skipped\n", n);
 				}
+			} else if (n && *n && rank < 0) {
+				tb->locals++;
 			}
 		}
-		/* Variables nested in functions and lexical blocks are listed by dwarf2json too. */
+		/* Statics in functions and lexical blocks are symbols too (name.NNN in System.map). */
 		if (depth < 64 && dwarf_haschildren(&c) && (err = walk(&c, tb, depth + 1)))
 			return err;
 	} while (dwarf_siblingof(&c, &c) == 0);
@@ -360,13 +403,25 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	/* Last one of a name wins: stable sort by (name, DIE order), print the last of each run. */
+	/* Per name (a run of the sorted table, in DIE order) the best rank wins; among file-scope
+	 * definitions the last one (dwarf2json's order), among the other ranks the first. */
 	qsort(tb.e, tb.n, sizeof(*tb.e), ent_cmp);
-	for (size_t i = 0; i < tb.n; i++)
-		if (i + 1 == tb.n || strcmp(tb.e[i].name, tb.e[i + 1].name))
-			printf("%s\t%s\n", tb.e[i].name, tb.e[i].type);
-	fprintf(stderr, "dwarf2symdb: %zu variables, %zu skipped, %zu Rust units skipped\n", tb.vars,
-		tb.skipped, tb.rust_units);
+	for (size_t i = 0, j; i < tb.n; i = j) {
+		size_t best = i;
+
+		for (j = i + 1; j < tb.n && !strcmp(tb.e[i].name, tb.e[j].name); j++)
+			if (tb.e[j].rank > tb.e[best].rank ||
+			    (tb.e[j].rank == R_DEF && tb.e[best].rank == R_DEF))
+				best = j;
+		/* the last listed DIE of the name (automatic locals are not listed) types it otherwise */
+		if (strcmp(tb.e[best].type, tb.e[j - 1].type))
+			tb.outscoped++;
+		printf("%s\t%s\n", tb.e[best].name, tb.e[best].type);
+	}
+	fprintf(stderr,
+		"dwarf2symdb: %zu variables, %zu skipped, %zu automatic locals ignored, %zu names "
+		"typed otherwise than by their last listed DIE, %zu Rust units skipped\n",
+		tb.vars, tb.skipped, tb.locals, tb.outscoped, tb.rust_units);
 	for (size_t i = 0; i < tb.n; i++) {
 		free(tb.e[i].name);
 		free(tb.e[i].type);

@@ -70,8 +70,101 @@ NOT_DETECTABLE = {
     # for x86-64 functions with __pfx_ padding symbols (carvers/kallsyms/prefix_pairs.c); data
     # symbols, arm64 and kernels before the padding symbols stay uncaught (docs/security.md,
     # "kallsyms: what can and cannot be caught").
+    # Caught since: x86-64 functions with __pfx_ padding symbols, arm64 functions moved by 1-3
+    # bytes (4-byte instructions), per-CPU variables (the BTF's .data..percpu offsets).
     ("kallsyms_offsets", "*"): "D3 (one symbol moved, table still sorted)",
+    # A BTF string changed into another valid name: no NUL gained or lost, not equal to another
+    # string of the section, not a struct or member Volatility's analyses read
+    # (src/0-base/btf/btf_trust.c). Nothing else in RAM repeats a BTF name (an enum constant
+    # N_DROP renamed NoDROP in fx-la57-6.12). Decided per run by btf_rename_only().
+    ("btf", "rename"): "a BTF name renamed into another valid name nothing checks",
+    # Type-section words the validator can only check for plausibility (docs/security.md,
+    # "BTF damage that stays plausible"); decided per run by btf_layout_only().
+    ("btf", "size"): "a struct/union size changed within the validator's padding tolerance",
+    ("btf", "member-name"): "a member renamed by pointing at another whole string",
+    ("btf", "member-type"): "a member's type changed into another valid type",
+    ("btf", "member-offset"): "a member moved inside its struct",
+    ("btf", "enum-value"): "an enum constant's value changed",
 }
+NAME = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def volatility_names():
+    """The struct and member names src/0-base/btf/btf_trust.c requires (parsed from it)."""
+    path = os.path.join(icfix.SRC, "src", "0-base", "btf", "btf_trust.c")
+    names = set()
+    for sname, members in re.findall(r'[RO]\("(\w+)", "([\w|]+)"', open(path).read()):
+        names.add(sname.encode())
+        names.update(m.encode() for m in members.split("|"))
+    return names
+
+
+def btf_strings(blob):
+    """{offset in the string section: string} and the section's (start, end) in blob."""
+    hl, _to, _tl, so, sl = struct.unpack_from("<IIIII", blob, 4)
+    a = hl + so
+    strs, i = {}, 0
+    sec = blob[a:a + sl]
+    while i < len(sec):
+        j = sec.find(b"\0", i)
+        j = len(sec) if j < 0 else j
+        strs[i] = sec[i:j]
+        i = j + 1
+    return strs, (a, a + sl)
+
+
+BTF_EXTRA = {1: lambda v: 4, 3: lambda v: 12, 4: lambda v: 12 * v, 5: lambda v: 12 * v,
+             6: lambda v: 8 * v, 13: lambda v: 8 * v, 14: lambda v: 4, 15: lambda v: 12 * v,
+             17: lambda v: 4, 19: lambda v: 12 * v}
+
+
+def btf_layout_only(clean, bad):
+    """The NOT_DETECTABLE key of a type-section change the validator accepted, if every
+    changed word is one only plausibility can judge; None otherwise."""
+    hl, to, tl = struct.unpack_from("<III", clean, 4)
+    a, e = hl + to, hl + to + tl
+    diff = [i for i in range(len(clean)) if clean[i] != bad[i]]
+    if not diff or diff[0] < a or diff[-1] >= e:
+        return None
+    keys, pos = set(), a
+    while pos < e and diff:
+        _n, info, _s = struct.unpack_from("<III", clean, pos)
+        kind, vlen = (info >> 24) & 0x1F, info & 0xFFFF
+        end = pos + 12 + BTF_EXTRA.get(kind, lambda v: 0)(vlen)
+        for d in [d for d in diff if d < end]:
+            w = (d - pos) // 4  # word of the record
+            if kind in (4, 5) and w == 2:
+                keys.add("size")
+            elif kind in (4, 5) and w >= 3:
+                keys.add(("member-name", "member-type", "member-offset")[(w - 3) % 3])
+            elif (kind == 6 and w >= 3 and (w - 3) % 2 == 1) or (kind == 19 and w >= 3 and (w - 3) % 3):
+                keys.add("enum-value")
+            else:
+                return None
+        diff = [d for d in diff if d >= end]
+        pos = end
+    return sorted(keys)[0] if len(keys) == 1 else None
+
+
+def btf_rename_only(clean, bad, needed):
+    """Is bad = clean with names renamed into other valid names that no check can see?"""
+    if clean[:24] != bad[:24]:
+        return False
+    cs, (a, e) = btf_strings(clean)
+    diff = [i for i in range(len(clean)) if clean[i] != bad[i]]
+    if not diff or diff[0] < a or diff[-1] >= e:
+        return False
+    bs, _ = btf_strings(bad)
+    if cs.keys() != bs.keys():
+        return False  # a NUL gained or lost: the string-structure check's case
+    seen = {}
+    for o, t in bs.items():
+        if t in seen and t:
+            return False  # stored twice: caught
+        seen[t] = o
+    changed = [o for o in cs if cs[o] != bs[o]]
+    return all(NAME.fullmatch(bs[o]) and cs[o] not in needed for o in changed)
+
 
 SANITIZER_MARKS = (b"AddressSanitizer", b"UndefinedBehaviorSanitizer", b"LeakSanitizer",
                    b"runtime error:", b"MemorySanitizer", b"ThreadSanitizer")
@@ -163,6 +256,7 @@ class Fixture:
             raise RuntimeError(f"{name}: the clean profile is not right: {why}")
         self.layout = Layout(self.image)
         self.regions = self.find_regions()
+        self.needed = volatility_names()
 
     def judge_isf(self, isf):
         """(True, "") for a right profile, else (False, what was wrong)."""
@@ -347,6 +441,8 @@ class Worker:
 def run_one(args, fx, worker, k, region, op, desc, edits):
     path, _, m = worker.copy(fx)
     saved = [(o, bytes(m[o:o + len(b)])) for o, b in edits]
+    btf_span = next((sp[0] for r, sp, _k in fx.regions if r == "btf"), None) if region == "btf" else None
+    clean_blob = bytes(m[btf_span[0]:btf_span[0] + btf_span[1]]) if btf_span else b""
     for o, b in edits:
         m[o:o + len(b)] = b
     m.flush()
@@ -395,6 +491,20 @@ def run_one(args, fx, worker, k, region, op, desc, edits):
         for o, b in saved:
             m[o:o + len(b)] = b
         m.flush()
+    if res["verdict"] == "wrong" and region == "btf" and btf_span:
+        o, n = btf_span
+        bad_blob = bytearray(clean_blob)
+        for eo, b in edits:
+            for j, x in enumerate(b):
+                if o <= eo + j < o + n:
+                    bad_blob[eo + j - o] = x
+        layout = btf_layout_only(clean_blob, bytes(bad_blob))
+        if btf_rename_only(clean_blob, bytes(bad_blob), fx.needed):
+            res["known"] = NOT_DETECTABLE[("btf", "rename")]
+            return res
+        if layout:
+            res["known"] = NOT_DETECTABLE[("btf", layout)]
+            return res
     if res["verdict"] == "wrong":
         key = next((c for c in ((region, op), (region, "*")) if c in KNOWN_UNTIL_FIXED or c in NOT_DETECTABLE),
                    None)

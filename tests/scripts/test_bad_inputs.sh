@@ -88,8 +88,12 @@ run_row() {
       fail "$label: error line does not start with the file name: $line"; return
     fi
     if ! [[ $line =~ $re ]]; then fail "$label: /$re/ not in: $line"; return; fi
-    # Only one line on a container error (warnings before an "incomplete" are fine).
+    # Only one line on a container error (warnings before an "incomplete" are fine, but not
+    # the incomplete summary again: issue 18, one clear line).
     if (( want == 2 && ${#err[@]} != 1 )); then fail "$label: ${#err[@]} stderr lines (want 1): ${err[*]}"; return; fi
+    if (( want == 3 )) && printf '%s\n' "${err[@]:0:${#err[@]}-1}" | grep -q "incomplete"; then
+      fail "$label: the incomplete summary is said twice: ${err[*]}"; return
+    fi
   fi
   ok "$label (exit $rc, $ms ms)"
 }

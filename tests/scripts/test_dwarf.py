@@ -8,6 +8,7 @@
 import json
 import os
 import random
+import re
 import struct
 import subprocess
 import sys
@@ -302,6 +303,28 @@ def main():
               "IMAGE --dwarf: symbols from the image's kallsyms")
         check(isf["metadata"]["linux"]["types"][0]["kind"] == "dwarf",
               "IMAGE --dwarf: metadata types kind dwarf")
+        # the one-line summary counts the types the profile has (the test program's few
+        # hundred), named by their source, not the ~100,000 of the BTF carved from the image
+        r = run([BIN, lime, "--dwarf", same, "-o", out, "-f"])
+        line = [l for l in r.stderr.splitlines() if "carved:" in l]
+        m = re.search(r"; types: (\d+) from (\S+) \(DWARF -> BTF\), not the carved BTF;",
+                      line[0] if line else "")
+        check(r.returncode == 0 and m and 0 < int(m.group(1)) < 1000 and m.group(2) == same
+              and not re.search(r"\(\d+ types", line[0]),
+              "IMAGE --dwarf: the summary counts the DWARF types: %r" % line)
+        # a reused profile (--symbols-dir, second run) stops before the types are read: the
+        # summary names their source without a count; an image-only run keeps the carved count
+        for label, extra, want in (("--dwarf", ["--dwarf", same],
+                                    r"\(\d+ symbols\); types from %s, not the carved BTF;" %
+                                    re.escape(same)),
+                                   ("image-only", [], r"\(\d{5,} types, \d+ symbols\); slide")):
+            sd = os.path.join(tmp, "sd-" + label)
+            for n in (1, 2):
+                r = run([BIN, lime, "--symbols-dir", sd] + extra)
+            line = [l for l in r.stderr.splitlines() if "carved:" in l]
+            check(r.returncode == 0 and line and "(reused)" in line[0] and
+                  re.search(want, line[0]) and (label != "--dwarf" or "types," not in line[0]),
+                  "IMAGE %s, reused: the summary says where the types came from: %r" % (label, line))
     print("%d failures" % len(fails))
     return 1 if fails else 0
 

@@ -117,6 +117,24 @@ expect_exit 1 "$IC_BIN" extract "$img"
 expect_exit 1 "$IC_BIN" extract -d "$TMP/n"
 expect_exit 1 "$IC_BIN" extract "$img" -d "$d/vmlinux.btf" # a file, not a directory
 expect_exit 2 "$IC_BIN" extract "$TMP/no-such-image" -d "$TMP/n"
+[[ ! -e $TMP/n ]] && ok "no image: DIR not created" || fail "no image: DIR $TMP/n left behind"
+# A bad image (no kernel in it): DIR is not created, an existing DIR keeps what it had, and no
+# temp directory stays beside or inside it.
+head -c 1048576 /dev/zero | tr '\0' 'x' >"$TMP/bad.raw"
+mkdir -p "$TMP/bad"
+expect_exit 2 "$IC_BIN" extract "$TMP/bad.raw" -d "$TMP/bad/new"
+[[ -z $(ls -A "$TMP/bad") ]] && ok "bad image: nothing beside or in DIR" || fail "bad image: left $(ls -A "$TMP/bad")"
+mkdir -p "$TMP/bad/old"; echo mine >"$TMP/bad/old/keep"
+expect_exit 2 "$IC_BIN" extract "$TMP/bad.raw" -d "$TMP/bad/old" -f
+[[ $(ls -A "$TMP/bad/old") == keep ]] && ok "bad image, existing DIR: it keeps only what it had" ||
+  fail "bad image, existing DIR: $(ls -A "$TMP/bad/old")"
+# Into an existing DIR: the pieces join what is there (and --force replaced the old ones above).
+expect_exit 0 "$IC_BIN" extract "$img" -d "$TMP/bad/old" -q
+got=$(cd "$TMP/bad/old" && ls -A | sort | tr '\n' ' ')
+[[ "$got" == "System.map banner kallsyms keep vmcoreinfo.txt vmlinux.btf vmlinux.h " ]] &&
+  ok "existing DIR: the pieces and what was there, no temp directory" || fail "existing DIR: '$got'"
+cmp -s "$d/vmlinux.btf" "$TMP/bad/old/vmlinux.btf" && ok "existing DIR: same vmlinux.btf" ||
+  fail "existing DIR: vmlinux.btf differs"
 # Only a banner and VMCOREINFO in a raw image: those two are written, exit 3, nothing else.
 "$IC_PYTHON" - "$TMP/pieces.raw" "$(fixture fx-deb12-6.1 truth/version)" "$(fixture fx-deb12-6.1 truth/vmcoreinfo.txt)" <<'PY'
 import sys

@@ -33,9 +33,9 @@ def fixture(fx, f):
     return r.stdout.strip()
 
 
-def load_allow():
+def load_allow(name="allow-list.txt"):
     allow = {}
-    path = os.path.join(SRC, "tests/golden/allow-list.txt")
+    path = os.path.join(SRC, "tests/golden", name)
     with open(path) as f:
         for n, line in enumerate(f, 1):
             line = line.strip()

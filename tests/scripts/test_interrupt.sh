@@ -158,6 +158,43 @@ for delay in 0.02 0.05 0.1 0.2 0.3; do
   fi
 done
 
+# 8. extract -d DIR: everything goes into a temp directory (".DIR.tmp.PID.*" beside a new DIR,
+#    ".extract.tmp.PID.*" inside an existing one) moved into place at the end; interrupted
+#    during the scan or while its files are written, neither DIR nor the temp directory stays,
+#    and an existing DIR keeps exactly what it had.
+P=$TMP/ex; rm -rf "$P"; mkdir -p "$P"
+"$IC_BIN" extract "$lime" --threads 1 -d "$P/out" 2>"$TMP/err" & pid=$!
+if wait_for "$P" '.out.tmp.*' 120; then
+  stop "extract, during the scan" INT "$pid" "$P"
+  [[ -z $(ls -A "$P") ]] && ok "extract, during the scan: no DIR, no temp directory" || fail "extract: left $(ls -A "$P")"
+else
+  wait "$pid" || true; fail "extract: no temp directory seen"
+fi
+hit=0
+for try in 1 2 3 4 5; do
+  rm -rf "$P"; mkdir -p "$P"
+  "$IC_BIN" extract "$lime" --threads 1 -d "$P/out" 2>"$TMP/err" & pid=$!
+  if ! wait_for "$P" 'vmlinux.btf' 120; then wait "$pid" || true; continue; fi
+  kill -TERM "$pid" 2>/dev/null || true; rc=0; wait "$pid" || rc=$?
+  if (( rc == 143 )); then
+    [[ -z $(ls -A "$P") ]] && grep -Eq "; [1-9][0-9]* unfinished files? removed$" "$TMP/err" \
+      && ok "extract, while its files are written: exit 143, no DIR, no temp directory (try $try)" \
+      || fail "extract, while written: left $(ls -A "$P"): $(cat "$TMP/err")"
+    hit=1; break
+  fi
+  [[ $rc == 0 && -z $(leftovers "$P") ]] || { fail "extract: exit $rc: $(cat "$TMP/err")"; hit=2; break; }
+done
+(( hit )) || fail "extract: never interrupted while its files were written in 5 tries"
+rm -rf "$P"; mkdir -p "$P/out"; echo mine >"$P/out/keep"
+"$IC_BIN" extract "$lime" --threads 1 -d "$P/out" 2>"$TMP/err" & pid=$!
+if wait_for "$P/out" '.extract.tmp.*' 120; then
+  stop "extract into an existing DIR" INT "$pid" "$P"
+  [[ $(ls -A "$P/out") == keep ]] && ok "extract into an existing DIR: it keeps only what it had" \
+    || fail "extract, existing DIR: $(ls -A "$P/out")"
+else
+  wait "$pid" || true; fail "extract, existing DIR: no temp directory seen"
+fi
+
 # 7. A stop signal ignored at start (nohup, a background job) stays ignored: the run finishes.
 D=$TMP/ign; mkdir -p "$D"
 ( trap '' TERM; exec "$IC_BIN" "$kdump" -o "$D/k.json.xz" 2>"$TMP/err" ) & pid=$!

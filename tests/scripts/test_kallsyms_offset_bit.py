@@ -11,8 +11,14 @@ and fx-la57-6.12 (E3, abs-percpu) converted to raw: bit 1 of the entry of `vfs_r
 naming the function, and no output. Fails on the binary before the check (exit 0, vfs_read
 2 bytes off System.map).
 
-What this does not catch (docs/security.md): the same flip on a data symbol, or on any symbol
-of a kernel without __pfx_ symbols (6.1, arm64)."""
+The same flip on the per-CPU variable `runqueues` (all three fixtures) moves it away from
+__per_cpu_start + its offset in the BTF's .data..percpu DATASEC: exit 3 (fails before).
+On fx-arm64-forky-7.2 (no __pfx_ symbols) the same flip leaves `vfs_read` unaligned, which no
+arm64 function is (4-byte instructions): exit 3 too (fails before that check, exit 0).
+
+What this does not catch (docs/security.md): the same flip on a data symbol other than the
+per-CPU variables, bit 2 and above
+of an arm64 function, or any symbol of an x86-64 kernel without __pfx_ symbols (6.1)."""
 import json
 import os
 import struct
@@ -25,8 +31,9 @@ import icfix  # noqa: E402
 
 PY = os.environ.get("IC_PYTHON", "/usr/bin/python3")
 CONV = os.path.join(icfix.SRC, "tests", "lib", "imgconv.py")
-FIXTURES = (("fx-forky-7.2", "mem.elf"), ("fx-la57-6.12", "mem.elf"))
+FIXTURES = (("fx-forky-7.2", "mem.elf"), ("fx-la57-6.12", "mem.elf"), ("fx-arm64-forky-7.2", "mem.elf"))
 TARGET = "vfs_read"
+PERCPU = "runqueues"  # a per-CPU variable: checked against the BTF's .data..percpu DATASEC
 
 
 def map_addr(path, name):
@@ -83,8 +90,11 @@ def main():
                 continue
             ks = json.loads(r.stdout)["kallsyms"]
             delta = int(ks["virt_delta"], 0)
-            for sym in (TARGET, "__pfx_" + TARGET):
-                virt = (map_addr(smap, sym) + sl) & (2**64 - 1)
+            arm = "arm64" in fx  # no __pfx_ symbols: the 4-byte instruction alignment instead
+            for sym in ((TARGET,) if arm else (TARGET, "__pfx_" + TARGET)) + (PERCPU,):
+                link = map_addr(smap, sym)
+                # per-CPU symbols of x86-64 before 7.x are offsets from 0, never slid
+                virt = link if link < 1 << 48 else (link + sl) & (2**64 - 1)
                 offs, hits = entry_of(raw, ks, (virt - delta) & (2**64 - 1), virt)
                 c.check(len(hits) == 1, f"{fx}: {sym}: {len(hits)} address-table entries (premise)")
                 if len(hits) != 1:
@@ -107,8 +117,12 @@ def main():
                 c.check(r.returncode == 3, f"{fx}: {sym} offset bit 1 at {at:#x}: exit "
                         f"{r.returncode} (symbol moved in the profile: {moved})")
                 c.check(not os.path.exists(out), f"{fx}: {sym}: output written")
-                c.check(f"'{TARGET}'" in err and "__pfx_" in err,
-                        f"{fx}: {sym}: the error does not name {TARGET}: {err[-300:]!r}")
+                if sym == PERCPU:
+                    c.check(f"'{PERCPU}'" in err and "where the BTF does not" in err,
+                            f"{fx}: {sym}: the error does not name {PERCPU}: {err[-300:]!r}")
+                else:
+                    c.check(f"'{TARGET}'" in err and ("4-byte aligned" in err if arm else "__pfx_" in err),
+                            f"{fx}: {sym}: the error does not name {TARGET}: {err[-300:]!r}")
                 if r.returncode == 3:
                     print(f"ok: {fx}: {sym}: entry {hits[0]} at {at:#x} bit 1 flipped: refused")
                 if os.path.exists(out):

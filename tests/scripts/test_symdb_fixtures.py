@@ -9,6 +9,12 @@
 (b) over every data symbol of the fixture's System.map that dwarf2json types, the share of
     matching rows is printed and must stay at or above MIN_B (both fixture kernels are among the
     kernels symdb.tsv is generated from, so anything lower means the table or the pipeline broke).
+    dwarf2json is not the truth everywhere: its "last DIE wins" types ~0.5 % of the globals with
+    another scope's variable and arrays defined after an `extern T x[];` with count 0; symdb rows
+    take the global's own variable (docs/symdb.md "Scope fix"). A row `T[N]` where dwarf2json has
+    `T[]` counts as a match (printed as "definition count"); the other-scope departures cannot be
+    told from the ISF alone and count against (b) (the local test_symdb_dbg.py checks them
+    against --dwarf on the real DWARF).
 Set SYMDB_ARM64=1 to also report the arm64 fixture (informational: symdb.tsv is built from amd64
 kernels, architecture-specific symbols differ; docs/symdb.md has the figure)."""
 import json
@@ -59,15 +65,21 @@ def main():
             if not ok:
                 a_bad.append("%s: symdb %r, dwarf2json %s" % (n, got, symdbpy.expr_from_isf(syms[n]["type"], isf)))
         b_names = typed & symdbpy.data_symbols(smap)
-        b_ok = 0
+        b_ok = b_def = 0
         for n in b_names:
             got = symdbpy.lookup(db, kv, n)
             if got is not None and symdbpy.matches_isf(got, syms[n]["type"], isf):
                 b_ok += 1
+            elif (got is not None and syms[n]["type"].get("kind") == "array"
+                  and syms[n]["type"].get("count") == 0
+                  and symdbpy.matches_isf(re.sub(r"\[\d+\]", "[]", got, 1), syms[n]["type"], isf)):
+                b_ok += 1
+                b_def += 1
         fb = b_ok / len(b_names) if b_names else 0.0
         print("%s (%s): (a) %d/%d plugin symbols match, (b) %d/%d = %.2f %% data symbols match"
+              " (%d with the definition's count)"
               % (fx, symdbpy.fmt_ver(kv), len(a_names) - len(a_bad), len(a_names), b_ok, len(b_names),
-                 100 * fb))
+                 100 * fb, b_def))
         for msg in a_bad:
             print("  (a) mismatch: " + msg)
         if enforce:

@@ -47,6 +47,7 @@ static void test_good(void)
 		"ffffffff82000000 d dup\r\n"
 		"\n"
 		"ffffffffc0001000 t mod_fn\t[ext4]\n"
+		"ffffffffc0001008 r .L14472\x02" "1\t[virtio_blk]\n" /* arm64 7.2 lists such names */
 		"ffffffff83000000 V weakobj\n"
 		"ffffffff83000008 w weakfn";
 	struct ic_symtab *t;
@@ -93,6 +94,7 @@ static void test_bad(void)
 		{ "ffffffff81000000 T x y\n", "test.map:1:", -IC_EFORMAT },
 		{ "ffffffff81000000 T x\t[mod\n", "test.map:1:", -IC_EFORMAT },
 		{ "ffffffff81000000 T na\x01me\n", "test.map:1:", -IC_EFORMAT },
+		{ "ffffffff81000000 T na\x01me\t[mod\n", "test.map:1:", -IC_EFORMAT },
 		{ "ffffffff81000000 T n\xc3\xa9\n", "test.map:1:", -IC_EFORMAT },
 		{ "", "no symbols", -IC_EFORMAT },
 		{ "\n\n", "no symbols", -IC_EFORMAT },

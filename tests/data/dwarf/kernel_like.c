@@ -117,6 +117,10 @@ static struct cred root_cred __attribute__((used));
 extern struct task_struct *current_task_ptr;
 struct task_struct *current_task_ptr = &init_task;
 unsigned long __per_cpu_offset[64];
+/* Globals whose names kernel_like2.c reuses in a function (an automatic local, a static): the
+ * symbol is the global, whatever DIE of the name comes last (tests/scripts/test_symdb_gen.py). */
+int movable_zone;
+atomic_t nr_swap_pages;
 
 int sched_local_type(int n);
 int sched_local_type(int n)
