@@ -414,7 +414,8 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		err = ic_btf__check_trust(p->btf, why, sizeof(why));
 		if (err == -IC_EFORMAT) {
 			snprintf(msg, sizeof(msg), "the BTF (%s) is damaged: %s", p->btf_source, why);
-			pr_warn(ctx, "%s: %s", image_path, msg);
+			/* -v only: msg is in the CLI's one error line already */
+			pr_info(ctx, "%s: %s", image_path, msg);
 			refuse_btf(p, msg);
 		} else if (err) {
 			goto fail;
@@ -443,7 +444,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		if (err == -IC_EFORMAT) {
 			snprintf(msg, sizeof(msg), "kallsyms has per-CPU variables where the BTF does "
 				 "not: %s", why);
-			pr_warn(ctx, "%s: %s", image_path, msg);
+			pr_info(ctx, "%s: %s", image_path, msg); /* the error line says it */
 			refuse_btf(p, msg);
 		} else if (err) {
 			goto fail;
