@@ -15,57 +15,29 @@ boot/config-<release>, proc/kcore = tests/lib/kcoreconv.py's copy of mem.elf. Ch
      kcore = System.map and = IMAGE mode's recovered set, linux_banner = truth/version."""
 import base64
 import json
-import lzma
 import os
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "lib"))
 import icfix  # noqa: E402
+import liveroot  # noqa: E402
+from liveroot import live  # noqa: E402
 
-PY = os.environ.get("IC_PYTHON", "/usr/bin/python3")
-SHARED = os.environ.get("IC_SHARED", os.path.join(icfix.SRC, "..", "shared"))
-CONV = os.path.join(icfix.SRC, "tests", "lib", "kcoreconv.py")
 FX = "fx-arm64-forky-7.2"
-
-
-def live(root, out, *extra):
-    env = dict(os.environ, IC_LIVE_ROOT=root)
-    r = subprocess.run([icfix.BIN, "-f", "-o", out, *extra], capture_output=True, env=env)
-    return r.returncode, r.stderr.decode(errors="replace")
 
 
 def main():
     c = icfix.Counter()
-    tdir = os.path.join(SHARED, "testdata", FX, "truth")
-    if not os.path.isdir(tdir):
-        icfix.skip(f"{tdir} missing")
     img = icfix.fixture(FX, "mem.elf")
     work = os.path.join(icfix.BUILD, "derived", "live-arm64")
-    root = os.path.join(work, "root")
     shutil.rmtree(work, ignore_errors=True)
-    for d in ("proc", "sys/kernel/btf", "boot", "stash"):
-        os.makedirs(os.path.join(root if d != "stash" else work, d))
+    fake = liveroot.make(FX, img, os.path.join(work, "root"))
+    root, tdir, config, kcore = fake.path, fake.tdir, fake.config, fake.kcore
+    version, release = fake.version, fake.release
     stash = os.path.join(work, "stash")
-    with lzma.open(os.path.join(tdir, "kallsyms.xz"), "rb") as f:
-        kall = f.read()
-    open(os.path.join(root, "proc/kallsyms"), "wb").write(kall)
-    shutil.copy(icfix.fixture(FX, "truth/btf_vmlinux"), os.path.join(root, "sys/kernel/btf/vmlinux"))
-    version = open(os.path.join(tdir, "version"), "rb").read()
-    shutil.copy(os.path.join(tdir, "version"), os.path.join(root, "proc/version"))
-    release = version.split()[2].decode()
-    config = os.path.join(root, "boot", "config-" + release)
-    shutil.copy(icfix.fixture(FX, "config"), config)
-    kcore = os.path.join(root, "proc/kcore")
-    subprocess.run([PY, CONV, img, tdir, kcore], check=True, stdout=subprocess.DEVNULL)
-    smap, dup = {}, set()
-    for line in open(icfix.fixture(FX, "System.map")):
-        a = line.split()
-        if len(a) == 3:
-            if a[2] in smap and smap[a[2]] != int(a[0], 16):
-                dup.add(a[2])
-            smap[a[2]] = int(a[0], 16)
+    os.makedirs(stash)
+    smap, dup = liveroot.system_map(FX)
     out = os.path.join(work, "out.json")
 
     def hide(path):
@@ -98,7 +70,7 @@ def main():
         if rc:
             continue
         s = json.load(open(out))["symbols"]
-        wrong = [n for n, v in s.items() if n in smap and n not in dup and v["address"] != smap[n]]
+        wrong = liveroot.wrong_symbols(s, smap, dup)
         c.check(not wrong and len(s) > 150000 and "init_task" in s,
                 f"{label}: {len(wrong)} of {len(s)} symbols differ from System.map: {wrong[:5]}")
         profiles[label] = open(out, "rb").read()
@@ -124,38 +96,25 @@ def main():
     os.unlink(os.path.join(root, "boot", "config-" + new.decode()))
     shutil.copy(os.path.join(tdir, "version"), os.path.join(root, "proc/version"))
     unhide(kcore)
-    data = open(kcore, "rb").read(1 << 16)
-    at = data.index(b"KERNELOFFSET=") + len("KERNELOFFSET=")
-    ko = int(data[at:data.index(b"\n", at)], 16)
-    bad = b"%x" % (ko + (1 << 20))
-    c.check(len(bad) == len(b"%x" % ko), "KERNELOFFSET + 1 MiB changed length")
-    with open(kcore, "r+b") as f:
-        f.seek(at)
-        f.write(bad)
+    at, ko = liveroot.kerneloffset(kcore)
+    c.check(liveroot.set_kerneloffset(kcore, at, ko + (1 << 20)), "KERNELOFFSET + 1 MiB changed length")
     refused("kcore KERNELOFFSET off by 1 MiB", ["not at NUMBER(MODULES_END)"])
-    with open(kcore, "r+b") as f:
-        f.seek(at)
-        f.write(b"%x" % ko)
+    liveroot.set_kerneloffset(kcore, at, ko)
     unhide(config)
     open(config, "wb").write(cfg.replace(b"CONFIG_ARM64_VA_BITS=52", b"CONFIG_ARM64_VA_BITS=47"))
     refused("config (VA_BITS 47) and kcore disagree", ["disagrees with", config])
     open(config, "wb").write(cfg)
 
     # 3. no KALLSYMS_ALL: text symbols only, the data symbols recovered through kcore
-    names = set()
-    with open(os.path.join(root, "proc/kallsyms"), "wb") as o:
-        for line in kall.splitlines(keepends=True):
-            a = line.split()
-            if len(a) >= 3 and a[1] in (b"t", b"T", b"w", b"W"):
-                if a[1] in (b"t", b"T"):
-                    o.write(line)
-                if len(a) == 3:
-                    names.add(a[2].decode())
+    with open(fake.kallsyms, "rb") as f:
+        text, names = liveroot.text_only(f.read())
+    with open(fake.kallsyms, "wb") as f:
+        f.write(text)
     rc, err = live(root, out)
     c.check(rc == 0, f"text-only kallsyms: exit {rc}: {err[-500:]!r}")
     if rc == 0:
         s = json.load(open(out))["symbols"]
-        wrong = [n for n, v in s.items() if n in smap and n not in dup and v["address"] != smap[n]]
+        wrong = liveroot.wrong_symbols(s, smap, dup)
         c.check(not wrong, f"text-only: {len(wrong)} symbols differ from System.map: {wrong[:5]}")
         got = base64.b64decode(s.get("linux_banner", {}).get("constant_data", ""))
         c.check(got == version + b"\0", f"text-only: banner {got[:60]!r}")

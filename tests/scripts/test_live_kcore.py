@@ -17,7 +17,6 @@ proc/version = truth/version, boot/config-<release> = the fixture's config. Then
      linux_banner must agree with the recovered one (a vmlinux with the banner moved: exit 3)."""
 import gzip
 import json
-import lzma
 import os
 import shutil
 import struct
@@ -26,56 +25,11 @@ import sys
 
 sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "lib"))
 import icfix  # noqa: E402
+import liveroot  # noqa: E402
+from liveroot import live  # noqa: E402
 
-PY = os.environ.get("IC_PYTHON", "/usr/bin/python3")
-SHARED = os.environ.get("IC_SHARED", os.path.join(icfix.SRC, "..", "shared"))
-CONV = os.path.join(icfix.SRC, "tests", "lib", "kcoreconv.py")
+SHARED = liveroot.SHARED
 CASES = [("fx-deb12-6.1", "mem.lime"), ("fx-forky-7.2", "mem.elf")]
-
-
-def sysmap(fx):
-    seen, dup = {}, set()
-    for line in open(icfix.fixture(fx, "System.map")):
-        a = line.split()
-        if len(a) == 3:
-            if a[2] in seen and seen[a[2]] != int(a[0], 16):
-                dup.add(a[2])
-            seen[a[2]] = int(a[0], 16)
-    return seen, dup
-
-
-def make_root(fx, img, root):
-    tdir = os.path.join(SHARED, "testdata", fx, "truth")
-    if not os.path.isdir(tdir):
-        icfix.skip(f"{tdir} missing")
-    shutil.rmtree(root, ignore_errors=True)
-    for d in ("proc", "sys/kernel/btf", "boot"):
-        os.makedirs(os.path.join(root, d))
-    subprocess.run([PY, CONV, img, tdir, os.path.join(root, "proc/kcore")], check=True,
-                   stdout=subprocess.DEVNULL)
-    names, weak = set(), set()
-    with lzma.open(os.path.join(tdir, "kallsyms.xz"), "rt") as f, \
-            open(os.path.join(root, "proc/kallsyms"), "w") as o:
-        for line in f:
-            a = line.split()
-            if len(a) == 3 and a[1] in ("w", "W"):
-                weak.add(a[2])  # IMAGE mode's --withhold-data-syms keeps weak text too
-            if len(a) >= 3 and a[1] in ("t", "T"):
-                o.write(line)
-                if len(a) == 3:
-                    names.add(a[2])
-    shutil.copy(icfix.fixture(fx, "truth/btf_vmlinux"), os.path.join(root, "sys/kernel/btf/vmlinux"))
-    shutil.copy(os.path.join(tdir, "version"), os.path.join(root, "proc/version"))
-    version = open(os.path.join(tdir, "version"), "rb").read()
-    release = version.split()[2].decode()
-    shutil.copy(icfix.fixture(fx, "config"), os.path.join(root, "boot", "config-" + release))
-    return names | weak, version, release
-
-
-def live(root, out, *extra):
-    env = dict(os.environ, IC_LIVE_ROOT=root)
-    r = subprocess.run([icfix.BIN, "-f", "-o", out, *extra], capture_output=True, env=env)
-    return r.returncode, r.stderr.decode(errors="replace")
 
 
 def syms(path):
@@ -101,8 +55,9 @@ def main():
     for fx, name in CASES:
         img = icfix.fixture(fx, name)
         root = os.path.join(work, fx)
-        kall, version, release = make_root(fx, img, root)
-        smap, dup = sysmap(fx)
+        fake = liveroot.make(fx, img, root, text=True)
+        kall, version, release = fake.text_names, fake.version, fake.release
+        smap, dup = liveroot.system_map(fx)
         out = os.path.join(work, fx + ".json")
 
         # 1. recovery through kcore
@@ -110,7 +65,7 @@ def main():
         c.check(rc == 0, f"{fx}: live exit {rc}: {err[-800:]!r}")
         if rc == 0:
             s = syms(out)
-            wrong = [n for n, v in s.items() if n in smap and n not in dup and v["address"] != smap[n]]
+            wrong = liveroot.wrong_symbols(s, smap, dup)
             c.check(not wrong, f"{fx}: {len(wrong)} symbols differ from System.map: {wrong[:5]}")
             rec = set(s) - kall
             for need in ("init_task", "init_mm", "init_files", "linux_banner"):

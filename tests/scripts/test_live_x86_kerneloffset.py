@@ -15,56 +15,28 @@ boot/config-<release>, proc/kcore = tests/lib/kcoreconv.py's copy of mem.lime. C
      stage of the kcore read (live_kcore.c), which finds the slide in doubt: exit 3; the
      intact one gives the right profile."""
 import json
-import lzma
 import os
 import shutil
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "lib"))
 import icfix  # noqa: E402
+import liveroot  # noqa: E402
+from liveroot import live  # noqa: E402
 
-PY = os.environ.get("IC_PYTHON", "/usr/bin/python3")
-SHARED = os.environ.get("IC_SHARED", os.path.join(icfix.SRC, "..", "shared"))
-CONV = os.path.join(icfix.SRC, "tests", "lib", "kcoreconv.py")
 FX = "fx-deb12-6.1"
-
-
-def live(root, out, *extra):
-    env = dict(os.environ, IC_LIVE_ROOT=root)
-    r = subprocess.run([icfix.BIN, "-f", "-o", out, *extra], capture_output=True, env=env)
-    return r.returncode, r.stderr.decode(errors="replace")
 
 
 def main():
     c = icfix.Counter()
-    tdir = os.path.join(SHARED, "testdata", FX, "truth")
-    if not os.path.isdir(tdir):
-        icfix.skip(f"{tdir} missing")
     img = icfix.fixture(FX, "mem.lime")
     work = os.path.join(icfix.BUILD, "derived", "live-x86-ko")
-    root = os.path.join(work, "root")
-    stash = os.path.join(work, "stash")
     shutil.rmtree(work, ignore_errors=True)
-    for d in ("proc", "sys/kernel/btf", "boot"):
-        os.makedirs(os.path.join(root, d))
+    fake = liveroot.make(FX, img, os.path.join(work, "root"))
+    root, config, kcore = fake.path, fake.config, fake.kcore
+    stash = os.path.join(work, "stash")
     os.makedirs(stash)
-    with lzma.open(os.path.join(tdir, "kallsyms.xz"), "rb") as f:
-        open(os.path.join(root, "proc/kallsyms"), "wb").write(f.read())
-    shutil.copy(icfix.fixture(FX, "truth/btf_vmlinux"), os.path.join(root, "sys/kernel/btf/vmlinux"))
-    shutil.copy(os.path.join(tdir, "version"), os.path.join(root, "proc/version"))
-    release = open(os.path.join(tdir, "version"), "rb").read().split()[2].decode()
-    config = os.path.join(root, "boot", "config-" + release)
-    shutil.copy(icfix.fixture(FX, "config"), config)
-    kcore = os.path.join(root, "proc/kcore")
-    subprocess.run([PY, CONV, img, tdir, kcore], check=True, stdout=subprocess.DEVNULL)
-    smap, dup = {}, set()
-    for line in open(icfix.fixture(FX, "System.map")):
-        a = line.split()
-        if len(a) == 3:
-            if a[2] in smap and smap[a[2]] != int(a[0], 16):
-                dup.add(a[2])
-            smap[a[2]] = int(a[0], 16)
+    smap, dup = liveroot.system_map(FX)
     out = os.path.join(work, "out.json")
 
     def move(path, to_stash):
@@ -88,7 +60,7 @@ def main():
         if rc:
             continue
         s = json.load(open(out))["symbols"]
-        wrong = [n for n, v in s.items() if n in smap and n not in dup and v["address"] != smap[n]]
+        wrong = liveroot.wrong_symbols(s, smap, dup)
         c.check(not wrong and len(s) > 80000 and "init_task" in s,
                 f"{label}: {len(wrong)} of {len(s)} symbols differ from System.map: {wrong[:5]}")
         profiles[label] = open(out, "rb").read()
@@ -97,14 +69,8 @@ def main():
     c.check(len(profiles) == 3 and len(set(profiles.values())) == 1, "the three profiles differ")
 
     # 2. KERNELOFFSET edited by 1 MiB: refused, without a config and with one
-    data = open(kcore, "rb").read(1 << 16)
-    at = data.index(b"KERNELOFFSET=") + len("KERNELOFFSET=")
-    ko = int(data[at:data.index(b"\n", at)], 16)
-    bad = b"%x" % (ko + (1 << 20))
-    c.check(len(bad) == len(b"%x" % ko), "KERNELOFFSET + 1 MiB changed length")
-    with open(kcore, "r+b") as f:
-        f.seek(at)
-        f.write(bad)
+    at, ko = liveroot.kerneloffset(kcore)
+    c.check(liveroot.set_kerneloffset(kcore, at, ko + (1 << 20)), "KERNELOFFSET + 1 MiB changed length")
     for label, other in (("no config", "the default CONFIG_PHYSICAL_START"), ("config", config)):
         if label == "no config":
             move(config, True)
@@ -123,9 +89,10 @@ def main():
     # 3. kallsyms without data symbols (no KALLSYMS_ALL), no config: the kernel is read through
     #    kcore, whose KASLR stage decides (the image's IKCONFIG could settle it; this kernel has
     #    none): the edited KERNELOFFSET is a slide in doubt, exit 3 naming both, no OUT.
-    kall = os.path.join(root, "proc/kallsyms")
-    with lzma.open(os.path.join(tdir, "kallsyms.xz"), "rt") as f, open(kall, "w") as o:
-        o.writelines(line for line in f if len(line.split()) >= 3 and line.split()[1] in "tT")
+    with open(fake.kallsyms, "rb") as f:
+        text, _ = liveroot.text_only(f.read())
+    with open(fake.kallsyms, "wb") as f:
+        f.write(text)
     move(config, True)
     if os.path.exists(out):
         os.unlink(out)
@@ -135,14 +102,12 @@ def main():
     c.check(ok, f"text-only kallsyms, KERNELOFFSET + 1 MiB: exit {rc}, {err[-600:]!r}")
     if ok:
         print(f"ok: text-only kallsyms, KERNELOFFSET + 1 MiB: exit 3, {err.strip().splitlines()[-1][:160]}")
-    with open(kcore, "r+b") as f:
-        f.seek(at)
-        f.write(b"%x" % ko)
+    liveroot.set_kerneloffset(kcore, at, ko)
     rc, err = live(root, out, "-v")
     ok = rc == 0 and f"from {kcore} VMCOREINFO, as the default rule says" in err
     if ok:
         s = json.load(open(out))["symbols"]
-        wrong = [n for n, v in s.items() if n in smap and n not in dup and v["address"] != smap[n]]
+        wrong = liveroot.wrong_symbols(s, smap, dup)
         ok = not wrong and "init_task" in s
     c.check(ok, f"text-only kallsyms, kcore: exit {rc}, {err[-600:]!r}")
     if ok:
