@@ -9,6 +9,7 @@ sparse zeros. --max-phys drops ranges at or above an address (ELF dumps carry th
 usage: imgconv.py IN OUT [--max-phys ADDR] [--to raw|lime] [--block N]
 """
 import argparse
+import os
 import struct
 import sys
 
@@ -42,6 +43,36 @@ def elf_ranges(f):
         ptype, _flags, off, _va, pa, filesz, _memsz = struct.unpack("<IIQQQQQ", f.read(48))
         if ptype == 1 and filesz:
             yield pa, off, filesz
+
+
+def ranges(path):
+    """[(phys, file offset, length)] of a LiME file's ranges or an ELF core's PT_LOADs with data."""
+    with open(path, "rb") as f:
+        magic = f.read(4)
+        if magic == b"EMiL":
+            return list(lime_ranges(f, os.fstat(f.fileno()).st_size))
+        if magic == b"\x7fELF":
+            return list(elf_ranges(f))
+    raise SystemExit(f"{path}: neither LiME nor ELF core")
+
+
+def file_offset(rs, phys):
+    """File offset of the physical address phys in rs (what ranges() returns)."""
+    for pa, off, n in rs:
+        if pa <= phys < pa + n:
+            return off + phys - pa
+    raise RuntimeError(f"phys {phys:#x} not in the image")
+
+
+def find_copy(path, blob):
+    """File offset of the first whole copy of blob in the file at path, -1 if none. Its first
+    page alone can occur earlier (a page cache copy of what was read from /sys, say)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    at = data.find(blob[:4096])
+    while at >= 0 and data[at:at + len(blob)] != blob:
+        at = data.find(blob[:4096], at + 1)
+    return at
 
 
 def to_lime(f, ranges, a):

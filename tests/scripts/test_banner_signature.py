@@ -20,35 +20,12 @@ import json
 import os
 import re
 import shutil
-import struct
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import icfix  # noqa: E402
-
-
-def loads(path):
-    """[(paddr, filesz, file offset)] of an ELF core's PT_LOAD segments."""
-    with open(path, "rb") as f:
-        h = f.read(64)
-        phoff, = struct.unpack_from("<Q", h, 32)
-        phentsize, phnum = struct.unpack_from("<HH", h, 54)
-        f.seek(phoff)
-        ph = f.read(phentsize * phnum)
-    out = []
-    for i in range(phnum):
-        p_type, _fl, off, _va, pa, filesz = struct.unpack_from("<IIQQQQ", ph, i * phentsize)
-        if p_type == 1 and filesz:
-            out.append((pa, filesz, off))
-    return out
-
-
-def file_offset(segs, phys):
-    for pa, sz, off in segs:
-        if pa <= phys < pa + sz:
-            return off + phys - pa
-    raise RuntimeError(f"phys 0x{phys:x} not in the image")
+import imgconv  # noqa: E402
 
 
 def main():
@@ -72,12 +49,12 @@ def main():
             if len(p) == 3 and p[2] == "init_uts_ns":
                 uts = (int(p[0], 16) - delta) & (2**64 - 1)
         c.check(uts is not None, "init_uts_ns not in truth/kallsyms")
-        segs = loads(src)
+        segs = imgconv.ranges(src)
         img = os.path.join(tmp, "m.elf")
         shutil.copyfile(src, img)
         with open(img, "r+b") as f:
             # init_uts_ns.name.version: the full version string within the struct's first KiB
-            off = file_offset(segs, uts)
+            off = imgconv.file_offset(segs, uts)
             f.seek(off)
             blob = f.read(1024)
             at = blob.find(full_version + b"\0")
@@ -104,7 +81,7 @@ def main():
         # two /proc/version-form copies, each at the start of an all-zero page far below the kernel
         placed = 0
         with open(img, "r+b") as f:
-            for pa, sz, off in segs:
+            for pa, off, sz in segs:
                 for page in range(pa + (16 << 20), pa + sz - 4096, 1 << 20):
                     if placed == 2:
                         break

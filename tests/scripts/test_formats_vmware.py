@@ -15,20 +15,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "lib"))
 import icfix  # noqa: E402
-
-
-def lime_ranges(path):
-    out = []
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        off = 0
-        while off + 32 <= size:
-            f.seek(off)
-            magic, _, s, e, _ = struct.unpack("<IIQQQ", f.read(32))
-            assert magic == 0x4C694D45
-            out.append((s, e + 1, off + 32))
-            off += 32 + e - s + 1
-    return out
+import imgconv  # noqa: E402
 
 
 def tag(name, value=None, idx=(), data=None, version=2):
@@ -73,8 +60,8 @@ def main():
     # pieces: whole pages of each LiME range, packed back to back in the .vmem
     regions, pagenum = [], 0
     with open(lime, "rb") as src, open(vmem, "wb") as out:
-        for s, e, off in lime_ranges(lime):
-            s4, e4 = (s + 4095) // 4096 * 4096, e // 4096 * 4096
+        for s, off, n in imgconv.ranges(lime):
+            s4, e4 = (s + 4095) // 4096 * 4096, (s + n) // 4096 * 4096
             src.seek(off + s4 - s)
             n = e4 - s4
             out.write(src.read(n))

@@ -28,6 +28,7 @@ import sys
 sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "lib"))
 sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "scripts"))
 import icfix  # noqa: E402
+import imgconv  # noqa: E402
 from test_formats_scan import scan, truth  # noqa: E402
 
 NT_PRSTATUS_SIZE = 336  # x86-64 struct elf_prstatus; makedumpfile wants a PT_NOTE, not its contents
@@ -42,24 +43,12 @@ def note(name, ntype, desc):
     return struct.pack("<III", len(n), len(desc), ntype) + pad4(n) + pad4(desc)
 
 
-def lime_ranges(path):
-    size, off, out = os.path.getsize(path), 0, []
-    with open(path, "rb") as f:
-        while off < size:
-            f.seek(off)
-            magic, ver, s, e = struct.unpack("<IIQQ", f.read(24))
-            assert magic == 0x4C694D45 and ver == 1, f"{path}: bad LiME header at {off:#x}"
-            out.append((s, off + 32, e - s + 1))
-            off += 32 + e - s + 1
-    return out
-
-
 def lime_to_elf(lime, dst, vmcoreinfo):
     """ELF core from a LiME: phdrs at 64 (makedumpfile 1.7.2 ignores e_phoff), one PT_NOTE, one
     PT_LOAD per LiME range (p_vaddr 0, as QEMU's paging=false dump). The note area holds a zeroed
     NT_PRSTATUS and then a VMCOREINFO note; set_notes() chooses whether PT_NOTE covers the second.
     Returns (offset of the PT_NOTE p_filesz field, size without / with VMCOREINFO)."""
-    ranges = lime_ranges(lime)
+    ranges = imgconv.ranges(lime)
     core = note("CORE", 1, bytes(NT_PRSTATUS_SIZE))
     notes = core + note("VMCOREINFO", 0, vmcoreinfo)
     nph = len(ranges) + 1

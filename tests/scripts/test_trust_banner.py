@@ -20,21 +20,7 @@ import shutil
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import icfix  # noqa: E402
-
-
-def elf_file_offset(path, phys):
-    """File offset of a physical address in an ELF core (PT_LOAD p_paddr)."""
-    with open(path, "rb") as f:
-        h = f.read(64)
-        phoff, = struct.unpack_from("<Q", h, 32)
-        phentsize, phnum = struct.unpack_from("<HH", h, 54)
-        f.seek(phoff)
-        ph = f.read(phentsize * phnum)
-    for i in range(phnum):
-        p_type, _fl, off, _va, pa, filesz = struct.unpack_from("<IIQQQQ", ph, i * phentsize)
-        if p_type == 1 and pa <= phys < pa + filesz:
-            return off + phys - pa
-    raise RuntimeError(f"phys 0x{phys:x} not in {path}")
+import imgconv  # noqa: E402
 
 
 def banner_of(isf):
@@ -62,7 +48,7 @@ def d5(c, tmp):
     c.check(m is not None, f"scan shows no banner address: {r.stdout[:400]!r}")
     if not m:
         return
-    off = elf_file_offset(src, int(m.group(1), 16))
+    off = imgconv.file_offset(imgconv.ranges(src), int(m.group(1), 16))
     img = os.path.join(tmp, "m.elf")
     shutil.copyfile(src, img)
     with open(img, "rb") as f:
@@ -105,13 +91,7 @@ def d5_one_copy(c, tmp):
     if not m:
         return
     phys = int(m.group(1), 16)
-    off = None
-    for start, end, foff in lime_ranges(src):
-        if start <= phys <= end:
-            off = foff + phys - start
-    c.check(off is not None, f"phys 0x{phys:x} not in the LiME ranges")
-    if off is None:
-        return
+    off = imgconv.file_offset(imgconv.ranges(src), phys)
     img = os.path.join(tmp, "one.lime")
     out = os.path.join(tmp, "one.json")
     for what, old, new in (("compiler part", b"12.2.0-14", b"12.2N0-14"),
@@ -132,47 +112,22 @@ def d5_one_copy(c, tmp):
     os.unlink(img)
 
 
-def lime_ranges(path):
-    """[(start, end_inclusive, file offset of data)] of a LiME file."""
-    out = []
-    with open(path, "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        pos = 0
-        while pos < size:
-            f.seek(pos)
-            magic, ver, s, e, _r = struct.unpack("<IIQQQ", f.read(32))
-            assert magic == 0x4C694D45 and ver == 1, (path, pos)
-            out.append((s, e, pos + 32))
-            pos += 32 + e - s + 1
-    return out
-
-
 def two_kernels(c, tmp):
     """A LiME holding two kernels: deb12's ranges, then forky's (an ELF core) moved above them."""
     deb = icfix.fixture("fx-deb12-6.1", "mem.lime")
     forky = icfix.fixture("fx-forky-7.2", "mem.elf")
-    deb_r = lime_ranges(deb)
-    top = (max(e for _s, e, _o in deb_r) | 0xfffffff) + 1  # next 256 MiB boundary
-    with open(forky, "rb") as f:
-        h = f.read(64)
-        phoff, = struct.unpack_from("<Q", h, 32)
-        phentsize, phnum = struct.unpack_from("<HH", h, 54)
-        f.seek(phoff)
-        ph = f.read(phentsize * phnum)
-    forky_r = []
-    for i in range(phnum):
-        p_type, _fl, off, _va, pa, filesz = struct.unpack_from("<IIQQQQ", ph, i * phentsize)
-        if p_type == 1 and filesz:
-            forky_r.append((pa, pa + filesz - 1, off))
+    deb_r = imgconv.ranges(deb)
+    top = (max(p + n - 1 for p, _o, n in deb_r) | 0xfffffff) + 1  # next 256 MiB boundary
+    forky_r = imgconv.ranges(forky)
 
     def write(path, parts):
         with open(path, "wb") as o:
             for src, ranges, base in parts:
                 with open(src, "rb") as f:
-                    for s, e, off in ranges:
-                        o.write(struct.pack("<IIQQQ", 0x4C694D45, 1, s + base, e + base, 0))
+                    for s, off, n in ranges:
+                        o.write(struct.pack("<IIQQQ", 0x4C694D45, 1, s + base, s + base + n - 1, 0))
                         f.seek(off)
-                        left = e - s + 1
+                        left = n
                         while left:
                             buf = f.read(min(left, 8 << 20))
                             o.write(buf)

@@ -19,6 +19,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import icfix  # noqa: E402
+import imgconv  # noqa: E402
 
 IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -52,15 +53,10 @@ def main():
     src = icfix.fixture(fx, "mem.elf")
     own = open(icfix.fixture(fx, "truth/btf_vmlinux"), "rb").read()
     other = open(icfix.fixture("fx-deb12-6.1", "truth/btf_vmlinux"), "rb").read()
-    data = open(src, "rb").read()
-    # The first page is also in the page cache (truth/ was read from /sys): take the whole copy.
-    at = data.find(own[:4096])
-    while at >= 0 and data[at:at + len(own)] != own:
-        at = data.find(own[:4096], at + 1)
+    at = imgconv.find_copy(src, own)
     c.check(at > 0, "no whole copy of the kernel's BTF in mem.elf")
     if at <= 0:
         c.finish()
-    del data
     tmp = tempfile.mkdtemp(dir=icfix.BUILD)
     img = os.path.join(tmp, "m.elf")
     out = os.path.join(tmp, "p.json")

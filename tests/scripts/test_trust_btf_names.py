@@ -20,6 +20,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import icfix  # noqa: E402
+import imgconv  # noqa: E402
 
 REQUIRED = {b"comm", b"next", b"prev", b"pid", b"tasks", b"name", b"list", b"mm", b"state"}
 
@@ -44,14 +45,10 @@ def main():
     fx = "fx-forky-7.2"
     src = icfix.fixture(fx, "mem.elf")
     own = open(icfix.fixture(fx, "truth/btf_vmlinux"), "rb").read()
-    data = open(src, "rb").read()
-    at = data.find(own[:4096])
-    while at >= 0 and data[at:at + len(own)] != own:
-        at = data.find(own[:4096], at + 1)
+    at = imgconv.find_copy(src, own)
     c.check(at > 0, "no whole copy of the kernel's BTF in mem.elf")
     if at <= 0:
         c.finish()
-    del data
     strs = strings(own)
     have = {s for _o, s in strs}
     tmp = tempfile.mkdtemp(dir=icfix.BUILD)
