@@ -9,26 +9,19 @@ build=${1:-$src/build}; runs=${2:-3}
 bin=$build/isfcarve
 export IC_SRC=$src IC_BUILD=$build IC_FIXTURES=${IC_FIXTURES:-$build/fixtures}
 fx() { bash "$src/tests/lib/fixture.sh" "$@"; }
+. "$src/bench/lib.sh"
 [[ -x /usr/bin/time ]] || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-# one NAME ARGS...: run RUNS times, print best/median wall seconds and max RSS MiB
+# one NAME ARGS...: RUNS runs of isfcarve ARGS: best/median wall, best CPU, peak RSS
 one() {
-  local name=$1; shift
-  local walls=() cpus=() rss=0 r w m u s
-  for ((r = 0; r < runs; r++)); do
-    rm -f "$tmp/out.json"
-    /usr/bin/time -f '%e %M %U %S' -o "$tmp/time" "$bin" -q "$@" -o "$tmp/out.json"
-    read -r w m u s < "$tmp/time"
-    walls+=("$w"); cpus+=("$(echo "$u + $s" | bc -l)"); (( m > rss )) && rss=$m
-  done
-  mapfile -t walls < <(printf '%s\n' "${walls[@]}" | sort -n)
-  mapfile -t cpus < <(printf '%s\n' "${cpus[@]}" | sort -n)
+  local name=$1 w med c rss
+  shift
+  read -r w med c rss < <(runs "$runs" "$bin" -q -f "$@" -o "$tmp/out.json")
   # CPU time (user+sys) is what to compare on a loaded machine; wall time is the target.
   printf '%-40s wall best %5.2f s median %5.2f s | CPU best %5.2f s | peak RSS %5.1f MiB (%d runs, %s)\n' \
-    "$name" "${walls[0]}" "${walls[$((runs / 2))]}" "${cpus[0]}" "$(echo "$rss / 1024" | bc -l)" \
-    "$runs" "$(du -h "$tmp/out.json" | cut -f1) JSON"
-  if [[ -z $first_wall ]]; then first_wall=${walls[0]}; first_cpu=${cpus[0]}; fi
+    "$name" "$w" "$med" "$c" "$(echo "$rss / 1024" | bc -l)" "$runs" "$(du -h "$tmp/out.json" | cut -f1) JSON"
+  if [[ -z $first_wall ]]; then first_wall=$w; first_cpu=$c; fi
 }
 
 echo "isfcarve $("$bin" --version | head -1 | cut -d' ' -f2), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"

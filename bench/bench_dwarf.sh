@@ -21,6 +21,7 @@ build=${3:-$src/build}; runs=${4:-3}
 bin=$build/isfcarve
 export IC_SRC=$src IC_BUILD=$build IC_FIXTURES=${IC_FIXTURES:-$build/fixtures}
 fx() { bash "$src/tests/lib/fixture.sh" "$@"; }
+. "$src/bench/lib.sh"
 [[ -x /usr/bin/time ]] || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 map=$(fx "$F" System.map)
@@ -31,20 +32,12 @@ echo "input: $vmlinux ($(du -hL --apparent-size "$vmlinux" | cut -f1)), $F Syste
 cat "$vmlinux" > /dev/null
 # timed RUNS LABEL ARGS...: best/median wall, best CPU, peak RSS of RUNS runs of isfcarve ARGS
 timed() {
-  local n=$1 label=$2 walls=() cpus=() rss=0 w m u s r
+  local n=$1 label=$2 w med c rss
   shift 2
-  for ((r = 0; r < n; r++)); do
-    rm -f "$tmp/out.json"
-    /usr/bin/time -f '%e %M %U %S' -o "$tmp/time" "$bin" -q "$@" -o "$tmp/out.json"
-    read -r w m u s < "$tmp/time"
-    walls+=("$w"); cpus+=("$(echo "$u + $s" | bc -l)"); (( m > rss )) && rss=$m
-  done
-  mapfile -t walls < <(printf '%s\n' "${walls[@]}" | sort -n)
-  mapfile -t cpus < <(printf '%s\n' "${cpus[@]}" | sort -n)
+  read -r w med c rss < <(runs "$n" "$bin" -q -f "$@" -o "$tmp/out.json")
   printf '%s %s: wall best %5.2f s median %5.2f s | CPU best %5.2f s | peak RSS %5.1f MiB (%d runs, %s JSON)\n' \
-    "$F" "$label" "${walls[0]}" "${walls[$((n / 2))]}" "${cpus[0]}" "$(echo "$rss / 1024" | bc -l)" "$n" \
-    "$(du -h "$tmp/out.json" | cut -f1)"
-  awk -v w="${walls[0]}" -v m="$rss" 'BEGIN {
+    "$F" "$label" "$w" "$med" "$c" "$(echo "$rss / 1024" | bc -l)" "$n" "$(du -h "$tmp/out.json" | cut -f1)"
+  awk -v w="$w" -v m="$rss" 'BEGIN {
     printf "target  %.2fx of 10 s wall, %.2fx of 1.5 GiB RSS\n", w / 10, m / 1024 / 1536 }'
 }
 image=$(fx "$F" mem.lime 2>/dev/null || fx "$F" mem.elf)

@@ -41,20 +41,27 @@ bench_avml() {
   echo "$out"
 }
 best() { sort -g | head -1; }
-# measure RUNS CMD... -> "WALL CPU RSS_KiB": best wall, best CPU (user+sys), max RSS over RUNS runs
-# (GNU time). On a busy machine compare CPU: wall then mostly measures the wait for a core.
-measure() {
-  local runs=$1 t w u s m c i bw= bc= rss=0
+# runs RUNS CMD... -> "BEST_WALL MEDIAN_WALL BEST_CPU RSS_KiB" over RUNS runs of CMD (GNU time):
+# best and median wall seconds, best CPU (user+sys) seconds, max RSS. On a busy machine compare
+# CPU: wall then mostly measures the wait for a core.
+runs() {
+  local n=$1 t w u s m i rss=0 walls=() cpus=()
   shift
   t=$(mktemp)
-  for ((i = 0; i < runs; i++)); do
+  for ((i = 0; i < n; i++)); do
     /usr/bin/time -f '%e %U %S %M' -o "$t" "$@" >/dev/null 2>&1 || { rm -f "$t"; echo "bench: failed: $*" >&2; return 1; }
     read -r w u s m <"$t"
-    c=$(echo "$u + $s" | bc -l)
-    if [[ -z $bw ]] || (($(echo "$w < $bw" | bc -l))); then bw=$w; fi
-    if [[ -z $bc ]] || (($(echo "$c < $bc" | bc -l))); then bc=$c; fi
-    ((m > rss)) && rss=$m
+    walls+=("$w"); cpus+=("$(echo "$u + $s" | bc -l)"); ((m > rss)) && rss=$m
   done
   rm -f "$t"
-  echo "$bw $bc $rss"
+  mapfile -t walls < <(printf '%s\n' "${walls[@]}" | sort -g)
+  mapfile -t cpus < <(printf '%s\n' "${cpus[@]}" | sort -g)
+  echo "${walls[0]} ${walls[$((n / 2))]} ${cpus[0]} $rss"
+}
+# measure RUNS CMD... -> "WALL CPU RSS_KiB": best wall, best CPU, max RSS (runs without the median)
+measure() {
+  local w m c r
+  w=$(runs "$@") || return 1
+  read -r w m c r <<<"$w"
+  echo "$w $c $r"
 }
