@@ -249,11 +249,37 @@ def _prev(v):
     return kver(a - 1, 255, 255)
 
 
+def open_counts(a, b):
+    """a with the array counts in which it differs from b made open (T[]), when a and b differ
+    in array counts only; else None."""
+    try:
+        ta, tb = parse(a), parse(b)
+    except ExprError:
+        return None
+    if (ta["kind"], ta["name"], ta["members"]) != (tb["kind"], tb["name"], tb["members"]) or \
+            [op for op, _ in ta["steps"]] != [op for op, _ in tb["steps"]]:
+        return None
+    steps = [(op, ca if ca == cb else 0) for (op, ca), (_, cb) in zip(ta["steps"], tb["steps"])]
+    if steps == ta["steps"]:
+        return None
+    return render(dict(ta, steps=steps))
+
+
+def _minor(v):
+    """(first, last) version of v's major.minor."""
+    return v & ~0xFF, v | 0xFF
+
+
 def merge(kernels, seed, keep):
     """kernels: [(kver, {name: type})] (any order); seed: {name: rows} (wins for its names);
     keep(name, kver) -> bool selects the generated rows. The newer type of a changed symbol starts
     at the first sampled kernel that has it (at that kernel's major.minor when the previous sample
-    has a lower minor); ranges before the oldest and after the newest sample are open."""
+    has a lower minor); ranges before the oldest and after the newest sample are open.
+
+    Except array counts: when two neighbouring samples differ in a count only (sys_call_table's
+    NR_syscalls), each count holds for its samples' major.minor and the versions between them,
+    and before or after them, get the open count T[] (an open count is unknown; a count taken
+    over from another kernel is a wrong type)."""
     kernels = sorted(kernels)
     per_name = {}
     for kv, types in kernels:
@@ -269,16 +295,36 @@ def merge(kernels, seed, keep):
                 groups[-1][1] = kv
             else:
                 groups.append([kv, kv, typ])
+        # opened[i]: the open-count type between groups i-1 and i (None: not a count change)
+        opened = [None] + [open_counts(groups[i][2], groups[i - 1][2]) for i in range(1, len(groups))]
         rows = []
         for i, (first, last, typ) in enumerate(groups):
-            lo = 0 if i == 0 else rows[-1][1] + 1
+            if i == 0:
+                lo = 0
+                if len(groups) > 1 and opened[1]:
+                    lo = _minor(first)[0]
+                    if lo:
+                        rows.append((0, _prev(lo), opened[1]))
+            else:
+                lo = rows[-1][1] + 1
             if i + 1 < len(groups):
                 nxt = groups[i + 1][0]
+                same_minor = _minor(nxt)[0] <= _minor(last)[0]
+                if opened[i + 1] and not same_minor:
+                    hi = _minor(last)[1]
+                    gap = (hi + 1, _prev(_minor(nxt)[0]))
+                    rows.append((lo, hi, typ))
+                    if gap[0] <= gap[1]:
+                        rows.append((gap[0], gap[1], opened[i + 1]))
+                    continue
                 # boundary at the next sample's major.minor unless both share it
-                cut = nxt & ~0xFF if (nxt & ~0xFF) > (last & ~0xFF) else nxt
+                cut = nxt if same_minor else _minor(nxt)[0]
                 hi = _prev(cut)
             else:
                 hi = 0xFFFFFFFF
+                if i and opened[i] and _minor(last)[1] < hi:
+                    rows.append((lo, _minor(last)[1], typ))
+                    lo, typ = _minor(last)[1] + 1, open_counts(typ, groups[i - 1][2])
             rows.append((lo, hi, typ))
         db[name] = rows
     return db

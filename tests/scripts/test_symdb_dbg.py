@@ -15,7 +15,6 @@ A difference is accepted only as
   open       the row keeps `T[]` (count 0) where the definition has `T[N]`: seed rows and arrays
              whose count changes between kernels (docs/symdb.md)
   collision  the same type under a twice-defined name, each profile calling another body plain
-  KNOWN      the rows listed below, left for a regeneration (docs/symdb.md)
 Any other difference fails (on arm64 only printed: symdb's rows are amd64's): it is a symdb row that types the symbol with something else than the
 global variable (before rows were retyped from the global scope, 107-125 per kernel, e.g.
 `movable_zone` `struct zone *` for `int`, `nr_swap_pages` `long int` for `atomic_long_t`).
@@ -33,10 +32,6 @@ import test_dwarf_dbg as d  # noqa: E402
 import test_golden_dwarf as g  # noqa: E402
 
 VOID = {"kind": "base", "name": "void"}
-# Rows typed from another scope whose covered kernels disagree on the global's type (arrays of
-# different lengths, several file-scope statics of one name): scripts/symdb-rescope.py leaves
-# them; a regeneration from all samples fixes them.
-KNOWN = {"events", "g", "max_vals", "p_start", "raw_data", "formats"}
 # symdb is made from amd64 kernels: on arm64 arch- and config-specific rows differ (docs/symdb.md),
 # so there the other differences are printed, not failed; MUST holds everywhere
 INFO_ONLY = {"fx-arm64-forky-7.2"}
@@ -73,8 +68,6 @@ def classify(n, ti, td, I, D, percpu):
         return "open"
     if g.equiv(td, ti, D, I) is None or (d.same_named(td, ti, D, I) or "").startswith("COLLISION:"):
         return "collision"
-    if n in KNOWN:
-        return "KNOWN"
     return "other"
 
 
