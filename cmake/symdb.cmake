@@ -9,19 +9,27 @@ target_include_directories(ic_symdb_tsv2c PRIVATE ${CMAKE_SOURCE_DIR}/include)
 target_compile_definitions(ic_symdb_tsv2c PRIVATE _GNU_SOURCE)
 target_compile_options(ic_symdb_tsv2c PRIVATE ${IC_WARNINGS})
 
-set(IC_SYMDB_TSV ${CMAKE_SOURCE_DIR}/symdb/symdb.tsv)
-set(IC_SYMDB_TABLE ${CMAKE_BINARY_DIR}/generated/symdb_table.h)
 file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/generated)
-add_custom_command(
-  OUTPUT ${IC_SYMDB_TABLE}
-  COMMAND ic_symdb_tsv2c ${IC_SYMDB_TSV} ${IC_SYMDB_TABLE}.tmp
-  COMMAND ${CMAKE_COMMAND} -E rename ${IC_SYMDB_TABLE}.tmp ${IC_SYMDB_TABLE}
-  DEPENDS ic_symdb_tsv2c ${IC_SYMDB_TSV}
-  COMMENT "symdb: ${IC_SYMDB_TSV} -> generated/symdb_table.h"
-  VERBATIM)
-add_custom_target(ic_symdb_table DEPENDS ${IC_SYMDB_TABLE})
+# one table per architecture: symdb.tsv (x86-64) -> symdb_table.h (ic_symdb_*),
+# symdb-arm64.tsv -> symdb_table_arm64.h (ic_symdb_arm64_*)
+set(IC_SYMDB_TABLES)
+foreach(pair "symdb.tsv;symdb_table.h;ic_symdb" "symdb-arm64.tsv;symdb_table_arm64.h;ic_symdb_arm64")
+  list(GET pair 0 tsv)
+  list(GET pair 1 hdr)
+  list(GET pair 2 ident)
+  set(out ${CMAKE_BINARY_DIR}/generated/${hdr})
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ic_symdb_tsv2c ${CMAKE_SOURCE_DIR}/symdb/${tsv} ${out}.tmp ${ident}
+    COMMAND ${CMAKE_COMMAND} -E rename ${out}.tmp ${out}
+    DEPENDS ic_symdb_tsv2c ${CMAKE_SOURCE_DIR}/symdb/${tsv}
+    COMMENT "symdb: symdb/${tsv} -> generated/${hdr}"
+    VERBATIM)
+  list(APPEND IC_SYMDB_TABLES ${out})
+endforeach()
+add_custom_target(ic_symdb_table DEPENDS ${IC_SYMDB_TABLES})
 add_dependencies(isfcarve_obj ic_symdb_table)
-set_source_files_properties(${CMAKE_SOURCE_DIR}/symdb/symdb.c PROPERTIES OBJECT_DEPENDS ${IC_SYMDB_TABLE})
+set_source_files_properties(${CMAKE_SOURCE_DIR}/symdb/symdb.c PROPERTIES OBJECT_DEPENDS "${IC_SYMDB_TABLES}")
 
 pkg_check_modules(LIBDW IMPORTED_TARGET libdw)
 if(LIBDW_FOUND AND EXISTS ${CMAKE_SOURCE_DIR}/symdb/tools/dwarf2symdb.c)

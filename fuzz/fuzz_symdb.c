@@ -19,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kv && (kv >> 16) < 2)
 		__builtin_trap();
 	(void)ic_symdb__lookup(kv, "init_task");
+	(void)ic_symdb__lookup_arch(IC_SYMDB_ARM64, kv, "init_task");
 	if (ic_typeexpr__parse(s, size, &te) == 0) {
 		int n = ic_typeexpr__format(&te, buf, sizeof(buf));
 		const char *m;

@@ -14,13 +14,23 @@
  * 6.1.192-2 ..." -> 6.1.192). 0 if none can be read. */
 IC_API uint32_t ic_kver_from_banner(const char *banner, size_t len);
 
+/* The tables: one per architecture, generated from that architecture's kernels. */
+enum ic_symdb_arch {
+	IC_SYMDB_X86_64, /* symdb/symdb.tsv (Debian amd64) */
+	IC_SYMDB_ARM64,  /* symdb/symdb-arm64.tsv (Debian arm64) */
+};
+
 /* Type expression in C declarator form ("struct task_struct", "struct kset *",
- * "gate_desc[256]", "tracepoint_ptr_t[]") for symbol name on kernel kver, or NULL.
+ * "gate_desc[256]", "tracepoint_ptr_t[]") for symbol name on kernel kver of arch, or NULL.
  * The notation is described in docs/symdb.md and parsed by ic_typeexpr__parse(). */
-IC_API const char *ic_symdb__lookup(uint32_t kver, const char *name);
+IC_API const char *ic_symdb__lookup_arch(enum ic_symdb_arch arch, uint32_t kver, const char *name);
 /* The same, for names looked up in ascending strcmp order (an ISF's symbols): *hint (start at
  * 0) remembers where the last lookup ended, so each lookup searches forward from there instead
- * of the whole table. Correct for any order; fast for ascending names. */
+ * of the whole table. Correct for any order; fast for ascending names. One hint per arch. */
+IC_API const char *ic_symdb__lookup_next_arch(enum ic_symdb_arch arch, uint32_t kver,
+					      const char *name, size_t *hint);
+/* x86-64's table: ic_symdb__lookup_arch(IC_SYMDB_X86_64, ...) (the API before arm64 had one). */
+IC_API const char *ic_symdb__lookup(uint32_t kver, const char *name);
 IC_API const char *ic_symdb__lookup_next(uint32_t kver, const char *name, size_t *hint);
 
 /*

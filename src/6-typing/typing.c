@@ -33,7 +33,8 @@ struct ic_typing {
 	struct anon_ent *anon; /* every anonymous struct/union/enum, sorted by (hash, id) */
 	size_t nanon;
 	struct flat fa, fb;    /* scratch: first candidate, other candidates */
-	size_t symdb_hint;     /* ic_symdb__lookup_next() cursor: symbols come in name order */
+	enum ic_symdb_arch arch; /* which symdb table: the BTF's architecture */
+	size_t symdb_hint;     /* ic_symdb__lookup_next_arch() cursor: symbols come in name order */
 	struct ic_buf ea, eb;  /* scratch of ic_typing__expr() */
 	/* Anonymous expressions already resolved: 6.1's 639 tracepoint rows all name "union
 	 * {event,handler}", which matches ~700 identical BTF unions to flatten and compare. */
@@ -86,6 +87,10 @@ int ic_typing__new(struct ic_isf_state *s, const uint8_t *banner, size_t banner_
 		t->kver = ic_kver_from_banner((const char *)banner, banner_len);
 	if (!t->kver)
 		t->kver = kver_simple(banner, banner_len);
+	/* struct user_pt_regs is arm64's uapi register set (x86-64 has user_regs_struct): the
+	 * types say which kernel this is, whatever mode the caller is in */
+	t->arch = s && s->btf && ic_btf__find(s->btf, "user_pt_regs", IC_BTF_STRUCT) ?
+		  IC_SYMDB_ARM64 : IC_SYMDB_X86_64;
 	*out = t;
 	return 0;
 }
@@ -486,7 +491,7 @@ int ic_typing__symbol(struct ic_typing *t, const char *name, struct ic_buf *out,
 		return add_desc(s, id, out);
 	}
 	if (t->kver) {
-		const char *expr = ic_symdb__lookup_next(t->kver, name, &t->symdb_hint);
+		const char *expr = ic_symdb__lookup_next_arch(t->arch, t->kver, name, &t->symdb_hint);
 
 		if (expr) {
 			size_t mark = out->len;

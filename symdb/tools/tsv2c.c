@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Build-time tool: check symdb.tsv and turn it into the C table symdb/symdb.c compiles in. */
 /*
- * Usage: tsv2c symdb.tsv symdb_table.h
+ * Usage: tsv2c symdb.tsv symdb_table.h [IDENT]   (IDENT: the arrays' prefix, default ic_symdb)
  *
  * symdb.tsv rows: NAME <TAB> FROM <TAB> TO <TAB> TYPE, '#' starts a comment line. FROM/TO are
  * "A.B", "A.B.C" or "-" (open). FROM "A.B" means A.B.0, TO "A.B" means every A.B.x. Any error
@@ -129,13 +129,18 @@ int main(int argc, char **argv)
 	unsigned lineno = 0;
 	struct pool pool = { 0 };
 	uint32_t *name_off, *type_off;
+	const char *ident;
 	char tmp[4096];
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s symdb.tsv out.h\n", argv[0]);
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s symdb.tsv out.h [IDENT]\n", argv[0]);
 		return 2;
 	}
+	/* IDENT names the arrays (IDENT_strs, IDENT_rows, IDENT_nrows): one header per table */
+	ident = argc == 4 ? argv[3] : "ic_symdb";
 	path_in = argv[1];
+	if (!valid_name(ident))
+		return fail(0, "bad identifier", ident);
 	in = fopen(argv[1], "r");
 	if (!in) {
 		perror(argv[1]);
@@ -215,16 +220,16 @@ int main(int argc, char **argv)
 	if (!pool.keys || !pool.offs || !name_off || !type_off)
 		return fail(0, "out of memory", NULL);
 	pool.out = out;
-	fprintf(out, "/* Generated from symdb/symdb.tsv by symdb/tools/tsv2c.c: do not edit. */\n");
-	fprintf(out, "#define IC_SYMDB_NROWS %zuu\n", n);
-	fprintf(out, "static const char ic_symdb_strs[] =\n\t\"\\0\"\n");
+	fprintf(out, "/* Generated from %s by symdb/tools/tsv2c.c: do not edit. */\n", path_in);
+	fprintf(out, "static const size_t %s_nrows = %zuu;\n", ident, n);
+	fprintf(out, "static const char %s_strs[] =\n\t\"\\0\"\n", ident);
 	pool.size = 1; /* offset 0 = empty string */
 	for (size_t i = 0; i < n; i++) {
 		name_off[i] = pool_add(&pool, rows[i].name);
 		type_off[i] = pool_add(&pool, rows[i].type);
 	}
 	fprintf(out, "\t;\n");
-	fprintf(out, "static const struct ic_symdb_row ic_symdb_rows[%zu] = {\n", n ? n : 1);
+	fprintf(out, "static const struct ic_symdb_row %s_rows[%zu] = {\n", ident, n ? n : 1);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "\t{ %uu, %uu, 0x%xu, 0x%xu },\n", name_off[i], type_off[i], rows[i].from,
 			rows[i].to);

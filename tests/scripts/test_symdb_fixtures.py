@@ -16,8 +16,8 @@
     `T[]` counts as a match (printed as "definition count"); the other-scope departures cannot be
     told from the ISF alone and count against (b) (the local test_symdb_dbg.py checks them
     against --dwarf on the real DWARF).
-Set SYMDB_ARM64=1 to also report the arm64 fixture (informational: symdb.tsv is built from amd64
-kernels, architecture-specific symbols differ; docs/symdb.md has the figure)."""
+The arm64 fixture is checked the same way against symdb-arm64.tsv, the table generated from
+Debian arm64 kernels (its 7.2.12 among them), which the writer uses for an arm64 BTF."""
 import json
 import os
 import re
@@ -30,9 +30,9 @@ sys.path.insert(0, os.path.join(icfix.SRC, "symdb", "tools"))
 import symdbpy  # noqa: E402
 
 MIN_B = 0.99
-FIXTURES = [("fx-deb12-6.1", True), ("fx-forky-7.2", True)]
-if os.environ.get("SYMDB_ARM64"):
-    FIXTURES.append(("fx-arm64-forky-7.2", False))
+# fixture -> the table the writer uses for its BTF
+FIXTURES = [("fx-deb12-6.1", "symdb.tsv"), ("fx-forky-7.2", "symdb.tsv"),
+            ("fx-arm64-forky-7.2", "symdb-arm64.tsv")]
 
 
 def kver_of(banner):
@@ -59,9 +59,12 @@ def match(got, desc, isf):
 
 def main():
     t = icfix.Counter()
-    db = symdbpy.read_tsv(os.path.join(icfix.SRC, "symdb", "symdb.tsv"))
+    dbs = {}
     pnames, patterns = symdbpy.read_plugin_symbols(os.path.join(icfix.SRC, "symdb", "plugin-symbols.txt"))
-    for fx, enforce in FIXTURES:
+    for fx, table in FIXTURES:
+        if table not in dbs:
+            dbs[table] = symdbpy.read_tsv(os.path.join(icfix.SRC, "symdb", table))
+        db = dbs[table]
         isf_path = icfix.fixture(fx, "dwarf2json.isf.json")
         with open(isf_path) as f:
             isf = json.load(f)
@@ -84,16 +87,15 @@ def main():
             b_ok += m is not None
             b_def += m == "definition"
         fb = b_ok / len(b_names) if b_names else 0.0
-        print("%s (%s): (a) %d/%d plugin symbols match, (b) %d/%d = %.2f %% data symbols match"
+        print("%s (%s, %s): (a) %d/%d plugin symbols match, (b) %d/%d = %.2f %% data symbols match"
               " (%d with the definition's count)"
-              % (fx, symdbpy.fmt_ver(kv), len(a_names) - len(a_bad), len(a_names), b_ok, len(b_names),
+              % (fx, symdbpy.fmt_ver(kv), table, len(a_names) - len(a_bad), len(a_names), b_ok, len(b_names),
                  100 * fb, b_def))
         for msg in a_bad:
             print("  (a) mismatch: " + msg)
-        if enforce:
-            t.check(len(a_names) >= 60, "%s: only %d plugin symbols typed by dwarf2json" % (fx, len(a_names)))
-            t.check(not a_bad, "%s: %d plugin symbols mismatch" % (fx, len(a_bad)))
-            t.check(fb >= MIN_B, "%s: (b) %.4f < %.2f" % (fx, fb, MIN_B))
+        t.check(len(a_names) >= 55, "%s: only %d plugin symbols typed by dwarf2json" % (fx, len(a_names)))
+        t.check(not a_bad, "%s: %d plugin symbols mismatch" % (fx, len(a_bad)))
+        t.check(fb >= MIN_B, "%s: (b) %.4f < %.2f" % (fx, fb, MIN_B))
     t.finish()
 
 

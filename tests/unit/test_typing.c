@@ -197,6 +197,52 @@ static void test_symdb_row(void)
 	ic_btf__free(btf);
 }
 
+/* An arm64 BTF (struct user_pt_regs, arm64's uapi register set) takes arm64's table: its own
+ * globals are typed, and they are not in x86-64's table. */
+static void test_symdb_arm64(void)
+{
+	static const char banner[] = "Linux version 7.2.12+deb14-arm64 (x@y) (gcc 15) #1 SMP Debian 7.2.12-1";
+	static const char want[] = BASE("long long unsigned int");
+	static struct bb b;
+	struct ic_btf *btf = NULL;
+	struct ic_isf_state s;
+	struct ic_isf_stats st;
+	struct ic_typing *t;
+	struct ic_buf out = { 0 };
+	uint8_t *p;
+	size_t len;
+
+	for (int arm = 0; arm < 2; arm++) {
+		bb_init(&b);
+		bb_rec(&b, "long long unsigned int", bb_info(IC_BTF_INT, 0, 0), 8);
+		bb_word(&b, 64);
+		if (arm)
+			bb_rec(&b, "user_pt_regs", bb_info(IC_BTF_STRUCT, 0, 0), 0);
+		p = bb_build(&b, &len);
+		IC_CHECK(ic_btf__new(NULL, p, len, "small", &btf) == 0, "small BTF");
+		free(p);
+		if (!btf)
+			return;
+		memset(&st, 0, sizeof(st));
+		out.len = 0;
+		IC_CHECK(ic_isf_state_init(&s, NULL, btf) == 0, "state");
+		IC_CHECK(ic_typing__new(&s, (const uint8_t *)banner, sizeof(banner) - 1, &t) == 0, "new");
+		IC_CHECK(!ic_typing__symbol(t, "kimage_voffset", &out, &st), "kimage_voffset");
+		if (arm)
+			IC_CHECK(st.typed_symdb == 1 && out.len == strlen(want) &&
+				 !memcmp(out.p, want, out.len), "arm64 BTF: kimage_voffset %.*s",
+				 (int)out.len, out.p ? out.p : "");
+		else
+			IC_CHECK(st.typed_symdb == 0 && st.typed_void == 1,
+				 "x86-64 BTF: kimage_voffset void (typed_symdb %zu)", st.typed_symdb);
+		ic_typing__free(t);
+		ic_isf_state_free(&s);
+		ic_btf__free(btf);
+		btf = NULL;
+	}
+	free(out.p);
+}
+
 int main(void)
 {
 	struct ic_btf *btf = crafted();
@@ -210,5 +256,6 @@ int main(void)
 		ic_btf__free(btf);
 	}
 	test_symdb_row();
+	test_symdb_arm64();
 	return IC_TEST_DONE();
 }
