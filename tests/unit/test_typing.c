@@ -150,6 +150,41 @@ static void test_symbols(struct ic_isf_state *s)
 	free(b.p);
 }
 
+/* Type one symbol with a BTF of one INT (int_name, size bytes), plus an empty struct user_pt_regs
+ * (what marks an arm64 kernel) when arm64: 0, the descriptor text in out and the stats in st. */
+static int type_one(const char *int_name, uint32_t size, bool arm64, const char *banner,
+		    const char *sym, struct ic_buf *out, struct ic_isf_stats *st)
+{
+	static struct bb b;
+	struct ic_btf *btf = NULL;
+	struct ic_isf_state s;
+	struct ic_typing *t = NULL;
+	uint8_t *p;
+	size_t len;
+	int err;
+
+	bb_init(&b);
+	bb_rec(&b, int_name, bb_info(IC_BTF_INT, 0, 0), size);
+	bb_word(&b, size * 8);
+	if (arm64)
+		bb_rec(&b, "user_pt_regs", bb_info(IC_BTF_STRUCT, 0, 0), 0);
+	p = bb_build(&b, &len);
+	err = ic_btf__new(NULL, p, len, "small", &btf);
+	free(p);
+	if (err)
+		return err;
+	memset(st, 0, sizeof(*st));
+	out->len = 0;
+	if (!(err = ic_isf_state_init(&s, NULL, btf))) {
+		if (!(err = ic_typing__new(&s, (const uint8_t *)banner, strlen(banner), &t)))
+			err = ic_typing__symbol(t, sym, out, st);
+		ic_typing__free(t);
+		ic_isf_state_free(&s);
+	}
+	ic_btf__free(btf);
+	return err;
+}
+
 /* A BTF without the VAR: sys_call_table comes from its symdb row. Its count (NR_syscalls) is
  * the sampled kernels' own on their major.minor (6.1: 451) and open between samples (6.5). */
 static void test_symdb_row(void)
@@ -162,39 +197,16 @@ static void test_symdb_row(void)
 		{ "Linux version 6.5.0-1-amd64 (x@y) (gcc 12) #1 SMP Debian 6.5.3-1",
 		  ARR(0, PTR("{\"kind\":\"function\"}")) },
 	};
-	static struct bb b;
-	struct ic_btf *btf = NULL;
-	struct ic_isf_state s;
 	struct ic_isf_stats st;
-	struct ic_typing *t;
 	struct ic_buf out = { 0 };
-	uint8_t *p;
-	size_t len;
 
-	bb_init(&b);
-	bb_rec(&b, "int", bb_info(IC_BTF_INT, 0, 0), 4);
-	bb_word(&b, 1u << 24 | 32);
-	p = bb_build(&b, &len);
-	IC_CHECK(ic_btf__new(NULL, p, len, "small", &btf) == 0, "small BTF");
-	free(p);
-	if (!btf)
-		return;
-	for (size_t i = 0; i < IC_ARRAY_SIZE(cases); i++) {
-		memset(&st, 0, sizeof(st));
-		out.len = 0;
-		IC_CHECK(ic_isf_state_init(&s, NULL, btf) == 0, "state");
-		IC_CHECK(ic_typing__new(&s, (const uint8_t *)cases[i].banner,
-					strlen(cases[i].banner), &t) == 0, "new");
-		IC_CHECK(!ic_typing__symbol(t, "sys_call_table", &out, &st) && st.typed_symdb == 1 &&
-			 out.len == strlen(cases[i].want) &&
+	for (size_t i = 0; i < IC_ARRAY_SIZE(cases); i++)
+		IC_CHECK(!type_one("int", 4, false, cases[i].banner, "sys_call_table", &out, &st) &&
+			 st.typed_symdb == 1 && out.len == strlen(cases[i].want) &&
 			 !memcmp(out.p, cases[i].want, out.len),
 			 "symdb sys_call_table on %.30s: %.*s", cases[i].banner + 14, (int)out.len,
 			 out.p ? out.p : "");
-		ic_typing__free(t);
-		ic_isf_state_free(&s);
-	}
 	free(out.p);
-	ic_btf__free(btf);
 }
 
 /* An arm64 BTF (struct user_pt_regs, arm64's uapi register set) takes arm64's table: its own
@@ -203,43 +215,15 @@ static void test_symdb_arm64(void)
 {
 	static const char banner[] = "Linux version 7.2.12+deb14-arm64 (x@y) (gcc 15) #1 SMP Debian 7.2.12-1";
 	static const char want[] = BASE("long long unsigned int");
-	static struct bb b;
-	struct ic_btf *btf = NULL;
-	struct ic_isf_state s;
 	struct ic_isf_stats st;
-	struct ic_typing *t;
 	struct ic_buf out = { 0 };
-	uint8_t *p;
-	size_t len;
 
-	for (int arm = 0; arm < 2; arm++) {
-		bb_init(&b);
-		bb_rec(&b, "long long unsigned int", bb_info(IC_BTF_INT, 0, 0), 8);
-		bb_word(&b, 64);
-		if (arm)
-			bb_rec(&b, "user_pt_regs", bb_info(IC_BTF_STRUCT, 0, 0), 0);
-		p = bb_build(&b, &len);
-		IC_CHECK(ic_btf__new(NULL, p, len, "small", &btf) == 0, "small BTF");
-		free(p);
-		if (!btf)
-			return;
-		memset(&st, 0, sizeof(st));
-		out.len = 0;
-		IC_CHECK(ic_isf_state_init(&s, NULL, btf) == 0, "state");
-		IC_CHECK(ic_typing__new(&s, (const uint8_t *)banner, sizeof(banner) - 1, &t) == 0, "new");
-		IC_CHECK(!ic_typing__symbol(t, "kimage_voffset", &out, &st), "kimage_voffset");
-		if (arm)
-			IC_CHECK(st.typed_symdb == 1 && out.len == strlen(want) &&
-				 !memcmp(out.p, want, out.len), "arm64 BTF: kimage_voffset %.*s",
-				 (int)out.len, out.p ? out.p : "");
-		else
-			IC_CHECK(st.typed_symdb == 0 && st.typed_void == 1,
-				 "x86-64 BTF: kimage_voffset void (typed_symdb %zu)", st.typed_symdb);
-		ic_typing__free(t);
-		ic_isf_state_free(&s);
-		ic_btf__free(btf);
-		btf = NULL;
-	}
+	IC_CHECK(!type_one("long long unsigned int", 8, true, banner, "kimage_voffset", &out, &st) &&
+		 st.typed_symdb == 1 && out.len == strlen(want) && !memcmp(out.p, want, out.len),
+		 "arm64 BTF: kimage_voffset %.*s", (int)out.len, out.p ? out.p : "");
+	IC_CHECK(!type_one("long long unsigned int", 8, false, banner, "kimage_voffset", &out, &st) &&
+		 st.typed_symdb == 0 && st.typed_void == 1,
+		 "x86-64 BTF: kimage_voffset void (typed_symdb %zu)", st.typed_symdb);
 	free(out.p);
 }
 
