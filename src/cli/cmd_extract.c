@@ -531,7 +531,7 @@ int cmd_extract(int argc, char **argv)
 	const struct ic_findings *f;
 	struct xdir x;
 	const char *dir;
-	char missing[512] = "";
+	char missing[1024] = "";
 	unsigned written = 0;
 	int rc, err;
 
@@ -587,17 +587,15 @@ int cmd_extract(int argc, char **argv)
 				    f->vmcoreinfo->len, "VMCOREINFO"));
 	else
 		MISSING("vmcoreinfo.txt (no VMCOREINFO)");
-	if (f->banner && f->banner->linux_banner) {
+	if (f->banner && f->banner->linux_banner && f->banner->doubt[0]) {
+		/* The banner names the kernel a profile is matched by: one in doubt is not written
+		 * (IMAGE mode refuses it the same way), so nothing downstream takes it as found. */
+		char m[sizeof(f->banner->doubt) + 32];
+
+		snprintf(m, sizeof(m), "banner (in doubt: %s)", f->banner->doubt);
+		MISSING(m);
+	} else if (f->banner && f->banner->linux_banner) {
 		char *b = malloc(f->banner->line_len + 1);
-
-		if (f->banner->doubt[0]) { /* the carver says it at -v only; the file is as found */
-			char msg[sizeof(f->banner->doubt) + 64];
-
-			snprintf(msg, sizeof(msg), "%s: banner: in doubt: %s", o.image,
-				 f->banner->doubt);
-			cli_print(IC_LOG_WARN, msg, NULL);
-			cli_flush();
-		}
 
 		if (!b) {
 			rc = cli_fail(-ENOMEM, "out of memory");
