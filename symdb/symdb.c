@@ -23,14 +23,15 @@ struct table {
 	const struct ic_symdb_row *rows;
 	size_t n;
 	const char *strs;
+	const char *id; /* "x86_64-<FNV-1a of the rows>" */
 };
 
 static const struct table tables[] = {
 	[IC_SYMDB_X86_64] = { ic_symdb_rows, sizeof(ic_symdb_rows) / sizeof(ic_symdb_rows[0]),
-			      ic_symdb_strs },
+			      ic_symdb_strs, "x86_64-" ic_symdb_id_str },
 	[IC_SYMDB_ARM64] = { ic_symdb_arm64_rows,
 			     sizeof(ic_symdb_arm64_rows) / sizeof(ic_symdb_arm64_rows[0]),
-			     ic_symdb_arm64_strs },
+			     ic_symdb_arm64_strs, "arm64-" ic_symdb_arm64_id_str },
 };
 
 static int row_cmp_name(const struct table *t, size_t i, const char *name)
@@ -101,6 +102,13 @@ const char *ic_symdb__lookup_next_arch(enum ic_symdb_arch arch, uint32_t kver, c
 	lo = lower_bound(t, lo, hi, name);
 	*hint = lo;
 	return rows_match(t, lo, kver, name);
+}
+
+const char *ic_symdb__id(enum ic_symdb_arch arch)
+{
+	const struct table *t = table_of(arch);
+
+	return t ? t->id : NULL;
 }
 
 const char *ic_symdb__lookup(uint32_t kver, const char *name)

@@ -29,6 +29,10 @@ IC_API const char *ic_symdb__lookup_arch(enum ic_symdb_arch arch, uint32_t kver,
  * of the whole table. Correct for any order; fast for ascending names. One hint per arch. */
 IC_API const char *ic_symdb__lookup_next_arch(enum ic_symdb_arch arch, uint32_t kver,
 					      const char *name, size_t *hint);
+/* The table's identity, "x86_64-<16 hex digits>" / "arm64-<...>": a hash of its rows, so two
+ * builds with the same rows give the same id. An ISF records the one it was typed from
+ * (metadata.producer.symdb); NULL for an arch outside the enum. */
+IC_API const char *ic_symdb__id(enum ic_symdb_arch arch);
 /* x86-64's table: ic_symdb__lookup_arch(IC_SYMDB_X86_64, ...) (the API before arm64 had one). */
 IC_API const char *ic_symdb__lookup(uint32_t kver, const char *name);
 IC_API const char *ic_symdb__lookup_next(uint32_t kver, const char *name, size_t *hint);

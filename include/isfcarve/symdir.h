@@ -103,4 +103,13 @@ IC_API int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
 IC_API int ic_symdir__read_addrs(const struct ic_ctx *ctx, const char *path,
 				 const char *const *names, size_t n, uint64_t *addrs, bool *have);
 
+/*
+ * Read the string metadata.producer.<key> of an ISF ("version", "symdb" ...), stream-scanned
+ * like ic_symdir__read_banner() and stopping at the end of "metadata", into out (NUL-terminated).
+ * 0, -IC_ENOTFOUND (no such key), -IC_ELIMIT (longer than out_sz - 1), -IC_EFORMAT (an escape
+ * other than "\/" in it, malformed JSON), -IC_ETRUNC, -ENOMEM, -errno.
+ */
+IC_API int ic_symdir__read_producer(const struct ic_ctx *ctx, const char *path, const char *key,
+				    char *out, size_t out_sz);
+
 #endif

@@ -5,6 +5,7 @@
 #define ISFCARVE_ISF_INT_H
 
 #include "isfcarve/btf.h"
+#include "isfcarve/symdb.h"
 #include "isfcarve/isf.h"
 #include "isfcarve/symbols.h"
 #include "0-base/internal.h"
@@ -90,5 +91,8 @@ IC_HIDDEN int ic_typing__symbol(struct ic_typing *t, const char *name, struct ic
 				struct ic_isf_stats *st);
 /* ic_isf_desc_expr() with the anonymous-type index kept in t (built on first use). */
 IC_HIDDEN int ic_typing__expr(struct ic_typing *t, const char *expr, struct ic_buf *out);
+/* The symdb table for a BTF: arm64's when it has struct user_pt_regs (arm64's uapi register set;
+ * x86-64 has user_regs_struct), else x86-64's. */
+IC_HIDDEN enum ic_symdb_arch ic_typing__arch(const struct ic_btf *btf);
 
 #endif

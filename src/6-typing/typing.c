@@ -73,6 +73,13 @@ static uint32_t kver_simple(const uint8_t *b, size_t n)
 	return k >= 1 ? IC_KVER(v[0], v[1], v[2]) : 0;
 }
 
+/* The types say which kernel this is, whatever mode the caller is in. */
+enum ic_symdb_arch ic_typing__arch(const struct ic_btf *btf)
+{
+	return btf && ic_btf__find(btf, "user_pt_regs", IC_BTF_STRUCT) ? IC_SYMDB_ARM64
+								       : IC_SYMDB_X86_64;
+}
+
 int ic_typing__new(struct ic_isf_state *s, const uint8_t *banner, size_t banner_len,
 		   struct ic_typing **out)
 {
@@ -87,10 +94,7 @@ int ic_typing__new(struct ic_isf_state *s, const uint8_t *banner, size_t banner_
 		t->kver = ic_kver_from_banner((const char *)banner, banner_len);
 	if (!t->kver)
 		t->kver = kver_simple(banner, banner_len);
-	/* struct user_pt_regs is arm64's uapi register set (x86-64 has user_regs_struct): the
-	 * types say which kernel this is, whatever mode the caller is in */
-	t->arch = s && s->btf && ic_btf__find(s->btf, "user_pt_regs", IC_BTF_STRUCT) ?
-		  IC_SYMDB_ARM64 : IC_SYMDB_X86_64;
+	t->arch = ic_typing__arch(s ? s->btf : NULL);
 	*out = t;
 	return 0;
 }

@@ -405,6 +405,10 @@ struct trk {
 	size_t cap_len;
 	bool root_seen;
 	uint64_t off;                         /* decompressed offset, for messages */
+	/* String mode: the path of the string wanted (want_path by default); found once read.
+	 * stop_d1: stop when the depth-1 object on the path ends (the value is not in it). */
+	const char *const *want;
+	bool found, stop_d1;
 	/* Address mode (ic_symdir__read_addrs): symbols.<names[i]>.address, a plain number. */
 	const char *const *names;
 	size_t nnames, cur, nhave;
@@ -472,16 +476,20 @@ static int trk_byte(struct trk *t, unsigned char c)
 					t->on_path[d] = trk_addr_key(t, d);
 					return 0;
 				}
-				if (d >= 1 && d <= 3)
+				if (d >= 1 && d <= 3) {
+					const char *w = (t->want ? t->want : want_path)[d - 1];
+
 					t->on_path[d] = (d == 1 || t->on_path[d - 1]) && !t->cap_over &&
-							strlen(want_path[d - 1]) == t->cap_len &&
-							!memcmp(t->cap, want_path[d - 1], t->cap_len);
+							strlen(w) == t->cap_len &&
+							!memcmp(t->cap, w, t->cap_len);
+				}
 				return 0;
 			}
 			if (t->capture) {
 				if (t->cap_over)
 					return -IC_ELIMIT;
 				t->cap[t->cap_len] = '\0';
+				t->found = true;
 				return 1;
 			}
 			return 0;
@@ -519,8 +527,9 @@ append:
 			return 1;
 		t->depth--;
 		t->expect_key = false;
-		/* the end of "symbols": what was not there is absent */
-		return t->names && t->depth == 1 && t->on_path[1] ? 1 : 0;
+		/* the end of "symbols" (address mode) or of the depth-1 object on the path (stop_d1):
+		 * what was not there is absent */
+		return (t->names || t->stop_d1) && t->depth == 1 && t->on_path[1] ? 1 : 0;
 	case ':':
 		if (!t->depth || !t->is_obj[t->depth] || t->expect_key)
 			return -IC_EFORMAT;
@@ -706,6 +715,36 @@ int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
 	}
 	err = 0;
 out:
+	free(t);
+	return err;
+}
+
+int ic_symdir__read_producer(const struct ic_ctx *ctx, const char *path, const char *key,
+			     char *out, size_t out_sz)
+{
+	const char *want[3] = { "metadata", "producer", key };
+	struct trk *t;
+	int err;
+
+	if (!key || !out || !out_sz)
+		return -EINVAL;
+	out[0] = '\0';
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->want = want;
+	t->stop_d1 = true;
+	err = trk_file(ctx, path, t);
+	if (err >= 0) {
+		if (!t->found)
+			err = -IC_ENOTFOUND;
+		else if (t->cap_len >= out_sz)
+			err = -IC_ELIMIT;
+		else {
+			memcpy(out, t->cap, t->cap_len + 1);
+			err = 0;
+		}
+	}
 	free(t);
 	return err;
 }

@@ -103,6 +103,29 @@ static uint64_t fnv(const char *s)
 	return h;
 }
 
+/* FNV-1a over s, continuing from h. */
+static uint64_t fnv_more(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* The table's identity: FNV-1a 64 over its rows in table order (name, range, type), so comments,
+ * line order and spacing do not change it and any row that changes does. An ISF records it
+ * (metadata.producer.symdb): a stored profile typed from another table is rebuilt, not reused. */
+static uint64_t table_id(const struct row *rows, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	char range[32];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(range, sizeof(range), "\t%x\t%x\t", rows[i].from, rows[i].to);
+		h = fnv_more(fnv_more(fnv_more(fnv_more(h, rows[i].name), range), rows[i].type), "\n");
+	}
+	return h;
+}
+
 static uint32_t pool_add(struct pool *p, char *s)
 {
 	size_t i = (size_t)(fnv(s) & (p->cap - 1));
@@ -222,6 +245,7 @@ int main(int argc, char **argv)
 	pool.out = out;
 	fprintf(out, "/* Generated from %s by symdb/tools/tsv2c.c: do not edit. */\n", path_in);
 	fprintf(out, "static const size_t %s_nrows = %zuu;\n", ident, n);
+	fprintf(out, "#define %s_id_str \"%016llx\"\n", ident, (unsigned long long)table_id(rows, n));
 	fprintf(out, "static const char %s_strs[] =\n\t\"\\0\"\n", ident);
 	pool.size = 1; /* offset 0 = empty string */
 	for (size_t i = 0; i < n; i++) {

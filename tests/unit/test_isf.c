@@ -14,6 +14,7 @@
 #include "isf_driver.h"
 #include "isfcarve/btf.h"
 #include "isfcarve/isf.h"
+#include "isfcarve/symdb.h"
 
 static void print_cb(enum ic_log_level l, const char *msg, void *arg)
 {
@@ -300,6 +301,8 @@ static void test_writer(void)
 	IC_CHECK(!strcmp(jstr(j, "metadata/format"), "6.2.0"), "format");
 	IC_CHECK(!strcmp(jstr(j, "metadata/producer/name"), "isfcarve"), "producer");
 	IC_CHECK(!strcmp(jstr(j, "metadata/producer/version"), IC_VERSION_STRING), "version");
+	IC_CHECK(!strcmp(jstr(j, "metadata/producer/symdb"), ic_symdb__id(IC_SYMDB_X86_64)),
+		 "symdb id %s", jstr(j, "metadata/producer/symdb"));
 	/* base types: pointer/void, GCC aliases of clang names, the guaranteed set */
 	IC_CHECK(jint(j, "base_types/pointer/size") == 8, "pointer size");
 	IC_CHECK(!strcmp(jstr(j, "base_types/void/kind"), "void"), "void");

@@ -203,6 +203,16 @@ static void test_arm64(void)
 		 ic_symdb__lookup(kv, "kimage_voffset") == NULL, "x86-64 has no kimage_voffset");
 	IC_CHECK(ic_symdb__lookup_arch((enum ic_symdb_arch)7, kv, "init_task") == NULL,
 		 "an arch outside the enum: NULL");
+	/* the tables' ids: "<arch>-<16 hex digits>", one per table */
+	{
+		const char *x = ic_symdb__id(IC_SYMDB_X86_64), *a = ic_symdb__id(IC_SYMDB_ARM64);
+
+		IC_CHECK(x && strlen(x) == 7 + 16 && !strncmp(x, "x86_64-", 7) &&
+			 strspn(x + 7, "0123456789abcdef") == 16, "x86-64 id %s", x ? x : "NULL");
+		IC_CHECK(a && strlen(a) == 6 + 16 && !strncmp(a, "arm64-", 6) &&
+			 strspn(a + 6, "0123456789abcdef") == 16, "arm64 id %s", a ? a : "NULL");
+		IC_CHECK(ic_symdb__id((enum ic_symdb_arch)7) == NULL, "id of an arch outside the enum");
+	}
 }
 
 static void banner(const char *b, uint32_t want)

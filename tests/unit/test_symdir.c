@@ -237,6 +237,38 @@ static void test_addrs(const char *tmp)
 	IC_CHECK(ic_symdir__read_addrs(&ctx, p, names, 5, a, have) == -IC_ETRUNC, "truncated");
 }
 
+/* ic_symdir__read_producer(): metadata.producer.KEY only; the scan stops at the end of
+ * "metadata" (a truncated rest of the file does not matter then). */
+static void test_producer(const char *tmp)
+{
+	char p[1024], out[64];
+	struct ic_ctx ctx = { 0 };
+
+	snprintf(p, sizeof(p), "%s/prod.json", tmp);
+	write_file(p, "{\"base_types\": {\"producer\": {\"symdb\": \"decoy\"}}, \"metadata\":"
+		      " {\"format\": \"6.2.0\", \"linux\": {\"producer\": {\"symdb\": \"decoy2\"}},"
+		      " \"producer\": {\"name\": \"isfcarve\", \"version\": \"0.1.0\", \"symdb\":"
+		      " \"x86_64-0123456789abcdef\"}}, \"symbols\": {\"a\": {\"address\": 1");
+	IC_CHECK(ic_symdir__read_producer(&ctx, p, "symdb", out, sizeof(out)) == 0 &&
+		 !strcmp(out, "x86_64-0123456789abcdef"), "symdb '%s'", out);
+	IC_CHECK(ic_symdir__read_producer(&ctx, p, "version", out, sizeof(out)) == 0 &&
+		 !strcmp(out, "0.1.0"), "version '%s'", out);
+	IC_CHECK(ic_symdir__read_producer(&ctx, p, "datetime", out, sizeof(out)) == -IC_ENOTFOUND &&
+		 !out[0], "absent key: not found, stopped at the end of metadata");
+	IC_CHECK(ic_symdir__read_producer(&ctx, p, "symdb", out, 8) == -IC_ELIMIT, "out too small");
+	write_file(p, "{\"metadata\": {\"producer\": {\"name\": \"dwarf2json\", \"version\": \"0.9.0\"}},"
+		      " \"symbols\": {}}");
+	IC_CHECK(ic_symdir__read_producer(&ctx, p, "symdb", out, sizeof(out)) == -IC_ENOTFOUND,
+		 "another producer: no symdb");
+	write_file(p, "{\"metadata\": {\"producer\": {\"symdb\": \"a\\u0041\"}}}");
+	IC_CHECK(ic_symdir__read_producer(&ctx, p, "symdb", out, sizeof(out)) == -IC_EFORMAT,
+		 "an escape in the value");
+	write_file(p, "{\"metadata\": {\"producer\": {\"symdb\": \"x");
+	IC_CHECK(ic_symdir__read_producer(&ctx, p, "symdb", out, sizeof(out)) == -IC_ETRUNC,
+		 "truncated inside the value");
+	IC_CHECK(ic_symdir__read_producer(&ctx, p, NULL, out, sizeof(out)) == -EINVAL, "no key");
+}
+
 int main(void)
 {
 	char tmp[] = "/tmp/ic_symdir.XXXXXX";
@@ -248,6 +280,7 @@ int main(void)
 	test_dir(tmp);
 	test_banner(tmp);
 	test_addrs(tmp);
+	test_producer(tmp);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd))
 		return 1;

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""--symbols-dir reuses a stored profile only if this build would write the same one: same
+isfcarve version and the same symbol-type table (metadata.producer.symdb, a hash of the symdb
+rows). A profile made by another build (older types: before this check every profile of a kernel
+was reused forever, whatever symdb or fixes came later) is rebuilt, with one warning naming
+both, as --force would. fx-deb12-6.1's LiME into a fresh symbols dir:
+  1. written, then reused, with metadata.producer.symdb = this build's x86-64 table id;
+  2. the stored profile's symdb id changed, its symdb key removed (a build before the id), its
+     version changed: each time "not reused: it was made by isfcarve V with symbol types S",
+     rebuilt (written) with this build's id and version, then reused again."""
+import glob
+import json
+import lzma
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "lib"))
+import icfix  # noqa: E402
+
+
+def producer(path):
+    with lzma.open(path, "rt") as f:
+        return json.load(f)["metadata"]["producer"]
+
+
+def main():
+    c = icfix.Counter()
+    img = icfix.fixture("fx-deb12-6.1", "mem.lime")
+    tmp = tempfile.mkdtemp(dir=icfix.BUILD)
+    sd = os.path.join(tmp, "symbols")
+    try:
+        r = icfix.run(img, "--symbols-dir", sd, check=False)
+        err = r.stderr.decode(errors="replace")
+        paths = glob.glob(os.path.join(sd, "linux", "*.json.xz"))
+        c.check(r.returncode == 0 and "(written)" in err and len(paths) == 1,
+                f"first run: exit {r.returncode}, {paths}, {err[-400:]!r}")
+        if r.returncode or len(paths) != 1:
+            c.finish()
+        path = paths[0]
+        own = producer(path)
+        c.check(own.get("name") == "isfcarve" and re.fullmatch(r"x86_64-[0-9a-f]{16}", own.get("symdb", "")),
+                f"producer {own}")
+        r = icfix.run(img, "--symbols-dir", sd, check=False)
+        c.check(r.returncode == 0 and b"(reused)" in r.stderr, f"second run not reused: {r.stderr[-300:]!r}")
+        print(f"ok: written, then reused; producer {own}")
+
+        old = json.dumps(own, separators=(",", ":")).encode()
+        cases = [
+            ("another symdb table", old.replace(own["symdb"].encode(), b"x86_64-0000000000000000"),
+             "with symbol types x86_64-0000000000000000"),
+            ("no symdb id (a build before it)",
+             json.dumps({"name": "isfcarve", "version": own["version"]}, separators=(",", ":")).encode(),
+             "with symbol types (not recorded)"),
+            ("another version", old.replace(b'"version":"%s"' % own["version"].encode(), b'"version":"0.0.1"'),
+             "made by isfcarve 0.0.1"),
+        ]
+        for what, new, want in cases:
+            with lzma.open(path, "rb") as f:
+                data = f.read()
+            c.check(data.count(old) == 1 and new != old, f"{what}: producer not found once in the ISF")
+            with lzma.open(path, "wb") as f:
+                f.write(data.replace(old, new))
+            r = icfix.run(img, "--symbols-dir", sd, check=False)
+            err = r.stderr.decode(errors="replace")
+            ok = (r.returncode == 0 and "not reused: it was made by isfcarve" in err and want in err
+                  and "(written)" in err and producer(path) == own)
+            c.check(ok, f"{what}: exit {r.returncode}, producer {producer(path)}, {err[-600:]!r}")
+            r = icfix.run(img, "--symbols-dir", sd, check=False)
+            c.check(r.returncode == 0 and b"(reused)" in r.stderr, f"{what}: the rebuilt profile is not reused")
+            c.check(sorted(os.listdir(os.path.join(sd, "linux"))) == [os.path.basename(path)],
+                    f"{what}: files left: {os.listdir(os.path.join(sd, 'linux'))}")
+            if ok:
+                line = next(ln for ln in err.splitlines() if "not reused" in ln)
+                print(f"ok: {what}: rebuilt: {line[:160]}")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
