@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Fuzz target: ic_symdir__read_banner (gz/xz/plain detection, decoders, streaming JSON key tracker). */
+/* Fuzz target: ic_symdir__read_banner and ic_symdir__read_producer (gz/xz/plain detection,
+ * decoders, streaming JSON key tracker). */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* A success must be a real, bounded, base64-decodable Linux banner. */
 		if (len > sizeof(banner) || len < 14 || memcmp(banner, "Linux version ", 14) ||
 		    strlen(b64) >= IC_SYMDIR_B64_MAX)
+			__builtin_trap();
+	}
+	{
+		/* A success is a NUL-terminated string that fits, with no JSON escape left in it. */
+		char prod[64];
+		int err = ic_symdir__read_producer(&ctx, path, "symdb", prod, sizeof(prod));
+
+		if (!err && (strnlen(prod, sizeof(prod)) == sizeof(prod) || strchr(prod, '\\')))
+			__builtin_trap();
+		if (err && prod[0])
 			__builtin_trap();
 	}
 	close(fd);
