@@ -9,6 +9,7 @@
  * file:line, so a broken table can never be compiled in.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,7 +246,7 @@ int main(int argc, char **argv)
 	pool.out = out;
 	fprintf(out, "/* Generated from %s by symdb/tools/tsv2c.c: do not edit. */\n", path_in);
 	fprintf(out, "static const size_t %s_nrows = %zuu;\n", ident, n);
-	fprintf(out, "#define %s_id_str \"%016llx\"\n", ident, (unsigned long long)table_id(rows, n));
+	fprintf(out, "#define %s_id_str \"%016" PRIx64 "\"\n", ident, table_id(rows, n));
 	fprintf(out, "static const char %s_strs[] =\n\t\"\\0\"\n", ident);
 	pool.size = 1; /* offset 0 = empty string */
 	for (size_t i = 0; i < n; i++) {
