@@ -95,12 +95,13 @@ IC_API int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,
 			     const struct ic_profile_opts *opts, const char *out_path);
 IC_API void ic_profile__free(struct ic_profile *p);
 /*
- * Before reusing the ISF at path (a profile of the same banner + BTF identity): do its
- * link-time addresses of a few symbols (_text, init_task, linux_banner, _end ...) agree with
- * what this run computed itself (kallsyms minus a slide no evidence disputes)? The identity
- * says which kernel build, not whether the profile made from it was right. 0 agree, 1 they
- * do not or the file cannot be read (why says how), -IC_ENOTFOUND this run has nothing to
- * check with (no kallsyms, KASLR unsolved or in doubt).
+ * Before reusing the ISF at path (a profile of the same banner + BTF identity): was it made by
+ * this build (metadata.producer version and symdb table id), and do its link-time addresses of
+ * a few symbols (_text, init_task, linux_banner, _end ...) agree with what this run computed
+ * itself (kallsyms minus a slide no evidence disputes)? The identity says which kernel build,
+ * not whether the profile made from it was right, nor with which types. 0 agree, 1 they do not
+ * or the file cannot be read (why says how), -IC_ENOTFOUND this build made it but this run has
+ * nothing to check the addresses with (no kallsyms, KASLR unsolved or in doubt).
  */
 IC_API int ic_profile__check_stored(const struct ic_ctx *ctx, const struct ic_profile *p,
 				    const char *path, char *why, size_t why_sz);
