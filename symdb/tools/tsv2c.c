@@ -95,16 +95,9 @@ struct pool {
 	FILE *out;
 };
 
-static uint64_t fnv(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
+#define FNV_BASIS 1469598103934665603ull
 
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-/* FNV-1a over s, continuing from h. */
+/* FNV-1a over s, continuing from h (FNV_BASIS to start). */
 static uint64_t fnv_more(uint64_t h, const char *s)
 {
 	for (; *s; s++)
@@ -112,12 +105,17 @@ static uint64_t fnv_more(uint64_t h, const char *s)
 	return h;
 }
 
+static uint64_t fnv(const char *s)
+{
+	return fnv_more(FNV_BASIS, s);
+}
+
 /* The table's identity: FNV-1a 64 over its rows in table order (name, range, type), so comments,
  * line order and spacing do not change it and any row that changes does. An ISF records it
  * (metadata.producer.symdb): a stored profile typed from another table is rebuilt, not reused. */
 static uint64_t table_id(const struct row *rows, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = FNV_BASIS;
 	char range[32];
 
 	for (size_t i = 0; i < n; i++) {
