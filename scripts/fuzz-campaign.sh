@@ -19,6 +19,10 @@ set -euo pipefail
 OUTDIR=${1:?usage: fuzz-campaign.sh OUT CPU_MINUTES DEADLINE TARGET...}
 CPU_MIN=${2:?cpu minutes}
 DEADLINE=$(date -d "${3:?deadline}" +%s)
+# `date -d 01:38` is today's 01:38: at 22:00 that is already past, and the script would stop at
+# once with nothing run. Say so rather than print an unchanged table.
+(( DEADLINE > $(date +%s) )) ||
+  { echo "fuzz-campaign: deadline '$3' ($(date -u -d @"$DEADLINE" '+%F %H:%M') UTC) is already past" >&2; exit 1; }
 shift 3
 (( $# )) || { echo "fuzz-campaign: no targets" >&2; exit 1; }
 JOBS=${JOBS:-2}
