@@ -10,6 +10,20 @@
 struct ic_btf;
 struct ic_symtab;
 
+/*
+ * The output revision, written as metadata.producer.revision (a decimal string). It is raised
+ * by every change that makes isfcarve write another profile from the same input: a type, an
+ * address, a symbol more or less. The version string changes only at releases, so without it a
+ * fix made between two releases would never reach the profiles already stored in a shared
+ * symbols dir (a stored profile is reused only by a build of the same version, revision and
+ * symdb table: src/8-profile/profile.c). tests/scripts/test_isf_revision.py fails when the
+ * fixtures' profiles change and this number does not.
+ */
+#define IC_ISF_REVISION 1
+#define IC_ISF_STR_(x) #x
+#define IC_ISF_STR(x) IC_ISF_STR_(x)
+#define IC_ISF_REVISION_STRING IC_ISF_STR(IC_ISF_REVISION)
+
 /* One metadata.linux.{types,symbols} item. kind must be NULL or one the stock schema accepts
  * ("dwarf", "symtab", "system-map"). */
 struct ic_isf_source {

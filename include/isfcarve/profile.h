@@ -96,7 +96,8 @@ IC_API int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,
 IC_API void ic_profile__free(struct ic_profile *p);
 /*
  * Before reusing the ISF at path (a profile of the same banner + BTF identity): was it made by
- * this build (metadata.producer version and symdb table id), and do its link-time addresses of
+ * this build (metadata.producer version, output revision (IC_ISF_REVISION) and symdb table
+ * id), and do its link-time addresses of
  * a few symbols (_text, init_task, linux_banner, _end ...) agree with what this run computed
  * itself (kallsyms minus a slide no evidence disputes)? The identity says which kernel build,
  * not whether the profile made from it was right, nor with which types. 0 agree, 1 they do not

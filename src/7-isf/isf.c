@@ -904,6 +904,8 @@ static void write_metadata(struct ic_json *j, const struct ic_isf_input *in)
 	ic_json_str(j, "isfcarve");
 	ic_json_key(j, "version");
 	ic_json_str(j, IC_VERSION_STRING);
+	ic_json_key(j, "revision");
+	ic_json_str(j, IC_ISF_REVISION_STRING);
 	/* the symbol-type table the symbols were typed from: a profile stored in a symbols dir is
 	 * reused only by a build with the same one (src/8-profile/profile.c) */
 	ic_json_key(j, "symdb");

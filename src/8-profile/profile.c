@@ -496,26 +496,31 @@ int ic_profile__check_stored(const struct ic_ctx *ctx, const struct ic_profile *
 	uint64_t own[IC_ARRAY_SIZE(vouch_names)], stored[IC_ARRAY_SIZE(vouch_names)];
 	bool mine[IC_ARRAY_SIZE(vouch_names)], have[IC_ARRAY_SIZE(vouch_names)];
 	size_t n = 0, agree = 0;
-	char ver[32] = "", db[64] = "";
+	char ver[32] = "", rev[16] = "", db[64] = "";
 	int err;
 
 	why[0] = '\0';
-	/* Made by another build, or typed from another symdb table: this one would write another
-	 * profile (newer types, other fixes), so it is rebuilt, not handed on as it is. Either of
-	 * this build's tables will do: which one applies is known once the BTF is validated, and an
-	 * ISF always records the one its own BTF chose. */
+	/* Made by another build (version, or output revision between releases), or typed from
+	 * another symdb table: this one would write another profile (newer types, other fixes),
+	 * so it is rebuilt, not handed on as it is. Either of this build's tables will do: which
+	 * one applies is known once the BTF is validated, and an ISF always records the one its
+	 * own BTF chose. A profile from before a key existed lacks it: rebuilt too. */
 	err = ic_symdir__read_producer(ctx, path, "version", ver, sizeof(ver));
+	if (!err)
+		err = ic_symdir__read_producer(ctx, path, "revision", rev, sizeof(rev));
 	if (!err)
 		err = ic_symdir__read_producer(ctx, path, "symdb", db, sizeof(db));
 	if (err && err != -IC_ENOTFOUND && err != -IC_ELIMIT && err != -IC_EFORMAT) {
 		snprintf(why, why_sz, "its metadata cannot be read (%s)", ic_strerror(err));
 		return 1;
 	}
-	if (err || strcmp(ver, IC_VERSION_STRING) ||
+	if (err || strcmp(ver, IC_VERSION_STRING) || strcmp(rev, IC_ISF_REVISION_STRING) ||
 	    (strcmp(db, ic_symdb__id(IC_SYMDB_X86_64)) && strcmp(db, ic_symdb__id(IC_SYMDB_ARM64)))) {
-		snprintf(why, why_sz, "it was made by isfcarve %s with symbol types %s, this is %s "
-			 "with %s or %s", ver[0] ? ver : "(unknown)", !err && db[0] ? db : "(not recorded)",
-			 IC_VERSION_STRING, ic_symdb__id(IC_SYMDB_X86_64),
+		snprintf(why, why_sz, "it was made by isfcarve %s (output revision %s) with symbol "
+			 "types %s, this is %s (revision %s) with %s or %s",
+			 ver[0] ? ver : "(unknown)", rev[0] ? rev : "(none)",
+			 !err && db[0] ? db : "(not recorded)", IC_VERSION_STRING,
+			 IC_ISF_REVISION_STRING, ic_symdb__id(IC_SYMDB_X86_64),
 			 ic_symdb__id(IC_SYMDB_ARM64));
 		return 1;
 	}

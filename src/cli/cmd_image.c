@@ -41,7 +41,7 @@ struct symdir_run {
  * "Meaning, not only shape"). Otherwise rebuild it, as --force would. */
 static bool stored_ok(struct symdir_run *r, const struct ic_profile *p)
 {
-	char why[256];
+	char why[320];
 
 	if (ic_profile__check_stored(r->ctx, p, r->path, why, sizeof(why)) != 1)
 		return true;

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """--symbols-dir reuses a stored profile only if this build would write the same one: same
-isfcarve version and the same symbol-type table (metadata.producer.symdb, a hash of the symdb
-rows). A profile made by another build (older types: before this check every profile of a kernel
+isfcarve version, the same output revision (metadata.producer.revision, IC_ISF_REVISION: raised
+by every change to the output between releases) and the same symbol-type table
+(metadata.producer.symdb, a hash of the symdb rows). A profile made by another build (older types: before this check every profile of a kernel
 was reused forever, whatever symdb or fixes came later) is rebuilt, with one warning naming
 both, as --force would. fx-deb12-6.1's LiME into a fresh symbols dir:
   1. written, then reused, with metadata.producer.symdb = this build's x86-64 table id;
   2. the stored profile's symdb id changed, its symdb key removed (a build before the id), its
-     version changed: each time "not reused: it was made by isfcarve V with symbol types S",
+     version changed, its revision changed, its revision key removed: each time "not reused: it
+     was made by isfcarve V (output revision R) with symbol types S",
      rebuilt (written) with this build's id and version, then reused again."""
 import glob
 import json
@@ -42,7 +44,8 @@ def main():
             c.finish()
         path = paths[0]
         own = producer(path)
-        c.check(own.get("name") == "isfcarve" and re.fullmatch(r"x86_64-[0-9a-f]{16}", own.get("symdb", "")),
+        c.check(own.get("name") == "isfcarve" and re.fullmatch(r"x86_64-[0-9a-f]{16}", own.get("symdb", ""))
+                and re.fullmatch(r"[1-9][0-9]*", own.get("revision", "")),
                 f"producer {own}")
         r = icfix.run(img, "--symbols-dir", sd, check=False)
         c.check(r.returncode == 0 and b"(reused)" in r.stderr, f"second run not reused: {r.stderr[-300:]!r}")
@@ -57,6 +60,12 @@ def main():
              "with symbol types (not recorded)"),
             ("another version", old.replace(b'"version":"%s"' % own["version"].encode(), b'"version":"0.0.1"'),
              "made by isfcarve 0.0.1"),
+            ("another output revision",
+             old.replace(b'"revision":"%s"' % own["revision"].encode(), b'"revision":"0"'),
+             "(output revision 0)"),
+            ("no output revision (a build before it)",
+             json.dumps({k: v for k, v in own.items() if k != "revision"}, separators=(",", ":")).encode(),
+             "(output revision (none))"),
         ]
         for what, new, want in cases:
             with lzma.open(path, "rb") as f:

@@ -301,6 +301,9 @@ static void test_writer(void)
 	IC_CHECK(!strcmp(jstr(j, "metadata/format"), "6.2.0"), "format");
 	IC_CHECK(!strcmp(jstr(j, "metadata/producer/name"), "isfcarve"), "producer");
 	IC_CHECK(!strcmp(jstr(j, "metadata/producer/version"), IC_VERSION_STRING), "version");
+	IC_CHECK(!strcmp(jstr(j, "metadata/producer/revision"), IC_ISF_REVISION_STRING) &&
+			 atoi(IC_ISF_REVISION_STRING) == IC_ISF_REVISION,
+		 "revision %s", jstr(j, "metadata/producer/revision"));
 	IC_CHECK(!strcmp(jstr(j, "metadata/producer/symdb"), ic_symdb__id(IC_SYMDB_X86_64)),
 		 "symdb id %s", jstr(j, "metadata/producer/symdb"));
 	/* base types: pointer/void, GCC aliases of clang names, the guaranteed set */
