@@ -147,7 +147,7 @@ static void print_human(const struct ic_image *img, const struct ic_findings *f)
 		       f->banner->exact_copies);
 	if (f->banner && f->banner->doubt[0]) /* the carver says it at -v only */
 		printf("            IN DOUBT: %s\n", f->banner->doubt);
-	else
+	else if (!f->banner)
 		printf("banner:     %s\n", status_str(f->status[IC_SLOT_BANNER]));
 	if (f->btf) {
 		char hex[65];

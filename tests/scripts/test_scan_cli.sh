@@ -41,6 +41,13 @@ assert r["vmcoreinfo"]["osrelease"] == "6.6.6-t" and r["btf"] is None
 PY
 then ok "lime findings"; else fail "lime json: $(cat "$TMP/out")"; fi
 grep -q 'carver banner: found' "$TMP/err" && ok "-v messages" || fail "-v: $(cat "$TMP/err")"
+# The human summary says a found banner once: no status line after it ("banner: Success").
+expect_exit 0 "$IC_BIN" scan "$TMP/one.lime"
+if [[ $(grep -c '^banner:' "$TMP/out") == 1 ]] && grep -q '^banner: *Linux version 6.6.6-t' "$TMP/out"; then
+  ok "human: one banner line"
+else
+  fail "human banner lines: $(cat "$TMP/out")"
+fi
 
 # Forcing a format that does not fit is an input error naming the file.
 expect_exit 2 "$IC_BIN" scan --format elf "$TMP/one.lime"
