@@ -128,6 +128,10 @@
 #define IC_MAX_PGSCAN_CANDIDATES 32u
 /* Embedded IKCONFIG: compressed bytes read after "IKCFG_ST" (a distro .config gzips to ~70 KiB). */
 #define IC_MAX_IKCONFIG_GZ (1u << 20)
+/* "IKCFG_ST" + gzip streams inflated per search of a kernel image: a kernel embeds one. Each may
+ * inflate to IC_MAX_CONFIG_BYTES from ~16 KiB, so a span packed with them would otherwise cost
+ * hours (16 Ki streams in 256 MiB, 16 MiB each). */
+#define IC_MAX_IKCONFIG_TRIES 16u
 
 /* Inputs of the --btf/--map and live modes (cli helper). */
 /* ELF section headers in a vmlinux: ~40-80 real ones (plus -ffunction-sections builds ~100 Ki). */

@@ -80,8 +80,10 @@ int ic_live__link_text(const struct ic_ctx *ctx, const char *cfg, size_t len, co
 		return -IC_EUNSUPP;
 	if (!have[1] || !have[2])
 		return -IC_ENOTFOUND;
-	/* PHYSICAL_ALIGN is a power of two (Kconfig range 0x2000..0x1000000); refuse others. */
-	if (!val[2] || (val[2] & (val[2] - 1)) || val[1] > (1ull << 40)) {
+	/* PHYSICAL_ALIGN is a power of two in Kconfig's range 0x2000..0x1000000; refuse others
+	 * (a carved IKCONFIG is input: 1 << 63 would wrap the sum below to a low address). */
+	if (val[2] < 0x2000 || val[2] > 0x1000000 || (val[2] & (val[2] - 1)) ||
+	    val[1] > (1ull << 40)) {
 		pr_warn(ctx, "%s: CONFIG_PHYSICAL_START=0x%" PRIx64 " / CONFIG_PHYSICAL_ALIGN=0x%"
 			PRIx64 " are not a valid pair", what, val[1], val[2]);
 		return -IC_EFORMAT;

@@ -26,6 +26,7 @@ static int find_config(const struct ic_ctx *ctx, const struct ic_image *img, uin
 {
 	const size_t chunk = 4u << 20;
 	uint8_t *buf = malloc(chunk + IC_MAX_IKCONFIG_GZ);
+	unsigned tries = 0;
 	int err = -IC_ENOTFOUND;
 
 	if (!buf)
@@ -51,6 +52,12 @@ static int find_config(const struct ic_ctx *ctx, const struct ic_image *img, uin
 			p++;
 			if (gzlen < 18 || gz[0] != 0x1f || gz[1] != 0x8b)
 				continue;
+			if (tries++ == IC_MAX_IKCONFIG_TRIES) {
+				pr_info(ctx, "kaslr: IKCONFIG: %u gzip streams after \"IKCFG_ST\" "
+					"tried, none usable; the rest are not (a kernel embeds one)",
+					IC_MAX_IKCONFIG_TRIES);
+				goto out;
+			}
 			e = ic_gunzip(gz, gzlen, IC_MAX_CONFIG_BYTES, &cfg, &cfglen, NULL);
 			if (e) {
 				pr_debug(ctx, "kaslr: IKCONFIG at phys 0x%" PRIx64 ": gzip: %s",
@@ -77,6 +84,7 @@ static int find_config(const struct ic_ctx *ctx, const struct ic_image *img, uin
 				 base + (uint64_t)(gz - buf), ic_strerror(e));
 		}
 	}
+out:
 	free(buf);
 	return err;
 }

@@ -16,6 +16,7 @@
 #include "isfcarve/kallsyms.h"
 #include "isfcarve/kaslr.h"
 #include "isfcarve/vmcoreinfo.h"
+#include "0-base/ic_limits.h"
 
 /*
  * The solver's inputs normally come from the carvers. Here they come from the guest's own
@@ -204,7 +205,9 @@ static void check_result(const char *what, const struct ic_kaslr *k, const struc
 
 
 /* Synthetic image: kernel tables only (found by structure) and an embedded IKCONFIG whose
- * CONFIG_PHYSICAL_START is not the default: the link base must come from it. */
+ * CONFIG_PHYSICAL_START is not the default: the link base must come from it. decoys
+ * "IKCFG_ST" + broken gzip streams before it: up to IC_MAX_IKCONFIG_TRIES streams are
+ * inflated, so with that many decoys the real one is not reached (the default is assumed). */
 static void put64(uint8_t *m, uint64_t pa, uint64_t v)
 {
 	for (int i = 0; i < 8; i++)
@@ -228,7 +231,7 @@ static size_t gzip_text(const char *text, uint8_t *out, size_t cap)
 	return zs.total_out;
 }
 
-static void run_synthetic(bool with_config, bool corrupt)
+static void run_synthetic(bool with_config, bool corrupt, unsigned decoys)
 {
 	const size_t size = 8u << 20;
 	const uint64_t pgd = 0x1000, l3 = 0x2000, l2 = 0x3000, phys_text = 0x200000;
@@ -259,7 +262,15 @@ static void run_synthetic(bool with_config, bool corrupt)
 		if (corrupt)
 			m[at + 8 + n / 2] ^= 0xff;
 		memcpy(m + at + 8 + n, "IKCFG_ED", 8);
+		for (unsigned i = 0; i < decoys; i++) {
+			static const uint8_t hdr[] = "IKCFG_ST\x1f\x8b\x08\0\0\0\0\0\0\x03";
+			uint8_t *d = m + phys_text + 0x80000 + i * 64u;
+
+			memcpy(d, hdr, sizeof(hdr) - 1);
+			memset(d + sizeof(hdr) - 1, 0xff, 32); /* deflate block type 3: an error */
+		}
 	}
+	corrupt = corrupt || decoys >= IC_MAX_IKCONFIG_TRIES; /* the config is not reached */
 	fd = mkstemp(path);
 	if (fd < 0 || write(fd, m, size) != (ssize_t)size) {
 		IC_CHECK(0, "temp image");
@@ -468,9 +479,11 @@ int main(void)
 {
 	int rc;
 
-	run_synthetic(true, false);
-	run_synthetic(true, true);
-	run_synthetic(false, false);
+	run_synthetic(true, false, 0);
+	run_synthetic(true, true, 0);
+	run_synthetic(false, false, 0);
+	run_synthetic(true, false, IC_MAX_IKCONFIG_TRIES - 1);
+	run_synthetic(true, false, IC_MAX_IKCONFIG_TRIES);
 	rc = run_fixture("fx-deb12-6.1", "mem.lime");
 	if (rc)
 		return rc;

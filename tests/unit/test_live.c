@@ -25,6 +25,12 @@ static void test_link_text(void)
 	static const char bad[] = "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x10zz\n";
 	static const char align[] = "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x1000000\n"
 				    "CONFIG_PHYSICAL_ALIGN=0x300000\n";
+	/* Kconfig's range is 0x2000..0x1000000: 1 << 63 wrapped the sum to 0x7fffffff80000000 */
+	static const char *const huge[] = {
+		"CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x1000000\nCONFIG_PHYSICAL_ALIGN=0x8000000000000000\n",
+		"CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x1000000\nCONFIG_PHYSICAL_ALIGN=0x100000000\n",
+		"CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x1000000\nCONFIG_PHYSICAL_ALIGN=0x1000\n",
+	};
 	uint64_t t = 0;
 
 	IC_CHECK(ic_live__link_text(NULL, x86, sizeof(x86) - 1, "c", &t) == 0 &&
@@ -37,6 +43,9 @@ static void test_link_text(void)
 	IC_CHECK(ic_live__link_text(NULL, bad, sizeof(bad) - 1, "c", &t) == -IC_EFORMAT, "bad");
 	IC_CHECK(ic_live__link_text(NULL, align, sizeof(align) - 1, "c", &t) == -IC_EFORMAT,
 		 "align not a power of two");
+	for (size_t i = 0; i < IC_ARRAY_SIZE(huge); i++)
+		IC_CHECK(ic_live__link_text(NULL, huge[i], strlen(huge[i]), "c", &t) == -IC_EFORMAT,
+			 "align out of Kconfig's range: %s", huge[i]);
 }
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
