@@ -10,8 +10,6 @@ import os
 import struct
 import zlib
 
-import snappy
-
 BS = 512
 NPFN = 64
 
@@ -110,7 +108,24 @@ def flatten_mdf(k):
     return bytes(out)
 
 
+def flatten_hole(k, lo, hi):
+    """Flattened, with the logical bytes [lo, hi) in no record: a hole where page data is."""
+    out = bytearray(b"makedumpfile\0\0\0\0" + struct.pack(">qq", 1, 1))
+    out += bytes(4096 - len(out))
+    for s, e in [(0, lo), (hi, len(k))]:
+        out += struct.pack(">qq", s, e - s) + k[s:e]
+    out += struct.pack(">qq", -1, -1)
+    return bytes(out)
+
+
+def page_data(k, i):
+    """(offset, size) of the page data of the i-th dumped page."""
+    return struct.unpack_from("<QI", k, 4 * BS + 24 * i)
+
+
 def frame(buf):
+    import snappy  # only the AVML seeds need it (python3-snappy)
+
     out = bytearray(b"\xff\x06\x00\x00sNaPpY")
     for i in range(0, len(buf), 65536):
         chunk = buf[i:i + 65536]
@@ -172,6 +187,8 @@ def main():
         "tests/bad/kdump-flat-no-end-marker": fl[:-16],
         "tests/bad/kdump-flat-overlap": patch(fl, 4096, ">q", 50),
         "tests/bad/kdump-flat-type": patch(fl, 16, ">q", 2),
+        "tests/bad/kdump-desc-data-in-header": patch(k, 4 * BS, "<Q", 0x100),
+        "tests/bad/kdump-flat-page-data-hole": flatten_hole(k, page_data(k, 1)[0], sum(page_data(k, 1))),
         "tests/bad/kdump-flat-record-past-eof": patch(fl, 4096 + 8, ">q", 1 << 40),
         "tests/bad/avml-padding-nonzero": patch(a, 24, "<Q", 1),
         "tests/bad/avml-end-before-start": patch(a, 16, "<Q", 0),

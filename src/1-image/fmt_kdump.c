@@ -76,8 +76,12 @@ struct kdump {
 	uint64_t ndumped;
 	uint64_t pd_off;
 	uint64_t pd_end;     /* end of the page descriptors: page data lies at or after it */
+	bool incomplete;     /* header status: makedumpfile ran out of space (pages were lost) */
 	struct ic_pagecache *cache;
 };
+
+/* Offsets in messages are of the logical file; in a flattened one that is not the file's own. */
+#define KD_OFF(kd) ((kd)->src.recs ? "logical offset" : "offset")
 
 /* Locate [off, off+len) of the logical file: a pointer into the mapping when it is one piece. */
 static const uint8_t *src_ptr(const struct kd_src *s, uint64_t off, uint64_t len)
@@ -103,7 +107,8 @@ static const uint8_t *src_ptr(const struct kd_src *s, uint64_t off, uint64_t len
 	return NULL;
 }
 
-/* Copy [off, off+len) of the logical file; -IC_ETRUNC if any byte was never written. */
+/* Copy [off, off+len) of the logical file; -IC_ETRUNC if any byte was never written. dst NULL:
+ * only check that every byte was written (a flattened file may have holes). */
 static int src_copy(const struct kd_src *s, uint64_t off, uint64_t len, uint8_t *dst)
 {
 	size_t lo = 0, hi;
@@ -111,7 +116,8 @@ static int src_copy(const struct kd_src *s, uint64_t off, uint64_t len, uint8_t 
 	if (!ic_in_bounds(off, len, s->size))
 		return -IC_ETRUNC;
 	if (!s->recs) {
-		memcpy(dst, s->map + off, (size_t)len);
+		if (dst)
+			memcpy(dst, s->map + off, (size_t)len);
 		return 0;
 	}
 	/* first record ending after off */
@@ -132,8 +138,10 @@ static int src_copy(const struct kd_src *s, uint64_t off, uint64_t len, uint8_t 
 			return -IC_ETRUNC; /* hole in the flattened file */
 		in = off - r->loff;
 		take = r->len - in < len ? r->len - in : len;
-		memcpy(dst, s->map + r->foff + in, (size_t)take);
-		dst += take;
+		if (dst) {
+			memcpy(dst, s->map + r->foff + in, (size_t)take);
+			dst += take;
+		}
 		off += take;
 		len -= take;
 	}
@@ -295,44 +303,69 @@ static bool kd_desc_plausible(const struct kdump *kd, uint64_t off, uint32_t siz
 	return off <= room - size;
 }
 
-/* Read and check descriptor idx. Logs what is wrong. */
+/* Read and check descriptor idx. Logs what is wrong. -IC_ENOTFOUND (not logged): in an incomplete
+ * dump, a page makedumpfile lost when it ran out of space. */
 static int kd_get_desc(const struct ic_image *img, const struct kdump *kd, uint64_t idx,
 		       uint64_t pfn, struct kd_desc *d)
 {
 	uint8_t raw[KD_PD_SIZE];
 	uint64_t at = kd->pd_off + idx * KD_PD_SIZE; /* in bounds: checked at open */
+	bool plausible;
 	enum ic_codec c;
 	int err;
 
 	err = src_copy(&kd->src, at, KD_PD_SIZE, raw);
 	if (err) {
-		pr_warn(img->ctx, "%s: kdump: page descriptor of pfn 0x%" PRIx64 " at offset 0x%" PRIx64
-			" is not in the file", img->path, pfn, at);
+		pr_warn(img->ctx, "%s: kdump: page descriptor of pfn 0x%" PRIx64 " at %s 0x%" PRIx64
+			" is not in the file", img->path, pfn, KD_OFF(kd), at);
 		return err;
 	}
 	d->off = ic_get_le64(raw);
 	d->size = ic_get_le32(raw + 8);
 	d->flags = ic_get_le32(raw + 12);
 	c = kd_codec(d->flags);
-	if (kd_desc_plausible(kd, d->off, d->size) && !ic_in_bounds(d->off, d->size, kd->src.size)) {
+	plausible = kd_desc_plausible(kd, d->off, d->size);
+	/* makedumpfile out of space (status bit): descriptors it never wrote are zeros, and data
+	 * it never wrote is past the end (or, flattened, in no record). Those pages are lost,
+	 * not damage [crash and libkdumpfile read an incomplete dump the same way]. */
+	if (kd->incomplete && ((!d->off && !d->size) ||
+			       (plausible && src_copy(&kd->src, d->off, d->size, NULL))))
+		return -IC_ENOTFOUND;
+	if (plausible && !ic_in_bounds(d->off, d->size, kd->src.size)) {
 		/* A plausible descriptor whose data lies past the end: the dump was cut short. */
 		pr_warn(img->ctx, "%s: kdump: page data of pfn 0x%" PRIx64 " (0x%" PRIx64 " +%" PRIu32
-			", descriptor at offset 0x%" PRIx64 ") runs past the end: the file ends at 0x%"
+			", descriptor at %s 0x%" PRIx64 ") runs past the end: the file ends at 0x%"
 			PRIx64 ", at least %" PRIu64 " bytes short (truncated dump?)", img->path, pfn, d->off,
-			d->size, at, kd->src.size, d->off + d->size - kd->src.size);
+			d->size, KD_OFF(kd), at, kd->src.size, d->off + d->size - kd->src.size);
 		return -IC_ETRUNC;
+	}
+	if (d->off < kd->pd_end && d->size) {
+		/* makedumpfile writes page data after the descriptors: these bytes are the header,
+		 * the bitmaps or the descriptors themselves, not a page */
+		pr_warn(img->ctx, "%s: kdump: page descriptor of pfn 0x%" PRIx64 " at %s 0x%" PRIx64
+			": data offset 0x%" PRIx64 " lies before the end of the page descriptors (0x%"
+			PRIx64 "), where no page data is", img->path, pfn, KD_OFF(kd), at, d->off,
+			kd->pd_end);
+		return -IC_EFORMAT;
 	}
 	if (!d->size || d->size > kd->bs || (c == IC_CODEC_NONE && d->size != kd->bs) ||
 	    !ic_in_bounds(d->off, d->size, kd->src.size)) {
-		pr_warn(img->ctx, "%s: kdump: page descriptor of pfn 0x%" PRIx64 " at offset 0x%" PRIx64
+		pr_warn(img->ctx, "%s: kdump: page descriptor of pfn 0x%" PRIx64 " at %s 0x%" PRIx64
 			": bad data offset 0x%" PRIx64 " / size %" PRIu32 " (flags 0x%" PRIx32 ")",
-			img->path, pfn, at, d->off, d->size, d->flags);
+			img->path, pfn, KD_OFF(kd), at, d->off, d->size, d->flags);
 		return -IC_EFORMAT;
 	}
+	if (kd->src.recs && src_copy(&kd->src, d->off, d->size, NULL)) {
+		/* a hole between the records: checked here, at open, not found mid-scan */
+		pr_warn(img->ctx, "%s: kdump: page data of pfn 0x%" PRIx64 " (logical offset 0x%" PRIx64
+			" +%" PRIu32 ", descriptor at logical offset 0x%" PRIx64 ") is missing from the"
+			" flattened file (no record holds it)", img->path, pfn, d->off, d->size, at);
+		return -IC_ETRUNC;
+	}
 	if (!ic_codec_available(c)) {
-		pr_warn(img->ctx, "%s: kdump: pfn 0x%" PRIx64 " (descriptor at offset 0x%" PRIx64
+		pr_warn(img->ctx, "%s: kdump: pfn 0x%" PRIx64 " (descriptor at %s 0x%" PRIx64
 			"): unsupported compression %s: this build has no %s support (install %s and"
-			" rebuild)", img->path, pfn, at, ic_codec_name(c), ic_codec_name(c),
+			" rebuild)", img->path, pfn, KD_OFF(kd), at, ic_codec_name(c), ic_codec_name(c),
 			ic_codec_package(c));
 		return -IC_EUNSUPP;
 	}
@@ -352,6 +385,8 @@ static int kd_check_tail(const struct ic_ctx *ctx, const struct ic_image *img,
 	uint64_t end = 0, at = 0;
 	uint8_t raw[KD_PD_SIZE];
 
+	if (kd->incomplete)
+		return 0; /* a short file is what the status says: kd_check_descs() counts the loss */
 	for (uint64_t i = kd->ndumped - n; i < kd->ndumped; i++) {
 		uint64_t off, e;
 		uint32_t size;
@@ -371,9 +406,9 @@ static int kd_check_tail(const struct ic_ctx *ctx, const struct ic_image *img,
 	}
 	if (end <= kd->src.size)
 		return 0;
-	pr_warn(ctx, "%s: kdump: page data runs to 0x%" PRIx64 " (descriptor at offset 0x%" PRIx64
+	pr_warn(ctx, "%s: kdump: page data runs to 0x%" PRIx64 " (descriptor at %s 0x%" PRIx64
 		"): the file ends at 0x%" PRIx64 ", %" PRIu64 " bytes short (truncated dump?)",
-		img->path, end, at, kd->src.size, end - kd->src.size);
+		img->path, end, KD_OFF(kd), at, kd->src.size, end - kd->src.size);
 	return -IC_ETRUNC;
 }
 
@@ -411,9 +446,9 @@ static int kd_decode(const struct ic_image *img, const struct kdump *kd, uint64_
 	err = ic_codec_decode(kd_codec(d.flags), p, d.size, out, kd->bs);
 	free(tmp);
 	if (err)
-		pr_warn(img->ctx, "%s: kdump: pfn 0x%" PRIx64 ": %s data at offset 0x%" PRIx64
+		pr_warn(img->ctx, "%s: kdump: pfn 0x%" PRIx64 ": %s data at %s 0x%" PRIx64
 			" (%" PRIu32 " bytes) does not decode to one %" PRIu32 "-byte page", img->path,
-			pfn, ic_codec_name(kd_codec(d.flags)), d.off, d.size, kd->bs);
+			pfn, ic_codec_name(kd_codec(d.flags)), KD_OFF(kd), d.off, d.size, kd->bs);
 	return err;
 }
 
@@ -679,10 +714,8 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 	}
 	if (version >= 6 && !disk)
 		kd->max_mapnr = ic_get_le64(sub + 96);
-	if (disk ? status & DD_STATUS_PARTIAL : status & KD_STATUS_INCOMPLETE)
-		pr_warn(ctx, "%s: kdump: status 0x%" PRIx32 " at offset 424 marks the dump incomplete"
-			" (the dump ran out of space): pages past the end read as absent", img->path,
-			status);
+	/* said once the loss is counted (kd_check_descs) */
+	kd->incomplete = disk ? status & DD_STATUS_PARTIAL : status & KD_STATUS_INCOMPLETE;
 	if (ic_get_le32(sub + 12))
 		pr_info(ctx, "%s: kdump: split dump (pfn 0x%" PRIx64 "-0x%" PRIx64 "): other parts"
 			" are separate files", img->path, ic_get_le64(sub + 80), ic_get_le64(sub + 88));
@@ -717,18 +750,22 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 		 * (-R leaves it a file hole, i.e. zeros), so copy the bits and keep zeros after. */
 		used = (kd->max_mapnr + 7) / 8;
 
-		/* only the bits: bitmap_blocks may claim far more (bounded by IC_MAX_KDUMP_PFNS) */
-		kd->bm_owned = ic_calloc((size_t)(2 * used), 1);
-		if (!kd->bm_owned)
-			return -ENOMEM;
+		/* only the bits: bitmap_blocks may claim far more (bounded by IC_MAX_KDUMP_PFNS).
+		 * Both are looked for before the copy is allocated: a small file claiming 2^32
+		 * pages would otherwise cost 1 GiB first. */
 		for (unsigned i = 0; i < 2; i++) {
-			if (src_copy(&kd->src, bm_off + i * half, used, kd->bm_owned + i * used)) {
-				pr_warn(ctx, "%s: kdump: %s bitmap at offset 0x%" PRIx64 " (0x%" PRIx64
-					" bytes) is missing from the flattened file", img->path,
+			if (src_copy(&kd->src, bm_off + i * half, used, NULL)) {
+				pr_warn(ctx, "%s: kdump: %s bitmap at logical offset 0x%" PRIx64 " (0x%"
+					PRIx64 " bytes) is missing from the flattened file", img->path,
 					i ? "2nd" : "1st", bm_off + i * half, used);
 				return -IC_ETRUNC;
 			}
 		}
+		kd->bm_owned = ic_calloc((size_t)(2 * used), 1);
+		if (!kd->bm_owned)
+			return -ENOMEM;
+		for (unsigned i = 0; i < 2; i++)
+			(void)src_copy(&kd->src, bm_off + i * half, used, kd->bm_owned + i * used);
 		bm1 = kd->bm_owned;
 		stride = used;
 	}
@@ -803,9 +840,11 @@ static int kd_index(const struct ic_ctx *ctx, struct ic_image *img, struct kdump
 		return -IC_EFORMAT;
 	}
 	if (end > kd->src.size) {
-		pr_warn(ctx, "%s: kdump: %" PRIu64 " page descriptors at offset 0x%" PRIx64 " run past the"
-			" end: the file ends at 0x%" PRIx64 ", %" PRIu64 " bytes short (truncated dump?)",
-			img->path, kd->ndumped, kd->pd_off, kd->src.size, end - kd->src.size);
+		pr_warn(ctx, "%s: kdump: %" PRIu64 " page descriptors at %s 0x%" PRIx64 " run past the"
+			" end: the file ends at 0x%" PRIx64 ", %" PRIu64 " bytes short (%s)", img->path,
+			kd->ndumped, KD_OFF(kd), kd->pd_off, kd->src.size, end - kd->src.size,
+			kd->incomplete ? "the header marks the dump incomplete: it ran out of space"
+				       : "truncated dump?");
 		return -IC_ETRUNC;
 	}
 	kd->pd_end = end;
@@ -835,14 +874,15 @@ static int dd_single_bitmap(const struct ic_ctx *ctx, struct ic_image *img, stru
 	}
 	bm = src_ptr(&kd->src, bm_off, len);
 	if (!bm) {
+		if (src_copy(&kd->src, bm_off, used, NULL)) { /* before allocating, as kd_open */
+			pr_warn(ctx, "%s: diskdump: bitmap at logical offset 0x%" PRIx64 " is missing"
+				" from the flattened file", img->path, bm_off);
+			return -IC_ETRUNC;
+		}
 		kd->bm_owned = ic_calloc((size_t)used, 1); /* the bits only, not all len */
 		if (!kd->bm_owned)
 			return -ENOMEM;
-		if (src_copy(&kd->src, bm_off, used, kd->bm_owned)) {
-			pr_warn(ctx, "%s: diskdump: bitmap at offset 0x%" PRIx64 " is missing from the"
-				" flattened file", img->path, bm_off);
-			return -IC_ETRUNC;
-		}
+		(void)src_copy(&kd->src, bm_off, used, kd->bm_owned);
 		bm = kd->bm_owned;
 	}
 	kd->bm2 = bm;
@@ -850,22 +890,49 @@ static int dd_single_bitmap(const struct ic_ctx *ctx, struct ic_image *img, stru
 	return kd_index(ctx, img, kd, bm, bm_off);
 }
 
-/* Check every descriptor once at open so a broken dump fails up front, not mid-scan. */
-static int kd_check_descs(const struct ic_image *img, const struct kdump *kd)
+/* Check every descriptor once at open so a broken dump fails up front, not mid-scan. An
+ * incomplete dump's lost pages are taken out of the ranges (they read as absent, like pages
+ * never dumped), and the loss is said once. */
+static int kd_check_descs(struct ic_image *img, const struct kdump *kd)
 {
-	for (size_t i = 0; i < img->nranges; i++) {
-		uint64_t pfn = img->ranges[i].phys / kd->bs, n = img->ranges[i].len / kd->bs;
-		uint64_t idx = kd_rank(kd, pfn);
+	struct ic_range *old = img->ranges;
+	uint64_t *old_fo = img->file_off, lost = 0;
+	size_t nold = img->nranges;
+	int err = 0;
 
-		for (uint64_t k = 0; k < n; k++) {
-			struct kd_desc d;
-			int err = kd_get_desc(img, kd, idx + k, pfn + k, &d);
-
-			if (err)
-				return err;
-		}
+	if (kd->incomplete) { /* the ranges are rebuilt from the pages that have data */
+		img->ranges = NULL;
+		img->file_off = NULL;
+		img->nranges = img->cap = 0;
 	}
-	return 0;
+	for (size_t i = 0; i < nold && !err; i++) {
+		uint64_t pfn = old[i].phys / kd->bs, n = old[i].len / kd->bs;
+		uint64_t idx = kd_rank(kd, pfn), run = 0;
+
+		for (uint64_t k = 0; k < n && !err; k++) {
+			struct kd_desc d;
+
+			err = kd_get_desc(img, kd, idx + k, pfn + k, &d);
+			if (!err && kd->incomplete) {
+				run++;
+			} else if (err == -IC_ENOTFOUND) {
+				lost++;
+				err = kd_add_run(img, kd, pfn + k - run, run, idx + k - run);
+				run = 0;
+			}
+		}
+		if (!err && run)
+			err = kd_add_run(img, kd, pfn + n - run, run, idx + n - run);
+	}
+	if (kd->incomplete) {
+		free(old);
+		free(old_fo);
+		if (!err)
+			pr_warn(img->ctx, "%s: kdump: the header's status marks the dump incomplete (the"
+				" dump ran out of space): %" PRIu64 " of its %" PRIu64 " pages have no data"
+				" and read as absent", img->path, lost, kd->ndumped);
+	}
+	return err;
 }
 
 static int kd_probe_common(const struct ic_ctx *ctx, struct ic_image *img, struct kdump *kd)
