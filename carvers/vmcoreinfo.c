@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* vmcoreinfo carver: the kernel's VMCOREINFO text, from the container's ELF note or carved from RAM. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,9 +36,48 @@ static int parse_text(const char *t, size_t n, struct ic_vmcoreinfo **out)
 	return 0;
 }
 
-/* ELF notes (Elf64_Nhdr: namesz, descsz, type; name and desc 4-byte padded) named "VMCOREINFO". */
+/* Does b say another KERNELOFFSET than a (a value one has and the other lacks counts)? *ko: b's. */
+static bool other_offset(const struct ic_vmcoreinfo *a, const struct ic_vmcoreinfo *b, uint64_t *ko)
+{
+	uint64_t x;
+	bool ha = !ic_vmcoreinfo__u64(a, "KERNELOFFSET", &x), hb = !ic_vmcoreinfo__u64(b, "KERNELOFFSET", ko);
+
+	return hb && (!ha || x != *ko);
+}
+
+/* One more KERNELOFFSET value against vi's (places: how many places hold it). */
+static void add_alt(struct ic_vmcoreinfo *vi, uint64_t ko, uint64_t phys, unsigned places)
+{
+	unsigned a;
+
+	for (a = 0; a < vi->nalt && vi->alt[a].kerneloffset != ko; a++)
+		;
+	if (a == vi->nalt) {
+		if (vi->nalt == IC_VMCOREINFO_MAX_ALT) {
+			vi->nalt_more++;
+			return;
+		}
+		vi->alt[vi->nalt++] = (struct ic_vmcoreinfo_alt){ .kerneloffset = ko, .phys = phys };
+	}
+	vi->alt[a].places += places;
+}
+
+/*
+ * The container's ELF notes (Elf64_Nhdr: namesz, descsz, type; name and desc 4-byte padded)
+ * named "VMCOREINFO": every one, not the first only. The first valid text is taken; each other
+ * valid one is compared with it. The same text is one more place. The same OSRELEASE with
+ * another KERNELOFFSET goes to alt[], settled by the KASLR stage against independent evidence as
+ * for carved copies (docs/kaslr.md, "Copies that disagree"). Another OSRELEASE: the container
+ * names two kernels, so no note is taken and the copies carved from RAM decide. Notes that are
+ * not valid text are said once, with their count (a crafted core can hold 65,535 of them).
+ */
 static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_vmcoreinfo **out)
 {
+	struct ic_vmcoreinfo *first = NULL;
+	unsigned valid = 0, same = 0, bad = 0, other_rel = 0, other_lines = 0;
+	size_t bad_at = 0, other_at = 0;
+	int bad_err = 0;
+	char other[65] = "";
 	const uint8_t *p;
 	size_t len;
 	struct ic_rd r;
@@ -48,6 +88,11 @@ static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, stru
 		size_t at = r.off;
 		uint32_t namesz = ic_rd_le32(&r), descsz = ic_rd_le32(&r);
 		const uint8_t *name, *desc;
+		struct ic_vmcoreinfo *vi = NULL;
+		const char *rel, *frel;
+		uint64_t ko;
+		char *t;
+		int err;
 
 		ic_rd_skip(&r, 4); /* type */
 		name = ic_rd_bytes(&r, namesz);
@@ -59,26 +104,70 @@ static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, stru
 			pr_debug(ctx, "%s: note at notes offset 0x%zx runs past the notes", ic_image__path(img), at);
 			break;
 		}
-		if (namesz >= 10 && !memcmp(name, "VMCOREINFO", 10) && (namesz == 10 || name[10] == '\0')) {
-			/* The desc is the text, usually without a trailing NUL: copy and terminate. */
-			char *t = malloc((size_t)descsz + 1);
-			int err;
-
-			if (!t)
-				return -ENOMEM;
+		if (namesz < 10 || memcmp(name, "VMCOREINFO", 10) || (namesz > 10 && name[10] != '\0'))
+			continue;
+		/* The desc is the text, usually without a trailing NUL: copy and terminate. */
+		if (descsz > IC_MAX_VMCOREINFO_BYTES) {
+			err = -IC_ELIMIT;
+		} else if (!(t = malloc((size_t)descsz + 1))) {
+			ic_vmcoreinfo__free(first);
+			return -ENOMEM;
+		} else {
 			memcpy(t, desc, descsz);
 			t[descsz] = '\0';
-			err = descsz > IC_MAX_VMCOREINFO_BYTES ? -IC_ELIMIT : parse_text(t, (size_t)descsz + 1, out);
+			err = parse_text(t, (size_t)descsz + 1, &vi);
 			free(t);
-			if (!err) {
-				(*out)->from_note = true;
-				return 0;
-			}
-			pr_warn(ctx, "%s: VMCOREINFO note at notes offset 0x%zx is not valid VMCOREINFO text (%s)",
-				ic_image__path(img), at, ic_strerror(err));
 		}
+		if (err) {
+			if (!bad++) {
+				bad_at = at;
+				bad_err = err;
+			}
+			continue;
+		}
+		valid++;
+		if (!first) {
+			first = vi;
+			first->from_note = true;
+			same = 1;
+			continue;
+		}
+		rel = ic_vmcoreinfo__get(vi, "OSRELEASE");
+		frel = ic_vmcoreinfo__get(first, "OSRELEASE");
+		if (vi->len == first->len && !memcmp(vi->text, first->text, vi->len)) {
+			same++;
+		} else if (!rel || !frel || strcmp(rel, frel)) {
+			if (!other_rel++)
+				snprintf(other, sizeof(other), "%s", rel ? rel : "(none)");
+		} else if (other_offset(first, vi, &ko)) {
+			add_alt(first, ko, UINT64_MAX, 1);
+		} else if (!other_lines++) {
+			other_at = at;
+		}
+		ic_vmcoreinfo__free(vi);
 	}
-	return -IC_ENOTFOUND;
+	if (bad)
+		pr_warn(ctx, "%s: VMCOREINFO note at notes offset 0x%zx is not valid VMCOREINFO text (%s)"
+			"%s%u%s", ic_image__path(img), bad_at, ic_strerror(bad_err),
+			bad > 1 ? "; " : "", bad > 1 ? bad - 1 : 0, bad > 1 ? " more like it" : "");
+	if (first && other_rel) {
+		pr_warn(ctx, "%s: the container's VMCOREINFO notes name two kernel releases (%s, %s): "
+			"none is taken, the copies carved from RAM decide", ic_image__path(img),
+			ic_vmcoreinfo__get(first, "OSRELEASE") ? ic_vmcoreinfo__get(first, "OSRELEASE")
+							       : "(none)", other);
+		ic_vmcoreinfo__free(first);
+		return -IC_ENOTFOUND;
+	}
+	if (!first)
+		return -IC_ENOTFOUND;
+	if (other_lines)
+		pr_info(ctx, "%s: %u VMCOREINFO note(s) (the first at notes offset 0x%zx) differ from the "
+			"first one in lines other than OSRELEASE and KERNELOFFSET; the first is taken",
+			ic_image__path(img), other_lines, other_at);
+	first->copies = valid;
+	first->places = same;
+	*out = first;
+	return 0;
 }
 
 struct copy {
@@ -243,7 +332,6 @@ static void note_disagreement(struct ic_vmcoreinfo *vi, const struct copy *copie
 	for (size_t i = 0; i < n; i++) {
 		const struct copy *c = &copies[i];
 		const char *crel;
-		unsigned a;
 
 		if (i == skip || !c->vi)
 			continue;
@@ -251,17 +339,7 @@ static void note_disagreement(struct ic_vmcoreinfo *vi, const struct copy *copie
 		if (!rel || !crel || strcmp(rel, crel) || ic_vmcoreinfo__u64(c->vi, "KERNELOFFSET", &o) ||
 		    (have && o == ko))
 			continue;
-		for (a = 0; a < vi->nalt && vi->alt[a].kerneloffset != o; a++)
-			;
-		if (a == vi->nalt) {
-			if (vi->nalt == IC_VMCOREINFO_MAX_ALT) {
-				vi->nalt_more++;
-				continue;
-			}
-			vi->alt[vi->nalt++] = (struct ic_vmcoreinfo_alt){ .kerneloffset = o,
-									  .phys = c->vi->phys };
-		}
-		vi->alt[a].places += c->same;
+		add_alt(vi, o, c->vi->phys, c->same);
 	}
 }
 
@@ -305,8 +383,9 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 			"not kept (the fewest entries go first)", ic_image__path(img),
 			IC_MAX_VMCOREINFO_TEXTS, r.dropped);
 	if (note) {
-		note->copies = (unsigned)(r.places > UINT32_MAX - 1 ? UINT32_MAX - 1 : r.places) + 1;
-		note->places = 1;
+		/* copies, places: the notes' own count (from_notes) plus RAM's */
+		note->copies += (unsigned)(r.places > UINT32_MAX - note->copies ? UINT32_MAX - note->copies
+										 : r.places);
 		for (size_t i = 0; i < r.n; i++)
 			if (r.copies[i].vi->len == note->len &&
 			    !memcmp(r.copies[i].vi->text, note->text, note->len))

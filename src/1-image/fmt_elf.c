@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* ELF64 core dumps (QEMU dump-guest-memory, kdump /proc/vmcore, makedumpfile -E): PT_LOAD by p_paddr, PT_NOTE kept. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,8 +54,8 @@ int ic_elf_add_notes(const struct ic_ctx *ctx, struct ic_image *img, const struc
 {
 	uint64_t off = ph->off, len = ph->filesz;
 	unsigned idx = ph->idx;
-	uint8_t *n;
-	size_t total;
+	char what[32];
+	int err;
 
 	if (!len)
 		return 0;
@@ -63,19 +64,15 @@ int ic_elf_add_notes(const struct ic_ctx *ctx, struct ic_image *img, const struc
 			img->path, off, idx, len);
 		return -IC_ETRUNC;
 	}
-	if (len > IC_MAX_NOTES_BYTES || img->notes_len + len > IC_MAX_NOTES_BYTES) {
+	/* each note copied whole and padded: padding or garbage after a segment's notes must not
+	 * shift the next segment's notes off the grid a note walk expects */
+	snprintf(what, sizeof(what), "PT_NOTE %u", idx);
+	err = len > IC_MAX_NOTES_BYTES ? -IC_ELIMIT
+				       : ic_image_add_notes(img, img->map + off, (size_t)len, what);
+	if (err == -IC_ELIMIT)
 		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_NOTE data over IC_MAX_NOTES_BYTES (%u)", img->path,
 			off, IC_MAX_NOTES_BYTES);
-		return -IC_ELIMIT;
-	}
-	total = img->notes_len + (size_t)len;
-	n = realloc(img->notes, total);
-	if (!n)
-		return -ENOMEM;
-	memcpy(n + img->notes_len, img->map + off, (size_t)len);
-	img->notes = n;
-	img->notes_len = total;
-	return 0;
+	return err;
 }
 
 /*

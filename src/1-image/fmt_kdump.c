@@ -575,30 +575,12 @@ static int notes_append(struct ic_image *img, const char *name, uint32_t type, c
 	return 0;
 }
 
-/* Does a well-formed note list contain a note named name? */
-static bool notes_have(const uint8_t *p, size_t len, const char *name)
-{
-	struct ic_rd rd = ic_rd_init(p, len);
-	size_t want = strlen(name) + 1;
-
-	while (ic_rd_left(&rd) >= 12) {
-		uint32_t nsz = ic_rd_le32(&rd), dsz = ic_rd_le32(&rd);
-		const uint8_t *nm;
-
-		ic_rd_le32(&rd);
-		nm = ic_rd_bytes(&rd, (size_t)ic_align_up(nsz, 4));
-		if (!nm || ic_rd_skip(&rd, (size_t)ic_align_up(dsz, 4)))
-			return false;
-		if (nsz == want && !memcmp(nm, name, want))
-			return true;
-	}
-	return false;
-}
-
 /*
- * Container notes: the dump's ELF-note area (v4+: the source's PT_NOTE), then the sub-header's
- * VMCOREINFO (v3+) as a "VMCOREINFO" note unless the note area already holds one, so the
- * vmcoreinfo carver finds it on its note path.
+ * Container notes: the sub-header's VMCOREINFO (v3+) as a "VMCOREINFO" note, first, then the
+ * dump's ELF-note area (v4+: the source's PT_NOTE). First, so that a note area the carver cannot
+ * walk to its end (odd padding, trailing garbage) does not hide it; always, even when the note
+ * area holds a VMCOREINFO too, so that two copies that disagree are seen as such (the vmcoreinfo
+ * carver compares every note) rather than one dropped unread.
  */
 static int kd_notes(const struct ic_ctx *ctx, struct ic_image *img, const struct kdump *kd,
 		    int version, const uint8_t *sub)
@@ -608,40 +590,48 @@ static int kd_notes(const struct ic_ctx *ctx, struct ic_image *img, const struct
 	uint8_t *tmp;
 	int err;
 
-	if (version >= 4 && nlen) {
-		if (nlen > IC_MAX_NOTES_BYTES) {
-			pr_warn(ctx, "%s: kdump: ELF-note area of 0x%" PRIx64 " bytes exceeds"
-				" IC_MAX_NOTES_BYTES; ignored", img->path, nlen);
-		} else if (!(tmp = malloc((size_t)nlen))) {
-			return -ENOMEM;
-		} else if (src_copy(&kd->src, noff, nlen, tmp)) {
-			pr_warn(ctx, "%s: kdump: ELF-note area at offset 0x%" PRIx64 " (+0x%" PRIx64
-				") is outside the file; ignored", img->path, noff, nlen);
-			free(tmp);
-		} else {
-			img->notes = tmp;
-			img->notes_len = (size_t)nlen;
+	if (version >= 3 && vlen) {
+		if (vlen > IC_MAX_VMCOREINFO_BYTES) {
+			pr_warn(ctx, "%s: kdump: VMCOREINFO of 0x%" PRIx64 " bytes exceeds"
+				" IC_MAX_VMCOREINFO_BYTES", img->path, vlen);
+			return -IC_ELIMIT;
 		}
+		tmp = malloc((size_t)vlen);
+		if (!tmp)
+			return -ENOMEM;
+		err = src_copy(&kd->src, voff, vlen, tmp);
+		if (err)
+			pr_warn(ctx, "%s: kdump: VMCOREINFO at %s 0x%" PRIx64 " (+0x%" PRIx64
+				") is outside the file", img->path, KD_OFF(kd), voff, vlen);
+		else
+			err = notes_append(img, "VMCOREINFO", 0, tmp, (size_t)vlen);
+		free(tmp);
+		if (err)
+			return err;
 	}
-	if (version < 3 || !vlen)
+	if (version < 4 || !nlen)
 		return 0;
-	if (vlen > IC_MAX_VMCOREINFO_BYTES) {
-		pr_warn(ctx, "%s: kdump: VMCOREINFO of 0x%" PRIx64 " bytes exceeds IC_MAX_VMCOREINFO_BYTES",
-			img->path, vlen);
-		return -IC_ELIMIT;
+	if (nlen > IC_MAX_NOTES_BYTES) {
+		pr_warn(ctx, "%s: kdump: ELF-note area of 0x%" PRIx64 " bytes exceeds"
+			" IC_MAX_NOTES_BYTES; ignored", img->path, nlen);
+		return 0;
 	}
-	if (notes_have(img->notes, img->notes_len, "VMCOREINFO"))
-		return 0;
-	tmp = malloc((size_t)vlen);
+	tmp = malloc((size_t)nlen);
 	if (!tmp)
 		return -ENOMEM;
-	err = src_copy(&kd->src, voff, vlen, tmp);
-	if (err)
-		pr_warn(ctx, "%s: kdump: VMCOREINFO at offset 0x%" PRIx64 " (+0x%" PRIx64
-			") is outside the file", img->path, voff, vlen);
-	else
-		err = notes_append(img, "VMCOREINFO", 0, tmp, (size_t)vlen);
+	if (src_copy(&kd->src, noff, nlen, tmp)) {
+		pr_warn(ctx, "%s: kdump: ELF-note area at %s 0x%" PRIx64 " (+0x%" PRIx64
+			") is outside the file; ignored", img->path, KD_OFF(kd), noff, nlen);
+		free(tmp);
+		return 0;
+	}
+	err = ic_image_add_notes(img, tmp, (size_t)nlen, "kdump note area");
 	free(tmp);
+	if (err == -IC_ELIMIT) {
+		pr_warn(ctx, "%s: kdump: ELF-note area of 0x%" PRIx64 " bytes exceeds"
+			" IC_MAX_NOTES_BYTES; ignored", img->path, nlen);
+		err = 0;
+	}
 	return err;
 }
 

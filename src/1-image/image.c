@@ -57,6 +57,42 @@ int ic_image_add_range(struct ic_image *img, uint64_t phys, uint64_t len, uint64
 	return 0;
 }
 
+int ic_image_add_notes(struct ic_image *img, const uint8_t *p, size_t len, const char *what)
+{
+	struct ic_rd r = ic_rd_init(p, len);
+
+	while (ic_rd_left(&r) >= 12) {
+		size_t at = r.off, npad, dpad, total;
+		uint32_t namesz = ic_rd_le32(&r), descsz = ic_rd_le32(&r);
+		uint8_t *n;
+
+		ic_rd_le32(&r); /* type */
+		npad = (size_t)ic_align_up(namesz, 4);
+		dpad = (size_t)ic_align_up(descsz, 4);
+		/* the last note may lack its desc's padding */
+		if (npad > ic_rd_left(&r) || descsz > ic_rd_left(&r) - npad) {
+			pr_debug(img->ctx, "%s: %s: note at offset 0x%zx does not fit (%zu bytes left): it "
+				 "and what follows are left out", img->path, what, at, len - at);
+			return 0;
+		}
+		total = 12 + npad + dpad;
+		if (total > IC_MAX_NOTES_BYTES - img->notes_len)
+			return -IC_ELIMIT;
+		n = realloc(img->notes, img->notes_len + total);
+		if (!n)
+			return -ENOMEM;
+		memset(n + img->notes_len, 0, total);
+		memcpy(n + img->notes_len, p + at, 12 + npad + (size_t)descsz);
+		img->notes = n;
+		img->notes_len += total;
+		ic_rd_seek(&r, at + (total < len - at ? total : len - at));
+	}
+	if (ic_rd_left(&r))
+		pr_debug(img->ctx, "%s: %s: %zu bytes after the last note left out", img->path, what,
+			 ic_rd_left(&r));
+	return 0;
+}
+
 struct range_sort {
 	struct ic_range r;
 	uint64_t off;

@@ -49,6 +49,13 @@ struct ic_image {
 	void *priv;         /* format-private state, freed by fmt->free_priv */
 };
 
+/* Append the ELF notes in p[0, len) (a PT_NOTE segment, a kdump note area) to img->notes, each
+ * whole and 4-byte padded; a note that does not fit, and whatever follows it, is left out (said
+ * at debug level). So img->notes is a list any note walk reads to its end, whatever padding or
+ * garbage the source had between or after its notes. 0, -IC_ELIMIT past IC_MAX_NOTES_BYTES,
+ * -ENOMEM. */
+IC_HIDDEN int ic_image_add_notes(struct ic_image *img, const uint8_t *p, size_t len, const char *what);
+
 /* Add one range while probing. Ranges may arrive unsorted; ic_image_finish_ranges() sorts them
  * and rejects overlaps. -IC_ELIMIT past IC_MAX_RANGES, -ENOMEM. Zero-length ranges are ignored. */
 IC_HIDDEN int ic_image_add_range(struct ic_image *img, uint64_t phys, uint64_t len, uint64_t file_off);
