@@ -256,17 +256,21 @@ static int add_alias(const struct ic_ctx *ctx, struct ic_image *img, const struc
 		if (gap_end > end)
 			gap_end = end;
 		if (gap_end > cur) {
-			uint64_t off = a->off + (cur - a->phys), len = gap_end - cur;
+			uint64_t off, len = gap_end - cur;
 
-			if (!ic_in_bounds(off, len, img->size)) {
+			/* p_offset + p_filesz was checked not to wrap when collected */
+			if (ic_add_ovf(a->off, cur - a->phys, &off) || !ic_in_bounds(off, len, img->size)) {
 				pr_info(ctx, "%s: PT_LOAD %u (phys 0x%" PRIx64 "+0x%" PRIx64 "): 0x%" PRIx64
 					" bytes no direct-map segment holds are not in the copy; left out",
 					img->path, a->ph->idx, cur, len, len);
 			} else {
 				pr_info(ctx, "%s: PT_LOAD %u: phys 0x%" PRIx64 "+0x%" PRIx64 " only in this alias segment; kept",
 					img->path, a->ph->idx, cur, len);
-				if (*nkept >= cap)
-					return -IC_ELIMIT; /* unreachable: see the sizing of kept */
+				if (*nkept >= cap) { /* unreachable: see the sizing of kept */
+					pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %u: more than %zu "
+						"memory pieces", img->path, a->ph->at, a->ph->idx, cap);
+					return -IC_ELIMIT;
+				}
 				if ((err = ic_image_add_range(img, cur, len, off)))
 					return err;
 				kept[(*nkept)++] = (struct span){ cur, gap_end };
@@ -300,6 +304,12 @@ static int collect(const struct ic_ctx *ctx, struct ic_image *img, const struct 
 		if (ic_add_ovf(p->vaddr, p->filesz - 1, &end)) {
 			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %u (vaddr 0x%" PRIx64 "+0x%" PRIx64
 				") wraps the address space", img->path, p->at, p->idx, p->vaddr, p->filesz);
+			return -IC_EFORMAT;
+		}
+		/* A file offset that wraps would land a piece on bytes no segment describes. */
+		if (ic_add_ovf(p->off, p->filesz, &end)) {
+			pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_LOAD %u: p_offset 0x%" PRIx64 " + p_filesz 0x%"
+				PRIx64 " wraps a 64-bit file offset", img->path, p->at, p->idx, p->off, p->filesz);
 			return -IC_EFORMAT;
 		}
 		if (p->paddr == UINT64_MAX) {
@@ -456,9 +466,12 @@ static int kcore_probe(const struct ic_ctx *ctx, struct ic_image *img)
 		goto out;
 	}
 	qsort(segs, nseg, sizeof(*segs), cmp_seg);
-	/* Each alias piece either fills a gap between two kept spans (joining them: at most
-	 * ndirect + naliases - 1 of those overall) or lies at an end of the alias (at most 2 per alias). */
-	kept_cap = nseg + 2 * naliases + 1;
+	/* Each alias piece either fills a whole gap between kept spans, or lies at an end of its
+	 * alias (at most 2 per alias). A whole gap filled is gone for good; the gaps are the
+	 * ndirect + 1 around the direct spans plus at most one more per alias (an alias inside a
+	 * gap splits it in two). So at most ndirect + (ndirect + 1 + naliases) + 2 * naliases spans:
+	 * 2 * nseg + 2 * naliases + 1 covers it (nseg = ndirect + naliases). */
+	kept_cap = 2 * nseg + 2 * naliases + 1;
 	kept = ic_calloc(kept_cap, sizeof(*kept));
 	if (!kept) {
 		err = -ENOMEM;

@@ -49,13 +49,14 @@ PO = 0xffff888000000000                  # x86-64 PAGE_OFFSET without KASLR
 
 
 def kcore(loads, notes=KNOTES):
-    """/proc/kcore shape: PT_NOTE then PT_LOADs (vaddr, paddr, data or None = not in the copy, filesz)."""
+    """/proc/kcore shape: PT_NOTE then PT_LOADs (vaddr, paddr, data or None = not in the copy, filesz
+    [, p_offset instead of where data is put])."""
     n = 1 + len(loads)
     body_off = 64 + 56 * n
     body = notes
     ph = struct.pack("<IIQQQQQQ", 4, 0, body_off, 0, 0, len(notes), 0, 0)
-    for vaddr, paddr, data, fsz in loads:
-        off = body_off + len(body) if data is not None else 1 << 40
+    for vaddr, paddr, data, fsz, *at in loads:
+        off = at[0] if at else body_off + len(body) if data is not None else 1 << 40
         ph += struct.pack("<IIQQQQQQ", 1, 7, off, vaddr, paddr, fsz, fsz, 4096)
         if data is not None:
             body += data
@@ -95,6 +96,10 @@ CASES = {
     "ETRUNC__kcore-ram-missing.kcore": kcore([(0xffffffff81000000, 0x1000000, PAGE, len(PAGE)),
                                               (PO + 0x100000, 0x100000, None, 1 << 28),
                                               (PO + 0x1000, 0x1000, PAGE, len(PAGE))]),
+    # an alias whose p_offset + p_filesz wraps: its piece landed on bytes no segment describes
+    "EFORMAT__kcore-alias-offset-wraps.kcore": kcore([(PO + 0x1000, 0x1000, PAGE, len(PAGE)),
+                                                      (0xffffffff81000000, 0x1000 + len(PAGE), None,
+                                                       0x1000, (1 << 64) - 0x800)]),
     "ENOTFOUND__kcore-only-vmalloc.kcore": kcore([(0xffffc90000000000, 0xffffffffffffffff, None, 1 << 45)]),
     "EUNSUPP__kcore-zero-paddr-no-page-offset.kcore": kcore([(PO + 0x1000, 0, PAGE, len(PAGE)),
                                                              (PO + 0x2000, 0, PAGE, len(PAGE))]),

@@ -37,6 +37,30 @@ for f in "$IC_SRC"/tests/bad/*__*.*; do
 done
 (( n >= 20 )) || fail "only $n bad images found"
 
+# Not bad: a /proc/kcore copy whose two aliases each fill the gaps between 20 direct-map
+# segments. Each gap filled is a piece of its own: more than the reader once made room for
+# ("input exceeds a size limit", exit 2). Accepted: 40 + 38 ranges.
+"$IC_PYTHON" - "$TMP/gaps.kcore" <<'PY'
+import struct, sys
+PO, ND, SEG, STEP, BASE = 0xffff888000000000, 40, 0x10000, 0x11000, 0x1000000
+n = struct.pack("<III", 5, 16, 4) + b"CORE\0\0\0\0" + bytes(16)
+nph = 1 + ND + 2
+data = (64 + 56 * nph + len(n) + 0xfff) & ~0xfff
+ph = [struct.pack("<IIQQQQQQ", 4, 0, 64 + 56 * nph, 0, 0, len(n), len(n), 0)]
+for i in range(ND):
+    p = BASE + i * STEP
+    ph.append(struct.pack("<IIQQQQQQ", 1, 7, data + i * SEG, PO + p, p, SEG, SEG, 0x1000))
+for a in range(2):
+    p, l = BASE + a * (ND // 2) * STEP, (ND // 2) * STEP - 0x1000
+    ph.append(struct.pack("<IIQQQQQQ", 1, 7, data, 0xffffffff80000000 + a * 0x10000000, p, l, l, 0x1000))
+eh = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8) + struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, 64, 0, 0, 64, 56, nph, 0, 0, 0)
+f = eh + b"".join(ph) + n
+open(sys.argv[1], "wb").write(f + bytes(data - len(f)) + b"\x11" * (ND * SEG))
+PY
+expect_exit 0 "$IC_BIN" scan "$TMP/gaps.kcore"
+grep -q '^image: .*(kcore, 78 ranges' "$TMP/out" && ok "kcore aliases filling 38 gaps" ||
+  fail "kcore gaps: $(cat "$TMP/out" "$TMP/err")"
+
 # Not images at all: a directory, a missing file, an empty file -> exit 2, one line.
 : >"$TMP/empty"
 for p in "$TMP" "$TMP/missing" "$TMP/empty"; do
