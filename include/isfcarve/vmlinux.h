@@ -49,7 +49,8 @@ IC_API int ic_vmlinux__banner(const struct ic_ctx *ctx, const struct ic_vmlinux 
 /*
  * Where bytes[0..len) lie in the loaded image: the link-time address of the first copy in an
  * allocated section (PT_LOAD segments when there are no section headers) and how many copies
- * there are. -IC_ENOTFOUND when there is none.
+ * there are. -IC_ENOTFOUND when there is none; -IC_ELIMIT when the sections searched add up to
+ * more than twice the file (they overlap: a crafted file, not a vmlinux).
  */
 IC_API int ic_vmlinux__find(const struct ic_vmlinux *v, const uint8_t *bytes, size_t len,
 			    uint64_t *vaddr, unsigned *hits);

@@ -49,7 +49,10 @@ static int from_file(const struct ic_ctx *ctx, const struct ic_live *l, const ch
 	if (err)
 		goto out;
 	err = ic_vmlinux__find(v, l->banner, l->banner_len, addr, &hits);
-	if (err == -IC_ENOTFOUND)
+	if (err == -IC_ELIMIT)
+		pr_warn(ctx, "%s: its allocated sections overlap, adding up to more than twice the "
+			"file: not a vmlinux, not searched", path);
+	else if (err == -IC_ENOTFOUND)
 		pr_warn(ctx, "%s: does not hold this kernel's banner (%s + NUL): another build",
 			path, l->version_path);
 	else if (!err && hits != 1) {

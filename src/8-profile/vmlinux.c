@@ -414,6 +414,12 @@ int ic_vmlinux__banner(const struct ic_ctx *ctx, const struct ic_vmlinux *v, uin
 int ic_vmlinux__find(const struct ic_vmlinux *v, const uint8_t *bytes, size_t len, uint64_t *vaddr,
 		     unsigned *hits)
 {
+	/* Sections (or segments) are checked to lie in the file, not to be disjoint: a crafted
+	 * file of 65,000 section headers over one 8 MiB region would be searched 65,000 times
+	 * (minutes). A real vmlinux's allocated sections do not overlap, so they sum to less than
+	 * the file; twice that is the budget. */
+	uint64_t budget = 2 * (uint64_t)v->len;
+
 	*hits = 0;
 	if (!len)
 		return -EINVAL;
@@ -434,6 +440,9 @@ int ic_vmlinux__find(const struct ic_vmlinux *v, const uint8_t *bytes, size_t le
 			addr = v->segs[i].vaddr;
 			size = v->segs[i].filesz;
 		}
+		if (size > budget)
+			return -IC_ELIMIT;
+		budget -= size;
 		for (p = base; (p = ic_find(p, (size_t)(size - (uint64_t)(p - base)), bytes, len));
 		     p++) {
 			if (!*hits)

@@ -4,6 +4,7 @@
 #include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 #ifdef IC_HAVE_ZSTD
 #include <zstd.h>
 #endif
@@ -59,7 +60,8 @@ static int un_xz(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_t 
 	lzma_ret r;
 	int err = 0;
 
-	if (lzma_stream_decoder(&xs, UINT64_MAX, 0) != LZMA_OK)
+	/* the dictionary size is the stream's to choose: a named ceiling, as for BTFHub's .tar.xz */
+	if (lzma_stream_decoder(&xs, IC_MAX_XZ_DECODER_MEM, 0) != LZMA_OK)
 		return -ENOMEM;
 	xs.next_in = in;
 	xs.avail_in = n;
@@ -124,14 +126,86 @@ static int un_zstd(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_
 #endif
 }
 
+/*
+ * The first n bytes the stream decodes to (fewer if it ends or breaks sooner). A magic number
+ * found in a file is checked to start an ELF file this way before the whole stream is decoded:
+ * a 153 KB xz stream of zeros decodes to 1 GiB, and up to IC_MAX_VMLINUZ_TRIES such streams are
+ * tried (each up to IC_MAX_VMLINUX_BYTES).
+ */
+static size_t peek(enum comp c, const uint8_t *in, size_t len, uint8_t *out, size_t n)
+{
+	size_t got = 0;
+
+	if (c == C_GZIP) {
+		z_stream zs;
+		int r = Z_OK;
+
+		memset(&zs, 0, sizeof(zs));
+		if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+			return 0;
+		zs.next_in = (Bytef *)(uintptr_t)in;
+		zs.avail_in = len > UINT32_MAX ? UINT32_MAX : (uInt)len;
+		zs.next_out = out;
+		zs.avail_out = (uInt)n;
+		while (zs.avail_out && r == Z_OK)
+			r = inflate(&zs, Z_NO_FLUSH);
+		got = n - zs.avail_out;
+		inflateEnd(&zs);
+	} else if (c == C_XZ) {
+		lzma_stream xs = LZMA_STREAM_INIT;
+		lzma_ret r = LZMA_OK;
+
+		if (lzma_stream_decoder(&xs, IC_MAX_XZ_DECODER_MEM, 0) != LZMA_OK)
+			return 0;
+		xs.next_in = in;
+		xs.avail_in = len;
+		xs.next_out = out;
+		xs.avail_out = n;
+		while (xs.avail_out && r == LZMA_OK)
+			r = lzma_code(&xs, LZMA_FINISH);
+		got = n - xs.avail_out;
+		lzma_end(&xs);
+	} else {
+#ifdef IC_HAVE_ZSTD
+		ZSTD_DCtx *z = ZSTD_createDCtx();
+		ZSTD_inBuffer ib = { in, len, 0 };
+		ZSTD_outBuffer ob = { out, n, 0 };
+		size_t r = 1;
+
+		if (!z)
+			return 0;
+		while (ob.pos < n && r && !ZSTD_isError(r)) {
+			size_t before = ib.pos + ob.pos;
+
+			r = ZSTD_decompressStream(z, &ob, &ib);
+			if (ib.pos + ob.pos == before)
+				break; /* no progress: the input is spent */
+		}
+		got = ob.pos;
+		ZSTD_freeDCtx(z);
+#endif
+	}
+	return got;
+}
+
 /* Decode the stream of kind c at data[at..len) and keep it if it is an ELF file. */
 static int try_at(const struct ic_ctx *ctx, const uint8_t *data, size_t len, size_t at, enum comp c,
 		  const char *what, uint8_t **out, size_t *out_len)
 {
-	uint8_t *buf = NULL;
+	uint8_t *buf = NULL, head[4];
 	size_t n = 0;
 	int err;
 
+#ifndef IC_HAVE_ZSTD
+	if (c == C_ZSTD)
+		return -IC_EUNSUPP; /* said once by the caller */
+#endif
+	if (peek(c, data + at, len - at, head, sizeof(head)) < sizeof(head) ||
+	    !ic_vmlinux__is_elf(head, sizeof(head))) {
+		pr_debug(ctx, "%s: offset 0x%zx: %s stream: does not start an ELF file", what, at,
+			 comps[c].name);
+		return -EPROTO;
+	}
 	switch (c) {
 	case C_GZIP: err = ic_gunzip(data + at, len - at, (size_t)IC_MAX_VMLINUX_BYTES, &buf, &n, NULL); break;
 	case C_XZ: err = un_xz(data + at, len - at, (size_t)IC_MAX_VMLINUX_BYTES, &buf, &n); break;
