@@ -221,12 +221,56 @@ static bool in_note(const struct ic_image *img, uint64_t phys, size_t len)
  */
 #define VCI_HEAD 512u
 
+/* Open-addressing index of copies[] by text hash: a flood of fakes costs O(1) per hit, not a
+ * walk of IC_MAX_VMCOREINFO_TEXTS copies (1 min/GiB of packed fakes before). Slot value i + 1,
+ * 0 empty; twice as many slots as texts. */
+#define VCI_SLOTS (2 * IC_MAX_VMCOREINFO_TEXTS)
+
 struct vrun {
 	const struct ic_image *img;
 	struct copy *copies;
 	size_t n, places, dropped;
+	size_t weakest;   /* when full: the index keep() would replace, or n if none; n + 1: unknown */
+	uint16_t slot[VCI_SLOTS];
 	uint8_t *buf;
 };
+
+static size_t slot_of(const struct vrun *r, uint64_t h, size_t want)
+{
+	size_t s = (size_t)(h % VCI_SLOTS);
+
+	/* want: the copy sought (its slot), or VCI_SLOTS for the first free slot on h's chain;
+	 * never full: at most IC_MAX_VMCOREINFO_TEXTS of VCI_SLOTS are used */
+	while (r->slot[s] && (want == VCI_SLOTS || r->slot[s] - 1u != want))
+		s = (s + 1) % VCI_SLOTS;
+	return s;
+}
+
+/* The copy holding exactly vi's text, or r->n. */
+static size_t find_same(const struct vrun *r, const struct ic_vmcoreinfo *vi, uint64_t h)
+{
+	for (size_t s = (size_t)(h % VCI_SLOTS); r->slot[s]; s = (s + 1) % VCI_SLOTS) {
+		const struct copy *c = &r->copies[r->slot[s] - 1u];
+
+		if (c->hash == h && c->vi->len == vi->len && !memcmp(c->vi->text, vi->text, vi->len))
+			return r->slot[s] - 1u;
+	}
+	return r->n;
+}
+
+/* Take copy i out of the index (linear probing: the chain after it is put back). */
+static void unindex(struct vrun *r, size_t i)
+{
+	size_t s = slot_of(r, r->copies[i].hash, i);
+
+	r->slot[s] = 0;
+	for (s = (s + 1) % VCI_SLOTS; r->slot[s]; s = (s + 1) % VCI_SLOTS) {
+		uint16_t v = r->slot[s];
+
+		r->slot[s] = 0;
+		r->slot[slot_of(r, r->copies[v - 1u].hash, VCI_SLOTS)] = v;
+	}
+}
 
 static uint64_t text_hash(const char *t, size_t n)
 {
@@ -240,15 +284,15 @@ static uint64_t text_hash(const char *t, size_t n)
 static int keep(struct vrun *r, struct ic_vmcoreinfo *vi, bool note)
 {
 	uint64_t h = text_hash(vi->text, vi->len);
-	size_t i;
+	size_t i = find_same(r, vi, h);
 
 	r->places++;
-	for (i = 0; i < r->n; i++) {
+	if (i < r->n) {
 		struct copy *c = &r->copies[i];
 
-		if (c->hash != h || c->vi->len != vi->len || memcmp(c->vi->text, vi->text, vi->len))
-			continue;
 		c->same++;
+		if (i == r->weakest)
+			r->weakest = r->n + 1; /* seen twice now: no longer a candidate */
 		if (better_place(note, vi->phys, c->note, c->vi->phys)) {
 			ic_vmcoreinfo__free(c->vi);
 			c->vi = vi;
@@ -260,15 +304,20 @@ static int keep(struct vrun *r, struct ic_vmcoreinfo *vi, bool note)
 	}
 	if (r->n == IC_MAX_VMCOREINFO_TEXTS) {
 		/* Full: the weakest plain text seen once (fewest entries) gives way to a text in note
-		 * form or with more entries (the kernel's has ~100; cheap fakes a few). */
-		size_t w = r->n;
+		 * form or with more entries (the kernel's has ~100; cheap fakes a few). The weakest is
+		 * looked for again only after it changed, not per hit. */
+		size_t w = r->weakest;
 
-		for (i = 0; i < r->n; i++) {
-			const struct copy *c = &r->copies[i];
+		if (w == r->n + 1) {
+			w = r->n;
+			for (size_t k = 0; k < r->n; k++) {
+				const struct copy *c = &r->copies[k];
 
-			if (!c->note && c->same == 1 &&
-			    (w == r->n || c->vi->nentries < r->copies[w].vi->nentries))
-				w = i;
+				if (!c->note && c->same == 1 &&
+				    (w == r->n || c->vi->nentries < r->copies[w].vi->nentries))
+					w = k;
+			}
+			r->weakest = w;
 		}
 		if (w == r->n || (!note && vi->nentries <= r->copies[w].vi->nentries)) {
 			r->dropped++;
@@ -276,12 +325,15 @@ static int keep(struct vrun *r, struct ic_vmcoreinfo *vi, bool note)
 			return 0;
 		}
 		i = w;
+		unindex(r, i);
 		ic_vmcoreinfo__free(r->copies[i].vi);
 		r->dropped++;
+		r->weakest = r->n + 1;
 	} else {
 		i = r->n++;
 	}
 	r->copies[i] = (struct copy){ .vi = vi, .hash = h, .same = 1, .note = note };
+	r->slot[slot_of(r, h, VCI_SLOTS)] = (uint16_t)(i + 1);
 	return 0;
 }
 
@@ -347,7 +399,7 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		      unsigned nstates, void *prep, struct ic_findings *out)
 {
 	struct ic_vmcoreinfo *note = NULL;
-	struct vrun r = { .img = img };
+	struct vrun r = { .img = img, .weakest = IC_MAX_VMCOREINFO_TEXTS + 1 };
 	unsigned rescans = 0;
 	int err;
 
@@ -406,10 +458,13 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		r.copies[best].vi = NULL;
 	}
 	err = out->vmcoreinfo ? 0 : -IC_ENOTFOUND;
-	if (!err)
-		pr_info(ctx, "%s: vmcoreinfo: %s at %s0x%" PRIx64 ", %u copies, OSRELEASE=%s", ic_image__path(img),
-			out->vmcoreinfo->from_note ? "ELF note" : "carved", out->vmcoreinfo->from_note ? "(note) " : "",
-			out->vmcoreinfo->phys, out->vmcoreinfo->copies,
+	if (!err && out->vmcoreinfo->from_note)
+		pr_info(ctx, "%s: vmcoreinfo: the container's ELF note, %u copies, OSRELEASE=%s",
+			ic_image__path(img), out->vmcoreinfo->copies,
+			ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE"));
+	else if (!err)
+		pr_info(ctx, "%s: vmcoreinfo: carved at 0x%" PRIx64 ", %u copies, OSRELEASE=%s",
+			ic_image__path(img), out->vmcoreinfo->phys, out->vmcoreinfo->copies,
 			ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE"));
 	if (!err && out->vmcoreinfo->nalt)
 		pr_warn(ctx, "%s: vmcoreinfo: copies of OSRELEASE=%s disagree: KERNELOFFSET=%s (%u "
