@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -187,6 +188,8 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 	return 0;
 }
 
+static bool is_subcommand(const char *name);
+
 enum { OPT_BTF = 256, OPT_MAP, OPT_BANNER, OPT_LIVE, OPT_LIVE_ROOT, OPT_REPORT, OPT_PARTIAL,
        OPT_WITHHOLD, OPT_SYMDIR, OPT_DWARF, OPT_BTF_DIR, OPT_WITHHOLD_BTF };
 
@@ -258,6 +261,12 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 	}
 	if (optind < argc)
 		o->image = argv[optind++];
+	/* `isfcarve -j 1 scan IMAGE`: an option before a subcommand made its name the IMAGE */
+	if (o->image && is_subcommand(o->image) && access(o->image, F_OK)) {
+		cli_error("'%s' must come first: isfcarve %s [OPTIONS] ... (only -q and -v may stand "
+			  "before it; see isfcarve %s --help)", o->image, o->image, o->image);
+		return EXIT_USAGE;
+	}
 	if (optind < argc) {
 		cli_error("unexpected argument '%s': give one IMAGE (see --help)", argv[optind]);
 		return EXIT_USAGE;
@@ -351,6 +360,14 @@ static const struct {
 	{ "index", cmd_index, true },
 	{ "extract", cmd_extract, true },
 };
+
+static bool is_subcommand(const char *name)
+{
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(name, cmds[i].name))
+			return true;
+	return false;
+}
 
 /* -q, -v, --quiet, --verbose (and -vv ...): the options every subcommand takes. */
 static bool global_flag(const char *a)

@@ -71,6 +71,10 @@ expect_exit 0 "$IC_BIN" -q scan "$kdump"
 grep -q "^banner: *Linux version 6.1" "$TMP/out" && [[ ! -s $TMP/err ]] && ok "-q scan IMAGE" || fail "-q scan: $(cat "$TMP/err")"
 expect_exit 0 "$IC_BIN" -v scan --json "$kdump"
 "$IC_PYTHON" -c 'import json,sys; json.load(open(sys.argv[1]))' "$TMP/out" && ok "-v scan --json IMAGE" || fail "-v scan --json"
+# Other options before a subcommand made its name the IMAGE ("unexpected argument IMAGE").
+expect_exit 1 "$IC_BIN" -j 1 scan "$kdump"
+grep -q "error: 'scan' must come first: isfcarve scan \[OPTIONS\]" "$TMP/err" && [[ $(wc -l <"$TMP/err") == 1 ]] &&
+  ok "-j 1 scan IMAGE: where scan goes" || fail "-j 1 scan: $(cat "$TMP/err")"
 
 # 6. index -o: an existing FILE only with --force; the output directory checked first.
 mkdir -p "$TMP/sym/linux"; cp "$TMP/k.json.gz" "$TMP/sym/linux/"
