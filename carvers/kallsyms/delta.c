@@ -112,7 +112,7 @@ void ic_ksd_learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 			const struct ic_vmcoreinfo *vi, struct ic_kallsyms *k)
 {
 	bool any = false, agree = true;
-	uint64_t d = 0;
+	uint64_t d = 0, v0 = 0, p0 = 0, pa;
 
 	for (unsigned i = 0; vi && i < IC_KTAB__COUNT; i++) {
 		uint64_t v;
@@ -121,8 +121,20 @@ void ic_ksd_learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 			continue;
 		if (any && v - k->tables[i].phys != d)
 			agree = false;
+		if (!any) {
+			v0 = v;
+			p0 = k->tables[i].phys;
+		}
 		d = v - k->tables[i].phys;
 		any = true;
+	}
+	/* The spacing alone holds for every copy of the tables (a page-cache copy, or one planted
+	 * at a lower address to be chosen first): VMCOREINFO's own translation of the address
+	 * (NUMBER(phys_base) on x86-64, NUMBER(kimage_voffset) on arm64) must also put them here. */
+	if (any && agree && !ic_vmcoreinfo__image_phys(vi, v0, &pa) && pa != p0) {
+		pr_info(ctx, "kallsyms: VMCOREINFO SYMBOL(kallsyms_*) have the spacing of the tables at 0x%"
+			PRIx64 " but place them at 0x%" PRIx64 ": another copy", p0, pa);
+		agree = false;
 	}
 	if (any && agree) {
 		k->vmcoreinfo_agrees = true;
