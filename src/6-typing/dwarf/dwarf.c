@@ -667,6 +667,20 @@ static int enum_body(struct conv *c, Dwarf_Die *d, uint32_t size, unsigned *kind
 				return fail(c, -IC_EFORMAT, &ch, "unreadable enumerator value");
 			v = uv;
 		}
+		/* A value the enum's size cannot hold was cut to its low bits (0x100000001 in a
+		 * 4-byte enum came out as 1): signed or unsigned, it must fit. The dataN forms carry
+		 * no sign: GCC writes -1 of a 4-byte enum as data8 0xffffffffffffffff (seen in the
+		 * Debian 6.1 vmlinux), so they are read as 64-bit two's complement. */
+		if (size && size < 8) {
+			unsigned bits = size * 8;
+			int64_t s64 = (int64_t)v;
+			bool fits = s64 >= -((int64_t)1 << (bits - 1)) &&
+				    (s64 < 0 || (uint64_t)s64 < ((uint64_t)1 << bits));
+
+			if (!fits)
+				return fail(c, -IC_EFORMAT, &ch, "enumerator value 0x%" PRIx64 " does not "
+					    "fit the enum's %u bytes", v, size);
+		}
 		if (++*vlen > IC_MAX_DWARF_MEMBERS)
 			return fail(c, -IC_ELIMIT, d, "enum with more than IC_MAX_DWARF_MEMBERS (%u) "
 				    "enumerators", IC_MAX_DWARF_MEMBERS);
@@ -743,13 +757,14 @@ static int members(struct conv *c, Dwarf_Die *d, bool is_union, uint32_t size, u
 					return fail(c, -IC_EFORMAT, &ch, "bit-field without a unit size");
 				usz = s2;
 			}
-			if (usz > 16 || dbo + bsz > usz * 8)
+			/* each sum checked: bit_offset 2^64-1 with bit_size 1 wrapped to 0 and passed */
+			if (usz > 16 || bsz > usz * 8 || dbo > usz * 8 - bsz ||
+			    ic_add_ovf(bit, usz * 8 - (dbo + bsz), &bit))
 				return fail(c, -IC_EFORMAT, &ch, "bit-field outside its unit");
-			bit += usz * 8 - (dbo + bsz);
 		}
 		if (bsz > 255)
 			return fail(c, -IC_EFORMAT, &ch, "bit-field of %" PRIu64 " bits", (uint64_t)bsz);
-		if (bit + bsz > (uint64_t)size * 8)
+		if (bit > (uint64_t)size * 8 || bsz > (uint64_t)size * 8 - bit)
 			return fail(c, -IC_EFORMAT, &ch, "member at bit %" PRIu64 " beyond the %u-byte "
 				    "type", bit, size);
 		if (bit > UINT32_MAX)
@@ -908,7 +923,7 @@ static int conv_array(struct conv *c, Dwarf_Die *d, uint32_t *id)
 	if ((err = type_of(c, d, false, &elem)))
 		return err;
 	for (r = dwarf_child(d, &ch); r == 0; r = dwarf_siblingof(&ch, &ch)) {
-		Dwarf_Word cnt, lo = 0, hi;
+		Dwarf_Word cnt, lo = 0, hi, ones;
 		Dwarf_Sword shi;
 		Dwarf_Attribute a;
 
@@ -932,8 +947,18 @@ static int conv_array(struct conv *c, Dwarf_Die *d, uint32_t *id)
 				idx[nd++] = 0;
 				continue;
 			}
-			/* upper bound -1 (any width): a zero-length array */
-			dims[nd] = (hi + 1 == 0 || (uint32_t)hi == UINT32_MAX || hi < lo) ? 0 : hi - lo + 1;
+			/* Upper bound -1, a zero-length array: GCC writes it as data4 0xffffffff, data8 or
+			 * sdata all ones. Only those: data1 0xff is 255 (u8 x[256], 102 arrays of the
+			 * Debian 6.1 vmlinux), and 0x1ffffffff, whose low 32 bits are all ones, is a bound
+			 * (too large: refused below), not -1. */
+			ones = dwarf_whatform(&a) == DW_FORM_data4 ? 0xffffffff : UINT64_MAX;
+			if (hi == ones || hi + 1 == 0)
+				dims[nd] = 0;
+			else if (hi < lo)
+				return fail(c, -IC_EFORMAT, &ch, "array upper bound %" PRIu64 " below its "
+					    "lower bound %" PRIu64, (uint64_t)hi, (uint64_t)lo);
+			else
+				dims[nd] = hi - lo + 1;
 		} else {
 			dims[nd] = 0; /* flexible array member */
 		}
@@ -1472,7 +1497,21 @@ static int convert(const struct ic_ctx *ctx, Elf *elf, const char *what, uint8_t
 
 	GElf_Ehdr eh;
 
-	if (gelf_getehdr(elf, &eh) && eh.e_type == ET_REL) {
+	if (!gelf_getehdr(elf, &eh)) {
+		pr_warn(ctx, "%s: no ELF header (%s)", what, elf_errmsg(-1));
+		return -IC_EFORMAT;
+	}
+	/* The bit-field layout (DW_AT_bit_offset counts from the MSB: little-endian only), the
+	 * base types ("little"), pointer size and symdb table are those of 64-bit little-endian
+	 * x86-64 and arm64: any other file got a wrong profile with exit 0. */
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB ||
+	    (eh.e_machine != EM_X86_64 && eh.e_machine != EM_AARCH64)) {
+		pr_warn(ctx, "%s: ELF class %u, data %u, machine %u: only the DWARF of 64-bit "
+			"little-endian x86-64 and arm64 kernels is read", what, eh.e_ident[EI_CLASS],
+			eh.e_ident[EI_DATA], eh.e_machine);
+		return -IC_EUNSUPP;
+	}
+	if (eh.e_type == ET_REL) {
 		/* libdw applies no relocations: a .o's or .ko's DWARF offsets would be wrong */
 		pr_warn(ctx, "%s: relocatable object (ET_REL, a .o or .ko): its DWARF is not "
 			"relocated; give the linked debug vmlinux", what);
