@@ -319,12 +319,25 @@ static int src_open(struct src *s, const char *path)
 	got = fread(magic, 1, sizeof(magic), s->f);
 	if (got == sizeof(magic) && !memcmp(magic, xz_magic, sizeof(magic))) {
 		lzma_stream init = LZMA_STREAM_INIT;
+		lzma_stream_flags hf, ff;
+		uint8_t h[LZMA_STREAM_HEADER_SIZE], t[LZMA_STREAM_HEADER_SIZE];
 
+		/* One whole stream, as our writer makes: its header and footer agree. A copy cut
+		 * short (rsync, a full disk) has no footer, and the part before the ISF's end held
+		 * everything the readers look at: it would be reused, and Volatility fail on it. */
+		rewind(s->f);
+		if (fread(h, 1, sizeof(h), s->f) != sizeof(h) || fseek(s->f, -(long)sizeof(t), SEEK_END) ||
+		    fread(t, 1, sizeof(t), s->f) != sizeof(t) || lzma_stream_header_decode(&hf, h) != LZMA_OK ||
+		    lzma_stream_footer_decode(&ff, t) != LZMA_OK || lzma_stream_flags_compare(&hf, &ff) != LZMA_OK) {
+			fclose(s->f);
+			return -IC_ETRUNC;
+		}
 		rewind(s->f);
 		s->kind = SRC_XZ;
 		s->xz = init;
-		/* No memory limit beyond liblzma's own checks: our own writer uses preset 6 (~9 MiB). */
-		if (lzma_stream_decoder(&s->xz, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+		/* A named ceiling on the decoder's memory (our writer: preset 6, ~9 MiB); one stream
+		 * (our writer makes one: 200 concatenated streams of spaces were 100 GiB of JSON). */
+		if (lzma_stream_decoder(&s->xz, IC_MAX_XZ_DECODER_MEM, 0) != LZMA_OK) {
 			fclose(s->f);
 			return -ENOMEM;
 		}
@@ -637,8 +650,12 @@ static int trk_file(const struct ic_ctx *ctx, const char *path, struct trk *t)
 	if (!s)
 		return -ENOMEM;
 	err = src_open(s, path);
-	if (err) {
+	if (err == -IC_ETRUNC)
+		pr_warn(ctx, "%s: cut short: its xz stream has no footer matching its header (a partial "
+			"copy?)", path);
+	else if (err)
 		pr_warn(ctx, "%s: cannot open: %s", path, strerror(-err));
+	if (err) {
 		free(s);
 		return err;
 	}
@@ -657,6 +674,12 @@ static int trk_file(const struct ic_ctx *ctx, const char *path, struct trk *t)
 				err = -IC_ETRUNC;
 				pr_warn(ctx, "%s: JSON ends early at byte %" PRIu64, path, (uint64_t)t->off);
 			}
+			break;
+		}
+		if (t->off > IC_MAX_OUTPUT_BYTES) {
+			pr_warn(ctx, "%s: the JSON goes on past IC_MAX_OUTPUT_BYTES (%" PRIu64 " bytes), "
+				"more than isfcarve ever writes", path, (uint64_t)IC_MAX_OUTPUT_BYTES);
+			err = -IC_ELIMIT;
 			break;
 		}
 		for (long i = 0; i < r; i++, t->off++) {

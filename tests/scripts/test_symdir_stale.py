@@ -10,7 +10,9 @@ both, as --force would. fx-deb12-6.1's LiME into a fresh symbols dir:
   2. the stored profile's symdb id changed, its symdb key removed (a build before the id), its
      version changed, its revision changed, its revision key removed: each time "not reused: it
      was made by isfcarve V (output revision R) with symbol types S",
-     rebuilt (written) with this build's id and version, then reused again."""
+     rebuilt (written) with this build's id and version, then reused again;
+  3. the stored profile cut 5000 bytes short (a partial copy): its xz footer is missing, so it is
+     rebuilt (before, the part the reuse check reads was all there: reused)."""
 import glob
 import json
 import lzma
@@ -85,6 +87,20 @@ def main():
             if ok:
                 line = next(ln for ln in err.splitlines() if "not reused" in ln)
                 print(f"ok: {what}: rebuilt: {line[:160]}")
+        # 3. a copy cut short (rsync, a full disk): everything the reuse check reads is in its
+        # first part, so it was reused and Volatility then failed on it. Now its xz footer is
+        # checked: rebuilt.
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(path, "wb") as f:
+            f.write(data[:-5000])
+        r = icfix.run(img, "--symbols-dir", sd, check=False)
+        err = r.stderr.decode(errors="replace")
+        ok = r.returncode == 0 and "not reused" in err and "(written)" in err and producer(path) == own
+        c.check(ok, f"cut short: exit {r.returncode}: {err[-600:]!r}")
+        if ok:
+            print("ok: a stored profile cut short is rebuilt: "
+                  + next(ln for ln in err.splitlines() if "not reused" in ln)[-80:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()
