@@ -109,6 +109,7 @@ static struct ic_kallsyms *moved_copy(const struct ic_kallsyms *like, uint64_t s
 	k->delta_source = NULL;
 	k->delta_hits = 0;
 	k->vmcoreinfo_agrees = false;
+	k->vmcoreinfo_placed = false;
 	k->copies = 0;
 	k->anchor = like->anchor + s;
 	k->win_phys = like->win_phys + s;

@@ -129,12 +129,15 @@ void ic_ksd_learn_delta(const struct ic_ctx *ctx, const struct ic_image *img,
 		any = true;
 	}
 	/* The spacing alone holds for every copy of the tables (a page-cache copy, or one planted
-	 * at a lower address to be chosen first): VMCOREINFO's own translation of the address
-	 * (NUMBER(phys_base) on x86-64, NUMBER(kimage_voffset) on arm64) must also put them here. */
-	if (any && agree && !ic_vmcoreinfo__image_phys(vi, v0, &pa) && pa != p0) {
-		pr_info(ctx, "kallsyms: VMCOREINFO SYMBOL(kallsyms_*) have the spacing of the tables at 0x%"
-			PRIx64 " but place them at 0x%" PRIx64 ": another copy", p0, pa);
-		agree = false;
+	 * at a lower address to be chosen first): whether VMCOREINFO's own translation of the
+	 * address (NUMBER(phys_base) on x86-64, NUMBER(kimage_voffset) on arm64) also puts them
+	 * here is what tells the running kernel's copy (vmcoreinfo_placed, ranked first). */
+	if (any && agree && !ic_vmcoreinfo__image_phys(vi, v0, &pa)) {
+		k->vmcoreinfo_placed = pa == p0;
+		if (pa != p0)
+			pr_info(ctx, "kallsyms: VMCOREINFO SYMBOL(kallsyms_*) have the spacing of the "
+				"tables at 0x%" PRIx64 " but place them at 0x%" PRIx64 ": another copy",
+				p0, pa);
 	}
 	if (any && agree) {
 		k->vmcoreinfo_agrees = true;

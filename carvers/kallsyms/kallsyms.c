@@ -62,13 +62,15 @@ static bool in_own_image(const struct ic_kallsyms *k)
 	return phys >= k->syms[t].addr - k->virt_delta && phys < k->syms[e].addr - k->virt_delta;
 }
 
-/* Prefer: VMCOREINFO agreement, then a confirmed virtual base, then tables inside their own
- * kernel image, then the most symbols, then the best-confirmed virtual base, then the lowest
- * physical address (deterministic). */
+/* Prefer: tables where VMCOREINFO places them, then VMCOREINFO agreement on their spacing, then
+ * a confirmed virtual base, then tables inside their own kernel image, then the most symbols,
+ * then the best-confirmed virtual base, then the lowest physical address (deterministic). */
 static bool better(const struct ic_kallsyms *a, const struct ic_kallsyms *b)
 {
 	bool ia, ib;
 
+	if (a->vmcoreinfo_placed != b->vmcoreinfo_placed)
+		return a->vmcoreinfo_placed;
 	if (a->vmcoreinfo_agrees != b->vmcoreinfo_agrees)
 		return a->vmcoreinfo_agrees;
 	if (a->have_delta != b->have_delta)
@@ -311,6 +313,8 @@ void ic_kallsyms__report_json(struct ic_json *j, const struct ic_kallsyms *k)
 	ic_json_u64(j, k->copies);
 	ic_json_key(j, "vmcoreinfo_agrees");
 	ic_json_bool(j, k->vmcoreinfo_agrees);
+	ic_json_key(j, "vmcoreinfo_placed");
+	ic_json_bool(j, k->vmcoreinfo_placed);
 	ic_json_key(j, "virt_delta");
 	if (k->have_delta)
 		ic_json_hex(j, k->virt_delta);

@@ -94,7 +94,9 @@ struct ic_kallsyms {
 
 	/* Selection among validated copies. */
 	unsigned copies;          /* copies that validated (running kernel, kdump kernel, file cache) */
-	bool vmcoreinfo_agrees;   /* VMCOREINFO SYMBOL(kallsyms_*) translate to these tables */
+	bool vmcoreinfo_agrees;   /* VMCOREINFO SYMBOL(kallsyms_*) have these tables' spacing */
+	bool vmcoreinfo_placed;   /* ... and VMCOREINFO's own translation (phys_base,
+				   * kimage_voffset) puts them at this copy: the running kernel's */
 
 	uint64_t anchor;          /* physical address of the "0\0".."9\0" run it was decoded from */
 	char *arena;              /* private: names */
