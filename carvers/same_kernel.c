@@ -46,21 +46,13 @@ static void IC_PRINTF(2, 3) problem(struct ic_same_kernel *s, const char *fmt, .
  * missing is another kernel's BTF. Names are matched through a hash set of kallsyms' names.
  * 0, -ENOMEM, -IC_ENOTFOUND (too few FUNC records to judge).
  */
-static uint64_t name_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
-	return h;
-}
-
 static int btf_funcs_in_kallsyms(const struct ic_btf *btf, const struct ic_kallsyms *k,
 				 size_t *nfunc, size_t *nmiss)
 {
 	size_t cap = 1024, mask;
 	const char **set;
 	uint32_t n = ic_btf__nr_types(btf);
+	uint64_t seed = ic_hash_seed(); /* kallsyms and BTF names are input */
 
 	while (cap < 2 * k->nsyms)
 		cap *= 2;
@@ -74,7 +66,7 @@ static int btf_funcs_in_kallsyms(const struct ic_btf *btf, const struct ic_kalls
 
 		if (!nm)
 			continue;
-		for (h = name_hash(nm) & mask; set[h] && strcmp(set[h], nm); h = (h + 1) & mask)
+		for (h = ic_hash_str(nm, seed) & mask; set[h] && strcmp(set[h], nm); h = (h + 1) & mask)
 			;
 		set[h] = nm;
 	}
@@ -89,7 +81,7 @@ static int btf_funcs_in_kallsyms(const struct ic_btf *btf, const struct ic_kalls
 		if (!nm || !*nm)
 			continue;
 		(*nfunc)++;
-		for (h = name_hash(nm) & mask; set[h] && strcmp(set[h], nm); h = (h + 1) & mask)
+		for (h = ic_hash_str(nm, seed) & mask; set[h] && strcmp(set[h], nm); h = (h + 1) & mask)
 			;
 		*nmiss += !set[h];
 	}

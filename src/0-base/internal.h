@@ -56,6 +56,35 @@ IC_HIDDEN const uint8_t *ic_find(const uint8_t *hay, size_t n, const uint8_t *nd
  * (src/5-symbols/symbols.c). */
 IC_HIDDEN bool ic_sym_name_is_local_label(const char *name, size_t len);
 
+/*
+ * String hashing for the open-addressing tables whose keys come from input (symbol names carved
+ * from an image or read from a System.map, BTF and DWARF names). FNV-1a alone lets an attacker
+ * make many names share their low bits (its low k bits depend only on the low k bits before):
+ * 2^16 such names made a table lookup quadratic, 14 s instead of 0.6. So the hash starts from a
+ * per-table seed nobody can guess (ic_hash_seed(), getrandom) and ends with a 64-bit mixer, which
+ * carries every bit of the state into the low bits. The tables' contents and every output stay
+ * the same whatever the seed: only where an entry sits in a table changes.
+ */
+IC_HIDDEN uint64_t ic_hash_seed(void);
+static inline uint64_t ic_mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+static inline uint64_t ic_hash_str(const char *s, uint64_t seed)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ seed; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
+	return ic_mix64(h);
+}
+
 static inline uint64_t ic_align_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);

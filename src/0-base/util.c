@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -39,6 +41,22 @@ const char *ic_strerror(int err)
 	if (err > IC_ERRNO__START && err < IC_ERRNO__END && msgs[err - IC_ERRNO__START])
 		return msgs[err - IC_ERRNO__START];
 	return strerror(err);
+}
+
+uint64_t ic_hash_seed(void)
+{
+	uint64_t s = 0;
+	int local;
+
+	/* getrandom(2) without blocking; if it is not there (old kernel, seccomp), the clock and
+	 * an address (ASLR) still make the seed hard to guess from outside the process */
+	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s)) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		s = ic_mix64((uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^ (uint64_t)(uintptr_t)&local);
+	}
+	return s;
 }
 
 const char *ic_version(void)

@@ -29,6 +29,7 @@ struct ic_symidx {
 	struct ic_symslot *slots;
 	size_t mask;
 	size_t built_n; /* t->n when built; a later add or sort rebuilds */
+	uint64_t seed;  /* ic_hash_str(): names carved from an image must not pile into one chain */
 };
 
 struct ic_symtab *ic_symtab__new(void)
@@ -166,14 +167,9 @@ int ic_symtab__add(struct ic_symtab *t, uint64_t addr, char type, const char *na
 	return 0;
 }
 
-/* FNV-1a: short names, good enough spread, no dependencies. */
-static uint32_t name_hash(const char *s)
+static uint32_t name_hash(const struct ic_symidx *ix, const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 16777619u;
-	return h;
+	return (uint32_t)ic_hash_str(s, ix->seed);
 }
 
 static struct ic_symidx *symidx_build(struct ic_symtab *t)
@@ -194,8 +190,9 @@ static struct ic_symidx *symidx_build(struct ic_symtab *t)
 	}
 	ix->mask = size - 1;
 	ix->built_n = t->n;
+	ix->seed = ic_hash_seed();
 	for (size_t i = 0; i < t->n; i++) {
-		uint32_t hv = name_hash(t->syms[i].name);
+		uint32_t hv = name_hash(ix, t->syms[i].name);
 		size_t h = hv & ix->mask;
 
 		/* A later duplicate overwrites the earlier slot: find() returns the last one. */
@@ -229,7 +226,7 @@ const struct ic_sym *ic_symtab__find(const struct ic_symtab *ct, const char *nam
 			return NULL;
 		}
 	}
-	hv = name_hash(name);
+	hv = name_hash(ix, name);
 	for (h = hv & ix->mask; ix->slots[h].idx1; h = (h + 1) & ix->mask)
 		if (ix->slots[h].hash == hv && !strcmp(t->syms[ix->slots[h].idx1 - 1].name, name))
 			return &t->syms[ix->slots[h].idx1 - 1];

@@ -10,15 +10,6 @@
 
 /* ---- small containers ---- */
 
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 1099511628211ull;
-	return h;
-}
-
 int ic_strmap_init(struct ic_strmap *m, size_t expect)
 {
 	size_t cap = 64;
@@ -29,6 +20,7 @@ int ic_strmap_init(struct ic_strmap *m, size_t expect)
 	m->vals = calloc(cap, sizeof(*m->vals));
 	m->cap = cap;
 	m->n = 0;
+	m->seed = ic_hash_seed(); /* BTF names are input: ic_hash_str() */
 	if (!m->keys || !m->vals) {
 		ic_strmap_free(m);
 		return -ENOMEM;
@@ -69,7 +61,7 @@ int ic_strmap_add(struct ic_strmap *m, const char *key, uint32_t val)
 		if (err)
 			return err;
 	}
-	for (i = hash_str(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+	for (i = ic_hash_str(key, m->seed) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
 		if (!strcmp(m->keys[i], key))
 			return 0;
 	m->keys[i] = key;
@@ -78,11 +70,22 @@ int ic_strmap_add(struct ic_strmap *m, const char *key, uint32_t val)
 	return 1;
 }
 
+void ic_strmap_set(struct ic_strmap *m, const char *key, uint32_t val)
+{
+	if (!m->cap)
+		return;
+	for (size_t i = ic_hash_str(key, m->seed) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+		if (!strcmp(m->keys[i], key)) {
+			m->vals[i] = val;
+			return;
+		}
+}
+
 bool ic_strmap_get(const struct ic_strmap *m, const char *key, uint32_t *val)
 {
 	if (!m->cap)
 		return false;
-	for (size_t i = hash_str(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+	for (size_t i = ic_hash_str(key, m->seed) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
 		if (!strcmp(m->keys[i], key)) {
 			if (val)
 				*val = m->vals[i];

@@ -133,14 +133,8 @@ int ic_isf_state_init(struct ic_isf_state *s, const struct ic_ctx *ctx, const st
 				goto out;
 			continue;
 		}
-		if (refs[id] > refs[cur]) {
-			/* overwrite: find the slot again */
-			for (size_t i = 0; i < ns->cap; i++)
-				if (ns->keys[i] && ns->vals[i] == cur && !strcmp(ns->keys[i], ic_btf__str(btf, t[0]))) {
-					ns->vals[i] = id;
-					break;
-				}
-		}
+		if (refs[id] > refs[cur])
+			ic_strmap_set(ns, ic_btf__str(btf, t[0]), id); /* not a walk of the whole table */
 	}
 	/* Names: winners keep the BTF name; losers and anonymous types get generated ones. */
 	for (uint32_t id = 1; id <= nr; id++) {

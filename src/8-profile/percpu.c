@@ -27,15 +27,6 @@ struct var {
 	uint64_t got;
 };
 
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
-	return h;
-}
-
 int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, char *why,
 		     size_t n, size_t *checked)
 {
@@ -44,7 +35,7 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 	struct var *v;
 	uint32_t *set;
 	size_t nv = 0, cap = 16, mask, bad = 0, shown = 0, len = 0;
-	uint64_t base = 0;
+	uint64_t base = 0, seed;
 	bool have_base = false;
 
 	*checked = 0;
@@ -72,6 +63,7 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 		return -ENOMEM;
 	}
 	mask = cap - 1;
+	seed = ic_hash_seed(); /* BTF names are input */
 	for (uint32_t i = 0; i < ic_btf_vlen(r[1]); i++) {
 		uint32_t var = r[3 + 3 * i];
 		const char *nm = ic_btf__kind(btf, var) == IC_BTF_VAR ? ic_btf__name(btf, var) : NULL;
@@ -79,7 +71,7 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 
 		if (!nm || !*nm)
 			continue;
-		for (h = hash(nm) & mask; set[h] && strcmp(v[set[h] - 1].name, nm); h = (h + 1) & mask)
+		for (h = ic_hash_str(nm, seed) & mask; set[h] && strcmp(v[set[h] - 1].name, nm); h = (h + 1) & mask)
 			;
 		if (set[h])
 			continue; /* a name twice: the first offset is compared */
@@ -93,7 +85,7 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 		struct var *x;
 		size_t h;
 
-		for (h = hash(s->name) & mask; set[h] && strcmp(v[set[h] - 1].name, s->name);
+		for (h = ic_hash_str(s->name, seed) & mask; set[h] && strcmp(v[set[h] - 1].name, s->name);
 		     h = (h + 1) & mask)
 			;
 		if (!set[h])

@@ -87,15 +87,6 @@ static void say(struct ev *e, const char *text)
 		e->len += (size_t)k < e->cap - e->len ? (size_t)k : e->cap - e->len - 1;
 }
 
-static uint64_t str_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
-	return h;
-}
-
 /* A shown name: escaped and cut, it may be anything. */
 static const char *shown(const char *s, char *buf, size_t n)
 {
@@ -155,6 +146,7 @@ static int check_strings(const struct ic_btf *btf, struct ev *e)
 		*mid = calloc(bm, 1);
 	uint32_t *set = NULL, cs = 0;
 	size_t cap = 16, mask;
+	uint64_t seed;
 	char a[48], b[48], t[200];
 	int err = -ENOMEM;
 
@@ -212,13 +204,14 @@ static int check_strings(const struct ic_btf *btf, struct ev *e)
 	while (cap < 2 * (size_t)nstr)
 		cap *= 2;
 	mask = cap - 1;
+	seed = ic_hash_seed(); /* the strings are input */
 	set = calloc(cap, sizeof(*set)); /* offsets + 1; 0 = free. nstr <= str_len <= 16 MiB */
 	if (!set)
 		goto out;
 	for (uint32_t i = 0; i < len; i += (uint32_t)strlen(s + i) + 1) {
 		size_t h;
 
-		for (h = str_hash(s + i) & mask; set[h] && strcmp(s + set[h] - 1, s + i);
+		for (h = ic_hash_str(s + i, seed) & mask; set[h] && strcmp(s + set[h] - 1, s + i);
 		     h = (h + 1) & mask)
 			;
 		if (!set[h]) {

@@ -81,6 +81,7 @@ struct nkey {
 struct nmap {
 	struct nkey *e;
 	size_t cap, n;
+	uint64_t seed; /* ic_hash_str(): names are input */
 };
 
 /* BTF records deduplicated by content: ids whose record equals the one looked up. */
@@ -93,6 +94,7 @@ struct smap { /* string -> offset in the string section */
 	const char **k;
 	uint32_t *v;
 	size_t cap, n;
+	uint64_t seed; /* ic_hash_str(): names are input */
 };
 
 /* Which DWARF variable types a name, best first: a file-scope definition (the last one wins,
@@ -144,22 +146,6 @@ struct conv {
 	char bad[160];
 };
 
-static uint64_t mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
-}
-
-static uint64_t hstr(const char *s, uint64_t h)
-{
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 1099511628211ull;
-	return h;
-}
 
 static int fail(struct conv *c, int err, const Dwarf_Die *die, const char *fmt, ...)
 	IC_PRINTF(4, 5);
@@ -195,7 +181,7 @@ static int memo_grow(struct memo *m)
 
 		if (!m->k[i])
 			continue;
-		for (j = mix64(m->k[i]) & (cap - 1); k[j]; j = (j + 1) & (cap - 1))
+		for (j = ic_mix64(m->k[i]) & (cap - 1); k[j]; j = (j + 1) & (cap - 1))
 			;
 		k[j] = m->k[i];
 		v[j] = m->v[i];
@@ -213,7 +199,7 @@ static size_t memo_slot(const struct memo *m, uint64_t key)
 {
 	size_t i;
 
-	for (i = mix64(key + 1) & (m->cap - 1); m->k[i] && m->k[i] != key + 1; i = (i + 1) & (m->cap - 1))
+	for (i = ic_mix64(key + 1) & (m->cap - 1); m->k[i] && m->k[i] != key + 1; i = (i + 1) & (m->cap - 1))
 		;
 	return i;
 }
@@ -249,9 +235,9 @@ static int memo_put(struct memo *m, uint64_t key, uint32_t v)
 	return 0;
 }
 
-static uint64_t nkey_hash(const struct nkey *k)
+static uint64_t nkey_hash(const struct nkey *k, uint64_t seed)
 {
-	return mix64(hstr(k->name, 1469598103934665603ull) ^
+	return ic_mix64(ic_hash_str(k->name, seed) ^
 		     ((uint64_t)k->kind << 56 ^ (uint64_t)k->size << 24 ^ k->line));
 }
 
@@ -265,7 +251,7 @@ static struct nkey *nmap_find(struct nmap *m, const struct nkey *k)
 {
 	if (!m->cap)
 		return NULL;
-	for (size_t i = nkey_hash(k) & (m->cap - 1); m->e[i].name; i = (i + 1) & (m->cap - 1))
+	for (size_t i = nkey_hash(k, m->seed) & (m->cap - 1); m->e[i].name; i = (i + 1) & (m->cap - 1))
 		if (nkey_eq(&m->e[i], k))
 			return &m->e[i];
 	return NULL;
@@ -284,7 +270,7 @@ static int nmap_add(struct nmap *m, const struct nkey *k)
 		for (size_t j = 0; j < m->cap; j++) {
 			if (!m->e[j].name)
 				continue;
-			for (i = nkey_hash(&m->e[j]) & (cap - 1); e[i].name; i = (i + 1) & (cap - 1))
+			for (i = nkey_hash(&m->e[j], m->seed) & (cap - 1); e[i].name; i = (i + 1) & (cap - 1))
 				;
 			e[i] = m->e[j];
 		}
@@ -292,7 +278,7 @@ static int nmap_add(struct nmap *m, const struct nkey *k)
 		m->e = e;
 		m->cap = cap;
 	}
-	for (i = nkey_hash(k) & (m->cap - 1); m->e[i].name; i = (i + 1) & (m->cap - 1))
+	for (i = nkey_hash(k, m->seed) & (m->cap - 1); m->e[i].name; i = (i + 1) & (m->cap - 1))
 		;
 	m->e[i] = *k;
 	m->n++;
@@ -318,7 +304,7 @@ static int smap_get_or_add(struct smap *m, const char *key, uint32_t val, uint32
 		for (size_t j = 0; j < m->cap; j++) {
 			if (!m->k[j])
 				continue;
-			for (i = hstr(m->k[j], 1469598103934665603ull) & (cap - 1); k[i]; i = (i + 1) & (cap - 1))
+			for (i = ic_hash_str(m->k[j], m->seed) & (cap - 1); k[i]; i = (i + 1) & (cap - 1))
 				;
 			k[i] = m->k[j];
 			v[i] = m->v[j];
@@ -329,7 +315,7 @@ static int smap_get_or_add(struct smap *m, const char *key, uint32_t val, uint32
 		m->v = v;
 		m->cap = cap;
 	}
-	for (i = hstr(key, 1469598103934665603ull) & (m->cap - 1); m->k[i]; i = (i + 1) & (m->cap - 1))
+	for (i = ic_hash_str(key, m->seed) & (m->cap - 1); m->k[i]; i = (i + 1) & (m->cap - 1))
 		if (!strcmp(m->k[i], key)) {
 			*out = m->v[i];
 			return 0;
@@ -450,7 +436,7 @@ static uint64_t rec_hash(const uint32_t *w, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ w[i]) * 1099511628211ull;
-	return mix64(h + n);
+	return ic_mix64(h + n);
 }
 
 /* The id of an anonymous record equal to w[0..n), made if new. */
@@ -1518,6 +1504,7 @@ static int convert(const struct ic_ctx *ctx, Elf *elf, const char *what, uint8_t
 		return -IC_EUNSUPP;
 	}
 	memset(&c, 0, sizeof(c));
+	c.strs.seed = c.vmap.seed = c.named.seed = c.byname.seed = ic_hash_seed();
 	c.ctx = ctx;
 	c.what = what;
 	c.dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
