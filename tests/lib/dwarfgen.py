@@ -7,6 +7,7 @@ attribute forms given, in .debug_info / .debug_abbrev of an otherwise empty ELF 
 A "type" attribute given as a string refers to the DIE with that label. Forms default to
 udata (numbers), string (names), ref4 (type), exprloc (location), flag_present."""
 import struct
+import zlib
 
 FORMS = dict(string=0x08, data1=0x0b, data2=0x05, data4=0x06, data8=0x07, udata=0x0f, sdata=0x0d,
              ref4=0x13, flag_present=0x19, exprloc=0x18)
@@ -107,10 +108,17 @@ def _build(dies, e):
     return struct.pack(e + "IHIB", len(body) + 7, 4, 0, 8) + bytes(body), bytes(abbrev)
 
 
-def write(dies, path, endian="<", machine=62):
-    """An ET_EXEC ELF64 of the given byte order and e_machine holding the DIEs."""
+def write(dies, path, endian="<", machine=62, zeros=0):
+    """An ET_EXEC ELF64 of the given byte order and e_machine holding the DIEs. zeros: instead,
+    a zlib-compressed (SHF_COMPRESSED) .debug_info of that many zero bytes."""
     e = endian
     info, abbrev = _build(dies, e)
+    flags = {}
+    if zeros:
+        z = zlib.compressobj(9)
+        body = b"".join(z.compress(bytes(1 << 20)) for _ in range(zeros >> 20)) + z.flush()
+        info = struct.pack(e + "IIQQ", 1, 0, zeros, 1) + body  # Elf64_Chdr: ELFCOMPRESS_ZLIB
+        flags[".debug_info"] = 0x800
     secs = [(".debug_abbrev", abbrev), (".debug_info", info)]
     shstr, names = b"\0", []
     for n, _ in secs + [(".shstrtab", b"")]:
@@ -126,8 +134,8 @@ def write(dies, path, endian="<", machine=62):
     shoff = len(data)
     data += bytes(64)
     for i, (n, b) in enumerate(secs):
-        data += struct.pack(e + "IIQQQQIIQQ", names[i], 3 if n == ".shstrtab" else 1, 0, 0, offs[i], len(b),
-                            0, 0, 1, 0)
+        data += struct.pack(e + "IIQQQQIIQQ", names[i], 3 if n == ".shstrtab" else 1, flags.get(n, 0), 0,
+                            offs[i], len(b), 0, 0, 1, 0)
     data[0:64] = (b"\x7fELF" + bytes([2, 1 if e == "<" else 2, 1, 0]) + bytes(8) +
                   struct.pack(e + "HHIQQQIHHHHHH", 2, machine, 1, 0, 0, shoff, 0, 64, 56, 0, 64,
                               len(secs) + 1, len(secs)))

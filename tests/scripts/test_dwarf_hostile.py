@@ -9,7 +9,10 @@ file must still convert (its bit-field where the compiler puts it).
   location 0x1ffffffffffffff8 the bit position wrapped: offset 7, bit 7 of an 8-byte struct
   enumerator 0x100000001      cut to 1 in a 4-byte enum; 300 kept in a 1-byte enum
   upper_bound 0x1ffffffff     taken for -1 (its low 32 bits): a zero-length array
-  bounds 9..3                 a zero-length array"""
+  bounds 9..3                 a zero-length array
+and one that cost memory: a compressed .debug_info of 256 MiB of zeros (256 KB) was inflated
+whole before anything was read (a 2 MB file took 2.1 GB); now its claimed size is checked
+against IC_MAX_DWARF_INFLATE_RATIO first."""
 import json
 import os
 import shutil
@@ -83,9 +86,12 @@ def main():
                                  *foo(D("member", [("name", "m"), ("type", "a"), ("loc", 0)]))),
              "<", 62, "array upper bound 3 below its lower bound 9"),
         ]
-        for what, dies, endian, machine, want in cases:
+        # 256 MiB of zeros compressed to 256 KB: libelf inflated every such section whole
+        cases.append(("compressed .debug_info of 256 MiB zeros", unit(ulong(), *foo(bitfield(0, 31))), "<",
+                      62, "IC_MAX_DWARF_INFLATE_RATIO", 256 << 20))
+        for what, dies, endian, machine, want, *zeros in cases:
             elf, out = os.path.join(tmp, "v.elf"), os.path.join(tmp, "v.json")
-            dg.write(dies, elf, endian, machine)
+            dg.write(dies, elf, endian, machine, *zeros)
             r = icfix.run("--dwarf", elf, "--map", smap, "--banner", "Linux version 9.9.9 (x@y) #1", "-o", out,
                           check=False)
             err = r.stderr.decode(errors="replace")

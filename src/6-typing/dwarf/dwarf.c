@@ -1471,6 +1471,37 @@ static bool compressed_unreadable(Elf *elf)
 	return false;
 }
 
+/* What compressed debug sections would inflate to, checked before libdw inflates them. */
+static int compressed_ceiling(const struct ic_ctx *ctx, Elf *elf, const char *what)
+{
+	uint64_t total = 0;
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return 0; /* libdw says what is wrong */
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		GElf_Chdr ch;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_COMPRESSED) || !gelf_getchdr(scn, &ch))
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strncmp(name, ".debug_", 7))
+			continue;
+		if (ch.ch_size / IC_MAX_DWARF_INFLATE_RATIO > sh.sh_size ||
+		    ic_add_ovf(total, ch.ch_size, &total) || total > IC_MAX_DWARF_INFLATED_BYTES) {
+			pr_warn(ctx, "%s: section %s (offset 0x%" PRIx64 ") claims to inflate from %" PRIu64
+				" to %" PRIu64 " bytes: beyond IC_MAX_DWARF_INFLATE_RATIO (%u) or, with the "
+				"others, IC_MAX_DWARF_INFLATED_BYTES", what, name, (uint64_t)sh.sh_offset,
+				(uint64_t)sh.sh_size, (uint64_t)ch.ch_size, IC_MAX_DWARF_INFLATE_RATIO);
+			return -IC_ELIMIT;
+		}
+	}
+	return 0;
+}
+
 static int convert(const struct ic_ctx *ctx, Elf *elf, const char *what, uint8_t **out,
 		   size_t *len, struct ic_dwarf_stats *stats)
 {
@@ -1503,6 +1534,8 @@ static int convert(const struct ic_ctx *ctx, Elf *elf, const char *what, uint8_t
 			"relocated; give the linked debug vmlinux", what);
 		return -IC_EUNSUPP;
 	}
+	if ((err = compressed_ceiling(ctx, elf, what)))
+		return err;
 	memset(&c, 0, sizeof(c));
 	c.strs.seed = c.vmap.seed = c.named.seed = c.byname.seed = ic_hash_seed();
 	c.ctx = ctx;
