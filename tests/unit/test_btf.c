@@ -213,6 +213,9 @@ static void m_badname(struct blob *b) { W(b, 4, 3) = str(b, "a\xff\xff"); }
 /* A member's name lost (its string offset 0, or its bytes zeroed): only an anonymous struct
  * or union may go unnamed, and struct s's first member is an int (the mutation harness). */
 static void m_nameless(struct blob *b) { W(b, 4, 3) = 0; }
+/* struct s's first member (offset 0) of type struct s itself: the sizes add up (it ends at
+ * s's size), but no such type can exist (a review's DWARF "struct foo { struct foo a; }"). */
+static void m_selfhold(struct blob *b) { W(b, 4, 4) = 4; }
 static void m_chain(struct blob *b)
 {
 	/* int ***...* 40 levels: beyond IC_MAX_BTF_CHAIN */
@@ -267,6 +270,7 @@ static const struct mcase cases[] = {
 	{ "struct size vs members", m_structsize, NULL, -IC_EFORMAT, "members end at byte 12", 4 },
 	{ "member name", m_badname, NULL, -IC_EFORMAT, "not a C identifier", 4 },
 	{ "nameless member", m_nameless, NULL, -IC_EFORMAT, "not an anonymous struct", 4 },
+	{ "holds itself", m_selfhold, NULL, -IC_EFORMAT, "contains itself", 4 },
 	{ "FLOAT size", m_floatsz, NULL, -IC_EFORMAT, "FLOAT size", 13 },
 	{ "enum size", m_enumsz, NULL, -IC_EFORMAT, "enum size", 5 },
 	{ "enumerator name", m_enumname, NULL, -IC_EFORMAT, "no name", 5 },

@@ -708,6 +708,77 @@ static uint32_t pointer_size(const struct walk *w, const char *strs)
 	return 0;
 }
 
+/* The struct or union an object of type id holds by value (through qualifiers, typedefs and
+ * arrays), or 0. */
+static uint32_t held(const struct walk *w, uint32_t id)
+{
+	for (unsigned i = 0; i <= IC_MAX_BTF_CHAIN; i++) {
+		unsigned k;
+
+		id = resolve(w, id);
+		k = kind_of(w, id);
+		if (k == IC_BTF_STRUCT || k == IC_BTF_UNION)
+			return id;
+		if (k != IC_BTF_ARRAY)
+			return 0;
+		id = w32(w, id, 3); /* the element type */
+	}
+	return 0;
+}
+
+/*
+ * No struct or union may hold itself by value, directly or through others (struct a { struct
+ * b x; }; struct b { struct a y; }): such a type cannot exist, yet its sizes can be made to add
+ * up (a member of the struct's own size at offset 0), so check_layout() passes it. A depth-first
+ * walk over the by-value edges; color 1 = on the current path, 2 = done.
+ */
+static int check_containment(const struct walk *w)
+{
+	uint8_t *color = calloc((size_t)w->nr + 1, 1);
+	struct frame {
+		uint32_t id, next; /* next member to follow */
+	} *stack = malloc(((size_t)w->nr + 1) * sizeof(*stack));
+	int err = 0;
+
+	if (!color || !stack) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (uint32_t root = 1; root <= w->nr && !err; root++) {
+		size_t sp = 0;
+
+		if (color[root] || (kind_of(w, root) != IC_BTF_STRUCT && kind_of(w, root) != IC_BTF_UNION))
+			continue;
+		color[root] = 1;
+		stack[sp++] = (struct frame){ root, 0 };
+		while (sp && !err) {
+			struct frame *f = &stack[sp - 1];
+			uint32_t c;
+
+			if (f->next == ic_btf_vlen(w32(w, f->id, 1))) {
+				color[f->id] = 2;
+				sp--;
+				continue;
+			}
+			c = held(w, w32(w, f->id, 4 + 3 * f->next++));
+			if (!c || color[c] == 2)
+				continue;
+			if (color[c] == 1)
+				err = FAILT(-IC_EFORMAT, f->id, 4 + 3 * (f->next - 1), "type [%u]: member %u "
+					    "holds type [%u] by value, which holds type [%u]: a type that "
+					    "contains itself", f->id, f->next - 1, c, f->id);
+			else {
+				color[c] = 1;
+				stack[sp++] = (struct frame){ c, 0 }; /* each type once: sp <= nr */
+			}
+		}
+	}
+out:
+	free(color);
+	free(stack);
+	return err;
+}
+
 static int check_meaning(const struct walk *w, const char *strs)
 {
 	uint32_t ptr = pointer_size(w, strs);
@@ -716,7 +787,7 @@ static int check_meaning(const struct walk *w, const char *strs)
 	for (uint32_t id = 1; id <= w->nr; id++)
 		if ((err = check_names(w, id, strs)) || (err = check_layout(w, id, ptr)))
 			return err;
-	return 0;
+	return check_containment(w);
 }
 
 int ic_btf_validate_full(const uint8_t *data, size_t len, struct ic_btf_diag *diag,
