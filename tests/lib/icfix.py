@@ -37,9 +37,12 @@ class Counter:
         self.passed = 0
         self.failed = 0
 
-    def check(self, cond, msg):
+    def check(self, cond, msg, ok=None):
+        """Count cond; print msg as a failure, or ok (if given) as what passed."""
         if cond:
             self.passed += 1
+            if ok:
+                print("ok:", ok)
         else:
             self.failed += 1
             print("FAIL:", msg, file=sys.stderr)

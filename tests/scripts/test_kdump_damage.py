@@ -92,10 +92,9 @@ def main():
         whole, part = os.path.join(tmp, "whole.json"), os.path.join(tmp, "part.json")
         icfix.run(src, "-q", "-o", whole)
         r = icfix.run(inc, "-q", "-o", part, check=False)
-        ok = r.returncode == 0 and os.path.exists(part) and digest(part) == digest(whole)
-        c.check(ok, f"incomplete profile: exit {r.returncode}, {r.stderr[-400:]!r}")
-        if ok:
-            print(f"ok: incomplete dump: {lost} of {len(pfns)} pages lost, profile = the whole dump's")
+        c.check(r.returncode == 0 and os.path.exists(part) and digest(part) == digest(whole),
+                f"incomplete profile: exit {r.returncode}, {r.stderr[-400:]!r}",
+                f"incomplete dump: {lost} of {len(pfns)} pages lost, profile = the whole dump's")
 
         # 2. the same cut without the status bit: a truncated dump
         r = icfix.run("scan", short, check=False)
@@ -122,10 +121,9 @@ def main():
 
         r = subprocess.run([icfix.BIN, "scan", big], capture_output=True, preexec_fn=cap)
         err = r.stderr.decode(errors="replace")
-        ok = r.returncode == 2 and "1st bitmap at logical offset 0x2000" in err and err.count("\n") == 1
-        c.check(ok, f"2^32 pages (address-space limit {limit}): exit {r.returncode}: {err[-300:]!r}")
-        if ok:
-            print(f"ok: 2^32 pages claimed in {len(flat)} bytes: exit 2 (address-space limit {limit})")
+        c.check(r.returncode == 2 and "1st bitmap at logical offset 0x2000" in err and err.count("\n") == 1,
+                f"2^32 pages (address-space limit {limit}): exit {r.returncode}: {err[-300:]!r}",
+                f"2^32 pages claimed in {len(flat)} bytes: exit 2 (address-space limit {limit})")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()

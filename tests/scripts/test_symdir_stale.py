@@ -96,11 +96,10 @@ def main():
             f.write(data[:-5000])
         r = icfix.run(img, "--symbols-dir", sd, check=False)
         err = r.stderr.decode(errors="replace")
-        ok = r.returncode == 0 and "not reused" in err and "(written)" in err and producer(path) == own
-        c.check(ok, f"cut short: exit {r.returncode}: {err[-600:]!r}")
-        if ok:
-            print("ok: a stored profile cut short is rebuilt: "
-                  + next(ln for ln in err.splitlines() if "not reused" in ln)[-80:])
+        c.check(r.returncode == 0 and "not reused" in err and "(written)" in err and producer(path) == own,
+                f"cut short: exit {r.returncode}: {err[-600:]!r}",
+                "a stored profile cut short is rebuilt: "
+                + next((ln for ln in err.splitlines() if "not reused" in ln), "")[-80:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()

@@ -86,9 +86,8 @@ def main():
             if os.path.exists(out):
                 got = json.load(open(out))["symbols"].get("init_task", {}).get("address")
                 detail = f"init_task 0x{got or 0:x}"
-            c.check(ok, f"{what}: exit {r.returncode}, {detail}: {r.stderr.decode(errors='replace')[-400:]!r}")
-            if ok:
-                print(f"ok: {what}: the plain image's profile")
+            c.check(ok, f"{what}: exit {r.returncode}, {detail}: {r.stderr.decode(errors='replace')[-400:]!r}",
+                    f"{what}: the plain image's profile")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()

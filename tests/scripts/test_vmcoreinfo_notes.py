@@ -93,10 +93,9 @@ def main():
                 rep = json.loads(icfix.run("scan", "--json", img).stdout)["vmcoreinfo"]
                 ok = ok and rep["from_note"] is True and rep["kerneloffset"] == "0x" + ko.lower()
             c.check(ok, f"{what}: exit {r.returncode}, profile {'=' if got == want else '!='} the plain "
-                        f"dump's: {err[-700:]!r}")
-            if ok:
-                print(f"ok: {what}: exit 0, the plain dump's profile"
-                      + (f"; said: {next(ln for ln in err.splitlines() if said in ln)[:150]}" if said else ""))
+                        f"dump's: {err[-700:]!r}",
+                    f"{what}: exit 0, the plain dump's profile"
+                    + (f"; said: {next((ln for ln in err.splitlines() if said in ln), '')[:150]}" if said else ""))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()
