@@ -20,18 +20,21 @@
 static const char ik_start[] = "IKCFG_ST";
 
 /* The first config in [lo, hi) that inflates and gives a link-time _text (text NULL), or that
- * inflates (text set: the caller owns it). */
+ * inflates (text set: the caller owns it). For the link base every config in the span is
+ * looked at: two that give different values are no evidence (-IC_EAMBIGUOUS), since freed
+ * init memory inside the span can hold anything (a page-cache copy of another config). */
 static int find_config(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
 		       uint64_t hi, uint64_t *link_text, char **text, size_t *text_len)
 {
 	const size_t chunk = 4u << 20;
 	uint8_t *buf = malloc(chunk + IC_MAX_IKCONFIG_GZ);
 	unsigned tries = 0;
+	uint64_t first = 0, first_at = 0, v;
 	int err = -IC_ENOTFOUND;
 
 	if (!buf)
 		return -ENOMEM;
-	for (uint64_t base = lo; base < hi && err == -IC_ENOTFOUND; base += chunk) {
+	for (uint64_t base = lo; base < hi && (err == -IC_ENOTFOUND || (!err && !text)); base += chunk) {
 		size_t n = (size_t)(hi - base < chunk ? hi - base : chunk);
 		size_t avail = n + IC_MAX_IKCONFIG_GZ;
 		const uint8_t *p = buf;
@@ -72,19 +75,32 @@ static int find_config(const struct ic_ctx *ctx, const struct ic_image *img, uin
 				err = 0;
 				break;
 			}
-			e = ic_live__link_text(ctx, (const char *)cfg, cfglen, "IKCONFIG", link_text);
+			e = ic_live__link_text(ctx, (const char *)cfg, cfglen, "IKCONFIG", &v);
 			free(cfg);
-			if (!e) {
+			if (!e && err == -IC_ENOTFOUND) {
+				first = v;
+				first_at = base + (uint64_t)(gz - 8 - buf);
 				pr_info(ctx, "kaslr: IKCONFIG at phys 0x%" PRIx64 ": link _text 0x%"
-					PRIx64, base + (uint64_t)(gz - 8 - buf), *link_text);
+					PRIx64, first_at, first);
 				err = 0;
-				break;
+				continue;
 			}
+			if (!e && v != first) {
+				pr_warn(ctx, "kaslr: IKCONFIG at phys 0x%" PRIx64 " (link _text 0x%" PRIx64
+					") and at 0x%" PRIx64 " (0x%" PRIx64 ") disagree: neither is taken",
+					first_at, first, base + (uint64_t)(gz - 8 - buf), v);
+				err = -IC_EAMBIGUOUS;
+				goto out;
+			}
+			if (!e)
+				continue;
 			pr_debug(ctx, "kaslr: IKCONFIG at phys 0x%" PRIx64 ": %s",
 				 base + (uint64_t)(gz - buf), ic_strerror(e));
 		}
 	}
 out:
+	if (!err && !text)
+		*link_text = first;
 	free(buf);
 	return err;
 }

@@ -547,9 +547,19 @@ static int link_base(struct a64 *s)
 	if (ic_kaslr_link_known(s->vi, s->in, k)) {
 		uint64_t me, want[2], ko = k->virtual_slide;
 
-		if (s->in->link_text || strcmp(k->link_method, "vmcoreinfo") ||
-		    ic_vmcoreinfo__u64(s->vi, "NUMBER(MODULES_END)", &me) || !kernel_va(me))
+		if (s->in->link_text || strcmp(k->link_method, "vmcoreinfo"))
 			return 0;
+		if (ic_vmcoreinfo__u64(s->vi, "NUMBER(MODULES_END)", &me) || !kernel_va(me)) {
+			/* copies that disagree and nothing to settle them: not the chosen one's say */
+			if (!s->vi->nalt && !s->vi->nalt_more)
+				return 0;
+			snprintf(k->doubt, sizeof(k->doubt), "VMCOREINFO copies disagree on "
+				 "KERNELOFFSET (0x%" PRIx64 " at %u places, 0x%" PRIx64 " at phys 0x%"
+				 PRIx64 "%s) and no NUMBER(MODULES_END) settles it", ko,
+				 s->vi->places, s->vi->alt[0].kerneloffset, s->vi->alt[0].phys,
+				 s->vi->nalt + s->vi->nalt_more > 1 ? ", more" : "");
+			return evidence(s, "link:_text", false, "%s", k->doubt);
+		}
 		want[0] = me;
 		want[1] = me + ARM64_OLD_TEXT_OFFSET;
 		return ic_kaslr_link_settle(s->ctx, k, s->vi, want, 2, "NUMBER(MODULES_END) "

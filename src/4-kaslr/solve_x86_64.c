@@ -326,6 +326,33 @@ static uint64_t image_span(const struct solver *s)
 }
 
 /*
+ * The embedded config's link base. Where kallsyms knows kernel_config_data, only the config
+ * there (the "IKCFG_ST" magic is just before it, or its first bytes before 5.2); where kallsyms
+ * has data symbols but no kernel_config_data, the kernel embeds none, and a config found in its
+ * span is someone else's (freed init memory, the gap after .text: page cache lands there).
+ * Without data symbols, the whole span, where two configs that disagree decide nothing.
+ */
+static int ikconfig(const struct solver *s, uint64_t *link)
+{
+	const struct ic_kaslr *k = s->k;
+	uint64_t r;
+
+	if (!sym_va(s, "kernel_config_data", &r)) {
+		uint64_t p = k->phys_text + (r - k->runtime_text);
+
+		if (r < k->runtime_text || p < 8)
+			return -IC_ENOTFOUND;
+		return ic_kaslr_ikconfig(s->ctx, s->in->img, p - 8, p + 1, link);
+	}
+	if (!sym_va(s, "linux_banner", &r)) {
+		pr_info(s->ctx, "kaslr: kallsyms lists data symbols but no kernel_config_data: the "
+			"kernel embeds no config, none in its span is taken");
+		return -IC_ENOTFOUND;
+	}
+	return ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text, k->phys_text + image_span(s), link);
+}
+
+/*
  * Step 4: link-time _text, hence the slide. KERNELOFFSET is one number in one text: a damaged
  * copy would move every symbol. So its link _text must be __START_KERNEL_map +
  * CONFIG_PHYSICAL_START: IKCONFIG's when the image embeds it, else the default 0x1000000
@@ -346,16 +373,14 @@ static int link_base(struct solver *s)
 		/* The default agreeing with the only value there is settles it; otherwise the
 		 * config, when the image embeds it, says exactly (a scan of the kernel image). */
 		if (k->link_text != IC_X86_DEFAULT_LINK_TEXT || (vi && vi->nalt)) {
-			if (!ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text,
-					       k->phys_text + image_span(s), &want))
+			if (!ikconfig(s, &want))
 				src = "IKCONFIG's CONFIG_PHYSICAL_START/_ALIGN";
 			else
 				src = "the default CONFIG_PHYSICAL_START 0x1000000 (no IKCONFIG)";
 		}
 		return ic_kaslr_link_settle(s->ctx, k, vi_of(s), &want, 1, src, &s->ko);
 	}
-	if (!ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text, k->phys_text + image_span(s),
-			       &k->link_text)) {
+	if (!ikconfig(s, &k->link_text)) {
 		k->link_method = "ikconfig";
 	} else {
 		k->link_text = IC_X86_DEFAULT_LINK_TEXT;

@@ -231,13 +231,14 @@ static size_t gzip_text(const char *text, uint8_t *out, size_t cap)
 	return zs.total_out;
 }
 
-static void run_synthetic(bool with_config, bool corrupt, unsigned decoys)
+static void run_synthetic(bool with_config, bool corrupt, unsigned decoys, const char *other_cfg)
 {
 	const size_t size = 8u << 20;
 	const uint64_t pgd = 0x1000, l3 = 0x2000, l2 = 0x3000, phys_text = 0x200000;
 	const unsigned i0 = 40; /* runtime _text = MAP + 80 MiB */
-	const char cfg[] = "# comment\nCONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x2000000\n"
-			   "CONFIG_PHYSICAL_ALIGN=0x1000000\nCONFIG_IKCONFIG=y\n";
+	const char *cfg = other_cfg ? other_cfg
+				    : "# comment\nCONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x2000000\n"
+				      "CONFIG_PHYSICAL_ALIGN=0x1000000\nCONFIG_IKCONFIG=y\n";
 	uint8_t *m = calloc(1, size);
 	char path[] = "/tmp/ic_test_kaslr.XXXXXX";
 	struct ic_image *img = NULL;
@@ -281,6 +282,13 @@ static void run_synthetic(bool with_config, bool corrupt, unsigned decoys)
 	IC_CHECK(ic_image__open_as(NULL, path, "raw", &img) == 0, "open");
 	in.img = img;
 	IC_CHECK(ic_kaslr__solve(NULL, &in, &k) == 0, "synthetic solve");
+	if (k && other_cfg) {
+		/* a cross-check that fails puts the slide in doubt (it was logged, exit 0) */
+		IC_CHECK(strstr(k->doubt, "slide:alignment: MISMATCH") && !k->consistent,
+			 "failed cross-check: doubt \"%s\"", k->doubt);
+		ic_kaslr__free(k);
+		k = NULL;
+	}
 	if (k) {
 		uint64_t want_link = with_config && !corrupt ? 0xffffffff82000000ull
 							     : IC_X86_DEFAULT_LINK_TEXT;
@@ -479,11 +487,14 @@ int main(void)
 {
 	int rc;
 
-	run_synthetic(true, false, 0);
-	run_synthetic(true, true, 0);
-	run_synthetic(false, false, 0);
-	run_synthetic(true, false, IC_MAX_IKCONFIG_TRIES - 1);
-	run_synthetic(true, false, IC_MAX_IKCONFIG_TRIES);
+	run_synthetic(true, false, 0, NULL);
+	run_synthetic(true, true, 0, NULL);
+	run_synthetic(false, false, 0, NULL);
+	run_synthetic(true, false, IC_MAX_IKCONFIG_TRIES - 1, NULL);
+	run_synthetic(true, false, IC_MAX_IKCONFIG_TRIES, NULL);
+	/* a config that makes the slide 0x2f00000: not a 2 MiB multiple */
+	run_synthetic(true, false, 0, "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x2100000\n"
+				      "CONFIG_PHYSICAL_ALIGN=0x100000\n");
 	rc = run_fixture("fx-deb12-6.1", "mem.lime");
 	if (rc)
 		return rc;
