@@ -167,12 +167,15 @@ bool ic_rec_name(const struct ic_rec *r, uint64_t va, char *buf, size_t max)
 }
 
 /* Scan the kernel image for align-aligned copies of the len-byte pattern pat; the PAs of the
- * first up to max hits that are image objects (a copy in other memory is no symbol). Chunks
- * overlap by len - 1 bytes so a match across a boundary is seen once. */
+ * hits that are image objects (a copy in other memory is no symbol). Chunks overlap by len - 1
+ * bytes so a match across a boundary is seen once. More than max hits: none (*n = 0). The
+ * callers judge uniqueness among the hits, so the first max of more would be no judgement: 15
+ * decoys planted low once hid the real socket_file_ops behind a fake one, taken as "the one". */
 int ic_rec_scan(const struct ic_rec *r, const void *pat, size_t len, size_t align,
 		uint64_t *hits, unsigned max, unsigned *n)
 {
 	uint64_t start = r->k->phys_text & ~(uint64_t)(align - 1), end;
+	unsigned total = 0;
 	uint8_t *buf;
 
 	*n = 0;
@@ -183,7 +186,7 @@ int ic_rec_scan(const struct ic_rec *r, const void *pat, size_t len, size_t alig
 		return -ENOMEM;
 	if (ic_add_ovf(start, IC_MAX_KERNEL_IMAGE, &end))
 		end = UINT64_MAX;
-	for (uint64_t pa = start; pa < end && *n < max; pa += IC_RECOVER_CHUNK) {
+	for (uint64_t pa = start; pa < end && total <= max; pa += IC_RECOVER_CHUNK) {
 		size_t got = IC_RECOVER_CHUNK + len - 1;
 
 		if (ic_image__read(r->img, pa, buf, got)) {
@@ -191,12 +194,17 @@ int ic_rec_scan(const struct ic_rec *r, const void *pat, size_t len, size_t alig
 			if (ic_image__read(r->img, pa, buf, got))
 				continue;
 		}
-		for (size_t i = 0; i + len <= got && i < IC_RECOVER_CHUNK && *n < max; i += align)
+		for (size_t i = 0; i + len <= got && i < IC_RECOVER_CHUNK && total <= max; i += align)
 			if (buf[i] == *(const uint8_t *)pat && !memcmp(buf + i, pat, len) &&
-			    ic_rec_va_ok(r, pa + i + r->delta))
+			    ic_rec_va_ok(r, pa + i + r->delta) && total++ < max)
 				hits[(*n)++] = pa + i;
 	}
 	free(buf);
+	if (total > max) {
+		pr_info(r->ctx, "recover: more than %u image copies of a %zu-byte pattern: too many to "
+			"tell one object by, none taken", max, len);
+		*n = 0;
+	}
 	return 0;
 }
 
