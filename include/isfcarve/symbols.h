@@ -41,6 +41,9 @@ IC_API int ic_symtab__add(struct ic_symtab *t, uint64_t addr, char type, const c
  * after an add/sort builds a hash index (O(n)); later calls are O(1). Building mutates the
  * table's private index, so concurrent first calls on one table are not safe. */
 IC_API const struct ic_sym *ic_symtab__find(const struct ic_symtab *t, const char *name);
+/* Remove every entry named `name`, keeping the others' order; returns how many went. O(n): for
+ * the rare symbol that evidence disputes (recovery's conflicts), not for bulk edits. */
+IC_API size_t ic_symtab__drop(struct ic_symtab *t, const char *name);
 /* Sort by address, then name; equal (address, name) pairs keep insertion order. Not thread-safe
  * with concurrent ic_symtab__find() (which builds its index lazily). */
 IC_API void ic_symtab__sort(struct ic_symtab *t);

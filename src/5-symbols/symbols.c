@@ -233,6 +233,22 @@ const struct ic_sym *ic_symtab__find(const struct ic_symtab *ct, const char *nam
 	return NULL;
 }
 
+size_t ic_symtab__drop(struct ic_symtab *t, const char *name)
+{
+	size_t kept = 0, n = t->n;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(t->syms[i].name, name))
+			t->syms[kept++] = t->syms[i];
+	if (kept != n) {
+		/* the index holds positions: rebuilt by the next find (the names stay in the
+		 * arena, freed with the table) */
+		symidx_free(t);
+		t->n = kept;
+	}
+	return n - kept;
+}
+
 static int sym_cmp(const void *a, const void *b)
 {
 	const struct ic_sym *x = a, *y = b;

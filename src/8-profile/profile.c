@@ -431,6 +431,15 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		if (err < 0)
 			goto fail;
 		err = 0;
+		/* Readings that disagree are left out of the table; the profile is refused with
+		 * both, as any evidence that disagrees is (--allow-partial writes it without). */
+		if (f->recover_doubt[0]) {
+			char msg[sizeof(f->recover_doubt) + 48];
+
+			snprintf(msg, sizeof(msg), "recovered symbols in doubt: %s",
+				 f->recover_doubt);
+			missing(p, msg);
+		}
 	}
 	if (p->syms->n)
 		check_symbols(p);

@@ -184,6 +184,8 @@ int ic_report__write_json_ex(const struct ic_image *img, const struct ic_finding
 	ic_kaslr__report_json(j, f->kaslr); /* null until the KASLR stage ran */
 	ic_json_key(j, "recovered_symbols");
 	ic_recover__report_json(f, j);
+	if (f->recover_doubt[0]) /* only when rules disagreed: the refusal's evidence */
+		ic_json_kv_str(j, "recovered_doubt", f->recover_doubt);
 	write_same_kernel(j, &f->same_kernel);
 	write_status(j, f);
 	if (r) {

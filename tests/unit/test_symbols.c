@@ -77,6 +77,14 @@ static void test_good(void)
 	IC_CHECK(t->syms[0].addr == 0 && t->syms[1].addr == 5 && t->syms[2].addr == 0x1ea,
 		 "sorted by address");
 	IC_CHECK(!strcmp(t->syms[1].name, "dup"), "sorted names stay attached");
+	/* Dropping a name takes every copy, keeps the others' order and the index right. */
+	IC_CHECK(ic_symtab__find(t, "weakobj"), "find before drop (index built)");
+	IC_CHECK(ic_symtab__drop(t, "dup") == 3, "3 dups dropped");
+	IC_CHECK(t->n == 5 && !ic_symtab__find(t, "dup"), "dup gone, %zu left", t->n);
+	IC_CHECK(t->syms[0].addr == 0 && t->syms[1].addr == 0x1ea, "order kept after drop");
+	s = ic_symtab__find(t, "weakobj");
+	IC_CHECK(s && s->addr == 0xffffffff83000000ull, "index rebuilt after drop");
+	IC_CHECK(ic_symtab__drop(t, "nope") == 0 && t->n == 5, "absent name: nothing dropped");
 	ic_symtab__free(t);
 }
 

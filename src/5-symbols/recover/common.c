@@ -26,16 +26,76 @@ bool ic_rec_va_ok(const struct ic_rec *r, uint64_t va)
 	return !r->k->levels || ic_mmu__v2p(&r->k->mmu, va) == pa;
 }
 
+/* Whether an earlier conflict put name out of the table for good. */
+static bool refused(const struct ic_rec *r, const char *name)
+{
+	for (unsigned i = 0; i < r->nrefused; i++)
+		if (!strcmp(r->refused[i], name))
+			return true;
+	return false;
+}
+
+/*
+ * Two rules put one symbol at different addresses (a VMCOREINFO SYMBOL() edited the same way
+ * in every copy against the namespace rule, say). Neither is independent evidence for the
+ * other, so neither wins: the symbol leaves the table, stays out (a third rule agreeing with
+ * one of them is no tie-breaker the first two did not already have), and both readings go to
+ * f->recover_doubt for the exit-3 refusal.
+ */
+static void conflict(struct ic_rec *r, const char *name, uint64_t had, uint64_t link,
+		     const char *how)
+{
+	struct ic_findings *f = r->f;
+	const char *had_how = "kallsyms";
+	size_t n = strlen(f->recover_doubt), kept = 0;
+
+	for (size_t i = 0; i < f->nrecovered; i++) {
+		if (!strcmp(f->recovered[i].name, name)) {
+			had_how = f->recovered[i].how;
+			continue; /* the earlier reading is not "recovered" any more */
+		}
+		f->recovered[kept++] = f->recovered[i];
+	}
+	pr_warn(r->ctx, "recover: %s: two rules disagree: link 0x%" PRIx64 " (%s) against 0x%"
+		PRIx64 " (%s): left out", name, had, had_how, link, how);
+	snprintf(f->recover_doubt + n, sizeof(f->recover_doubt) - n,
+		 "%s%s at link 0x%" PRIx64 " (%s) or 0x%" PRIx64 " (%s)", n ? "; " : "", name, had,
+		 had_how, link, how);
+	/* the earlier reading was counted in r->n; only a recovered one can be dropped */
+	if (kept != f->nrecovered) {
+		f->nrecovered = kept;
+		r->n--;
+	}
+	ic_symtab__drop(r->syms, name);
+	if (r->nrefused < IC_ARRAY_SIZE(r->refused))
+		snprintf(r->refused[r->nrefused++], sizeof(r->refused[0]), "%s", name);
+}
+
 int ic_rec_add(struct ic_rec *r, const char *name, uint64_t va, char type, const char *fmt, ...)
 {
 	struct ic_findings *f = r->f;
 	struct ic_recovered *v, *e;
+	const struct ic_sym *had;
 	uint64_t link = ic_kaslr__link(r->k, va);
+	char how[sizeof(e->how)];
 	va_list ap;
 	int err;
 
-	if (ic_rec_have(r, name))
+	va_start(ap, fmt);
+	vsnprintf(how, sizeof(how), fmt, ap);
+	va_end(ap);
+	if (refused(r, name))
 		return 0;
+	had = ic_symtab__find(r->syms, name);
+	if (had) {
+		/* Only recovered readings are weighed: kallsyms' own addresses are the table
+		 * every rule starts from (and it lists no data object recovery adds). */
+		if (had->addr != link && (had->flags & IC_SYM_RECOVERED))
+			conflict(r, name, had->addr, link, how);
+		else if (had->addr == link)
+			pr_debug(r->ctx, "recover: %s confirmed (%s)", name, how);
+		return 0;
+	}
 	if (f->nrecovered >= IC_MAX_RECOVERED)
 		return 0;
 	v = ic_reallocarray(f->recovered, f->nrecovered + 1, sizeof(*v));
@@ -46,9 +106,7 @@ int ic_rec_add(struct ic_rec *r, const char *name, uint64_t va, char type, const
 	memset(e, 0, sizeof(*e));
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	e->link = link;
-	va_start(ap, fmt);
-	vsnprintf(e->how, sizeof(e->how), fmt, ap);
-	va_end(ap);
+	memcpy(e->how, how, sizeof(e->how));
 	err = ic_symtab__add(r->syms, link, type, name, strlen(name), IC_SYM_RECOVERED);
 	if (err)
 		return err;

@@ -29,6 +29,8 @@ struct ic_rec {
 	struct ic_symtab *syms;
 	uint64_t delta; /* image VA - PA */
 	int n;
+	char refused[8][32]; /* names two rules disagreed on: kept out (common.c) */
+	unsigned nrefused;
 };
 
 /* common.c: the helpers */

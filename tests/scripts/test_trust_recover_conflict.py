@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Two recovery rules that disagree on a symbol: neither wins (fx-deb12-6.1's real LiME as a kernel
+without CONFIG_KALLSYMS_ALL: --withhold-data-syms, so init_uts_ns is recovered from memory).
+
+Every VMCOREINFO copy's SYMBOL(init_uts_ns) is edited to init_ipc_ns' runtime address (an image
+object too, so it walks to the image mapping). Recovery read VMCOREINFO first and the namespace
+rule (init_nsproxy.uts_ns, ns.inum PROC_UTS_INIT_INO), which finds the real object, was then
+silently skipped: init_uts_ns was written at init_ipc_ns' address, exit 0. Now the two readings
+are a conflict: exit 3 naming both, no file; with --allow-partial, a profile without
+init_uts_ns (and the other recovered symbols at System.map's addresses)."""
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "lib"))
+import icfix  # noqa: E402
+
+
+def main():
+    c = icfix.Counter()
+    fx = "fx-deb12-6.1"
+    lime = icfix.fixture(fx, "mem.lime")
+    link = {}
+    with open(icfix.fixture(fx, "System.map")) as f:
+        for ln in f:
+            a, _t, n = ln.split()[:3]
+            link[n] = int(a, 16)
+    with open(icfix.fixture(fx, "truth/slide.txt")) as f:
+        slide = int(next(ln for ln in f if ln.startswith("kaslr_virtual_slide=")).split("=")[1].split()[0], 16)
+
+    data = bytearray(open(lime, "rb").read())
+    real = b"SYMBOL(init_uts_ns)=%x\n" % (link["init_uts_ns"] + slide)
+    fake = b"SYMBOL(init_uts_ns)=%x\n" % (link["init_ipc_ns"] + slide)
+    c.check(len(real) == len(fake), "address lengths differ")
+    hits = [m.start() for m in re.finditer(re.escape(real), data)]
+    c.check(len(hits) >= 1, f"no VMCOREINFO copy of {real!r} in the image")
+    for at in hits:
+        data[at:at + len(fake)] = fake
+    tmp = tempfile.mkdtemp(dir=icfix.BUILD)
+    try:
+        path = os.path.join(tmp, "conflict.lime")
+        out, part = os.path.join(tmp, "c.json"), os.path.join(tmp, "p.json")
+        open(path, "wb").write(data)
+        del data
+        r = icfix.run(path, "--withhold-data-syms", "-o", out, "--report", os.path.join(tmp, "r.json"),
+                      check=False, text=True)
+        err = r.stderr
+        c.check(r.returncode == 3 and not os.path.exists(out),
+                f"exit {r.returncode}, file written: {os.path.exists(out)}: {err[-600:]!r}",
+                "exit 3, no file")
+        c.check("recovered symbols in doubt" in err and "init_uts_ns" in err
+                and "%x" % link["init_ipc_ns"] in err and "%x" % link["init_uts_ns"] in err,
+                f"the error does not give both readings: {err[-600:]!r}", "the error names both readings")
+        rep = json.load(open(os.path.join(tmp, "r.json")))
+        names = [e["name"] for e in rep.get("recovered_symbols", [])]
+        c.check("init_uts_ns" not in names and "init_uts_ns" in rep.get("recovered_doubt", ""),
+                f"report: recovered {names}, doubt {rep.get('recovered_doubt')!r}",
+                "report: init_uts_ns in recovered_doubt, not in recovered_symbols")
+        r = icfix.run(path, "--withhold-data-syms", "--allow-partial", "-o", part, check=False,
+                      text=True)
+        c.check(r.returncode == 3 and os.path.exists(part),
+                f"--allow-partial: exit {r.returncode}: {r.stderr[-400:]!r}", "--allow-partial: exit 3, written")
+        if os.path.exists(part):
+            syms = json.load(open(part))["symbols"]
+            c.check("init_uts_ns" not in syms,
+                    f"init_uts_ns written at 0x{syms.get('init_uts_ns', {}).get('address', 0):x}",
+                    "--allow-partial: init_uts_ns left out")
+            bad = [n for n in ("init_task", "init_ipc_ns", "init_net", "init_mm")
+                   if n in syms and syms[n]["address"] != link[n]]
+            c.check(not bad and "init_task" in syms, f"wrong or missing: {bad}",
+                    "the other recovered symbols at System.map's addresses")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    c.finish()
+
+
+if __name__ == "__main__":
+    main()
