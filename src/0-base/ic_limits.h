@@ -114,9 +114,9 @@
 #define IC_MAX_SYMBOLS 8000000u
 #define IC_MAX_SYMLINE 4096u
 
-/* Page-table walks: entries visited by one walk (5 levels) and by a whole sweep. */
+/* Page-table walks: levels of one walk (the structure scan reads each page at most 3 times
+ * more, one sweep per level: src/4-kaslr/pgscan.c). */
 #define IC_MAX_PT_LEVELS 5u
-#define IC_MAX_PT_VISITS (1u << 24)
 
 /* Output: an ISF is ~30-60 MiB of JSON; refuse to produce more than 2 GiB. */
 #define IC_MAX_OUTPUT_BYTES (2ull << 30)

@@ -28,7 +28,7 @@ struct l2cand {
 struct pgscan {
 	const struct ic_ctx *ctx;
 	const struct ic_image *img;
-	uint64_t visits; /* table entries read while climbing: bounded by IC_MAX_PT_VISITS */
+	uint64_t lo, hi; /* physical span of the candidates' kernel images */
 };
 
 /*
@@ -97,14 +97,80 @@ static bool is_l2(struct pgscan *s, const uint8_t *pg, struct l2cand *c)
 	return true;
 }
 
-/* Every page P of the image whose entry idx points (present, not large) at target. */
-static int find_parents(struct pgscan *s, uint64_t target, unsigned idx, uint64_t *out,
-			size_t *n, size_t max)
+/*
+ * Parents of a set of pages, found in one sweep of the image: for every target t[j], the first
+ * `per` pages (in address order) whose entry idx points at t[j] (present, not large), in
+ * out[j * per ..], their number in n[j]. One sweep per table level, whatever the number of
+ * candidates: climbing each candidate with its own sweeps read the image up to 2 + 8 + 8 * 64
+ * times per candidate, so a budget of table reads had to cut it off, and that budget refused
+ * every image of 32 GiB or more (8 M pages a sweep).
+ */
+struct parents {
+	uint64_t *t;      /* targets, sorted, unique */
+	size_t nt;
+	uint64_t *out;    /* nt * per */
+	unsigned *n;      /* nt */
+	unsigned per;
+};
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void parents_free(struct parents *p)
+{
+	free(p->t);
+	free(p->out);
+	free(p->n);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The target's slot, or SIZE_MAX. */
+static size_t parents_slot(const struct parents *p, uint64_t target)
+{
+	const uint64_t *hit = p->nt ? bsearch(&target, p->t, p->nt, sizeof(*p->t), u64_cmp) : NULL;
+
+	return hit ? (size_t)(hit - p->t) : SIZE_MAX;
+}
+
+/* The parents found for target (NULL and 0 if it was not one). */
+static const uint64_t *parents_of(const struct parents *p, uint64_t target, unsigned *n)
+{
+	size_t j = parents_slot(p, target);
+
+	*n = j == SIZE_MAX ? 0 : p->n[j];
+	return j == SIZE_MAX ? NULL : p->out + j * p->per;
+}
+
+/* targets[0..nt) may repeat; they are copied, sorted and made unique. */
+static int find_parents(struct pgscan *s, const uint64_t *targets, size_t nt, unsigned idx,
+			unsigned per, struct parents *p)
 {
 	const struct ic_range *r = ic_image__ranges(s->img);
-	size_t nr = ic_image__nranges(s->img);
+	size_t nr = ic_image__nranges(s->img), u = 0, bytes;
 
-	*n = 0;
+	memset(p, 0, sizeof(*p));
+	p->per = per;
+	if (!nt)
+		return 0;
+	if (ic_mul_ovf(nt, (size_t)per * sizeof(*p->out), &bytes))
+		return -IC_ELIMIT;
+	p->t = malloc(nt * sizeof(*p->t));
+	p->n = calloc(nt, sizeof(*p->n));
+	p->out = malloc(bytes);
+	if (!p->t || !p->n || !p->out) {
+		parents_free(p);
+		return -ENOMEM;
+	}
+	memcpy(p->t, targets, nt * sizeof(*p->t));
+	qsort(p->t, nt, sizeof(*p->t), u64_cmp);
+	for (size_t i = 0; i < nt; i++)
+		if (!u || p->t[u - 1] != p->t[i])
+			p->t[u++] = p->t[i];
+	p->nt = u;
 	for (size_t i = 0; i < nr; i++) {
 		uint64_t first = ic_align_up(r[i].phys, PAGE);
 
@@ -114,14 +180,27 @@ static int find_parents(struct pgscan *s, uint64_t target, unsigned idx, uint64_
 		     pa += PAGE) {
 			uint8_t raw[8];
 			uint64_t e;
+			size_t j;
 
-			if (++s->visits > IC_MAX_PT_VISITS)
-				return -IC_ELIMIT;
 			if (ic_image__read(s->img, pa + idx * 8, raw, 8))
 				continue;
 			e = ic_get_le64(raw);
-			if ((e & P) && !(e & PS) && (e & ADDR_4K) == target && *n < max)
-				out[(*n)++] = pa;
+			if (!(e & P) || (e & PS))
+				continue;
+			j = parents_slot(p, e & ADDR_4K);
+			if (j == SIZE_MAX)
+				continue;
+			if (p->n[j] < per) {
+				p->out[j * per + p->n[j]++] = pa;
+			} else if (pa >= s->lo && pa < s->hi) {
+				/* Full of process tables found first (they sit at lower addresses):
+				 * the kernel's own (init_top_pgt, kernel data) still gets a slot. */
+				for (unsigned q = per; q-- > 0;)
+					if (p->out[j * per + q] < s->lo || p->out[j * per + q] >= s->hi) {
+						p->out[j * per + q] = pa;
+						break;
+					}
+			}
 		}
 	}
 	return 0;
@@ -155,36 +234,135 @@ static bool walk_ok(struct pgscan *s, struct ic_kaslr *k, uint64_t root, unsigne
 	return true;
 }
 
-/* From a level2 candidate up to a root; prefer a root inside the kernel image (init_top_pgt
- * is kernel data) over the PGD of some process, which maps the kernel half identically. */
-static int climb(struct pgscan *s, struct ic_kaslr *k, const struct l2cand *c)
+/* Per-candidate limits of the climb: level3 pages, roots (init_top_pgt and every process PGD
+ * share the kernel half), PML5s. */
+#define MAX_L3 8u
+#define MAX_TOP 64u
+#define MAX_L5 8u
+
+/*
+ * From the level2 candidates up to a root, three sweeps in all (level3, top, and only for
+ * LA57's level4_kernel_pgt, the PML5); then the candidates are tried in order, preferring a root
+ * inside the kernel image (init_top_pgt is kernel data) over the PGD of some process, which maps
+ * the kernel half identically.
+ */
+static int climb(struct pgscan *s, struct ic_kaslr *k, const struct l2cand *cands, size_t nc,
+		 size_t *which)
 {
-	uint64_t l3[8], top[64], l5[8];
-	size_t n3, ntop, n5;
-	uint64_t img_lo = c->frame, img_hi = c->frame + (uint64_t)(c->i1 - c->i0 + 1) * SZ_2M;
+	struct parents l3 = { 0 }, top = { 0 }, l5 = { 0 };
+	uint64_t *t = NULL;
+	size_t nt = 0;
 	int err;
 
-	err = find_parents(s, c->pa, 510, l3, &n3, IC_ARRAY_SIZE(l3));
-	for (size_t a = 0; !err && a < n3; a++) {
-		err = find_parents(s, l3[a], 511, top, &ntop, IC_ARRAY_SIZE(top));
-		for (int pass = 0; !err && pass < 2; pass++) {
-			for (size_t b = 0; b < ntop; b++) {
-				bool inside = top[b] >= img_lo && top[b] < img_hi;
+	t = malloc(nc * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	s->lo = UINT64_MAX;
+	s->hi = 0;
+	for (size_t i = 0; i < nc; i++) {
+		uint64_t hi = cands[i].frame + (uint64_t)(cands[i].i1 - cands[i].i0 + 1) * SZ_2M;
 
-				if (inside != (pass == 0))
-					continue;
-				/* A 4-level PGD has more than entry 511 (direct map, vmalloc ...);
-				 * LA57's level4_kernel_pgt has only 511: look for its PML5. */
-				if (others_present(s, top[b], 511) && walk_ok(s, k, top[b], 4))
-					return 0;
-				err = find_parents(s, top[b], 511, l5, &n5, IC_ARRAY_SIZE(l5));
-				for (size_t d = 0; !err && d < n5; d++)
-					if (walk_ok(s, k, l5[d], 5))
-						return 0;
+		t[i] = cands[i].pa;
+		s->lo = cands[i].frame < s->lo ? cands[i].frame : s->lo;
+		s->hi = hi > s->hi ? hi : s->hi;
+	}
+	err = find_parents(s, t, nc, 510, MAX_L3, &l3);
+	free(t);
+	t = NULL;
+	if (!err && l3.nt) {
+		/* every level3 page found, as the targets of the next level */
+		size_t m = 0;
+
+		for (size_t j = 0; j < l3.nt; j++)
+			m += l3.n[j];
+		t = malloc((m ? m : 1) * sizeof(*t));
+		if (!t)
+			err = -ENOMEM;
+		for (size_t j = 0; !err && j < l3.nt; j++)
+			for (unsigned q = 0; q < l3.n[j]; q++)
+				t[nt++] = l3.out[j * MAX_L3 + q];
+		if (!err)
+			err = find_parents(s, t, nt, 511, MAX_TOP, &top);
+		free(t);
+		t = NULL;
+	}
+	if (!err && top.nt) {
+		/* every top's parents through entry 511: a PML5 if the kernel uses LA57 */
+		size_t m = 0;
+
+		for (size_t j = 0; j < top.nt; j++)
+			m += top.n[j];
+		t = malloc((m ? m : 1) * sizeof(*t));
+		if (!t)
+			err = -ENOMEM;
+		nt = 0;
+		for (size_t j = 0; !err && j < top.nt; j++)
+			for (unsigned q = 0; q < top.n[j]; q++)
+				t[nt++] = top.out[j * MAX_TOP + q];
+		if (!err)
+			err = find_parents(s, t, nt, 511, MAX_L5, &l5);
+		free(t);
+	}
+	for (size_t i = 0; !err && i < nc; i++) {
+		const struct l2cand *c = &cands[i];
+		uint64_t img_lo = c->frame, img_hi = c->frame + (uint64_t)(c->i1 - c->i0 + 1) * SZ_2M;
+		uint64_t rt = k->runtime_text, pt = k->phys_text;
+		const uint64_t *a3;
+		unsigned n3;
+
+		k->runtime_text = IC_X86_START_KERNEL_MAP + c->i0 * SZ_2M;
+		k->phys_text = c->frame;
+		a3 = parents_of(&l3, c->pa, &n3);
+		for (unsigned a = 0; a < n3; a++) {
+			unsigned ntop;
+			const uint64_t *tops = parents_of(&top, a3[a], &ntop);
+
+			for (int pass = 0; pass < 2; pass++) {
+				for (unsigned b = 0; b < ntop; b++) {
+					bool inside = tops[b] >= img_lo && tops[b] < img_hi;
+					const uint64_t *a5;
+					unsigned n5;
+
+					if (inside != (pass == 0))
+						continue;
+					/*
+					 * LA57: the PML5 (init_top_pgt, kernel data) points at
+					 * level4_kernel_pgt through entry 511, and that P4D, which
+					 * also holds the fixmap, espfix and cpu_entry_area
+					 * entries, walks _text as a 4-level root would: a parent
+					 * inside the kernel image decides for 5 levels (nothing
+					 * points at a 4-level PGD). A 4-level PGD has more than
+					 * entry 511 (direct map, vmalloc ...).
+					 */
+					a5 = parents_of(&l5, tops[b], &n5);
+					for (unsigned d = 0; d < n5; d++)
+						if (a5[d] >= img_lo && a5[d] < img_hi &&
+						    walk_ok(s, k, a5[d], 5))
+							goto found;
+					if (others_present(s, tops[b], 511) &&
+					    walk_ok(s, k, tops[b], 4))
+						goto found;
+					for (unsigned d = 0; d < n5; d++)
+						if (!(a5[d] >= img_lo && a5[d] < img_hi) &&
+						    walk_ok(s, k, a5[d], 5))
+							goto found;
+				}
 			}
 		}
+		k->runtime_text = rt;
+		k->phys_text = pt;
+		continue;
+found:
+		*which = i;
+		goto out;
 	}
-	return err ?: -IC_ENOTFOUND;
+	if (!err)
+		err = -IC_ENOTFOUND;
+out:
+	parents_free(&l3);
+	parents_free(&top);
+	parents_free(&l5);
+	return err;
 }
 
 int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_kaslr *k,
@@ -224,22 +402,14 @@ int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *img, struct
 			cands[nc++] = c;
 		}
 	}
-	for (size_t i = 0; i < nc; i++) {
-		uint64_t rt = k->runtime_text, pt = k->phys_text;
+	if (nc) {
+		size_t i = 0;
 
-		k->runtime_text = IC_X86_START_KERNEL_MAP + cands[i].i0 * SZ_2M;
-		k->phys_text = cands[i].frame;
-		err = climb(&s, k, &cands[i]);
-		if (!err) {
+		err = climb(&s, k, cands, nc, &i);
+		if (!err)
 			pr_info(ctx, "kaslr: page tables by structure: level2_kernel_pgt at phys 0x%"
 				PRIx64 ", root 0x%" PRIx64 " (%u levels)", cands[i].pa, k->pgd_phys,
 				k->levels);
-			break;
-		}
-		k->runtime_text = rt;
-		k->phys_text = pt;
-		if (err != -IC_ENOTFOUND)
-			break;
 	}
 	if (err == -IC_ENOTFOUND)
 		pr_debug(ctx, "kaslr: page-table scan: %zu level2 candidates, none climbs to a "

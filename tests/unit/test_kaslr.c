@@ -34,6 +34,7 @@ struct truth {
 	struct sym *syms;
 	size_t nsyms;
 	uint64_t runtime_text, slide, code_phys, phys_base;
+	unsigned levels; /* slide.txt's paging_levels (VMCOREINFO pgtable_l5_enabled) */
 	char *banner; /* truth/version + "\n\0" */
 	size_t banner_len;
 	char *vmcoreinfo;
@@ -106,6 +107,7 @@ static int load_truth(const char *fx, struct truth *t)
 	}
 	t->runtime_text = keyval(slide, "runtime_text=");
 	t->slide = keyval(slide, "kaslr_virtual_slide=");
+	t->levels = (unsigned)keyval(slide, "paging_levels=");
 	kc = strstr(iomem, " : Kernel code");
 	while (kc > iomem && kc[-1] != '\n')
 		kc--;
@@ -196,7 +198,7 @@ static void check_result(const char *what, const struct ic_kaslr *k, const struc
 	IC_CHECK(k->link_text == IC_X86_DEFAULT_LINK_TEXT, "%s: link_text 0x%" PRIx64, what,
 		 k->link_text);
 	IC_CHECK(k->phys_base == t->phys_base, "%s: phys_base 0x%" PRIx64, what, k->phys_base);
-	IC_CHECK(k->levels == 4, "%s: levels %u", what, k->levels);
+	IC_CHECK(k->levels == t->levels, "%s: levels %u want %u", what, k->levels, t->levels);
 	IC_CHECK(k->consistent == want_consistent, "%s: consistent %d", what, k->consistent);
 	for (size_t i = 0; i < k->nevidence; i++)
 		fprintf(stderr, "    %-26s %s  %s\n", k->evidence[i].what,
@@ -499,6 +501,10 @@ int main(void)
 	if (rc)
 		return rc;
 	rc = run_fixture("fx-forky-7.2", "mem.elf");
+	if (rc)
+		return rc;
+	/* 5-level paging: the structure scan climbs one level more (level4_kernel_pgt -> PML5) */
+	rc = run_fixture("fx-la57-6.12", "mem.elf");
 	if (rc)
 		return rc;
 	return IC_TEST_DONE();
