@@ -17,6 +17,7 @@
 #include "isfcarve/kaslr.h"
 #include "isfcarve/vmcoreinfo.h"
 #include "0-base/ic_limits.h"
+#include "4-kaslr/kaslr_internal.h"
 
 /*
  * The solver's inputs normally come from the carvers. Here they come from the guest's own
@@ -416,6 +417,21 @@ static void run_placed(enum placed_mode mode)
 			 k->link_text, want);
 		IC_CHECK(!strcmp(k->link_method, want_cfg ? "ikconfig" : "default"),
 			 "placed %d: link method %s", mode, k->link_method);
+	}
+	if (k) {
+		/* isfcarve extract's text: the same rule (the config placed, none, or ambiguous) */
+		char *text = NULL;
+		size_t len = 0;
+		int e = ic_ikconfig__text(&ctx, &in, false, 0, k->runtime_text, k->phys_text, &text,
+					  &len);
+
+		if (want_cfg)
+			IC_CHECK(!e && len == strlen(cfg) && !memcmp(text, cfg, len),
+				 "placed %d: text: %d, %zu bytes", mode, e, len);
+		else
+			IC_CHECK(e == (mode == SPAN_DISAGREE ? -IC_EAMBIGUOUS : -IC_ENOTFOUND) && !text,
+				 "placed %d: text: %d", mode, e);
+		free(text);
 	}
 	if (mode == SPAN_DISAGREE)
 		IC_CHECK(strstr(ps.log, "disagree: neither is taken") != NULL,
