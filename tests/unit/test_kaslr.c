@@ -15,6 +15,7 @@
 #include "isfcarve/image.h"
 #include "isfcarve/kallsyms.h"
 #include "isfcarve/kaslr.h"
+#include "isfcarve/live.h"
 #include "isfcarve/vmcoreinfo.h"
 #include "0-base/ic_limits.h"
 #include "4-kaslr/kaslr_internal.h"
@@ -324,6 +325,7 @@ enum placed_mode {
 	DATA_NO_KCD,      /* kallsyms has linux_banner, no kernel_config_data: none taken */
 	SPAN_DISAGREE,    /* no data symbols: two configs in the span disagree: none taken */
 	SPAN_ONE,         /* no data symbols: the one config in the span */
+	SPAN_BAD_START,   /* ... and it says PHYSICAL_START=0x80000000: refused, the default */
 };
 
 struct placed_syms {
@@ -336,7 +338,7 @@ static int placed_sym(void *arg, const char *name, uint64_t *va)
 {
 	const struct placed_syms *ps = arg;
 
-	if (ps->mode == SPAN_DISAGREE || ps->mode == SPAN_ONE)
+	if (ps->mode == SPAN_DISAGREE || ps->mode == SPAN_ONE || ps->mode == SPAN_BAD_START)
 		return -IC_ENOTFOUND;
 	if (!strcmp(name, "linux_banner")) {
 		*va = ps->banner_va;
@@ -364,8 +366,11 @@ static void run_placed(enum placed_mode mode)
 	const uint64_t pgd = 0x1000, l3 = 0x2000, l2 = 0x3000, phys_text = 0x200000;
 	const uint64_t at = phys_text + 0x100000, other_at = phys_text + 0x300000;
 	const unsigned i0 = 40;
-	const char *cfg = "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x2000000\n"
-			  "CONFIG_PHYSICAL_ALIGN=0x1000000\n";
+	const char *cfg = mode == SPAN_BAD_START
+				  ? "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x80000000\n"
+				    "CONFIG_PHYSICAL_ALIGN=0x200000\n"
+				  : "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x2000000\n"
+				    "CONFIG_PHYSICAL_ALIGN=0x1000000\n";
 	const char *other = "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x4000000\n"
 			    "CONFIG_PHYSICAL_ALIGN=0x1000000\n";
 	uint8_t *m = calloc(1, size);
@@ -425,7 +430,7 @@ static void run_placed(enum placed_mode mode)
 		int e = ic_ikconfig__text(&ctx, &in, false, 0, k->runtime_text, k->phys_text, &text,
 					  &len);
 
-		if (want_cfg)
+		if (want_cfg || mode == SPAN_BAD_START) /* its text is there, its value refused */
 			IC_CHECK(!e && len == strlen(cfg) && !memcmp(text, cfg, len),
 				 "placed %d: text: %d, %zu bytes", mode, e, len);
 		else
@@ -443,6 +448,40 @@ static void run_placed(enum placed_mode mode)
 	ic_image__free(img);
 	unlink(path);
 	free(m);
+}
+
+/*
+ * CONFIG_PHYSICAL_START must put the aligned start inside the 1 GiB kernel mapping: 0x80000000
+ * once gave link _text 0xffffffff80000000 + 0x80000000 = 0 (wrapped), caught only by a later
+ * cross-check. Through the solver: run_placed's SPAN_BAD_START.
+ */
+static void run_physical_start(void)
+{
+	static const struct {
+		const char *cfg;
+		int err;
+		uint64_t text;
+	} c[] = {
+		{ "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x80000000\nCONFIG_PHYSICAL_ALIGN=0x200000\n",
+		  -IC_EFORMAT, 0 },
+		{ "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x40000000\nCONFIG_PHYSICAL_ALIGN=0x200000\n",
+		  -IC_EFORMAT, 0 },
+		/* below 1 GiB, aligned up to it */
+		{ "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x3ff00000\nCONFIG_PHYSICAL_ALIGN=0x200000\n",
+		  -IC_EFORMAT, 0 },
+		{ "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x10000000000\nCONFIG_PHYSICAL_ALIGN=0x200000\n",
+		  -IC_EFORMAT, 0 },
+		{ "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x3fe00000\nCONFIG_PHYSICAL_ALIGN=0x200000\n",
+		  0, 0xffffffffbfe00000ull },
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint64_t t = 0;
+		int e = ic_live__link_text(NULL, c[i].cfg, strlen(c[i].cfg), "c", &t);
+
+		IC_CHECK(e == c[i].err && (e || t == c[i].text), "PHYSICAL_START case %zu: %d, 0x%" PRIx64,
+			 i, e, t);
+	}
 }
 
 static int run_fixture(const char *fx, const char *image_file)
@@ -631,7 +670,8 @@ int main(void)
 	/* a config that makes the slide 0x2f00000: not a 2 MiB multiple */
 	run_synthetic(true, false, 0, "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x2100000\n"
 				      "CONFIG_PHYSICAL_ALIGN=0x100000\n");
-	for (int mode = PLACED_5_2; mode <= SPAN_ONE; mode++)
+	run_physical_start();
+	for (int mode = PLACED_5_2; mode <= SPAN_BAD_START; mode++)
 		run_placed((enum placed_mode)mode);
 	rc = run_fixture("fx-deb12-6.1", "mem.lime");
 	if (rc)
