@@ -326,19 +326,21 @@ enum placed_mode {
 	SPAN_DISAGREE,    /* no data symbols: two configs in the span disagree: none taken */
 	SPAN_ONE,         /* no data symbols: the one config in the span */
 	SPAN_BAD_START,   /* ... and it says PHYSICAL_START=0x80000000: refused, the default */
+	SPAN_THEN_DECOYS, /* the one config, then IC_MAX_IKCONFIG_TRIES broken streams: taken */
 };
 
 struct placed_syms {
 	enum placed_mode mode;
 	uint64_t kcd_va, banner_va;
-	char log[4096];
+	char log[16384];
 };
 
 static int placed_sym(void *arg, const char *name, uint64_t *va)
 {
 	const struct placed_syms *ps = arg;
 
-	if (ps->mode == SPAN_DISAGREE || ps->mode == SPAN_ONE || ps->mode == SPAN_BAD_START)
+	if (ps->mode == SPAN_DISAGREE || ps->mode == SPAN_ONE || ps->mode == SPAN_BAD_START ||
+	    ps->mode == SPAN_THEN_DECOYS)
 		return -IC_ENOTFOUND;
 	if (!strcmp(name, "linux_banner")) {
 		*va = ps->banner_va;
@@ -381,7 +383,7 @@ static void run_placed(enum placed_mode mode)
 	struct ic_kaslr *k = NULL;
 	struct ic_kaslr_input in = { .sym_virt = placed_sym, .sym_arg = &ps };
 	bool want_cfg = mode == PLACED_5_2 || mode == PLACED_OLD || mode == PLACED_AND_OTHER ||
-			mode == SPAN_ONE;
+			mode == SPAN_ONE || mode == SPAN_THEN_DECOYS;
 	size_t n;
 	int fd;
 
@@ -398,6 +400,13 @@ static void run_placed(enum placed_mode mode)
 		memcpy(m + other_at, "IKCFG_ST", 8);
 		n = gzip_text(other, m + other_at + 8, 4096);
 		IC_CHECK(n > 0, "gzip");
+	}
+	for (unsigned i = 0; mode == SPAN_THEN_DECOYS && i < IC_MAX_IKCONFIG_TRIES; i++) {
+		static const uint8_t hdr[] = "IKCFG_ST\x1f\x8b\x08\0\0\0\0\0\0\x03";
+		uint8_t *d = m + other_at + i * 64u;
+
+		memcpy(d, hdr, sizeof(hdr) - 1);
+		memset(d + sizeof(hdr) - 1, 0xff, 32); /* deflate block type 3: an error */
 	}
 	ps.kcd_va = IC_X86_START_KERNEL_MAP + i0 * 0x200000ull + (at - phys_text) +
 		    (mode == PLACED_OLD ? 0 : 8);
@@ -441,6 +450,9 @@ static void run_placed(enum placed_mode mode)
 	if (mode == SPAN_DISAGREE)
 		IC_CHECK(strstr(ps.log, "disagree: neither is taken") != NULL,
 			 "span disagree: not reported as such: %s", ps.log);
+	if (mode == SPAN_THEN_DECOYS) /* the message once said "none usable" after taking one */
+		IC_CHECK(!strstr(ps.log, "none usable") && strstr(ps.log, "taken"),
+			 "config then decoys: %s", ps.log);
 	if (mode == DATA_NO_KCD)
 		IC_CHECK(strstr(ps.log, "no kernel_config_data") != NULL, "data, no kcd: %s",
 			 ps.log);
@@ -671,7 +683,7 @@ int main(void)
 	run_synthetic(true, false, 0, "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x2100000\n"
 				      "CONFIG_PHYSICAL_ALIGN=0x100000\n");
 	run_physical_start();
-	for (int mode = PLACED_5_2; mode <= SPAN_BAD_START; mode++)
+	for (int mode = PLACED_5_2; mode <= SPAN_THEN_DECOYS; mode++)
 		run_placed((enum placed_mode)mode);
 	rc = run_fixture("fx-deb12-6.1", "mem.lime");
 	if (rc)
