@@ -104,6 +104,7 @@ struct ks_run {
 	unsigned copies;
 	size_t tried, rejected, tables;
 	uint64_t last_names;
+	uint64_t placed_names; /* names of the copy decoded where VMCOREINFO places it, or ~0 */
 	bool stop; /* a ceiling was reached (warned once): the remaining anchors are skipped */
 	/* The NULs after the current anchor (ring, ascending), for could_be_table(): anchors
 	 * come in ascending order, so every byte is looked at about once. */
@@ -202,7 +203,8 @@ static int try_anchor(void *arg, uint64_t phys)
 	}
 	if (e)
 		return e;
-	if (k->tables[IC_KTAB_NAMES].phys == r->last_names) {
+	if (k->tables[IC_KTAB_NAMES].phys == r->last_names ||
+	    k->tables[IC_KTAB_NAMES].phys == r->placed_names) {
 		ic_kallsyms__free(k);
 		return 0;
 	}
@@ -230,15 +232,47 @@ static int try_anchor(void *arg, uint64_t phys)
 	return 0;
 }
 
+/* The physical span where VMCOREINFO places the token table (6.0+ name it), for its digit
+ * anchor: [pa, pa + IC_MAX_KSYM_TOKEN_TABLE). False when VMCOREINFO does not say. */
+static bool placed_window(const struct ic_vmcoreinfo *vi, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t va;
+
+	if (!vi || ic_vmcoreinfo__u64(vi, "SYMBOL(kallsyms_token_table)", &va) ||
+	    ic_vmcoreinfo__image_phys(vi, va, lo) || ic_add_ovf(*lo, IC_MAX_KSYM_TOKEN_TABLE, hi))
+		return false;
+	return true;
+}
+
 static int ks_finish(const struct ic_ctx *ctx, const struct ic_image *img, void *const *states,
 		     unsigned nstates, void *prep, struct ic_findings *out)
 {
-	struct ks_run r = { .ctx = ctx, .img = img, .out = out, .last_names = UINT64_MAX };
+	struct ks_run r = { .ctx = ctx, .img = img, .out = out, .last_names = UINT64_MAX,
+			    .placed_names = UINT64_MAX };
 	struct ic_kallsyms *best;
 	unsigned rescans = 0;
+	uint64_t lo, hi;
 	int err = 0;
 
 	(void)prep; /* this carver has no prepare() */
+
+	/*
+	 * First the tables where VMCOREINFO puts them (SYMBOL(kallsyms_token_table) through its
+	 * own phys_base / kimage_voffset): the running kernel's copy, ranked first by better().
+	 * The anchors below come in physical order and stop at IC_MAX_KSYM_COPIES, so without
+	 * this, that many copies at lower addresses (page cache, planted) hide the real one.
+	 */
+	if (placed_window(out->vmcoreinfo, &lo, &hi)) {
+		err = ic_cands_rescan(img, lo, hi, digits, sizeof(digits), try_anchor, &r);
+		if (err > 0)
+			err = 0;
+		/* could_be_table()'s NUL ring assumes ascending anchors: start it afresh */
+		r.nul_head = r.nul_n = 0;
+		r.nul_next = 0;
+		r.stop = false;
+		r.placed_names = r.last_names; /* not decoded, nor counted, a second time */
+		r.last_names = UINT64_MAX;
+	}
 
 	/*
 	 * Every anchor, in phys order: the stored ones, then the span of a batch whose anchors

@@ -213,7 +213,8 @@
 /* DWARF -> BTF (src/6-typing/dwarf/). A 6.x debug vmlinux is 0.6-1 GiB with ~3000 units. */
 /* The debug file itself: the largest distribution vmlinux with DWARF is ~1.5 GiB. */
 #define IC_MAX_DWARF_FILE_BYTES (8ull << 30)
-/* Compressed (SHF_COMPRESSED) debug sections, which libelf inflates whole: what they may claim
+/* Compressed debug sections (SHF_COMPRESSED .debug_*, GNU "ZLIB" .zdebug_*), which libelf and
+ * libdw inflate whole: what they may claim
  * in all, and per section against their compressed size. DWARF compresses 3-8x with zlib or
  * zstd; 1032x is a section of zeros (a 2 MB file claimed 2 GiB). */
 #define IC_MAX_DWARF_INFLATED_BYTES (8ull << 30)

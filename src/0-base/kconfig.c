@@ -39,6 +39,10 @@ static int parse_num(const char *s, size_t n, uint64_t *out)
 	return 0;
 }
 
+/* The x86-64 kernel mapping's size: __START_KERNEL_map + KERNEL_IMAGE_SIZE (1 GiB with KASLR,
+ * 512 MiB without: the larger bound). */
+#define X86_64_KERNEL_MAP_SIZE (1ull << 30)
+
 int ic_live__link_text(const struct ic_ctx *ctx, const char *cfg, size_t len, const char *what,
 		       uint64_t *text)
 {
@@ -81,14 +85,18 @@ int ic_live__link_text(const struct ic_ctx *ctx, const char *cfg, size_t len, co
 	if (!have[1] || !have[2])
 		return -IC_ENOTFOUND;
 	/* PHYSICAL_ALIGN is a power of two in Kconfig's range 0x2000..0x1000000; refuse others
-	 * (a carved IKCONFIG is input: 1 << 63 would wrap the sum below to a low address). */
+	 * (a carved IKCONFIG is input: 1 << 63 would wrap the sum below to a low address). The
+	 * kernel runs from the kernel mapping, __START_KERNEL_map + 1 GiB at most
+	 * (KERNEL_IMAGE_SIZE), so its aligned start lies below 1 GiB: 0x80000000 once put link
+	 * _text at 0xffffffff80000000 + 0x80000000 = 0 (wrapped). */
 	if (val[2] < 0x2000 || val[2] > 0x1000000 || (val[2] & (val[2] - 1)) ||
-	    val[1] > (1ull << 40)) {
+	    val[1] >= X86_64_KERNEL_MAP_SIZE ||
+	    (start = ic_align_up(val[1], val[2])) >= X86_64_KERNEL_MAP_SIZE ||
+	    ic_add_ovf(IC_X86_64_START_KERNEL_MAP, start, text)) {
 		pr_warn(ctx, "%s: CONFIG_PHYSICAL_START=0x%" PRIx64 " / CONFIG_PHYSICAL_ALIGN=0x%"
-			PRIx64 " are not a valid pair", what, val[1], val[2]);
+			PRIx64 " are not a valid pair (the aligned start must lie in the 1 GiB "
+			"kernel mapping)", what, val[1], val[2]);
 		return -IC_EFORMAT;
 	}
-	start = ic_align_up(val[1], val[2]);
-	*text = IC_X86_64_START_KERNEL_MAP + start;
 	return 0;
 }

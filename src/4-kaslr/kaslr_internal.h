@@ -24,15 +24,21 @@ IC_HIDDEN int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *i
 			      struct ic_kaslr *k, bool known);
 
 /*
- * Link-time _text from an embedded IKCONFIG ("IKCFG_ST" + gzip'd .config) inside physical
- * [lo, hi): CONFIG_PHYSICAL_START/ALIGN. 0, -IC_ENOTFOUND, -ENOMEM.
+ * The kernel's own embedded IKCONFIG ("IKCFG_ST" + gzip'd .config), placed by kallsyms
+ * (ikconfig.c: only at kernel_config_data when kallsyms lists it; none when kallsyms lists data
+ * symbols but not that one; else anywhere in the kernel image from phys_text). Symbols are
+ * looked up as ic_kaslr_sym_va(in, have_delta, delta); runtime_text/phys_text map the kernel
+ * image. One rule for the solver and `isfcarve extract`.
+ * ic_kaslr_ikconfig: link-time _text from CONFIG_PHYSICAL_START/ALIGN; two configs in the span
+ * that disagree: -IC_EAMBIGUOUS. ic_ikconfig__text: the .config text, *text malloc'd (*len
+ * bytes, NUL after them). 0, -IC_ENOTFOUND, -IC_EAMBIGUOUS, -ENOMEM.
  */
-IC_HIDDEN int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
-				uint64_t hi, uint64_t *link_text);
-/* The .config text itself (isfcarve extract): *text malloc'd (*len bytes, NUL after them).
- * 0, -IC_ENOTFOUND, -ENOMEM. */
-IC_HIDDEN int ic_ikconfig__text(const struct ic_ctx *ctx, const struct ic_image *img, uint64_t lo,
-				uint64_t hi, char **text, size_t *len);
+IC_HIDDEN int ic_kaslr_ikconfig(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
+				bool have_delta, uint64_t delta, uint64_t runtime_text,
+				uint64_t phys_text, uint64_t *link_text);
+IC_HIDDEN int ic_ikconfig__text(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,
+				bool have_delta, uint64_t delta, uint64_t runtime_text,
+				uint64_t phys_text, char **text, size_t *len);
 
 /* Solve k for an x86-64 kernel: anchor virt<->phys (VMCOREINFO, kallsyms, phys_base scan),
  * runtime/link _text, the kernel page tables (by symbols or structure), the cross-checks.

@@ -313,43 +313,12 @@ static int cross_check(struct solver *s)
 	return err;
 }
 
-/* Bytes of the kernel image from _text: to _end when kallsyms says, else a generous 128 MiB
- * (the image is < 64 MiB today), never past the 1 GiB kernel mapping. */
-static uint64_t image_span(const struct solver *s)
-{
-	uint64_t end;
-
-	if (!sym_va(s, "_end", &end) && end > s->k->runtime_text &&
-	    end - s->k->runtime_text <= IC_X86_KERNEL_MAP_END - IC_X86_START_KERNEL_MAP)
-		return end - s->k->runtime_text;
-	return 128u << 20;
-}
-
-/*
- * The embedded config's link base. Where kallsyms knows kernel_config_data, only the config
- * there (the "IKCFG_ST" magic is just before it, or its first bytes before 5.2); where kallsyms
- * has data symbols but no kernel_config_data, the kernel embeds none, and a config found in its
- * span is someone else's (freed init memory, the gap after .text: page cache lands there).
- * Without data symbols, the whole span, where two configs that disagree decide nothing.
- */
+/* The embedded config's link base: the kernel's own config only, as kallsyms places it
+ * (ikconfig.c, the rule `isfcarve extract` uses too). */
 static int ikconfig(const struct solver *s, uint64_t *link)
 {
-	const struct ic_kaslr *k = s->k;
-	uint64_t r;
-
-	if (!sym_va(s, "kernel_config_data", &r)) {
-		uint64_t p = k->phys_text + (r - k->runtime_text);
-
-		if (r < k->runtime_text || p < 8)
-			return -IC_ENOTFOUND;
-		return ic_kaslr_ikconfig(s->ctx, s->in->img, p - 8, p + 1, link);
-	}
-	if (!sym_va(s, "linux_banner", &r)) {
-		pr_info(s->ctx, "kaslr: kallsyms lists data symbols but no kernel_config_data: the "
-			"kernel embeds no config, none in its span is taken");
-		return -IC_ENOTFOUND;
-	}
-	return ic_kaslr_ikconfig(s->ctx, s->in->img, k->phys_text, k->phys_text + image_span(s), link);
+	return ic_kaslr_ikconfig(s->ctx, s->in, s->have_delta, s->delta, s->k->runtime_text,
+				 s->k->phys_text, link);
 }
 
 /*

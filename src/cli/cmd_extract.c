@@ -507,21 +507,6 @@ static int write_kallsyms(const struct ic_ctx *ctx, const char *dir, const struc
 	return xclose(&f, "kallsyms");
 }
 
-/* Where IKCONFIG may be: the kernel image, _text to _end (kallsyms), else IC_MAX_KERNEL_IMAGE. */
-static void image_span(const struct ic_profile *p, uint64_t *lo, uint64_t *hi)
-{
-	const struct ic_kaslr *k = p->findings.kaslr;
-	const struct ic_kallsyms *ks = p->findings.kallsyms;
-	long e = ks && !ks->addr_is_phys ? ic_kallsyms__find(ks, "_end") : -1;
-	uint64_t span = IC_MAX_KERNEL_IMAGE;
-
-	if (e >= 0 && ks->syms[e].addr > k->runtime_text &&
-	    ks->syms[e].addr - k->runtime_text < IC_MAX_KERNEL_IMAGE)
-		span = ks->syms[e].addr - k->runtime_text;
-	*lo = k->phys_text;
-	*hi = k->phys_text + span;
-}
-
 int cmd_extract(int argc, char **argv)
 {
 	struct xopts o;
@@ -611,16 +596,22 @@ int cmd_extract(int argc, char **argv)
 	}
 	/* config is optional: most distributions build without CONFIG_IKCONFIG */
 	if (f->kaslr) {
-		uint64_t lo, hi;
+		const struct ic_kaslr *k = f->kaslr;
+		struct ic_kaslr_input in;
 		char *cfg = NULL;
 		size_t len = 0;
 
-		image_span(p, &lo, &hi);
-		err = ic_ikconfig__text(&ctx, p->img, lo, hi, &cfg, &len);
+		/* the kernel's own config only, as kallsyms places it: the solver's rule */
+		ic_kaslr__input_from_findings(f, p->img, &in);
+		err = ic_ikconfig__text(&ctx, &in, true, k->runtime_text - k->phys_text,
+					k->runtime_text, k->phys_text, &cfg, &len);
 		if (!err) {
 			rc = write_bytes(&ctx, dir, "config", cfg, len, "config");
 			free(cfg);
 			WRITTEN(rc);
+		} else if (err == -IC_EAMBIGUOUS) {
+			fprintf(stderr, "isfcarve: %s: configs in the kernel image disagree and "
+				"kallsyms does not place one: no config\n", o.image);
 		} else if (err != -IC_ENOTFOUND) {
 			rc = cli_fail(err, "%s: reading IKCONFIG failed", o.image);
 			goto out;

@@ -108,18 +108,28 @@ def _build(dies, e):
     return struct.pack(e + "IHIB", len(body) + 7, 4, 0, 8) + bytes(body), bytes(abbrev)
 
 
-def write(dies, path, endian="<", machine=62, zeros=0):
+def write(dies, path, endian="<", machine=62, zeros=0, gnu=False):
     """An ET_EXEC ELF64 of the given byte order and e_machine holding the DIEs. zeros: instead,
-    a zlib-compressed (SHF_COMPRESSED) .debug_info of that many zero bytes."""
+    a zlib-compressed (SHF_COMPRESSED) .debug_info of that many zero bytes; with gnu, a GNU
+    .zdebug_info ("ZLIB" + big-endian u64 size + zlib stream, no section flag) instead (of
+    the zeros, or without zeros of the DIEs)."""
     e = endian
     info, abbrev = _build(dies, e)
     flags = {}
+    info_name = ".debug_info"
     if zeros:
         z = zlib.compressobj(9)
         body = b"".join(z.compress(bytes(1 << 20)) for _ in range(zeros >> 20)) + z.flush()
-        info = struct.pack(e + "IIQQ", 1, 0, zeros, 1) + body  # Elf64_Chdr: ELFCOMPRESS_ZLIB
-        flags[".debug_info"] = 0x800
-    secs = [(".debug_abbrev", abbrev), (".debug_info", info)]
+        if gnu:
+            info = b"ZLIB" + struct.pack(">Q", zeros) + body
+            info_name = ".zdebug_info"
+        else:
+            info = struct.pack(e + "IIQQ", 1, 0, zeros, 1) + body  # Elf64_Chdr: ELFCOMPRESS_ZLIB
+            flags[".debug_info"] = 0x800
+    elif gnu:
+        info = b"ZLIB" + struct.pack(">Q", len(info)) + zlib.compress(info, 9)
+        info_name = ".zdebug_info"
+    secs = [(".debug_abbrev", abbrev), (info_name, info)]
     shstr, names = b"\0", []
     for n, _ in secs + [(".shstrtab", b"")]:
         names.append(len(shstr))

@@ -12,7 +12,12 @@ the tables.
      init_task 0x40 off System.map. Now: the profile equals the plain image's.
   B. The tables alone copied, unchanged, to phys 0x4000000 (a page-cache copy of a dump or a
      vmlinux could put them anywhere). Before: exit 3, "BTF ... is outside the kernel image
-     kallsyms describes". Now: the profile equals the plain image's."""
+     kallsyms describes". Now: the profile equals the plain image's.
+  C. The tables alone copied, unchanged, IC_MAX_KSYM_COPIES + 1 (17) times, at phys 0x4000000 +
+     i * 2 MiB, all below the real ones. Anchors are decoded in physical order and stop at 16
+     valid copies, so the real tables were never reached. Before: exit 3, "banner at 0xb761900
+     but kallsyms' linux_banner is at 0x4000900". Now the tables where VMCOREINFO places them
+     are decoded first: the plain image's profile."""
 import hashlib
 import json
 import os
@@ -52,17 +57,20 @@ def main():
         want = digest(ref)
         data = open(lime, "rb").read()
 
-        def place(dst_phys, src_lo, src_hi, patch=None):
-            """The image with phys [src_lo, src_hi) copied to dst_phys (patch(blob, src_lo) first)."""
+        def place(dst_phys, src_lo, src_hi, patch=None, times=1, step=0):
+            """The image with phys [src_lo, src_hi) copied to dst_phys (patch(blob, src_lo) first),
+            times copies step bytes apart."""
             out = bytearray(data)
             blob = bytearray(data[imgconv.file_offset(rs, src_lo):imgconv.file_offset(rs, src_hi - 1) + 1])
             c.check(len(blob) == src_hi - src_lo, "the copied span is one range")
             if patch:
                 patch(blob, src_lo)
-            at = imgconv.file_offset(rs, dst_phys)
-            c.check(imgconv.file_offset(rs, dst_phys + len(blob) - 1) == at + len(blob) - 1,
-                    f"0x{dst_phys:x}+0x{len(blob):x} is one range")
-            out[at:at + len(blob)] = blob
+            for i in range(times):
+                pa = dst_phys + i * step
+                at = imgconv.file_offset(rs, pa)
+                c.check(imgconv.file_offset(rs, pa + len(blob) - 1) == at + len(blob) - 1,
+                        f"0x{pa:x}+0x{len(blob):x} is one range")
+                out[at:at + len(blob)] = blob
             return bytes(out)
 
         def move_init_task(blob, lo):
@@ -73,11 +81,16 @@ def main():
         lo = min(p for p, n in tabs.values())
         hi = max(p + n for p, n in tabs.values())
         cases = [("A. kernel image copied below, init_task moved in the copy",
-                  place(0x2000000, text & ~0xFFF, end, move_init_task)),
-                 ("B. tables alone copied to 0x4000000", place(0x4000000 + (lo & 0xFFF), lo, hi))]
-        for what, img in cases:
+                  lambda: place(0x2000000, text & ~0xFFF, end, move_init_task)),
+                 ("B. tables alone copied to 0x4000000", lambda: place(0x4000000 + (lo & 0xFFF), lo, hi)),
+                 ("C. tables copied 17 times below the real ones",
+                  lambda: place(0x4000000 + (lo & 0xFFF), lo, hi, times=17, step=2 << 20))]
+        c.check(hi - lo < 2 << 20, f"the tables span 0x{hi - lo:x} bytes, less than 2 MiB")
+        for what, make in cases:
+            img = make()
             path, out = os.path.join(tmp, "copy.lime"), os.path.join(tmp, "copy.json")
             open(path, "wb").write(img)
+            del img
             if os.path.exists(out):
                 os.unlink(out)
             r = icfix.run(path, "-o", out, check=False)

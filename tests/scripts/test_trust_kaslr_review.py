@@ -9,10 +9,14 @@ off), on the real fixtures:
      symbols but no kernel_config_data): the planted one is not taken. Before: link _text
      0xffffffff82000000, every symbol 16 MiB high, exit 0. Now: the default, right for Debian.
   B. The same with CONFIG_PHYSICAL_START=0x1100000 / ALIGN 0x100000 (a slide of the wrong
-     alignment: once a logged MISMATCH and exit 0).
+     alignment). Like A, the planted config is never read (the kernel embeds none), so this
+     checks the placement rule again with another value; that a config giving a slide of the
+     wrong alignment is caught by the cross-checks is test_kaslr's run_synthetic.
   C. fx-arm64-forky-7.2 with NUMBER(MODULES_END) renamed in every VMCOREINFO copy and the chosen
      copy's KERNELOFFSET 1 MiB off: copies that disagree and nothing to settle them. Before: the
      chosen copy won silently (every symbol 1 MiB low, exit 0). Now: exit 3, nothing written.
+  D. `isfcarve extract` on A's planted config with VMCOREINFO intact: it writes no config
+     (the solver's placement rule, ikconfig.c). Before: ex/config was the planted one, exit 0.
 A profile is right when init_task, linux_banner and _text equal System.map."""
 import gzip
 import json
@@ -79,6 +83,22 @@ def main():
             open(path, "wb").write(img)
             profile(c, what, path, tmp, 0, want)
         del base, img
+
+        img = bytearray(open(lime, "rb").read())
+        cfg = b"CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x2000000\n# PLANTED\n"
+        blob = b"IKCFG_ST" + gzip.compress(cfg, mtime=0) + b"IKCFG_ED"
+        img[at:at + len(blob)] = blob
+        path = os.path.join(tmp, "planted.lime")
+        open(path, "wb").write(img)
+        del img
+        ex = os.path.join(tmp, "ex")
+        r = icfix.run("extract", path, "-d", ex, check=False)
+        err = r.stderr.decode(errors="replace")
+        wrote = os.path.exists(os.path.join(ex, "config"))
+        c.check(r.returncode == 0 and os.path.exists(os.path.join(ex, "banner")) and not wrote,
+                f"D. extract, planted config: exit {r.returncode}, config written: {wrote}: "
+                f"{err[-500:]!r}", "D. extract, planted config: exit 0, no config written")
+        os.unlink(path)
 
         elf = icfix.fixture("fx-arm64-forky-7.2", "mem.elf")
         want = sysmap("fx-arm64-forky-7.2")

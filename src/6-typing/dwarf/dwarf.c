@@ -1471,7 +1471,31 @@ static bool compressed_unreadable(Elf *elf)
 	return false;
 }
 
-/* What compressed debug sections would inflate to, checked before libdw inflates them. */
+/*
+ * The size a GNU-compressed .zdebug_* section claims: libdw inflates those too (dwarf_begin_elf
+ * looks for ".zdebug_info" when ".debug_info" is absent), from a 12-byte header "ZLIB" +
+ * the inflated size as a big-endian u64. False when the section is not in that form (libdw
+ * then does not inflate it either).
+ */
+static bool gnu_zdebug_size(Elf_Scn *scn, const GElf_Shdr *sh, uint64_t *size)
+{
+	Elf_Data *d;
+	const uint8_t *b;
+
+	if (sh->sh_type == SHT_NOBITS || sh->sh_size < 12 || !(d = elf_rawdata(scn, NULL)) ||
+	    !d->d_buf || d->d_size < 12)
+		return false;
+	b = d->d_buf;
+	if (memcmp(b, "ZLIB", 4))
+		return false;
+	*size = 0;
+	for (unsigned i = 4; i < 12; i++)
+		*size = *size << 8 | b[i];
+	return true;
+}
+
+/* What compressed debug sections (SHF_COMPRESSED .debug_*, GNU .zdebug_*) would inflate to,
+ * checked before libdw inflates them. */
 static int compressed_ceiling(const struct ic_ctx *ctx, Elf *elf, const char *what)
 {
 	uint64_t total = 0;
@@ -1484,18 +1508,21 @@ static int compressed_ceiling(const struct ic_ctx *ctx, Elf *elf, const char *wh
 		GElf_Shdr sh;
 		GElf_Chdr ch;
 		const char *name;
+		uint64_t size;
 
-		if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_COMPRESSED) || !gelf_getchdr(scn, &ch))
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
 			continue;
-		name = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (!name || strncmp(name, ".debug_", 7))
+		if (!strncmp(name, ".debug_", 7) && (sh.sh_flags & SHF_COMPRESSED) &&
+		    gelf_getchdr(scn, &ch))
+			size = ch.ch_size;
+		else if (strncmp(name, ".zdebug_", 8) || !gnu_zdebug_size(scn, &sh, &size))
 			continue;
-		if (ch.ch_size / IC_MAX_DWARF_INFLATE_RATIO > sh.sh_size ||
-		    ic_add_ovf(total, ch.ch_size, &total) || total > IC_MAX_DWARF_INFLATED_BYTES) {
+		if (size / IC_MAX_DWARF_INFLATE_RATIO > sh.sh_size ||
+		    ic_add_ovf(total, size, &total) || total > IC_MAX_DWARF_INFLATED_BYTES) {
 			pr_warn(ctx, "%s: section %s (offset 0x%" PRIx64 ") claims to inflate from %" PRIu64
 				" to %" PRIu64 " bytes: beyond IC_MAX_DWARF_INFLATE_RATIO (%u) or, with the "
 				"others, IC_MAX_DWARF_INFLATED_BYTES", what, name, (uint64_t)sh.sh_offset,
-				(uint64_t)sh.sh_size, (uint64_t)ch.ch_size, IC_MAX_DWARF_INFLATE_RATIO);
+				(uint64_t)sh.sh_size, size, IC_MAX_DWARF_INFLATE_RATIO);
 			return -IC_ELIMIT;
 		}
 	}
