@@ -18,8 +18,12 @@ struct ic_symtab;
  * symbols dir (a stored profile is reused only by a build of the same version, revision and
  * symdb table: src/8-profile/profile.c). tests/scripts/test_isf_revision.py fails when the
  * fixtures' profiles change and this number does not.
+ *   1  2026-12-06  the first: every profile made before has no revision
+ *   2  2026-12-07  recovery readings that disagree are refused; IKCONFIG read at
+ *                  kernel_config_data in the pre-5.2 layout; the kallsyms copy VMCOREINFO
+ *                  places is decoded first (profiles made from such images differ)
  */
-#define IC_ISF_REVISION 1
+#define IC_ISF_REVISION 2
 #define IC_ISF_STR_(x) #x
 #define IC_ISF_STR(x) IC_ISF_STR_(x)
 #define IC_ISF_REVISION_STRING IC_ISF_STR(IC_ISF_REVISION)

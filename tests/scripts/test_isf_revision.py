@@ -36,6 +36,10 @@ def cases():
     for fx, img in (("fx-deb12-6.1", "mem.lime"), ("fx-forky-7.2", "mem.elf"),
                     ("fx-la57-6.12", "mem.elf"), ("fx-arm64-forky-7.2", "mem.elf")):
         out.append((f"{fx}/{img}", [icfix.fixture(fx, img)]))
+    # the kdump reader, and recovery by structure (a kernel without CONFIG_KALLSYMS_ALL)
+    out.append(("fx-deb12-6.1-kdump/vmcore.kdump", [icfix.fixture("fx-deb12-6.1-kdump", "vmcore.kdump")]))
+    for fx, img in (("fx-deb12-6.1", "mem.lime"), ("fx-forky-7.2", "mem.elf")):
+        out.append((f"{fx}/{img} --withhold-data-syms", [icfix.fixture(fx, img), "--withhold-data-syms"]))
     fx = "fx-forky-7.2"
     with open(icfix.fixture(fx, "truth/version")) as f:
         banner = f.read().rstrip("\n")
