@@ -100,8 +100,11 @@ static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, stru
 		desc = ic_rd_bytes(&r, descsz);
 		ic_rd_skip(&r, (size_t)(ic_align_up(descsz, 4) - descsz));
 		if (!name || !desc) {
+			char where[96];
+
 			/* QEMU and kdump pad the last note; trailing garbage is not our problem. */
-			pr_debug(ctx, "%s: note at notes offset 0x%zx runs past the notes", ic_image__path(img), at);
+			ic_image__note_where(img, at, where, sizeof(where));
+			pr_debug(ctx, "%s: note at %s runs past the notes", ic_image__path(img), where);
 			break;
 		}
 		if (namesz < 10 || memcmp(name, "VMCOREINFO", 10) || (namesz > 10 && name[10] != '\0'))
@@ -146,10 +149,17 @@ static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, stru
 		}
 		ic_vmcoreinfo__free(vi);
 	}
-	if (bad)
-		pr_warn(ctx, "%s: VMCOREINFO note at notes offset 0x%zx is not valid VMCOREINFO text (%s)"
-			"%s%u%s", ic_image__path(img), bad_at, ic_strerror(bad_err),
-			bad > 1 ? "; " : "", bad > 1 ? bad - 1 : 0, bad > 1 ? " more like it" : "");
+	if (bad) {
+		char where[96];
+
+		ic_image__note_where(img, bad_at, where, sizeof(where));
+		if (bad > 1)
+			pr_warn(ctx, "%s: VMCOREINFO note at %s is not valid VMCOREINFO text (%s); %u more "
+				"like it", ic_image__path(img), where, ic_strerror(bad_err), bad - 1);
+		else
+			pr_warn(ctx, "%s: VMCOREINFO note at %s is not valid VMCOREINFO text (%s)",
+				ic_image__path(img), where, ic_strerror(bad_err));
+	}
 	if (first && other_rel) {
 		pr_warn(ctx, "%s: the container's VMCOREINFO notes name two kernel releases (%s, %s): "
 			"none is taken, the copies carved from RAM decide", ic_image__path(img),
@@ -160,10 +170,14 @@ static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, stru
 	}
 	if (!first)
 		return -IC_ENOTFOUND;
-	if (other_lines)
-		pr_info(ctx, "%s: %u VMCOREINFO note(s) (the first at notes offset 0x%zx) differ from the "
-			"first one in lines other than OSRELEASE and KERNELOFFSET; the first is taken",
-			ic_image__path(img), other_lines, other_at);
+	if (other_lines) {
+		char where[96];
+
+		ic_image__note_where(img, other_at, where, sizeof(where));
+		pr_info(ctx, "%s: %u VMCOREINFO note(s) (the first at %s) differ from the first one in "
+			"lines other than OSRELEASE and KERNELOFFSET; the first is taken",
+			ic_image__path(img), other_lines, where);
+	}
 	first->copies = valid;
 	first->places = same;
 	*out = first;
@@ -400,6 +414,7 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 {
 	struct ic_vmcoreinfo *note = NULL;
 	struct vrun r = { .img = img, .weakest = IC_MAX_VMCOREINFO_TEXTS + 1 };
+	char where[IC_VMCOREINFO_WHERE_MAX];
 	unsigned rescans = 0;
 	int err;
 
@@ -468,14 +483,16 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 			ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE"));
 	if (!err && out->vmcoreinfo->nalt)
 		pr_warn(ctx, "%s: vmcoreinfo: copies of OSRELEASE=%s disagree: KERNELOFFSET=%s (%u "
-			"places) against %u other value%s (first 0x%" PRIx64 ", %u places); the KASLR "
-			"stage decides by independent evidence", ic_image__path(img),
+			"places) against %u other value%s (first 0x%" PRIx64 " at %s, %u places); the "
+			"KASLR stage decides by independent evidence", ic_image__path(img),
 			ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE"),
 			ic_vmcoreinfo__get(out->vmcoreinfo, "KERNELOFFSET")
 				? ic_vmcoreinfo__get(out->vmcoreinfo, "KERNELOFFSET") : "(none)",
 			out->vmcoreinfo->places, out->vmcoreinfo->nalt + out->vmcoreinfo->nalt_more,
 			out->vmcoreinfo->nalt + out->vmcoreinfo->nalt_more > 1 ? "s" : "",
-			out->vmcoreinfo->alt[0].kerneloffset, out->vmcoreinfo->alt[0].places);
+			out->vmcoreinfo->alt[0].kerneloffset,
+			ic_vmcoreinfo__where(out->vmcoreinfo->alt[0].phys, where),
+			out->vmcoreinfo->alt[0].places);
 out:
 	for (size_t i = 0; r.copies && i < r.n; i++)
 		ic_vmcoreinfo__free(r.copies[i].vi);

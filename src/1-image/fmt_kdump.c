@@ -603,7 +603,8 @@ static int kd_notes(const struct ic_ctx *ctx, struct ic_image *img, const struct
 		if (err)
 			pr_warn(ctx, "%s: kdump: VMCOREINFO at %s 0x%" PRIx64 " (+0x%" PRIx64
 				") is outside the file", img->path, KD_OFF(kd), voff, vlen);
-		else
+		else if (!(err = ic_image_note_origin(img, img->notes_len, voff, KD_OFF(kd),
+						      "kdump sub-header VMCOREINFO")))
 			err = notes_append(img, "VMCOREINFO", 0, tmp, (size_t)vlen);
 		free(tmp);
 		if (err)
@@ -625,7 +626,7 @@ static int kd_notes(const struct ic_ctx *ctx, struct ic_image *img, const struct
 		free(tmp);
 		return 0;
 	}
-	err = ic_image_add_notes(img, tmp, (size_t)nlen, "kdump note area");
+	err = ic_image_add_notes(img, tmp, (size_t)nlen, "kdump note area", noff, KD_OFF(kd));
 	free(tmp);
 	if (err == -IC_ELIMIT) {
 		pr_warn(ctx, "%s: kdump: ELF-note area of 0x%" PRIx64 " bytes exceeds"
