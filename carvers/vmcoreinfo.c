@@ -246,6 +246,7 @@ struct vrun {
 	size_t n, places, dropped;
 	size_t weakest;   /* when full: the index keep() would replace, or n if none; n + 1: unknown */
 	uint16_t slot[VCI_SLOTS];
+	uint64_t seed;    /* of the text hash: the texts come from the image (ic_hash_seed()) */
 	uint8_t *buf;
 };
 
@@ -286,18 +287,9 @@ static void unindex(struct vrun *r, size_t i)
 	}
 }
 
-static uint64_t text_hash(const char *t, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)t[i]) * 0x100000001b3ull;
-	return h;
-}
-
 static int keep(struct vrun *r, struct ic_vmcoreinfo *vi, bool note)
 {
-	uint64_t h = text_hash(vi->text, vi->len);
+	uint64_t h = ic_hash_mem(vi->text, vi->len, r->seed);
 	size_t i = find_same(r, vi, h);
 
 	r->places++;
@@ -413,7 +405,7 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		      unsigned nstates, void *prep, struct ic_findings *out)
 {
 	struct ic_vmcoreinfo *note = NULL;
-	struct vrun r = { .img = img, .weakest = IC_MAX_VMCOREINFO_TEXTS + 1 };
+	struct vrun r = { .img = img, .weakest = IC_MAX_VMCOREINFO_TEXTS + 1, .seed = ic_hash_seed() };
 	char where[IC_VMCOREINFO_WHERE_MAX];
 	unsigned rescans = 0;
 	int err;
