@@ -239,6 +239,8 @@ static bool in_note(const struct ic_image *img, uint64_t phys, size_t len)
  * walk of IC_MAX_VMCOREINFO_TEXTS copies (1 min/GiB of packed fakes before). Slot value i + 1,
  * 0 empty; twice as many slots as texts. */
 #define VCI_SLOTS (2 * IC_MAX_VMCOREINFO_TEXTS)
+/* slot[] holds index + 1 in a uint16_t (0: empty) */
+_Static_assert(IC_MAX_VMCOREINFO_TEXTS < 65535u, "VCI slot values are uint16_t");
 
 struct vrun {
 	const struct ic_image *img;

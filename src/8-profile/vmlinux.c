@@ -494,8 +494,8 @@ int ic_vmlinux__find(const struct ic_vmlinux *v, const uint8_t *bytes, size_t le
 	/* Sections (or segments) are checked to lie in the file, not to be disjoint: a crafted
 	 * file of 65,000 section headers over one 8 MiB region would be searched 65,000 times
 	 * (minutes). A real vmlinux's allocated sections do not overlap, so they sum to less than
-	 * the file; twice that is the budget. */
-	uint64_t budget = 2 * (uint64_t)v->len;
+	 * the file: IC_MAX_VMLINUX_SEARCH_FACTOR times that is the budget. */
+	uint64_t budget = IC_MAX_VMLINUX_SEARCH_FACTOR * (uint64_t)v->len;
 
 	*hits = 0;
 	if (!len)
