@@ -729,7 +729,7 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 	}
 	if (!ic_in_bounds(bm_off, 2 * half, kd->src.size)) {
 		pr_warn(ctx, "%s: kdump: bitmaps at %s 0x%" PRIx64 " (+0x%" PRIx64 ") run past the"
-			" end: the dump ends at 0x%" PRIx64 ", %" PRIu64 " bytes short (truncated dump?)",
+			" end: the file ends at 0x%" PRIx64 ", %" PRIu64 " bytes short (truncated dump?)",
 			img->path, KD_OFF(kd), bm_off, 2 * half, kd->src.size,
 			bm_off + 2 * half > kd->src.size ? bm_off + 2 * half - kd->src.size : 0);
 		return -IC_ETRUNC;
@@ -860,7 +860,7 @@ static int dd_single_bitmap(const struct ic_ctx *ctx, struct ic_image *img, stru
 
 	if (len < used || !ic_in_bounds(bm_off, len, kd->src.size)) {
 		pr_warn(ctx, "%s: diskdump: bitmap of %" PRIu32 " blocks at %s 0x%" PRIx64 " does not"
-			" hold max_mapnr %" PRIu64 " bits inside the dump", img->path, bitmap_blocks,
+			" hold max_mapnr %" PRIu64 " bits inside the file", img->path, bitmap_blocks,
 			KD_OFF(kd), bm_off, kd->max_mapnr);
 		return len < used ? -IC_EFORMAT : -IC_ETRUNC;
 	}
