@@ -16,6 +16,7 @@
 #include "isfcarve/symdir.h"
 #include "0-base/internal.h"
 #include "0-base/ic_limits.h"
+#include "symdir_read.h"
 
 _Static_assert(IC_MAX_BANNER_LEN == 1024u, "IC_SYMDIR_B64_MAX in symdir.h assumes 1024");
 
@@ -751,6 +752,97 @@ static int b64_decode(const char *s, size_t len, uint8_t *out, size_t out_max, s
 	return 0;
 }
 
+static int trk_files(const struct ic_ctx *ctx, const char *path, struct trk *const *ts, size_t n,
+		     int *res)
+{
+	uint8_t buf[1 << 16];
+	struct src *s = calloc(1, sizeof(*s));
+	uint64_t off = 0, warned_at = UINT64_MAX;
+	size_t live = n;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++)
+		res[k] = 0;
+	err = src_open(s, path);
+	if (err == -IC_ETRUNC)
+		pr_warn(ctx, "%s: no xz stream footer matching its header at the end of the file (cut "
+			"short, or bytes after the stream?)", path);
+	else if (err)
+		pr_warn(ctx, "%s: cannot open: %s", path, strerror(-err));
+	if (err) { /* src_open() closed what it opened */
+		for (size_t k = 0; k < n; k++)
+			res[k] = err;
+		free(s);
+		return 0;
+	}
+	while (live) {
+		long r = src_read(s, buf, sizeof(buf));
+
+		if (r < 0) {
+			err = (int)r;
+			pr_warn(ctx, "%s: %s, near byte %" PRIu64 " of the JSON", path,
+				s->why ? s->why : "decompression failed", off);
+			goto out;
+		}
+		if (!r) {
+			/* Reaching the end inside the root is truncation (the trackers that are still
+			 * reading have all followed the same structure). */
+			for (size_t k = 0; k < n; k++) {
+				const struct trk *t = ts[k];
+
+				if (res[k] < 0 || !(t->depth || t->in_str || !t->root_seen))
+					continue;
+				if (!err)
+					pr_warn(ctx, "%s: JSON ends early at byte %" PRIu64, path, off);
+				err = -IC_ETRUNC;
+				res[k] = err;
+			}
+			err = 0;
+			break;
+		}
+		if (off > IC_MAX_OUTPUT_BYTES) {
+			pr_warn(ctx, "%s: the JSON goes on past IC_MAX_OUTPUT_BYTES (%" PRIu64 " bytes), "
+				"more than isfcarve ever writes", path, (uint64_t)IC_MAX_OUTPUT_BYTES);
+			err = -IC_ELIMIT;
+			goto out;
+		}
+		for (size_t k = 0; k < n; k++) {
+			struct trk *t = ts[k];
+
+			for (long i = 0; res[k] >= 0 && i < r; i++, t->off++) {
+				int rb = trk_byte(t, buf[i]);
+
+				if (rb < 0) {
+					/* once per byte: every tracker meets broken structure there */
+					if (warned_at != t->off)
+						pr_warn(ctx, "%s: %s at byte %" PRIu64 " of the JSON", path,
+							rb == -IC_ELIMIT ? "value or nesting beyond limits"
+							: t->depth || !t->root_seen ? "malformed JSON"
+							: "data after the JSON root value",
+							(uint64_t)t->off);
+					warned_at = t->off;
+					res[k] = rb;
+					live--;
+				} else if (rb == 1) {
+					/* Found: the rest is still read, to know the file is whole. */
+					res[k] = 1;
+					t->drain = true;
+				}
+			}
+		}
+		off += (uint64_t)r;
+	}
+out:
+	for (size_t k = 0; err && k < n; k++)
+		if (res[k] >= 0)
+			res[k] = err;
+	src_close(s);
+	free(s);
+	return 0;
+}
+
 /*
  * Open path and feed its decompressed JSON to the tracker to the very end: 1 when the tracker
  * found what it wants, 0 when it did not (a complete ISF without the wanted values), and only if
@@ -759,73 +851,13 @@ static int b64_decode(const char *s, size_t len, uint8_t *out, size_t out_max, s
  * after it. Errors are warned about here, one line naming the file and the byte: cannot open,
  * decompression, malformed JSON or beyond limits, data after the stream (-IC_EFORMAT), and
  * -IC_ETRUNC for data that ends inside the root value or inside its compressed stream.
+ * trk_files(): several trackers over one decode (each its own result in res[]).
  */
 static int trk_file(const struct ic_ctx *ctx, const char *path, struct trk *t)
 {
-	uint8_t buf[1 << 16];
-	struct src *s = calloc(1, sizeof(*s));
-	int err, found = 0;
+	int res, err = trk_files(ctx, path, &t, 1, &res);
 
-	if (!s)
-		return -ENOMEM;
-	err = src_open(s, path);
-	if (err == -IC_ETRUNC)
-		pr_warn(ctx, "%s: no xz stream footer matching its header at the end of the file (cut "
-			"short, or bytes after the stream?)", path);
-	else if (err)
-		pr_warn(ctx, "%s: cannot open: %s", path, strerror(-err));
-	if (err) {
-		free(s);
-		return err;
-	}
-	for (;;) {
-		long r = src_read(s, buf, sizeof(buf));
-
-		if (r < 0) {
-			err = (int)r;
-			pr_warn(ctx, "%s: %s, near byte %" PRIu64 " of the JSON", path,
-				s->why ? s->why : "decompression failed", (uint64_t)t->off);
-			break;
-		}
-		if (!r) {
-			/* Reaching the end inside the root is truncation. */
-			if (t->depth || t->in_str || !t->root_seen) {
-				err = -IC_ETRUNC;
-				pr_warn(ctx, "%s: JSON ends early at byte %" PRIu64, path, (uint64_t)t->off);
-			} else {
-				err = found;
-			}
-			break;
-		}
-		if (t->off > IC_MAX_OUTPUT_BYTES) {
-			pr_warn(ctx, "%s: the JSON goes on past IC_MAX_OUTPUT_BYTES (%" PRIu64 " bytes), "
-				"more than isfcarve ever writes", path, (uint64_t)IC_MAX_OUTPUT_BYTES);
-			err = -IC_ELIMIT;
-			break;
-		}
-		for (long i = 0; i < r; i++, t->off++) {
-			int res = trk_byte(t, buf[i]);
-
-			if (res < 0) {
-				pr_warn(ctx, "%s: %s at byte %" PRIu64 " of the JSON", path,
-					res == -IC_ELIMIT ? "value or nesting beyond limits"
-					: t->depth || !t->root_seen ? "malformed JSON"
-								     : "data after the JSON root value",
-					(uint64_t)t->off);
-				err = res;
-				goto out;
-			}
-			if (res == 1) {
-				/* Found: the rest is still read, to know the file is whole. */
-				found = 1;
-				t->drain = true;
-			}
-		}
-	}
-out:
-	src_close(s);
-	free(s);
-	return err;
+	return err ? err : res;
 }
 
 int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
@@ -866,10 +898,33 @@ out:
 	return err;
 }
 
+/* A tracker of metadata.producer.<key> (want: its path, the caller's, living as long as it). */
+static void producer_trk(struct trk *t, const char *want[3], const char *key)
+{
+	want[0] = "metadata";
+	want[1] = "producer";
+	want[2] = key;
+	t->want = want;
+	t->stop_d1 = true;
+}
+
+/* Its value into out, from its result res (trk_files()). */
+static int producer_out(const struct trk *t, int res, char *out, size_t out_sz)
+{
+	if (res < 0)
+		return res;
+	if (!t->found)
+		return -IC_ENOTFOUND;
+	if (t->cap_len >= out_sz)
+		return -IC_ELIMIT;
+	memcpy(out, t->cap, t->cap_len + 1);
+	return 0;
+}
+
 int ic_symdir__read_producer(const struct ic_ctx *ctx, const char *path, const char *key,
 			     char *out, size_t out_sz)
 {
-	const char *want[3] = { "metadata", "producer", key };
+	const char *want[3];
 	struct trk *t;
 	int err;
 
@@ -879,19 +934,9 @@ int ic_symdir__read_producer(const struct ic_ctx *ctx, const char *path, const c
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->want = want;
-	t->stop_d1 = true;
+	producer_trk(t, want, key);
 	err = trk_file(ctx, path, t);
-	if (err >= 0) {
-		if (!t->found)
-			err = -IC_ENOTFOUND;
-		else if (t->cap_len >= out_sz)
-			err = -IC_ELIMIT;
-		else {
-			memcpy(out, t->cap, t->cap_len + 1);
-			err = 0;
-		}
-	}
+	err = producer_out(t, err, out, out_sz);
 	free(t);
 	return err;
 }
@@ -917,5 +962,43 @@ int ic_symdir__read_addrs(const struct ic_ctx *ctx, const char *path, const char
 	if (err > 0)
 		err = 0;
 	free(t);
+	return err;
+}
+
+int ic_symdir__read_stored(const struct ic_ctx *ctx, const char *path,
+			   const struct ic_symdir_stored_keys *q)
+{
+	enum { MAXK = 8 };
+	struct trk *t[MAXK + 1] = { NULL };
+	const char *want[MAXK][3];
+	int res[MAXK + 1], err = 0;
+	size_t n = q->nkeys + 1;
+
+	if (q->nkeys > MAXK)
+		return -EINVAL;
+	for (size_t i = 0; i < q->nnames; i++)
+		q->have[i] = false;
+	for (size_t k = 0; k < n; k++)
+		if (!(t[k] = calloc(1, sizeof(*t[k])))) {
+			err = -ENOMEM;
+			goto out;
+		}
+	for (size_t k = 0; k < q->nkeys; k++) {
+		q->outs[k][0] = '\0';
+		producer_trk(t[k], want[k], q->keys[k]);
+	}
+	t[q->nkeys]->names = q->names;
+	t[q->nkeys]->nnames = q->nnames;
+	t[q->nkeys]->addrs = q->addrs;
+	t[q->nkeys]->have = q->have;
+	err = trk_files(ctx, path, t, n, res);
+	if (err)
+		goto out;
+	for (size_t k = 0; k < q->nkeys; k++)
+		q->errs[k] = producer_out(t[k], res[k], q->outs[k], q->sizes[k]);
+	q->errs[q->nkeys] = res[q->nkeys] > 0 ? 0 : res[q->nkeys];
+out:
+	for (size_t k = 0; k < n; k++)
+		free(t[k]);
 	return err;
 }

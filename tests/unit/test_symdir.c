@@ -13,6 +13,7 @@
 #include "isfcarve/error.h"
 #include "isfcarve/symdir.h"
 #include "0-base/ic_limits.h"
+#include "8-profile/symdir_read.h"
 
 static const char banner[] = "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) "
 			     "(gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian "
@@ -395,6 +396,43 @@ static void test_producer(const char *tmp)
 	IC_CHECK(ic_symdir__read_producer(&ctx, p, NULL, out, sizeof(out)) == -EINVAL, "no key");
 }
 
+/* ic_symdir__read_stored(): the reuse check's keys and addresses in one decode, each result as
+ * the single readers give it; a file cut short fails every one. */
+static void test_stored(const char *tmp)
+{
+	static const char *const keys[3] = { "version", "revision", "symdb" };
+	static const char *const names[2] = { "_text", "init_task" };
+	char ver[32], rev[4], db[64], p[1024];
+	char *const outs[3] = { ver, rev, db };
+	const size_t sizes[3] = { sizeof(ver), sizeof(rev), sizeof(db) };
+	uint64_t addrs[2] = { 0 };
+	bool have[2];
+	int errs[4];
+	const struct ic_symdir_stored_keys q = { .keys = keys, .nkeys = 3, .outs = outs,
+		.sizes = sizes, .names = names, .nnames = 2, .addrs = addrs, .have = have,
+		.errs = errs };
+	struct ic_ctx ctx = { 0 };
+	const char *text = "{\"metadata\": {\"producer\": {\"version\": \"0.1.0\", \"revision\":"
+			   " \"12345\"}}, \"symbols\": {\"_text\": {\"address\": 7}}, \"x\": [1]}";
+
+	snprintf(p, sizeof(p), "%s/stored.json", tmp);
+	write_file(p, text);
+	IC_CHECK(ic_symdir__read_stored(&ctx, p, &q) == 0, "read");
+	IC_CHECK(!errs[0] && !strcmp(ver, "0.1.0"), "version %d '%s'", errs[0], ver);
+	IC_CHECK(errs[1] == -IC_ELIMIT, "revision too long for its buffer: %d", errs[1]);
+	IC_CHECK(errs[2] == -IC_ENOTFOUND && !db[0], "no symdb: %d", errs[2]);
+	IC_CHECK(!errs[3] && have[0] && addrs[0] == 7 && !have[1], "addresses");
+	{
+		char cut[256];
+
+		snprintf(cut, sizeof(cut), "%.*s", (int)(strstr(text, "\"x\"") - text), text);
+		write_file(p, cut);
+	}
+	IC_CHECK(ic_symdir__read_stored(&ctx, p, &q) == 0 && errs[0] == -IC_ETRUNC &&
+		 errs[1] == -IC_ETRUNC && errs[2] == -IC_ETRUNC && errs[3] == -IC_ETRUNC,
+		 "cut short: %d %d %d %d", errs[0], errs[1], errs[2], errs[3]);
+}
+
 int main(void)
 {
 	char tmp[] = "/tmp/ic_symdir.XXXXXX";
@@ -408,6 +446,7 @@ int main(void)
 	test_whole(tmp);
 	test_addrs(tmp);
 	test_producer(tmp);
+	test_stored(tmp);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd))
 		return 1;
