@@ -78,23 +78,21 @@ struct run {
 	bool have_best, best_near, best_rel;
 	unsigned copies, exact, distinct, nrel;
 	uint64_t dset[DSET_SLOTS];
+	uint64_t seed; /* of text_hash() */
 	char rel[MAX_RELEASES][IC_UTS_LEN];
 	struct text texts[IC_MAX_BANNER_TEXTS];
 	unsigned ntexts, texts_dropped;
 };
 
-static uint64_t fnv1a(const char *p, size_t n)
+/* Text hash, seeded (the texts come from the image: r->seed, ic_hash_seed()). */
+static uint64_t text_hash(const struct run *r, const char *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 0x100000001b3ull;
-	return h | 1; /* 0 marks a free slot */
+	return ic_hash_mem(p, n, r->seed) | 1; /* 0 marks a free slot */
 }
 
 static void count_distinct(struct run *r, const struct hit *h)
 {
-	uint64_t k = fnv1a(h->text, h->line_len);
+	uint64_t k = text_hash(r, h->text, h->line_len);
 
 	if (r->distinct >= IC_MAX_BANNER_DISTINCT)
 		return;
@@ -131,7 +129,7 @@ static void count_text(struct run *r, const struct hit *h)
 	if (!h->exact || (r->osrel && (strlen(r->osrel) != h->rel_len ||
 				       memcmp(h->text + 14, r->osrel, h->rel_len))))
 		return;
-	k = fnv1a(h->text, h->len);
+	k = text_hash(r, h->text, h->len);
 	for (unsigned i = 0; i < r->ntexts; i++)
 		if (r->texts[i].hash == k && r->texts[i].len == h->len &&
 		    !memcmp(r->texts[i].text, h->text, h->len)) {
@@ -414,6 +412,7 @@ static int banner_finish(const struct ic_ctx *ctx, const struct ic_image *img, v
 	r->img = img;
 	r->f = out;
 	r->best_score = -1;
+	r->seed = ic_hash_seed();
 	r->osrel = out->vmcoreinfo ? ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE") : NULL;
 	r->have_ks = !ic_ksym_pa(out->kallsyms, "linux_banner", &r->ks_pa);
 	r->re = pcre2_compile((PCRE2_SPTR)banner_re, PCRE2_ZERO_TERMINATED, PCRE2_NO_UTF_CHECK, &errcode,

@@ -100,8 +100,11 @@ static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, stru
 		desc = ic_rd_bytes(&r, descsz);
 		ic_rd_skip(&r, (size_t)(ic_align_up(descsz, 4) - descsz));
 		if (!name || !desc) {
+			char where[96];
+
 			/* QEMU and kdump pad the last note; trailing garbage is not our problem. */
-			pr_debug(ctx, "%s: note at notes offset 0x%zx runs past the notes", ic_image__path(img), at);
+			ic_image__note_where(img, at, where, sizeof(where));
+			pr_debug(ctx, "%s: note at %s runs past the notes", ic_image__path(img), where);
 			break;
 		}
 		if (namesz < 10 || memcmp(name, "VMCOREINFO", 10) || (namesz > 10 && name[10] != '\0'))
@@ -146,10 +149,17 @@ static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, stru
 		}
 		ic_vmcoreinfo__free(vi);
 	}
-	if (bad)
-		pr_warn(ctx, "%s: VMCOREINFO note at notes offset 0x%zx is not valid VMCOREINFO text (%s)"
-			"%s%u%s", ic_image__path(img), bad_at, ic_strerror(bad_err),
-			bad > 1 ? "; " : "", bad > 1 ? bad - 1 : 0, bad > 1 ? " more like it" : "");
+	if (bad) {
+		char where[96];
+
+		ic_image__note_where(img, bad_at, where, sizeof(where));
+		if (bad > 1)
+			pr_warn(ctx, "%s: VMCOREINFO note at %s is not valid VMCOREINFO text (%s); %u more "
+				"like it", ic_image__path(img), where, ic_strerror(bad_err), bad - 1);
+		else
+			pr_warn(ctx, "%s: VMCOREINFO note at %s is not valid VMCOREINFO text (%s)",
+				ic_image__path(img), where, ic_strerror(bad_err));
+	}
 	if (first && other_rel) {
 		pr_warn(ctx, "%s: the container's VMCOREINFO notes name two kernel releases (%s, %s): "
 			"none is taken, the copies carved from RAM decide", ic_image__path(img),
@@ -160,10 +170,14 @@ static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, stru
 	}
 	if (!first)
 		return -IC_ENOTFOUND;
-	if (other_lines)
-		pr_info(ctx, "%s: %u VMCOREINFO note(s) (the first at notes offset 0x%zx) differ from the "
-			"first one in lines other than OSRELEASE and KERNELOFFSET; the first is taken",
-			ic_image__path(img), other_lines, other_at);
+	if (other_lines) {
+		char where[96];
+
+		ic_image__note_where(img, other_at, where, sizeof(where));
+		pr_info(ctx, "%s: %u VMCOREINFO note(s) (the first at %s) differ from the first one in "
+			"lines other than OSRELEASE and KERNELOFFSET; the first is taken",
+			ic_image__path(img), other_lines, where);
+	}
 	first->copies = valid;
 	first->places = same;
 	*out = first;
@@ -225,6 +239,8 @@ static bool in_note(const struct ic_image *img, uint64_t phys, size_t len)
  * walk of IC_MAX_VMCOREINFO_TEXTS copies (1 min/GiB of packed fakes before). Slot value i + 1,
  * 0 empty; twice as many slots as texts. */
 #define VCI_SLOTS (2 * IC_MAX_VMCOREINFO_TEXTS)
+/* slot[] holds index + 1 in a uint16_t (0: empty) */
+_Static_assert(IC_MAX_VMCOREINFO_TEXTS < 65535u, "VCI slot values are uint16_t");
 
 struct vrun {
 	const struct ic_image *img;
@@ -232,6 +248,7 @@ struct vrun {
 	size_t n, places, dropped;
 	size_t weakest;   /* when full: the index keep() would replace, or n if none; n + 1: unknown */
 	uint16_t slot[VCI_SLOTS];
+	uint64_t seed;    /* of the text hash: the texts come from the image (ic_hash_seed()) */
 	uint8_t *buf;
 };
 
@@ -272,18 +289,9 @@ static void unindex(struct vrun *r, size_t i)
 	}
 }
 
-static uint64_t text_hash(const char *t, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)t[i]) * 0x100000001b3ull;
-	return h;
-}
-
 static int keep(struct vrun *r, struct ic_vmcoreinfo *vi, bool note)
 {
-	uint64_t h = text_hash(vi->text, vi->len);
+	uint64_t h = ic_hash_mem(vi->text, vi->len, r->seed);
 	size_t i = find_same(r, vi, h);
 
 	r->places++;
@@ -399,7 +407,8 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 		      unsigned nstates, void *prep, struct ic_findings *out)
 {
 	struct ic_vmcoreinfo *note = NULL;
-	struct vrun r = { .img = img, .weakest = IC_MAX_VMCOREINFO_TEXTS + 1 };
+	struct vrun r = { .img = img, .weakest = IC_MAX_VMCOREINFO_TEXTS + 1, .seed = ic_hash_seed() };
+	char where[IC_VMCOREINFO_WHERE_MAX];
 	unsigned rescans = 0;
 	int err;
 
@@ -468,14 +477,16 @@ static int vci_finish(const struct ic_ctx *ctx, const struct ic_image *img, void
 			ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE"));
 	if (!err && out->vmcoreinfo->nalt)
 		pr_warn(ctx, "%s: vmcoreinfo: copies of OSRELEASE=%s disagree: KERNELOFFSET=%s (%u "
-			"places) against %u other value%s (first 0x%" PRIx64 ", %u places); the KASLR "
-			"stage decides by independent evidence", ic_image__path(img),
+			"places) against %u other value%s (first 0x%" PRIx64 " at %s, %u places); the "
+			"KASLR stage decides by independent evidence", ic_image__path(img),
 			ic_vmcoreinfo__get(out->vmcoreinfo, "OSRELEASE"),
 			ic_vmcoreinfo__get(out->vmcoreinfo, "KERNELOFFSET")
 				? ic_vmcoreinfo__get(out->vmcoreinfo, "KERNELOFFSET") : "(none)",
 			out->vmcoreinfo->places, out->vmcoreinfo->nalt + out->vmcoreinfo->nalt_more,
 			out->vmcoreinfo->nalt + out->vmcoreinfo->nalt_more > 1 ? "s" : "",
-			out->vmcoreinfo->alt[0].kerneloffset, out->vmcoreinfo->alt[0].places);
+			out->vmcoreinfo->alt[0].kerneloffset,
+			ic_vmcoreinfo__where(out->vmcoreinfo->alt[0].phys, where),
+			out->vmcoreinfo->alt[0].places);
 out:
 	for (size_t i = 0; r.copies && i < r.n; i++)
 		ic_vmcoreinfo__free(r.copies[i].vi);

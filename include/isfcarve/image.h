@@ -72,4 +72,9 @@ IC_API const uint8_t *ic_image__view(const struct ic_image *img, uint64_t phys, 
  * Returns 0 and sets *p and *len (len 0 = none). */
 IC_API int ic_image__notes(const struct ic_image *img, const uint8_t **p, size_t *len);
 
+/* Where the note at offset at of the ic_image__notes() bytes came from, for messages: "offset
+ * 0x1c8 (PT_NOTE 0)", "logical offset 0x4000 (kdump note area)" (a flattened kdump), or
+ * "notes offset 0x..." when not recorded. */
+IC_API void ic_image__note_where(const struct ic_image *img, size_t at, char *out, size_t out_sz);
+
 #endif

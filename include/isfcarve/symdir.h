@@ -83,9 +83,12 @@ IC_API int ic_symdir__publish(const struct ic_ctx *ctx, const char *src, const c
  * Read the identifier Volatility 3 uses for a Linux ISF, symbols.linux_banner.constant_data
  * (base64 text, copied verbatim into b64), from a .json, .json.gz or .json.xz file
  * (compression detected from the magic bytes). The file is stream-scanned, never parsed into
- * a tree, and the scan stops at the value. Returns 0, -IC_ENOTFOUND when the ISF has no
- * banner, -IC_EFORMAT for broken JSON/compression or an invalid base64 value, -IC_ELIMIT when
- * the value exceeds the banner ceiling, or -errno.
+ * a tree, and always read to its end: the value counts only if the file is whole (the data
+ * ends where the JSON root value ends, whitespace aside; one gzip or xz stream, read to its
+ * end, its check verified, nothing after it). Returns 0, -IC_ENOTFOUND when the ISF has no
+ * banner, -IC_EFORMAT for broken JSON/compression, bytes after the root value or after the
+ * stream, or an invalid base64 value, -IC_ETRUNC for a file cut short, -IC_ELIMIT when the
+ * value exceeds the banner ceiling, or -errno.
  * The decoded banner goes to banner/banner_len when banner is non-NULL (room for
  * IC_MAX_BANNER_LEN bytes).
  */
@@ -95,7 +98,7 @@ IC_API int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
 
 /*
  * Read symbols.NAME.address for each of names[0..n) from an ISF (.json, .json.gz, .json.xz),
- * stream-scanned like ic_symdir__read_banner(), stopping once all are read or "symbols" ends:
+ * stream-scanned and read whole like ic_symdir__read_banner() (the first copy of each counts):
  * have[i] says whether names[i] was there with a plain unsigned address (addrs[i]). Used to
  * check a stored profile against this run's own evidence before reusing it. 0,
  * -IC_EFORMAT, -IC_ETRUNC, -IC_ELIMIT, -ENOMEM, -errno.
@@ -105,7 +108,7 @@ IC_API int ic_symdir__read_addrs(const struct ic_ctx *ctx, const char *path,
 
 /*
  * Read the string metadata.producer.<key> of an ISF ("version", "symdb" ...), stream-scanned
- * like ic_symdir__read_banner() and stopping at the end of "metadata", into out (NUL-terminated).
+ * and read whole like ic_symdir__read_banner(), into out (NUL-terminated).
  * 0, -IC_ENOTFOUND (no such key), -IC_ELIMIT (longer than out_sz - 1), -IC_EFORMAT (an escape
  * other than "\/" in it, malformed JSON), -IC_ETRUNC, -ENOMEM, -errno.
  */

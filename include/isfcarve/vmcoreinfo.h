@@ -38,6 +38,11 @@ struct ic_vmcoreinfo {
 	unsigned nalt, nalt_more;
 };
 
+/* Where a copy sits, for messages: "phys 0x..." for a copy carved from RAM, "the container's
+ * ELF note" for phys UINT64_MAX (struct ic_vmcoreinfo.phys, alt[].phys). Returns buf. */
+#define IC_VMCOREINFO_WHERE_MAX 32
+IC_API const char *ic_vmcoreinfo__where(uint64_t phys, char buf[IC_VMCOREINFO_WHERE_MAX]);
+
 /* Parse "KEY=value\n" lines (a NUL or the end stops). 0, -IC_EFORMAT (no valid line),
  * -IC_ELIMIT (over IC_MAX_VMCOREINFO_BYTES). Caller frees with ic_vmcoreinfo__free(). */
 IC_API int ic_vmcoreinfo__parse(const char *text, size_t len, struct ic_vmcoreinfo **out);

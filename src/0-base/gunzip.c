@@ -13,6 +13,12 @@
 int ic_gunzip(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_t *out_len,
 	      uint64_t *bad_at)
 {
+	return ic_gunzip_upto(in, n, max, false, out, out_len, bad_at);
+}
+
+int ic_gunzip_upto(const uint8_t *in, size_t n, size_t max, bool stop, uint8_t **out,
+		   size_t *out_len, uint64_t *bad_at)
+{
 	z_stream zs;
 	uint8_t *buf = NULL;
 	size_t cap = 0, used = 0, fed = 0;
@@ -34,7 +40,8 @@ int ic_gunzip(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_t *ou
 			uint8_t *nb;
 
 			if (ncap <= cap || !ncap) {
-				err = -IC_ELIMIT;
+				if (!stop || !ncap)
+					err = -IC_ELIMIT; /* else the first max bytes were wanted */
 				break;
 			}
 			nb = realloc(buf, ncap);

@@ -3,6 +3,7 @@
 #ifndef ISFCARVE_GUNZIP_H
 #define ISFCARVE_GUNZIP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,5 +21,10 @@
  */
 IC_HIDDEN int ic_gunzip(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_t *out_len,
 			uint64_t *bad_at);
+
+/* As ic_gunzip(), but with stop the first max bytes are all that is wanted: the decoder stops
+ * there and returns 0 with them (a stream that goes on is not an error; its CRC is unchecked). */
+IC_HIDDEN int ic_gunzip_upto(const uint8_t *in, size_t n, size_t max, bool stop, uint8_t **out,
+			     size_t *out_len, uint64_t *bad_at);
 
 #endif

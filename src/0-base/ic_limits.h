@@ -138,6 +138,10 @@
 #define IC_MAX_ELF_SECTIONS (1u << 20)
 /* A vmlinux file: distro ones are 60-400 MiB with debug info; 4 GiB is far beyond any. */
 #define IC_MAX_VMLINUX_BYTES (4ull << 30)
+/* Bytes ic_vmlinux__find() searches, in multiples of the file's size: a real vmlinux's allocated
+ * sections do not overlap, so they sum to less than the file; crafted ones over one region could
+ * make it search the same bytes 65,000 times (minutes). */
+#define IC_MAX_VMLINUX_SEARCH_FACTOR 2u
 /* System.map / /proc/kallsyms text: ~300 Ki lines of <100 bytes = 30 MiB; 1 GiB is generous. */
 #define IC_MAX_SYMFILE_BYTES (1ull << 30)
 /* Kernel .config text: ~250 KiB today. */

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* strlen in ic_hash_str() */
 
 #include "isfcarve/common.h"
 #include "isfcarve/error.h"
@@ -76,13 +77,36 @@ static inline uint64_t ic_mix64(uint64_t h)
 	return h;
 }
 
+/* The one FNV-1a: a hash built from pieces is ic_hash_end(ic_hash_more(...ic_hash_more(
+ * ic_hash_begin(seed), p1, n1)..., pk, nk)), the same as ic_hash_mem() of their concatenation. */
+static inline uint64_t ic_hash_begin(uint64_t seed)
+{
+	return 0xcbf29ce484222325ull ^ seed;
+}
+
+static inline uint64_t ic_hash_more(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static inline uint64_t ic_hash_end(uint64_t h)
+{
+	return ic_mix64(h);
+}
+
+/* p[0..n) hashed from seed (ic_hash_seed() per table when the keys come from input). */
+static inline uint64_t ic_hash_mem(const void *p, size_t n, uint64_t seed)
+{
+	return ic_hash_end(ic_hash_more(ic_hash_begin(seed), p, n));
+}
+
 static inline uint64_t ic_hash_str(const char *s, uint64_t seed)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ seed; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ull;
-	return ic_mix64(h);
+	return ic_hash_mem(s, strlen(s), seed);
 }
 
 static inline uint64_t ic_align_up(uint64_t v, uint64_t a)

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* VMCOREINFO text parser: "KEY=value\n" lines into a lookup table, with typed numeric reads. */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -231,4 +233,13 @@ int ic_vmcoreinfo__image_span(const struct ic_vmcoreinfo *vi, uint64_t *start, u
 	*start = s;
 	*end = hi + (2u << 20) < hi ? UINT64_MAX : hi + (2u << 20);
 	return 0;
+}
+
+const char *ic_vmcoreinfo__where(uint64_t phys, char buf[IC_VMCOREINFO_WHERE_MAX])
+{
+	if (phys == UINT64_MAX)
+		snprintf(buf, IC_VMCOREINFO_WHERE_MAX, "the container's ELF note");
+	else
+		snprintf(buf, IC_VMCOREINFO_WHERE_MAX, "phys 0x%" PRIx64, phys);
+	return buf;
 }

@@ -68,7 +68,8 @@ int ic_elf_add_notes(const struct ic_ctx *ctx, struct ic_image *img, const struc
 	 * shift the next segment's notes off the grid a note walk expects */
 	snprintf(what, sizeof(what), "PT_NOTE %u", idx);
 	err = len > IC_MAX_NOTES_BYTES ? -IC_ELIMIT
-				       : ic_image_add_notes(img, img->map + off, (size_t)len, what);
+				       : ic_image_add_notes(img, img->map + off, (size_t)len, what, off,
+							    "offset");
 	if (err == -IC_ELIMIT)
 		pr_warn(ctx, "%s: offset 0x%" PRIx64 ": PT_NOTE data over IC_MAX_NOTES_BYTES (%u)", img->path,
 			off, IC_MAX_NOTES_BYTES);

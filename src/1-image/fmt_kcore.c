@@ -775,6 +775,9 @@ int ic_image__open_kcore_live(const struct ic_ctx *ctx, const char *path, uint64
 				goto out;
 			}
 			img->notes_len = (size_t)ph[i].filesz;
+			/* read as it is in the file: one origin maps every note */
+			if ((err = ic_image_note_origin(img, 0, ph[i].off, "offset", "PT_NOTE")))
+				goto out;
 		}
 		if (ph[i].type != IC_PT_LOAD || !ph[i].filesz)
 			continue;

@@ -603,7 +603,8 @@ static int kd_notes(const struct ic_ctx *ctx, struct ic_image *img, const struct
 		if (err)
 			pr_warn(ctx, "%s: kdump: VMCOREINFO at %s 0x%" PRIx64 " (+0x%" PRIx64
 				") is outside the file", img->path, KD_OFF(kd), voff, vlen);
-		else
+		else if (!(err = ic_image_note_origin(img, img->notes_len, voff, KD_OFF(kd),
+						      "kdump sub-header VMCOREINFO")))
 			err = notes_append(img, "VMCOREINFO", 0, tmp, (size_t)vlen);
 		free(tmp);
 		if (err)
@@ -625,7 +626,7 @@ static int kd_notes(const struct ic_ctx *ctx, struct ic_image *img, const struct
 		free(tmp);
 		return 0;
 	}
-	err = ic_image_add_notes(img, tmp, (size_t)nlen, "kdump note area");
+	err = ic_image_add_notes(img, tmp, (size_t)nlen, "kdump note area", noff, KD_OFF(kd));
 	free(tmp);
 	if (err == -IC_ELIMIT) {
 		pr_warn(ctx, "%s: kdump: ELF-note area of 0x%" PRIx64 " bytes exceeds"
@@ -659,8 +660,8 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 	int err;
 
 	if (src_copy(&kd->src, 0, sizeof(hdr), hdr)) {
-		pr_warn(ctx, "%s: kdump: disk_dump_header (%zu bytes at offset 0) is truncated",
-			img->path, sizeof(hdr));
+		pr_warn(ctx, "%s: kdump: disk_dump_header (%zu bytes at %s 0) is truncated",
+			img->path, sizeof(hdr), KD_OFF(kd));
 		return -IC_ETRUNC;
 	}
 	if (memcmp(hdr, KD_SIG, 8) && memcmp(hdr, DD_SIG, 8)) {
@@ -676,25 +677,25 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 	bitmap_blocks = ic_get_le32(hdr + 436);
 	kd->max_mapnr = ic_get_le32(hdr + 440);
 	if (version < 1 || version > 64) {
-		pr_warn(ctx, "%s: kdump: header_version %" PRId32 " at offset 8 is not supported",
-			img->path, version);
+		pr_warn(ctx, "%s: kdump: header_version %" PRId32 " at %s 8 is not supported",
+			img->path, version, KD_OFF(kd));
 		return -IC_EUNSUPP;
 	}
 	if (bs < 512 || bs > (int32_t)IC_MAX_KDUMP_BLOCK_SIZE || (bs & (bs - 1))) {
-		pr_warn(ctx, "%s: kdump: block_size %" PRId32 " at offset 428 is not a power of two in"
-			" [512, %u]", img->path, bs, IC_MAX_KDUMP_BLOCK_SIZE);
+		pr_warn(ctx, "%s: kdump: block_size %" PRId32 " at %s 428 is not a power of two in"
+			" [512, %u]", img->path, bs, KD_OFF(kd), IC_MAX_KDUMP_BLOCK_SIZE);
 		return -IC_EFORMAT;
 	}
 	kd->bs = (uint32_t)bs;
 	if (sub_blocks < 1 || (uint64_t)sub_blocks * kd->bs < sizeof(sub) ||
 	    sub_blocks > 1024) {
-		pr_warn(ctx, "%s: kdump: sub_hdr_size %" PRId32 " at offset 432 is not a sane block count",
-			img->path, sub_blocks);
+		pr_warn(ctx, "%s: kdump: sub_hdr_size %" PRId32 " at %s 432 is not a sane block count",
+			img->path, sub_blocks, KD_OFF(kd));
 		return -IC_EFORMAT;
 	}
 	if (src_copy(&kd->src, kd->bs, sizeof(sub), sub)) {
-		pr_warn(ctx, "%s: kdump: kdump_sub_header at offset 0x%" PRIx32 " is truncated",
-			img->path, kd->bs);
+		pr_warn(ctx, "%s: kdump: kdump_sub_header at %s 0x%" PRIx32 " is truncated",
+			img->path, KD_OFF(kd), kd->bs);
 		return -IC_ETRUNC;
 	}
 	if (disk) {
@@ -721,14 +722,15 @@ static int kd_open(const struct ic_ctx *ctx, struct ic_image *img, struct kdump 
 	if (disk && (uint64_t)bitmap_blocks < 2 * ((kd->max_mapnr + 8ull * kd->bs - 1) / (8ull * kd->bs)))
 		return dd_single_bitmap(ctx, img, kd, bm_off, bitmap_blocks);
 	if (!bitmap_blocks || bitmap_blocks % 2 || half * 8 < kd->max_mapnr) {
-		pr_warn(ctx, "%s: kdump: bitmap_blocks %" PRIu32 " at offset 436 does not hold two bitmaps"
-			" of max_mapnr %" PRIu64 " bits", img->path, bitmap_blocks, kd->max_mapnr);
+		pr_warn(ctx, "%s: kdump: bitmap_blocks %" PRIu32 " at %s 436 does not hold two bitmaps"
+			" of max_mapnr %" PRIu64 " bits", img->path, bitmap_blocks, KD_OFF(kd),
+			kd->max_mapnr);
 		return -IC_EFORMAT;
 	}
 	if (!ic_in_bounds(bm_off, 2 * half, kd->src.size)) {
-		pr_warn(ctx, "%s: kdump: bitmaps at offset 0x%" PRIx64 " (+0x%" PRIx64 ") run past the"
+		pr_warn(ctx, "%s: kdump: bitmaps at %s 0x%" PRIx64 " (+0x%" PRIx64 ") run past the"
 			" end: the file ends at 0x%" PRIx64 ", %" PRIu64 " bytes short (truncated dump?)",
-			img->path, bm_off, 2 * half, kd->src.size,
+			img->path, KD_OFF(kd), bm_off, 2 * half, kd->src.size,
 			bm_off + 2 * half > kd->src.size ? bm_off + 2 * half - kd->src.size : 0);
 		return -IC_ETRUNC;
 	}
@@ -786,8 +788,8 @@ static int kd_index(const struct ic_ctx *ctx, struct ic_image *img, struct kdump
 		if ((w << 6) % (1u << RANK_SHIFT) == 0)
 			kd->rank[(w << 6) >> RANK_SHIFT] = kd->ndumped;
 		if (b2 & ~bm_word(bm1, kd->max_mapnr, w)) {
-			pr_warn(ctx, "%s: kdump: 2nd bitmap (offset 0x%" PRIx64 ") marks pfns near 0x%" PRIx64
-				" dumped that the 1st bitmap says do not exist", img->path,
+			pr_warn(ctx, "%s: kdump: 2nd bitmap (%s 0x%" PRIx64 ") marks pfns near 0x%" PRIx64
+				" dumped that the 1st bitmap says do not exist", img->path, KD_OFF(kd),
 				bm2_off + w * 8, w * 64);
 			return -IC_EFORMAT;
 		}
@@ -825,8 +827,8 @@ static int kd_index(const struct ic_ctx *ctx, struct ic_image *img, struct kdump
 	/* page descriptors: one per dumped pfn, inside the file */
 	if (ic_mul_ovf(kd->ndumped, (uint64_t)KD_PD_SIZE, &pd_bytes) ||
 	    ic_add_ovf(kd->pd_off, pd_bytes, &end)) {
-		pr_warn(ctx, "%s: kdump: %" PRIu64 " page descriptors at offset 0x%" PRIx64 " overflow"
-			" a 64-bit offset", img->path, kd->ndumped, kd->pd_off);
+		pr_warn(ctx, "%s: kdump: %" PRIu64 " page descriptors at %s 0x%" PRIx64 " overflow"
+			" a 64-bit offset", img->path, kd->ndumped, KD_OFF(kd), kd->pd_off);
 		return -IC_EFORMAT;
 	}
 	if (end > kd->src.size) {
@@ -857,9 +859,9 @@ static int dd_single_bitmap(const struct ic_ctx *ctx, struct ic_image *img, stru
 	const uint8_t *bm;
 
 	if (len < used || !ic_in_bounds(bm_off, len, kd->src.size)) {
-		pr_warn(ctx, "%s: diskdump: bitmap of %" PRIu32 " blocks at offset 0x%" PRIx64 " does not"
+		pr_warn(ctx, "%s: diskdump: bitmap of %" PRIu32 " blocks at %s 0x%" PRIx64 " does not"
 			" hold max_mapnr %" PRIu64 " bits inside the file", img->path, bitmap_blocks,
-			bm_off, kd->max_mapnr);
+			KD_OFF(kd), bm_off, kd->max_mapnr);
 		return len < used ? -IC_EFORMAT : -IC_ETRUNC;
 	}
 	bm = src_ptr(&kd->src, bm_off, len);

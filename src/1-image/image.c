@@ -57,7 +57,31 @@ int ic_image_add_range(struct ic_image *img, uint64_t phys, uint64_t len, uint64
 	return 0;
 }
 
-int ic_image_add_notes(struct ic_image *img, const uint8_t *p, size_t len, const char *what)
+int ic_image_note_origin(struct ic_image *img, size_t at, uint64_t off, const char *off_kind,
+			 const char *what)
+{
+	struct ic_note_origin *o;
+
+	/* at most one per 12 bytes of IC_MAX_NOTES_BYTES: grown by doubling */
+	if (img->norigin == img->origin_cap) {
+		size_t cap = img->origin_cap ? img->origin_cap * 2 : 8;
+
+		o = ic_reallocarray(img->origin, cap, sizeof(*o));
+		if (!o)
+			return -ENOMEM;
+		img->origin = o;
+		img->origin_cap = cap;
+	}
+	o = &img->origin[img->norigin++];
+	o->at = at;
+	o->off = off;
+	o->off_kind = off_kind;
+	snprintf(o->what, sizeof(o->what), "%s", what);
+	return 0;
+}
+
+int ic_image_add_notes(struct ic_image *img, const uint8_t *p, size_t len, const char *what,
+		       uint64_t src_off, const char *off_kind)
 {
 	struct ic_rd r = ic_rd_init(p, len);
 
@@ -84,6 +108,8 @@ int ic_image_add_notes(struct ic_image *img, const uint8_t *p, size_t len, const
 		memset(n + img->notes_len, 0, total);
 		memcpy(n + img->notes_len, p + at, 12 + npad + (size_t)descsz);
 		img->notes = n;
+		if (ic_image_note_origin(img, img->notes_len, src_off + at, off_kind, what))
+			return -ENOMEM;
 		img->notes_len += total;
 		ic_rd_seek(&r, at + (total < len - at ? total : len - at));
 	}
@@ -217,6 +243,9 @@ static void reset_ranges(struct ic_image *img)
 	free(img->notes);
 	img->notes = NULL;
 	img->notes_len = 0;
+	free(img->origin);
+	img->origin = NULL;
+	img->norigin = img->origin_cap = 0;
 	if (img->fmt && img->fmt->free_priv)
 		img->fmt->free_priv(img);
 	img->priv = NULL;
@@ -372,6 +401,27 @@ int ic_image__notes(const struct ic_image *img, const uint8_t **p, size_t *len)
 	*p = img->notes;
 	*len = img->notes_len;
 	return 0;
+}
+
+void ic_image__note_where(const struct ic_image *img, size_t at, char *out, size_t out_sz)
+{
+	size_t lo = 0, hi = img->norigin;
+
+	/* the last origin at or before at (notes are appended in order: ascending) */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (img->origin[mid].at <= at)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo) {
+		snprintf(out, out_sz, "notes offset 0x%zx", at);
+		return;
+	}
+	snprintf(out, out_sz, "%s 0x%" PRIx64 " (%s)", img->origin[lo - 1].off_kind,
+		 img->origin[lo - 1].off + (at - img->origin[lo - 1].at), img->origin[lo - 1].what);
 }
 
 /* Index of the range containing phys, or -1. */

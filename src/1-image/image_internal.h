@@ -46,15 +46,33 @@ struct ic_image {
 	uint64_t bytes;
 	uint8_t *notes;     /* owned copy of PT_NOTE bytes (ELF); NULL if none */
 	size_t notes_len;
+	/* Where each note of notes[] came from (notes are re-laid whole and padded, so an offset
+	 * in notes[] is neither a file offset nor one in the source's note area): ascending at. */
+	struct ic_note_origin *origin;
+	size_t norigin, origin_cap;
 	void *priv;         /* format-private state, freed by fmt->free_priv */
+};
+
+struct ic_note_origin {
+	size_t at;            /* offset of the note in img->notes */
+	uint64_t off;         /* ... and of its header in the file (or the flattened dump) */
+	const char *off_kind; /* "offset", or "logical offset" (a flattened kdump): a literal */
+	char what[24];        /* "PT_NOTE 3", "kdump note area" ... */
 };
 
 /* Append the ELF notes in p[0, len) (a PT_NOTE segment, a kdump note area) to img->notes, each
  * whole and 4-byte padded; a note that does not fit, and whatever follows it, is left out (said
  * at debug level). So img->notes is a list any note walk reads to its end, whatever padding or
- * garbage the source had between or after its notes. 0, -IC_ELIMIT past IC_MAX_NOTES_BYTES,
+ * garbage the source had between or after its notes. p[0] is at src_off of the file (off_kind:
+ * "offset", or "logical offset" in a flattened kdump, a literal): each note's origin is
+ * recorded for messages (ic_image__note_where()). 0, -IC_ELIMIT past IC_MAX_NOTES_BYTES,
  * -ENOMEM. */
-IC_HIDDEN int ic_image_add_notes(struct ic_image *img, const uint8_t *p, size_t len, const char *what);
+IC_HIDDEN int ic_image_add_notes(struct ic_image *img, const uint8_t *p, size_t len, const char *what,
+				 uint64_t src_off, const char *off_kind);
+
+/* Record that the note appended at img->notes[at] came from off_kind off (what). 0, -ENOMEM. */
+IC_HIDDEN int ic_image_note_origin(struct ic_image *img, size_t at, uint64_t off,
+				   const char *off_kind, const char *what);
 
 /* Add one range while probing. Ranges may arrive unsorted; ic_image_finish_ranges() sorts them
  * and rejects overlaps. -IC_ELIMIT past IC_MAX_RANGES, -ENOMEM. Zero-length ranges are ignored. */

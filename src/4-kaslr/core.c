@@ -85,6 +85,7 @@ int ic_kaslr_link_settle(const struct ic_ctx *ctx, struct ic_kaslr *k,
 {
 	uint64_t ko, link;
 	unsigned match = 0, pick = 0;
+	char where[IC_VMCOREINFO_WHERE_MAX];
 	bool main_ok;
 	int err;
 
@@ -104,9 +105,10 @@ int ic_kaslr_link_settle(const struct ic_ctx *ctx, struct ic_kaslr *k,
 		if (!err && (vi->nalt || vi->nalt_more))
 			err = ic_kaslr_evidence(ctx, k, "vmcoreinfo:copies", true, "KERNELOFFSET 0x%"
 						PRIx64 " (%u places) kept; %u other value(s), first 0x%"
-						PRIx64 " (phys 0x%" PRIx64 ", %u places): wrong link _text",
+						PRIx64 " (%s, %u places): wrong link _text",
 						ko, vi->places, vi->nalt + vi->nalt_more,
-						vi->alt[0].kerneloffset, vi->alt[0].phys,
+						vi->alt[0].kerneloffset,
+						ic_vmcoreinfo__where(vi->alt[0].phys, where),
 						vi->alt[0].places);
 		return err;
 	}
@@ -115,8 +117,9 @@ int ic_kaslr_link_settle(const struct ic_ctx *ctx, struct ic_kaslr *k,
 
 		err = ic_kaslr_evidence(ctx, k, "vmcoreinfo:copies", true, "KERNELOFFSET 0x%" PRIx64
 					" (%u places): link _text 0x%" PRIx64 ", wrong; 0x%" PRIx64
-					" (phys 0x%" PRIx64 ", %u places): right, taken", ko,
-					vi->places, k->link_text, a->kerneloffset, a->phys, a->places);
+					" (%s, %u places): right, taken", ko, vi->places, k->link_text,
+					a->kerneloffset, ic_vmcoreinfo__where(a->phys, where),
+					a->places);
 		k->virtual_slide = a->kerneloffset;
 		k->link_text = k->runtime_text - a->kerneloffset;
 		*ko_used = a->kerneloffset;
@@ -131,9 +134,9 @@ int ic_kaslr_link_settle(const struct ic_ctx *ctx, struct ic_kaslr *k,
 	link = k->link_text;
 	if (vi->nalt)
 		snprintf(k->doubt, sizeof(k->doubt), "VMCOREINFO copies disagree on KERNELOFFSET "
-			 "(0x%" PRIx64 " at %u places, 0x%" PRIx64 " at phys 0x%" PRIx64 "%s) and %s "
+			 "(0x%" PRIx64 " at %u places, 0x%" PRIx64 " at %s%s) and %s "
 			 "(link _text 0x%" PRIx64 ") settles %s", ko, vi->places,
-			 vi->alt[0].kerneloffset, vi->alt[0].phys,
+			 vi->alt[0].kerneloffset, ic_vmcoreinfo__where(vi->alt[0].phys, where),
 			 vi->nalt + vi->nalt_more > 1 ? ", more" : "", want_src, want[0],
 			 match ? "more than one" : "none of them");
 	else

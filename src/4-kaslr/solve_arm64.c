@@ -546,6 +546,7 @@ static int link_base(struct a64 *s)
 
 	if (ic_kaslr_link_known(s->vi, s->in, k)) {
 		uint64_t me, want[2], ko = k->virtual_slide;
+		char where[IC_VMCOREINFO_WHERE_MAX];
 
 		if (s->in->link_text || strcmp(k->link_method, "vmcoreinfo"))
 			return 0;
@@ -554,9 +555,9 @@ static int link_base(struct a64 *s)
 			if (!s->vi->nalt && !s->vi->nalt_more)
 				return 0;
 			snprintf(k->doubt, sizeof(k->doubt), "VMCOREINFO copies disagree on "
-				 "KERNELOFFSET (0x%" PRIx64 " at %u places, 0x%" PRIx64 " at phys 0x%"
-				 PRIx64 "%s) and no NUMBER(MODULES_END) settles it", ko,
-				 s->vi->places, s->vi->alt[0].kerneloffset, s->vi->alt[0].phys,
+				 "KERNELOFFSET (0x%" PRIx64 " at %u places, 0x%" PRIx64 " at %s%s) "
+				 "and no NUMBER(MODULES_END) settles it", ko, s->vi->places,
+				 s->vi->alt[0].kerneloffset, ic_vmcoreinfo__where(s->vi->alt[0].phys, where),
 				 s->vi->nalt + s->vi->nalt_more > 1 ? ", more" : "");
 			return evidence(s, "link:_text", false, "%s", k->doubt);
 		}

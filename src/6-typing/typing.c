@@ -30,6 +30,7 @@ struct ic_typing {
 	uint32_t kver;
 	size_t banner_len;
 	bool anon_done;
+	uint64_t seed;         /* of anon[].hash (set with the index) */
 	struct anon_ent *anon; /* every anonymous struct/union/enum, sorted by (hash, id) */
 	size_t nanon;
 	struct flat fa, fb;    /* scratch: first candidate, other candidates */
@@ -200,24 +201,18 @@ static unsigned kind_class(unsigned btf_kind)
 	}
 }
 
-static uint64_t fnv(uint64_t h, const char *p, size_t n)
+/* Hash of "class:a,b,c", the same for a flattened BTF type and for the expression's list
+ * (the names come from the BTF: seeded, t->seed). */
+static uint64_t names_hash(uint64_t seed, unsigned cls, const struct flat *f)
 {
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)p[i]) * 1099511628211ull;
-	return h;
-}
-
-/* Hash of "class:a,b,c", the same for a flattened BTF type and for the expression's list. */
-static uint64_t names_hash(unsigned cls, const struct flat *f)
-{
-	uint64_t h = fnv(1469598103934665603ull, (const char *)&(uint8_t){ (uint8_t)cls }, 1);
+	uint64_t h = ic_hash_more(ic_hash_begin(seed), &(uint8_t){ (uint8_t)cls }, 1);
 
 	for (size_t i = 0; i < f->n; i++) {
 		if (i)
-			h = fnv(h, ",", 1);
-		h = fnv(h, f->m[i].name, strlen(f->m[i].name));
+			h = ic_hash_more(h, ",", 1);
+		h = ic_hash_more(h, f->m[i].name, strlen(f->m[i].name));
 	}
-	return h;
+	return ic_hash_end(h);
 }
 
 static int anon_cmp(const void *a, const void *b)
@@ -238,6 +233,7 @@ static int anon_index(struct ic_typing *t)
 	int err;
 
 	t->anon_done = true;
+	t->seed = ic_hash_seed();
 	for (uint32_t id = 1; id <= t->s->nr; id++) {
 		const uint32_t *r = ic_btf__rec(btf, id);
 		unsigned cls = kind_class(ic_btf_kind(r[1]));
@@ -261,7 +257,7 @@ static int anon_index(struct ic_typing *t)
 				return -ENOMEM;
 			t->anon = n;
 		}
-		t->anon[t->nanon].hash = names_hash(cls, &t->fa);
+		t->anon[t->nanon].hash = names_hash(t->seed, cls, &t->fa);
 		t->anon[t->nanon].id = id;
 		t->nanon++;
 	}
@@ -311,7 +307,7 @@ static int anon_find(struct ic_typing *t, const struct ic_typeexpr *te, uint32_t
 {
 	const struct ic_btf *btf = t->s->btf;
 	unsigned cls = te->kind == IC_TE_STRUCT ? 1 : te->kind == IC_TE_UNION ? 2 : 3;
-	uint64_t h = fnv(1469598103934665603ull, (const char *)&(uint8_t){ (uint8_t)cls }, 1);
+	uint64_t h;
 	size_t lo = 0, hi, nmatch = 0;
 	uint32_t first = 0;
 	int err;
@@ -327,7 +323,8 @@ static int anon_find(struct ic_typing *t, const struct ic_typeexpr *te, uint32_t
 	}
 	if (!t->anon_done && (err = anon_index(t)))
 		return err;
-	h = fnv(h, te->members, te->members_len);
+	h = ic_hash_end(ic_hash_more(ic_hash_more(ic_hash_begin(t->seed), &(uint8_t){ (uint8_t)cls },
+						  1), te->members, te->members_len));
 	for (hi = t->nanon; lo < hi;) {
 		size_t mid = lo + (hi - lo) / 2;
 

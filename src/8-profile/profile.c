@@ -24,6 +24,7 @@
 #include "0-base/internal.h"
 #include "extbtf.h"
 #include "percpu.h"
+#include "symdir_read.h"
 
 /* Does the caller's opts (of size opts->sz) reach field? */
 #define HAS_OPT(o, field) \
@@ -514,21 +515,38 @@ int ic_profile__check_stored(const struct ic_ctx *ctx, const struct ic_profile *
 	 * so it is rebuilt, not handed on as it is. Either of this build's tables will do: which
 	 * one applies is known once the BTF is validated, and an ISF always records the one its
 	 * own BTF chose. A profile from before a key existed lacks it: rebuilt too. */
-	err = ic_symdir__read_producer(ctx, path, "version", ver, sizeof(ver));
-	if (!err)
-		err = ic_symdir__read_producer(ctx, path, "revision", rev, sizeof(rev));
-	if (!err)
-		err = ic_symdir__read_producer(ctx, path, "symdb", db, sizeof(db));
-	if (err && err != -IC_ENOTFOUND && err != -IC_ELIMIT && err != -IC_EFORMAT) {
-		snprintf(why, why_sz, "its metadata cannot be read (%s)", ic_strerror(err));
+	/* One decode of the file for the three keys and the addresses below. Each key is read on
+	 * its own (one missing does not hide the others from the message); a file that cannot be
+	 * read whole (cut short, bytes after its stream, broken JSON: the reader said which) is
+	 * rebuilt. An absent or too long value reads as empty, which no build writes. */
+	static const char *const keys[3] = { "version", "revision", "symdb" };
+	char *const outs[3] = { ver, rev, db };
+	const size_t sizes[3] = { sizeof(ver), sizeof(rev), sizeof(db) };
+	int errs[4];
+	const struct ic_symdir_stored_keys q = {
+		.keys = keys, .nkeys = 3, .outs = outs, .sizes = sizes, .names = vouch_names,
+		.nnames = IC_ARRAY_SIZE(vouch_names), .addrs = stored, .have = have, .errs = errs,
+	};
+
+	err = ic_symdir__read_stored(ctx, path, &q);
+	if (err) {
+		snprintf(why, why_sz, "it cannot be read (%s)", ic_strerror(err));
 		return 1;
 	}
-	if (err || strcmp(ver, IC_VERSION_STRING) || strcmp(rev, IC_ISF_REVISION_STRING) ||
+	for (size_t i = 0; i < 3; i++) {
+		if (errs[i] == -IC_ELIMIT)
+			outs[i][0] = '\0';
+		else if (errs[i] && errs[i] != -IC_ENOTFOUND) {
+			snprintf(why, why_sz, "it cannot be read whole (%s)", ic_strerror(errs[i]));
+			return 1;
+		}
+	}
+	if (strcmp(ver, IC_VERSION_STRING) || strcmp(rev, IC_ISF_REVISION_STRING) ||
 	    (strcmp(db, ic_symdb__id(IC_SYMDB_X86_64)) && strcmp(db, ic_symdb__id(IC_SYMDB_ARM64)))) {
 		snprintf(why, why_sz, "it was made by isfcarve %s (output revision %s) with symbol "
 			 "types %s, this is %s (revision %s) with %s or %s",
 			 ver[0] ? ver : "(unknown)", rev[0] ? rev : "(none)",
-			 !err && db[0] ? db : "(not recorded)", IC_VERSION_STRING,
+			 db[0] ? db : "(not recorded)", IC_VERSION_STRING,
 			 IC_ISF_REVISION_STRING, ic_symdb__id(IC_SYMDB_X86_64),
 			 ic_symdb__id(IC_SYMDB_ARM64));
 		return 1;
@@ -546,9 +564,8 @@ int ic_profile__check_stored(const struct ic_ctx *ctx, const struct ic_profile *
 	}
 	if (!n)
 		return -IC_ENOTFOUND;
-	err = ic_symdir__read_addrs(ctx, path, vouch_names, IC_ARRAY_SIZE(vouch_names), stored, have);
-	if (err) {
-		snprintf(why, why_sz, "its symbols cannot be read (%s)", ic_strerror(err));
+	if (errs[3]) {
+		snprintf(why, why_sz, "its symbols cannot be read (%s)", ic_strerror(errs[3]));
 		return 1;
 	}
 	for (size_t i = 0; i < IC_ARRAY_SIZE(vouch_names); i++) {

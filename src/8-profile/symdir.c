@@ -16,6 +16,7 @@
 #include "isfcarve/symdir.h"
 #include "0-base/internal.h"
 #include "0-base/ic_limits.h"
+#include "symdir_read.h"
 
 _Static_assert(IC_MAX_BANNER_LEN == 1024u, "IC_SYMDIR_B64_MAX in symdir.h assumes 1024");
 
@@ -295,16 +296,58 @@ int ic_symdir__publish(const struct ic_ctx *ctx, const char *src, const char *ds
 
 /* ---- Banner reading: decompressing byte source + a minimal streaming JSON key-path tracker ---- */
 
-enum src_kind { SRC_PLAIN_OR_GZ, SRC_XZ };
+enum src_kind { SRC_PLAIN, SRC_GZ, SRC_XZ };
 
+/*
+ * Read to the very end, whatever the encoding: a stored profile is only good if the data ends
+ * where its JSON root value ends. Volatility reads the whole file (lzma.LZMAFile and gzip read
+ * every concatenated stream), so a profile with a second stream appended, or a gzip without its
+ * CRC trailer, fails there even when everything these readers look for came before. One stream,
+ * as isfcarve writes (and as Volatility's own downloads are), with nothing after it.
+ */
 struct src {
 	enum src_kind kind;
-	gzFile gz;          /* zlib reads plain files transparently */
-	FILE *f;            /* xz input */
+	FILE *f;
+	z_stream gz;
+	bool gz_init;
 	lzma_stream xz;
+	bool end;           /* the compressed stream ended, and nothing followed it */
+	const char *why;    /* what went wrong, for the caller's one line */
 	uint8_t in[1 << 16];
+	size_t in_avail;    /* PLAIN does not use in[] */
 	bool in_eof;
 };
+
+/* More compressed input when all given is used. -EIO on a read error. */
+static int src_fill(struct src *s, const uint8_t **next, size_t *avail)
+{
+	size_t r;
+
+	if (*avail || s->in_eof)
+		return 0;
+	r = fread(s->in, 1, sizeof(s->in), s->f);
+	if (ferror(s->f))
+		return -EIO;
+	s->in_eof = r < sizeof(s->in);
+	*next = s->in;
+	*avail = r;
+	return 0;
+}
+
+/* The stream ended: any byte left after it (a second stream, garbage) is not ours. */
+static int src_after_end(struct src *s, const uint8_t **next, size_t *avail)
+{
+	int err = src_fill(s, next, avail);
+
+	if (err)
+		return err;
+	if (*avail) {
+		s->why = "data after the end of its compressed stream (a second stream appended?)";
+		return -IC_EFORMAT;
+	}
+	s->end = true;
+	return 0;
+}
 
 static int src_open(struct src *s, const char *path)
 {
@@ -317,15 +360,14 @@ static int src_open(struct src *s, const char *path)
 	if (!s->f)
 		return -errno;
 	got = fread(magic, 1, sizeof(magic), s->f);
+	rewind(s->f);
 	if (got == sizeof(magic) && !memcmp(magic, xz_magic, sizeof(magic))) {
 		lzma_stream init = LZMA_STREAM_INIT;
 		lzma_stream_flags hf, ff;
 		uint8_t h[LZMA_STREAM_HEADER_SIZE], t[LZMA_STREAM_HEADER_SIZE];
 
-		/* One whole stream, as our writer makes: its header and footer agree. A copy cut
-		 * short (rsync, a full disk) has no footer, and the part before the ISF's end held
-		 * everything the readers look at: it would be reused, and Volatility fail on it. */
-		rewind(s->f);
+		/* A cheap first look: a copy cut short (rsync, a full disk) has no footer. The
+		 * full read below is what proves the file is one whole stream. */
 		if (fread(h, 1, sizeof(h), s->f) != sizeof(h) || fseek(s->f, -(long)sizeof(t), SEEK_END) ||
 		    fread(t, 1, sizeof(t), s->f) != sizeof(t) || lzma_stream_header_decode(&hf, h) != LZMA_OK ||
 		    lzma_stream_footer_decode(&ff, t) != LZMA_OK || lzma_stream_flags_compare(&hf, &ff) != LZMA_OK) {
@@ -336,67 +378,131 @@ static int src_open(struct src *s, const char *path)
 		s->kind = SRC_XZ;
 		s->xz = init;
 		/* A named ceiling on the decoder's memory (our writer: preset 6, ~9 MiB); one stream
-		 * (our writer makes one: 200 concatenated streams of spaces were 100 GiB of JSON). */
+		 * (our writer makes one: 200 concatenated streams of spaces were 100 GiB of JSON;
+		 * anything after the first stream is refused, src_after_end()). */
 		if (lzma_stream_decoder(&s->xz, IC_MAX_XZ_DECODER_MEM, 0) != LZMA_OK) {
 			fclose(s->f);
 			return -ENOMEM;
 		}
 		return 0;
 	}
-	fclose(s->f);
-	s->f = NULL;
-	s->kind = SRC_PLAIN_OR_GZ;
-	s->gz = gzopen(path, "rbe");
-	if (!s->gz)
-		return errno ? -errno : -ENOMEM;
+	if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		s->kind = SRC_GZ;
+		/* 15 + 16: a gzip wrapper only; inflate checks the CRC-32 and length trailer. */
+		if (inflateInit2(&s->gz, 15 + 16) != Z_OK) {
+			fclose(s->f);
+			return -ENOMEM;
+		}
+		s->gz_init = true;
+		return 0;
+	}
+	s->kind = SRC_PLAIN;
 	return 0;
 }
 
-/* Returns bytes read (0 = end), or a negative error. */
+/* Returns bytes read (0 = end), or a negative error with s->why set. */
 static long src_read(struct src *s, uint8_t *buf, size_t len)
 {
-	if (s->kind == SRC_PLAIN_OR_GZ) {
-		int r = gzread(s->gz, buf, (unsigned)len);
-		int zerr;
+	if (s->end)
+		return 0;
+	if (s->kind == SRC_PLAIN) {
+		size_t r = fread(buf, 1, len, s->f);
 
-		if (r < 0) {
-			gzerror(s->gz, &zerr);
-			return zerr == Z_ERRNO ? -EIO : -IC_EFORMAT;
+		if (ferror(s->f)) {
+			s->why = "read error";
+			return -EIO;
 		}
-		return r;
+		return (long)r;
+	}
+	if (s->kind == SRC_GZ) {
+		s->gz.next_out = buf;
+		s->gz.avail_out = (uInt)len;
+		while (s->gz.avail_out == len) {
+			const uint8_t *next = s->gz.next_in;
+			size_t avail = s->gz.avail_in;
+			int ret;
+
+			if (src_fill(s, &next, &avail)) {
+				s->why = "read error";
+				return -EIO;
+			}
+			s->gz.next_in = (Bytef *)next;
+			s->gz.avail_in = (uInt)avail;
+			if (!avail && s->in_eof) {
+				s->why = "its gzip stream ends before its trailer (cut short?)";
+				return -IC_ETRUNC;
+			}
+			ret = inflate(&s->gz, Z_NO_FLUSH);
+			if (ret == Z_STREAM_END) {
+				int err;
+
+				next = s->gz.next_in;
+				avail = s->gz.avail_in;
+				err = src_after_end(s, &next, &avail);
+				if (err == -EIO)
+					s->why = "read error";
+				if (err)
+					return err;
+				break;
+			}
+			if (ret == Z_MEM_ERROR) {
+				s->why = "out of memory";
+				return -ENOMEM;
+			}
+			if (ret != Z_OK) {
+				s->why = "corrupt gzip data (or a wrong CRC)";
+				return -IC_EFORMAT;
+			}
+		}
+		return (long)(len - s->gz.avail_out);
 	}
 	s->xz.next_out = buf;
 	s->xz.avail_out = len;
 	while (s->xz.avail_out == len) {
+		const uint8_t *next = s->xz.next_in;
+		size_t avail = s->xz.avail_in;
 		lzma_ret ret;
 
-		if (!s->xz.avail_in && !s->in_eof) {
-			size_t r = fread(s->in, 1, sizeof(s->in), s->f);
-
-			if (ferror(s->f))
-				return -EIO;
-			s->in_eof = r < sizeof(s->in);
-			s->xz.next_in = s->in;
-			s->xz.avail_in = r;
+		if (src_fill(s, &next, &avail)) {
+			s->why = "read error";
+			return -EIO;
 		}
+		s->xz.next_in = next;
+		s->xz.avail_in = avail;
 		ret = lzma_code(&s->xz, s->in_eof ? LZMA_FINISH : LZMA_RUN);
-		if (ret == LZMA_STREAM_END)
+		if (ret == LZMA_STREAM_END) {
+			int err;
+
+			next = s->xz.next_in;
+			avail = s->xz.avail_in;
+			err = src_after_end(s, &next, &avail);
+			if (err == -EIO)
+				s->why = "read error";
+			if (err)
+				return err;
 			break;
-		if (ret != LZMA_OK)
+		}
+		if (ret == LZMA_BUF_ERROR) {
+			s->why = "its xz stream ends early (cut short?)";
+			return -IC_ETRUNC;
+		}
+		if (ret != LZMA_OK) {
+			s->why = ret == LZMA_MEM_ERROR ? "out of memory"
+						       : "corrupt xz data (or beyond IC_MAX_XZ_DECODER_MEM)";
 			return ret == LZMA_MEM_ERROR ? -ENOMEM : -IC_EFORMAT;
+		}
 	}
 	return (long)(len - s->xz.avail_out);
 }
 
 static void src_close(struct src *s)
 {
-	if (s->kind == SRC_XZ) {
+	if (s->kind == SRC_XZ)
 		lzma_end(&s->xz);
-		if (s->f)
-			fclose(s->f);
-	} else if (s->gz) {
-		gzclose(s->gz);
-	}
+	if (s->gz_init)
+		inflateEnd(&s->gz);
+	if (s->f)
+		fclose(s->f);
 }
 
 /*
@@ -422,6 +528,9 @@ struct trk {
 	 * stop_d1: stop when the depth-1 object on the path ends (the value is not in it). */
 	const char *const *want;
 	bool found, stop_d1;
+	/* Set once the wanted values are in: the rest is only followed to where the root value
+	 * ends (nothing but whitespace may come after it), nothing captured or stopped at. */
+	bool drain;
 	/* Address mode (ic_symdir__read_addrs): symbols.<names[i]>.address, a plain number. */
 	const char *const *names;
 	size_t nnames, cur, nhave;
@@ -485,6 +594,8 @@ static int trk_byte(struct trk *t, unsigned char c)
 			if (t->str_is_key) {
 				unsigned d = t->depth;
 
+				if (t->drain)
+					return 0;
 				if (t->names && d >= 1 && d <= 3) {
 					t->on_path[d] = trk_addr_key(t, d);
 					return 0;
@@ -536,13 +647,17 @@ append:
 	case '}': case ']':
 		if (!t->depth || t->is_obj[t->depth] != (c == '}'))
 			return -IC_EFORMAT;
-		if (t->names && trk_addr_done(t))
-			return 1;
-		t->depth--;
-		t->expect_key = false;
-		/* the end of "symbols" (address mode) or of the depth-1 object on the path (stop_d1):
-		 * what was not there is absent */
-		return (t->names || t->stop_d1) && t->depth == 1 && t->on_path[1] ? 1 : 0;
+		{
+			bool done = !t->drain && t->names && trk_addr_done(t);
+
+			t->depth--;
+			t->expect_key = false;
+			if (t->drain)
+				return 0;
+			/* the end of "symbols" (address mode) or of the depth-1 object on the path
+			 * (stop_d1): what was not there is absent */
+			return done || ((t->names || t->stop_d1) && t->depth == 1 && t->on_path[1]) ? 1 : 0;
+		}
 	case ':':
 		if (!t->depth || !t->is_obj[t->depth] || t->expect_key)
 			return -IC_EFORMAT;
@@ -550,10 +665,8 @@ append:
 	case ',':
 		if (!t->depth)
 			return -IC_EFORMAT;
-		if (t->names && trk_addr_done(t))
-			return 1;
 		t->expect_key = t->is_obj[t->depth];
-		return 0;
+		return !t->drain && t->names && trk_addr_done(t) ? 1 : 0;
 	case '"':
 		if (!t->depth)
 			return -IC_EFORMAT;
@@ -561,6 +674,10 @@ append:
 		t->str_is_key = t->is_obj[t->depth] && t->expect_key;
 		if (t->str_is_key)
 			t->expect_key = false;
+		if (t->drain) { /* what was captured stays the caller's */
+			t->capture = false;
+			return 0;
+		}
 		t->cap_len = 0;
 		t->cap_over = false;
 		t->capture = t->str_is_key ? t->depth <= 3
@@ -569,7 +686,7 @@ append:
 	default:
 		if (!t->depth)
 			return -IC_EFORMAT;
-		if (t->names && t->depth == 3 && t->on_path[3]) {
+		if (t->names && !t->drain && t->depth == 3 && t->on_path[3]) {
 			/* an address: unsigned decimal, nothing else */
 			if (!t->in_num) {
 				t->num = 0;
@@ -635,73 +752,112 @@ static int b64_decode(const char *s, size_t len, uint8_t *out, size_t out_max, s
 	return 0;
 }
 
-/*
- * Open path and feed its decompressed JSON to the tracker until the tracker has what it wants
- * (1) or the JSON ends (0). Errors are warned about here, one line naming the file and the byte:
- * cannot open, decompression, malformed JSON or beyond limits, and -IC_ETRUNC for a JSON that
- * ends inside its root value (a complete ISF without the wanted values returns 0).
- */
-static int trk_file(const struct ic_ctx *ctx, const char *path, struct trk *t)
+static int trk_files(const struct ic_ctx *ctx, const char *path, struct trk *const *ts, size_t n,
+		     int *res)
 {
 	uint8_t buf[1 << 16];
 	struct src *s = calloc(1, sizeof(*s));
+	uint64_t off = 0, warned_at = UINT64_MAX;
+	size_t live = n;
 	int err;
 
 	if (!s)
 		return -ENOMEM;
+	for (size_t k = 0; k < n; k++)
+		res[k] = 0;
 	err = src_open(s, path);
 	if (err == -IC_ETRUNC)
-		pr_warn(ctx, "%s: cut short: its xz stream has no footer matching its header (a partial "
-			"copy?)", path);
+		pr_warn(ctx, "%s: no xz stream footer matching its header at the end of the file (cut "
+			"short, or bytes after the stream?)", path);
 	else if (err)
 		pr_warn(ctx, "%s: cannot open: %s", path, strerror(-err));
-	if (err) {
+	if (err) { /* src_open() closed what it opened */
+		for (size_t k = 0; k < n; k++)
+			res[k] = err;
 		free(s);
-		return err;
+		return 0;
 	}
-	for (;;) {
+	while (live) {
 		long r = src_read(s, buf, sizeof(buf));
 
 		if (r < 0) {
 			err = (int)r;
-			pr_warn(ctx, "%s: decompression failed near byte %" PRIu64 " of the JSON: %s", path,
-				(uint64_t)t->off, err == -EIO ? "read error" : "corrupt data");
-			break;
+			pr_warn(ctx, "%s: %s, near byte %" PRIu64 " of the JSON", path,
+				s->why ? s->why : "decompression failed", off);
+			goto out;
 		}
 		if (!r) {
-			/* Reaching the end inside the root is truncation. */
-			if (t->depth || t->in_str || !t->root_seen) {
+			/* Reaching the end inside the root is truncation (the trackers that are still
+			 * reading have all followed the same structure). */
+			for (size_t k = 0; k < n; k++) {
+				const struct trk *t = ts[k];
+
+				if (res[k] < 0 || !(t->depth || t->in_str || !t->root_seen))
+					continue;
+				if (!err)
+					pr_warn(ctx, "%s: JSON ends early at byte %" PRIu64, path, off);
 				err = -IC_ETRUNC;
-				pr_warn(ctx, "%s: JSON ends early at byte %" PRIu64, path, (uint64_t)t->off);
+				res[k] = err;
 			}
+			err = 0;
 			break;
 		}
-		if (t->off > IC_MAX_OUTPUT_BYTES) {
+		if (off > IC_MAX_OUTPUT_BYTES) {
 			pr_warn(ctx, "%s: the JSON goes on past IC_MAX_OUTPUT_BYTES (%" PRIu64 " bytes), "
 				"more than isfcarve ever writes", path, (uint64_t)IC_MAX_OUTPUT_BYTES);
 			err = -IC_ELIMIT;
-			break;
+			goto out;
 		}
-		for (long i = 0; i < r; i++, t->off++) {
-			int res = trk_byte(t, buf[i]);
+		for (size_t k = 0; k < n; k++) {
+			struct trk *t = ts[k];
 
-			if (res < 0) {
-				pr_warn(ctx, "%s: %s at byte %" PRIu64 " of the JSON", path,
-					res == -IC_ELIMIT ? "value or nesting beyond limits" : "malformed JSON",
-					(uint64_t)t->off);
-				err = res;
-				goto out;
-			}
-			if (res == 1) {
-				err = 1;
-				goto out;
+			for (long i = 0; res[k] >= 0 && i < r; i++, t->off++) {
+				int rb = trk_byte(t, buf[i]);
+
+				if (rb < 0) {
+					/* once per byte: every tracker meets broken structure there */
+					if (warned_at != t->off)
+						pr_warn(ctx, "%s: %s at byte %" PRIu64 " of the JSON", path,
+							rb == -IC_ELIMIT ? "value or nesting beyond limits"
+							: t->depth || !t->root_seen ? "malformed JSON"
+							: "data after the JSON root value",
+							(uint64_t)t->off);
+					warned_at = t->off;
+					res[k] = rb;
+					live--;
+				} else if (rb == 1) {
+					/* Found: the rest is still read, to know the file is whole. */
+					res[k] = 1;
+					t->drain = true;
+				}
 			}
 		}
+		off += (uint64_t)r;
 	}
 out:
+	for (size_t k = 0; err && k < n; k++)
+		if (res[k] >= 0)
+			res[k] = err;
 	src_close(s);
 	free(s);
-	return err;
+	return 0;
+}
+
+/*
+ * Open path and feed its decompressed JSON to the tracker to the very end: 1 when the tracker
+ * found what it wants, 0 when it did not (a complete ISF without the wanted values), and only if
+ * the file is whole: the data ends where the JSON root value ends (whitespace may follow), and
+ * a compressed file is one stream, read to its end (gzip's CRC trailer checked), with nothing
+ * after it. Errors are warned about here, one line naming the file and the byte: cannot open,
+ * decompression, malformed JSON or beyond limits, data after the stream (-IC_EFORMAT), and
+ * -IC_ETRUNC for data that ends inside the root value or inside its compressed stream.
+ * trk_files(): several trackers over one decode (each its own result in res[]).
+ */
+static int trk_file(const struct ic_ctx *ctx, const char *path, struct trk *t)
+{
+	int res, err = trk_files(ctx, path, &t, 1, &res);
+
+	return err ? err : res;
 }
 
 int ic_symdir__read_banner(const struct ic_ctx *ctx, const char *path,
@@ -742,10 +898,33 @@ out:
 	return err;
 }
 
+/* A tracker of metadata.producer.<key> (want: its path, the caller's, living as long as it). */
+static void producer_trk(struct trk *t, const char *want[3], const char *key)
+{
+	want[0] = "metadata";
+	want[1] = "producer";
+	want[2] = key;
+	t->want = want;
+	t->stop_d1 = true;
+}
+
+/* Its value into out, from its result res (trk_files()). */
+static int producer_out(const struct trk *t, int res, char *out, size_t out_sz)
+{
+	if (res < 0)
+		return res;
+	if (!t->found)
+		return -IC_ENOTFOUND;
+	if (t->cap_len >= out_sz)
+		return -IC_ELIMIT;
+	memcpy(out, t->cap, t->cap_len + 1);
+	return 0;
+}
+
 int ic_symdir__read_producer(const struct ic_ctx *ctx, const char *path, const char *key,
 			     char *out, size_t out_sz)
 {
-	const char *want[3] = { "metadata", "producer", key };
+	const char *want[3];
 	struct trk *t;
 	int err;
 
@@ -755,19 +934,9 @@ int ic_symdir__read_producer(const struct ic_ctx *ctx, const char *path, const c
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	t->want = want;
-	t->stop_d1 = true;
+	producer_trk(t, want, key);
 	err = trk_file(ctx, path, t);
-	if (err >= 0) {
-		if (!t->found)
-			err = -IC_ENOTFOUND;
-		else if (t->cap_len >= out_sz)
-			err = -IC_ELIMIT;
-		else {
-			memcpy(out, t->cap, t->cap_len + 1);
-			err = 0;
-		}
-	}
+	err = producer_out(t, err, out, out_sz);
 	free(t);
 	return err;
 }
@@ -793,5 +962,43 @@ int ic_symdir__read_addrs(const struct ic_ctx *ctx, const char *path, const char
 	if (err > 0)
 		err = 0;
 	free(t);
+	return err;
+}
+
+int ic_symdir__read_stored(const struct ic_ctx *ctx, const char *path,
+			   const struct ic_symdir_stored_keys *q)
+{
+	enum { MAXK = 8 };
+	struct trk *t[MAXK + 1] = { NULL };
+	const char *want[MAXK][3];
+	int res[MAXK + 1], err = 0;
+	size_t n = q->nkeys + 1;
+
+	if (q->nkeys > MAXK)
+		return -EINVAL;
+	for (size_t i = 0; i < q->nnames; i++)
+		q->have[i] = false;
+	for (size_t k = 0; k < n; k++)
+		if (!(t[k] = calloc(1, sizeof(*t[k])))) {
+			err = -ENOMEM;
+			goto out;
+		}
+	for (size_t k = 0; k < q->nkeys; k++) {
+		q->outs[k][0] = '\0';
+		producer_trk(t[k], want[k], q->keys[k]);
+	}
+	t[q->nkeys]->names = q->names;
+	t[q->nkeys]->nnames = q->nnames;
+	t[q->nkeys]->addrs = q->addrs;
+	t[q->nkeys]->have = q->have;
+	err = trk_files(ctx, path, t, n, res);
+	if (err)
+		goto out;
+	for (size_t k = 0; k < q->nkeys; k++)
+		q->errs[k] = producer_out(t[k], res[k], q->outs[k], q->sizes[k]);
+	q->errs[q->nkeys] = res[q->nkeys] > 0 ? 0 : res[q->nkeys];
+out:
+	for (size_t k = 0; k < n; k++)
+		free(t[k]);
 	return err;
 }

@@ -8,6 +8,7 @@
 #include "isfcarve/vmlinux.h"
 #include "0-base/ic_limits.h"
 #include "0-base/reader.h"
+#include "elfhdr.h"
 
 /*
  * We decode every header field by field through struct ic_rd (never cast a struct over the
@@ -161,6 +162,31 @@ static int parse_sections(const struct ic_ctx *ctx, struct ic_vmlinux *v, const 
 	return 0;
 }
 
+/* One program header at file offset at: its type, offset, vaddr and filesz. -IC_ETRUNC. */
+static int read_phdr(const uint8_t *data, size_t len, bool is64, bool be, uint64_t at,
+		     uint32_t *type, struct elf_seg *s)
+{
+	struct ic_rd r = ic_rd_init(data, len);
+
+	if (at > len)
+		return -IC_ETRUNC;
+	ic_rd_seek(&r, (size_t)at);
+	*type = rd32(&r, be);
+	if (is64) {
+		rd32(&r, be); /* p_flags */
+		s->offset = rd64(&r, be);
+		s->vaddr = rd64(&r, be);
+		rd64(&r, be); /* p_paddr */
+		s->filesz = rd64(&r, be);
+	} else {
+		s->offset = rd32(&r, be);
+		s->vaddr = rd32(&r, be);
+		rd32(&r, be); /* p_paddr */
+		s->filesz = rd32(&r, be);
+	}
+	return r.err ? -IC_ETRUNC : 0;
+}
+
 static int parse_segments(const struct ic_ctx *ctx, struct ic_vmlinux *v, const char *what,
 			  uint64_t phoff, uint32_t phentsize, uint32_t phnum)
 {
@@ -173,26 +199,11 @@ static int parse_segments(const struct ic_ctx *ctx, struct ic_vmlinux *v, const 
 	if (!v->segs)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < phnum; i++) {
-		struct ic_rd r = ic_rd_init(v->data, v->len);
 		uint64_t at = phoff + (uint64_t)i * phentsize;
 		uint32_t type;
 		struct elf_seg s;
 
-		ic_rd_seek(&r, (size_t)at);
-		type = rd32(&r, v->be);
-		if (v->is64) {
-			rd32(&r, v->be); /* p_flags */
-			s.offset = rd64(&r, v->be);
-			s.vaddr = rd64(&r, v->be);
-			rd64(&r, v->be); /* p_paddr */
-			s.filesz = rd64(&r, v->be);
-		} else {
-			s.offset = rd32(&r, v->be);
-			s.vaddr = rd32(&r, v->be);
-			rd32(&r, v->be); /* p_paddr */
-			s.filesz = rd32(&r, v->be);
-		}
-		if (r.err)
+		if (read_phdr(v->data, v->len, v->is64, v->be, at, &type, &s))
 			return -IC_ETRUNC;
 		if (type != ELF_PT_LOAD || !s.filesz)
 			continue;
@@ -206,17 +217,14 @@ static int parse_segments(const struct ic_ctx *ctx, struct ic_vmlinux *v, const 
 	return 0;
 }
 
-int ic_vmlinux__open(const struct ic_ctx *ctx, const uint8_t *data, size_t len, const char *what,
-		     struct ic_vmlinux **out)
+int ic_elf__ehdr(const struct ic_ctx *ctx, const uint8_t *data, size_t len, const char *what,
+		 struct ic_elf_ehdr *h)
 {
-	struct ic_vmlinux *v;
 	struct ic_rd r = ic_rd_init(data, len);
-	uint64_t phoff, shoff;
-	uint32_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+	struct ic_vmlinux w = { 0 }; /* only is64 and be, for rdw() */
 	uint8_t cls, enc, ver;
-	int err = 0;
 
-	*out = NULL;
+	memset(h, 0, sizeof(*h));
 	if (!ic_vmlinux__is_elf(data, len))
 		return -EPROTO;
 	ic_rd_skip(&r, 4);
@@ -232,46 +240,117 @@ int ic_vmlinux__open(const struct ic_ctx *ctx, const uint8_t *data, size_t len, 
 			ver);
 		return -IC_EFORMAT;
 	}
+	h->is64 = w.is64 = cls == 2;
+	h->be = w.be = enc == 2;
+	ic_rd_seek(&r, 16);
+	rd16(&r, h->be); /* e_type */
+	h->machine = rd16(&r, h->be);
+	rd32(&r, h->be); /* e_version */
+	rdw(&r, &w);     /* e_entry */
+	h->phoff = rdw(&r, &w);
+	h->shoff = rdw(&r, &w);
+	rd32(&r, h->be); /* e_flags */
+	h->ehsize = rd16(&r, h->be);
+	h->phentsize = rd16(&r, h->be);
+	h->phnum = rd16(&r, h->be);
+	h->shentsize = rd16(&r, h->be);
+	h->shnum = rd16(&r, h->be);
+	h->shstrndx = rd16(&r, h->be);
+	if (r.err) {
+		pr_warn(ctx, "%s: ELF header truncated (file is %zu bytes)", what, len);
+		return -IC_ETRUNC;
+	}
+	if (h->ehsize < (h->is64 ? 64u : 52u)) {
+		pr_warn(ctx, "%s: offset 0x%x: e_ehsize %u too small", what, h->is64 ? 0x34 : 0x28,
+			h->ehsize);
+		return -IC_EFORMAT;
+	}
+	if (h->shoff && h->shentsize < (h->is64 ? 64u : 40u)) {
+		pr_warn(ctx, "%s: e_shentsize %u < %u", what, h->shentsize, h->is64 ? 64u : 40u);
+		return -IC_EFORMAT;
+	}
+	if (h->phoff && h->phnum && h->phentsize < (h->is64 ? 56u : 32u)) {
+		pr_warn(ctx, "%s: e_phentsize %u < %u", what, h->phentsize, h->is64 ? 56u : 32u);
+		return -IC_EFORMAT;
+	}
+	return 0;
+}
+
+int ic_elf__ehdr_end(const struct ic_elf_ehdr *h, uint64_t *end)
+{
+	uint64_t ph = 0, sh = 0;
+
+	*end = h->ehsize;
+	if (h->phoff && h->phnum &&
+	    (ic_mul_ovf((uint64_t)h->phnum, (uint64_t)h->phentsize, &ph) || ic_add_ovf(ph, h->phoff, &ph)))
+		return -IC_EFORMAT;
+	if (h->shoff && (ic_mul_ovf((uint64_t)h->shnum, (uint64_t)h->shentsize, &sh) ||
+			 ic_add_ovf(sh, h->shoff, &sh)))
+		return -IC_EFORMAT;
+	if (h->shoff && !h->shnum && ic_add_ovf(h->shoff, (uint64_t)h->shentsize, &sh))
+		return -IC_EFORMAT; /* extended numbering: at least section header 0 */
+	if (ph > *end)
+		*end = ph;
+	if (sh > *end)
+		*end = sh;
+	return 0;
+}
+
+int ic_elf__load_end(const struct ic_elf_ehdr *h, const uint8_t *data, size_t len, uint64_t *end)
+{
+	*end = 0;
+	if (!h->phoff || !h->phnum || h->phnum == ELF_PN_XNUM)
+		return 0;
+	if (h->phnum > IC_MAX_ELF_PHDRS)
+		return -IC_ELIMIT;
+	for (uint32_t i = 0; i < h->phnum; i++) {
+		uint64_t at, e;
+		uint32_t type;
+		struct elf_seg s;
+
+		if (ic_mul_ovf((uint64_t)i, (uint64_t)h->phentsize, &at) || ic_add_ovf(at, h->phoff, &at))
+			return -IC_EFORMAT;
+		if (read_phdr(data, len, h->is64, h->be, at, &type, &s))
+			return -IC_ETRUNC;
+		if (type != ELF_PT_LOAD || !s.filesz)
+			continue;
+		if (ic_add_ovf(s.offset, s.filesz, &e))
+			return -IC_EFORMAT;
+		if (e > *end)
+			*end = e;
+	}
+	return 0;
+}
+
+int ic_vmlinux__open(const struct ic_ctx *ctx, const uint8_t *data, size_t len, const char *what,
+		     struct ic_vmlinux **out)
+{
+	struct ic_vmlinux *v;
+	struct ic_elf_ehdr h;
+	uint64_t phoff, shoff;
+	uint32_t phentsize, phnum, shentsize, shnum, shstrndx;
+	int err;
+
+	*out = NULL;
+	err = ic_elf__ehdr(ctx, data, len, what, &h);
+	if (err)
+		return err;
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	v->data = data;
 	v->len = len;
-	v->is64 = cls == 2;
-	v->be = enc == 2;
-	ic_rd_seek(&r, 16);
-	rd16(&r, v->be); /* e_type */
-	v->machine = rd16(&r, v->be);
-	rd32(&r, v->be); /* e_version */
-	rdw(&r, v);      /* e_entry */
-	phoff = rdw(&r, v);
-	shoff = rdw(&r, v);
-	rd32(&r, v->be); /* e_flags */
-	ehsize = rd16(&r, v->be);
-	phentsize = rd16(&r, v->be);
-	phnum = rd16(&r, v->be);
-	shentsize = rd16(&r, v->be);
-	shnum = rd16(&r, v->be);
-	shstrndx = rd16(&r, v->be);
-	if (r.err) {
-		pr_warn(ctx, "%s: ELF header truncated (file is %zu bytes)", what, len);
-		err = -IC_ETRUNC;
-		goto out;
-	}
-	if (ehsize < (v->is64 ? 64u : 52u)) {
-		pr_warn(ctx, "%s: offset 0x%x: e_ehsize %u too small", what, v->is64 ? 0x34 : 0x28,
-			ehsize);
-		err = -IC_EFORMAT;
-		goto out;
-	}
+	v->is64 = h.is64;
+	v->be = h.be;
+	v->machine = h.machine;
+	phoff = h.phoff;
+	shoff = h.shoff;
+	phentsize = h.phentsize;
+	phnum = h.phnum;
+	shentsize = h.shentsize;
+	shnum = h.shnum;
+	shstrndx = h.shstrndx;
 	if (shoff) {
-		uint32_t need = v->is64 ? 64u : 40u;
-
-		if (shentsize < need) {
-			pr_warn(ctx, "%s: e_shentsize %u < %u", what, shentsize, need);
-			err = -IC_EFORMAT;
-			goto out;
-		}
 		/* Extended numbering: the real counts live in section header 0. */
 		if (!shnum || shstrndx == ELF_SHN_XINDEX || phnum == ELF_PN_XNUM) {
 			uint32_t name, link, info;
@@ -303,10 +382,8 @@ int ic_vmlinux__open(const struct ic_ctx *ctx, const uint8_t *data, size_t len, 
 			goto out;
 	}
 	if (phoff && phnum) {
-		uint32_t need = v->is64 ? 56u : 32u;
-
-		if (phentsize < need) {
-			pr_warn(ctx, "%s: e_phentsize %u < %u", what, phentsize, need);
+		if (phentsize < (v->is64 ? 56u : 32u)) { /* phnum may come from section 0 */
+			pr_warn(ctx, "%s: e_phentsize %u < %u", what, phentsize, v->is64 ? 56u : 32u);
 			err = -IC_EFORMAT;
 			goto out;
 		}
@@ -417,8 +494,8 @@ int ic_vmlinux__find(const struct ic_vmlinux *v, const uint8_t *bytes, size_t le
 	/* Sections (or segments) are checked to lie in the file, not to be disjoint: a crafted
 	 * file of 65,000 section headers over one 8 MiB region would be searched 65,000 times
 	 * (minutes). A real vmlinux's allocated sections do not overlap, so they sum to less than
-	 * the file; twice that is the budget. */
-	uint64_t budget = 2 * (uint64_t)v->len;
+	 * the file: IC_MAX_VMLINUX_SEARCH_FACTOR times that is the budget. */
+	uint64_t budget = IC_MAX_VMLINUX_SEARCH_FACTOR * (uint64_t)v->len;
 
 	*hits = 0;
 	if (!len)

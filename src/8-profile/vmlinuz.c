@@ -14,6 +14,7 @@
 #include "0-base/ic_limits.h"
 #include "0-base/reader.h"
 #include "isfcarve/vmlinux.h"
+#include "elfhdr.h"
 
 /*
  * x86 boot protocol (Documentation/arch/x86/boot.rst, facts only): the setup header holds
@@ -43,6 +44,8 @@ static int grow(uint8_t **buf, size_t *cap, size_t need, size_t max)
 
 	if (need > max)
 		return -IC_ELIMIT;
+	if (n > max)
+		n = max; /* a peek at a header needs 64 bytes, not 4 MiB */
 	while (n < need)
 		n = n > max / 2 ? max : n * 2;
 	nb = realloc(*buf, n);
@@ -53,7 +56,12 @@ static int grow(uint8_t **buf, size_t *cap, size_t need, size_t max)
 	return 0;
 }
 
-static int un_xz(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_t *olen)
+/*
+ * The decoders: the stream at in[0..n) into a new buffer *out (the caller frees it) of at most
+ * max bytes. With stop, the first max bytes are all that is wanted: the decoder stops there
+ * (a stream that goes on is not an error); without, more is -IC_ELIMIT.
+ */
+static int un_xz(const uint8_t *in, size_t n, size_t max, bool stop, uint8_t **out, size_t *olen)
 {
 	lzma_stream xs = LZMA_STREAM_INIT;
 	size_t cap = 0;
@@ -66,6 +74,8 @@ static int un_xz(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_t 
 	xs.next_in = in;
 	xs.avail_in = n;
 	for (;;) {
+		if (stop && xs.total_out == max)
+			break;
 		if (xs.total_out == cap && (err = grow(out, &cap, cap + 1, max)))
 			break;
 		xs.next_out = *out + xs.total_out;
@@ -83,7 +93,8 @@ static int un_xz(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_t 
 	return err;
 }
 
-static int un_zstd(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_t *olen)
+static int un_zstd(const uint8_t *in, size_t n, size_t max, bool stop, uint8_t **out,
+		   size_t *olen)
 {
 #ifdef IC_HAVE_ZSTD
 	ZSTD_DCtx *z = ZSTD_createDCtx();
@@ -97,6 +108,8 @@ static int un_zstd(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_
 		ZSTD_outBuffer ob;
 		size_t r;
 
+		if (stop && got == max)
+			break;
 		if (got == cap && (err = grow(out, &cap, cap + 1, max)))
 			break;
 		ob = (ZSTD_outBuffer){ *out, cap, got };
@@ -120,101 +133,87 @@ static int un_zstd(const uint8_t *in, size_t n, size_t max, uint8_t **out, size_
 	(void)in;
 	(void)n;
 	(void)max;
+	(void)stop;
 	(void)out;
 	(void)olen;
 	return -IC_EUNSUPP;
 #endif
 }
 
-/*
- * The first n bytes the stream decodes to (fewer if it ends or breaks sooner). A magic number
- * found in a file is checked to start an ELF file this way before the whole stream is decoded:
- * a 153 KB xz stream of zeros decodes to 1 GiB, and up to IC_MAX_VMLINUZ_TRIES such streams are
- * tried (each up to IC_MAX_VMLINUX_BYTES).
- */
-static size_t peek(enum comp c, const uint8_t *in, size_t len, uint8_t *out, size_t n)
+/* Decode the stream of kind c at in[0..n): at most max bytes, the first max only with stop. */
+static int decode(enum comp c, const uint8_t *in, size_t n, size_t max, bool stop, uint8_t **out,
+		  size_t *olen)
 {
-	size_t got = 0;
-
-	if (c == C_GZIP) {
-		z_stream zs;
-		int r = Z_OK;
-
-		memset(&zs, 0, sizeof(zs));
-		if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
-			return 0;
-		zs.next_in = (Bytef *)(uintptr_t)in;
-		zs.avail_in = len > UINT32_MAX ? UINT32_MAX : (uInt)len;
-		zs.next_out = out;
-		zs.avail_out = (uInt)n;
-		while (zs.avail_out && r == Z_OK)
-			r = inflate(&zs, Z_NO_FLUSH);
-		got = n - zs.avail_out;
-		inflateEnd(&zs);
-	} else if (c == C_XZ) {
-		lzma_stream xs = LZMA_STREAM_INIT;
-		lzma_ret r = LZMA_OK;
-
-		if (lzma_stream_decoder(&xs, IC_MAX_XZ_DECODER_MEM, 0) != LZMA_OK)
-			return 0;
-		xs.next_in = in;
-		xs.avail_in = len;
-		xs.next_out = out;
-		xs.avail_out = n;
-		while (xs.avail_out && r == LZMA_OK)
-			r = lzma_code(&xs, LZMA_FINISH);
-		got = n - xs.avail_out;
-		lzma_end(&xs);
-	} else {
-#ifdef IC_HAVE_ZSTD
-		ZSTD_DCtx *z = ZSTD_createDCtx();
-		ZSTD_inBuffer ib = { in, len, 0 };
-		ZSTD_outBuffer ob = { out, n, 0 };
-		size_t r = 1;
-
-		if (!z)
-			return 0;
-		while (ob.pos < n && r && !ZSTD_isError(r)) {
-			size_t before = ib.pos + ob.pos;
-
-			r = ZSTD_decompressStream(z, &ob, &ib);
-			if (ib.pos + ob.pos == before)
-				break; /* no progress: the input is spent */
-		}
-		got = ob.pos;
-		ZSTD_freeDCtx(z);
-#endif
+	*out = NULL;
+	*olen = 0;
+	switch (c) {
+	case C_GZIP: return ic_gunzip_upto(in, n, max, stop, out, olen, NULL);
+	case C_XZ: return un_xz(in, n, max, stop, out, olen);
+	default: return un_zstd(in, n, max, stop, out, olen);
 	}
-	return got;
 }
 
-/* Decode the stream of kind c at data[at..len) and keep it if it is an ELF file. */
+#define EM_X86_64 62u
+#define EM_AARCH64 183u
+
+/*
+ * Decode the stream of kind c at data[at..len) and keep it if it is a vmlinux ELF. A magic
+ * number found in a file is only a candidate (up to IC_MAX_VMLINUZ_TRIES are tried), and a
+ * 153 KB xz stream of zeros decodes to 1 GiB: so first its 64-byte ELF header is decoded and
+ * checked as ic_vmlinux__open() checks it (ELF64, little-endian, version 1, x86-64 or AArch64:
+ * the kernels isfcarve profiles), then the stream is decoded only as far as that header says
+ * the file reaches (its program and section header tables; the PT_LOAD segments' ends once the
+ * program headers are read), at most IC_MAX_VMLINUX_BYTES. A header with extended numbering
+ * (e_shnum 0) does not say: then up to IC_MAX_VMLINUX_BYTES.
+ */
 static int try_at(const struct ic_ctx *ctx, const uint8_t *data, size_t len, size_t at, enum comp c,
 		  const char *what, uint8_t **out, size_t *out_len)
 {
-	uint8_t *buf = NULL, head[4];
+	struct ic_elf_ehdr h;
+	uint8_t *buf = NULL;
+	uint64_t end = 0, load = 0;
 	size_t n = 0;
+	bool known;
 	int err;
 
 #ifndef IC_HAVE_ZSTD
 	if (c == C_ZSTD)
 		return -IC_EUNSUPP; /* said once by the caller */
 #endif
-	if (peek(c, data + at, len - at, head, sizeof(head)) < sizeof(head) ||
-	    !ic_vmlinux__is_elf(head, sizeof(head))) {
-		pr_debug(ctx, "%s: offset 0x%zx: %s stream: does not start an ELF file", what, at,
-			 comps[c].name);
-		return -EPROTO;
-	}
-	switch (c) {
-	case C_GZIP: err = ic_gunzip(data + at, len - at, (size_t)IC_MAX_VMLINUX_BYTES, &buf, &n, NULL); break;
-	case C_XZ: err = un_xz(data + at, len - at, (size_t)IC_MAX_VMLINUX_BYTES, &buf, &n); break;
-	default: err = un_zstd(data + at, len - at, (size_t)IC_MAX_VMLINUX_BYTES, &buf, &n); break;
-	}
-	if (!err && !ic_vmlinux__is_elf(buf, n))
+	err = decode(c, data + at, len - at, IC_ELF_EHDR64_SIZE, true, &buf, &n);
+	if (!err)
+		err = ic_elf__ehdr(NULL, buf, n, what, &h);
+	if (!err && (!h.is64 || h.be || (h.machine != EM_X86_64 && h.machine != EM_AARCH64)))
 		err = -EPROTO;
+	if (!err)
+		err = ic_elf__ehdr_end(&h, &end);
+	free(buf);
+	buf = NULL;
+	if (err) {
+		pr_debug(ctx, "%s: offset 0x%zx: %s stream: does not start a 64-bit little-endian "
+			 "x86-64 or AArch64 ELF header", what, at, comps[c].name);
+		return err == -ENOMEM ? err : -EPROTO;
+	}
+	known = !(h.shoff && !h.shnum) && h.phnum != 0xffffu;
+	if (!known)
+		end = IC_MAX_VMLINUX_BYTES;
+	if (end > IC_MAX_VMLINUX_BYTES) {
+		pr_debug(ctx, "%s: offset 0x%zx: %s stream: its ELF header reaches byte %" PRIu64
+			 ", beyond IC_MAX_VMLINUX_BYTES", what, at, comps[c].name, end);
+		return -IC_ELIMIT;
+	}
+	err = decode(c, data + at, len - at, (size_t)end, true, &buf, &n);
+	/* The segments' ends, now that the program headers are read (ld puts the section headers
+	 * last, so this rarely reaches further). */
+	if (!err && known && !ic_elf__load_end(&h, buf, n, &load) && load > end) {
+		free(buf);
+		end = load > IC_MAX_VMLINUX_BYTES ? IC_MAX_VMLINUX_BYTES : load;
+		err = decode(c, data + at, len - at, (size_t)end, true, &buf, &n);
+	}
+	if (!err && known && n < end)
+		err = -IC_ETRUNC; /* the stream ends before the file its header describes */
 	pr_debug(ctx, "%s: offset 0x%zx: %s stream: %s", what, at, comps[c].name,
-		 err == -EPROTO ? "not an ELF vmlinux" : err ? ic_strerror(err) : "vmlinux");
+		 err ? ic_strerror(err) : "vmlinux");
 	if (err) {
 		free(buf);
 		return err;

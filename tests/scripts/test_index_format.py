@@ -105,6 +105,27 @@ try:
     check("trunc.json" in err and "corrupt.json.xz" in err, f"errors name files: {err.strip()}")
     os.remove(f"{d}/linux/trunc.json"); os.remove(f"{d}/linux/corrupt.json.xz")
 
+    # Files whole up to their banner but not after it (before, index read only up to the
+    # banner and listed them, exit 0; Volatility cannot load them): a JSON cut inside
+    # "base_types", half a gzip, an xz with a second stream appended, garbage after the root.
+    obj = isf(b3)
+    obj["user_types"].update({f"pad_{i}": {"kind": "struct", "size": i, "fields": {}} for i in range(3000)})
+    data = json.dumps({"symbols": obj["symbols"], **{k: v for k, v in obj.items() if k != "symbols"}},
+                      indent=1).encode()
+    cut = {"cut-short.json": data[:data.index(b'"base_types"') + 20],
+           "half.json.gz": gzip.compress(data)[:len(gzip.compress(data)) // 2],
+           "two-streams.json.xz": lzma.compress(data) + lzma.compress(b"garbage"),
+           "garbage-after.json": data + b"\n}"}
+    for name, blob in cut.items():
+        with open(f"{d}/linux/{name}", "wb") as f:
+            f.write(blob)
+    rc, out, err = run(d, "-o", os.path.join(tmp, "index3.json"))
+    idx = json.load(open(os.path.join(tmp, "index3.json")))
+    check(rc == 2 and len(idx["linux"]) == 3 and all(name in err for name in cut),
+          f"files whole only up to the banner: exit {rc}, {len(idx['linux'])} banners: {err.strip()}")
+    for name in cut:
+        os.remove(f"{d}/linux/{name}")
+
     # Usage and input errors.
     check(run()[0] == 1, "no DIR: exit 1")
     check(run(d, d)[0] == 1, "two DIRs: exit 1")

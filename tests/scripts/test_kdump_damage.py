@@ -13,7 +13,9 @@ real vmcore.kdump (makedumpfile 1.7.2, zlib, dump level 31):
 3. A flattened file whose header claims 2^32 pages (two 512 MiB bitmaps) in a 12 KiB file: the
    missing bitmaps are found before anything is allocated (exit 2, one line). Before, 1 GiB was
    allocated first, so under a 600 MiB address-space limit the run ended in "Cannot allocate
-   memory", exit 4. The limit is skipped for sanitizer builds (they reserve terabytes)."""
+   memory", exit 4. The limit is skipped for sanitizer builds (they reserve terabytes).
+4. A flattened file with a bad block_size, then an odd bitmap_blocks: the message says "logical
+   offset" (the header's place in the logical file), not "offset"."""
 import collections
 import hashlib
 import os
@@ -124,6 +126,24 @@ def main():
         c.check(r.returncode == 2 and "1st bitmap at logical offset 0x2000" in err and err.count("\n") == 1,
                 f"2^32 pages (address-space limit {limit}): exit {r.returncode}: {err[-300:]!r}",
                 f"2^32 pages claimed in {len(flat)} bytes: exit 2 (address-space limit {limit})")
+
+        # 4. offsets in a flattened file's header are logical offsets (the header sits at file
+        # offset 0x1010 here): said so, as every other flattened message does (before: "at
+        # offset 428"). block_size 3000, then bitmap_blocks odd.
+        for field, at, val, want in (("block_size", 428, 3000, "block_size 3000 at logical offset 428"),
+                                     ("bitmap_blocks", 436, 3, "bitmap_blocks 3 at logical offset 436")):
+            h = bytearray(hdr)
+            struct.pack_into("<I", h, 436, 2)
+            struct.pack_into("<I", h, 440, 8)
+            struct.pack_into("<i" if field == "block_size" else "<I", h, at, val)
+            f = bytearray(b"makedumpfile\0\0\0\0" + struct.pack(">qq", 1, 1)).ljust(4096, b"\0")
+            f += struct.pack(">qq", 0, len(h)) + h + struct.pack(">qq", -1, -1)
+            p = os.path.join(tmp, f"flat-{field}.kdump")
+            open(p, "wb").write(bytes(f))
+            r = icfix.run("scan", p, check=False)
+            err = r.stderr.decode(errors="replace")
+            c.check(r.returncode == 2 and want in err, f"flattened {field}: exit {r.returncode}: {err[-300:]!r}",
+                    f"flattened {field}: {want!r}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()

@@ -12,7 +12,9 @@ both, as --force would. fx-deb12-6.1's LiME into a fresh symbols dir:
      was made by isfcarve V (output revision R) with symbol types S",
      rebuilt (written) with this build's id and version, then reused again;
   3. the stored profile cut 5000 bytes short (a partial copy): its xz footer is missing, so it is
-     rebuilt (before, the part the reuse check reads was all there: reused)."""
+     rebuilt (before, the part the reuse check reads was all there: reused);
+  4. a second xz stream appended to the stored profile: rebuilt (before: reused, as only the
+     first stream was read, and Volatility failed on the file)."""
 import glob
 import json
 import lzma
@@ -67,7 +69,9 @@ def main():
              "(output revision 0)"),
             ("no output revision (a build before it)",
              json.dumps({k: v for k, v in own.items() if k != "revision"}, separators=(",", ":")).encode(),
-             "(output revision (none))"),
+             # the symdb key is still read and named (before: "(not recorded)" once revision
+             # was missing, as the keys were read in a chain)
+             f"(output revision (none)) with symbol types {own['symdb']}"),
         ]
         for what, new, want in cases:
             with lzma.open(path, "rb") as f:
@@ -100,6 +104,25 @@ def main():
                 f"cut short: exit {r.returncode}: {err[-600:]!r}",
                 "a stored profile cut short is rebuilt: "
                 + next((ln for ln in err.splitlines() if "not reused" in ln), "")[-80:])
+        # 4. a second xz stream appended: the footer at the end matches the first stream's
+        # header and the first stream holds the whole ISF, so only the first was read and it was
+        # reused; Volatility (lzma.LZMAFile reads every stream) fails on it. Now the file must
+        # end where the stream ends: rebuilt.
+        with open(path, "ab") as f:
+            f.write(lzma.compress(b"garbage"))
+        r = icfix.run(img, "--symbols-dir", sd, check=False)
+        err = r.stderr.decode(errors="replace")
+        with open(path, "rb") as f:
+            data = f.read()
+        c.check(r.returncode == 0 and "not reused" in err and "data after the end of its compressed stream" in err
+                and "(written)" in err and producer(path) == own,
+                f"second stream: exit {r.returncode}: {err[-600:]!r}",
+                "a stored profile with a second xz stream appended is rebuilt: "
+                + next((ln for ln in err.splitlines() if "not reused" in ln), "")[-80:])
+        # the rebuilt one is a single stream again
+        dec = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+        dec.decompress(data)
+        c.check(dec.eof and dec.unused_data == b"", f"rebuilt profile: unused data {len(dec.unused_data)} bytes")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()

@@ -13,8 +13,12 @@ makedumpfile writes it) and one in the dump's ELF-note area (offset_note, v4+), 
      decide, the profile is the plain dump's (before, that note was taken and the profile
      refused as mixing two kernels, exit 3);
   d. the note area = garbage (16 bytes of 0xff) and the sub-header copy intact: the copy is still
-     found (before, it was appended after the note area, which a note walk never got past).
-"""
+     found (before, it was appended after the note area, which a note walk never got past);
+  e. the note area = one VMCOREINFO note that is not valid text: one warning naming its file
+     offset (before: an offset in isfcarve's rebuilt notes buffer, and a stray "0" after the
+     message).
+In a., the note-area copy is named "the container's ELF note" in the messages and the report
+(before: "phys 0xffffffffffffffff")."""
 import hashlib
 import json
 import os
@@ -73,6 +77,9 @@ def main():
             ("b. sub-header 2 MiB off", shift(text, 0x200000), note(b"VMCOREINFO", text), "disagree"),
             ("c. note area another release", text, note(b"VMCOREINFO", other_rel), "two kernel releases"),
             ("d. note area garbage", text, b"\xff" * 16, None),
+            ("e. note area: one bad note", text, note(b"VMCOREINFO", b"\x01\x02garbage"),
+             "VMCOREINFO note at offset 0x%x (kdump note area) is not valid VMCOREINFO text "
+             "(malformed input)\n" % (len(dump) + len(text))),
         ]
         for what, sub_text, area, said in cases:
             img = os.path.join(tmp, "v.kdump")
@@ -89,6 +96,10 @@ def main():
                 ok = ok and "disagree" in err and ko in err.lower() and bad_ko in err.lower()
             elif said:
                 ok = ok and said in err
+            if what.startswith("a."):
+                rep = open(out + ".report").read()
+                ok = ok and "ffffffffffffffff" not in rep and "ffffffffffffffff" not in err.lower() \
+                    and "the container's ELF note" in rep
             if what.startswith("d."):
                 rep = json.loads(icfix.run("scan", "--json", img).stdout)["vmcoreinfo"]
                 ok = ok and rep["from_note"] is True and rep["kerneloffset"] == "0x" + ko.lower()

@@ -150,8 +150,26 @@ static void test_raw_image(void)
 	IC_CHECK(ic_image__open(&ctx, "/tmp", &img) == -EISDIR, "directory");
 }
 
+/* The one FNV-1a (ic_hash_mem): FNV-1a's known value then the mixer; pieces hash as their
+ * concatenation (typing's "class:a,b,c" is hashed in pieces); ic_hash_str is ic_hash_mem of the
+ * string; the seed changes the value (so crafted keys cannot aim at a table's slots). */
+static void test_hash(void)
+{
+	uint64_t h = ic_hash_more(ic_hash_begin(0), "a", 1);
+
+	IC_CHECK(h == 0xaf63dc4c8601ec8cull, "FNV-1a(\"a\") 0x%llx", (unsigned long long)h);
+	IC_CHECK(ic_hash_mem("a", 1, 0) == ic_mix64(0xaf63dc4c8601ec8cull), "mixed");
+	IC_CHECK(ic_hash_mem("foobar", 6, 42) ==
+		 ic_hash_end(ic_hash_more(ic_hash_more(ic_hash_begin(42), "foo", 3), "bar", 3)),
+		 "pieces = whole");
+	IC_CHECK(ic_hash_str("foobar", 42) == ic_hash_mem("foobar", 6, 42), "str = mem");
+	IC_CHECK(ic_hash_mem("foobar", 6, 1) != ic_hash_mem("foobar", 6, 2), "seeded");
+	IC_CHECK(ic_hash_mem("", 0, 7) == ic_mix64(0xcbf29ce484222325ull ^ 7), "empty");
+}
+
 int main(void)
 {
+	test_hash();
 	test_reader();
 	test_sha256();
 	test_json();

@@ -2,6 +2,7 @@
 /* Unit tests of profile naming, symbols-dir layout, publishing and streaming banner reads. */
 #include <errno.h>
 #include <fcntl.h>
+#include <lzma.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include "isfcarve/error.h"
 #include "isfcarve/symdir.h"
 #include "0-base/ic_limits.h"
+#include "8-profile/symdir_read.h"
 
 static const char banner[] = "Linux version 6.1.0-18-amd64 (debian-kernel@lists.debian.org) "
 			     "(gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian "
@@ -213,6 +215,123 @@ static void test_banner(const char *tmp)
 	IC_CHECK(read_banner("/nonexistent.json", b64) == -ENOENT, "missing");
 }
 
+static void write_bytes(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	fwrite(data, 1, len, f);
+	fclose(f);
+}
+
+/* One xz stream of text into out (preset 6, CRC64, as the ISF writer). Returns its size. */
+static size_t xz_of(const char *text, uint8_t *out, size_t out_max)
+{
+	size_t pos = 0;
+
+	if (lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL, (const uint8_t *)text, strlen(text),
+				    out, &pos, out_max) != LZMA_OK)
+		return 0;
+	return pos;
+}
+
+/* One gzip member of text into out. Returns its size. */
+static size_t gz_of(const char *text, uint8_t *out, size_t out_max)
+{
+	z_stream z = { 0 };
+	size_t n;
+
+	if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return 0;
+	z.next_in = (Bytef *)text;
+	z.avail_in = (uInt)strlen(text);
+	z.next_out = out;
+	z.avail_out = (uInt)out_max;
+	n = deflate(&z, Z_FINISH) == Z_STREAM_END ? out_max - z.avail_out : 0;
+	deflateEnd(&z);
+	return n;
+}
+
+/*
+ * The whole file is read, whatever the encoding, even once the wanted value is found: a stored
+ * profile is good only if the data ends where its JSON root value ends. Before, the reader
+ * stopped at the banner: a second xz stream appended, a gzip cut in half, a JSON cut before
+ * "base_types", garbage after the root value all passed (reused by --symbols-dir, listed by
+ * index), and Volatility failed on them.
+ */
+static void test_whole(const char *tmp)
+{
+	const char *good = "TGludXggdmVyc2lvbiAxLjAgKHgpCgA=";
+	char text[1024], cut[1024], p[1024], b64[IC_SYMDIR_B64_MAX];
+	uint8_t a[4096], b[4096];
+	size_t na, nb;
+
+	snprintf(text, sizeof(text), "{\"symbols\": {\"linux_banner\": {\"constant_data\": \"%s\"}},"
+		 " \"base_types\": {\"int\": {\"size\": 4}}, \"user_types\": {}}", good);
+	/* cut inside "base_types", after the banner */
+	memcpy(cut, text, sizeof(text));
+	cut[strstr(text, "\"base_types\"") - text + 8] = '\0';
+
+	/* plain JSON */
+	snprintf(p, sizeof(p), "%s/w.json", tmp);
+	write_file(p, text);
+	IC_CHECK(read_banner(p, b64) == 0 && !strcmp(b64, good), "plain whole");
+	{
+		char ws[1100];
+
+		snprintf(ws, sizeof(ws), "%s \n\t\r\n", text);
+		write_file(p, ws);
+		IC_CHECK(read_banner(p, b64) == 0 && !strcmp(b64, good), "whitespace after the root");
+		snprintf(ws, sizeof(ws), "%s\n{}", text);
+		write_file(p, ws);
+		IC_CHECK(read_banner(p, b64) == -IC_EFORMAT, "a second value after the root");
+		snprintf(ws, sizeof(ws), "%s garbage", text);
+		write_file(p, ws);
+		IC_CHECK(read_banner(p, b64) == -IC_EFORMAT, "garbage after the root");
+	}
+	write_file(p, cut);
+	IC_CHECK(read_banner(p, b64) == -IC_ETRUNC, "plain cut before base_types");
+
+	/* xz */
+	snprintf(p, sizeof(p), "%s/w.json.xz", tmp);
+	na = xz_of(text, a, sizeof(a));
+	IC_CHECK(na > 0, "xz encode");
+	write_bytes(p, a, na);
+	IC_CHECK(read_banner(p, b64) == 0 && !strcmp(b64, good), "xz whole");
+	nb = xz_of("garbage", b, sizeof(b));
+	memcpy(a + na, b, nb);
+	write_bytes(p, a, na + nb);
+	IC_CHECK(read_banner(p, b64) == -IC_EFORMAT, "xz with a second stream appended");
+	memset(a + na, 0, 8); /* xz stream padding: still not what the writer makes (no footer
+			       * at the file's end: refused before decoding) */
+	write_bytes(p, a, na + 8);
+	IC_CHECK(read_banner(p, b64) == -IC_ETRUNC, "xz with bytes after its stream");
+	na = xz_of(cut, a, sizeof(a));
+	write_bytes(p, a, na);
+	IC_CHECK(read_banner(p, b64) == -IC_ETRUNC, "xz of a JSON cut before base_types");
+
+	/* gzip */
+	snprintf(p, sizeof(p), "%s/w.json.gz", tmp);
+	na = gz_of(text, a, sizeof(a));
+	IC_CHECK(na > 20, "gz encode");
+	write_bytes(p, a, na);
+	IC_CHECK(read_banner(p, b64) == 0 && !strcmp(b64, good), "gz whole");
+	write_bytes(p, a, na - 4); /* no length in the trailer */
+	IC_CHECK(read_banner(p, b64) == -IC_ETRUNC, "gz without its trailer");
+	write_bytes(p, a, na / 2 + 20);
+	IC_CHECK(read_banner(p, b64) == -IC_ETRUNC || read_banner(p, b64) == -IC_EFORMAT,
+		 "half a gzip");
+	a[na - 8] ^= 1; /* the CRC-32 */
+	write_bytes(p, a, na);
+	IC_CHECK(read_banner(p, b64) == -IC_EFORMAT, "gz with a wrong CRC");
+	a[na - 8] ^= 1;
+	memcpy(a + na, "garbage", 7);
+	write_bytes(p, a, na + 7);
+	IC_CHECK(read_banner(p, b64) == -IC_EFORMAT, "gz with garbage after it");
+	na = gz_of(cut, a, sizeof(a));
+	write_bytes(p, a, na);
+	IC_CHECK(read_banner(p, b64) == -IC_ETRUNC, "gz of a JSON cut before base_types");
+}
+
 /* ic_symdir__read_addrs(): symbols.NAME.address only, decoys elsewhere, absent names. */
 static void test_addrs(const char *tmp)
 {
@@ -248,13 +367,21 @@ static void test_producer(const char *tmp)
 	write_file(p, "{\"base_types\": {\"producer\": {\"symdb\": \"decoy\"}}, \"metadata\":"
 		      " {\"format\": \"6.2.0\", \"linux\": {\"producer\": {\"symdb\": \"decoy2\"}},"
 		      " \"producer\": {\"name\": \"isfcarve\", \"version\": \"0.1.0\", \"symdb\":"
-		      " \"x86_64-0123456789abcdef\"}}, \"symbols\": {\"a\": {\"address\": 1");
+		      " \"x86_64-0123456789abcdef\"}}, \"symbols\": {\"a\": {\"address\": 1}}}\n");
 	IC_CHECK(ic_symdir__read_producer(&ctx, p, "symdb", out, sizeof(out)) == 0 &&
 		 !strcmp(out, "x86_64-0123456789abcdef"), "symdb '%s'", out);
 	IC_CHECK(ic_symdir__read_producer(&ctx, p, "version", out, sizeof(out)) == 0 &&
 		 !strcmp(out, "0.1.0"), "version '%s'", out);
 	IC_CHECK(ic_symdir__read_producer(&ctx, p, "datetime", out, sizeof(out)) == -IC_ENOTFOUND &&
-		 !out[0], "absent key: not found, stopped at the end of metadata");
+		 !out[0], "absent key: not found");
+	/* The rest of the file cut short: what was read is not trusted (before, the scan stopped
+	 * at the end of "metadata" and returned it). */
+	write_file(p, "{\"metadata\": {\"producer\": {\"symdb\": \"x86_64-0123456789abcdef\"}},"
+		      " \"symbols\": {\"a\": {\"address\": 1");
+	IC_CHECK(ic_symdir__read_producer(&ctx, p, "symdb", out, sizeof(out)) == -IC_ETRUNC,
+		 "found, but the file is cut short after it");
+	write_file(p, "{\"metadata\": {\"producer\": {\"symdb\": \"x86_64-0123456789abcdef\"}},"
+		      " \"symbols\": {}}");
 	IC_CHECK(ic_symdir__read_producer(&ctx, p, "symdb", out, 8) == -IC_ELIMIT, "out too small");
 	write_file(p, "{\"metadata\": {\"producer\": {\"name\": \"dwarf2json\", \"version\": \"0.9.0\"}},"
 		      " \"symbols\": {}}");
@@ -269,6 +396,43 @@ static void test_producer(const char *tmp)
 	IC_CHECK(ic_symdir__read_producer(&ctx, p, NULL, out, sizeof(out)) == -EINVAL, "no key");
 }
 
+/* ic_symdir__read_stored(): the reuse check's keys and addresses in one decode, each result as
+ * the single readers give it; a file cut short fails every one. */
+static void test_stored(const char *tmp)
+{
+	static const char *const keys[3] = { "version", "revision", "symdb" };
+	static const char *const names[2] = { "_text", "init_task" };
+	char ver[32], rev[4], db[64], p[1024];
+	char *const outs[3] = { ver, rev, db };
+	const size_t sizes[3] = { sizeof(ver), sizeof(rev), sizeof(db) };
+	uint64_t addrs[2] = { 0 };
+	bool have[2];
+	int errs[4];
+	const struct ic_symdir_stored_keys q = { .keys = keys, .nkeys = 3, .outs = outs,
+		.sizes = sizes, .names = names, .nnames = 2, .addrs = addrs, .have = have,
+		.errs = errs };
+	struct ic_ctx ctx = { 0 };
+	const char *text = "{\"metadata\": {\"producer\": {\"version\": \"0.1.0\", \"revision\":"
+			   " \"12345\"}}, \"symbols\": {\"_text\": {\"address\": 7}}, \"x\": [1]}";
+
+	snprintf(p, sizeof(p), "%s/stored.json", tmp);
+	write_file(p, text);
+	IC_CHECK(ic_symdir__read_stored(&ctx, p, &q) == 0, "read");
+	IC_CHECK(!errs[0] && !strcmp(ver, "0.1.0"), "version %d '%s'", errs[0], ver);
+	IC_CHECK(errs[1] == -IC_ELIMIT, "revision too long for its buffer: %d", errs[1]);
+	IC_CHECK(errs[2] == -IC_ENOTFOUND && !db[0], "no symdb: %d", errs[2]);
+	IC_CHECK(!errs[3] && have[0] && addrs[0] == 7 && !have[1], "addresses");
+	{
+		char cut[256];
+
+		snprintf(cut, sizeof(cut), "%.*s", (int)(strstr(text, "\"x\"") - text), text);
+		write_file(p, cut);
+	}
+	IC_CHECK(ic_symdir__read_stored(&ctx, p, &q) == 0 && errs[0] == -IC_ETRUNC &&
+		 errs[1] == -IC_ETRUNC && errs[2] == -IC_ETRUNC && errs[3] == -IC_ETRUNC,
+		 "cut short: %d %d %d %d", errs[0], errs[1], errs[2], errs[3]);
+}
+
 int main(void)
 {
 	char tmp[] = "/tmp/ic_symdir.XXXXXX";
@@ -279,8 +443,10 @@ int main(void)
 	test_naming();
 	test_dir(tmp);
 	test_banner(tmp);
+	test_whole(tmp);
 	test_addrs(tmp);
 	test_producer(tmp);
+	test_stored(tmp);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
 	if (system(cmd))
 		return 1;

@@ -333,7 +333,7 @@ static size_t gz(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
  * ran out of memory (-ENOMEM); now it is "not found". Sanitizer builds reserve terabytes of
  * address space, so there the limit is not set and only the result is checked.
  */
-static void test_vmlinuz_bomb(void)
+static void test_vmlinuz_bomb(bool elf_magic)
 {
 	const size_t total = 512u << 20, chunk = 1u << 20, cap = 4u << 20;
 	uint8_t *zeros = calloc(1, chunk), *f = malloc(cap), *out = NULL;
@@ -351,10 +351,16 @@ static void test_vmlinuz_bomb(void)
 	}
 	zs.next_out = f;
 	zs.avail_out = (uInt)cap;
+	/* With elf_magic the stream starts "\x7fELF": before, the magic was all that was checked
+	 * before the whole stream was decoded (and then returned as "the vmlinux"); now the
+	 * 64-byte header is checked first (class 0 here: not an ELF header). */
+	if (elf_magic)
+		memcpy(zeros, "\x7f" "ELF", 4);
 	for (size_t done = 0; done < total; done += chunk) {
 		zs.next_in = zeros;
 		zs.avail_in = (uInt)chunk;
 		deflate(&zs, done + chunk < total ? Z_NO_FLUSH : Z_FINISH);
+		memset(zeros, 0, 4);
 	}
 	n = zs.total_out;
 	deflateEnd(&zs);
@@ -370,7 +376,8 @@ static void test_vmlinuz_bomb(void)
 		_exit(ic_vmlinuz__extract(NULL, f, n, "bomb", &out, &out_len) == -IC_ENOTFOUND ? 0 : 1);
 	}
 	IC_CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st),
-		 "a 512 MiB zero stream is not decoded whole (status 0x%x)", st);
+		 "a 512 MiB zero stream%s is not decoded whole (status 0x%x)",
+		 elf_magic ? " after an ELF magic" : "", st);
 	free(f);
 }
 
@@ -425,6 +432,40 @@ static void test_vmlinuz(void)
 		out = NULL;
 	}
 
+	/* The stream goes on past the file its ELF header describes (its section header table
+	 * ends it): decoded only that far (before: the whole stream was the "vmlinux"). */
+	{
+		uint8_t *big = calloc(1, len + (1u << 20));
+		size_t bn;
+
+		IC_CHECK(big != NULL, "alloc");
+		if (big) {
+			memcpy(big, e.b, len);
+			memset(big + len, 'j', 1u << 20);
+			memset(f, 0, 1 << 16);
+			bn = gz(big, len + (1u << 20), f, 1 << 16);
+			IC_CHECK(bn > 0, "gzip with junk");
+			IC_CHECK(ic_vmlinuz__extract(NULL, f, bn, "t", &out, &out_len) == 0 &&
+				 out_len == len && !memcmp(out, e.b, len),
+				 "decoded up to the header's extent only (%zu bytes, the ELF is %zu)",
+				 out_len, len);
+			free(out);
+			out = NULL;
+			/* A 32-bit (or big-endian, or other machine) ELF header: not a kernel
+			 * isfcarve profiles, not decoded further. */
+			big[4] = 1;
+			bn = gz(big, len, f, 1 << 16);
+			IC_CHECK(ic_vmlinuz__extract(NULL, f, bn, "t", &out, &out_len) == -IC_ENOTFOUND,
+				 "ELF32 header refused");
+			big[4] = 2;
+			big[18] = 3; /* EM_386 */
+			bn = gz(big, len, f, 1 << 16);
+			IC_CHECK(ic_vmlinuz__extract(NULL, f, bn, "t", &out, &out_len) == -IC_ENOTFOUND,
+				 "another machine refused");
+			free(big);
+		}
+	}
+
 	/* More decoys than IC_MAX_VMLINUZ_TRIES before the real stream: not found, bounded. */
 	memset(f, 0, 1 << 16);
 	for (unsigned i = 0; i <= IC_MAX_VMLINUZ_TRIES; i++)
@@ -441,7 +482,8 @@ static void test_vmlinuz(void)
 	IC_CHECK(ic_vmlinuz__extract(NULL, f, zn / 2, "t", &out, &out_len) == -IC_ENOTFOUND, "cut");
 	free(f);
 	free(z);
-	test_vmlinuz_bomb();
+	test_vmlinuz_bomb(false);
+	test_vmlinuz_bomb(true);
 }
 
 int main(void)
