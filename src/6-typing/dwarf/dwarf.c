@@ -88,6 +88,7 @@ struct nmap {
 struct cmap {
 	uint32_t *id; /* 0 = empty */
 	size_t cap, n;
+	uint64_t seed; /* the records are made from input */
 };
 
 struct smap { /* string -> offset in the string section */
@@ -430,19 +431,15 @@ static unsigned rec_kind(const struct conv *c, uint32_t id)
 	return n >= 2 ? ic_btf_kind(r[1]) : IC_BTF_UNKN;
 }
 
-static uint64_t rec_hash(const uint32_t *w, size_t n)
+static uint64_t rec_hash(const uint32_t *w, size_t n, uint64_t seed)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ w[i]) * 1099511628211ull;
-	return ic_mix64(h + n);
+	return ic_hash_mem(w, n * sizeof(*w), seed);
 }
 
 /* The id of an anonymous record equal to w[0..n), made if new. */
 static int cons(struct conv *c, const uint32_t *w, size_t n, uint32_t *id)
 {
-	uint64_t h = rec_hash(w, n);
+	uint64_t h = rec_hash(w, n, c->cons.seed);
 	size_t i;
 	int err;
 
@@ -459,7 +456,7 @@ static int cons(struct conv *c, const uint32_t *w, size_t n, uint32_t *id)
 			if (!c->cons.id[j])
 				continue;
 			r = get_rec(c, c->cons.id[j], &m);
-			for (i = rec_hash(r, m) & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
+			for (i = rec_hash(r, m, c->cons.seed) & (cap - 1); t[i]; i = (i + 1) & (cap - 1))
 				;
 			t[i] = c->cons.id[j];
 		}
@@ -1564,7 +1561,7 @@ static int convert(const struct ic_ctx *ctx, Elf *elf, const char *what, uint8_t
 	if ((err = compressed_ceiling(ctx, elf, what)))
 		return err;
 	memset(&c, 0, sizeof(c));
-	c.strs.seed = c.vmap.seed = c.named.seed = c.byname.seed = ic_hash_seed();
+	c.strs.seed = c.vmap.seed = c.named.seed = c.byname.seed = c.cons.seed = ic_hash_seed();
 	c.ctx = ctx;
 	c.what = what;
 	c.dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
