@@ -335,13 +335,15 @@ static int src_fill(struct src *s, const uint8_t **next, size_t *avail)
 }
 
 /* The stream ended: any byte left after it (a second stream, garbage) is not ours. */
-static int src_after_end(struct src *s, const uint8_t **next, size_t *avail)
+static int src_after_end(struct src *s, const uint8_t *next, size_t avail)
 {
-	int err = src_fill(s, next, avail);
+	int err = src_fill(s, &next, &avail);
 
-	if (err)
+	if (err) {
+		s->why = "read error";
 		return err;
-	if (*avail) {
+	}
+	if (avail) {
 		s->why = "data after the end of its compressed stream (a second stream appended?)";
 		return -IC_EFORMAT;
 	}
@@ -434,13 +436,8 @@ static long src_read(struct src *s, uint8_t *buf, size_t len)
 			}
 			ret = inflate(&s->gz, Z_NO_FLUSH);
 			if (ret == Z_STREAM_END) {
-				int err;
+				int err = src_after_end(s, s->gz.next_in, s->gz.avail_in);
 
-				next = s->gz.next_in;
-				avail = s->gz.avail_in;
-				err = src_after_end(s, &next, &avail);
-				if (err == -EIO)
-					s->why = "read error";
 				if (err)
 					return err;
 				break;
@@ -471,13 +468,8 @@ static long src_read(struct src *s, uint8_t *buf, size_t len)
 		s->xz.avail_in = avail;
 		ret = lzma_code(&s->xz, s->in_eof ? LZMA_FINISH : LZMA_RUN);
 		if (ret == LZMA_STREAM_END) {
-			int err;
+			int err = src_after_end(s, s->xz.next_in, s->xz.avail_in);
 
-			next = s->xz.next_in;
-			avail = s->xz.avail_in;
-			err = src_after_end(s, &next, &avail);
-			if (err == -EIO)
-				s->why = "read error";
 			if (err)
 				return err;
 			break;
