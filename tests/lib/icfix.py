@@ -50,3 +50,22 @@ class Counter:
     def finish(self):
         print(f"{self.passed} passed, {self.failed} failed")
         sys.exit(1 if self.failed else 0)
+
+
+def system_map(fx):
+    """{name: link-time address} of a fixture's System.map (the last of a duplicated name)."""
+    link = {}
+    with open(fixture(fx, "System.map")) as f:
+        for ln in f:
+            a, _t, n = ln.split()[:3]
+            link[n] = int(a, 16)
+    return link
+
+
+def slide(fx):
+    """The fixture's true KASLR virtual slide (truth/slide.txt)."""
+    with open(fixture(fx, "truth/slide.txt")) as f:
+        for ln in f:
+            if ln.startswith("kaslr_virtual_slide="):
+                return int(ln.split("=")[1].split()[0], 16)
+    raise RuntimeError(f"{fx}: no kaslr_virtual_slide in truth/slide.txt")

@@ -24,13 +24,7 @@ def main():
     c = icfix.Counter()
     fx = "fx-deb12-6.1"
     lime = icfix.fixture(fx, "mem.lime")
-    link = {}
-    with open(icfix.fixture(fx, "System.map")) as f:
-        for ln in f:
-            a, _t, n = ln.split()[:3]
-            link[n] = int(a, 16)
-    with open(icfix.fixture(fx, "truth/slide.txt")) as f:
-        slide = int(next(ln for ln in f if ln.startswith("kaslr_virtual_slide=")).split("=")[1].split()[0], 16)
+    link, slide = icfix.system_map(fx), icfix.slide(fx)
     delta = int(json.loads(icfix.run("scan", "--json", lime).stdout)["kallsyms"]["virt_delta"], 16)
 
     def phys(name):

@@ -208,6 +208,23 @@ static void check_result(const char *what, const struct ic_kaslr *k, const struc
 }
 
 
+/* Write m[0..size) to a temp file (path is its mkstemp template) and open it as a raw image.
+ * False, with a failed check, when that cannot be done. */
+static bool temp_image(const uint8_t *m, size_t size, char *path, struct ic_image **img)
+{
+	int fd = mkstemp(path);
+
+	if (fd < 0 || write(fd, m, size) != (ssize_t)size) {
+		IC_CHECK(0, "temp image");
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	close(fd);
+	IC_CHECK(ic_image__open_as(NULL, path, "raw", img) == 0, "open");
+	return true;
+}
+
 /* Synthetic image: kernel tables only (found by structure) and an embedded IKCONFIG whose
  * CONFIG_PHYSICAL_START is not the default: the link base must come from it. decoys
  * "IKCFG_ST" + broken gzip streams before it: up to IC_MAX_IKCONFIG_TRIES streams are
@@ -248,7 +265,6 @@ static void run_synthetic(bool with_config, bool corrupt, unsigned decoys, const
 	struct ic_image *img = NULL;
 	struct ic_kaslr *k = NULL;
 	struct ic_kaslr_input in = { .structure_only = true };
-	int fd;
 
 	put64(m, pgd + 511 * 8, l3 | 3);
 	put64(m, pgd + 273 * 8, 0x5000 | 3); /* a direct-map entry: this is a 4-level PGD */
@@ -276,14 +292,10 @@ static void run_synthetic(bool with_config, bool corrupt, unsigned decoys, const
 		}
 	}
 	corrupt = corrupt || decoys >= IC_MAX_IKCONFIG_TRIES; /* the config is not reached */
-	fd = mkstemp(path);
-	if (fd < 0 || write(fd, m, size) != (ssize_t)size) {
-		IC_CHECK(0, "temp image");
+	if (!temp_image(m, size, path, &img)) {
 		free(m);
 		return;
 	}
-	close(fd);
-	IC_CHECK(ic_image__open_as(NULL, path, "raw", &img) == 0, "open");
 	in.img = img;
 	IC_CHECK(ic_kaslr__solve(NULL, &in, &k) == 0, "synthetic solve");
 	if (k && other_cfg) {
@@ -385,7 +397,6 @@ static void run_placed(enum placed_mode mode)
 	bool want_cfg = mode == PLACED_5_2 || mode == PLACED_OLD || mode == PLACED_AND_OTHER ||
 			mode == SPAN_ONE || mode == SPAN_THEN_DECOYS;
 	size_t n;
-	int fd;
 
 	put64(m, pgd + 511 * 8, l3 | 3);
 	put64(m, pgd + 273 * 8, 0x5000 | 3);
@@ -411,14 +422,10 @@ static void run_placed(enum placed_mode mode)
 	ps.kcd_va = IC_X86_START_KERNEL_MAP + i0 * 0x200000ull + (at - phys_text) +
 		    (mode == PLACED_OLD ? 0 : 8);
 	ps.banner_va = IC_X86_START_KERNEL_MAP + i0 * 0x200000ull + 0x500000;
-	fd = mkstemp(path);
-	if (fd < 0 || write(fd, m, size) != (ssize_t)size) {
-		IC_CHECK(0, "temp image");
+	if (!temp_image(m, size, path, &img)) {
 		free(m);
 		return;
 	}
-	close(fd);
-	IC_CHECK(ic_image__open_as(NULL, path, "raw", &img) == 0, "open");
 	in.img = img;
 	IC_CHECK(ic_kaslr__solve(&ctx, &in, &k) == 0, "placed %d: solve", mode);
 	if (k) {
