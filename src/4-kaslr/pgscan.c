@@ -234,6 +234,30 @@ static bool walk_ok(struct pgscan *s, struct ic_kaslr *k, uint64_t root, unsigne
 	return true;
 }
 
+/* The parents, through entry 511, of every page `below` found (per: as find_parents()). */
+static int climb_level(struct pgscan *s, const struct parents *below, unsigned per,
+		       struct parents *out)
+{
+	uint64_t *t;
+	size_t m = 0, nt = 0;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t j = 0; j < below->nt; j++)
+		m += below->n[j];
+	if (!m)
+		return 0;
+	t = malloc(m * sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (size_t j = 0; j < below->nt; j++)
+		for (unsigned q = 0; q < below->n[j]; q++)
+			t[nt++] = below->out[j * below->per + q];
+	err = find_parents(s, t, nt, 511, per, out);
+	free(t);
+	return err;
+}
+
 /* Per-candidate limits of the climb: level3 pages, roots (init_top_pgt and every process PGD
  * share the kernel half), PML5s. */
 #define MAX_L3 8u
@@ -250,8 +274,7 @@ static int climb(struct pgscan *s, struct ic_kaslr *k, const struct l2cand *cand
 		 size_t *which)
 {
 	struct parents l3 = { 0 }, top = { 0 }, l5 = { 0 };
-	uint64_t *t = NULL;
-	size_t nt = 0;
+	uint64_t *t;
 	int err;
 
 	t = malloc(nc * sizeof(*t));
@@ -268,41 +291,12 @@ static int climb(struct pgscan *s, struct ic_kaslr *k, const struct l2cand *cand
 	}
 	err = find_parents(s, t, nc, 510, MAX_L3, &l3);
 	free(t);
-	t = NULL;
-	if (!err && l3.nt) {
-		/* every level3 page found, as the targets of the next level */
-		size_t m = 0;
-
-		for (size_t j = 0; j < l3.nt; j++)
-			m += l3.n[j];
-		t = malloc((m ? m : 1) * sizeof(*t));
-		if (!t)
-			err = -ENOMEM;
-		for (size_t j = 0; !err && j < l3.nt; j++)
-			for (unsigned q = 0; q < l3.n[j]; q++)
-				t[nt++] = l3.out[j * MAX_L3 + q];
-		if (!err)
-			err = find_parents(s, t, nt, 511, MAX_TOP, &top);
-		free(t);
-		t = NULL;
-	}
-	if (!err && top.nt) {
-		/* every top's parents through entry 511: a PML5 if the kernel uses LA57 */
-		size_t m = 0;
-
-		for (size_t j = 0; j < top.nt; j++)
-			m += top.n[j];
-		t = malloc((m ? m : 1) * sizeof(*t));
-		if (!t)
-			err = -ENOMEM;
-		nt = 0;
-		for (size_t j = 0; !err && j < top.nt; j++)
-			for (unsigned q = 0; q < top.n[j]; q++)
-				t[nt++] = top.out[j * MAX_TOP + q];
-		if (!err)
-			err = find_parents(s, t, nt, 511, MAX_L5, &l5);
-		free(t);
-	}
+	/* every level3 page found, as the targets of the next level; then every top's parents
+	 * through entry 511: a PML5 if the kernel uses LA57 */
+	if (!err)
+		err = climb_level(s, &l3, MAX_TOP, &top);
+	if (!err)
+		err = climb_level(s, &top, MAX_L5, &l5);
 	for (size_t i = 0; !err && i < nc; i++) {
 		const struct l2cand *c = &cands[i];
 		uint64_t img_lo = c->frame, img_hi = c->frame + (uint64_t)(c->i1 - c->i0 + 1) * SZ_2M;
