@@ -12,6 +12,7 @@
 #include "kcore_live.h"
 #include "0-base/ic_limits.h"
 #include "0-base/reader.h"
+#include "isfcarve/vmcoreinfo.h"
 #include "elfcore.h"
 
 /*
@@ -99,52 +100,6 @@ static bool note_find(const struct ic_image *img, const char *name, uint32_t typ
 	return false;
 }
 
-/* NUMBER(x)=v / KEY=v out of the VMCOREINFO note: 0x-prefixed hex or decimal. */
-static bool vmci_number(const struct ic_image *img, const char *key, uint64_t *out)
-{
-	const uint8_t *d;
-	size_t dlen, klen = strlen(key);
-
-	if (!note_find(img, "VMCOREINFO", UINT32_MAX, &d, &dlen))
-		return false;
-	for (size_t at = 0; at < dlen;) {
-		size_t eol = at;
-		uint64_t v = 0;
-		unsigned base = 10, digits = 0;
-		size_t i;
-
-		while (eol < dlen && d[eol] != '\n' && d[eol])
-			eol++;
-		if (eol - at > klen + 1 && !memcmp(d + at, key, klen) && d[at + klen] == '=') {
-			i = at + klen + 1;
-			if (eol - i > 2 && d[i] == '0' && (d[i + 1] == 'x' || d[i + 1] == 'X')) {
-				base = 16;
-				i += 2;
-			}
-			for (; i < eol; i++, digits++) {
-				unsigned c = d[i], dv;
-
-				if (c >= '0' && c <= '9')
-					dv = c - '0';
-				else if (base == 16 && (c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-					dv = (c | 0x20) - 'a' + 10;
-				else
-					return false;
-				if (ic_mul_ovf(v, (uint64_t)base, &v) || ic_add_ovf(v, (uint64_t)dv, &v))
-					return false;
-			}
-			if (!digits)
-				return false;
-			*out = v;
-			return true;
-		}
-		if (eol < dlen && !d[eol])
-			break;
-		at = eol + 1;
-	}
-	return false;
-}
-
 /* Is this ELF core a /proc/kcore copy? kcore's own notes, or segments no other producer writes. */
 static bool looks_like_kcore(const struct ic_image *img, const struct ic_elf_core *core)
 {
@@ -185,25 +140,34 @@ static bool looks_like_kcore(const struct ic_image *img, const struct ic_elf_cor
  */
 static bool vmci_page_offset(const struct ic_image *img, uint16_t machine, struct dmap *dm)
 {
+	struct ic_vmcoreinfo *vi = NULL;
+	const uint8_t *d;
+	size_t dlen;
 	uint64_t v, phys_offset, bits;
+	bool ok = false;
 
-	if (vmci_number(img, "NUMBER(PAGE_OFFSET)", &v) && v >= KERNEL_HALF) {
+	/* the note's text, read by the one VMCOREINFO parser (src/0-base/vmcoreinfo.c) */
+	if (!note_find(img, "VMCOREINFO", UINT32_MAX, &d, &dlen) ||
+	    ic_vmcoreinfo__parse((const char *)d, dlen, &vi))
+		return false;
+	if (!ic_vmcoreinfo__u64(vi, "NUMBER(PAGE_OFFSET)", &v) && v >= KERNEL_HALF) {
 		bits = IC_KCORE_PHYS_BITS;
-		if (vmci_number(img, "NUMBER(MAX_PHYSMEM_BITS)", &phys_offset) && phys_offset >= 20 &&
-		    phys_offset < bits)
+		if (!ic_vmcoreinfo__u64(vi, "NUMBER(MAX_PHYSMEM_BITS)", &phys_offset) &&
+		    phys_offset >= 20 && phys_offset < bits)
 			bits = phys_offset;
 		*dm = (struct dmap){ v, v, 1ull << bits };
-		return true;
-	}
-	/* arm64: the linear map is the lower half of the kernel VA space, 2^(vabits - 1) bytes. */
-	if (machine == EM_AARCH64 && vmci_number(img, "NUMBER(TCR_EL1_T1SZ)", &v) && v >= 12 && v <= 40 &&
-	    vmci_number(img, "NUMBER(PHYS_OFFSET)", &phys_offset)) {
+		ok = true;
+	} else if (machine == EM_AARCH64 && !ic_vmcoreinfo__u64(vi, "NUMBER(TCR_EL1_T1SZ)", &v) &&
+		   v >= 12 && v <= 40 && !ic_vmcoreinfo__u64(vi, "NUMBER(PHYS_OFFSET)", &phys_offset)) {
+		/* arm64: the linear map is the lower half of the kernel VA space, 2^(vabits - 1)
+		 * bytes. */
 		uint64_t page_offset = ~0ull << (64 - v);
 
 		*dm = (struct dmap){ page_offset - phys_offset, page_offset, 1ull << (63 - v) };
-		return dm->lin >= KERNEL_HALF;
+		ok = dm->lin >= KERNEL_HALF;
 	}
-	return false;
+	ic_vmcoreinfo__free(vi);
+	return ok;
 }
 
 /* The direct-map offset the segments agree on most (by bytes): RAM segments share vaddr - paddr. */
