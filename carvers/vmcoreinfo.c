@@ -9,6 +9,7 @@
 #include "isfcarve/slots.h"
 #include "isfcarve/vmcoreinfo.h"
 #include "cands.h"
+#include "0-base/elfnote.h"
 #include "0-base/reader.h"
 
 #define NEEDLE "OSRELEASE="
@@ -79,36 +80,35 @@ static int from_notes(const struct ic_ctx *ctx, const struct ic_image *img, stru
 	int bad_err = 0;
 	char other[65] = "";
 	const uint8_t *p;
-	size_t len;
-	struct ic_rd r;
+	size_t len, off = 0;
+	struct ic_note note;
 
 	ic_image__notes(img, &p, &len);
-	r = ic_rd_init(p, len);
-	while (ic_rd_left(&r) >= 12) {
-		size_t at = r.off;
-		uint32_t namesz = ic_rd_le32(&r), descsz = ic_rd_le32(&r);
-		const uint8_t *name, *desc;
+	for (;;) {
+		size_t at = off;
+		uint32_t descsz;
+		const uint8_t *desc;
 		struct ic_vmcoreinfo *vi = NULL;
 		const char *rel, *frel;
 		uint64_t ko;
 		char *t;
 		int err;
 
-		ic_rd_skip(&r, 4); /* type */
-		name = ic_rd_bytes(&r, namesz);
-		ic_rd_skip(&r, (size_t)(ic_align_up(namesz, 4) - namesz));
-		desc = ic_rd_bytes(&r, descsz);
-		ic_rd_skip(&r, (size_t)(ic_align_up(descsz, 4) - descsz));
-		if (!name || !desc) {
+		if (!ic_note_next(p, len, &off, &note)) {
 			char where[96];
 
+			if (len - at < 12)
+				break;
 			/* QEMU and kdump pad the last note; trailing garbage is not our problem. */
 			ic_image__note_where(img, at, where, sizeof(where));
 			pr_debug(ctx, "%s: note at %s runs past the notes", ic_image__path(img), where);
 			break;
 		}
-		if (namesz < 10 || memcmp(name, "VMCOREINFO", 10) || (namesz > 10 && name[10] != '\0'))
+		if (!ic_note_is(&note, "VMCOREINFO"))
 			continue;
+		at = note.at;
+		desc = note.desc;
+		descsz = note.descsz;
 		/* The desc is the text, usually without a trailing NUL: copy and terminate. */
 		if (descsz > IC_MAX_VMCOREINFO_BYTES) {
 			err = -IC_ELIMIT;

@@ -11,6 +11,7 @@
 #include "image_internal.h"
 #include "kcore_live.h"
 #include "0-base/ic_limits.h"
+#include "0-base/elfnote.h"
 #include "0-base/reader.h"
 #include "isfcarve/vmcoreinfo.h"
 #include "elfcore.h"
@@ -72,31 +73,15 @@ static int cmp_u64(const void *a, const void *b)
 static bool note_find(const struct ic_image *img, const char *name, uint32_t type, const uint8_t **desc,
 		      size_t *dlen)
 {
-	struct ic_rd r = ic_rd_init(img->notes, img->notes_len);
-	size_t nlen = strlen(name) + 1;
+	struct ic_note n;
+	size_t off = 0;
 
-	while (ic_rd_left(&r) >= 12) {
-		uint32_t namesz = ic_rd_le32(&r), descsz = ic_rd_le32(&r), ntype = ic_rd_le32(&r);
-		size_t name_at = r.off, desc_at, pad_name = ((size_t)namesz + 3) & ~(size_t)3;
-		size_t pad_desc = ((size_t)descsz + 3) & ~(size_t)3;
-
-		if (pad_name > ic_rd_left(&r))
-			return false;
-		desc_at = name_at + pad_name;
-		if (pad_desc > img->notes_len - desc_at) {
-			/* The last note may lack its padding. */
-			if (descsz > img->notes_len - desc_at)
-				return false;
-			pad_desc = descsz;
-		}
-		if (namesz == nlen && !memcmp(img->notes + name_at, name, nlen) &&
-		    (type == UINT32_MAX || ntype == type)) {
-			*desc = img->notes + desc_at;
-			*dlen = descsz;
+	while (ic_note_next(img->notes, img->notes_len, &off, &n))
+		if (ic_note_is(&n, name) && (type == UINT32_MAX || n.type == type)) {
+			*desc = n.desc;
+			*dlen = n.descsz;
 			return true;
 		}
-		ic_rd_seek(&r, desc_at + pad_desc);
-	}
 	return false;
 }
 

@@ -13,6 +13,7 @@
 #include "image_internal.h"
 #include "kcore_live.h"
 #include "0-base/ic_limits.h"
+#include "0-base/elfnote.h"
 #include "0-base/reader.h"
 
 int ic_image_add_range(struct ic_image *img, uint64_t phys, uint64_t len, uint64_t file_off)
@@ -83,39 +84,33 @@ int ic_image_note_origin(struct ic_image *img, size_t at, uint64_t off, const ch
 int ic_image_add_notes(struct ic_image *img, const uint8_t *p, size_t len, const char *what,
 		       uint64_t src_off, const char *off_kind)
 {
-	struct ic_rd r = ic_rd_init(p, len);
+	struct ic_note note;
+	size_t off = 0;
 
-	while (ic_rd_left(&r) >= 12) {
-		size_t at = r.off, npad, dpad, total;
-		uint32_t namesz = ic_rd_le32(&r), descsz = ic_rd_le32(&r);
+	while (ic_note_next(p, len, &off, &note)) {
+		/* kept with its desc padded (the last one in the source may lack it) */
+		size_t npad = (size_t)ic_align_up(note.namesz, 4);
+		size_t total = 12 + npad + (size_t)ic_align_up(note.descsz, 4);
 		uint8_t *n;
 
-		ic_rd_le32(&r); /* type */
-		npad = (size_t)ic_align_up(namesz, 4);
-		dpad = (size_t)ic_align_up(descsz, 4);
-		/* the last note may lack its desc's padding */
-		if (npad > ic_rd_left(&r) || descsz > ic_rd_left(&r) - npad) {
-			pr_debug(img->ctx, "%s: %s: note at offset 0x%zx does not fit (%zu bytes left): it "
-				 "and what follows are left out", img->path, what, at, len - at);
-			return 0;
-		}
-		total = 12 + npad + dpad;
 		if (total > IC_MAX_NOTES_BYTES - img->notes_len)
 			return -IC_ELIMIT;
 		n = realloc(img->notes, img->notes_len + total);
 		if (!n)
 			return -ENOMEM;
 		memset(n + img->notes_len, 0, total);
-		memcpy(n + img->notes_len, p + at, 12 + npad + (size_t)descsz);
+		memcpy(n + img->notes_len, p + note.at, 12 + npad + (size_t)note.descsz);
 		img->notes = n;
-		if (ic_image_note_origin(img, img->notes_len, src_off + at, off_kind, what))
+		if (ic_image_note_origin(img, img->notes_len, src_off + note.at, off_kind, what))
 			return -ENOMEM;
 		img->notes_len += total;
-		ic_rd_seek(&r, at + (total < len - at ? total : len - at));
 	}
-	if (ic_rd_left(&r))
+	if (off < len && len - off >= 12)
+		pr_debug(img->ctx, "%s: %s: note at offset 0x%zx does not fit (%zu bytes left): it "
+			 "and what follows are left out", img->path, what, off, len - off);
+	else if (off < len)
 		pr_debug(img->ctx, "%s: %s: %zu bytes after the last note left out", img->path, what,
-			 ic_rd_left(&r));
+			 len - off);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "0-base/gunzip.h"
 #include "0-base/internal.h"
+#include "0-base/elfnote.h"
 #include "0-base/reader.h"
 #include "1-image/kcore_live.h"
 #include "isfcarve/live.h"
@@ -230,25 +231,17 @@ static struct ic_vmcoreinfo *kcore_vmcoreinfo(const char *root, char *path, size
 	struct ic_kcore_text text;
 	struct ic_image *img;
 	const uint8_t *notes;
+	struct ic_note note;
 	size_t len;
 
 	join(path, n, root, IC_LIVE_KCORE, NULL);
 	if (ic_image__open_kcore_live(NULL, path, 0, 0, 0, &text, &img))
 		return NULL;
 	ic_image__notes(img, &notes, &len);
-	for (struct ic_rd r = ic_rd_init(notes, len); ic_rd_left(&r) >= 12 && !vi;) {
-		uint32_t namesz = ic_rd_le32(&r), descsz = ic_rd_le32(&r);
-		size_t at, pn = ((size_t)namesz + 3) & ~(size_t)3, pd = ((size_t)descsz + 3) & ~(size_t)3;
-
-		(void)ic_rd_le32(&r); /* type: VMCOREINFO's is 0 */
-		at = r.off;
-		if (pn > ic_rd_left(&r) || descsz > ic_rd_left(&r) - pn)
-			break;
-		if (namesz == 11 && !memcmp(notes + at, "VMCOREINFO", 11) &&
-		    ic_vmcoreinfo__parse((const char *)notes + at + pn, descsz, &vi))
+	for (size_t off = 0; !vi && ic_note_next(notes, len, &off, &note);)
+		if (ic_note_is(&note, "VMCOREINFO") &&
+		    ic_vmcoreinfo__parse((const char *)note.desc, note.descsz, &vi))
 			vi = NULL;
-		ic_rd_seek(&r, at + pn + (pd <= ic_rd_left(&r) - pn ? pd : descsz));
-	}
 	ic_image__free(img);
 	return vi;
 }

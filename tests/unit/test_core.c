@@ -6,6 +6,7 @@
 
 #include "ic_test.h"
 #include "0-base/internal.h"
+#include "0-base/elfnote.h"
 #include "0-base/json.h"
 #include "0-base/reader.h"
 #include "isfcarve/image.h"
@@ -167,9 +168,56 @@ static void test_hash(void)
 	IC_CHECK(ic_hash_mem("", 0, 7) == ic_mix64(0xcbf29ce484222325ull ^ 7), "empty");
 }
 
+/* ic_note_next() / ic_note_is(): the one notes walker of the image readers, the VMCOREINFO
+ * carver and live mode. */
+static void test_notes(void)
+{
+	/* "CORE" type 1 desc 3 bytes (padded), "VMCOREINFO\0" desc 5 bytes with no padding (the
+	 * last note may lack it) */
+	static const uint8_t area[] = {
+		5, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 'C', 'O', 'R', 'E', 0, 0, 0, 0, 'a', 'b', 'c', 0,
+		11, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 'V', 'M', 'C', 'O', 'R', 'E', 'I', 'N', 'F', 'O',
+		0, 0, 'O', 'S', 'R', '=', '1',
+	};
+	/* one padded note, then 7 stray bytes */
+	static const uint8_t stray[] = { 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 'a', 'b', 'c', 'd',
+					 9, 9, 9, 9, 9, 9, 9 };
+	static const uint8_t noname[] = { 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'V', 'M', 'C', 'O',
+					  'R', 'E', 'I', 'N', 'F', 'O', 0, 0 };
+	static const uint8_t longer[] = { 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 'V', 'M', 'C', 'O',
+					  'R', 'E', 'I', 'N', 'F', 'O', 'X', 0 };
+	static const uint8_t cut[] = { 4, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 'a', 'b', 'c', 0 };
+	struct ic_note n;
+	size_t off = 0;
+
+	IC_CHECK(ic_note_next(area, sizeof(area), &off, &n) && n.at == 0 && n.type == 1 &&
+			 n.descsz == 3 && !memcmp(n.desc, "abc", 3) && ic_note_is(&n, "CORE") &&
+			 !ic_note_is(&n, "VMCOREINFO") && off == 24,
+		 "first note, padded desc");
+	IC_CHECK(ic_note_next(area, sizeof(area), &off, &n) && n.at == 24 && n.descsz == 5 &&
+			 ic_note_is(&n, "VMCOREINFO") && !memcmp(n.desc, "OSR=1", 5) && off == 53,
+		 "last note without its desc padding, off %zu", off);
+	IC_CHECK(!ic_note_next(area, sizeof(area), &off, &n) && off == 53, "the end");
+	off = 0;
+	IC_CHECK(ic_note_next(stray, sizeof(stray), &off, &n) && n.namesz == 0 && off == 16 &&
+			 !ic_note_next(stray, sizeof(stray), &off, &n) && off == 16,
+		 "7 stray bytes after a note: the end");
+	off = 0;
+	IC_CHECK(ic_note_next(noname, sizeof(noname), &off, &n) && ic_note_is(&n, "VMCOREINFO"),
+		 "namesz 10: the name without its NUL");
+	off = 0;
+	IC_CHECK(ic_note_next(longer, sizeof(longer), &off, &n) && !ic_note_is(&n, "VMCOREINFO"),
+		 "VMCOREINFOX is another name");
+	off = 0;
+	IC_CHECK(!ic_note_next(cut, sizeof(cut), &off, &n) && off == 0, "a desc past the end");
+	off = sizeof(area) + 1;
+	IC_CHECK(!ic_note_next(area, sizeof(area), &off, &n), "an offset past the end");
+}
+
 int main(void)
 {
 	test_hash();
+	test_notes();
 	test_reader();
 	test_sha256();
 	test_json();
