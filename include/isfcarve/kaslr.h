@@ -47,6 +47,9 @@ struct ic_kaslr_input {
 	/* Skip the evidence (VMCOREINFO, kallsyms) and solve from the page tables alone:
 	 * for tests of the no-symbol path. */
 	bool structure_only;
+	/* The banner's release ("6.1.0-27-arm64"), or NULL: arm64's link-time _text moved with
+	 * the release (ic_kaslr__arm64_text), so without KERNELOFFSET it picks the layout. */
+	const char *release;
 };
 
 /* One cross-check: what was compared, and whether it agreed. */
@@ -121,5 +124,16 @@ static inline uint64_t ic_kaslr__image_phys(const struct ic_kaslr *k, uint64_t r
  * "runtime_text": "0x..", "link_text": "0x..", "method": s, "consistent": b, ...}, or null
  * when k is NULL (same argument order as ic_kallsyms__report_json). */
 IC_API void ic_kaslr__report_json(struct ic_json *j, const struct ic_kaslr *k);
+
+/*
+ * arm64 link-time _text = KIMAGE_VADDR = _PAGE_END(VA_BITS_MIN) + MODULES_VSIZE
+ * (arch/arm64/include/asm/memory.h), for a release ("6.1.0-27-arm64") and VA_BITS_MIN (48 for
+ * VA_BITS 48 and 52 with 4K pages, 47 with 16K pages, else VA_BITS): MODULES_VSIZE is 128 MiB
+ * in 6.1-6.4 and 2 GiB from 6.5. 0, or -IC_ENOTFOUND with why set: no version number, or a
+ * release before 6.1 (a BPF JIT region below the modules in 5.x, TEXT_OFFSET before 5.8, the
+ * flipped layout before 5.4: no rule is kept for those).
+ */
+IC_API int ic_kaslr__arm64_text(const char *release, unsigned va_bits_min, uint64_t *text,
+				const char **why);
 
 #endif

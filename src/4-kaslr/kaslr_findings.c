@@ -52,6 +52,9 @@ void ic_kaslr__input_from_findings(const struct ic_findings *f, const struct ic_
 		in->have_banner = true;
 		in->banner_phys = f->banner->phys;
 	}
+	/* a banner in doubt names no release the solver may lean on */
+	if (f->banner && f->banner->release[0] && !f->banner->doubt[0])
+		in->release = f->banner->release;
 	if (f->btf) {
 		in->have_btf = true;
 		in->btf_phys = f->btf->phys;

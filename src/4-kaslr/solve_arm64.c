@@ -21,8 +21,38 @@
  */
 
 /* Link-time _text of 6.5+ kernels with VA_BITS_MIN 48 (MODULES_VSIZE 2 GiB above
- * _PAGE_END(48)); only a fallback when nothing says otherwise, flagged as assumed. */
+ * _PAGE_END(48)); only a fallback when nothing says otherwise (not even the release),
+ * flagged as assumed. */
 #define ARM64_DEFAULT_LINK_TEXT 0xffff800080000000ull
+/* The VA_BITS_MIN assumed with the release rule: Debian, Ubuntu and Fedora build with 4K pages
+ * and VA_BITS 48 or 52, both 48 here (Android's 39 is not covered: docs/kaslr.md). */
+#define ARM64_ASSUMED_VA_BITS_MIN 48u
+
+int ic_kaslr__arm64_text(const char *release, unsigned va_bits_min, uint64_t *text,
+			 const char **why)
+{
+	unsigned major = 0, minor = 0;
+	uint64_t vsize;
+
+	if (!release || sscanf(release, "%u.%u", &major, &minor) != 2) {
+		*why = "the release has no version number";
+		return -IC_ENOTFOUND;
+	}
+	if (major > 6 || (major == 6 && minor >= 5)) {
+		vsize = 2ull << 30;
+	} else if (major == 6 && minor >= 1) {
+		vsize = 128ull << 20;
+	} else {
+		*why = "no arm64 layout rule for a release before 6.1";
+		return -IC_ENOTFOUND;
+	}
+	if (va_bits_min < 36 || va_bits_min > 48) {
+		*why = "VA_BITS_MIN out of range";
+		return -IC_ENOTFOUND;
+	}
+	*text = (0 - (1ull << (va_bits_min - 1))) + vsize;
+	return 0;
+}
 /* The arm64 Image header at _text: magic "ARM\x64" at +0x38, flags at +24 (bits 2:1 page
  * size: 1 = 4K, 2 = 16K, 3 = 64K). */
 #define IMAGE_MAGIC_OFF 0x38u
@@ -566,11 +596,31 @@ static int link_base(struct a64 *s)
 		return ic_kaslr_link_settle(s->ctx, k, s->vi, want, 2, "NUMBER(MODULES_END) "
 					    "(KIMAGE_VADDR)", &ko);
 	}
-	k->link_text = ARM64_DEFAULT_LINK_TEXT;
 	k->link_method = "default";
 	k->link_text_assumed = true;
-	pr_warn(s->ctx, "kaslr: no VMCOREINFO KERNELOFFSET: link-time _text assumed to be "
-		"the arm64 6.5+ default 0x%" PRIx64, k->link_text);
+	if (!s->in->release) {
+		k->link_text = ARM64_DEFAULT_LINK_TEXT;
+		pr_warn(s->ctx, "kaslr: no VMCOREINFO KERNELOFFSET and no release: link-time _text "
+			"assumed to be the arm64 6.5+ default 0x%" PRIx64, k->link_text);
+	} else {
+		const char *why = NULL;
+		uint64_t text;
+
+		/* The layout moved with the release: 6.5's default on a 6.1 kernel put every
+		 * symbol 1.875 GiB off. Before 6.1 there is no rule: no guess either. */
+		if (ic_kaslr__arm64_text(s->in->release, ARM64_ASSUMED_VA_BITS_MIN, &text, &why)) {
+			snprintf(k->doubt, sizeof(k->doubt), "no VMCOREINFO KERNELOFFSET, and for "
+				 "release %.64s %s: the link-time _text is unknown", s->in->release,
+				 why);
+			k->link_text = ARM64_DEFAULT_LINK_TEXT;
+			k->virtual_slide = k->runtime_text - k->link_text;
+			return evidence(s, "link:_text", false, "%s", k->doubt);
+		}
+		k->link_text = text;
+		pr_warn(s->ctx, "kaslr: no VMCOREINFO KERNELOFFSET: link-time _text assumed to be "
+			"0x%" PRIx64 ", the arm64 layout of release %.64s with VA_BITS_MIN %u",
+			k->link_text, s->in->release, ARM64_ASSUMED_VA_BITS_MIN);
+	}
 	k->virtual_slide = k->runtime_text - k->link_text;
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "0-base/elfnote.h"
 #include "0-base/reader.h"
 #include "1-image/kcore_live.h"
+#include "isfcarve/kaslr.h"
 #include "isfcarve/live.h"
 #include "isfcarve/symbols.h"
 #include "isfcarve/vmcoreinfo.h"
@@ -260,23 +261,10 @@ static struct ic_vmcoreinfo *kcore_vmcoreinfo(const char *root, char *path, size
 static int arm64_config_text(const char *cfg, size_t len, const char *release, uint64_t *text,
 			     const char **why)
 {
-	unsigned major = 0, minor = 0, bits = 0, min_bits;
+	unsigned bits = 0, min_bits;
 	const char *v;
 	size_t vl;
-	uint64_t vsize;
 
-	if (sscanf(release, "%u.%u", &major, &minor) != 2) {
-		*why = "the release has no version number";
-		return -IC_ENOTFOUND;
-	}
-	if (major > 6 || (major == 6 && minor >= 5)) {
-		vsize = 2ull << 30;
-	} else if (major == 6 && minor >= 1) {
-		vsize = 128ull << 20;
-	} else {
-		*why = "no arm64 layout rule for a release before 6.1";
-		return -IC_ENOTFOUND;
-	}
 	v = cfg_value(cfg, len, "CONFIG_ARM64_VA_BITS", &vl);
 	for (size_t i = 0; v && i < vl && i < 3; i++)
 		bits = bits * 10 + (unsigned)(v[i] >= '0' && v[i] <= '9' ? v[i] - '0' : 100);
@@ -285,8 +273,8 @@ static int arm64_config_text(const char *cfg, size_t len, const char *release, u
 		return -IC_ENOTFOUND;
 	}
 	min_bits = bits > 48 ? (cfg_yes(cfg, len, "CONFIG_ARM64_16K_PAGES") ? 47 : 48) : bits;
-	*text = (0 - (1ull << (min_bits - 1))) + vsize;
-	return 0;
+	/* the release's layout: one rule with the image solver (src/4-kaslr/solve_arm64.c) */
+	return ic_kaslr__arm64_text(release, min_bits, text, why);
 }
 
 /* arm64 MIN_KIMG_ALIGN: the kernel image is placed (and slid by KASLR) in 64 KiB steps. */

@@ -152,6 +152,48 @@ int main(void)
 	IC_CHECK(err == 0 && k && k->runtime_text == want_runtime &&
 		 !has_evidence(k, "vmcoreinfo:MODULES_END"), "solve with _text: %d", err);
 	ic_kaslr__free(k);
+	k = NULL;
+
+	/* No VMCOREINFO: the link base from the banner's release (the layout moved in 6.5), an
+	 * exit-3 doubt before 6.1, the 6.5+ default only when no release is known. */
+	{
+		static const struct {
+			const char *release;
+			uint64_t link; /* 0: in doubt */
+		} rel[] = {
+			{ NULL, 0xffff800080000000ull },
+			{ "7.2.0-1-arm64", 0xffff800080000000ull },
+			{ "6.5.0", 0xffff800080000000ull },
+			{ "6.4.16", 0xffff800008000000ull },
+			{ "6.1.0-27-arm64", 0xffff800008000000ull },
+			{ "5.10.0-33-arm64", 0 },
+			{ "linux", 0 },
+		};
+
+		for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+			ic_kaslr__input_from_findings(&f, img, &in);
+			IC_CHECK(in.release && !strncmp(in.release, "7.2.", 4),
+				 "the banner's release is handed over: %s", in.release ? in.release : "-");
+			in.vmcoreinfo = NULL;
+			in.release = rel[i].release;
+			err = ic_kaslr__solve(&ctx, &in, &k);
+			IC_CHECK(err == 0 && k, "%s: solve without VMCOREINFO: %d", rel[i].release, err);
+			if (!k)
+				continue;
+			IC_CHECK(k->runtime_text == want_runtime, "%s: runtime _text", rel[i].release);
+			if (rel[i].link) {
+				IC_CHECK(k->link_text == rel[i].link && k->link_text_assumed &&
+						 !k->doubt[0],
+					 "%s: link _text 0x%" PRIx64 " want 0x%" PRIx64 ", doubt '%s'",
+					 rel[i].release, k->link_text, rel[i].link, k->doubt);
+			} else {
+				IC_CHECK(k->doubt[0] != '\0', "%s: in doubt (link 0x%" PRIx64 ")",
+					 rel[i].release, k->link_text);
+			}
+			ic_kaslr__free(k);
+			k = NULL;
+		}
+	}
 out:
 	ic_findings__release(&f);
 	ic_image__free(img);
