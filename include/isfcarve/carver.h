@@ -26,13 +26,13 @@ struct ic_findings {
 	 * malloc'd. */
 	struct ic_recovered *recovered;
 	size_t nrecovered;
-	/* Two recovery rules that put one symbol at different addresses: the evidence, for the
-	 * exit-3 refusal (the symbol is left out of the table). Empty when they all agree. */
-	char recover_doubt[384];
 	/* Per-carver outcome: 0 found, -IC_ENOTFOUND absent, other negative = failed. */
 	int status[8];
 	/* Whether the slots above belong to one kernel, and why (filled after the carvers). */
 	struct ic_same_kernel same_kernel;
+	/* Two recovery rules that put one symbol at different addresses: the evidence, for the
+	 * exit-3 refusal (the symbol is left out of the table). Empty when they all agree. */
+	char recover_doubt[384];
 };
 
 /*

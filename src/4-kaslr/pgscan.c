@@ -265,8 +265,8 @@ static int climb_level(struct pgscan *s, const struct parents *below, unsigned p
 #define MAX_L5 8u
 
 /*
- * From the level2 candidates up to a root, three sweeps in all (level3, top, and only for
- * LA57's level4_kernel_pgt, the PML5); then the candidates are tried in order, preferring a root
+ * From the level2 candidates up to a root, three sweeps in all (level3, top, and the tops'
+ * parents, which only LA57 has: its PML5); then the candidates are tried in order, preferring a root
  * inside the kernel image (init_top_pgt is kernel data) over the PGD of some process, which maps
  * the kernel half identically.
  */

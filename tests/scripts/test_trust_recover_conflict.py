@@ -49,6 +49,12 @@ def main():
         c.check("recovered symbols in doubt" in err and "init_uts_ns" in err
                 and "%x" % link["init_ipc_ns"] in err and "%x" % link["init_uts_ns"] in err,
                 f"the error does not give both readings: {err[-600:]!r}", "the error names both readings")
+        # each address with its own rule (the first reading's text was once read from an entry
+        # the compaction had overwritten: another symbol's rule)
+        want = (f"init_uts_ns at link 0x{link['init_ipc_ns']:x} (VMCOREINFO SYMBOL(init_uts_ns)"
+                f", walks to the image mapping) or 0x{link['init_uts_ns']:x} (init_nsproxy.uts_ns")
+        c.check(want in err, f"the readings are not each with its rule: want {want!r} in {err[-700:]!r}",
+                "each reading with its own rule")
         rep = json.load(open(os.path.join(tmp, "r.json")))
         names = [e["name"] for e in rep.get("recovered_symbols", [])]
         c.check("init_uts_ns" not in names and "init_uts_ns" in rep.get("recovered_doubt", ""),

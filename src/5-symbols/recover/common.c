@@ -46,27 +46,35 @@ static void conflict(struct ic_rec *r, const char *name, uint64_t had, uint64_t 
 		     const char *how)
 {
 	struct ic_findings *f = r->f;
-	const char *had_how = "kallsyms";
+	char had_how[sizeof(f->recovered[0].how)] = "kallsyms";
 	size_t n = strlen(f->recover_doubt), kept = 0;
 
 	for (size_t i = 0; i < f->nrecovered; i++) {
 		if (!strcmp(f->recovered[i].name, name)) {
-			had_how = f->recovered[i].how;
+			/* copied: the compaction below writes over this entry */
+			memcpy(had_how, f->recovered[i].how, sizeof(had_how));
 			continue; /* the earlier reading is not "recovered" any more */
 		}
 		f->recovered[kept++] = f->recovered[i];
 	}
 	pr_warn(r->ctx, "recover: %s: two rules disagree: link 0x%" PRIx64 " (%s) against 0x%"
 		PRIx64 " (%s): left out", name, had, had_how, link, how);
-	snprintf(f->recover_doubt + n, sizeof(f->recover_doubt) - n,
-		 "%s%s at link 0x%" PRIx64 " (%s) or 0x%" PRIx64 " (%s)", n ? "; " : "", name, had,
-		 had_how, link, how);
+	/* the first conflicts in full; later ones, if they do not fit, only by name */
+	if (snprintf(f->recover_doubt + n, sizeof(f->recover_doubt) - n,
+		     "%s%s at link 0x%" PRIx64 " (%s) or 0x%" PRIx64 " (%s)", n ? "; " : "", name,
+		     had, had_how, link, how) >= (int)(sizeof(f->recover_doubt) - n)) {
+		f->recover_doubt[n] = '\0';
+		if (n + strlen(name) + 16 < sizeof(f->recover_doubt))
+			snprintf(f->recover_doubt + n, sizeof(f->recover_doubt) - n,
+				 "%s%s (two readings)", n ? "; " : "", name);
+	}
 	/* the earlier reading was counted in r->n; only a recovered one can be dropped */
 	if (kept != f->nrecovered) {
 		f->nrecovered = kept;
 		r->n--;
 	}
 	ic_symtab__drop(r->syms, name);
+	/* room for every recoverable name (driver.c), so none comes back */
 	if (r->nrefused < IC_ARRAY_SIZE(r->refused))
 		snprintf(r->refused[r->nrefused++], sizeof(r->refused[0]), "%s", name);
 }

@@ -27,6 +27,9 @@ static const char *const recoverable[] = {
 	"stop_sched_class", "ext_sched_class", "idle_sched_class",
 };
 
+/* every name a conflict can refuse has a slot in struct ic_rec.refused (+1: _stext) */
+_Static_assert(IC_ARRAY_SIZE(recoverable) + 1 <= IC_RECOVERABLE_MAX, "IC_RECOVERABLE_MAX");
+
 bool ic_recover__is_recoverable(const char *name)
 {
 	for (size_t i = 0; i < IC_ARRAY_SIZE(recoverable); i++)

@@ -20,6 +20,9 @@
  * a rule that needs an earlier rule's result looks the symbol up in the table (ic_rec_sym).
  */
 
+/* Names recovery can add: recoverable[] (driver.c) and _stext; checked there. */
+#define IC_RECOVERABLE_MAX 48
+
 struct ic_rec {
 	const struct ic_ctx *ctx;
 	const struct ic_image *img;
@@ -29,7 +32,8 @@ struct ic_rec {
 	struct ic_symtab *syms;
 	uint64_t delta; /* image VA - PA */
 	int n;
-	char refused[8][32]; /* names two rules disagreed on: kept out (common.c) */
+	/* names two rules disagreed on: kept out (common.c); one slot per recoverable name */
+	char refused[IC_RECOVERABLE_MAX][32];
 	unsigned nrefused;
 };
 
