@@ -301,9 +301,11 @@ enum src_kind { SRC_PLAIN, SRC_GZ, SRC_XZ };
 /*
  * Read to the very end, whatever the encoding: a stored profile is only good if the data ends
  * where its JSON root value ends. Volatility reads the whole file (lzma.LZMAFile and gzip read
- * every concatenated stream), so a profile with a second stream appended, or a gzip without its
- * CRC trailer, fails there even when everything these readers look for came before. One stream,
- * as isfcarve writes (and as Volatility's own downloads are), with nothing after it.
+ * every concatenated stream), so a profile with a second stream of data appended, or a gzip
+ * without its CRC trailer, fails there even when everything these readers look for came before.
+ * One stream, as isfcarve writes (and as Volatility's own downloads are), with nothing after
+ * it: stricter than Volatility, which also loads a JSON split over several streams (bgzip,
+ * `cat a.gz b.gz`); such a file is rebuilt on reuse and skipped by index, never trusted.
  */
 struct src {
 	enum src_kind kind;
