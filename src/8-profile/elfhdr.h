@@ -45,4 +45,12 @@ IC_HIDDEN int ic_elf__ehdr_end(const struct ic_elf_ehdr *h, uint64_t *end);
 IC_HIDDEN int ic_elf__load_end(const struct ic_elf_ehdr *h, const uint8_t *data, size_t len,
 			       uint64_t *end);
 
+/*
+ * The end of the last section's file bytes (sh_offset + sh_size, SHT_NOBITS excluded), from the
+ * section header table in data[0..len) (which must hold it; extended numbering gives 0). 0,
+ * -IC_ETRUNC, -IC_EFORMAT, -IC_ELIMIT (more than IC_MAX_ELF_SECTIONS).
+ */
+IC_HIDDEN int ic_elf__sect_end(const struct ic_elf_ehdr *h, const uint8_t *data, size_t len,
+			       uint64_t *end);
+
 #endif

@@ -70,7 +70,7 @@ static uint64_t rdw(struct ic_rd *r, const struct ic_vmlinux *v)
 	return v->is64 ? rd64(r, v->be) : rd32(r, v->be);
 }
 
-static int read_shdr(struct ic_vmlinux *v, uint64_t off, uint32_t *name, struct elf_sec *s,
+static int read_shdr(const struct ic_vmlinux *v, uint64_t off, uint32_t *name, struct elf_sec *s,
 		     uint32_t *link, uint32_t *info)
 {
 	struct ic_rd r = ic_rd_init(v->data, v->len);
@@ -315,6 +315,34 @@ int ic_elf__load_end(const struct ic_elf_ehdr *h, const uint8_t *data, size_t le
 		if (type != ELF_PT_LOAD || !s.filesz)
 			continue;
 		if (ic_add_ovf(s.offset, s.filesz, &e))
+			return -IC_EFORMAT;
+		if (e > *end)
+			*end = e;
+	}
+	return 0;
+}
+
+int ic_elf__sect_end(const struct ic_elf_ehdr *h, const uint8_t *data, size_t len, uint64_t *end)
+{
+	const struct ic_vmlinux v = { .data = data, .len = len, .is64 = h->is64, .be = h->be };
+
+	*end = 0;
+	if (!h->shoff || !h->shnum)
+		return 0;
+	if (h->shnum > IC_MAX_ELF_SECTIONS)
+		return -IC_ELIMIT;
+	for (uint32_t i = 0; i < h->shnum; i++) {
+		uint32_t name, link, info;
+		struct elf_sec s;
+		uint64_t at, e;
+
+		if (ic_mul_ovf((uint64_t)i, (uint64_t)h->shentsize, &at) || ic_add_ovf(at, h->shoff, &at))
+			return -IC_EFORMAT;
+		if (at > len || read_shdr(&v, at, &name, &s, &link, &info))
+			return -IC_ETRUNC;
+		if (s.type == ELF_SHT_NOBITS || !s.size)
+			continue;
+		if (ic_add_ovf(s.offset, s.size, &e))
 			return -IC_EFORMAT;
 		if (e > *end)
 			*end = e;

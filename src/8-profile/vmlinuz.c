@@ -162,8 +162,8 @@ static int decode(enum comp c, const uint8_t *in, size_t n, size_t max, bool sto
  * 153 KB xz stream of zeros decodes to 1 GiB: so first its 64-byte ELF header is decoded and
  * checked as ic_vmlinux__open() checks it (ELF64, little-endian, version 1, x86-64 or AArch64:
  * the kernels isfcarve profiles), then the stream is decoded only as far as that header says
- * the file reaches (its program and section header tables; the PT_LOAD segments' ends once the
- * program headers are read), at most IC_MAX_VMLINUX_BYTES. A header with extended numbering
+ * the file reaches (its program and section header tables; the PT_LOAD segments' and the
+ * sections' ends once those tables are read), at most IC_MAX_VMLINUX_BYTES. A header with extended numbering
  * (e_shnum 0) does not say: then up to IC_MAX_VMLINUX_BYTES.
  */
 static int try_at(const struct ic_ctx *ctx, const uint8_t *data, size_t len, size_t at, enum comp c,
@@ -203,10 +203,20 @@ static int try_at(const struct ic_ctx *ctx, const uint8_t *data, size_t len, siz
 		return -IC_ELIMIT;
 	}
 	err = decode(c, data + at, len - at, (size_t)end, true, &buf, &n);
-	/* The segments' ends, now that the program headers are read (ld puts the section headers
-	 * last, so this rarely reaches further). */
-	if (!err && known && !ic_elf__load_end(&h, buf, n, &load) && load > end) {
+	/* The segments' and sections' ends, now that both tables are read: ld and `objcopy -S`
+	 * put the section headers last, but nothing obliges a producer to, and a section past the
+	 * table would otherwise be cut off (and the file refused as truncated). */
+	if (!err && known) {
+		uint64_t e;
+
+		if (!ic_elf__load_end(&h, buf, n, &e) && e > load)
+			load = e;
+		if (!ic_elf__sect_end(&h, buf, n, &e) && e > load)
+			load = e;
+	}
+	if (!err && load > end) {
 		free(buf);
+		buf = NULL;
 		end = load > IC_MAX_VMLINUX_BYTES ? IC_MAX_VMLINUX_BYTES : load;
 		err = decode(c, data + at, len - at, (size_t)end, true, &buf, &n);
 	}
