@@ -518,7 +518,8 @@ int ic_profile__check_stored(const struct ic_ctx *ctx, const struct ic_profile *
 	/* One decode of the file for the three keys and the addresses below. Each key is read on
 	 * its own (one missing does not hide the others from the message); a file that cannot be
 	 * read whole (cut short, bytes after its stream, broken JSON: the reader said which) is
-	 * rebuilt. An absent or too long value reads as empty, which no build writes. */
+	 * rebuilt (a file beyond a reader's limit too: -IC_ELIMIT). An absent or too long value
+	 * (-ENOSPC) reads as empty, which no build writes. */
 	static const char *const keys[3] = { "version", "revision", "symdb" };
 	char *const outs[3] = { ver, rev, db };
 	const size_t sizes[3] = { sizeof(ver), sizeof(rev), sizeof(db) };
@@ -534,7 +535,7 @@ int ic_profile__check_stored(const struct ic_ctx *ctx, const struct ic_profile *
 		return 1;
 	}
 	for (size_t i = 0; i < 3; i++) {
-		if (errs[i] == -IC_ELIMIT)
+		if (errs[i] == -ENOSPC)
 			outs[i][0] = '\0';
 		else if (errs[i] && errs[i] != -IC_ENOTFOUND) {
 			snprintf(why, why_sz, "it cannot be read whole (%s)", ic_strerror(errs[i]));

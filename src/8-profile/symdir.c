@@ -909,8 +909,9 @@ static int producer_out(const struct trk *t, int res, char *out, size_t out_sz)
 		return res;
 	if (!t->found)
 		return -IC_ENOTFOUND;
+	/* Not -IC_ELIMIT: that says the file itself is beyond a limit (nesting, size). */
 	if (t->cap_len >= out_sz)
-		return -IC_ELIMIT;
+		return -ENOSPC;
 	memcpy(out, t->cap, t->cap_len + 1);
 	return 0;
 }

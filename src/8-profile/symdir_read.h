@@ -11,7 +11,7 @@
 
 struct ic_symdir_stored_keys {
 	/* metadata.producer.<keys[k]> into outs[k] (sizes[k] bytes): errs[k] as
-	 * ic_symdir__read_producer() returns (0, -IC_ENOTFOUND, -IC_ELIMIT, the file's error) */
+	 * ic_symdir__read_producer() returns (0, -IC_ENOTFOUND, -ENOSPC, the file's error) */
 	const char *const *keys;
 	size_t nkeys; /* at most 8 */
 	char *const *outs;

@@ -14,7 +14,10 @@ both, as --force would. fx-deb12-6.1's LiME into a fresh symbols dir:
   3. the stored profile cut 5000 bytes short (a partial copy): its xz footer is missing, so it is
      rebuilt (before, the part the reuse check reads was all there: reused);
   4. a second xz stream appended to the stored profile: rebuilt (before: reused, as only the
-     first stream was read, and Volatility failed on the file)."""
+     first stream was read, and Volatility failed on the file);
+  5. the stored profile nested beyond the reader's limit (300 brackets before its end): "not
+     reused: it cannot be read whole (input exceeds a size limit)", rebuilt (before: "it was
+     made by isfcarve (unknown)", as the limit read as an empty version)."""
 import glob
 import json
 import lzma
@@ -123,6 +126,19 @@ def main():
         dec = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
         dec.decompress(data)
         c.check(dec.eof and dec.unused_data == b"", f"rebuilt profile: unused data {len(dec.unused_data)} bytes")
+        # 5. nested beyond the reader's limit: said as such, rebuilt
+        with lzma.open(path, "rb") as f:
+            data = f.read().rstrip()
+        c.check(data.endswith(b"}"), "the stored JSON does not end with }")
+        with lzma.open(path, "wb") as f:
+            f.write(data[:-1] + b', "zz": ' + b"[" * 300 + b"]" * 300 + b"}\n")
+        r = icfix.run(img, "--symbols-dir", sd, check=False)
+        err = r.stderr.decode(errors="replace")
+        c.check(r.returncode == 0 and "not reused: it cannot be read whole (input exceeds a size limit)" in err
+                and "made by isfcarve" not in err and "(written)" in err and producer(path) == own,
+                f"nested too deep: exit {r.returncode}: {err[-600:]!r}",
+                "a stored profile nested beyond the limit is rebuilt: "
+                + next((ln for ln in err.splitlines() if "not reused" in ln), "")[-80:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()

@@ -382,7 +382,7 @@ static void test_producer(const char *tmp)
 		 "found, but the file is cut short after it");
 	write_file(p, "{\"metadata\": {\"producer\": {\"symdb\": \"x86_64-0123456789abcdef\"}},"
 		      " \"symbols\": {}}");
-	IC_CHECK(ic_symdir__read_producer(&ctx, p, "symdb", out, 8) == -IC_ELIMIT, "out too small");
+	IC_CHECK(ic_symdir__read_producer(&ctx, p, "symdb", out, 8) == -ENOSPC, "out too small");
 	write_file(p, "{\"metadata\": {\"producer\": {\"name\": \"dwarf2json\", \"version\": \"0.9.0\"}},"
 		      " \"symbols\": {}}");
 	IC_CHECK(ic_symdir__read_producer(&ctx, p, "symdb", out, sizeof(out)) == -IC_ENOTFOUND,
@@ -419,7 +419,7 @@ static void test_stored(const char *tmp)
 	write_file(p, text);
 	IC_CHECK(ic_symdir__read_stored(&ctx, p, &q) == 0, "read");
 	IC_CHECK(!errs[0] && !strcmp(ver, "0.1.0"), "version %d '%s'", errs[0], ver);
-	IC_CHECK(errs[1] == -IC_ELIMIT, "revision too long for its buffer: %d", errs[1]);
+	IC_CHECK(errs[1] == -ENOSPC, "revision too long for its buffer: %d", errs[1]);
 	IC_CHECK(errs[2] == -IC_ENOTFOUND && !db[0], "no symdb: %d", errs[2]);
 	IC_CHECK(!errs[3] && have[0] && addrs[0] == 7 && !have[1], "addresses");
 	{
@@ -431,6 +431,21 @@ static void test_stored(const char *tmp)
 	IC_CHECK(ic_symdir__read_stored(&ctx, p, &q) == 0 && errs[0] == -IC_ETRUNC &&
 		 errs[1] == -IC_ETRUNC && errs[2] == -IC_ETRUNC && errs[3] == -IC_ETRUNC,
 		 "cut short: %d %d %d %d", errs[0], errs[1], errs[2], errs[3]);
+	/* Nested beyond the reader's limit after the keys: -IC_ELIMIT in every result, told apart
+	 * from a value too long for its buffer (-ENOSPC; before, both were -IC_ELIMIT and the
+	 * reuse check said "made by isfcarve (unknown)" for a file it could not read whole). */
+	{
+		char deep[512];
+		int o = snprintf(deep, sizeof(deep), "{\"metadata\": {\"producer\": {\"version\": "
+				 "\"0.1.0\"}}, \"x\": ");
+
+		memset(deep + o, '[', 300);
+		deep[o + 300] = '\0';
+		write_file(p, deep);
+	}
+	IC_CHECK(ic_symdir__read_stored(&ctx, p, &q) == 0 && errs[0] == -IC_ELIMIT &&
+		 errs[1] == -IC_ELIMIT && errs[2] == -IC_ELIMIT && errs[3] == -IC_ELIMIT,
+		 "nested too deep: %d %d %d %d", errs[0], errs[1], errs[2], errs[3]);
 }
 
 int main(void)
