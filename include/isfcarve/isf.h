@@ -21,7 +21,9 @@ struct ic_symtab;
  *   1  2026-12-06  the first: every profile made before has no revision
  *   2  2026-12-07  recovery readings that disagree are refused; IKCONFIG read at
  *                  kernel_config_data in the pre-5.2 layout; the kallsyms copy VMCOREINFO
- *                  places is decoded first (profiles made from such images differ)
+ *                  places is decoded first; arm64 without KERNELOFFSET takes the link
+ *                  base of its release (6.1-6.4 or 6.5+) (profiles made from such images
+ *                  differ)
  */
 #define IC_ISF_REVISION 2
 #define IC_ISF_STR_(x) #x

@@ -110,8 +110,8 @@ IC_API int ic_symdir__read_addrs(const struct ic_ctx *ctx, const char *path,
  * Read the string metadata.producer.<key> of an ISF ("version", "symdb" ...), stream-scanned
  * and read whole like ic_symdir__read_banner(), into out (NUL-terminated).
  * 0, -IC_ENOTFOUND (no such key), -ENOSPC (longer than out_sz - 1), -IC_EFORMAT (an escape
- * other than "\/" in it, malformed JSON), -IC_ELIMIT (the file beyond a reader's limit: nesting,
- * size), -IC_ETRUNC, -ENOMEM, -errno.
+ * other than "\/" in it, malformed JSON), -IC_ELIMIT (the file beyond a reader's limit:
+ * nesting, size, or this value longer than IC_SYMDIR_B64_MAX), -IC_ETRUNC, -ENOMEM, -errno.
  */
 IC_API int ic_symdir__read_producer(const struct ic_ctx *ctx, const char *path, const char *key,
 				    char *out, size_t out_sz);

@@ -77,6 +77,7 @@ int ic_image_note_origin(struct ic_image *img, size_t at, uint64_t off, const ch
 	o->at = at;
 	o->off = off;
 	o->off_kind = off_kind;
+	/* every caller passes a short literal; a longer one would be cut, not overrun */
 	snprintf(o->what, sizeof(o->what), "%s", what);
 	return 0;
 }
@@ -106,8 +107,9 @@ int ic_image_add_notes(struct ic_image *img, const uint8_t *p, size_t len, const
 		img->notes_len += total;
 	}
 	if (off < len && len - off >= 12)
-		pr_debug(img->ctx, "%s: %s: note at offset 0x%zx does not fit (%zu bytes left): it "
-			 "and what follows are left out", img->path, what, off, len - off);
+		pr_debug(img->ctx, "%s: %s: note at %s 0x%" PRIx64 " does not fit (%zu bytes left): "
+			 "it and what follows are left out", img->path, what, off_kind,
+			 src_off + off, len - off);
 	else if (off < len)
 		pr_debug(img->ctx, "%s: %s: %zu bytes after the last note left out", img->path, what,
 			 len - off);

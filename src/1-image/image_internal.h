@@ -57,7 +57,7 @@ struct ic_note_origin {
 	size_t at;            /* offset of the note in img->notes */
 	uint64_t off;         /* ... and of its header in the file (or the flattened dump) */
 	const char *off_kind; /* "offset", or "logical offset" (a flattened kdump): a literal */
-	char what[24];        /* "PT_NOTE 3", "kdump note area" ... */
+	char what[32];        /* "PT_NOTE 3", "kdump sub-header VMCOREINFO" ... (the longest) */
 };
 
 /* Append the ELF notes in p[0, len) (a PT_NOTE segment, a kdump note area) to img->notes, each

@@ -305,7 +305,10 @@ enum src_kind { SRC_PLAIN, SRC_GZ, SRC_XZ };
  * without its CRC trailer, fails there even when everything these readers look for came before.
  * One stream, as isfcarve writes (and as Volatility's own downloads are), with nothing after
  * it: stricter than Volatility, which also loads a JSON split over several streams (bgzip,
- * `cat a.gz b.gz`); such a file is rebuilt on reuse and skipped by index, never trusted.
+ * `cat a.gz b.gz`), a gzip followed by zero padding, and an xz followed by bytes that are not
+ * an xz stream (Python's readers ignore such a tail); such a file is rebuilt on reuse and
+ * skipped by index, never trusted: isfcarve never writes one, so it was made or changed by
+ * something else.
  */
 struct src {
 	enum src_kind kind;
@@ -315,6 +318,9 @@ struct src {
 	lzma_stream xz;
 	bool end;           /* the compressed stream ended, and nothing followed it */
 	const char *why;    /* what went wrong, for the caller's one line */
+	bool why_placed;    /* why names its own file offset: no "near byte N of the JSON" */
+	char why_buf[112];
+	uint64_t in_total;  /* compressed bytes read from the file so far */
 	uint8_t in[1 << 16];
 	size_t in_avail;    /* PLAIN does not use in[] */
 	bool in_eof;
@@ -331,6 +337,7 @@ static int src_fill(struct src *s, const uint8_t **next, size_t *avail)
 	if (ferror(s->f))
 		return -EIO;
 	s->in_eof = r < sizeof(s->in);
+	s->in_total += r;
 	*next = s->in;
 	*avail = r;
 	return 0;
@@ -346,7 +353,12 @@ static int src_after_end(struct src *s, const uint8_t *next, size_t avail)
 		return err;
 	}
 	if (avail) {
-		s->why = "data after the end of its compressed stream (a second stream appended?)";
+		/* avail <= in_total: the unused tail of what was read */
+		snprintf(s->why_buf, sizeof(s->why_buf), "data after the end of its compressed "
+			 "stream at file offset %" PRIu64 " (a second stream appended?)",
+			 s->in_total - avail);
+		s->why = s->why_buf;
+		s->why_placed = true;
 		return -IC_EFORMAT;
 	}
 	s->end = true;
@@ -776,8 +788,11 @@ static int trk_files(const struct ic_ctx *ctx, const char *path, struct trk *con
 
 		if (r < 0) {
 			err = (int)r;
-			pr_warn(ctx, "%s: %s, near byte %" PRIu64 " of the JSON", path,
-				s->why ? s->why : "decompression failed", off);
+			if (s->why_placed)
+				pr_warn(ctx, "%s: %s", path, s->why);
+			else
+				pr_warn(ctx, "%s: %s, near byte %" PRIu64 " of the JSON", path,
+					s->why ? s->why : "decompression failed", off);
 			goto out;
 		}
 		if (!r) {

@@ -610,8 +610,10 @@ int cmd_extract(int argc, char **argv)
 			free(cfg);
 			WRITTEN(rc);
 		} else if (err == -IC_EAMBIGUOUS) {
-			fprintf(stderr, "isfcarve: %s: configs in the kernel image disagree and "
-				"kallsyms does not place one: no config\n", o.image);
+			if (!o.c.quiet)
+				fprintf(stderr, "isfcarve: warning: %s: configs in the kernel image "
+					"disagree and kallsyms does not place one: no config\n",
+					o.image);
 		} else if (err != -IC_ENOTFOUND) {
 			rc = cli_fail(err, "%s: reading IKCONFIG failed", o.image);
 			goto out;

@@ -123,6 +123,11 @@ try:
     idx = json.load(open(os.path.join(tmp, "index3.json")))
     check(rc == 2 and len(idx["linux"]) == 3 and all(name in err for name in cut),
           f"files whole only up to the banner: exit {rc}, {len(idx['linux'])} banners: {err.strip()}")
+    # The appended stream is named at its file offset (before: "near byte 0 of the JSON", a
+    # JSON position that said nothing of where the extra bytes are).
+    at = len(lzma.compress(data))
+    check(f"two-streams.json.xz: data after the end of its compressed stream at file offset {at} " in err,
+          f"second stream's offset {at} not named: {err.strip()}")
     for name in cut:
         os.remove(f"{d}/linux/{name}")
 
