@@ -32,15 +32,21 @@ static int find_config(const struct ic_ctx *ctx, const struct ic_image *img, uin
 	unsigned tries = 0;
 	uint64_t first = 0, first_at = 0, v;
 	char *first_text = NULL;
-	size_t first_len = 0;
+	size_t first_len = 0, n = 0;
 	int err = -IC_ENOTFOUND;
 
 	if (!buf)
 		return -ENOMEM;
-	for (uint64_t base = lo; base < hi && (err == -IC_ENOTFOUND || !err); base += chunk) {
-		size_t n = (size_t)(hi - base < chunk ? hi - base : chunk);
-		size_t avail = n + IC_MAX_IKCONFIG_GZ;
+	/* base advances by n <= hi - base, so it never wraps: hi may be UINT64_MAX (a span clamped
+	 * at the top of the address space; phys_text comes from VMCOREINFO's phys_base, which can
+	 * say anything), and stepping by chunk there wrapped base back to 0 and walked all 2^64
+	 * bytes in 4 MiB steps. */
+	for (uint64_t base = lo; base < hi && (err == -IC_ENOTFOUND || !err); base += n) {
 		const uint8_t *p = buf;
+		size_t avail;
+
+		n = (size_t)(hi - base < chunk ? hi - base : chunk);
+		avail = n + IC_MAX_IKCONFIG_GZ;
 
 		/* Read the chunk plus a tail for a stream that starts near its end; shrink the
 		 * tail at the end of the image (a read over a hole fails as a whole). */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -677,6 +678,46 @@ static int run_fixture(const char *fx, const char *image_file)
 	return 0;
 }
 
+/*
+ * The IKCONFIG search of the kernel's span where phys_text is near 2^64 (VMCOREINFO's
+ * NUMBER(phys_base) says what it likes): the span's end clamped to UINT64_MAX, and the 4 MiB
+ * step wrapped the search back to 0, walking 2^42 chunks (a crafted 8 MiB image hung the
+ * pipeline and `extract`). In a child under a 20 s alarm: not found, at once.
+ */
+static void run_ikconfig_top(void)
+{
+	static const uint64_t tops[] = { 0xffffffffffe00000ull, UINT64_MAX - 4096, UINT64_MAX };
+	const size_t size = 1u << 20;
+	uint8_t *m = calloc(1, size);
+	char path[] = "/tmp/ic_test_kaslr.XXXXXX";
+	struct ic_image *img = NULL;
+
+	if (!m || !temp_image(m, size, path, &img)) {
+		IC_CHECK(m != NULL, "alloc");
+		free(m);
+		return;
+	}
+	for (size_t i = 0; i < IC_ARRAY_SIZE(tops); i++) {
+		pid_t pid = fork();
+		int st = 0;
+
+		if (pid == 0) {
+			struct ic_kaslr_input in = { .img = img };
+			uint64_t link = 0;
+
+			alarm(20);
+			_exit(ic_kaslr_ikconfig(NULL, &in, false, 0, IC_X86_DEFAULT_LINK_TEXT, tops[i],
+						&link) == -IC_ENOTFOUND ? 0 : 1);
+		}
+		IC_CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+			 !WEXITSTATUS(st), "IKCONFIG search from phys 0x%" PRIx64 ": status 0x%x "
+			 "(a signal: the 20 s alarm)", tops[i], st);
+	}
+	ic_image__free(img);
+	unlink(path);
+	free(m);
+}
+
 int main(void)
 {
 	int rc;
@@ -690,6 +731,7 @@ int main(void)
 	run_synthetic(true, false, 0, "CONFIG_X86_64=y\nCONFIG_PHYSICAL_START=0x2100000\n"
 				      "CONFIG_PHYSICAL_ALIGN=0x100000\n");
 	run_physical_start();
+	run_ikconfig_top();
 	for (int mode = PLACED_5_2; mode <= SPAN_THEN_DECOYS; mode++)
 		run_placed((enum placed_mode)mode);
 	rc = run_fixture("fx-deb12-6.1", "mem.lime");
