@@ -108,10 +108,10 @@ def _build(dies, e):
     return struct.pack(e + "IHIB", len(body) + 7, 4, 0, 8) + bytes(body), bytes(abbrev)
 
 
-def write(dies, path, endian="<", machine=62, zeros=0, gnu=False):
+def write(dies, path, endian="<", machine=62, zeros=0, gnu=False, zname=".debug_info"):
     """An ET_EXEC ELF64 of the given byte order and e_machine holding the DIEs. zeros: instead,
-    a zlib-compressed (SHF_COMPRESSED) .debug_info of that many zero bytes; with gnu, a GNU
-    .zdebug_info ("ZLIB" + big-endian u64 size + zlib stream, no section flag) instead (of
+    a zlib-compressed (SHF_COMPRESSED) section named zname of that many zero bytes; with gnu, a
+    GNU .zdebug_info ("ZLIB" + big-endian u64 size + zlib stream, no section flag) instead (of
     the zeros, or without zeros of the DIEs)."""
     e = endian
     info, abbrev = _build(dies, e)
@@ -125,7 +125,8 @@ def write(dies, path, endian="<", machine=62, zeros=0, gnu=False):
             info_name = ".zdebug_info"
         else:
             info = struct.pack(e + "IIQQ", 1, 0, zeros, 1) + body  # Elf64_Chdr: ELFCOMPRESS_ZLIB
-            flags[".debug_info"] = 0x800
+            info_name = zname
+            flags[zname] = 0x800
     elif gnu:
         info = b"ZLIB" + struct.pack(">Q", len(info)) + zlib.compress(info, 9)
         info_name = ".zdebug_info"

@@ -1491,8 +1491,9 @@ static bool gnu_zdebug_size(Elf_Scn *scn, const GElf_Shdr *sh, uint64_t *size)
 	return true;
 }
 
-/* What compressed debug sections (SHF_COMPRESSED .debug_*, GNU .zdebug_*) would inflate to,
- * checked before libdw inflates them. */
+/* What compressed debug sections (SHF_COMPRESSED .debug_* or .zdebug_*, GNU .zdebug_*) would
+ * inflate to, checked before libdw inflates them. The flag wins over the name: libdw inflates
+ * a flagged section whatever its prefix, and a flagged .zdebug_* has no GNU header to read. */
 static int compressed_ceiling(const struct ic_ctx *ctx, Elf *elf, const char *what)
 {
 	uint64_t total = 0;
@@ -1509,8 +1510,8 @@ static int compressed_ceiling(const struct ic_ctx *ctx, Elf *elf, const char *wh
 
 		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
 			continue;
-		if (!strncmp(name, ".debug_", 7) && (sh.sh_flags & SHF_COMPRESSED) &&
-		    gelf_getchdr(scn, &ch))
+		if ((!strncmp(name, ".debug_", 7) || !strncmp(name, ".zdebug_", 8)) &&
+		    (sh.sh_flags & SHF_COMPRESSED) && gelf_getchdr(scn, &ch))
 			size = ch.ch_size;
 		else if (strncmp(name, ".zdebug_", 8) || !gnu_zdebug_size(scn, &sh, &size))
 			continue;
