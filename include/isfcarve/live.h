@@ -80,7 +80,9 @@ IC_API void ic_live__free(struct ic_live *l);
  * physical range is scanned; the recovery rules read the rest of RAM on demand. The recovered
  * symbols are added to l->syms (link-time). Returns how many were recovered, or -errno
  * (-ENOENT / -EACCES / -EPERM: no kcore or not root), -IC_EINCOMPLETE when what kcore shows
- * disagrees with kallsyms (the carved banner, KASLR), each logged naming the file.
+ * disagrees with kallsyms (the carved banner, KASLR), each logged naming the file;
+ * -IC_EAMBIGUOUS when two recovery rules disagreed on a symbol (left out of l->syms, the
+ * others added: a partial profile only with the caller's consent, as IMAGE mode).
  */
 IC_API int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *root);
 

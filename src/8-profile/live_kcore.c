@@ -118,6 +118,12 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 			 f.recovered[i].link, f.recovered[i].how);
 	pr_info(ctx, "live: %d data symbols recovered through %s (%" PRIu64 " bytes of kernel "
 		"image scanned)", n, path, ic_image__bytes(win));
+	/* Readings that disagree were left out of l->syms; as in IMAGE mode the profile is then
+	 * refused unless the caller accepts a partial one (the rest are in l->syms). */
+	if (f.recover_doubt[0]) {
+		pr_warn(ctx, "%s: recovered symbols in doubt: %s", path, f.recover_doubt);
+		err = -IC_EAMBIGUOUS;
+	}
 out:
 	ic_btf__free(btf);
 	ic_findings__release(&f);

@@ -545,13 +545,23 @@ out:
 
 /*
  * kallsyms without data symbols (no CONFIG_KALLSYMS_ALL): recover them through /proc/kcore.
- * -1 to go on and write, else the exit code (the error said which input would do).
+ * -1 to go on and write, -2 to go on and write a partial profile (exit 3), else the exit code
+ * (the error said which input would do).
  */
 static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct ic_live *l)
 {
 	char used[4096] = "";
-	int n = ic_live__recover(ctx, l, o->live_root), b;
+	int n = ic_live__recover(ctx, l, o->live_root), b, go_on = -1;
 
+	/* Two recovery rules disagreed (the warning names both readings): refused as in IMAGE
+	 * mode, or with --allow-partial written without that symbol, exit 3. */
+	if (n == -IC_EAMBIGUOUS) {
+		if (!o->allow_partial)
+			return cli_fail(-IC_EINCOMPLETE, "%s: recovered symbols in doubt",
+					l->kallsyms_path);
+		n = 0;
+		go_on = -2;
+	}
 	cli_flush();
 	if (n >= 0 && last_named(l->syms, "linux_banner")) {
 		/* This kernel's vmlinux/vmlinuz, when there is one, must agree. */
@@ -562,7 +572,7 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 			return cli_fail(b, "%s: linux_banner is not where %s puts it", l->kallsyms_path,
 					used);
 		cli_flush();
-		return -1;
+		return go_on;
 	}
 	if (n == -ENOMEM)
 		return cli_fail(n, "out of memory");
@@ -579,7 +589,7 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 			 "(init_task, init_mm...): plugins that need them will fail (/proc/kcore as "
 			 "root recovers them)", l->kallsyms_path, used);
 		cli_print(IC_LOG_WARN, msg, NULL);
-		return -1;
+		return go_on;
 	}
 	if (o->allow_partial)
 		return -1; /* banner_check() warns and exits 3 */
@@ -601,6 +611,7 @@ int cli_profile_live(const struct cli_opts *o)
 	struct ic_live *l = NULL;
 	struct ic_isf_input in;
 	struct hash_jobs hashes = { .n = 0 };
+	bool partial = false;
 	int rc, err;
 
 	rc = start(&ctx, o);
@@ -617,6 +628,7 @@ int cli_profile_live(const struct cli_opts *o)
 			ic_live__free(l);
 			return rc;
 		}
+		partial = rc == -2;
 	}
 	memset(&in, 0, sizeof(in));
 	in.syms = l->syms;
@@ -627,5 +639,5 @@ int cli_profile_live(const struct cli_opts *o)
 	in.syms_src[0].name = l->kallsyms_path;
 	rc = write_isf(&ctx, o, &in, &hashes, l->btf.data, l->btf.len, l->btf_path);
 	ic_live__free(l);
-	return rc;
+	return rc == EXIT_OK && partial ? EXIT_INCOMPLETE : rc;
 }

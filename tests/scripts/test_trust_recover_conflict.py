@@ -8,7 +8,9 @@ object too, so it walks to the image mapping). Recovery read VMCOREINFO first an
 rule (init_nsproxy.uts_ns, ns.inum PROC_UTS_INIT_INO), which finds the real object, was then
 silently skipped: init_uts_ns was written at init_ipc_ns' address, exit 0. Now the two readings
 are a conflict: exit 3 naming both, no file; with --allow-partial, a profile without
-init_uts_ns (and the other recovered symbols at System.map's addresses)."""
+init_uts_ns (and the other recovered symbols at System.map's addresses). The same in live
+mode (a fake root whose /proc/kcore is the edited image, its VMCOREINFO note edited too): before,
+live mode dropped the symbol with a warning and wrote the profile, exit 0."""
 import json
 import os
 import re
@@ -18,6 +20,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "lib"))
 import icfix  # noqa: E402
+import liveroot  # noqa: E402
 
 
 def main():
@@ -73,6 +76,32 @@ def main():
                    if n in syms and syms[n]["address"] != link[n]]
             c.check(not bad and "init_task" in syms, f"wrong or missing: {bad}",
                     "the other recovered symbols at System.map's addresses")
+
+        # Live mode through /proc/kcore (kallsyms with text symbols only): the same refusal.
+        root = os.path.join(tmp, "root")
+        fake_root = liveroot.make(fx, path, root, text=True)
+        with open(fake_root.kcore, "r+b") as f:
+            head = f.read(1 << 16)
+            at = head.find(real)
+            c.check(at >= 0, "no SYMBOL(init_uts_ns) in kcore's VMCOREINFO note")
+            if at >= 0:
+                f.seek(at)
+                f.write(fake)
+        for f_ in (out, part):
+            if os.path.exists(f_):
+                os.unlink(f_)
+        rc, err = liveroot.live(root, out)
+        c.check(rc == 3 and not os.path.exists(out) and "recovered symbols in doubt" in err
+                and "init_uts_ns" in err and err.count("error:") == 1,
+                f"live: exit {rc}, written {os.path.exists(out)}: {err[-600:]!r}",
+                "live: exit 3, one error line naming the readings, no file")
+        rc, err = liveroot.live(root, part, "--allow-partial")
+        ok = rc == 3 and os.path.exists(part)
+        if ok:
+            syms = json.load(open(part))["symbols"]
+            ok = "init_uts_ns" not in syms and syms.get("init_task", {}).get("address") == link["init_task"]
+        c.check(ok, f"live --allow-partial: exit {rc}: {err[-400:]!r}",
+                "live --allow-partial: exit 3, written without init_uts_ns, init_task right")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()
