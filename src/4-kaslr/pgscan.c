@@ -28,7 +28,6 @@ struct l2cand {
 struct pgscan {
 	const struct ic_ctx *ctx;
 	const struct ic_image *img;
-	uint64_t lo, hi; /* physical span of the candidates' kernel images */
 };
 
 /*
@@ -105,8 +104,15 @@ static bool is_l2(struct pgscan *s, const uint8_t *pg, struct l2cand *c)
  * times per candidate, so a budget of table reads had to cut it off, and that budget refused
  * every image of 32 GiB or more (8 M pages a sweep).
  */
+/* A page to find parents of, and the physical span [lo, hi) of the kernel image of the
+ * level2 candidate it was reached from: a parent inside that span is the kernel's own. */
+struct target {
+	uint64_t pa, lo, hi;
+};
+
 struct parents {
 	uint64_t *t;      /* targets, sorted, unique */
+	uint64_t *lo, *hi; /* each target's span (the hull of its candidates' when reached twice) */
 	size_t nt;
 	uint64_t *out;    /* nt * per */
 	unsigned *n;      /* nt */
@@ -120,9 +126,16 @@ static int u64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int target_cmp(const void *a, const void *b)
+{
+	return u64_cmp(&((const struct target *)a)->pa, &((const struct target *)b)->pa);
+}
+
 static void parents_free(struct parents *p)
 {
 	free(p->t);
+	free(p->lo);
+	free(p->hi);
 	free(p->out);
 	free(p->n);
 	memset(p, 0, sizeof(*p));
@@ -145,8 +158,8 @@ static const uint64_t *parents_of(const struct parents *p, uint64_t target, unsi
 	return j == SIZE_MAX ? NULL : p->out + j * p->per;
 }
 
-/* targets[0..nt) may repeat; they are copied, sorted and made unique. */
-static int find_parents(struct pgscan *s, const uint64_t *targets, size_t nt, unsigned idx,
+/* targets[0..nt) may repeat (sorted here, in place); they are copied and made unique. */
+static int find_parents(struct pgscan *s, struct target *targets, size_t nt, unsigned idx,
 			unsigned per, struct parents *p)
 {
 	const struct ic_range *r = ic_image__ranges(s->img);
@@ -159,17 +172,25 @@ static int find_parents(struct pgscan *s, const uint64_t *targets, size_t nt, un
 	if (ic_mul_ovf(nt, (size_t)per * sizeof(*p->out), &bytes))
 		return -IC_ELIMIT;
 	p->t = malloc(nt * sizeof(*p->t));
+	p->lo = malloc(nt * sizeof(*p->lo));
+	p->hi = malloc(nt * sizeof(*p->hi));
 	p->n = calloc(nt, sizeof(*p->n));
 	p->out = malloc(bytes);
-	if (!p->t || !p->n || !p->out) {
+	if (!p->t || !p->lo || !p->hi || !p->n || !p->out) {
 		parents_free(p);
 		return -ENOMEM;
 	}
-	memcpy(p->t, targets, nt * sizeof(*p->t));
-	qsort(p->t, nt, sizeof(*p->t), u64_cmp);
-	for (size_t i = 0; i < nt; i++)
-		if (!u || p->t[u - 1] != p->t[i])
-			p->t[u++] = p->t[i];
+	qsort(targets, nt, sizeof(*targets), target_cmp);
+	for (size_t i = 0; i < nt; i++) {
+		if (u && p->t[u - 1] == targets[i].pa) {
+			p->lo[u - 1] = targets[i].lo < p->lo[u - 1] ? targets[i].lo : p->lo[u - 1];
+			p->hi[u - 1] = targets[i].hi > p->hi[u - 1] ? targets[i].hi : p->hi[u - 1];
+			continue;
+		}
+		p->t[u] = targets[i].pa;
+		p->lo[u] = targets[i].lo;
+		p->hi[u++] = targets[i].hi;
+	}
 	p->nt = u;
 	for (size_t i = 0; i < nr; i++) {
 		uint64_t first = ic_align_up(r[i].phys, PAGE);
@@ -192,11 +213,15 @@ static int find_parents(struct pgscan *s, const uint64_t *targets, size_t nt, un
 				continue;
 			if (p->n[j] < per) {
 				p->out[j * per + p->n[j]++] = pa;
-			} else if (pa >= s->lo && pa < s->hi) {
+			} else if (pa >= p->lo[j] && pa < p->hi[j]) {
 				/* Full of process tables found first (they sit at lower addresses):
-				 * the kernel's own (init_top_pgt, kernel data) still gets a slot. */
+				 * the kernel's own (init_top_pgt, kernel data) still gets a slot.
+				 * Inside the image of the candidate this target came from, not of
+				 * any candidate: one decoy level2 page whose "image" starts at 0
+				 * made every low process table look like kernel data. */
 				for (unsigned q = per; q-- > 0;)
-					if (p->out[j * per + q] < s->lo || p->out[j * per + q] >= s->hi) {
+					if (p->out[j * per + q] < p->lo[j] ||
+					    p->out[j * per + q] >= p->hi[j]) {
 						p->out[j * per + q] = pa;
 						break;
 					}
@@ -234,11 +259,12 @@ static bool walk_ok(struct pgscan *s, struct ic_kaslr *k, uint64_t root, unsigne
 	return true;
 }
 
-/* The parents, through entry 511, of every page `below` found (per: as find_parents()). */
+/* The parents, through entry 511, of every page `below` found (per: as find_parents()); each
+ * carries the span of the target it was found for. */
 static int climb_level(struct pgscan *s, const struct parents *below, unsigned per,
 		       struct parents *out)
 {
-	uint64_t *t;
+	struct target *t;
 	size_t m = 0, nt = 0;
 	int err;
 
@@ -252,7 +278,8 @@ static int climb_level(struct pgscan *s, const struct parents *below, unsigned p
 		return -ENOMEM;
 	for (size_t j = 0; j < below->nt; j++)
 		for (unsigned q = 0; q < below->n[j]; q++)
-			t[nt++] = below->out[j * below->per + q];
+			t[nt++] = (struct target){ below->out[j * below->per + q], below->lo[j],
+						   below->hi[j] };
 	err = find_parents(s, t, nt, 511, per, out);
 	free(t);
 	return err;
@@ -274,21 +301,15 @@ static int climb(struct pgscan *s, struct ic_kaslr *k, const struct l2cand *cand
 		 size_t *which)
 {
 	struct parents l3 = { 0 }, top = { 0 }, l5 = { 0 };
-	uint64_t *t;
+	struct target *t;
 	int err;
 
 	t = malloc(nc * sizeof(*t));
 	if (!t)
 		return -ENOMEM;
-	s->lo = UINT64_MAX;
-	s->hi = 0;
-	for (size_t i = 0; i < nc; i++) {
-		uint64_t hi = cands[i].frame + (uint64_t)(cands[i].i1 - cands[i].i0 + 1) * SZ_2M;
-
-		t[i] = cands[i].pa;
-		s->lo = cands[i].frame < s->lo ? cands[i].frame : s->lo;
-		s->hi = hi > s->hi ? hi : s->hi;
-	}
+	for (size_t i = 0; i < nc; i++)
+		t[i] = (struct target){ cands[i].pa, cands[i].frame,
+					cands[i].frame + (uint64_t)(cands[i].i1 - cands[i].i0 + 1) * SZ_2M };
 	err = find_parents(s, t, nc, 510, MAX_L3, &l3);
 	free(t);
 	/* every level3 page found, as the targets of the next level; then every top's parents

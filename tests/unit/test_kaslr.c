@@ -504,6 +504,70 @@ static void run_physical_start(void)
 	}
 }
 
+/*
+ * The structure-only solve on a copy of the fixture's RAM (in memory) with one decoy
+ * level2_kernel_pgt look-alike planted in a zero page below the kernel: PMD entries 1..4 map
+ * 2 MiB pages from phys 0, a "kernel image" at [0, 8 MiB). The parents' slots kept for the
+ * kernel's own tables were judged against the hull of every candidate's image, which the decoy
+ * stretched down to 0: on LA57 every low process PML5 then counted as kernel data, filled the
+ * slots, and the scan settled for a 4-level walk from level4_kernel_pgt (a review helper's
+ * finding). Now each target carries its own candidate's image.
+ */
+static void run_decoy_l2(const char *fx, struct ic_image *img, const struct truth *t)
+{
+	struct ic_ctx ctx = { .print = print_msg, .level = IC_LOG_WARN };
+	const struct ic_range *r = ic_image__ranges(img);
+	size_t n = ic_image__nranges(img), total = 0, at = SIZE_MAX;
+	uint64_t *offs = calloc(n ? n : 1, sizeof(*offs)), decoy = 0;
+	struct ic_image *m = NULL;
+	struct ic_kaslr *k = NULL;
+	uint8_t *buf;
+
+	for (size_t i = 0; offs && i < n; i++) {
+		offs[i] = total;
+		total += (size_t)r[i].len;
+	}
+	buf = offs && total <= (1u << 30) ? malloc(total ? total : 1) : NULL;
+	IC_CHECK(buf != NULL, "%s: decoy: a copy of %zu bytes", fx, total);
+	for (size_t i = 0; buf && i < n; i++)
+		IC_CHECK(ic_image__read(img, r[i].phys, buf + offs[i], (size_t)r[i].len) == 0,
+			 "%s: decoy: read range %zu", fx, i);
+	/* the first all-zero page from 16 MiB up, below the kernel */
+	for (size_t i = 0; buf && i < n && at == SIZE_MAX; i++)
+		for (uint64_t pa = (r[i].phys + 4095) & ~4095ull;
+		     pa + 4096 <= r[i].phys + r[i].len && pa < t->code_phys; pa += 4096) {
+			const uint8_t *pg = buf + offs[i] + (pa - r[i].phys);
+			size_t z = 0;
+
+			while (z < 4096 && !pg[z])
+				z++;
+			if (pa >= (16u << 20) && z == 4096) {
+				at = (size_t)(offs[i] + (pa - r[i].phys));
+				decoy = pa;
+				break;
+			}
+		}
+	IC_CHECK(at != SIZE_MAX, "%s: decoy: no zero page below the kernel", fx);
+	if (at != SIZE_MAX) {
+		struct ic_kaslr_input in = { .structure_only = true };
+
+		for (unsigned e = 1; e <= 4; e++)
+			put64(buf + at, e * 8, (uint64_t)(e - 1) * 0x200000 | 0x81);
+		IC_CHECK(ic_image__open_mem(&ctx, "decoy", buf, total, r, offs, n, &m) == 0,
+			 "%s: decoy: open", fx);
+		in.img = m;
+		IC_CHECK(m && ic_kaslr__solve(&ctx, &in, &k) == 0, "%s: decoy: solve", fx);
+		if (k) {
+			fprintf(stderr, "%s: decoy level2 page at phys 0x%" PRIx64 "\n", fx, decoy);
+			check_result("structure-only, a decoy level2 page", k, t, true);
+			ic_kaslr__free(k);
+		}
+		ic_image__free(m);
+	}
+	free(buf);
+	free(offs);
+}
+
 static int run_fixture(const char *fx, const char *image_file)
 {
 	struct ic_ctx ctx = { .print = print_msg, .level = IC_LOG_WARN };
@@ -670,6 +734,7 @@ static int run_fixture(const char *fx, const char *image_file)
 			ic_kaslr__free(k);
 		}
 	}
+	run_decoy_l2(fx, img, &t);
 	ic_vmcoreinfo__free(vi);
 	ic_image__free(img);
 	free(t.syms);
