@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Recovery rules for init_task and what hangs off it: init_mm, init_files. */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +14,9 @@
  * "swapper", pid 0, whose tasks list is consistent (next->prev == prev->next == &tasks), with
  * mm NULL. init_mm is its active_mm when that is an image object whose pgd is the kernel's
  * top table; else (the idle task borrowed a user mm) the one image word holding the top
- * table's VA at mm_struct.pgd.
+ * table's VA at mm_struct.pgd. When the table already has init_task (kallsyms lists it, as
+ * some kernels do without CONFIG_KALLSYMS_ALL), init_mm and init_files hang off that one, not
+ * off whatever task the scan finds: a planted swapper/0 copy must not give them.
  */
 struct tsk_off {
 	uint64_t comm, pid, tasks, mm, active_mm, files;
@@ -98,6 +101,7 @@ static int init_mm(struct ic_rec *r, uint64_t act, uint64_t pgd_off)
 int ic_rec_init_task(struct ic_rec *r)
 {
 	static const char pat[] = "swapper/0";
+	const struct ic_sym *known;
 	struct tsk_off o;
 	uint64_t start = r->k->phys_text, end, found = 0, act = 0, files = 0;
 	unsigned hits = 0;
@@ -118,6 +122,19 @@ int ic_rec_init_task(struct ic_rec *r)
 	}
 	o.have_files = !ic_rec_off(r->btf, "task_struct", "files", &o.files);
 	o.have_pgd = !ic_rec_off(r->btf, "mm_struct", "pgd", &o.mm_pgd);
+	known = ic_symtab__find(r->syms, "init_task");
+	if (known && !(known->flags & IC_SYM_RECOVERED) && ic_rec_sym(r, "init_task", &found)) {
+		/* kallsyms' own (a reading by another rule is weighed against the scan below).
+		 * Its shape is still checked: the offsets must fit this task before anything is
+		 * read through them. */
+		if (!check_task(r, &o, found, &act, &files)) {
+			pr_warn(r->ctx, "recover: init_task at link 0x%" PRIx64 " is not a task with "
+				"pid 0, mm NULL and a consistent tasks list: init_mm and init_files "
+				"are not derived from it", ic_kaslr__link(r->k, found));
+			return 0;
+		}
+		goto derive;
+	}
 	if (ic_add_ovf(start, IC_MAX_KERNEL_IMAGE, &end))
 		end = UINT64_MAX;
 	buf = malloc(IC_RECOVER_CHUNK + sizeof(pat));
@@ -157,6 +174,7 @@ int ic_rec_init_task(struct ic_rec *r)
 	err = ic_rec_add(r, "init_task", found, 'D',
 			 "task_struct with comm \"swapper/0\", pid 0, mm NULL, "
 			 "consistent tasks list, image object");
+derive:
 	if (!err && o.have_pgd && r->k->levels)
 		err = init_mm(r, act, o.mm_pgd);
 	if (!err && files) {
