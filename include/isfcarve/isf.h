@@ -24,8 +24,11 @@ struct ic_symtab;
  *                  places is decoded first; arm64 without KERNELOFFSET takes the link
  *                  base of its release (6.1-6.4 or 6.5+) (profiles made from such images
  *                  differ)
+ *   3  2026-12-07  recovery: init_mm and init_files from kallsyms' init_task when kallsyms
+ *                  lists it (a planted swapper/0 copy gave them); LA57 page tables by
+ *                  structure past a decoy level2 page
  */
-#define IC_ISF_REVISION 2
+#define IC_ISF_REVISION 3
 #define IC_ISF_STR_(x) #x
 #define IC_ISF_STR(x) IC_ISF_STR_(x)
 #define IC_ISF_REVISION_STRING IC_ISF_STR(IC_ISF_REVISION)
