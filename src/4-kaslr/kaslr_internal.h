@@ -49,6 +49,17 @@ IC_HIDDEN int ic_kaslr_x86_64_solve(const struct ic_ctx *ctx, const struct ic_ka
 /* arm64 (solve_arm64.c): does the evidence say this is an arm64 kernel (VMCOREINFO
  * NUMBER(kimage_voffset), or a kallsyms kimage_voffset)? */
 IC_HIDDEN bool ic_kaslr_arm64_detect(const struct ic_kaslr_input *in);
+
+/*
+ * arm64 VA_BITS_MIN from where the runtime _text lies, the granule (page_shift 12/14/16, 0
+ * unknown) and the VA size the kernel page tables walked with (va_bits, 0 unknown). The image
+ * lies above _PAGE_END(VA_BITS_MIN) = -2^(VA_BITS_MIN-1), and KASLR keeps it inside the middle
+ * half of that layout's vmalloc area, below the next smaller layout's _PAGE_END (36, 39, 42,
+ * 47, 48), but for 48 and 47 (16K pages): a 48-bit image can lie above _PAGE_END(47). 0 with
+ * *min; -IC_ENOTFOUND with *why when the evidence does not say or disagrees.
+ */
+IC_HIDDEN int ic_kaslr_arm64_va_bits_min(uint64_t runtime_text, unsigned page_shift,
+					 unsigned va_bits, unsigned *min, const char **why);
 /* Solve k for an arm64 kernel: kimage_voffset, runtime/link _text, swapper_pg_dir walk and
  * the cross-checks. 0, -IC_ENOTFOUND, -ENOMEM. */
 IC_HIDDEN int ic_kaslr_arm64_solve(const struct ic_ctx *ctx, const struct ic_kaslr_input *in,

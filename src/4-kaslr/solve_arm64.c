@@ -24,9 +24,51 @@
  * _PAGE_END(48)); only a fallback when nothing says otherwise (not even the release),
  * flagged as assumed. */
 #define ARM64_DEFAULT_LINK_TEXT 0xffff800080000000ull
-/* The VA_BITS_MIN assumed with the release rule: Debian, Ubuntu and Fedora build with 4K pages
- * and VA_BITS 48 or 52, both 48 here (Android's 39 is not covered: docs/kaslr.md). */
-#define ARM64_ASSUMED_VA_BITS_MIN 48u
+
+/* _PAGE_END(v): the start of the kernel half's upper part for VA_BITS_MIN v. */
+static uint64_t page_end(unsigned v)
+{
+	return 0 - (1ull << (v - 1));
+}
+
+int ic_kaslr_arm64_va_bits_min(uint64_t t, unsigned page_shift, unsigned va_bits, unsigned *min,
+			       const char **why)
+{
+	static const unsigned layouts[] = { 36, 39, 42, 47, 48 };
+	unsigned v = 0, want;
+
+	for (size_t i = 0; i < IC_ARRAY_SIZE(layouts) && !v; i++)
+		if (t >= page_end(layouts[i]))
+			v = layouts[i];
+	if (!v) {
+		*why = "the runtime _text lies below every arm64 kernel layout";
+		return -IC_ENOTFOUND;
+	}
+	/* 47 is a 16K-page layout only: elsewhere a 48-bit image placed high by KASLR */
+	if (v == 47 && page_shift && page_shift != 14)
+		v = 48;
+	if (page_shift && !(v == 48 || (page_shift == 14 && (v == 36 || v == 47)) ||
+			    (page_shift == 12 && v == 39) || (page_shift == 16 && v == 42))) {
+		*why = "the runtime _text lies where only a layout of another page size puts it";
+		return -IC_ENOTFOUND;
+	}
+	if (va_bits) {
+		/* 52-bit VA (LPA2, 64K) keeps VA_BITS_MIN 48, or 47 with 16K pages */
+		want = va_bits == 52 ? (page_shift == 14 ? 47 : 48) : va_bits;
+		if (v == 47 && want == 48)
+			v = 48;
+		if (want != v) {
+			*why = "the page tables' VA size disagrees with where the runtime _text lies";
+			return -IC_ENOTFOUND;
+		}
+	} else if (v == 47) {
+		*why = "the runtime _text fits VA_BITS_MIN 47 and 48 (16K pages), and no page-table "
+		       "walk says which";
+		return -IC_ENOTFOUND;
+	}
+	*min = v;
+	return 0;
+}
 
 int ic_kaslr__arm64_text(const char *release, unsigned va_bits_min, uint64_t *text,
 			 const char **why)
@@ -606,20 +648,29 @@ static int link_base(struct a64 *s)
 		const char *why = NULL;
 		uint64_t text;
 
+		unsigned vmin = 0;
+
 		/* The layout moved with the release: 6.5's default on a 6.1 kernel put every
-		 * symbol 1.875 GiB off. Before 6.1 there is no rule: no guess either. */
-		if (ic_kaslr__arm64_text(s->in->release, ARM64_ASSUMED_VA_BITS_MIN, &text, &why)) {
+		 * symbol 1.875 GiB off. Before 6.1 there is no rule: no guess either. And with
+		 * the VA size: a 39-bit (Android) or 16K/64K-page kernel has another _PAGE_END,
+		 * told by where its runtime _text lies, checked against the granule and the VA
+		 * size its page tables walk with (VA_BITS_MIN 48 was assumed until 2026-12-07). */
+		if (ic_kaslr_arm64_va_bits_min(k->runtime_text, k->page_shift,
+					       k->levels ? k->va_bits : 0, &vmin, &why) ||
+		    ic_kaslr__arm64_text(s->in->release, vmin, &text, &why)) {
 			snprintf(k->doubt, sizeof(k->doubt), "no VMCOREINFO KERNELOFFSET, and for "
-				 "release %.64s %s: the link-time _text is unknown", s->in->release,
-				 why);
+				 "release %.64s with runtime _text 0x%" PRIx64 ", %u KiB pages, %u-bit "
+				 "VA: %s: the link-time _text is unknown", s->in->release,
+				 k->runtime_text, k->page_shift ? (1u << k->page_shift) / 1024 : 0,
+				 k->levels ? k->va_bits : 0, why);
 			k->link_text = ARM64_DEFAULT_LINK_TEXT;
 			k->virtual_slide = k->runtime_text - k->link_text;
 			return evidence(s, "link:_text", false, "%s", k->doubt);
 		}
 		k->link_text = text;
 		pr_warn(s->ctx, "kaslr: no VMCOREINFO KERNELOFFSET: link-time _text assumed to be "
-			"0x%" PRIx64 ", the arm64 layout of release %.64s with VA_BITS_MIN %u",
-			k->link_text, s->in->release, ARM64_ASSUMED_VA_BITS_MIN);
+			"0x%" PRIx64 ", the arm64 layout of release %.64s with VA_BITS_MIN %u (where "
+			"the runtime _text lies)", k->link_text, s->in->release, vmin);
 	}
 	k->virtual_slide = k->runtime_text - k->link_text;
 	return 0;

@@ -11,6 +11,7 @@
 #include "isfcarve/image.h"
 #include "isfcarve/kallsyms.h"
 #include "isfcarve/kaslr.h"
+#include "4-kaslr/kaslr_internal.h"
 
 /*
  * Without CONFIG_KALLSYMS_ALL, scripts/kallsyms keeps only symbols inside _stext.._etext and
@@ -79,6 +80,55 @@ static bool has_evidence(const struct ic_kaslr *k, const char *what)
 	return false;
 }
 
+/*
+ * VA_BITS_MIN without KERNELOFFSET, from where the runtime _text lies, the granule and the
+ * page tables' VA size (all three were ignored: 48 assumed, so a 39-bit Android or a 64K-page
+ * kernel got a link base 2^47 - 2^38 or 2^47 - 2^41 off). The values are the layouts'
+ * _PAGE_END plus MODULES_VSIZE and KASLR offsets inside each layout's vmalloc area.
+ */
+static void test_va_bits_min(void)
+{
+	static const struct {
+		uint64_t t;
+		unsigned shift, va, want; /* want 0: refused */
+	} c[] = {
+		{ 0xffff800080000000ull, 12, 48, 48 },	  /* 6.5+ nokaslr, Debian */
+		{ 0xffffa1b2c0000000ull, 12, 48, 48 },
+		{ 0xffffd00000000000ull, 12, 48, 48 },	  /* KASLR above _PAGE_END(47), 4K: 48 */
+		{ 0xffffd00000000000ull, 16, 52, 48 },	  /* 64K, 52-bit VA: VA_BITS_MIN 48 */
+		{ 0xffffd00000000000ull, 14, 48, 48 },	  /* 16K: the walk tells 48 ... */
+		{ 0xffffd00000000000ull, 14, 47, 47 },	  /* ... from 47 */
+		{ 0xffffd00000000000ull, 14, 52, 47 },	  /* 16K LPA2: VA_BITS_MIN 47 */
+		{ 0xffffd00000000000ull, 14, 0, 0 },	  /* 16K, no walk: 47 or 48 */
+		{ 0xffffffc080000000ull, 12, 39, 39 },	  /* Android, 39-bit */
+		{ 0xffffffd5a1200000ull, 12, 0, 39 },
+		{ 0xffffffd5a1200000ull, 0, 0, 39 },
+		{ 0xffffffd5a1200000ull, 16, 0, 0 },	  /* 39-bit place, 64K pages */
+		{ 0xffffffd5a1200000ull, 12, 48, 0 },	  /* the walk says 48 */
+		{ 0xfffffe0080000000ull, 16, 42, 42 },	  /* 64K, 42-bit */
+		{ 0xfffffff808000000ull, 14, 36, 36 },	  /* 16K, 36-bit */
+		{ 0xffff000000000000ull, 12, 48, 0 },	  /* the linear map: no kernel image */
+	};
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const char *why = NULL;
+		unsigned min = 0;
+		int err = ic_kaslr_arm64_va_bits_min(c[i].t, c[i].shift, c[i].va, &min, &why);
+
+		IC_CHECK(c[i].want ? !err && min == c[i].want : err && why,
+			 "_text 0x%" PRIx64 ", page shift %u, VA %u: %d, VA_BITS_MIN %u want %u (%s)",
+			 c[i].t, c[i].shift, c[i].va, err, min, c[i].want, why ? why : "");
+	}
+	{
+		uint64_t text = 0;
+		const char *why = NULL;
+
+		IC_CHECK(!ic_kaslr__arm64_text("6.6.30-android15", 39, &text, &why) &&
+				 text == 0xffffffc080000000ull,
+			 "39-bit 6.6 link _text 0x%" PRIx64, text);
+	}
+}
+
 int main(void)
 {
 	struct ic_ctx ctx = { .print = print_msg, .level = IC_LOG_WARN };
@@ -94,6 +144,7 @@ int main(void)
 	uint64_t want_runtime, want_link, want_slide, v;
 	int err;
 
+	test_va_bits_min();
 	if (!path || !slide)
 		return ic_test_no_fixture();
 	want_runtime = keyval(slide, "runtime_text=");
