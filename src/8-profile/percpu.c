@@ -27,6 +27,69 @@ struct var {
 	uint64_t got;
 };
 
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The base (address - DATASEC offset) shared by the most variables, in *base with their
+ * number in *agree, when at least IC_PERCPU_MIN_AGREE share it and they are at least 9 in 10
+ * of the variables found (one symbol per variable: its first); *agree 0 otherwise. *best and
+ * *found: the most sharing one base, and the variables found.
+ */
+#define IC_PERCPU_MIN_AGREE 16u
+static int common_base(const struct ic_symtab *syms, const struct var *v, const uint32_t *set,
+		       size_t mask, uint64_t seed, uint64_t *base, size_t *agree, size_t *most,
+		       size_t *found)
+{
+	uint64_t *d;
+	bool *used;
+	size_t nd = 0, best = 0, run = 0, nv = 0;
+
+	*agree = 0;
+	*most = 0;
+	*found = 0;
+	for (size_t h = 0; h <= mask; h++)
+		nv += set[h] != 0;
+	d = malloc((nv ? nv : 1) * sizeof(*d));
+	used = calloc(nv ? nv : 1, sizeof(*used));
+	if (!d || !used) {
+		free(d);
+		free(used);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < syms->n && nd < nv; i++) {
+		const struct ic_sym *s = &syms->syms[i];
+		size_t h;
+
+		for (h = ic_hash_str(s->name, seed) & mask; set[h] && strcmp(v[set[h] - 1].name, s->name);
+		     h = (h + 1) & mask)
+			;
+		if (!set[h] || used[set[h] - 1])
+			continue;
+		used[set[h] - 1] = true;
+		d[nd++] = s->addr - v[set[h] - 1].off;
+	}
+	qsort(d, nd, sizeof(*d), u64_cmp);
+	for (size_t i = 0; i < nd; i++) {
+		run = i && d[i] == d[i - 1] ? run + 1 : 1;
+		if (run > best) {
+			best = run;
+			*base = d[i];
+		}
+	}
+	if (best >= IC_PERCPU_MIN_AGREE && best * 10 >= nd * 9)
+		*agree = best;
+	*most = best;
+	*found = nd;
+	free(d);
+	free(used);
+	return 0;
+}
+
 int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, char *why,
 		     size_t n, size_t *checked)
 {
@@ -37,6 +100,7 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 	size_t nv = 0, cap = 16, mask, bad = 0, shown = 0, len = 0;
 	uint64_t base = 0, seed;
 	bool have_base = false;
+	size_t derived = 0;
 
 	*checked = 0;
 	if (n)
@@ -50,7 +114,7 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 			base = syms->syms[i].addr;
 			have_base = true;
 		}
-	if (!sec || !have_base)
+	if (!sec)
 		return 0;
 	r = ic_btf__rec(btf, sec);
 	v = calloc(ic_btf_vlen(r[1]) + 1, sizeof(*v));
@@ -78,6 +142,27 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 		v[nv] = (struct var){ nm, r[4 + 3 * i], false, false, 0 };
 		set[h] = (uint32_t)++nv;
 	}
+	/* No __per_cpu_start (its name damaged, and only that, would switch the check off): the
+	 * base most variables agree on, when they agree overwhelmingly; when enough of them are
+	 * there and share none, that is the evidence against them. */
+	if (!have_base) {
+		size_t most = 0, found = 0;
+		int e = common_base(syms, v, set, mask, seed, &base, &derived, &most, &found);
+
+		if (!e && !derived && found >= IC_PERCPU_MIN_AGREE) {
+			if (n)
+				snprintf(why, n, "no __per_cpu_start, and the per-CPU variables share "
+					 "no base: at most %zu of %zu do", most, found);
+			*checked = found;
+			e = -IC_EFORMAT;
+		}
+		if (e || !derived) {
+			free(v);
+			free(set);
+			return e;
+		}
+		have_base = true;
+	}
 	/* One pass over the symbols, not ic_symtab__find() (its index over every name would be
 	 * built for these few hundred). Any symbol of the name at the right place will do. */
 	for (size_t i = 0; i < syms->n; i++) {
@@ -101,10 +186,17 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 		*checked += v[i].seen;
 		if (!v[i].seen || v[i].ok)
 			continue;
+		if (!shown && derived && len + 1 < n) {
+			int k = snprintf(why + len, n - len, "no __per_cpu_start, base 0x%" PRIx64
+					 " from %zu variables: ", base, derived);
+
+			if (k > 0)
+				len += (size_t)k < n - len ? (size_t)k : n - len - 1;
+		}
 		if (shown < IC_PERCPU_EVIDENCE && len + 1 < n) {
-			int k = snprintf(why + len, n - len, "%s'%.60s' at __per_cpu_start+0x%" PRIx64
+			int k = snprintf(why + len, n - len, "%s'%.60s' at %s+0x%" PRIx64
 					 ", the BTF says +0x%" PRIx32, shown ? ", " : "", v[i].name,
-					 v[i].got, v[i].off);
+					 derived ? "base" : "__per_cpu_start", v[i].got, v[i].off);
 
 			if (k > 0)
 				len += (size_t)k < n - len ? (size_t)k : n - len - 1;
