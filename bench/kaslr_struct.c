@@ -8,6 +8,7 @@
  * solve took (the open, which indexes the format, is not counted). Exit 0 solved, 3 not.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "isfcarve/image.h"
@@ -22,7 +23,10 @@ static void print_msg(enum ic_log_level level, const char *msg, void *arg)
 
 int main(int argc, char **argv)
 {
-	struct ic_ctx ctx = { .print = print_msg, .level = IC_LOG_WARN };
+	/* IC_BENCH_DEBUG=1: the library's debug lines too (the page-table scan's counts) */
+	const char *dbg = getenv("IC_BENCH_DEBUG");
+	struct ic_ctx ctx = { .print = print_msg,
+			      .level = dbg && *dbg == '1' ? IC_LOG_DEBUG : IC_LOG_WARN };
 	struct ic_image *img = NULL;
 	struct ic_kaslr *k = NULL;
 	struct timespec a, b;

@@ -25,10 +25,67 @@ struct l2cand {
 	uint64_t frame;  /* physical frame mapped by entry i0 (phys _text) */
 };
 
+/*
+ * The entries 510 and 511 of every page that could be a table pointer (present, not a large
+ * page, no bits above the address but NX), recorded in address order by the candidate pass:
+ * the three parent sweeps of the climb then read these instead of the image (each sweep was a
+ * pass over every page: a 40 GiB image cost 5-6 plain passes). complete: the pass saw every
+ * page and kept every such entry (else the climb sweeps the image as before).
+ */
+struct links {
+	uint64_t *pa, *e; /* page, entry; pa ascending */
+	size_t n, cap;
+};
+
 struct pgscan {
 	const struct ic_ctx *ctx;
 	const struct ic_image *img;
+	struct links l[2]; /* entry 510, entry 511 */
+	bool complete;
 };
+
+#define ADDR_HIGH 0x7ff0000000000000ull /* bits 52-62: set in no table pointer */
+
+static void links_free(struct pgscan *s)
+{
+	for (int i = 0; i < 2; i++) {
+		free(s->l[i].pa);
+		free(s->l[i].e);
+		memset(&s->l[i], 0, sizeof(s->l[i]));
+	}
+}
+
+/* Keep pa's entries 510 and 511 if they could point at a table; false once over the ceiling
+ * or out of memory (then the links are not complete). */
+static bool links_add(struct pgscan *s, uint64_t pa, const uint8_t *pg)
+{
+	for (int i = 0; i < 2; i++) {
+		struct links *l = &s->l[i];
+		uint64_t e = ic_get_le64(pg + (510u + (unsigned)i) * 8);
+
+		if (!(e & P) || (e & PS) || (e & ADDR_HIGH) || !(e & ADDR_4K))
+			continue;
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? 2 * l->cap : 4096;
+			uint64_t *a, *b;
+
+			if (cap > IC_MAX_PGSCAN_LINKS)
+				return false;
+			a = realloc(l->pa, cap * sizeof(*a));
+			if (a)
+				l->pa = a;
+			b = a ? realloc(l->e, cap * sizeof(*b)) : NULL;
+			if (b)
+				l->e = b;
+			if (!a || !b)
+				return false;
+			l->cap = cap;
+		}
+		l->pa[l->n] = pa;
+		l->e[l->n++] = e;
+	}
+	return true;
+}
 
 /*
  * Frame mapped by PMD entry e, or UINT64_MAX when it cannot be told (a PTE table with nothing
@@ -158,6 +215,32 @@ static const uint64_t *parents_of(const struct parents *p, uint64_t target, unsi
 	return j == SIZE_MAX ? NULL : p->out + j * p->per;
 }
 
+/* The page at pa has entry e at the index swept: a parent of its target, if that is one. Pages
+ * come in ascending order: the first `per` are kept. */
+static void parent_seen(struct parents *p, unsigned per, uint64_t pa, uint64_t e)
+{
+	size_t j;
+
+	if (!(e & P) || (e & PS))
+		return;
+	j = parents_slot(p, e & ADDR_4K);
+	if (j == SIZE_MAX)
+		return;
+	if (p->n[j] < per) {
+		p->out[j * per + p->n[j]++] = pa;
+	} else if (pa >= p->lo[j] && pa < p->hi[j]) {
+		/* Full of process tables found first (they sit at lower addresses): the kernel's
+		 * own (init_top_pgt, kernel data) still gets a slot. Inside the image of the
+		 * candidate this target came from, not of any candidate: one decoy level2 page
+		 * whose "image" starts at 0 made every low process table look like kernel data. */
+		for (unsigned q = per; q-- > 0;)
+			if (p->out[j * per + q] < p->lo[j] || p->out[j * per + q] >= p->hi[j]) {
+				p->out[j * per + q] = pa;
+				break;
+			}
+	}
+}
+
 /* targets[0..nt) may repeat (sorted here, in place); they are copied and made unique. */
 static int find_parents(struct pgscan *s, struct target *targets, size_t nt, unsigned idx,
 			unsigned per, struct parents *p)
@@ -192,6 +275,13 @@ static int find_parents(struct pgscan *s, struct target *targets, size_t nt, uns
 		p->hi[u++] = targets[i].hi;
 	}
 	p->nt = u;
+	if (s->complete && (idx == 510 || idx == 511)) {
+		const struct links *l = &s->l[idx - 510];
+
+		for (size_t k = 0; k < l->n; k++)
+			parent_seen(p, per, l->pa[k], l->e[k]);
+		return 0;
+	}
 	for (size_t i = 0; i < nr; i++) {
 		uint64_t first = ic_align_up(r[i].phys, PAGE);
 
@@ -200,32 +290,10 @@ static int find_parents(struct pgscan *s, struct target *targets, size_t nt, uns
 		for (uint64_t pa = first; pa + PAGE <= r[i].phys + r[i].len && pa >= first;
 		     pa += PAGE) {
 			uint8_t raw[8];
-			uint64_t e;
-			size_t j;
 
 			if (ic_image__read(s->img, pa + idx * 8, raw, 8))
 				continue;
-			e = ic_get_le64(raw);
-			if (!(e & P) || (e & PS))
-				continue;
-			j = parents_slot(p, e & ADDR_4K);
-			if (j == SIZE_MAX)
-				continue;
-			if (p->n[j] < per) {
-				p->out[j * per + p->n[j]++] = pa;
-			} else if (pa >= p->lo[j] && pa < p->hi[j]) {
-				/* Full of process tables found first (they sit at lower addresses):
-				 * the kernel's own (init_top_pgt, kernel data) still gets a slot.
-				 * Inside the image of the candidate this target came from, not of
-				 * any candidate: one decoy level2 page whose "image" starts at 0
-				 * made every low process table look like kernel data. */
-				for (unsigned q = per; q-- > 0;)
-					if (p->out[j * per + q] < p->lo[j] ||
-					    p->out[j * per + q] >= p->hi[j]) {
-						p->out[j * per + q] = pa;
-						break;
-					}
-			}
+			parent_seen(p, per, pa, ic_get_le64(raw));
 		}
 	}
 	return 0;
@@ -395,6 +463,9 @@ int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *img, struct
 		free(pg);
 		return -ENOMEM;
 	}
+	/* The links are complete if this pass sees every page: not when the candidates run out
+	 * first, nor past IC_MAX_PGSCAN_LINKS. Ranges come in ascending order (image.h). */
+	s.complete = true;
 	for (size_t i = 0; i < nr && nc < IC_MAX_PGSCAN_CANDIDATES; i++) {
 		uint64_t first = ic_align_up(r[i].phys, PAGE);
 
@@ -407,7 +478,13 @@ int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *img, struct
 		     pa += PAGE) {
 			struct l2cand c = { .pa = pa };
 
-			if (ic_image__read(img, pa, pg, PAGE) || !is_l2(&s, pg, &c))
+			if (ic_image__read(img, pa, pg, PAGE))
+				continue;
+			if (s.complete && !links_add(&s, pa, pg)) {
+				s.complete = false;
+				links_free(&s);
+			}
+			if (!is_l2(&s, pg, &c))
 				continue;
 			if (known && (c.frame != k->phys_text ||
 				      IC_X86_START_KERNEL_MAP + c.i0 * SZ_2M != k->runtime_text))
@@ -417,9 +494,14 @@ int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *img, struct
 			cands[nc++] = c;
 		}
 	}
+	if (nc == IC_MAX_PGSCAN_CANDIDATES)
+		s.complete = false; /* the pass may have stopped early */
 	if (nc) {
 		size_t i = 0;
 
+		pr_debug(ctx, "kaslr: page-table scan: %zu + %zu possible table pointers kept (%s)",
+			 s.l[0].n, s.l[1].n, s.complete ? "the climb reads them" :
+			 "incomplete: the climb sweeps the image");
 		err = climb(&s, k, cands, nc, &i);
 		if (!err)
 			pr_info(ctx, "kaslr: page tables by structure: level2_kernel_pgt at phys 0x%"
@@ -429,6 +511,7 @@ int ic_kaslr_pgscan(const struct ic_ctx *ctx, const struct ic_image *img, struct
 	if (err == -IC_ENOTFOUND)
 		pr_debug(ctx, "kaslr: page-table scan: %zu level2 candidates, none climbs to a "
 			 "root that maps _text", nc);
+	links_free(&s);
 	free(cands);
 	free(pg);
 	return err;

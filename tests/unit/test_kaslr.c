@@ -326,6 +326,71 @@ static void run_synthetic(bool with_config, bool corrupt, unsigned decoys, const
 	free(m);
 }
 
+/* The page-table scan's log: whether the climb read the kept links or swept the image. */
+struct climb_log {
+	bool links, sweeps;
+};
+
+static void climb_log(enum ic_log_level lvl, const char *msg, void *arg)
+{
+	struct climb_log *l = arg;
+
+	(void)lvl;
+	l->links |= strstr(msg, "(the climb reads them)") != NULL;
+	l->sweeps |= strstr(msg, "incomplete: the climb sweeps the image") != NULL;
+}
+
+/*
+ * The climb reads the entries 510/511 the candidate pass kept, and sweeps the image as before
+ * when that pass stopped early: here IC_MAX_PGSCAN_CANDIDATES - 1 copies of the level2 page
+ * after the real one fill the candidates (the pass stops, its links are partial). Both paths
+ * find the same root.
+ */
+static void run_climb_paths(void)
+{
+	const size_t size = 8u << 20;
+	const uint64_t pgd = 0x1000, l3 = 0x2000, l2 = 0x3000, phys_text = 0x200000;
+	const unsigned i0 = 40;
+
+	for (int copies = 0; copies < 2; copies++) {
+		uint8_t *m = calloc(1, size);
+		char path[] = "/tmp/ic_test_kaslr.XXXXXX";
+		struct climb_log log = { false, false };
+		struct ic_ctx ctx = { .print = climb_log, .print_arg = &log, .level = IC_LOG_DEBUG };
+		struct ic_image *img = NULL;
+		struct ic_kaslr *k = NULL;
+		struct ic_kaslr_input in = { .structure_only = true };
+
+		if (!m) {
+			IC_CHECK(0, "alloc");
+			return;
+		}
+		put64(m, pgd + 511 * 8, l3 | 3);
+		put64(m, pgd + 273 * 8, 0x5000 | 3);
+		put64(m, l3 + 510 * 8, l2 | 3);
+		for (unsigned i = 0; i < 6; i++)
+			put64(m, l2 + (i0 + i) * 8, (phys_text + i * 0x200000ull) | 0x80 | 3);
+		for (unsigned c = 0; copies && c + 1 < IC_MAX_PGSCAN_CANDIDATES; c++)
+			memcpy(m + 0x400000 + c * 0x1000ull, m + l2, 0x1000);
+		if (!temp_image(m, size, path, &img)) {
+			free(m);
+			return;
+		}
+		in.img = img;
+		IC_CHECK(ic_kaslr__solve(&ctx, &in, &k) == 0 && k && k->pgd_phys == pgd &&
+				 k->levels == 4 && k->phys_text == phys_text,
+			 "climb %s: root 0x%" PRIx64, copies ? "by sweeps" : "by links",
+			 k ? k->pgd_phys : 0);
+		IC_CHECK(copies ? log.sweeps && !log.links : log.links && !log.sweeps,
+			 "climb %s: the log says links %d, sweeps %d", copies ? "by sweeps" : "by links",
+			 log.links, log.sweeps);
+		ic_kaslr__free(k);
+		ic_image__free(img);
+		unlink(path);
+		free(m);
+	}
+}
+
 /*
  * The config kallsyms places (ikconfig.c): kernel_config_data is the gzip stream after the
  * "IKCFG_ST" magic from Linux 5.2, the magic itself before (old kernel/configs.c read
@@ -797,6 +862,7 @@ int main(void)
 				      "CONFIG_PHYSICAL_ALIGN=0x100000\n");
 	run_physical_start();
 	run_ikconfig_top();
+	run_climb_paths();
 	for (int mode = PLACED_5_2; mode <= SPAN_THEN_DECOYS; mode++)
 		run_placed((enum placed_mode)mode);
 	rc = run_fixture("fx-deb12-6.1", "mem.lime");
