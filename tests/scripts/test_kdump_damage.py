@@ -15,7 +15,10 @@ real vmcore.kdump (makedumpfile 1.7.2, zlib, dump level 31):
    allocated first, so under a 600 MiB address-space limit the run ended in "Cannot allocate
    memory", exit 4. The limit is skipped for sanitizer builds (they reserve terabytes).
 4. A flattened file with a bad block_size, then an odd bitmap_blocks: the message says "logical
-   offset" (the header's place in the logical file), not "offset"."""
+   offset" (the header's place in the logical file), not "offset".
+5. The sub-header's VMCOREINFO (offset_vmcoreinfo, size_vmcoreinfo; 0 in the fixture) pointed at
+   40 bytes of the header: the warning names it "(kdump sub-header VMCOREINFO)" at offset 0xc
+   (the label was cut to "kdump sub-header VMCORE" by a 24-byte field), and the scan goes on."""
 import collections
 import hashlib
 import os
@@ -144,6 +147,18 @@ def main():
             err = r.stderr.decode(errors="replace")
             c.check(r.returncode == 2 and want in err, f"flattened {field}: exit {r.returncode}: {err[-300:]!r}",
                     f"flattened {field}: {want!r}")
+        # 5. a sub-header VMCOREINFO that is not VMCOREINFO text
+        d = bytearray(open(src, "rb").read())
+        c.check(struct.unpack_from("<QQ", d, bs + 32) == (0, 0), "the fixture has a sub-header VMCOREINFO")
+        struct.pack_into("<QQ", d, bs + 32, 12, 40)
+        p = os.path.join(tmp, "sub-vmcoreinfo.kdump")
+        open(p, "wb").write(bytes(d))
+        del d
+        r = icfix.run("scan", p, check=False)
+        err = r.stderr.decode(errors="replace")
+        want = "VMCOREINFO note at offset 0xc (kdump sub-header VMCOREINFO) is not valid VMCOREINFO text"
+        c.check(r.returncode == 0 and want in err, f"sub-header VMCOREINFO: exit {r.returncode}: {err[-400:]!r}",
+                "sub-header VMCOREINFO named whole")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()
