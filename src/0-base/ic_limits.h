@@ -126,10 +126,11 @@
 /* KASLR page-table scan: level2_kernel_pgt look-alikes climbed. One per kernel image in RAM
  * (running, kdump, leftovers) plus early boot copies; more is a crafted image. */
 #define IC_MAX_PGSCAN_CANDIDATES 32u
-/* KASLR page-table scan: entries 510/511 that could point at a table, kept from the candidate
- * pass so the climb needs no more passes (16 bytes each: 64 MiB at most). Real images hold a
- * few per thousand pages; past the ceiling the climb sweeps the image instead. */
-#define IC_MAX_PGSCAN_LINKS (1u << 22)
+/* KASLR page-table scan: entries 510 (and as many 511) that could point at a table, kept from
+ * the candidate pass so the climb needs no more passes (16 bytes each: 64 MiB at most for
+ * both). Real images hold about one per hundred pages (an 800 GiB image would reach it); past
+ * the ceiling the climb sweeps the image instead. */
+#define IC_MAX_PGSCAN_LINKS (1u << 21)
 /* Embedded IKCONFIG: compressed bytes read after "IKCFG_ST" (a distro .config gzips to ~70 KiB). */
 #define IC_MAX_IKCONFIG_GZ (1u << 20)
 /* "IKCFG_ST" + gzip streams inflated per search of a kernel image: a kernel embeds one. Each may
