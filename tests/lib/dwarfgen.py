@@ -108,11 +108,12 @@ def _build(dies, e):
     return struct.pack(e + "IHIB", len(body) + 7, 4, 0, 8) + bytes(body), bytes(abbrev)
 
 
-def write(dies, path, endian="<", machine=62, zeros=0, gnu=False, zname=".debug_info"):
+def write(dies, path, endian="<", machine=62, zeros=0, gnu=False, zname=".debug_info",
+          abbrev_name=".debug_abbrev"):
     """An ET_EXEC ELF64 of the given byte order and e_machine holding the DIEs. zeros: instead,
     a zlib-compressed (SHF_COMPRESSED) section named zname of that many zero bytes; with gnu, a
     GNU .zdebug_info ("ZLIB" + big-endian u64 size + zlib stream, no section flag) instead (of
-    the zeros, or without zeros of the DIEs)."""
+    the zeros, or without zeros of the DIEs). abbrev_name: the abbreviations' section name."""
     e = endian
     info, abbrev = _build(dies, e)
     flags = {}
@@ -130,7 +131,7 @@ def write(dies, path, endian="<", machine=62, zeros=0, gnu=False, zname=".debug_
     elif gnu:
         info = b"ZLIB" + struct.pack(">Q", len(info)) + zlib.compress(info, 9)
         info_name = ".zdebug_info"
-    secs = [(".debug_abbrev", abbrev), (info_name, info)]
+    secs = [(abbrev_name, abbrev), (info_name, info)]
     shstr, names = b"\0", []
     for n, _ in secs + [(".shstrtab", b"")]:
         names.append(len(shstr))

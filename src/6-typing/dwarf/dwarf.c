@@ -1491,9 +1491,10 @@ static bool gnu_zdebug_size(Elf_Scn *scn, const GElf_Shdr *sh, uint64_t *size)
 	return true;
 }
 
-/* What compressed debug sections (SHF_COMPRESSED .debug_* or .zdebug_*, GNU .zdebug_*) would
- * inflate to, checked before libdw inflates them. The flag wins over the name: libdw inflates
- * a flagged section whatever its prefix, and a flagged .zdebug_* has no GNU header to read. */
+/* What compressed sections (every SHF_COMPRESSED one, GNU .zdebug_*) would inflate to, checked
+ * before libdw inflates them. The flag wins over the name: libdw inflates a flagged section
+ * under more names than .debug_* (.zdebug_*, .gnu.debuglto_.debug_* in a file it takes for GNU
+ * LTO output), and a flagged .zdebug_* has no GNU header to read. */
 static int compressed_ceiling(const struct ic_ctx *ctx, Elf *elf, const char *what)
 {
 	uint64_t total = 0;
@@ -1510,8 +1511,7 @@ static int compressed_ceiling(const struct ic_ctx *ctx, Elf *elf, const char *wh
 
 		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
 			continue;
-		if ((!strncmp(name, ".debug_", 7) || !strncmp(name, ".zdebug_", 8)) &&
-		    (sh.sh_flags & SHF_COMPRESSED) && gelf_getchdr(scn, &ch))
+		if ((sh.sh_flags & SHF_COMPRESSED) && gelf_getchdr(scn, &ch))
 			size = ch.ch_size;
 		else if (strncmp(name, ".zdebug_", 8) || !gnu_zdebug_size(scn, &sh, &size))
 			continue;
