@@ -46,6 +46,14 @@ struct pgscan {
 
 #define ADDR_HIGH 0x7ff0000000000000ull /* bits 52-62: set in no table pointer */
 
+/* Could e point at a table? Present, not a large page, an address, no bits 52-62 (no kernel
+ * sets them in a table pointer). One rule for the links kept and the sweeps, so both find the
+ * same parents. */
+static bool table_ptr(uint64_t e)
+{
+	return (e & P) && !(e & PS) && !(e & ADDR_HIGH) && (e & ADDR_4K);
+}
+
 static void links_free(struct pgscan *s)
 {
 	for (int i = 0; i < 2; i++) {
@@ -63,7 +71,7 @@ static bool links_add(struct pgscan *s, uint64_t pa, const uint8_t *pg)
 		struct links *l = &s->l[i];
 		uint64_t e = ic_get_le64(pg + (510u + (unsigned)i) * 8);
 
-		if (!(e & P) || (e & PS) || (e & ADDR_HIGH) || !(e & ADDR_4K))
+		if (!table_ptr(e))
 			continue;
 		if (l->n == l->cap) {
 			size_t cap = l->cap ? 2 * l->cap : 4096;
@@ -221,7 +229,7 @@ static void parent_seen(struct parents *p, unsigned per, uint64_t pa, uint64_t e
 {
 	size_t j;
 
-	if (!(e & P) || (e & PS))
+	if (!table_ptr(e))
 		return;
 	j = parents_slot(p, e & ADDR_4K);
 	if (j == SIZE_MAX)
