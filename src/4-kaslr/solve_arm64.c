@@ -62,8 +62,10 @@ int ic_kaslr_arm64_va_bits_min(uint64_t t, unsigned page_shift, unsigned va_bits
 			return -IC_ENOTFOUND;
 		}
 	} else if (v == 47) {
-		*why = "the runtime _text fits VA_BITS_MIN 47 and 48 (16K pages), and no page-table "
-		       "walk says which";
+		*why = page_shift ? "the runtime _text fits VA_BITS_MIN 47 and 48 (16K pages), and no "
+				    "page-table walk says which"
+				  : "the runtime _text fits VA_BITS_MIN 47 (16K pages) and 48, and "
+				    "neither a page-table walk nor the Image header says the page size";
 		return -IC_ENOTFOUND;
 	}
 	*min = v;
@@ -612,6 +614,24 @@ static int find_tables(struct a64 *s)
  * a damaged KERNELOFFSET, or copies that disagree, are settled by it (docs/kaslr.md, "Link
  * base"). Without NUMBER(MODULES_END) there is nothing independent to compare with.
  */
+/* The granule without a page-table walk: VMCOREINFO's PAGESIZE, else the Image header's flags
+ * at phys _text (6.1 may have given that page back: then unknown, 0). */
+static unsigned granule(const struct a64 *s)
+{
+	uint8_t hdr[64];
+	uint64_t v;
+	unsigned fl;
+
+	if (s->vi && !ic_vmcoreinfo__u64(s->vi, "PAGESIZE", &v) &&
+	    (v == 4096 || v == 16384 || v == 65536))
+		return v == 4096 ? 12 : v == 16384 ? 14 : 16;
+	if (ic_image__read(s->in->img, s->k->phys_text, hdr, sizeof(hdr)) ||
+	    ic_get_le32(hdr + IMAGE_MAGIC_OFF) != IMAGE_MAGIC)
+		return 0;
+	fl = (ic_get_le64(hdr + IMAGE_FLAGS_OFF) >> 1) & 3;
+	return fl == 1 ? 12 : fl == 2 ? 14 : fl == 3 ? 16 : 0;
+}
+
 static int link_base(struct a64 *s)
 {
 	struct ic_kaslr *k = s->k;
@@ -647,22 +667,26 @@ static int link_base(struct a64 *s)
 	} else {
 		const char *why = NULL;
 		uint64_t text;
-
-		unsigned vmin = 0;
+		unsigned vmin = 0, shift = k->levels ? k->page_shift : granule(s);
+		char pages[16] = "? KiB", vab[16] = "?-bit";
 
 		/* The layout moved with the release: 6.5's default on a 6.1 kernel put every
 		 * symbol 1.875 GiB off. Before 6.1 there is no rule: no guess either. And with
 		 * the VA size: a 39-bit (Android) or 16K/64K-page kernel has another _PAGE_END,
 		 * told by where its runtime _text lies, checked against the granule and the VA
 		 * size its page tables walk with (VA_BITS_MIN 48 was assumed until 2026-12-07). */
-		if (ic_kaslr_arm64_va_bits_min(k->runtime_text, k->page_shift,
-					       k->levels ? k->va_bits : 0, &vmin, &why) ||
+		if (ic_kaslr_arm64_va_bits_min(k->runtime_text, shift, k->levels ? k->va_bits : 0,
+					       &vmin, &why) ||
 		    ic_kaslr__arm64_text(s->in->release, vmin, &text, &why)) {
-			snprintf(k->doubt, sizeof(k->doubt), "no VMCOREINFO KERNELOFFSET, and for "
-				 "release %.64s with runtime _text 0x%" PRIx64 ", %u KiB pages, %u-bit "
-				 "VA: %s: the link-time _text is unknown", s->in->release,
-				 k->runtime_text, k->page_shift ? (1u << k->page_shift) / 1024 : 0,
-				 k->levels ? k->va_bits : 0, why);
+			if (shift)
+				snprintf(pages, sizeof(pages), "%u KiB", (1u << shift) / 1024);
+			if (k->levels)
+				snprintf(vab, sizeof(vab), "%u-bit", k->va_bits);
+			/* the reason first: the evidence line keeps only its start */
+			snprintf(k->doubt, sizeof(k->doubt), "the link-time _text is unknown: %s (no "
+				 "VMCOREINFO KERNELOFFSET; release %.64s, runtime _text 0x%" PRIx64
+				 ", %s pages, %s VA)", why, s->in->release, k->runtime_text, pages,
+				 vab);
 			k->link_text = ARM64_DEFAULT_LINK_TEXT;
 			k->virtual_slide = k->runtime_text - k->link_text;
 			return evidence(s, "link:_text", false, "%s", k->doubt);
