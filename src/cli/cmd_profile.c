@@ -585,9 +585,13 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 	if (!b) {
 		char msg[8800];
 
-		snprintf(msg, sizeof(msg), "%s: linux_banner placed from %s; no other data symbol "
-			 "(init_task, init_mm...): plugins that need them will fail (/proc/kcore as "
-			 "root recovers them)", l->kallsyms_path, used);
+		if (go_on == -2) /* recovery ran: what it found is in, but not linux_banner */
+			snprintf(msg, sizeof(msg), "%s: linux_banner placed from %s (not recovered "
+				 "through /proc/kcore)", l->kallsyms_path, used);
+		else
+			snprintf(msg, sizeof(msg), "%s: linux_banner placed from %s; no other data "
+				 "symbol (init_task, init_mm...): plugins that need them will fail "
+				 "(/proc/kcore as root recovers them)", l->kallsyms_path, used);
 		cli_print(IC_LOG_WARN, msg, NULL);
 		return go_on;
 	}
