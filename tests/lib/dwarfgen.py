@@ -10,7 +10,7 @@ import struct
 import zlib
 
 FORMS = dict(string=0x08, data1=0x0b, data2=0x05, data4=0x06, data8=0x07, udata=0x0f, sdata=0x0d,
-             ref4=0x13, flag_present=0x19, exprloc=0x18)
+             ref4=0x13, flag_present=0x19, exprloc=0x18, GNU_strp_alt=0x1f21)
 TAGS = dict(cu=0x11, struct=0x13, member=0x0d, base=0x24, typedef=0x16, ptr=0x0f, var=0x34,
             array=0x01, subrange=0x21, enum=0x04, enumerator=0x28)
 ATTRS = dict(location=0x02, name=0x03, byte_size=0x0b, bit_offset=0x0c, bit_size=0x0d, language=0x13,
@@ -91,6 +91,8 @@ def _build(dies, e):
                 out += sleb(v)
             elif f == "ref4":
                 out += struct.pack(e + "I", (labels.get(v, 0) if final else 0) if isinstance(v, str) else v)
+            elif f == "GNU_strp_alt":  # an offset into the supplementary file's .debug_str
+                out += struct.pack(e + "I", v)
             elif f == "exprloc":
                 out += uleb(len(v)) + v
         if d.children is not None:
@@ -109,11 +111,12 @@ def _build(dies, e):
 
 
 def write(dies, path, endian="<", machine=62, zeros=0, gnu=False, zname=".debug_info",
-          abbrev_name=".debug_abbrev"):
+          abbrev_name=".debug_abbrev", extra=()):
     """An ET_EXEC ELF64 of the given byte order and e_machine holding the DIEs. zeros: instead,
     a zlib-compressed (SHF_COMPRESSED) section named zname of that many zero bytes; with gnu, a
     GNU .zdebug_info ("ZLIB" + big-endian u64 size + zlib stream, no section flag) instead (of
-    the zeros, or without zeros of the DIEs). abbrev_name: the abbreviations' section name."""
+    the zeros, or without zeros of the DIEs). abbrev_name: the abbreviations' section name;
+    extra: more (name, bytes) sections."""
     e = endian
     info, abbrev = _build(dies, e)
     flags = {}
@@ -131,7 +134,7 @@ def write(dies, path, endian="<", machine=62, zeros=0, gnu=False, zname=".debug_
     elif gnu:
         info = b"ZLIB" + struct.pack(">Q", len(info)) + zlib.compress(info, 9)
         info_name = ".zdebug_info"
-    secs = [(abbrev_name, abbrev), (info_name, info)]
+    secs = [(abbrev_name, abbrev), (info_name, info), *extra]
     shstr, names = b"\0", []
     for n, _ in secs + [(".shstrtab", b"")]:
         names.append(len(shstr))

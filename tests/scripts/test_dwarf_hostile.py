@@ -133,6 +133,25 @@ def main():
                 fld = json.load(open(out))["user_types"]["foo"]["fields"]["flag"]
                 ok = fld["offset"] == 0 and fld["type"]["bit_position"] == 0 and fld["type"]["bit_length"] == 1
             c.check(ok, f"{what}: exit {r.returncode}: {r.stderr[-300:]!r}", f"{what}: converted")
+        # A supplementary DWARF file (dwz's .gnu_debugaltlink) naming a FIFO, and a DIE whose
+        # name is in it (DW_FORM_GNU_strp_alt): libdw opened the FIFO and the run hung. Refused
+        # before libdw reads anything: exit 2, one line, nothing opened.
+        fifo = os.path.join(tmp, "alt.fifo")
+        os.mkfifo(fifo)
+        elf, out = os.path.join(tmp, "alt.elf"), os.path.join(tmp, "alt.json")
+        dg.write([D("cu", [("name", "a.c"), ("language", 12, "data1")],
+                    [D("base", [("name", 0, "GNU_strp_alt"), ("byte_size", 8, "data1"),
+                                ("encoding", 7, "data1")])])],
+                 elf, extra=[(".gnu_debugaltlink", fifo.encode() + b"\0" + bytes(20))])
+        try:
+            r = icfix.run("--dwarf", elf, "--map", smap, "--banner", "Linux version 9.9.9 (x@y) #1", "-o",
+                          out, check=False, timeout=60)
+            err = r.stderr.decode(errors="replace")
+            c.check(r.returncode == 2 and "supplementary DWARF file" in err and err.count("\n") == 1
+                    and not os.path.exists(out), f"dwz altlink: exit {r.returncode}: {err[-300:]!r}",
+                    "a .gnu_debugaltlink naming a FIFO: refused, nothing opened")
+        except subprocess.TimeoutExpired:
+            c.check(False, "dwz altlink naming a FIFO: the run hung (60 s)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()

@@ -1492,7 +1492,7 @@ static bool gnu_zdebug_size(Elf_Scn *scn, const GElf_Shdr *sh, uint64_t *size)
 }
 
 /* What compressed sections (every SHF_COMPRESSED one, GNU .zdebug_*) would inflate to, checked
- * before libdw inflates them. The flag wins over the name: libdw inflates a flagged section
+ * before libdw inflates them; and no supplementary file named for libdw to open. The flag wins over the name: libdw inflates a flagged section
  * under more names than .debug_* (.zdebug_*, .gnu.debuglto_.debug_* in a file it takes for GNU
  * LTO output), and a flagged .zdebug_* has no GNU header to read. */
 static int compressed_ceiling(const struct ic_ctx *ctx, Elf *elf, const char *what)
@@ -1511,6 +1511,15 @@ static int compressed_ceiling(const struct ic_ctx *ctx, Elf *elf, const char *wh
 
 		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
 			continue;
+		/* A supplementary DWARF file (dwz): libdw opens the file this section names, any
+		 * path or a build-id path, when a DIE refers into it. Input must not make isfcarve
+		 * open files: a FIFO named there hung the run. No kernel debug file uses dwz. */
+		if (!strcmp(name, ".gnu_debugaltlink") || !strcmp(name, ".debug_sup")) {
+			pr_warn(ctx, "%s: section %s (offset 0x%" PRIx64 ") names a supplementary DWARF "
+				"file (dwz): not read (give the vmlinux with all its DWARF)", what, name,
+				(uint64_t)sh.sh_offset);
+			return -IC_EUNSUPP;
+		}
 		if ((sh.sh_flags & SHF_COMPRESSED) && gelf_getchdr(scn, &ch))
 			size = ch.ch_size;
 		else if (strncmp(name, ".zdebug_", 8) || !gnu_zdebug_size(scn, &sh, &size))
