@@ -275,9 +275,15 @@ int ic_kallsyms__decode_like(const struct ic_ctx *ctx, const struct ic_image *im
 		/* A few bytes off in the address table keep it sorted: functions are checked
 		 * against their __pfx_ padding symbols where the kernel has them, and against the
 		 * instruction size on arm64 (prefix_pairs.c). */
-		if (ic_ksd_check_prefix_pairs(ctx, k) || ic_ksd_check_insn_align(ctx, k)) {
+		/* And a name renamed by damage leaves its pair partner alone (name_pairs.c). */
+		if (ic_ksd_check_prefix_pairs(ctx, k) || ic_ksd_check_insn_align(ctx, k) ||
+		    (e = ic_ksd_check_name_pairs(ctx, k))) {
 			ic_kallsyms__free(k);
 			k = NULL;
+			if (e == -ENOMEM) {
+				err = e;
+				break;
+			}
 			continue;
 		}
 		err = 0;

@@ -167,6 +167,10 @@ IC_HIDDEN int ic_ksd_check_name_order(const struct ic_ctx *ctx, const struct win
 /* ---- prefix_pairs.c: every function X with a __pfx_X padding symbol lies the same distance
  * after it (0; also when the kernel has no such pairs), else a pr_warn and -IC_ENOTFOUND */
 IC_HIDDEN int ic_ksd_check_prefix_pairs(const struct ic_ctx *ctx, const struct ic_kallsyms *k);
+/* ---- name_pairs.c: every member of a name family the kernel makes in pairs (__ksymtab_X and
+ * X, __pfx_X and X, __SCK__X and __SCT__X ...) has its partner (0; also when the kernel makes
+ * none), else a pr_warn with the lone ones and -IC_ENOTFOUND; -ENOMEM */
+IC_HIDDEN int ic_ksd_check_name_pairs(const struct ic_ctx *ctx, const struct ic_kallsyms *k);
 /* ---- and every function 4-byte aligned where instructions are (arm64: text below x86-64's
  * top 2 GiB); a few unaligned ones are damage (-IC_ENOTFOUND, warned) */
 IC_HIDDEN int ic_ksd_check_insn_align(const struct ic_ctx *ctx, const struct ic_kallsyms *k);

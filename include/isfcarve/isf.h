@@ -27,7 +27,8 @@ struct ic_symtab;
  *   3  2026-12-07  recovery: init_mm and init_files from kallsyms' init_task when kallsyms
  *                  lists it (a planted swapper/0 copy gave them); LA57 page tables by
  *                  structure past a decoy level2 page; arm64 without KERNELOFFSET:
- *                  VA_BITS_MIN from the runtime _text's place, not 48
+ *                  VA_BITS_MIN from the runtime _text's place, not 48; a kallsyms copy
+ *                  with a lone member of a name pair is refused
  */
 #define IC_ISF_REVISION 3
 #define IC_ISF_STR_(x) #x
