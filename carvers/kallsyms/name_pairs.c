@@ -40,48 +40,75 @@ static const struct family families[] = {
 	{ "__SCK__tp_func_", "__tracepoint_" },
 };
 
-static int name_cmp(const void *a, const void *b)
+/* The names as a set: open addressing over indices + 1, seeded (names are input). */
+struct nset {
+	const struct ic_kallsyms *k;
+	uint32_t *slot;
+	size_t mask;
+	uint64_t seed;
+};
+
+static int nset_build(struct nset *s, const struct ic_kallsyms *k)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	size_t cap = 1024;
+
+	while (cap < 2 * k->nsyms)
+		cap *= 2;
+	s->k = k;
+	s->mask = cap - 1;
+	s->seed = ic_hash_seed();
+	s->slot = calloc(cap, sizeof(*s->slot));
+	if (!s->slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < k->nsyms; i++) {
+		size_t h = ic_hash_str(k->syms[i].name, s->seed) & s->mask;
+
+		while (s->slot[h] && strcmp(k->syms[s->slot[h] - 1].name, k->syms[i].name))
+			h = (h + 1) & s->mask;
+		if (!s->slot[h])
+			s->slot[h] = (uint32_t)i + 1; /* nsyms <= IC_MAX_KALLSYMS < 2^32 */
+	}
+	return 0;
 }
 
-/* Is partner + rest a name of the sorted list? */
-static bool have(const char **sorted, size_t n, const char *partner, const char *rest)
+/* Is partner + rest a name of the set? */
+static bool have(const struct nset *s, const char *partner, const char *rest)
 {
 	char buf[IC_MAX_KSYM_NAME + 32];
-	const char *key = buf;
-	int len = snprintf(buf, sizeof(buf), "%s%s", partner, rest);
+	size_t pl = strlen(partner), rl = strlen(rest), h;
 
-	if (len < 0 || (size_t)len >= sizeof(buf))
+	if (pl + rl >= sizeof(buf))
 		return false;
-	return bsearch(&key, sorted, n, sizeof(*sorted), name_cmp) != NULL;
+	memcpy(buf, partner, pl);
+	memcpy(buf + pl, rest, rl + 1);
+	for (h = ic_hash_str(buf, s->seed) & s->mask; s->slot[h]; h = (h + 1) & s->mask)
+		if (!strcmp(s->k->syms[s->slot[h] - 1].name, buf))
+			return true;
+	return false;
 }
 
 int ic_ksd_check_name_pairs(const struct ic_ctx *ctx, const struct ic_kallsyms *k)
 {
 	size_t members[IC_ARRAY_SIZE(families)] = { 0 }, lone[IC_ARRAY_SIZE(families)] = { 0 };
 	size_t bad = 0, checked = 0, shown = 0, evl = 0;
-	const char **sorted;
+	struct nset set;
 	char ev[PAIR_EVIDENCE * 160 + 8];
 
 	if (k->nsyms < PAIR_MIN_MEMBERS)
 		return 0;
-	sorted = malloc(k->nsyms * sizeof(*sorted));
-	if (!sorted)
+	if (nset_build(&set, k))
 		return -ENOMEM;
+	/* first the families this kernel makes: members, and how many lack their partner (every
+	 * prefix starts "__": most names are passed over at once) */
 	for (size_t i = 0; i < k->nsyms; i++)
-		sorted[i] = k->syms[i].name;
-	qsort(sorted, k->nsyms, sizeof(*sorted), name_cmp);
-	/* first the families this kernel makes: members, and how many lack their partner */
-	for (size_t i = 0; i < k->nsyms; i++)
-		for (size_t f = 0; f < IC_ARRAY_SIZE(families); f++) {
+		for (size_t f = 0; f < IC_ARRAY_SIZE(families) && k->syms[i].name[0] == '_' &&
+				   k->syms[i].name[1] == '_'; f++) {
 			size_t pl = strlen(families[f].prefix);
 
 			if (strncmp(k->syms[i].name, families[f].prefix, pl) || !k->syms[i].name[pl])
 				continue;
 			members[f]++;
-			lone[f] += !have(sorted, k->nsyms, families[f].partner,
-					 k->syms[i].name + pl);
+			lone[f] += !have(&set, families[f].partner, k->syms[i].name + pl);
 		}
 	ev[0] = '\0';
 	for (size_t f = 0; f < IC_ARRAY_SIZE(families); f++) {
@@ -99,7 +126,7 @@ int ic_ksd_check_name_pairs(const struct ic_ctx *ctx, const struct ic_kallsyms *
 			int n;
 
 			if (strncmp(nm, families[f].prefix, pl) || !nm[pl] ||
-			    have(sorted, k->nsyms, families[f].partner, nm + pl))
+			    have(&set, families[f].partner, nm + pl))
 				continue;
 			n = snprintf(ev + evl, sizeof(ev) - evl, "%s'%.60s' without '%s%.60s'",
 				     shown ? ", " : "", nm, families[f].partner, nm + pl);
@@ -108,7 +135,7 @@ int ic_ksd_check_name_pairs(const struct ic_ctx *ctx, const struct ic_kallsyms *
 			shown++;
 		}
 	}
-	free(sorted);
+	free(set.slot);
 	if (!bad) {
 		if (checked)
 			pr_debug(ctx, "kallsyms: %zu paired names (exports, padding, static calls, "
