@@ -65,7 +65,8 @@ int ic_kaslr_arm64_va_bits_min(uint64_t t, unsigned page_shift, unsigned va_bits
 		*why = page_shift ? "the runtime _text fits VA_BITS_MIN 47 and 48 (16K pages), and no "
 				    "page-table walk says which"
 				  : "the runtime _text fits VA_BITS_MIN 47 (16K pages) and 48, and "
-				    "neither a page-table walk nor the Image header says the page size";
+				    "no page-table walk, VMCOREINFO PAGESIZE or Image header says the "
+				    "page size";
 		return -IC_ENOTFOUND;
 	}
 	*min = v;
@@ -618,18 +619,13 @@ static int find_tables(struct a64 *s)
  * at phys _text (6.1 may have given that page back: then unknown, 0). */
 static unsigned granule(const struct a64 *s)
 {
-	uint8_t hdr[64];
-	uint64_t v;
-	unsigned fl;
+	uint64_t v, size;
+	unsigned shift;
 
 	if (s->vi && !ic_vmcoreinfo__u64(s->vi, "PAGESIZE", &v) &&
 	    (v == 4096 || v == 16384 || v == 65536))
 		return v == 4096 ? 12 : v == 16384 ? 14 : 16;
-	if (ic_image__read(s->in->img, s->k->phys_text, hdr, sizeof(hdr)) ||
-	    ic_get_le32(hdr + IMAGE_MAGIC_OFF) != IMAGE_MAGIC)
-		return 0;
-	fl = (ic_get_le64(hdr + IMAGE_FLAGS_OFF) >> 1) & 3;
-	return fl == 1 ? 12 : fl == 2 ? 14 : fl == 3 ? 16 : 0;
+	return image_header_at(s->in->img, s->k->phys_text, &size, &shift) ? shift : 0;
 }
 
 static int link_base(struct a64 *s)

@@ -585,7 +585,7 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 	if (!b) {
 		char msg[8800];
 
-		if (go_on == -2) /* recovery ran: what it found is in, but not linux_banner */
+		if (n > 0 || go_on == -2) /* recovery found others, not linux_banner */
 			snprintf(msg, sizeof(msg), "%s: linux_banner placed from %s (not recovered "
 				 "through /proc/kcore)", l->kallsyms_path, used);
 		else

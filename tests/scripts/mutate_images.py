@@ -165,17 +165,22 @@ def _in_order(a, b):
     return a <= b or _cut(a) <= _cut(b)
 
 
-def names_rename_undetectable(fx, syms):
-    """True when the profile's symbols differ from the clean ones by one new name D at the
-    address of an old one O (System.map's name there; O may have same-named copies elsewhere)
-    that no kallsyms check can see: D sorts between O's neighbours as the kernel compares
-    (name_order.c: plain, or cut at the first '.') and neither name belongs to a pair family
-    (as prefix + X, or as the X or partner of one)."""
+def names_rename_undetectable(fx, isf):
+    """True when the profile differs from a right one only by one new name D at the address
+    of an old one O (the clean profile's name that is gone, else System.map's names there: O
+    may have same-named copies elsewhere) that no kallsyms check can see: D sorts between O's
+    neighbours as the kernel compares (name_order.c: plain, or cut at the first '.') and
+    neither name belongs to a pair family (as prefix + X, or as the X or partner of one).
+    Without D the profile must be right: a second damaged name is not hidden behind it."""
     clean = getattr(fx, "clean_syms", {})
+    syms = isf.get("symbols", {})
     new = [n for n in syms if n not in clean and n not in fx.sysmap]
     if len(new) != 1:
         return False
     d, a = new[0], syms[new[0]].get("address")
+    if not fx.judge_isf({**isf, "symbols": {n: v for n, v in syms.items() if n != d}})[0]:
+        return False
+    gone = [n for n in clean if n not in syms and clean[n] == a]
     if not hasattr(fx, "_names_sorted"):
         fx._names_sorted = sorted(set(clean) | set(fx.sysmap))
         fx._by_addr = {}
@@ -183,7 +188,7 @@ def names_rename_undetectable(fx, syms):
             for x in addrs:
                 fx._by_addr.setdefault(x, []).append(n)
     names = fx._names_sorted
-    for o in fx._by_addr.get(a, []):
+    for o in gone or fx._by_addr.get(a, []):
         i = bisect.bisect_left(names, o)
         if (i and not _in_order(names[i - 1], d)) or (i + 1 < len(names) and not _in_order(d, names[i + 1])):
             continue
@@ -558,7 +563,7 @@ def run_one(args, fx, worker, k, region, op, desc, edits):
             res["known"] = NOT_DETECTABLE[("btf", layout)]
             return res
     if res["verdict"] == "wrong" and region == "kallsyms_names" and \
-            names_rename_undetectable(fx, load_isf(out).get("symbols", {})):
+            names_rename_undetectable(fx, load_isf(out)):
         res["known"] = NOT_DETECTABLE[("kallsyms_names", "rename-in-order")]
         return res
     if res["verdict"] == "wrong":

@@ -643,15 +643,18 @@ static void check_progression(void)
 /*
  * Names the kernel makes in pairs (name_pairs.c): 300 exports __ksymtab_fN with their fN, and
  * 150 __SCK__sN without __SCT__sN (as on arm64: a family this kernel does not pair, not
- * judged). One fN renamed leaves its __ksymtab_ alone: the copy is refused (the order check
- * misses a new name that sorts where the old one did, and before 6.2 there is none). A
- * quarter of the exports alone: not a family this kernel pairs, not judged.
+ * judged), and 1000 data objects (a CONFIG_KALLSYMS_ALL table). One fN renamed leaves its
+ * __ksymtab_ alone: the copy is refused (the order check misses a new name that sorts where
+ * the old one did, and before 6.2 there is none). A quarter of the exports alone: not a
+ * family this kernel pairs, not judged. Without the data objects (no KALLSYMS_ALL: an
+ * exported data object is dropped while its __ksymtab_ stays on old arm64) the exports are
+ * not judged either.
  */
 static void test_name_pairs(void)
 {
-	enum { NF = 300, NS = 150 };
-	static char names[2 * NF + NS][32];
-	struct ic_ksym ks[2 * NF + NS];
+	enum { NF = 300, NS = 150, ND = 1000, N = 2 * NF + NS + ND };
+	static char names[N][32];
+	struct ic_ksym ks[N];
 	struct ic_kallsyms k;
 
 	memset(&k, 0, sizeof(k));
@@ -661,13 +664,20 @@ static void test_name_pairs(void)
 	}
 	for (unsigned i = 0; i < NS; i++)
 		snprintf(names[2 * NF + i], sizeof(names[0]), "__SCK__s%u", i);
-	for (unsigned i = 0; i < 2 * NF + NS; i++)
-		ks[i] = (struct ic_ksym){ 0xffffffff81000000ull + i * 16, names[i], 'T', 0 };
+	for (unsigned i = 0; i < ND; i++)
+		snprintf(names[2 * NF + NS + i], sizeof(names[0]), "v%u", i);
+	for (unsigned i = 0; i < N; i++)
+		ks[i] = (struct ic_ksym){ 0xffffffff81000000ull + i * 16, names[i],
+					  i < 2 * NF + NS ? 'T' : 'd', 0 };
 	k.syms = ks;
-	k.nsyms = 2 * NF + NS;
+	k.nsyms = N;
 	IC_CHECK(ic_ksd_check_name_pairs(NULL, &k) == 0, "name pairs: all partnered");
 	snprintf(names[2 * 17 + 1], sizeof(names[0]), "f17x");
 	IC_CHECK(ic_ksd_check_name_pairs(NULL, &k) == -IC_ENOTFOUND, "name pairs: f17 renamed f17x");
+	k.nsyms = 2 * NF + NS;
+	IC_CHECK(ic_ksd_check_name_pairs(NULL, &k) == 0,
+		 "name pairs: without data objects the exports are not judged");
+	k.nsyms = N;
 	snprintf(names[2 * 17 + 1], sizeof(names[0]), "f17");
 	snprintf(names[2 * 40], sizeof(names[0]), "__ksymtab_f4O");
 	IC_CHECK(ic_ksd_check_name_pairs(NULL, &k) == -IC_ENOTFOUND,
