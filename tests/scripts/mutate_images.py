@@ -91,6 +91,12 @@ NOT_DETECTABLE = {
     # kernel makes in pairs (carvers/kallsyms/name_pairs.c). Decided per run by
     # names_rename_undetectable().
     ("kallsyms_names", "rename-in-order"): "D2: a symbol renamed in order, with no pair partner",
+    # One token of kallsyms_token_table changed, renaming every name that uses it the same way
+    # (write -> wrjte): the renamed names keep the name order and pairs are renamed together
+    # (__SCK__tp_func_X and __tracepoint_X both). Decided per run by
+    # token_renames_undetectable().
+    ("kallsyms_token_table", "rename-in-order"): "D1: a token renamed in every user, in order, "
+                                                 "pairs renamed together",
 }
 # carvers/kallsyms/name_pairs.c's families: prefix + X needs partner + X
 PAIR_FAMILIES = (("__ksymtab_", ""), ("__kstrtab_", ""), ("__kstrtabns_", ""), ("__crc_", ""),
@@ -201,6 +207,39 @@ def names_rename_undetectable(fx, isf):
         if not paired:
             return True
     return False
+
+
+def token_renames_undetectable(fx, isf):
+    """True when the profile differs from a right one only by renamed symbols (each new name at
+    the address of a name the profile lost) and the renamed name list passes the decoder's own
+    name checks: still in order as the kernel compares, and every pair family the kernel makes
+    still whole (name_pairs.c's rule: judged with 100+ members, under a quarter alone)."""
+    clean = getattr(fx, "clean_syms", {})
+    syms = isf.get("symbols", {})
+    new = [n for n in syms if n not in clean and n not in fx.sysmap]
+    if not new or not fx.judge_isf({**isf, "symbols": {n: v for n, v in syms.items()
+                                                         if n not in set(new)}})[0]:
+        return False
+    gone_at = {}
+    for n in clean:
+        if n not in syms:
+            gone_at.setdefault(clean[n], n)
+    ren = {}
+    for d in new:
+        o = gone_at.get(syms[d].get("address"))
+        if o is None:
+            return False
+        ren[o] = d
+    names = [ren.get(n, n) for n in sorted(set(clean) | set(fx.sysmap))]
+    if any(not _in_order(a, b) for a, b in zip(names, names[1:])):
+        return False
+    have = set(names)
+    for pre, partner in PAIR_FAMILIES:
+        members = [n[len(pre):] for n in have if n.startswith(pre) and len(n) > len(pre)]
+        lone = sum(1 for x in members if partner + x not in have)
+        if len(members) >= 100 and lone and lone * 4 < len(members):
+            return False
+    return True
 
 
 def btf_rename_only(clean, bad, needed):
@@ -565,6 +604,10 @@ def run_one(args, fx, worker, k, region, op, desc, edits):
     if res["verdict"] == "wrong" and region == "kallsyms_names" and \
             names_rename_undetectable(fx, load_isf(out)):
         res["known"] = NOT_DETECTABLE[("kallsyms_names", "rename-in-order")]
+        return res
+    if res["verdict"] == "wrong" and region == "kallsyms_token_table" and \
+            token_renames_undetectable(fx, load_isf(out)):
+        res["known"] = NOT_DETECTABLE[("kallsyms_token_table", "rename-in-order")]
         return res
     if res["verdict"] == "wrong":
         key = next((c for c in ((region, op), (region, "*")) if c in KNOWN_UNTIL_FIXED or c in NOT_DETECTABLE),

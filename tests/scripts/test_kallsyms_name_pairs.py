@@ -10,7 +10,12 @@ name_pairs.c refuses the copy, exit 3, the error naming the lone name, no output
 On fx-forky-7.2 (E4, with seqs_of_names) and fx-deb12-6.1 (E2, seqs backport), converted to raw:
 the names are decoded here from the tables `isfcarve scan --json` locates; among the exported
 functions, the first whose name has a one-letter token that can become the next letter while
-the name stays between its neighbours in sorted order is changed."""
+the name stays between its neighbours in sorted order is changed.
+
+And D1 in order: on fx-deb12-6.1 the token "writ" of kallsyms_token_table made "wrjt" (found by
+the mutation harness) renames 1,713 names alike (write -> wrjte), pairs together and in order:
+exit 0 with 1,713 wrong names before. The BTF's FUNC names then miss kallsyms, each with the
+same one-character change: carvers/same_kernel.c refuses (exit 3, naming 'i' into 'j')."""
 import bisect
 import json
 import os
@@ -102,6 +107,26 @@ def main():
                     f"written {os.path.exists(out)}: {err[-500:]!r}",
                     f"{fx}: {old_name} -> {new_name} (still in name order): refused, the lone "
                     f"__ksymtab_{old_name} named")
+            if fx != "fx-deb12-6.1":
+                continue
+            with open(raw, "r+b") as f:  # undo the name byte
+                f.seek(at)
+                f.write(nms[at - names_at:at - names_at + 1])
+            # the harness's token: "writ" (its users: write, writeback ... all kept in order)
+            it = next((i for i in range(256) if tokstr[i] == b"writ"), None)
+            c.check(it is not None and b"wrjt" not in tokstr, f"{fx}: no token 'writ' (premise)")
+            if it is None:
+                continue
+            with open(raw, "r+b") as f:
+                f.seek(tt + idx[it] + 2)
+                f.write(b"j")
+            r = icfix.run(raw, "-o", out, check=False)
+            err = r.stderr.decode(errors="replace")
+            c.check(r.returncode == 3 and not os.path.exists(out) and "out of name order" not in err
+                    and "kallsyms names renamed" in err and "with 'i' changed into 'j'" in err,
+                    f"{fx}: token 'writ' -> 'wrjt': exit {r.returncode}, written {os.path.exists(out)}: "
+                    f"{err[-500:]!r}", f"{fx}: token 'writ' -> 'wrjt' (1,713 names, in order): refused, "
+                    f"the BTF's FUNC names seen renamed 'i' into 'j'")
     c.finish()
 
 
