@@ -28,7 +28,8 @@ struct ic_symtab;
  *                  lists it (a planted swapper/0 copy gave them); LA57 page tables by
  *                  structure past a decoy level2 page; arm64 without KERNELOFFSET:
  *                  VA_BITS_MIN from the runtime _text's place, not 48; a kallsyms copy
- *                  with a lone member of a name pair is refused
+ *                  with a lone member of a name pair is refused, and so are kallsyms names
+ *                  the BTF's FUNC names show renamed alike (a damaged token)
  */
 #define IC_ISF_REVISION 3
 #define IC_ISF_STR_(x) #x
