@@ -355,8 +355,11 @@ int cli_profile_image(const struct cli_opts *o)
 		goto done;
 	}
 	if (err == -IC_EINCOMPLETE && !o->allow_partial) {
-		cli_error("%s: incomplete: %s (or --allow-partial to write what there is)", o->image,
-			  p->missing);
+		/* --allow-partial writes what there is, but never pieces that are not of one
+		 * intact kernel (same_kernel): no hint then */
+		cli_error("%s: incomplete: %s%s", o->image, p->missing,
+			  p->findings.same_kernel.mixed ? ""
+			  : " (or --allow-partial to write what there is)");
 		rc = EXIT_INCOMPLETE;
 		goto report_out;
 	}
