@@ -57,6 +57,9 @@
  * this many, kallsyms' token table renamed them (issue 18 D1). A good kernel's missing names
  * share no such change: at most 1 on the fixtures, 5 on Ubuntu 5.15 (docs/security.md). */
 #define IC_SAME_KERNEL_SUBST_MIN 16u
+/* ... looked for in at most this many characters of missing FUNC names (each tried with every
+ * printable character: 94 lookups a character; a good kernel's missing names: ~29,000) */
+#define IC_MAX_SUBST_CHARS (256u << 10)
 /* A valid BTF blob this large counts as a kernel's (vmlinux BTF: 3-8 MiB on the fixtures; a
  * BPF object's own BTF, also found in RAM, a few KiB): for "another kernel is there too". */
 #define IC_BTF_KERNEL_MIN_BYTES (1u << 20)
