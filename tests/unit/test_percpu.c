@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+/* Unit tests for the per-CPU check (src/8-profile/percpu.c) on real fx-deb12-6.1 inputs. */
 /*
- * Unit tests for the per-CPU check (src/8-profile/percpu.c) with the real fx-deb12-6.1 BTF
- * (truth/btf_vmlinux) and System.map: every variable of the ".data..percpu" DATASEC at
- * __per_cpu_start + its offset. Without __per_cpu_start (its kallsyms name damaged) the check
- * was off: a variable moved 4 bytes then passed. Now the base most variables share stands in.
+ * With the real BTF (truth/btf_vmlinux) and System.map: every variable of the ".data..percpu"
+ * DATASEC at __per_cpu_start + its offset. Without __per_cpu_start (its kallsyms name
+ * damaged) the check was off: a variable moved 4 bytes then passed. Now the base most
+ * variables share stands in.
  */
 #include <stdio.h>
 #include <stdlib.h>

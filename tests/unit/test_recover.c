@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+/* Unit tests for data-symbol recovery (src/5-symbols/recover/) on the real fx-deb12-6.1 image. */
 /*
- * Unit tests for data-symbol recovery (src/5-symbols/recover/) on the real fx-deb12-6.1 image,
- * through ic_recover__data_syms() with a symbol table built as a kernel without
+ * Through ic_recover__data_syms() with a symbol table built as a kernel without
  * CONFIG_KALLSYMS_ALL would give it, but listing init_task (as some kernels' kallsyms do: 7.x
  * types it 'T'). init_mm and init_files must then hang off kallsyms' init_task, not off a
  * swapper/0 task the scan finds elsewhere: a planted copy (its tasks list a loop on itself, its
