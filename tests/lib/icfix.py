@@ -69,3 +69,36 @@ def slide(fx):
             if ln.startswith("kaslr_virtual_slide="):
                 return int(ln.split("=")[1].split()[0], 16)
     raise RuntimeError(f"{fx}: no kaslr_virtual_slide in truth/slide.txt")
+
+
+def raw_kallsyms(c, fx, src, tmp):
+    """fx's image src converted to a raw image in tmp (file offset = physical address, below
+    4 GiB: tests/lib/imgconv.py) with its kallsyms report from `isfcarve scan --json`:
+    (raw path, the kallsyms object, {table name: (phys, size)}), or None after a failed check
+    on counter c."""
+    raw = os.path.join(tmp, "mem.raw")
+    subprocess.run([os.environ.get("IC_PYTHON", "/usr/bin/python3"),
+                    os.path.join(SRC, "tests", "lib", "imgconv.py"), src, raw, "--max-phys",
+                    "0xf0000000"], check=True, capture_output=True)
+    r = run("scan", "--json", "-j", "2", raw, check=False)
+    c.check(r.returncode == 0, f"{fx}: scan exit {r.returncode}")
+    if r.returncode:
+        return None
+    import json
+    ks = json.loads(r.stdout)["kallsyms"]
+    return raw, ks, {k: (int(v["phys"], 0), v["size"]) for k, v in ks["tables"].items()}
+
+
+def kallsyms_tokens(raw, tabs):
+    """The token table bytes (with one byte more), each token's offset in it, the 256 token
+    strings and the kallsyms_names bytes, read from raw at the tables raw_kallsyms() gave."""
+    with open(raw, "rb") as f:
+        def read(at, n):
+            f.seek(at)
+            return f.read(n)
+        tt, tsize = tabs["kallsyms_token_table"]
+        ttab = read(tt, tsize + 1)
+        tix = read(tabs["kallsyms_token_index"][0], 512)
+        nms = read(*tabs["kallsyms_names"])
+    idx = [int.from_bytes(tix[2 * i:2 * i + 2], "little") for i in range(256)]
+    return ttab, idx, [ttab[idx[i]:ttab.index(0, idx[i])] for i in range(256)], nms

@@ -17,17 +17,13 @@ the mutation harness) renames 1,713 names alike (write -> wrjte), pairs together
 exit 0 with 1,713 wrong names before. The BTF's FUNC names then miss kallsyms, each with the
 same one-character change: carvers/same_kernel.c refuses (exit 3, naming 'i' into 'j')."""
 import bisect
-import json
 import os
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "lib"))
 import icfix  # noqa: E402
 
-PY = os.environ.get("IC_PYTHON", "/usr/bin/python3")
-CONV = os.path.join(icfix.SRC, "tests", "lib", "imgconv.py")
 FIXTURES = (("fx-forky-7.2", "mem.elf"), ("fx-deb12-6.1", "mem.lime"))
 
 
@@ -49,26 +45,13 @@ def main():
     for fx, name in FIXTURES:
         src = icfix.fixture(fx, name)
         with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
-            raw = os.path.join(tmp, "mem.raw")
-            subprocess.run([PY, CONV, src, raw, "--max-phys", "0xf0000000"], check=True,
-                           capture_output=True)
-            r = icfix.run("scan", "--json", "-j", "2", raw, check=False)
-            c.check(r.returncode == 0, f"{fx}: scan exit {r.returncode}")
-            if r.returncode:
+            got = icfix.raw_kallsyms(c, fx, src, tmp)
+            if not got:
                 continue
-            ks = json.loads(r.stdout)["kallsyms"]
-            tabs = {k: (int(v["phys"], 0), v["size"]) for k, v in ks["tables"].items()}
-            with open(raw, "rb") as f:
-                def read(at, n):
-                    f.seek(at)
-                    return f.read(n)
-                tt, tsize = tabs["kallsyms_token_table"]
-                names_at, nsize = tabs["kallsyms_names"]
-                ttab = read(tt, tsize + 1)
-                tix = read(tabs["kallsyms_token_index"][0], 512)
-                nms = read(names_at, nsize)
-            idx = [int.from_bytes(tix[2 * i:2 * i + 2], "little") for i in range(256)]
-            tokstr = [ttab[idx[i]:ttab.index(0, idx[i])] for i in range(256)]
+            raw, ks, tabs = got
+            tt = tabs["kallsyms_token_table"][0]
+            names_at, nsize = tabs["kallsyms_names"]
+            _, idx, tokstr, nms = icfix.kallsyms_tokens(raw, tabs)
             single = {tokstr[i][0]: i for i in range(256) if len(tokstr[i]) == 1}
             table = decode(nms, nsize, tokstr, "uleb128" in ks["layout"])
             names = {n for n, _ in table}

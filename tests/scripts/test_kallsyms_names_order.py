@@ -21,15 +21,12 @@ names not in System.map for the token bit, 1 for the name byte).
 Tables are located with `isfcarve scan --json` on the undamaged image (the kallsyms report)."""
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "lib"))
 import icfix  # noqa: E402
 
-PY = os.environ.get("IC_PYTHON", "/usr/bin/python3")
-CONV = os.path.join(icfix.SRC, "tests", "lib", "imgconv.py")
 FIXTURES = (("fx-deb12-6.1", "mem.lime"), ("fx-forky-7.2", "mem.elf"),
             ("fx-arm64-forky-7.2", "mem.elf"))
 
@@ -73,15 +70,10 @@ def main():
         src = icfix.fixture(fx, name)
         smap = sysmap_names(icfix.fixture(fx, "System.map"))
         with tempfile.TemporaryDirectory(dir=tmpd) as tmp:
-            raw = os.path.join(tmp, "mem.raw")
-            subprocess.run([PY, CONV, src, raw, "--max-phys", "0xf0000000"], check=True,
-                           capture_output=True)
-            r = icfix.run("scan", "--json", "-j", "2", raw, check=False)
-            c.check(r.returncode == 0, f"{fx}: scan exit {r.returncode}")
-            if r.returncode:
+            got = icfix.raw_kallsyms(c, fx, src, tmp)
+            if not got:
                 continue
-            ks = json.loads(r.stdout)["kallsyms"]
-            tabs = {k: (int(v["phys"], 0), v["size"]) for k, v in ks["tables"].items()}
+            raw, ks, tabs = got
             c.check("kallsyms_seqs_of_names" in tabs, f"{fx}: no seqs_of_names found (premise)")
 
             # the undamaged image: a profile, every kallsyms name in System.map
@@ -102,9 +94,7 @@ def main():
 
             tt, tsize = tabs["kallsyms_token_table"]
             names, nsize = tabs["kallsyms_names"]
-            ttab = read(tt, tsize + 1)
-            tix = read(tabs["kallsyms_token_index"][0], 512)
-            nms = read(names, nsize)
+            ttab, idx, tokstr, nms = icfix.kallsyms_tokens(raw, tabs)
 
             # D1: one bit of one token
             at, val, tok = token_bit(ttab, 0, tsize)
@@ -112,8 +102,6 @@ def main():
             # D2: one byte of a name: beyond the 40,000th entry of kallsyms_names, a token byte
             # (not a length) that stands for a single lower-case letter, replaced by the token
             # of the next letter
-            idx = [int.from_bytes(tix[2 * i:2 * i + 2], "little") for i in range(256)]
-            tokstr = [ttab[idx[i]:ttab.index(0, idx[i])] for i in range(256)]
             single = {tokstr[i][0]: i for i in range(256) if len(tokstr[i]) == 1}
             p, i, at2, val2 = 0, 0, None, None
             while p < nsize and at2 is None:

@@ -22,15 +22,12 @@ of an arm64 function, or any symbol of an x86-64 kernel without __pfx_ symbols (
 import json
 import os
 import struct
-import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.environ.get("IC_SRC", "."), "tests", "lib"))
 import icfix  # noqa: E402
 
-PY = os.environ.get("IC_PYTHON", "/usr/bin/python3")
-CONV = os.path.join(icfix.SRC, "tests", "lib", "imgconv.py")
 FIXTURES = (("fx-forky-7.2", "mem.elf"), ("fx-la57-6.12", "mem.elf"), ("fx-arm64-forky-7.2", "mem.elf"))
 TARGET = "vfs_read"
 PERCPU = "runqueues"  # a per-CPU variable: checked against the BTF's .data..percpu DATASEC
@@ -81,14 +78,10 @@ def main():
         smap = icfix.fixture(fx, "System.map")
         sl = slide(icfix.fixture(fx, "truth/slide.txt"))
         with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR")) as tmp:
-            raw = os.path.join(tmp, "mem.raw")
-            subprocess.run([PY, CONV, src, raw, "--max-phys", "0xf0000000"], check=True,
-                           capture_output=True)
-            r = icfix.run("scan", "--json", "-j", "2", raw, check=False)
-            c.check(r.returncode == 0, f"{fx}: scan exit {r.returncode}")
-            if r.returncode:
+            got = icfix.raw_kallsyms(c, fx, src, tmp)
+            if not got:
                 continue
-            ks = json.loads(r.stdout)["kallsyms"]
+            raw, ks, _ = got
             delta = int(ks["virt_delta"], 0)
             arm = "arm64" in fx  # no __pfx_ symbols: the 4-byte instruction alignment instead
             for sym in ((TARGET,) if arm else (TARGET, "__pfx_" + TARGET)) + (PERCPU,):
