@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "ic_test.h"
+#include "phys_mem.h"
 #include "isfcarve/error.h"
 #include "isfcarve/carver.h"
 #include "isfcarve/image.h"
@@ -590,20 +591,12 @@ static void run_decoy_l2(const char *fx, struct ic_image *img, const struct trut
 	struct ic_ctx ctx = { .print = print_msg, .level = IC_LOG_WARN };
 	const struct ic_range *r = ic_image__ranges(img);
 	size_t n = ic_image__nranges(img), total = 0, at = SIZE_MAX;
-	uint64_t *offs = calloc(n ? n : 1, sizeof(*offs)), decoy = 0;
+	uint64_t *offs = NULL, decoy = 0;
 	struct ic_image *m = NULL;
 	struct ic_kaslr *k = NULL;
-	uint8_t *buf;
+	uint8_t *buf = pm_copy_image(img, &offs, &total);
 
-	for (size_t i = 0; offs && i < n; i++) {
-		offs[i] = total;
-		total += (size_t)r[i].len;
-	}
-	buf = offs && total <= (1u << 30) ? malloc(total ? total : 1) : NULL;
 	IC_CHECK(buf != NULL, "%s: decoy: a copy of %zu bytes", fx, total);
-	for (size_t i = 0; buf && i < n; i++)
-		IC_CHECK(ic_image__read(img, r[i].phys, buf + offs[i], (size_t)r[i].len) == 0,
-			 "%s: decoy: read range %zu", fx, i);
 	/* the first all-zero page from 16 MiB up, below the kernel */
 	for (size_t i = 0; buf && i < n && at == SIZE_MAX; i++)
 		for (uint64_t pa = (r[i].phys + 4095) & ~4095ull;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ic_test.h"
+#include "phys_mem.h"
 #include "isfcarve/btf.h"
 #include "isfcarve/btf_finding.h"
 #include "isfcarve/carver.h"
@@ -127,57 +128,6 @@ out:
 	return err;
 }
 
-/* A writable in-memory copy of img's ranges (offs: where each range starts in the copy). */
-static uint8_t *copy_image(const struct ic_image *img, uint64_t **offs, size_t *total)
-{
-	const struct ic_range *r = ic_image__ranges(img);
-	size_t n = ic_image__nranges(img);
-	uint8_t *buf;
-
-	*total = 0;
-	*offs = calloc(n ? n : 1, sizeof(**offs));
-	if (!*offs)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		(*offs)[i] = *total;
-		*total += (size_t)r[i].len;
-	}
-	buf = *total <= (1u << 30) ? malloc(*total ? *total : 1) : NULL;
-	for (size_t i = 0; buf && i < n; i++)
-		if (ic_image__read(img, r[i].phys, buf + (*offs)[i], (size_t)r[i].len)) {
-			free(buf);
-			buf = NULL;
-		}
-	return buf;
-}
-
-/* Where phys lies in the copy, for len bytes inside one range; NULL otherwise. */
-static uint8_t *at_phys(const struct ic_image *img, uint8_t *buf, const uint64_t *offs,
-			uint64_t phys, size_t len)
-{
-	const struct ic_range *r = ic_image__ranges(img);
-
-	for (size_t i = 0; i < ic_image__nranges(img); i++)
-		if (phys >= r[i].phys && phys - r[i].phys + len <= r[i].len)
-			return buf + offs[i] + (phys - r[i].phys);
-	return NULL;
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 enum { TASK_LEN = 16 * PAGE, MM_LEN = 2 * PAGE, FILES_LEN = PAGE };
 
 static int run(const char *fx, const char *file)
@@ -227,12 +177,12 @@ static int run(const char *fx, const char *file)
 
 	/* 2. A planted swapper/0 task: a copy of init_task in zero pages of the kernel image
 	 * (its .bss), with init_mm and init_files copies after it. */
-	copy = copy_image(img, &offs, &total);
+	copy = pm_copy_image(img, &offs, &total);
 	IC_CHECK(copy != NULL, "copy");
 	task_pa = w.task + slide - delta;
 	for (uint64_t pa = f.kaslr->phys_text + (32u << 20); copy && !decoy_pa &&
 	     pa < f.kaslr->phys_text + (64u << 20); pa += PAGE) {
-		const uint8_t *p = at_phys(img, copy, offs, pa, (size_t)zeros_need);
+		const uint8_t *p = pm_at_phys(img, copy, offs, pa, (size_t)zeros_need);
 		size_t z = 0;
 
 		while (p && z < zeros_need && !p[z])
@@ -243,10 +193,10 @@ static int run(const char *fx, const char *file)
 	IC_CHECK(decoy_pa != 0, "%s: no %" PRIu64 " zero bytes in the kernel image", fx, zeros_need);
 	if (copy && decoy_pa) {
 		uint64_t mm_pa = decoy_pa + TASK_LEN, files_pa = mm_pa + MM_LEN;
-		uint8_t *d = at_phys(img, copy, offs, decoy_pa, (size_t)zeros_need);
-		uint8_t *t = at_phys(img, copy, offs, task_pa, TASK_LEN);
-		uint8_t *m = at_phys(img, copy, offs, w.mm + slide - delta, MM_LEN);
-		uint8_t *fl = at_phys(img, copy, offs, w.files + slide - delta, FILES_LEN);
+		uint8_t *d = pm_at_phys(img, copy, offs, decoy_pa, (size_t)zeros_need);
+		uint8_t *t = pm_at_phys(img, copy, offs, task_pa, TASK_LEN);
+		uint8_t *m = pm_at_phys(img, copy, offs, w.mm + slide - delta, MM_LEN);
+		uint8_t *fl = pm_at_phys(img, copy, offs, w.files + slide - delta, FILES_LEN);
 		struct ic_image *bad = NULL;
 		const struct ic_range *r = ic_image__ranges(img);
 
@@ -255,12 +205,12 @@ static int run(const char *fx, const char *file)
 			memcpy(d, t, TASK_LEN);
 			memcpy(d + TASK_LEN, m, MM_LEN);
 			memcpy(d + TASK_LEN + MM_LEN, fl, FILES_LEN);
-			put64(d + o_tasks, decoy_pa + delta + o_tasks); /* a list of one */
-			put64(d + o_tasks + 8, decoy_pa + delta + o_tasks);
-			put64(d + o_active, mm_pa + delta);
-			put64(d + o_files, files_pa + delta);
-			put64(d + TASK_LEN + MM_LEN + o_fdt, files_pa + delta + o_fdtab);
-			IC_CHECK(get64(d + o_mm_ptr) == 0, "the copy's mm is NULL");
+			pm_put64(d + o_tasks, 0, decoy_pa + delta + o_tasks); /* a list of one */
+			pm_put64(d + o_tasks + 8, 0, decoy_pa + delta + o_tasks);
+			pm_put64(d + o_active, 0, mm_pa + delta);
+			pm_put64(d + o_files, 0, files_pa + delta);
+			pm_put64(d + TASK_LEN + MM_LEN + o_fdt, 0, files_pa + delta + o_fdtab);
+			IC_CHECK(pm_get64(d + o_mm_ptr, 0) == 0, "the copy's mm is NULL");
 			for (int damaged = 0; damaged < 2; damaged++) {
 				/* damaged: the real task's comm "swapper/X", so the scan sees only
 				 * the copy (before: both taken from it, exit 0); intact: two
