@@ -348,11 +348,12 @@ void ic_same_kernel__check(const struct ic_ctx *ctx, const struct ic_image *img,
 			pr_debug(ctx, "%s: same kernel: %zu missing BTF FUNC names are in kallsyms with "
 				 "'%c' as '%c' (the most common one-character change)",
 				 ic_image__path(img), sub, from, to);
-		if (!e && sub >= IC_SAME_KERNEL_SUBST_MIN)
+		if (!e && sub >= IC_SAME_KERNEL_SUBST_MIN) {
+			s->damaged = !s->mixed; /* only when this is the problem reported */
 			problem(s, "kallsyms names renamed: %zu or more of the BTF's FUNC names are in "
 				"kallsyms only with '%c' changed into '%c' (a damaged kallsyms_token_table "
 				"renames every name using a token alike)", sub, from, to);
-		else if (!e && nm * 100 > nf * IC_SAME_KERNEL_FUNC_MISS_PCT)
+		} else if (!e && nm * 100 > nf * IC_SAME_KERNEL_FUNC_MISS_PCT)
 			problem(s, "the BTF at 0x%" PRIx64 " is another kernel's: %zu of its %zu FUNC "
 				"names are not in kallsyms (more than %u %%)", t->phys, nm, nf,
 				IC_SAME_KERNEL_FUNC_MISS_PCT);
@@ -377,7 +378,8 @@ void ic_same_kernel__check(const struct ic_ctx *ctx, const struct ic_image *img,
 			evidence(s, "one distinct BTF blob in the image");
 	}
 	if (s->mixed) /* s->problem is the caller's refusal line (profile, extract, scan): -v here */
-		pr_info(ctx, "%s: not one kernel: %s", ic_image__path(img), s->problem);
+		pr_info(ctx, "%s: %s: %s", ic_image__path(img),
+			s->damaged ? "damaged kernel pieces" : "not one kernel", s->problem);
 	else if ((b && b->releases > 1) || (t && t->distinct_kernels > 1))
 		/* Tied pieces make one kernel's profile; a responder must still know the image
 		 * holds another (a guest, a crash kernel, a previous boot): whatever the layout. */

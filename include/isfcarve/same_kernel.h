@@ -14,12 +14,15 @@
  * the pieces together (static strings, e.g. "banner at kallsyms linux_banner"); problem is
  * set when they contradict each other, or when the image holds several kernels and nothing
  * tells which banner goes with which BTF: a profile from such findings would mix kernels, so
- * the pipeline refuses it (exit 3) and scan reports it.
+ * the pipeline refuses it (exit 3) and scan reports it. damaged goes with mixed when the
+ * problem is one kernel's pieces disagreeing through damage (kallsyms names renamed alike
+ * against the BTF's FUNC names), not two kernels: the refusal is the same, its words differ.
  */
 struct ic_same_kernel {
 	unsigned n;
 	const char *evidence[IC_SAME_KERNEL_MAX_EVIDENCE];
 	bool mixed;
+	bool damaged;
 	char problem[320];
 };
 

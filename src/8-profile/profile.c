@@ -600,8 +600,9 @@ int ic_profile__write(const struct ic_ctx *ctx, struct ic_profile *p,
 		return -IC_EINCOMPLETE;
 	/* Not even with --allow-partial: a profile mixing two kernels is wrong, not partial. */
 	if (p->findings.same_kernel.mixed) {
-		pr_info(ctx, "profile: %s: refusing to write a profile mixing kernels: %s", out_path,
-			p->findings.same_kernel.problem);
+		pr_info(ctx, "profile: %s: refusing to write a profile %s: %s", out_path,
+			p->findings.same_kernel.damaged ? "from damaged kernel pieces"
+			: "mixing kernels", p->findings.same_kernel.problem);
 		return -IC_EINCOMPLETE;
 	}
 	/* Without types or without any symbol there is nothing Volatility can use. */

@@ -88,6 +88,8 @@ static void write_same_kernel(struct ic_json *j, const struct ic_same_kernel *s)
 	ic_json_obj_begin(j);
 	ic_json_key(j, "ok");
 	ic_json_bool(j, !s->mixed);
+	ic_json_key(j, "damaged"); /* not ok through damage to one kernel's pieces */
+	ic_json_bool(j, s->mixed && s->damaged);
 	ic_json_key(j, "evidence");
 	ic_json_arr_begin(j);
 	for (unsigned i = 0; i < s->n; i++)

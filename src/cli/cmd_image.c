@@ -385,12 +385,15 @@ int cli_profile_image(const struct cli_opts *o)
 		goto out;
 	}
 	if (err == -IC_EINCOMPLETE && p->missing[0]) {
-		/* --allow-partial, yet nothing Volatility could use (no types, no symbols) or a
-		 * profile mixing kernels: the one line says what is missing and that nothing was
-		 * written (the library's refusal is for -v). */
+		/* --allow-partial, yet nothing Volatility could use (no types, no symbols), or
+		 * pieces of two kernels or damaged ones: the one line says what is missing and that
+		 * nothing was written (the library's refusal is for -v). */
+		const struct ic_same_kernel *sk = &p->findings.same_kernel;
+
 		cli_error("%s: incomplete: %s; nothing written to %s (%s)", o->image, p->missing,
-			  out_path, p->findings.same_kernel.mixed ? "a profile mixing kernels is "
-			  "refused even with --allow-partial" : !p->btf ? "an ISF without types is "
+			  out_path, sk->mixed && sk->damaged ? "a profile from damaged kernel pieces "
+			  "is refused even with --allow-partial" : sk->mixed ? "a profile mixing kernels "
+			  "is refused even with --allow-partial" : !p->btf ? "an ISF without types is "
 			  "of no use" : "an ISF without symbols is of no use");
 		rc = EXIT_INCOMPLETE;
 		goto report_out;

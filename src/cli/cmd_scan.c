@@ -175,7 +175,8 @@ static void print_human(const struct ic_image *img, const struct ic_findings *f)
 	}
 	printf("kallsyms:   %s\n", f->status[IC_SLOT_KALLSYMS] ? status_str(f->status[IC_SLOT_KALLSYMS]) : "found");
 	if (f->same_kernel.mixed) {
-		printf("kernel:     NOT one kernel: %s\n", f->same_kernel.problem);
+		printf("kernel:     %s: %s\n", f->same_kernel.damaged ? "DAMAGED" : "NOT one kernel",
+		       f->same_kernel.problem);
 	} else if (f->same_kernel.n) {
 		printf("kernel:     one kernel, tied by");
 		for (unsigned i = 0; i < f->same_kernel.n; i++)

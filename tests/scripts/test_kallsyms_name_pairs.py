@@ -15,8 +15,11 @@ the name stays between its neighbours in sorted order is changed.
 And D1 in order: on fx-deb12-6.1 the token "writ" of kallsyms_token_table made "wrjt" (found by
 the mutation harness) renames 1,713 names alike (write -> wrjte), pairs together and in order:
 exit 0 with 1,713 wrong names before. The BTF's FUNC names then miss kallsyms, each with the
-same one-character change: carvers/same_kernel.c refuses (exit 3, naming 'i' into 'j')."""
+same one-character change: carvers/same_kernel.c refuses (exit 3, naming 'i' into 'j'), also with
+--allow-partial, where the line says damaged kernel pieces rather than a mix of kernels, and
+`scan` says `kernel: DAMAGED` (`same_kernel.damaged` in --json)."""
 import bisect
+import json
 import os
 import sys
 import tempfile
@@ -110,6 +113,22 @@ def main():
                     f"{fx}: token 'writ' -> 'wrjt': exit {r.returncode}, written {os.path.exists(out)}: "
                     f"{err[-500:]!r}", f"{fx}: token 'writ' -> 'wrjt' (1,713 names, in order): refused, "
                     f"the BTF's FUNC names seen renamed 'i' into 'j'")
+            # --allow-partial writes nothing either, and says damage, not two kernels
+            r = icfix.run(raw, "-o", out, "--allow-partial", check=False)
+            err = r.stderr.decode(errors="replace")
+            c.check(r.returncode == 3 and not os.path.exists(out)
+                    and "a profile from damaged kernel pieces is refused even with --allow-partial" in err
+                    and "mixing kernels" not in err,
+                    f"{fx}: 'wrjt' --allow-partial: exit {r.returncode}, written {os.path.exists(out)}: "
+                    f"{err[-500:]!r}", f"{fx}: 'wrjt' --allow-partial: refused as damage, nothing written")
+            r = icfix.run("scan", "--json", raw, check=False)
+            sk = json.loads(r.stdout).get("same_kernel", {}) if r.stdout else {}
+            txt = icfix.run("scan", raw, check=False).stdout.decode(errors="replace")
+            c.check(sk.get("ok") is False and sk.get("damaged") is True
+                    and "kallsyms names renamed" in (sk.get("problem") or "")
+                    and "kernel:     DAMAGED: kallsyms names renamed" in txt,
+                    f"{fx}: 'wrjt' scan: same_kernel {sk}, text {txt[-300:]!r}",
+                    f"{fx}: 'wrjt' scan: same_kernel.damaged true, 'kernel: DAMAGED'")
     c.finish()
 
 
