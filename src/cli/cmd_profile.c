@@ -290,14 +290,12 @@ static void *hash_all(void *arg)
  * Refuse a symbol table without linux_banner unless --allow-partial. Volatility 3 matches a
  * profile to an image by symbols.linux_banner (its constant_data) and finds the KASLR shift from
  * its address. Kernels without CONFIG_KALLSYMS_ALL have no data symbols in kallsyms, so a live
- * profile would lack it. -1 to go on (*partial set if it is missing), else the exit code.
+ * profile would lack it. -1 to go on, else the exit code. A partial write says why in why[]
+ * (kept when the caller already put a fuller reason there).
  */
 static int banner_check(const struct cli_opts *o, const struct ic_isf_input *in, bool has_banner,
-			bool *partial)
+			char *why, size_t whysz)
 {
-	char msg[4200];
-
-	*partial = false;
 	if (has_banner)
 		return -1;
 	if (!o->allow_partial) {
@@ -306,16 +304,19 @@ static int banner_check(const struct cli_opts *o, const struct ic_isf_input *in,
 			  "it anyway (exit 3)", in->syms_src[0].name);
 		return EXIT_INPUT;
 	}
-	snprintf(msg, sizeof(msg), "%s: no linux_banner symbol: the profile cannot be "
-		 "matched by banner", in->syms_src[0].name);
-	cli_print(IC_LOG_WARN, msg, NULL); /* honours -q */
-	*partial = true;
+	if (!why[0])
+		snprintf(why, whysz, "no linux_banner symbol: Volatility 3 cannot match the "
+			 "profile by banner");
 	return -1;
 }
 
-/* Write the ISF from a validated BTF (freed here). */
+/*
+ * Write the ISF from a validated BTF (freed here). A partial one (why[0]) ends in one error line
+ * that names the file and what it lacks, as IMAGE mode's does, and exit 3: a warning alone
+ * beside a written file reads as success.
+ */
 static int write_out(const struct ic_ctx *ctx, const struct cli_opts *o, struct ic_isf_input *in,
-		     struct ic_btf *btf, bool partial)
+		     struct ic_btf *btf, const char *why)
 {
 	struct ic_isf_stats st;
 	int err;
@@ -333,19 +334,22 @@ static int write_out(const struct ic_ctx *ctx, const struct cli_opts *o, struct 
 		fprintf(stderr, "isfcarve: wrote %s: %zu base types, %zu user types, %zu enums, "
 			"%zu symbols (%" PRIu64 " bytes of JSON)\n", o->output, st.base_types,
 			st.user_types, st.enums, st.symbols, st.bytes);
-	return partial ? EXIT_INCOMPLETE : EXIT_OK;
+	if (!why[0])
+		return EXIT_OK;
+	cli_error("%s: wrote a PARTIAL profile to %s: %s", in->syms_src[0].name, o->output, why);
+	return EXIT_INCOMPLETE;
 }
 
 static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
 		     struct ic_isf_input *in, struct hash_jobs *hashes, const uint8_t *btf_data,
-		     size_t btf_len, const char *btf_what)
+		     size_t btf_len, const char *btf_what, char *why, size_t whysz)
 {
 	pthread_t hasher;
-	bool threaded, partial;
+	bool threaded;
 	struct ic_btf *btf = NULL;
 	int err, rc;
 
-	rc = banner_check(o, in, last_named(in->syms, "linux_banner") != NULL, &partial);
+	rc = banner_check(o, in, last_named(in->syms, "linux_banner") != NULL, why, whysz);
 	if (rc >= 0)
 		return rc;
 	cli_flush();
@@ -357,7 +361,7 @@ static int write_isf(const struct ic_ctx *ctx, const struct cli_opts *o,
 		hash_all(hashes);
 	if (err)
 		return cli_fail(err, "%s: invalid BTF", btf_what);
-	return write_out(ctx, o, in, btf, partial);
+	return write_out(ctx, o, in, btf, why);
 }
 
 /* Both file modes: the context from the options, then OUT checked before any input is read. */
@@ -425,7 +429,8 @@ int cli_profile_files(const struct cli_opts *o)
 	struct held bmsgs = { 0 };
 	struct ic_btf *btf = NULL;
 	pthread_t mt;
-	bool mt_run = false, partial;
+	bool mt_run = false;
+	char why[160] = "";
 	const uint8_t *btf_data, *banner;
 	uint8_t *banner_arg = NULL, *dwarf_btf = NULL;
 	size_t btf_len, banner_len = 0;
@@ -519,7 +524,7 @@ int cli_profile_files(const struct cli_opts *o)
 	in.syms = m.syms;
 	in.banner = banner;
 	in.banner_len = banner_len;
-	rc = banner_check(o, &in, m.banner != NULL, &partial);
+	rc = banner_check(o, &in, m.banner != NULL, why, sizeof(why));
 	if (rc >= 0)
 		goto out;
 	cli_flush();
@@ -528,7 +533,7 @@ int cli_profile_files(const struct cli_opts *o)
 		rc = cli_fail(btf_err, "%s: invalid BTF%s", tpath, o->dwarf ? " made from DWARF" : "");
 		goto out;
 	}
-	rc = write_out(&ctx, o, &in, btf, partial);
+	rc = write_out(&ctx, o, &in, btf, why);
 	btf = NULL;
 out:
 	held_done(&ctx, &bmsgs, false);
@@ -543,15 +548,27 @@ out:
 	return rc;
 }
 
+/* Why /proc/kcore gave no linux_banner, from ic_live__recover()'s result. */
+static const char *kcore_why(int n)
+{
+	return n == -ENOENT ? "there is no /proc/kcore" :
+	       n == -EACCES ? "/proc/kcore is readable only by root" :
+	       n == -EPERM ? "/proc/kcore may not be read (kernel lockdown?)" :
+	       n >= 0 ? "no linux_banner was recovered through /proc/kcore" :
+	       "recovery through /proc/kcore failed: ";
+}
+
 /*
  * kallsyms without data symbols (no CONFIG_KALLSYMS_ALL): recover them through /proc/kcore.
- * -1 to go on and write, -2 to go on and write a partial profile (exit 3), else the exit code
- * (the error said which input would do).
+ * -1 to go on and write (a partial profile, exit 3, when why[] is set), else the exit code (the
+ * error said which input would do).
  */
-static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct ic_live *l)
+static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct ic_live *l,
+			  char *why, size_t whysz)
 {
 	char used[4096] = "";
-	int n = ic_live__recover(ctx, l, o->live_root), b, go_on = -1;
+	int n = ic_live__recover(ctx, l, o->live_root), b;
+	bool known = n == -ENOENT || n == -EACCES || n == -EPERM || n >= 0;
 
 	/* Two recovery rules disagreed (the warning names both readings): refused as in IMAGE
 	 * mode, or with --allow-partial written without that symbol, exit 3. */
@@ -560,7 +577,7 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 			return cli_fail(-IC_EINCOMPLETE, "%s: recovered symbols in doubt",
 					l->kallsyms_path);
 		n = 0;
-		go_on = -2;
+		snprintf(why, whysz, "recovered symbols in doubt are left out");
 	}
 	cli_flush();
 	if (n >= 0 && last_named(l->syms, "linux_banner")) {
@@ -572,7 +589,7 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 			return cli_fail(b, "%s: linux_banner is not where %s puts it", l->kallsyms_path,
 					used);
 		cli_flush();
-		return go_on;
+		return -1;
 	}
 	if (n == -ENOMEM)
 		return cli_fail(n, "out of memory");
@@ -585,7 +602,7 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 	if (!b) {
 		char msg[8800];
 
-		if (n > 0 || go_on == -2) /* recovery found others, not linux_banner */
+		if (n > 0 || why[0]) /* recovery found others, not linux_banner */
 			snprintf(msg, sizeof(msg), "%s: linux_banner placed from %s (not recovered "
 				 "through /proc/kcore)", l->kallsyms_path, used);
 		else
@@ -593,19 +610,27 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 				 "symbol (init_task, init_mm...): plugins that need them will fail "
 				 "(/proc/kcore as root recovers them)", l->kallsyms_path, used);
 		cli_print(IC_LOG_WARN, msg, NULL);
-		return go_on;
+		return -1;
 	}
-	if (o->allow_partial)
-		return -1; /* banner_check() warns and exits 3 */
+	if (o->allow_partial) {
+		/* written without linux_banner (banner_check() keeps this fuller reason) */
+		bool doubt = why[0];
+
+		if (n > 0)
+			snprintf(why, whysz, "no linux_banner among the %d data symbols recovered "
+				 "through /proc/kcore%s: Volatility 3 cannot match the profile by banner",
+				 n, doubt ? " (those in doubt left out)" : "");
+		else
+			snprintf(why, whysz, "no data symbols (no CONFIG_KALLSYMS_ALL, and %s%s%s): "
+				 "no linux_banner, init_task...: Volatility 3 can neither match the "
+				 "profile nor walk the kernel", kcore_why(n), known ? "" : ic_strerror(n),
+				 doubt ? "; those in doubt left out" : "");
+		return -1;
+	}
 	cli_error("%s has no data symbols (kernel without CONFIG_KALLSYMS_ALL) and %s%s: "
 		  "run as root with /proc/kcore, or give its System.map (--map System.map --btf %s "
 		  "--banner \"$(cat /proc/version)\"), or install /boot/vmlinuz-%s", l->kallsyms_path,
-		  n == -ENOENT ? "there is no /proc/kcore" :
-		  n == -EACCES ? "/proc/kcore is readable only by root" :
-		  n == -EPERM ? "/proc/kcore may not be read (kernel lockdown?)" :
-		  n >= 0 ? "no linux_banner was recovered through /proc/kcore" :
-		  "recovery through /proc/kcore failed: ", n == -ENOENT || n == -EACCES ||
-		  n == -EPERM || n >= 0 ? "" : ic_strerror(n), IC_LIVE_BTF, l->release);
+		  kcore_why(n), known ? "" : ic_strerror(n), IC_LIVE_BTF, l->release);
 	return EXIT_INCOMPLETE;
 }
 
@@ -615,7 +640,7 @@ int cli_profile_live(const struct cli_opts *o)
 	struct ic_live *l = NULL;
 	struct ic_isf_input in;
 	struct hash_jobs hashes = { .n = 0 };
-	bool partial = false;
+	char why[320] = "";
 	int rc, err;
 
 	rc = start(&ctx, o);
@@ -627,12 +652,11 @@ int cli_profile_live(const struct cli_opts *o)
 	if (l->link_text_default)
 		cli_flush();
 	if (!last_named(l->syms, "linux_banner")) {
-		rc = live_data_syms(&ctx, o, l);
+		rc = live_data_syms(&ctx, o, l, why, sizeof(why));
 		if (rc >= 0) {
 			ic_live__free(l);
 			return rc;
 		}
-		partial = rc == -2;
 	}
 	memset(&in, 0, sizeof(in));
 	in.syms = l->syms;
@@ -641,7 +665,8 @@ int cli_profile_live(const struct cli_opts *o)
 	src_set(&hashes, &in.types_src, NULL, l->btf_path, l->btf.data, l->btf.len);
 	in.syms_src[0].kind = "symtab";
 	in.syms_src[0].name = l->kallsyms_path;
-	rc = write_isf(&ctx, o, &in, &hashes, l->btf.data, l->btf.len, l->btf_path);
+	rc = write_isf(&ctx, o, &in, &hashes, l->btf.data, l->btf.len, l->btf_path, why,
+		       sizeof(why));
 	ic_live__free(l);
-	return rc == EXIT_OK && partial ? EXIT_INCOMPLETE : rc;
+	return rc;
 }

@@ -84,6 +84,20 @@ expect_exit 3 "$IC_BIN" --live-root "$R" -o "$TMP/nob.json"
 grep -q "no data symbols .*/proc/kcore.*--map.*/boot/vmlinuz-" "$TMP/err" && ok "no linux_banner: error explains" || fail "no linux_banner message: $(cat "$TMP/err")"
 expect_exit 3 "$IC_BIN" --live-root "$R" -o "$TMP/nob.json" --allow-partial
 [[ -s $TMP/nob.json ]] && ok "partial profile written" || fail "partial profile missing"
+# ... and says so in one error line naming the file and what it lacks (a warning alone beside a
+# written file read as success; the root's missing config still gives its own warning)
+grep -q "^isfcarve: error: .*/proc/kallsyms: wrote a PARTIAL profile to $TMP/nob.json: no data symbols (no CONFIG_KALLSYMS_ALL, and there is no /proc/kcore)" "$TMP/err" &&
+  (( $(grep -c "error:" "$TMP/err") == 1 )) && ok "live partial: one error line names the file and the lack" ||
+  fail "live partial message: $(cat "$TMP/err")"
+# Files mode: a System.map without linux_banner, the banner given: written with --allow-partial
+# (Volatility cannot match it), exit 3, the same one line.
+grep -v ' linux_banner$' "$MAP" > "$TMP/map-nobanner"
+expect_exit 2 "$IC_BIN" --btf "$BTF" --map "$TMP/map-nobanner" --banner "$(cat "$VER")" -o "$TMP/fnb.json"
+[[ ! -e $TMP/fnb.json ]] && ok "files, no linux_banner: nothing written" || fail "files, no linux_banner: written"
+expect_exit 3 "$IC_BIN" --btf "$BTF" --map "$TMP/map-nobanner" --banner "$(cat "$VER")" -o "$TMP/fnb.json" --allow-partial
+[[ -s $TMP/fnb.json ]] && grep -q "^isfcarve: error: $TMP/map-nobanner: wrote a PARTIAL profile to $TMP/fnb.json: no linux_banner symbol" "$TMP/err" &&
+  (( $(wc -l < "$TMP/err") == 1 )) && ok "files partial: written, one line says so" ||
+  fail "files partial: $(cat "$TMP/err")"
 
 # fx-forky-7.2 (no vmlinux shipped): raw BTF + --banner, and live mode on its truth.
 F=fx-forky-7.2
