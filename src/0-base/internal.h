@@ -109,6 +109,21 @@ static inline uint64_t ic_hash_str(const char *s, uint64_t seed)
 	return ic_hash_mem(s, strlen(s), seed);
 }
 
+/* Name -> u32 map (src/0-base/strmap.c): open addressing, seeded, grows; keys are borrowed. */
+struct ic_strmap {
+	const char **keys;
+	uint32_t *vals;
+	size_t cap, n;
+	uint64_t seed;
+};
+IC_HIDDEN int ic_strmap_init(struct ic_strmap *m, size_t expect);
+IC_HIDDEN void ic_strmap_free(struct ic_strmap *m);
+/* Insert if absent; returns 1 if inserted, 0 if present, -ENOMEM. */
+IC_HIDDEN int ic_strmap_add(struct ic_strmap *m, const char *key, uint32_t val);
+IC_HIDDEN bool ic_strmap_get(const struct ic_strmap *m, const char *key, uint32_t *val);
+/* The value of a key already there replaced (nothing if absent). */
+IC_HIDDEN void ic_strmap_set(struct ic_strmap *m, const char *key, uint32_t val);
+
 static inline uint64_t ic_align_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);

@@ -11,21 +11,6 @@
 #include "0-base/internal.h"
 #include "0-base/json.h"
 
-/* String -> u32 map (open addressing); keys are borrowed pointers. */
-struct ic_strmap {
-	const char **keys;
-	uint32_t *vals;
-	size_t cap, n;
-	uint64_t seed;
-};
-IC_HIDDEN int ic_strmap_init(struct ic_strmap *m, size_t expect);
-IC_HIDDEN void ic_strmap_free(struct ic_strmap *m);
-/* Insert if absent; returns 1 if inserted, 0 if present, -ENOMEM. */
-IC_HIDDEN int ic_strmap_add(struct ic_strmap *m, const char *key, uint32_t val);
-IC_HIDDEN bool ic_strmap_get(const struct ic_strmap *m, const char *key, uint32_t *val);
-/* The value of a key already there replaced (nothing if absent). */
-IC_HIDDEN void ic_strmap_set(struct ic_strmap *m, const char *key, uint32_t val);
-
 /* Append-only byte buffer. */
 struct ic_buf {
 	char *p;
