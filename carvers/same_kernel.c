@@ -37,16 +37,6 @@ static void IC_PRINTF(2, 3) problem(struct ic_same_kernel *s, const char *fmt, .
 	va_end(ap);
 }
 
-/* Is nm in the hash set of kallsyms' names? */
-static bool in_set(const char **set, size_t mask, uint64_t seed, const char *nm)
-{
-	size_t h;
-
-	for (h = ic_hash_str(nm, seed) & mask; set[h] && strcmp(set[h], nm); h = (h + 1) & mask)
-		;
-	return set[h] != NULL;
-}
-
 /*
  * One changed byte of kallsyms_token_table renames every name that uses the token the same way
  * (write -> wrjte in 1,713 names on fx-deb12-6.1), in name order and with pairs renamed
@@ -161,8 +151,7 @@ static bool phset_has(const struct phset *ps, const struct ic_kallsyms *k, uint6
 }
 
 static int common_substitution(const struct ic_btf *btf, const struct ic_kallsyms *k,
-			       const char **set, size_t mask, uint64_t seed, size_t *best,
-			       char *from, char *to)
+			       const struct ic_strmap *set, size_t *best, char *from, char *to)
 {
 	uint32_t n = ic_btf__nr_types(btf), (*count)[128] = ic_calloc(128, sizeof(*count));
 	struct phset ps = { 0 };
@@ -172,7 +161,7 @@ static int common_substitution(const struct ic_btf *btf, const struct ic_kallsym
 	int err = 0;
 
 	*best = 0;
-	if (!count || phset_build(&ps, k, seed)) {
+	if (!count || phset_build(&ps, k, set->seed)) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -185,7 +174,7 @@ static int common_substitution(const struct ic_btf *btf, const struct ic_kallsym
 		uint64_t h, pw = 1;
 
 		if (ic_btf__kind(btf, id) != IC_BTF_FUNC || !(nm = ic_btf__name(btf, id)) || !*nm ||
-		    nm == prev || (len = strlen(nm)) >= sizeof(buf) || in_set(set, mask, seed, nm))
+		    nm == prev || (len = strlen(nm)) >= sizeof(buf) || ic_strmap_get(set, nm, NULL))
 			continue;
 		prev = nm; /* the same name string twice in a row: once */
 		h = poly(nm, ps.base);
@@ -239,28 +228,17 @@ out:
 static int btf_funcs_in_kallsyms(const struct ic_btf *btf, const struct ic_kallsyms *k,
 				 size_t *nfunc, size_t *nmiss, size_t *subst, char *from, char *to)
 {
-	size_t cap = 1024, mask;
-	const char **set;
+	struct ic_strmap set;
 	uint32_t n = ic_btf__nr_types(btf);
-	uint64_t seed = ic_hash_seed(); /* kallsyms and BTF names are input */
 
-	while (cap < 2 * k->nsyms)
-		cap *= 2;
-	mask = cap - 1;
-	set = ic_calloc(cap, sizeof(*set));
-	if (!set)
+	*nfunc = *nmiss = *subst = 0;
+	if (ic_strmap_init(&set, k->nsyms))
 		return -ENOMEM;
-	for (size_t i = 0; i < k->nsyms; i++) {
-		const char *nm = k->syms[i].name;
-		size_t h;
-
-		if (!nm)
-			continue;
-		for (h = ic_hash_str(nm, seed) & mask; set[h] && strcmp(set[h], nm); h = (h + 1) & mask)
-			;
-		set[h] = nm;
-	}
-	*nfunc = *nmiss = 0;
+	for (size_t i = 0; i < k->nsyms; i++)
+		if (k->syms[i].name && ic_strmap_add(&set, k->syms[i].name, 0) < 0) {
+			ic_strmap_free(&set);
+			return -ENOMEM;
+		}
 	for (uint32_t id = 1; id <= n; id++) {
 		const char *nm;
 
@@ -270,16 +248,15 @@ static int btf_funcs_in_kallsyms(const struct ic_btf *btf, const struct ic_kalls
 		if (!nm || !*nm)
 			continue;
 		(*nfunc)++;
-		*nmiss += !in_set(set, mask, seed, nm);
+		*nmiss += !ic_strmap_get(&set, nm, NULL);
 	}
-	*subst = 0;
 	if (*nfunc >= IC_SAME_KERNEL_MIN_FUNCS && *nmiss >= IC_SAME_KERNEL_SUBST_MIN &&
 	    *nmiss * 100 <= *nfunc * IC_SAME_KERNEL_FUNC_MISS_PCT &&
-	    common_substitution(btf, k, set, mask, seed, subst, from, to)) {
-		free(set);
+	    common_substitution(btf, k, &set, subst, from, to)) {
+		ic_strmap_free(&set);
 		return -ENOMEM;
 	}
-	free(set);
+	ic_strmap_free(&set);
 	return *nfunc >= IC_SAME_KERNEL_MIN_FUNCS ? 0 : -IC_ENOTFOUND;
 }
 

@@ -2,7 +2,8 @@
 /* kallsyms decoder: names that come in pairs, checked for their partner.
  *
  * The kernel's build makes many symbols in pairs by name: EXPORT_SYMBOL(X) gives __ksymtab_X
- * (and __kstrtab_X, __kstrtabns_X, __crc_X on older kernels) for a symbol X; objtool's padding
+ * (and __kstrtab_X, __kstrtabns_X on kernels before 6.0; never __crc_X, which scripts/kallsyms
+ * leaves out) for a symbol X; objtool's padding
  * gives __pfx_X before function X (x86-64 6.2+); a static call gives __SCK__X and __SCT__X; a
  * tracepoint's __traceiter_X and __SCK__tp_func_X go with __tracepoint_X. One changed byte in
  * kallsyms_names renames one symbol (issue 18, D2): the order check (name_order.c) misses it
@@ -43,8 +44,8 @@ struct family {
  */
 static const struct family families[] = {
 	{ "__ksymtab_", "", true },	    { "__kstrtab_", "", true },
-	{ "__kstrtabns_", "", true },	    { "__crc_", "", true },
-	{ "__pfx_", "", false },	    { "__SCK__", "__SCT__", false },
+	{ "__kstrtabns_", "", true },	    { "__pfx_", "", false },
+	{ "__SCK__", "__SCT__", false },
 	{ "__SCT__", "__SCK__", false },    { "__traceiter_", "__tracepoint_", false },
 	{ "__SCK__tp_func_", "__tracepoint_", false },
 };
@@ -54,58 +55,36 @@ static const struct family families[] = {
  * 36,000 and more) */
 #define PAIR_ALL_DATA 1000u
 
-/* The names as a set: open addressing over indices + 1, seeded (names are input). */
-struct nset {
-	const struct ic_kallsyms *k;
-	uint32_t *slot;
-	size_t mask;
-	uint64_t seed;
-};
-
-static int nset_build(struct nset *s, const struct ic_kallsyms *k)
+/* The names as a set (the value is not used). */
+static int nset_build(struct ic_strmap *s, const struct ic_kallsyms *k)
 {
-	size_t cap = 1024;
+	int e = ic_strmap_init(s, k->nsyms);
 
-	while (cap < 2 * k->nsyms)
-		cap *= 2;
-	s->k = k;
-	s->mask = cap - 1;
-	s->seed = ic_hash_seed();
-	s->slot = calloc(cap, sizeof(*s->slot));
-	if (!s->slot)
-		return -ENOMEM;
-	for (size_t i = 0; i < k->nsyms; i++) {
-		size_t h = ic_hash_str(k->syms[i].name, s->seed) & s->mask;
-
-		while (s->slot[h] && strcmp(k->syms[s->slot[h] - 1].name, k->syms[i].name))
-			h = (h + 1) & s->mask;
-		if (!s->slot[h])
-			s->slot[h] = (uint32_t)i + 1; /* nsyms <= IC_MAX_KALLSYMS < 2^32 */
-	}
-	return 0;
+	for (size_t i = 0; !e && i < k->nsyms; i++)
+		e = ic_strmap_add(s, k->syms[i].name, 0) < 0 ? -ENOMEM : 0;
+	if (e)
+		ic_strmap_free(s);
+	return e;
 }
 
 /* Is partner + rest a name of the set? */
-static bool have(const struct nset *s, const char *partner, const char *rest)
+static bool have(const struct ic_strmap *s, const char *partner, const char *rest)
 {
 	char buf[IC_MAX_KSYM_NAME + 32];
-	size_t pl = strlen(partner), rl = strlen(rest), h;
+	size_t pl = strlen(partner), rl = strlen(rest);
 
 	if (pl + rl >= sizeof(buf))
 		return false;
 	memcpy(buf, partner, pl);
 	memcpy(buf + pl, rest, rl + 1);
-	for (h = ic_hash_str(buf, s->seed) & s->mask; s->slot[h]; h = (h + 1) & s->mask)
-		if (!strcmp(s->k->syms[s->slot[h] - 1].name, buf))
-			return true;
-	return false;
+	return ic_strmap_get(s, buf, NULL);
 }
 
 int ic_ksd_check_name_pairs(const struct ic_ctx *ctx, const struct ic_kallsyms *k)
 {
 	size_t members[IC_ARRAY_SIZE(families)] = { 0 }, lone[IC_ARRAY_SIZE(families)] = { 0 };
 	size_t bad = 0, checked = 0, shown = 0, evl = 0, data = 0;
-	struct nset set;
+	struct ic_strmap set;
 	char ev[PAIR_EVIDENCE * 160 + 8];
 
 	if (k->nsyms < PAIR_MIN_MEMBERS)
@@ -152,7 +131,7 @@ int ic_ksd_check_name_pairs(const struct ic_ctx *ctx, const struct ic_kallsyms *
 			shown++;
 		}
 	}
-	free(set.slot);
+	ic_strmap_free(&set);
 	if (!bad) {
 		if (checked)
 			pr_debug(ctx, "kallsyms: %zu paired names (exports, padding, static calls, "

@@ -41,19 +41,17 @@ static int u64_cmp(const void *a, const void *b)
  * *found: the most sharing one base, and the variables found.
  */
 #define IC_PERCPU_MIN_AGREE 16u
-static int common_base(const struct ic_symtab *syms, const struct var *v, const uint32_t *set,
-		       size_t mask, uint64_t seed, uint64_t *base, size_t *agree, size_t *most,
+static int common_base(const struct ic_symtab *syms, const struct var *v,
+		       const struct ic_strmap *set, uint64_t *base, size_t *agree, size_t *most,
 		       size_t *found)
 {
 	uint64_t *d;
 	bool *used;
-	size_t nd = 0, best = 0, run = 0, nv = 0;
+	size_t nd = 0, best = 0, run = 0, nv = set->n;
 
 	*agree = 0;
 	*most = 0;
 	*found = 0;
-	for (size_t h = 0; h <= mask; h++)
-		nv += set[h] != 0;
 	d = malloc((nv ? nv : 1) * sizeof(*d));
 	used = calloc(nv ? nv : 1, sizeof(*used));
 	if (!d || !used) {
@@ -63,15 +61,12 @@ static int common_base(const struct ic_symtab *syms, const struct var *v, const 
 	}
 	for (size_t i = 0; i < syms->n && nd < nv; i++) {
 		const struct ic_sym *s = &syms->syms[i];
-		size_t h;
+		uint32_t x;
 
-		for (h = ic_hash_str(s->name, seed) & mask; set[h] && strcmp(v[set[h] - 1].name, s->name);
-		     h = (h + 1) & mask)
-			;
-		if (!set[h] || used[set[h] - 1])
+		if (!ic_strmap_get(set, s->name, &x) || used[x])
 			continue;
-		used[set[h] - 1] = true;
-		d[nd++] = s->addr - v[set[h] - 1].off;
+		used[x] = true;
+		d[nd++] = s->addr - v[x].off;
 	}
 	qsort(d, nd, sizeof(*d), u64_cmp);
 	for (size_t i = 0; i < nd; i++) {
@@ -96,9 +91,9 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 	uint32_t nr = ic_btf__nr_types(btf), sec = 0;
 	const uint32_t *r = NULL;
 	struct var *v;
-	uint32_t *set;
-	size_t nv = 0, cap = 16, mask, bad = 0, shown = 0, len = 0;
-	uint64_t base = 0, seed;
+	struct ic_strmap set;
+	size_t nv = 0, bad = 0, shown = 0, len = 0;
+	uint64_t base = 0;
 	bool have_base = false;
 	size_t derived = 0;
 
@@ -118,36 +113,32 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 		return 0;
 	r = ic_btf__rec(btf, sec);
 	v = calloc(ic_btf_vlen(r[1]) + 1, sizeof(*v));
-	while (cap < 2 * ((size_t)ic_btf_vlen(r[1]) + 1))
-		cap *= 2;
-	set = calloc(cap, sizeof(*set)); /* index + 1 into v; vlen < 2^16 */
-	if (!v || !set) {
+	if (!v || ic_strmap_init(&set, ic_btf_vlen(r[1]))) { /* name -> index into v */
 		free(v);
-		free(set);
 		return -ENOMEM;
 	}
-	mask = cap - 1;
-	seed = ic_hash_seed(); /* BTF names are input */
 	for (uint32_t i = 0; i < ic_btf_vlen(r[1]); i++) {
 		uint32_t var = r[3 + 3 * i];
 		const char *nm = ic_btf__kind(btf, var) == IC_BTF_VAR ? ic_btf__name(btf, var) : NULL;
-		size_t h;
+		int a;
 
 		if (!nm || !*nm)
 			continue;
-		for (h = ic_hash_str(nm, seed) & mask; set[h] && strcmp(v[set[h] - 1].name, nm); h = (h + 1) & mask)
-			;
-		if (set[h])
-			continue; /* a name twice: the first offset is compared */
-		v[nv] = (struct var){ nm, r[4 + 3 * i], false, false, 0 };
-		set[h] = (uint32_t)++nv;
+		a = ic_strmap_add(&set, nm, (uint32_t)nv); /* a name twice: the first offset */
+		if (a < 0) {
+			free(v);
+			ic_strmap_free(&set);
+			return -ENOMEM;
+		}
+		if (a)
+			v[nv++] = (struct var){ nm, r[4 + 3 * i], false, false, 0 };
 	}
 	/* No __per_cpu_start (its name damaged, and only that, would switch the check off): the
 	 * base most variables agree on, when they agree overwhelmingly; when enough of them are
 	 * there and share none, that is the evidence against them. */
 	if (!have_base) {
 		size_t most = 0, found = 0;
-		int e = common_base(syms, v, set, mask, seed, &base, &derived, &most, &found);
+		int e = common_base(syms, v, &set, &base, &derived, &most, &found);
 
 		if (!e && !derived && found >= IC_PERCPU_MIN_AGREE) {
 			if (n)
@@ -158,7 +149,7 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 		}
 		if (e || !derived) {
 			free(v);
-			free(set);
+			ic_strmap_free(&set);
 			return e;
 		}
 		have_base = true;
@@ -168,14 +159,11 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 	for (size_t i = 0; i < syms->n; i++) {
 		const struct ic_sym *s = &syms->syms[i];
 		struct var *x;
-		size_t h;
+		uint32_t at;
 
-		for (h = ic_hash_str(s->name, seed) & mask; set[h] && strcmp(v[set[h] - 1].name, s->name);
-		     h = (h + 1) & mask)
-			;
-		if (!set[h])
+		if (!ic_strmap_get(&set, s->name, &at))
 			continue;
-		x = &v[set[h] - 1];
+		x = &v[at];
 		if (s->addr - base == x->off)
 			x->ok = true;
 		else if (!x->seen)
@@ -207,6 +195,6 @@ int ic_percpu__check(const struct ic_btf *btf, const struct ic_symtab *syms, cha
 	if (bad > shown && len + 1 < n)
 		snprintf(why + len, n - len, ", ... (%zu)", bad);
 	free(v);
-	free(set);
+	ic_strmap_free(&set);
 	return bad ? -IC_EFORMAT : 0;
 }
