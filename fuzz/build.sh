@@ -43,11 +43,13 @@ cmake -S "$ROOT" -B "$B" -DCMAKE_BUILD_TYPE=Fuzz -DBUILD_TESTING=OFF \
 ASAN_OPTIONS=detect_leaks=0 cmake --build "$B" -j"$JOBS" --target "${targets[@]}"
 
 # Which dictionary pieces each target reads: the ISF/symdb readers parse JSON and type
-# expressions, vmlinux and sysmap parse files; every other target reads memory images.
+# expressions, vmlinux and sysmap parse files, iomem /proc/iomem; every other target reads
+# memory images.
 dict_for() {
   case $1 in
     fuzz_isf | fuzz_isfbanner | fuzz_symdb) echo json kernel ;;
     fuzz_sysmap | fuzz_btf) echo kernel ;;
+    fuzz_iomem) echo iomem ;;
     *) echo formats kernel ;;
   esac
 }

@@ -59,6 +59,11 @@ struct ic_live {
 	uint64_t kaslr_offset;     /* runtime_text - link_text */
 	bool link_text_default;    /* no config, no kcore KERNELOFFSET: IC_DEFAULT_LINK_TEXT assumed */
 	char btf_path[4096], kallsyms_path[4096], version_path[4096], config_path[4096];
+	/* ic_live__recover(): memory read through BPF (no /proc/kcore), or why it could not be
+	 * (a few words for the caller's message; empty: not tried). mem_bpf set by the caller
+	 * before the call: BPF at once, kcore not tried (tests; the running system only). */
+	bool mem_bpf;
+	char mem_why[320];
 };
 
 /*
@@ -72,14 +77,19 @@ IC_API int ic_live__load(const struct ic_ctx *ctx, const char *root, struct ic_l
 IC_API void ic_live__free(struct ic_live *l);
 
 #define IC_LIVE_KCORE "/proc/kcore"
+#define IC_LIVE_IOMEM "/proc/iomem"
+#define IC_LIVE_VMCOREINFO "/sys/kernel/vmcoreinfo"
 
 /*
  * A kallsyms without data symbols (no CONFIG_KALLSYMS_ALL): read the running kernel through
  * root/proc/kcore and recover them by structure as IMAGE mode does (ic_recover__data_syms()),
  * with l->btf for the types and l's text symbols and KASLR offset. Only the kernel image's
  * physical range is scanned; the recovery rules read the rest of RAM on demand. The recovered
- * symbols are added to l->syms (link-time). Returns how many were recovered, or -errno
- * (-ENOENT / -EACCES / -EPERM: no kcore or not root), -IC_EINCOMPLETE when what kcore shows
+ * symbols are added to l->syms (link-time). Without /proc/kcore (absent or unreadable) on the
+ * running system (root NULL, "" or "/"), RAM is read through BPF instead (src/1-image/bpf_live.c:
+ * bpf_probe_read_kernel at the direct map, found from /proc/iomem; Linux 5.10+, root):
+ * l->mem_bpf is set, or l->mem_why says why not. Returns how many were recovered, or -errno
+ * (-ENOENT / -EACCES / -EPERM: kcore's, when BPF could not stand in), -IC_EINCOMPLETE when what kcore shows
  * disagrees with kallsyms (the carved banner, KASLR), each logged naming the file;
  * -IC_EAMBIGUOUS when two recovery rules disagreed on a symbol (left out of l->syms, the
  * others added: a partial profile only with the caller's consent, as IMAGE mode).

@@ -221,6 +221,16 @@
 /* The live /proc/kcore reader's cache of small reads: 256 blocks of 16 KiB (4 MiB). */
 #define IC_KCORE_LIVE_BLOCK (16u << 10)
 #define IC_KCORE_LIVE_SLOTS 256u
+/* Live memory through BPF (src/1-image/bpf_live.c), for kernels without /proc/kcore: /proc/iomem
+ * read whole up to this size (a large server's has a few hundred lines, 20-40 KiB), its
+ * top-level "System RAM" ranges kept up to IC_MAX_IOMEM_RAM; the direct map's base looked for
+ * in steps of IC_BPF_DMAP_STEP (2 MiB: x86-64 aligns page_offset_base to 1 GiB, arm64 its linear
+ * map to ARM64_MEMSTART_ALIGN, >= 2 MiB) below the running task's own address, at most
+ * IC_MAX_BPF_DMAP_TRIES candidates (32 TiB of RAM at that step). */
+#define IC_MAX_IOMEM_BYTES (4u << 20)
+#define IC_MAX_IOMEM_RAM 4096u
+#define IC_BPF_DMAP_STEP (2ull << 20)
+#define IC_MAX_BPF_DMAP_TRIES (1u << 24)
 
 /* Distinct anonymous type expressions whose BTF match symbol typing remembers (src/6-typing/typing.c):
  * symdb has about 20 for one kernel; more are resolved each time, only slower. */

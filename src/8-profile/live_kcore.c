@@ -7,6 +7,7 @@
 
 #include "0-base/internal.h"
 #include "0-base/ic_limits.h"
+#include "1-image/bpf_live.h"
 #include "1-image/kcore_live.h"
 #include "isfcarve/banner.h"
 #include "isfcarve/btf.h"
@@ -15,6 +16,24 @@
 #include "isfcarve/live.h"
 #include "isfcarve/recover.h"
 #include "isfcarve/symbols.h"
+
+/*
+ * No /proc/kcore: the same two images read through BPF (bpf_live.c). The anchors are the
+ * runtime _text and _stext (arm64's "Kernel code" in /proc/iomem starts at _stext). -errno of
+ * kcore when BPF cannot stand in either (l->mem_why says why).
+ */
+static int open_bpf(const struct ic_ctx *ctx, struct ic_live *l, const char *root, size_t rl,
+		    uint64_t lo, uint64_t hi, struct ic_kcore_text *text, struct ic_image **img)
+{
+	const struct ic_sym *st = ic_symtab__find(l->syms, "_stext");
+	uint64_t anchors[2] = { l->runtime_text, st ? st->addr + l->kaslr_offset : 0 };
+	char iomem[4096], vmci[4096];
+
+	snprintf(iomem, sizeof(iomem), "%.*s%s", (int)rl, root, IC_LIVE_IOMEM);
+	snprintf(vmci, sizeof(vmci), "%.*s%s", (int)rl, root, IC_LIVE_VMCOREINFO);
+	return ic_image__open_bpf_live(ctx, iomem, vmci, anchors, 2, lo, hi, text, img,
+				       l->mem_why, sizeof(l->mem_why));
+}
 
 /*
  * Why two images over one file: the carvers (banner, BTF, kallsyms, VMCOREINFO from kcore's
@@ -31,6 +50,7 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 	char path[4096];
 	size_t rl;
 	uint64_t span;
+	bool force;
 	int err, n = 0;
 
 	memset(&f, 0, sizeof(f));
@@ -40,12 +60,27 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 	while (rl && root[rl - 1] == '/')
 		rl--;
 	snprintf(path, sizeof(path), "%.*s%s", (int)rl, root, IC_LIVE_KCORE);
-	err = ic_image__open_kcore_live(ctx, path, l->runtime_text, 0, 0, &text, &full);
+	force = l->mem_bpf && !rl;
+	l->mem_bpf = false;
+	l->mem_why[0] = '\0';
+	err = force ? -ENOENT : ic_image__open_kcore_live(ctx, path, l->runtime_text, 0, 0, &text,
+							   &full);
+	/* No kcore on the running system (not a --live-root tree: BPF reads this kernel only) */
+	if ((err == -ENOENT || err == -EACCES || err == -EPERM) && !rl) {
+		int kerr = err;
+
+		err = open_bpf(ctx, l, root, rl, 0, 0, &text, &full);
+		if (err)
+			return err == -ENOMEM ? err : kerr;
+		l->mem_bpf = true;
+		snprintf(path, sizeof(path), "%s", ic_image__path(full));
+	}
 	if (err)
 		return err;
 	span = text.len < IC_MAX_KERNEL_IMAGE ? text.len : IC_MAX_KERNEL_IMAGE;
-	err = ic_image__open_kcore_live(ctx, path, l->runtime_text, text.phys, text.phys + span,
-					&text, &win);
+	err = l->mem_bpf ? open_bpf(ctx, l, root, rl, text.phys, text.phys + span, &text, &win)
+			 : ic_image__open_kcore_live(ctx, path, l->runtime_text, text.phys,
+						     text.phys + span, &text, &win);
 	if (err)
 		goto out;
 	err = ic_scan(ctx, win, &f);

@@ -37,6 +37,7 @@ struct cli_opts {
 	const char *report;      /* --report FILE (IMAGE mode) */
 	bool allow_partial;      /* --allow-partial (IMAGE mode) */
 	bool withhold_data_syms; /* --withhold-data-syms (tests: kallsyms as without KALLSYMS_ALL) */
+	bool live_memory_bpf;    /* IC_LIVE_MEMORY=bpf (tests): live recovery reads through BPF */
 	unsigned threads;        /* --threads N; 0 = online CPUs */
 	bool force;              /* --force: overwrite an existing OUT; rebuild a symbols-dir profile */
 	const char *symbols_dir; /* --symbols-dir DIR (IMAGE mode): publish to DIR/linux/<name> */

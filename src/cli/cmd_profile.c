@@ -13,6 +13,7 @@
 #include "isfcarve/dwarf.h"
 #include "isfcarve/isf.h"
 #include "isfcarve/live.h"
+#include "isfcarve/recover.h"
 #include "isfcarve/symbols.h"
 #include "isfcarve/vmlinux.h"
 #include "0-base/ic_limits.h"
@@ -548,14 +549,25 @@ out:
 	return rc;
 }
 
-/* Why /proc/kcore gave no linux_banner, from ic_live__recover()'s result. */
-static const char *kcore_why(int n)
+/* Why /proc/kcore (or BPF in its place) gave no linux_banner, from ic_live__recover()'s
+ * result, into buf. */
+static const char *kcore_why(int n, const struct ic_live *l, char *buf, size_t sz)
 {
-	return n == -ENOENT ? "there is no /proc/kcore" :
-	       n == -EACCES ? "/proc/kcore is readable only by root" :
-	       n == -EPERM ? "/proc/kcore may not be read (kernel lockdown?)" :
-	       n >= 0 ? "no linux_banner was recovered through /proc/kcore" :
-	       "recovery through /proc/kcore failed: ";
+	const char *k = n == -ENOENT ? "there is no /proc/kcore" :
+			n == -EACCES ? "/proc/kcore is readable only by root" :
+			n == -EPERM ? "/proc/kcore may not be read (kernel lockdown?)" :
+			n >= 0 ? "no linux_banner was recovered through " :
+			"recovery through /proc/kcore failed: ";
+
+	if (n >= 0)
+		snprintf(buf, sz, "%s%s", k, l->mem_bpf ? "kernel memory read through BPF"
+			 : "/proc/kcore");
+	else if (l->mem_why[0]) /* kcore missing, and BPF could not stand in */
+		snprintf(buf, sz, "%s, nor can BPF read kernel memory (%s)", k, l->mem_why);
+	else
+		snprintf(buf, sz, "%s%s", k, n == -ENOENT || n == -EACCES || n == -EPERM ? ""
+			 : ic_strerror(n));
+	return buf;
 }
 
 /*
@@ -566,9 +578,8 @@ static const char *kcore_why(int n)
 static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct ic_live *l,
 			  char *why, size_t whysz)
 {
-	char used[4096] = "";
+	char used[4096] = "", kw[640];
 	int n = ic_live__recover(ctx, l, o->live_root), b;
-	bool known = n == -ENOENT || n == -EACCES || n == -EPERM || n >= 0;
 
 	/* Two recovery rules disagreed (the warning names both readings): refused as in IMAGE
 	 * mode, or with --allow-partial written without that symbol, exit 3. */
@@ -621,17 +632,40 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 				 "through /proc/kcore%s: Volatility 3 cannot match the profile by banner",
 				 n, doubt ? " (those in doubt left out)" : "");
 		else
-			snprintf(why, whysz, "no data symbols (no CONFIG_KALLSYMS_ALL, and %s%s%s): "
+			snprintf(why, whysz, "no data symbols (no CONFIG_KALLSYMS_ALL, and %s%s): "
 				 "no linux_banner, init_task...: Volatility 3 can neither match the "
-				 "profile nor walk the kernel", kcore_why(n), known ? "" : ic_strerror(n),
+				 "profile nor walk the kernel", kcore_why(n, l, kw, sizeof(kw)),
 				 doubt ? "; those in doubt left out" : "");
 		return -1;
 	}
-	cli_error("%s has no data symbols (kernel without CONFIG_KALLSYMS_ALL) and %s%s: "
+	cli_error("%s has no data symbols (kernel without CONFIG_KALLSYMS_ALL) and %s: "
 		  "run as root with /proc/kcore, or give its System.map (--map System.map --btf %s "
 		  "--banner \"$(cat /proc/version)\"), or install /boot/vmlinuz-%s", l->kallsyms_path,
-		  kcore_why(n), known ? "" : ic_strerror(n), IC_LIVE_BTF, l->release);
+		  kcore_why(n, l, kw, sizeof(kw)), IC_LIVE_BTF, l->release);
 	return EXIT_INCOMPLETE;
+}
+
+/* Tests (--withhold-data-syms): the kernel's kallsyms as without CONFIG_KALLSYMS_ALL, so that
+ * what live recovery finds can be held against what the kernel itself lists. */
+static int withhold_data_syms(struct ic_live *l)
+{
+	struct ic_symtab *t = ic_symtab__new();
+
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->syms->n; i++) {
+		const struct ic_sym *s = &l->syms->syms[i];
+
+		if (strchr("tTwW", s->type) && s->type && !ic_recover__is_recoverable(s->name) &&
+		    ic_symtab__add(t, s->addr, s->type, s->name, strlen(s->name),
+				   s->flags)) {
+			ic_symtab__free(t);
+			return -ENOMEM;
+		}
+	}
+	ic_symtab__free(l->syms);
+	l->syms = t;
+	return 0;
 }
 
 int cli_profile_live(const struct cli_opts *o)
@@ -649,6 +683,11 @@ int cli_profile_live(const struct cli_opts *o)
 	err = ic_live__load(&ctx, o->live_root, &l);
 	if (err)
 		return cli_fail(err, "live mode: cannot read this kernel's inputs");
+	l->mem_bpf = o->live_memory_bpf; /* the test hook IC_LIVE_MEMORY=bpf: no kcore tried */
+	if (o->withhold_data_syms && (err = withhold_data_syms(l))) {
+		ic_live__free(l);
+		return cli_fail(err, "out of memory");
+	}
 	if (l->link_text_default)
 		cli_flush();
 	if (!last_named(l->syms, "linux_banner")) {

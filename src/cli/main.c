@@ -223,6 +223,7 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->live_root = getenv("IC_LIVE_ROOT");
 	o->image_format = getenv("IC_IMAGE_FORMAT");
+	o->live_memory_bpf = getenv("IC_LIVE_MEMORY") && !strcmp(getenv("IC_LIVE_MEMORY"), "bpf");
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":o:j:fvqhV", longopts, NULL)) != -1) {

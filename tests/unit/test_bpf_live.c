@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests for live memory through BPF (src/1-image/bpf_live.c): /proc/iomem, the direct map. */
+/*
+ * The BPF reads themselves need root on a kernel that allows them: tests/scripts/
+ * test_live_bpf.py runs them for real. Here the two pure parts: the /proc/iomem parser on the
+ * shapes x86-64 and arm64 write (and what a non-root reader sees), and the search for the
+ * direct map's base against simulated kernel memory, decoys included.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ic_test.h"
+#include "1-image/bpf_live.h"
+
+/* This machine's (Firecracker, 6.18), shortened. */
+static const char x86[] =
+	"00000000-00000fff : Reserved\n"
+	"00001000-0009fbff : System RAM\n"
+	"0009fc00-000fffff : Reserved\n"
+	"  000f0000-000fffff : System ROM\n"
+	"00100000-bfffffff : System RAM\n"
+	"  01000000-0225b13f : Kernel code\n"
+	"  02400000-02dfefff : Kernel rodata\n"
+	"  02e00000-0307a57f : Kernel data\n"
+	"  03928000-03a59fff : Kernel bss\n"
+	"c0001000-eebfffff : PCI Bus 0000:00\n"
+	"100000000-63fffffff : System RAM\n"
+	"4000000000-7fffffffff : PCI Bus 0000:00\n"
+	"    4000000000-400007ffff : virtio-pci-modern\n";
+
+/* arm64 (QEMU virt, 6.1): "Kernel code" from _stext, "Kernel data" to _end. */
+static const char arm64[] =
+	"09000000-09000fff : pl011@9000000\n"
+	"40000000-bfffffff : System RAM\n"
+	"  40210000-40f6ffff : Kernel code\n"
+	"  40f70000-4124ffff : reserved\n"
+	"  41250000-416cffff : Kernel data\n"
+	"  48000000-483fffff : reserved";
+
+static void test_iomem(void)
+{
+	struct ic_iomem *io = malloc(sizeof(*io));
+	char *big;
+	size_t line, n;
+
+	if (!io)
+		return;
+	IC_CHECK(ic_iomem_parse(x86, sizeof(x86) - 1, io, &line) == 0, "x86 parses");
+	IC_CHECK(io->nram == 3 && io->ram[0].lo == 0x1000 && io->ram[0].hi == 0x9fc00 &&
+		 io->ram[2].lo == 0x100000000ull && io->ram[2].hi == 0x640000000ull,
+		 "x86 RAM: %zu ranges", io->nram);
+	IC_CHECK(io->code == 0x1000000 && io->kernel_end == 0x3a5a000, "x86 kernel 0x%llx-0x%llx",
+		 (unsigned long long)io->code, (unsigned long long)io->kernel_end);
+	IC_CHECK(ic_iomem_parse(arm64, sizeof(arm64) - 1, io, &line) == 0, "arm64 parses (no final \\n)");
+	IC_CHECK(io->nram == 1 && io->code == 0x40210000 && io->kernel_end == 0x416d0000,
+		 "arm64: code 0x%llx end 0x%llx", (unsigned long long)io->code,
+		 (unsigned long long)io->kernel_end);
+	/* what a reader without CAP_SYS_ADMIN sees */
+	IC_CHECK(ic_iomem_parse("00000000-00000000 : System RAM\n  00000000-00000000 : Kernel code\n",
+				63, io, &line) == -EACCES, "all zero: -EACCES");
+	IC_CHECK(ic_iomem_parse("00001000-0009fbff : System RAM\n00100000-zz : System RAM\n", 54, io,
+				&line) == -IC_EFORMAT && line == 2, "bad hex: line %zu", line);
+	IC_CHECK(ic_iomem_parse("2000-1000 : System RAM\n", 23, io, &line) == -IC_EFORMAT,
+		 "end below start");
+	IC_CHECK(ic_iomem_parse("1000-2000 System RAM\n", 21, io, &line) == -IC_EFORMAT, "no ' : '");
+	IC_CHECK(ic_iomem_parse("11112222333344445-2 : System RAM\n", 33, io, &line) == -IC_EFORMAT,
+		 "17 hex digits");
+	IC_CHECK(ic_iomem_parse("1000-2000 : System RAM\n", 23, io, &line) == -IC_ENOTFOUND,
+		 "no Kernel code");
+	IC_CHECK(ic_iomem_parse("", 0, io, &line) == -IC_ENOTFOUND, "empty");
+	IC_CHECK(ic_iomem_parse("0-ffffffffffffffff : System RAM\n", 32, io, &line) == -IC_EFORMAT,
+		 "a range to 2^64 cannot be [lo, hi)");
+	/* more System RAM lines than the ceiling */
+	big = malloc((IC_MAX_IOMEM_RAM + 1) * 40);
+	if (big) {
+		n = 0;
+		for (unsigned i = 0; i <= IC_MAX_IOMEM_RAM; i++)
+			n += (size_t)sprintf(big + n, "%x-%x : System RAM\n", i * 0x2000, i * 0x2000 + 0xfff);
+		IC_CHECK(ic_iomem_parse(big, n, io, &line) == -IC_ELIMIT, "ceiling");
+		free(big);
+	}
+	free(io);
+}
+
+/*
+ * Simulated kernel memory: a direct map at base (RAM pages by physical address), the kernel
+ * image mapped at text_va (its pages from phys 0x1000000), and decoy copies of the kernel image
+ * at other physical addresses.
+ */
+struct sim {
+	uint64_t base, text_va, ram_end;
+	uint64_t decoy[2]; /* physical addresses holding a copy of the image's first two MiB */
+	size_t ndecoy;
+	unsigned reads;
+	bool no_image; /* the image's own mapping unreadable */
+};
+
+#define TEXT_PHYS 0x1000000ull
+
+static void page_bytes(uint64_t image_off, uint8_t *buf)
+{
+	for (unsigned i = 0; i < 4096; i++)
+		buf[i] = (uint8_t)((image_off >> 12) * 131 + i * 7 + (image_off >> 20));
+}
+
+static int sim_read(void *arg, uint64_t va, void *buf, size_t len)
+{
+	struct sim *s = arg;
+	uint64_t pa;
+
+	s->reads++;
+	if (len != 4096 || va & 4095)
+		return -22;
+	if (!s->no_image && va >= s->text_va && va - s->text_va < (4ull << 20)) {
+		page_bytes(va - s->text_va, buf);
+		return 0;
+	}
+	if (va < s->base || va - s->base >= s->ram_end)
+		return -14; /* -EFAULT: not mapped */
+	pa = va - s->base;
+	if (pa >= TEXT_PHYS && pa - TEXT_PHYS < (4ull << 20)) {
+		page_bytes(pa - TEXT_PHYS, buf);
+		return 0;
+	}
+	for (size_t i = 0; i < s->ndecoy; i++)
+		if (pa >= s->decoy[i] && pa - s->decoy[i] < (2ull << 20)) {
+			page_bytes(pa - s->decoy[i], buf);
+			return 0;
+		}
+	memset(buf, 0, 4096);
+	return 0;
+}
+
+static int find(struct sim *s, uint64_t task_pa, uint64_t step, uint64_t *base, uint64_t *other)
+{
+	return ic_dmap_find(sim_read, s, s->base + task_pa, s->ram_end, step, s->text_va, TEXT_PHYS,
+			    s->text_va + (1u << 20), TEXT_PHYS + (1u << 20), base, other);
+}
+
+#define GIB (1ull << 30)
+#define MIB2 (2ull << 20)
+
+static void test_dmap(void)
+{
+	struct sim s = { .base = 0xffff888000000000ull, .text_va = 0xffffffff81000000ull,
+			 .ram_end = 24ull << 30 };
+	uint64_t base = 0, other = 0;
+	int err;
+
+	/* the x86-64 default, the task 4 GiB up */
+	err = find(&s, 4ull << 30, GIB, &base, &other);
+	IC_CHECK(!err && base == s.base, "x86-64 default: %d 0x%llx", err, (unsigned long long)base);
+	/* randomized (1 GiB multiple), the task near the top of RAM */
+	s.base = 0xffff9a4bc0000000ull;
+	err = find(&s, (24ull << 30) - 4096, GIB, &base, &other);
+	IC_CHECK(!err && base == s.base, "randomized: %d 0x%llx", err, (unsigned long long)base);
+	/* a 2 MiB multiple (arm64 with a smaller memstart alignment) */
+	s.base = 0xffff000000000000ull - 0x40200000ull;
+	err = find(&s, 1ull << 30, MIB2, &base, &other);
+	IC_CHECK(!err && base == s.base, "2 MiB base: %d 0x%llx", err, (unsigned long long)base);
+	/* ... which 1 GiB steps do not reach */
+	err = find(&s, 1ull << 30, GIB, &base, &other);
+	IC_CHECK(err == -IC_ENOTFOUND, "2 MiB base, 1 GiB steps: %d", err);
+	/* a copy of the image's first 2 MiB at another physical address: P' = base + decoy -
+	 * TEXT_PHYS also holds both pages compared: two bases, refused (the real one, a 1 GiB
+	 * multiple, is met first; the search goes on) */
+	s.base = 0xffff888000000000ull;
+	s.decoy[0] = 0x40000000; /* P' = base + 1 GiB - 16 MiB, a 2 MiB multiple */
+	s.ndecoy = 1;
+	err = find(&s, 4ull << 30, MIB2, &base, &other);
+	IC_CHECK(err == -IC_EAMBIGUOUS && (base == s.base || other == s.base),
+		 "decoy copy: %d 0x%llx 0x%llx", err, (unsigned long long)base,
+		 (unsigned long long)other);
+	/* no mapping anywhere near the task: not found, in bounded tries */
+	s.ndecoy = 0;
+	s.reads = 0;
+	err = ic_dmap_find(sim_read, &s, 0xffffc90000000000ull, s.ram_end, MIB2, s.text_va, TEXT_PHYS,
+			   s.text_va + (1u << 20), TEXT_PHYS + (1u << 20), &base, &other);
+	IC_CHECK(err == -IC_ENOTFOUND && s.reads < (24ull << 30 >> 21) + 8,
+		 "not found: %d after %u reads", err, s.reads);
+	/* the image itself unreadable: the reader's error */
+	s.no_image = true;
+	err = find(&s, 4ull << 30, GIB, &base, &other);
+	IC_CHECK(err == -14, "image unreadable: %d", err);
+}
+
+int main(void)
+{
+	test_iomem();
+	test_dmap();
+	return IC_TEST_DONE();
+}
