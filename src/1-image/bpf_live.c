@@ -18,12 +18,15 @@
  * map's value, return the helper's result; args[1] = 1: store the current task's address.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <linux/bpf.h>
+#include <linux/kernel-page-flags.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -60,6 +63,13 @@ static bool hexval(const char **p, const char *end, uint64_t *v)
 	return n && n <= 16;
 }
 
+static int ram_cmp(const void *a, const void *b)
+{
+	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b; /* .lo first */
+
+	return x < y ? -1 : x > y;
+}
+
 int ic_iomem_parse(const char *txt, size_t len, struct ic_iomem *io, size_t *line)
 {
 	const char *p = txt, *end = txt + len;
@@ -84,7 +94,9 @@ int ic_iomem_parse(const char *txt, size_t len, struct ic_iomem *io, size_t *lin
 		nl = (size_t)(eol - name);
 		any = true;
 		nonzero |= lo || hi;
-		if (!indent && nl == 10 && !memcmp(name, "System RAM", 10)) {
+		/* "System RAM", and hot-plugged "System RAM (virtio_mem)", "System RAM (kmem)"
+		 * (nested under "Soft Reserved" or a dax device): all RAM the direct map holds */
+		if (nl >= 10 && !memcmp(name, "System RAM", 10) && (nl == 10 || name[10] == ' ')) {
 			if (io->nram == IC_MAX_IOMEM_RAM)
 				return -IC_ELIMIT;
 			if (hi == UINT64_MAX)
@@ -106,6 +118,21 @@ int ic_iomem_parse(const char *txt, size_t len, struct ic_iomem *io, size_t *lin
 		return -EACCES;
 	if (!io->nram || !code || io->kernel_end <= io->code)
 		return -IC_ENOTFOUND;
+	/* sorted, overlapping or touching ranges merged (an image's ranges may not overlap) */
+	qsort(io->ram, io->nram, sizeof(io->ram[0]), ram_cmp);
+	{
+		size_t n = 1;
+
+		for (size_t i = 1; i < io->nram; i++) {
+			if (io->ram[i].lo <= io->ram[n - 1].hi) {
+				if (io->ram[i].hi > io->ram[n - 1].hi)
+					io->ram[n - 1].hi = io->ram[i].hi;
+			} else {
+				io->ram[n++] = io->ram[i];
+			}
+		}
+		io->nram = n;
+	}
 	return 0;
 }
 
@@ -120,12 +147,12 @@ static bool dmap_match(ic_kread_fn rd, void *arg, uint64_t p, uint64_t phys, con
 	return !ic_add_ovf(p, phys, &at) && !rd(arg, at, buf, PAGE) && !memcmp(buf, want, PAGE);
 }
 
-int ic_dmap_find(ic_kread_fn rd, void *arg, uint64_t task_va, uint64_t ram_end, uint64_t step,
-		 uint64_t va, uint64_t phys, uint64_t va2, uint64_t phys2, uint64_t *base,
-		 uint64_t *other)
+int ic_dmap_find(ic_kread_fn rd, void *arg, const struct ic_iomem *io, uint64_t task_va,
+		 uint64_t step, uint64_t va, uint64_t phys, uint64_t va2, uint64_t phys2,
+		 uint64_t *base, uint64_t *other)
 {
 	uint8_t *want = malloc(2 * PAGE), *buf = malloc(PAGE);
-	uint64_t found[2] = { 0, 0 }, lowest, tries = 0;
+	uint64_t found[2] = { 0, 0 }, tries = 0;
 	size_t nfound = 0;
 	int err;
 
@@ -135,18 +162,26 @@ int ic_dmap_find(ic_kread_fn rd, void *arg, uint64_t task_va, uint64_t ram_end, 
 	}
 	if ((err = rd(arg, va, want, PAGE)) || (err = rd(arg, va2, want + PAGE, PAGE)))
 		goto out;
-	lowest = task_va > ram_end ? task_va - ram_end : 0;
-	/* every candidate, so that a second one is seen */
-	for (uint64_t p = task_va & ~(step - 1); p >= lowest && nfound < 2; p -= step) {
-		if (++tries > IC_MAX_BPF_DMAP_TRIES) {
-			err = -IC_ELIMIT;
-			goto out;
+	/* The task is at P + t for a t in some RAM range [lo, hi): P in (task - hi, task - lo].
+	 * Every candidate of every range, so that a second one is seen. */
+	for (size_t r = 0; r < io->nram && nfound < 2; r++) {
+		uint64_t lo = io->ram[r].lo, hi = io->ram[r].hi, low, p;
+
+		if (task_va < lo)
+			continue;
+		low = task_va - lo < hi - lo ? 0 : task_va - hi + 1;
+		for (p = (task_va - lo) & ~(step - 1); p >= low && nfound < 2; p -= step) {
+			if (++tries > IC_MAX_BPF_DMAP_TRIES) {
+				err = -IC_ELIMIT;
+				goto out;
+			}
+			if (dmap_match(rd, arg, p, phys, want, buf) &&
+			    dmap_match(rd, arg, p, phys2, want + PAGE, buf) &&
+			    (!nfound || found[0] != p))
+				found[nfound++] = p;
+			if (p < step)
+				break;
 		}
-		if (dmap_match(rd, arg, p, phys, want, buf) &&
-		    dmap_match(rd, arg, p, phys2, want + PAGE, buf))
-			found[nfound++] = p;
-		if (p < step)
-			break;
 	}
 	*base = found[0];
 	*other = found[1];
@@ -252,11 +287,33 @@ static void bpf_close(struct bpf_reader *r)
 	r->prog_fd = r->map_fd = -1;
 }
 
+/* The verifier's reason: the last line of its log that is not its closing statistics. */
+static void log_reason(char *log, size_t logsz)
+{
+	char *end, *line;
+
+	log[logsz - 1] = '\0';
+	end = log + strlen(log);
+	while (end > log) {
+		while (end > log && (end[-1] == '\n' || end[-1] == ' '))
+			*--end = '\0';
+		line = end;
+		while (line > log && line[-1] != '\n')
+			line--;
+		if (strncmp(line, "processed ", 10) && strncmp(line, "verification time", 17)) {
+			memmove(log, line, strlen(line) + 1);
+			return;
+		}
+		*line = '\0';
+		end = line;
+	}
+}
+
 /* Map and program; -EPERM / -EOPNOTSUPP with the reason in why. */
 static int bpf_open(struct bpf_reader *r, char *why, size_t whysz)
 {
 	static const int helpers[] = { BPF_FUNC_probe_read_kernel, BPF_FUNC_probe_read };
-	char log[4096];
+	char log[8192];
 	union bpf_attr a;
 	int err = 0;
 
@@ -267,6 +324,16 @@ static int bpf_open(struct bpf_reader *r, char *why, size_t whysz)
 	a.value_size = PAGE;
 	a.max_entries = 1;
 	r->map_fd = (int)sys_bpf(BPF_MAP_CREATE, &a);
+	if (r->map_fd < 0 && errno == EPERM) {
+		/* Before 5.11 BPF memory counts against RLIMIT_MEMLOCK (64 KiB on Debian 11's
+		 * 5.10, shared with systemd's own programs): what libbpf does, raise it, once */
+		struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
+
+		if (!setrlimit(RLIMIT_MEMLOCK, &inf))
+			r->map_fd = (int)sys_bpf(BPF_MAP_CREATE, &a);
+		else
+			errno = EPERM;
+	}
 	if (r->map_fd < 0) {
 		err = -errno;
 		snprintf(why, whysz, "BPF map: %s%s", ic_strerror(err), err == -EPERM ?
@@ -281,17 +348,16 @@ static int bpf_open(struct bpf_reader *r, char *why, size_t whysz)
 			break;
 	}
 	if (r->prog_fd < 0) {
-		char *nl = strchr(log, '\n');
-
-		if (nl)
-			*nl = '\0';
-		/* lockdown (integrity or confidentiality) takes the read helpers away */
-		snprintf(why, whysz, "BPF program: %s%s%s%s", ic_strerror(err),
+		log_reason(log, sizeof(log));
+		/* lockdown (integrity or confidentiality) takes the read helpers away: the
+		 * verifier then knows no such function */
+		snprintf(why, whysz, "BPF program: %s%s%s%.200s", ic_strerror(err),
 			 err == -EPERM ? " (needs root, or CAP_BPF and CAP_PERFMON)" :
-			 err == -EINVAL ? " (kernel reads not allowed: kernel lockdown?)" : "",
-			 log[0] ? ": " : "", log);
+			 strstr(log, "unknown func") ? " (kernel reads not allowed: kernel lockdown?)"
+			 : "", log[0] ? ": " : "", log);
 		bpf_close(r);
-		return err == -EPERM || err == -EACCES || err == -EINVAL ? -EPERM : -EOPNOTSUPP;
+		return err == -EPERM || err == -EACCES || strstr(log, "unknown func") ? -EPERM
+										 : -EOPNOTSUPP;
 	}
 	return 0;
 }
@@ -304,7 +370,8 @@ struct cache_slot {
 
 struct bpf_live {
 	struct bpf_reader r;
-	uint64_t base; /* the direct map: virtual = base + physical */
+	uint64_t base;      /* the direct map: virtual = base + physical */
+	int kpf_fd;         /* /proc/kpageflags, -1 when it cannot be read */
 	pthread_mutex_t mu; /* one map value: every read is serialized */
 	struct cache_slot tag[CACHE_SLOTS];
 	uint8_t *data;
@@ -316,6 +383,24 @@ static int kread(void *arg, uint64_t va, void *buf, size_t len)
 	return bpf_run(arg, va, 0, buf, len);
 }
 
+/*
+ * Pages kcore would not read either (it gives zeros): hardware-poisoned, offline (a balloon's,
+ * virtio-mem's unplugged parts) or without a struct page. Their flags from /proc/kpageflags;
+ * without it every page is read (the meminfo check in the opener stands in for poison).
+ */
+static bool page_skipped(const struct bpf_live *b, uint64_t pa)
+{
+	uint64_t flags;
+
+	if (b->kpf_fd < 0 || pread(b->kpf_fd, &flags, 8, (off_t)(pa / PAGE * 8)) != 8)
+		return false;
+	return flags & (1ull << KPF_HWPOISON | 1ull << KPF_OFFLINE | 1ull << KPF_NOPAGE);
+}
+
+/*
+ * A page at a time through the cache. An unreadable page reads as zeros, as kcore gives it
+ * (-EFAULT, -ERANGE: not mapped; a skipped page), said once; what else fails stops the read.
+ */
 static int live_read(const struct ic_image *img, size_t ri, uint64_t off, void *buf, size_t len)
 {
 	struct bpf_live *b = img->priv;
@@ -334,21 +419,26 @@ static int live_read(const struct ic_image *img, size_t ri, uint64_t off, void *
 		size_t n = PAGE - in < len ? PAGE - in : len;
 
 		if (b->tag[slot].page != pg) {
+			int e = page_skipped(b, pg - b->base) ? -EFAULT : bpf_run(&b->r, pg, 0, d, PAGE);
+
 			b->tag[slot].page = 0;
-			err = bpf_run(&b->r, pg, 0, d, PAGE);
-			if (err)
+			if (e == -EFAULT || e == -ERANGE) {
+				if (!b->warned)
+					pr_warn(img->ctx, "%s: physical 0x%" PRIx64 ": not readable, read "
+						"as zeros as kcore gives it (later pages not reported)",
+						img->path, pg - b->base);
+				b->warned = true;
+				memset(d, 0, PAGE);
+			} else if (e) {
+				err = e;
 				break;
+			}
 			b->tag[slot].page = pg;
 		}
 		memcpy(dst, d + in, n);
 		dst += n;
 		va += n;
 		len -= n;
-	}
-	if (err && !b->warned) {
-		b->warned = true;
-		pr_warn(img->ctx, "%s: physical 0x%" PRIx64 ": read failed: %s (later failures not "
-			"reported)", img->path, va - b->base, ic_strerror(err));
 	}
 	pthread_mutex_unlock(&b->mu);
 	return err;
@@ -361,6 +451,8 @@ static void live_free_priv(struct ic_image *img)
 	if (!b)
 		return;
 	bpf_close(&b->r);
+	if (b->kpf_fd >= 0)
+		close(b->kpf_fd);
 	pthread_mutex_destroy(&b->mu);
 	free(b->data);
 	free(b);
@@ -397,14 +489,51 @@ static ssize_t slurp(const char *path, char *buf, size_t cap)
 	return n == cap ? -IC_ELIMIT : (ssize_t)n;
 }
 
+/* kB of a /proc/meminfo field ("Unaccepted:       0 kB"); 0 when absent. */
+static uint64_t meminfo_kb(const char *txt, const char *key)
+{
+	const char *p = strstr(txt, key);
+
+	return p && (p == txt || p[-1] == '\n') ? strtoull(p + strlen(key), NULL, 10) : 0;
+}
+
+/*
+ * Memory that a read may not touch at all, which BPF (unlike kcore) cannot tell page by page
+ * while it looks for the direct map: unaccepted memory of a confidential guest (TDX, SEV-SNP:
+ * touching it kills the guest) and known hardware-poisoned pages (arm64 keeps them mapped: a
+ * read is a synchronous external abort). With either, BPF is not used.
+ */
+static int memory_unsafe(const char *meminfo_path, char *why, size_t whysz)
+{
+	char *txt = malloc(1u << 16);
+	ssize_t n = txt ? slurp(meminfo_path, txt, (1u << 16) - 1) : -ENOMEM;
+	uint64_t un, hw;
+
+	if (n < 0) {
+		free(txt);
+		return n == -ENOMEM ? -ENOMEM : 0; /* no meminfo: nothing known against */
+	}
+	txt[n] = '\0';
+	un = meminfo_kb(txt, "Unaccepted:");
+	hw = meminfo_kb(txt, "HardwareCorrupted:");
+	free(txt);
+	if (!un && !hw)
+		return 0;
+	snprintf(why, whysz, "%s says %" PRIu64 " kB %s: reading RAM through BPF could touch it",
+		 meminfo_path, un ? un : hw, un ? "of unaccepted memory (a confidential guest)" :
+		 "hardware-corrupted");
+	return -EPERM;
+}
+
 /* The VMCOREINFO note through /sys/kernel/vmcoreinfo ("<phys hex> <size hex>"), when there:
- * the same note kcore's PT_NOTE carries, for the carver's cross-checks. Absent or unreadable
- * is not an error (a kernel without CONFIG_VMCORE_INFO has none). */
+ * the same note kcore's PT_NOTE carries, for the carver's cross-checks. The size is the whole
+ * buffer, zeros after the note: the notes end at the first all-zero header. Absent or
+ * unreadable is not an error (a kernel without CONFIG_VMCORE_INFO has none). */
 static int add_vmcoreinfo(struct ic_image *img, struct bpf_live *b, const char *path)
 {
 	char txt[128], *e;
 	ssize_t n = slurp(path, txt, sizeof(txt) - 1);
-	uint64_t pa, size;
+	uint64_t pa, size, used = 0;
 	uint8_t *note;
 	int err = 0;
 
@@ -414,7 +543,8 @@ static int add_vmcoreinfo(struct ic_image *img, struct bpf_live *b, const char *
 	errno = 0;
 	pa = strtoull(txt, &e, 16);
 	size = strtoull(e, &e, 16);
-	if (errno || !size || size > IC_MAX_NOTES_BYTES || (*e && *e != '\n')) {
+	if (errno || !size || size > IC_MAX_NOTES_BYTES || pa > UINT64_MAX - size ||
+	    (*e && *e != '\n')) {
 		pr_warn(img->ctx, "%s: not \"<address> <size>\" in hex: note not read", path);
 		return 0;
 	}
@@ -425,7 +555,7 @@ static int add_vmcoreinfo(struct ic_image *img, struct bpf_live *b, const char *
 	for (uint64_t off = 0; off < size && !err;) {
 		uint64_t va, piece;
 
-		if (ic_add_ovf(pa, off, &va) || ic_add_ovf(va, b->base, &va)) {
+		if (ic_add_ovf(pa + off, b->base, &va)) {
 			err = -IC_ETRUNC;
 			break;
 		}
@@ -434,25 +564,71 @@ static int add_vmcoreinfo(struct ic_image *img, struct bpf_live *b, const char *
 		err = bpf_run(&b->r, va, 0, note + off, (size_t)piece);
 		off += piece;
 	}
-	if (!err)
-		err = ic_image_add_notes(img, note, (size_t)size, "VMCOREINFO", pa, "physical address");
-	else
+	while (!err && size - used >= 12) { /* 4-byte aligned notes, as the kernel writes them */
+		uint32_t nsz, dsz, type;
+		uint64_t len;
+
+		memcpy(&nsz, note + used, 4);
+		memcpy(&dsz, note + used + 4, 4);
+		memcpy(&type, note + used + 8, 4);
+		len = 12 + ic_align_up(nsz, 4) + ic_align_up(dsz, 4);
+		if ((!nsz && !dsz && !type) || len > size - used)
+			break;
+		used += len;
+	}
+	if (err)
 		pr_warn(img->ctx, "%s: the note at physical 0x%" PRIx64 " is unreadable: %s", path, pa,
 			ic_strerror(err));
+	else if (used)
+		err = ic_image_add_notes(img, note, (size_t)used, "VMCOREINFO", pa, "physical address");
 	free(note);
 	return err == -ENOMEM ? err : 0;
 }
 
-int ic_image__open_bpf_live(const struct ic_ctx *ctx, const char *iomem_path,
-			    const char *vmcoreinfo_path, const uint64_t *anchors, size_t nanchors,
-			    uint64_t lo, uint64_t hi, struct ic_kcore_text *text,
-			    struct ic_image **out, char *why, size_t whysz)
+int ic_bpf_live_place(ic_kread_fn rd, void *arg, const struct ic_iomem *io, uint64_t task,
+		      const uint64_t *anchors, size_t nanchors, uint64_t *base, uint64_t *other,
+		      struct ic_kcore_text *text)
+{
+	bool arm64 = anchors[0] < IC_X86_KERNEL_HALF;
+	int err = -IC_ENOTFOUND;
+
+	/* arm64 KASAN tags (SW_TAGS, MTE) ride in bits 63..56 of a slab pointer: the linear map
+	 * itself is untagged (0xff) */
+	if (arm64)
+		task |= 0xffull << 56;
+	for (size_t i = 0; i < nanchors; i++) {
+		/* an anchor (_stext) is where "Kernel code" starts, _text at or below it */
+		if (!anchors[i] || anchors[i] & (PAGE - 1) || anchors[i] < anchors[0] ||
+		    anchors[i] - anchors[0] > io->code)
+			continue;
+		/* x86-64 aligns page_offset_base to 1 GiB (PUD); arm64's linear map offset is a
+		 * multiple of ARM64_MEMSTART_ALIGN, 2 MiB or more */
+		err = ic_dmap_find(rd, arg, io, task, arm64 ? IC_BPF_DMAP_STEP : GIB, anchors[i],
+				   io->code, anchors[i] + (1u << 20), io->code + (1u << 20), base,
+				   other);
+		if (!err) {
+			text->vaddr = anchors[0];
+			text->phys = io->code - (anchors[i] - anchors[0]);
+			text->len = io->kernel_end - text->phys;
+		}
+		/* the anchor itself unreadable (arm64 6.1 unmaps the 64 KiB below _stext) or
+		 * not at "Kernel code": the next one */
+		if (!err || err == -IC_EAMBIGUOUS || err == -ENOMEM || err == -IC_ELIMIT)
+			return err;
+	}
+	return err;
+}
+
+int ic_image__open_bpf_live(const struct ic_ctx *ctx, const struct ic_bpf_live_paths *paths,
+			    const uint64_t *anchors, size_t nanchors, uint64_t lo, uint64_t hi,
+			    uint64_t *base_io, struct ic_kcore_text *text, struct ic_image **out,
+			    char *why, size_t whysz)
 {
 	struct ic_image *img = NULL;
 	struct ic_iomem *io = malloc(sizeof(*io));
 	struct bpf_live *b = NULL;
 	char *txt = malloc(IC_MAX_IOMEM_BYTES), dummy[8];
-	uint64_t task = 0, ram_end = 0, base = 0, other = 0, anchor = 0;
+	uint64_t task = 0, base = 0, other = 0;
 	size_t line;
 	ssize_t n;
 	int err;
@@ -468,27 +644,23 @@ int ic_image__open_bpf_live(const struct ic_ctx *ctx, const char *iomem_path,
 		err = -ENOMEM;
 		goto out;
 	}
-	n = slurp(iomem_path, txt, IC_MAX_IOMEM_BYTES);
+	if ((err = memory_unsafe(paths->meminfo, why, whysz)))
+		goto fail;
+	n = slurp(paths->iomem, txt, IC_MAX_IOMEM_BYTES);
 	if (n < 0) {
 		err = (int)n;
-		snprintf(why, whysz, "%s: %s", iomem_path, ic_strerror(err));
+		snprintf(why, whysz, "%s: %s", paths->iomem, ic_strerror(err));
 		goto fail;
 	}
 	err = ic_iomem_parse(txt, (size_t)n, io, &line);
-	if (err) {
-		snprintf(why, whysz, "%s%s%zu: %s", iomem_path, err == -IC_EFORMAT ? ": line " : "",
-			 err == -IC_EFORMAT ? line : 0, err == -EACCES ?
+	if (err == -IC_EFORMAT)
+		snprintf(why, whysz, "%s: line %zu: not \"<start>-<end> : <name>\"", paths->iomem, line);
+	else if (err)
+		snprintf(why, whysz, "%s: %s", paths->iomem, err == -EACCES ?
 			 "every address is 0 (readable only by root)" : err == -IC_ENOTFOUND ?
 			 "no \"System RAM\" or \"Kernel code\"" : ic_strerror(err));
-		if (err != -IC_EFORMAT) /* "line 0" says nothing */
-			snprintf(why, whysz, "%s: %s", iomem_path, err == -EACCES ?
-				 "every address is 0 (readable only by root)" : err == -IC_ENOTFOUND ?
-				 "no \"System RAM\" or \"Kernel code\"" : ic_strerror(err));
+	if (err)
 		goto fail;
-	}
-	for (size_t i = 0; i < io->nram; i++)
-		if (io->ram[i].hi > ram_end)
-			ram_end = io->ram[i].hi;
 	b = calloc(1, sizeof(*b));
 	if (!b || !(b->data = malloc((size_t)CACHE_SLOTS * PAGE)) || pthread_mutex_init(&b->mu, NULL)) {
 		if (b)
@@ -498,41 +670,50 @@ int ic_image__open_bpf_live(const struct ic_ctx *ctx, const char *iomem_path,
 		err = -ENOMEM;
 		goto out;
 	}
+	b->kpf_fd = open(paths->kpageflags, O_RDONLY | O_CLOEXEC);
 	if ((err = bpf_open(&b->r, why, whysz)))
 		goto fail;
-	if ((err = bpf_run(&b->r, 0, 1, &task, sizeof(task)))) {
+	if (*base_io) { /* the base found by an earlier open: checked, not searched again */
+		uint8_t p1[PAGE], p2[PAGE];
+
+		base = *base_io;
+		text->vaddr = anchors[0];
+		err = -IC_ENOTFOUND;
+		for (size_t i = 0; i < nanchors && err; i++) {
+			uint64_t d = anchors[i] - anchors[0];
+
+			if (anchors[i] && !(anchors[i] & (PAGE - 1)) && anchors[i] >= anchors[0] &&
+			    d <= io->code && !kread(&b->r, anchors[i], p1, PAGE) &&
+			    !kread(&b->r, base + io->code, p2, PAGE) && !memcmp(p1, p2, PAGE)) {
+				text->phys = io->code - d;
+				text->len = io->kernel_end - text->phys;
+				err = 0;
+			}
+		}
+		if (err)
+			snprintf(why, whysz, "the direct map at 0x%" PRIx64 " no longer holds the "
+				 "kernel image", base);
+	} else if ((err = bpf_run(&b->r, 0, 1, &task, sizeof(task)))) {
 		snprintf(why, whysz, "BPF test run: %s%s", ic_strerror(err), err == -EOPNOTSUPP ?
 			 " (raw tracepoint programs are test-run from Linux 5.10)" : "");
+	} else {
+		err = ic_bpf_live_place(kread, &b->r, io, task, anchors, nanchors, &base, &other,
+					text);
+		if (err == -IC_EAMBIGUOUS)
+			snprintf(why, whysz, "the direct map is at 0x%" PRIx64 " or 0x%" PRIx64
+				 ": copies of the kernel image in RAM", base, other);
+		else if (err)
+			snprintf(why, whysz, "no direct map holds the kernel image (task at 0x%" PRIx64
+				 ", Kernel code at physical 0x%" PRIx64 ")%s%s", task, io->code,
+				 err == -IC_ENOTFOUND ? "" : ": ",
+				 err == -IC_ENOTFOUND ? "" : ic_strerror(err));
+	}
+	if (err) {
+		if (err != -ENOMEM && err != -IC_EAMBIGUOUS)
+			err = -IC_ENOTFOUND;
 		goto fail;
 	}
-	/* the kernel image's first page and one 1 MiB on (inside its text on every kernel) */
-	for (size_t i = 0; i < nanchors && !anchor; i++) {
-		/* an anchor (_stext) is where "Kernel code" starts, _text at or below it */
-		if (!anchors[i] || anchors[i] & (PAGE - 1) || anchors[i] < anchors[0] ||
-		    anchors[i] - anchors[0] > io->code)
-			continue;
-		/* x86-64 aligns page_offset_base to 1 GiB (PUD); arm64's linear map offset is a
-		 * multiple of ARM64_MEMSTART_ALIGN, 2 MiB or more */
-		err = ic_dmap_find(kread, &b->r, task, ram_end, anchors[0] >= IC_X86_KERNEL_HALF ?
-				   GIB : IC_BPF_DMAP_STEP, anchors[i], io->code,
-				   anchors[i] + (1u << 20), io->code + (1u << 20), &base, &other);
-		if (!err)
-			anchor = anchors[i];
-		else if (err != -IC_ENOTFOUND)
-			break;
-	}
-	if (!anchor) {
-		snprintf(why, whysz, err == -IC_EAMBIGUOUS ? "the direct map is at 0x%" PRIx64
-			 " or 0x%" PRIx64 ": kernel image copies in RAM" : "no direct map holds the "
-			 "kernel image (task at 0x%" PRIx64 ", Kernel code at physical 0x%" PRIx64 ")%s%s",
-			 err == -IC_EAMBIGUOUS ? base : task, err == -IC_EAMBIGUOUS ? other : io->code,
-			 err == -IC_EAMBIGUOUS || err == -IC_ENOTFOUND ? "" : ": ",
-			 err == -IC_EAMBIGUOUS || err == -IC_ENOTFOUND ? "" : ic_strerror(err));
-		if (err != -ENOMEM)
-			err = err == -IC_EAMBIGUOUS ? err : -IC_ENOTFOUND;
-		goto fail;
-	}
-	b->base = base;
+	b->base = *base_io = base;
 	img = calloc(1, sizeof(*img));
 	if (!img || !(img->path = strdup("live memory (BPF)"))) {
 		free(img);
@@ -558,21 +739,20 @@ int ic_image__open_bpf_live(const struct ic_ctx *ctx, const char *iomem_path,
 	if (!err)
 		err = ic_image_finish_ranges(img);
 	if (!err)
-		err = add_vmcoreinfo(img, img->priv, vmcoreinfo_path);
+		err = add_vmcoreinfo(img, img->priv, paths->vmcoreinfo);
 	if (err)
 		goto out;
-	text->vaddr = anchors[0];
-	text->phys = io->code - (anchor - anchors[0]); /* anchor >= _text, checked */
-	text->len = io->kernel_end - text->phys;
-	pr_info(ctx, "%s: direct map at 0x%" PRIx64 " (task 0x%" PRIx64 "), %zu RAM ranges, %" PRIu64
-		" bytes; _text at physical 0x%" PRIx64, img->path, ((struct bpf_live *)img->priv)->base,
-		task, img->nranges, img->bytes, text->phys);
+	pr_info(ctx, "%s: direct map at 0x%" PRIx64 "%s, %zu RAM ranges, %" PRIu64 " bytes; _text at "
+		"physical 0x%" PRIx64, img->path, base, task ? " (found below the running task)" : "",
+		img->nranges, img->bytes, text->phys);
 	goto out;
 fail:
 	pr_info(ctx, "live memory through BPF: %s", why);
 out:
 	if (b) {
 		bpf_close(&b->r);
+		if (b->kpf_fd >= 0)
+			close(b->kpf_fd);
 		pthread_mutex_destroy(&b->mu);
 		free(b->data);
 		free(b);

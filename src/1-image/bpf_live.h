@@ -32,32 +32,52 @@ typedef int (*ic_kread_fn)(void *arg, uint64_t va, void *buf, size_t len);
 
 /*
  * The direct map's base P (virtual = P + physical): the one P, a multiple of step (a power of
- * two) at or below task_va (an object of the direct map: the running task) and no lower than
- * task_va - ram_end, at which P + phys holds the same page as va (the kernel image seen through
- * its own mapping), confirmed at P + phys2 against va2 (a second page of the image). Every
- * candidate is tried: 0 with *base when exactly one holds both; -IC_ENOTFOUND none;
- * -IC_EAMBIGUOUS two (both in *base, *other: copies of the kernel image in RAM); -IC_ELIMIT
- * past IC_MAX_BPF_DMAP_TRIES candidates; the reader's error for va or va2 themselves.
+ * two), for which the running task (task_va, a direct-map object) lies at P + t with t in one of
+ * io's RAM ranges, and P + phys holds the same page as va (the kernel image seen through its own
+ * mapping), and P + phys2 the page at va2 (a second one). Every candidate is tried: 0 with *base
+ * when exactly one holds both; -IC_ENOTFOUND none; -IC_EAMBIGUOUS two (both in *base, *other:
+ * copies of the kernel image in RAM); -IC_ELIMIT past IC_MAX_BPF_DMAP_TRIES candidates; the
+ * reader's error for va or va2 themselves.
  */
-IC_HIDDEN int ic_dmap_find(ic_kread_fn rd, void *arg, uint64_t task_va, uint64_t ram_end,
+IC_HIDDEN int ic_dmap_find(ic_kread_fn rd, void *arg, const struct ic_iomem *io, uint64_t task_va,
 			   uint64_t step, uint64_t va, uint64_t phys, uint64_t va2, uint64_t phys2,
 			   uint64_t *base, uint64_t *other);
+
+/*
+ * Where the running kernel is: anchors[0] the runtime _text, then other symbols "Kernel code" may
+ * start at (arm64: _stext), each tried as the page at io->code (an anchor below _text, or more
+ * than io->code above it, is passed over). x86-64 (_text in the top 2 GiB) steps 1 GiB, arm64
+ * 2 MiB and its task pointer loses a KASAN tag. 0 with *base and *text (phys = io->code -
+ * (anchor - _text), len to the kernel's end); else ic_dmap_find()'s error (an anchor that
+ * cannot be read, or is nowhere, passes to the next: the last one's).
+ */
+IC_HIDDEN int ic_bpf_live_place(ic_kread_fn rd, void *arg, const struct ic_iomem *io, uint64_t task,
+				const uint64_t *anchors, size_t nanchors, uint64_t *base,
+				uint64_t *other, struct ic_kcore_text *text);
+
+/* The files the BPF reader consults (each under live mode's root). */
+struct ic_bpf_live_paths {
+	const char *iomem;      /* /proc/iomem: RAM and the kernel image (root only) */
+	const char *vmcoreinfo; /* /sys/kernel/vmcoreinfo: the note's physical address and size */
+	const char *meminfo;    /* /proc/meminfo: unaccepted or poisoned memory refuses BPF */
+	const char *kpageflags; /* /proc/kpageflags: pages not to read (poisoned, offline) */
+};
 
 /*
  * Open the running kernel's RAM as an image read through a BPF program (bpf_probe_read_kernel
  * at the direct map, BPF_PROG_TEST_RUN of a raw tracepoint program: Linux 5.10+, root or
  * CAP_BPF + CAP_PERFMON, no lockdown of kernel reads). Ranges: iomem's System RAM, only what is
- * in [lo, hi) when lo < hi. anchors[0..nanchors): runtime addresses of _text first, then
- * symbols that may start "Kernel code" (arm64: _stext), each tried; *text as
- * ic_image__open_kcore_live() gives it. vmcoreinfo_path (/sys/kernel/vmcoreinfo: "<phys> <size>")
- * is read, when there, into the image's notes. -EPERM (not allowed), -EOPNOTSUPP (this kernel's
- * BPF cannot do it), -EACCES (iomem addresses hidden), -IC_ENOTFOUND (no direct map found), each
- * logged with the reason; *why (may be NULL) gets it in a few words for the caller's one line.
+ * in [lo, hi) when lo < hi. anchors: as ic_bpf_live_place(). *base_io: 0 to search for the
+ * direct map, else a base an earlier open found (checked against the image, not searched
+ * again); set on success. *text as ic_image__open_kcore_live() gives it. The VMCOREINFO note
+ * is added to the image's notes when /sys/kernel/vmcoreinfo is there. Errors: -EPERM (not
+ * allowed, or memory not safe to read), -EOPNOTSUPP (this kernel's BPF cannot), -EACCES
+ * (iomem addresses hidden), -IC_ENOTFOUND (no direct map found), -IC_EAMBIGUOUS (two), each
+ * logged at info level; why (may be NULL) gets the reason in a few words.
  */
-IC_HIDDEN int ic_image__open_bpf_live(const struct ic_ctx *ctx, const char *iomem_path,
-				      const char *vmcoreinfo_path, const uint64_t *anchors,
-				      size_t nanchors, uint64_t lo, uint64_t hi,
-				      struct ic_kcore_text *text, struct ic_image **out,
-				      char *why, size_t whysz);
+IC_HIDDEN int ic_image__open_bpf_live(const struct ic_ctx *ctx, const struct ic_bpf_live_paths *paths,
+				      const uint64_t *anchors, size_t nanchors, uint64_t lo,
+				      uint64_t hi, uint64_t *base_io, struct ic_kcore_text *text,
+				      struct ic_image **out, char *why, size_t whysz);
 
 #endif

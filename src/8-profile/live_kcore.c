@@ -19,19 +19,24 @@
 
 /*
  * No /proc/kcore: the same two images read through BPF (bpf_live.c). The anchors are the
- * runtime _text and _stext (arm64's "Kernel code" in /proc/iomem starts at _stext). -errno of
- * kcore when BPF cannot stand in either (l->mem_why says why).
+ * runtime _text and _stext (arm64's "Kernel code" in /proc/iomem starts at _stext); *base: 0
+ * to find the direct map, then the base found. -errno of kcore when BPF cannot stand in either
+ * (l->mem_why says why).
  */
 static int open_bpf(const struct ic_ctx *ctx, struct ic_live *l, const char *root, size_t rl,
-		    uint64_t lo, uint64_t hi, struct ic_kcore_text *text, struct ic_image **img)
+		    uint64_t lo, uint64_t hi, uint64_t *base, struct ic_kcore_text *text,
+		    struct ic_image **img)
 {
 	const struct ic_sym *st = ic_symtab__find(l->syms, "_stext");
 	uint64_t anchors[2] = { l->runtime_text, st ? st->addr + l->kaslr_offset : 0 };
-	char iomem[4096], vmci[4096];
+	char iomem[4096], vmci[4096], mi[4096], kpf[4096];
+	struct ic_bpf_live_paths paths = { iomem, vmci, mi, kpf };
 
 	snprintf(iomem, sizeof(iomem), "%.*s%s", (int)rl, root, IC_LIVE_IOMEM);
 	snprintf(vmci, sizeof(vmci), "%.*s%s", (int)rl, root, IC_LIVE_VMCOREINFO);
-	return ic_image__open_bpf_live(ctx, iomem, vmci, anchors, 2, lo, hi, text, img,
+	snprintf(mi, sizeof(mi), "%.*s/proc/meminfo", (int)rl, root);
+	snprintf(kpf, sizeof(kpf), "%.*s/proc/kpageflags", (int)rl, root);
+	return ic_image__open_bpf_live(ctx, &paths, anchors, 2, lo, hi, base, text, img,
 				       l->mem_why, sizeof(l->mem_why));
 }
 
@@ -49,7 +54,7 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 	struct ic_btf *btf = NULL;
 	char path[4096];
 	size_t rl;
-	uint64_t span;
+	uint64_t span, base = 0;
 	bool force;
 	int err, n = 0;
 
@@ -69,7 +74,7 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 	if ((err == -ENOENT || err == -EACCES || err == -EPERM) && !rl) {
 		int kerr = err;
 
-		err = open_bpf(ctx, l, root, rl, 0, 0, &text, &full);
+		err = open_bpf(ctx, l, root, rl, 0, 0, &base, &text, &full);
 		if (err)
 			return err == -ENOMEM ? err : kerr;
 		l->mem_bpf = true;
@@ -78,11 +83,16 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 	if (err)
 		return err;
 	span = text.len < IC_MAX_KERNEL_IMAGE ? text.len : IC_MAX_KERNEL_IMAGE;
-	err = l->mem_bpf ? open_bpf(ctx, l, root, rl, text.phys, text.phys + span, &text, &win)
+	err = l->mem_bpf ? open_bpf(ctx, l, root, rl, text.phys, text.phys + span, &base, &text,
+				    &win)
 			 : ic_image__open_kcore_live(ctx, path, l->runtime_text, text.phys,
 						     text.phys + span, &text, &win);
-	if (err)
+	if (err) {
+		/* the window failing after the whole opened (BPF: the image no longer where it
+		 * was) is no recovery conflict (-IC_EAMBIGUOUS would read as one) */
+		err = err == -ENOMEM ? err : -IC_EINCOMPLETE;
 		goto out;
+	}
 	err = ic_scan(ctx, win, &f);
 	if (err)
 		goto out;

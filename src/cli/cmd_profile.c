@@ -553,20 +553,19 @@ out:
  * result, into buf. */
 static const char *kcore_why(int n, const struct ic_live *l, char *buf, size_t sz)
 {
-	const char *k = n == -ENOENT ? "there is no /proc/kcore" :
-			n == -EACCES ? "/proc/kcore is readable only by root" :
-			n == -EPERM ? "/proc/kcore may not be read (kernel lockdown?)" :
-			n >= 0 ? "no linux_banner was recovered through " :
-			"recovery through /proc/kcore failed: ";
+	const char *via = l->mem_bpf ? "kernel memory read through BPF" : "/proc/kcore";
+	bool kcore = n == -ENOENT || n == -EACCES || n == -EPERM;
 
 	if (n >= 0)
-		snprintf(buf, sz, "%s%s", k, l->mem_bpf ? "kernel memory read through BPF"
-			 : "/proc/kcore");
-	else if (l->mem_why[0]) /* kcore missing, and BPF could not stand in */
-		snprintf(buf, sz, "%s, nor can BPF read kernel memory (%s)", k, l->mem_why);
+		snprintf(buf, sz, "no linux_banner was recovered through %s", via);
+	else if (!kcore || l->mem_bpf)
+		snprintf(buf, sz, "recovery through %s failed: %s", via, ic_strerror(n));
 	else
-		snprintf(buf, sz, "%s%s", k, n == -ENOENT || n == -EACCES || n == -EPERM ? ""
-			 : ic_strerror(n));
+		snprintf(buf, sz, "%s%s%s%s", n == -ENOENT ? "there is no /proc/kcore" :
+			 n == -EACCES ? "/proc/kcore is readable only by root" :
+			 "/proc/kcore may not be read (kernel lockdown?)",
+			 l->mem_why[0] ? ", nor can BPF read kernel memory (" : "", l->mem_why,
+			 l->mem_why[0] ? ")" : "");
 	return buf;
 }
 

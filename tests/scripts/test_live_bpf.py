@@ -14,6 +14,7 @@ A --live-root tree is never read through BPF (BPF reads only the running kernel)
 import base64
 import json
 import os
+import re
 import sys
 import tempfile
 
@@ -62,6 +63,17 @@ def main():
                 "live through BPF: exit 0, data symbols recovered through live memory (BPF)")
         if r.returncode != 0 or not os.path.exists(out):
             c.finish()
+        # the BPF reads themselves: the BTF carved from RAM through them is as long as the one
+        # the kernel serves in sysfs (another source), and the kernel image's VMCOREINFO note
+        # (read from the physical address /sys/kernel/vmcoreinfo gives) names this release
+        m = re.search(r"live memory \(BPF\): btf: 0x([0-9a-f]+) bytes at", err)
+        size = os.path.getsize("/sys/kernel/btf/vmlinux")
+        c.check(m and int(m.group(1), 16) == size, f"carved BTF {m and m.group(0)!r}, sysfs {size}",
+                f"the BTF carved through BPF is sysfs' {size} bytes")
+        rel = open("/proc/version").read().split()[2]
+        if os.path.exists("/sys/kernel/vmcoreinfo"):
+            c.check(f"OSRELEASE={rel}" in err, "no VMCOREINFO OSRELEASE line in -v output",
+                    f"VMCOREINFO read through BPF: OSRELEASE={rel}")
         isf = json.load(open(out))
         syms = isf["symbols"]
         c.check(all(n in syms for n in NEEDED), f"missing: {[n for n in NEEDED if n not in syms]}",

@@ -56,6 +56,25 @@ static void test_iomem(void)
 	IC_CHECK(io->nram == 1 && io->code == 0x40210000 && io->kernel_end == 0x416d0000,
 		 "arm64: code 0x%llx end 0x%llx", (unsigned long long)io->code,
 		 (unsigned long long)io->kernel_end);
+	/* hot-plugged RAM (virtio-mem, dax kmem under Soft Reserved) counts; pieces merge */
+	{
+		static const char hp[] =
+			"00001000-0009ffff : System RAM\n"
+			"00100000-3fffffff : System RAM\n"
+			"  01000000-01ffffff : Kernel code\n"
+			"  02000000-02ffffff : Kernel data\n"
+			"40000000-7fffffff : System RAM\n"
+			"100000000-13fffffff : System RAM (virtio_mem)\n"
+			"200000000-23fffffff : Soft Reserved\n"
+			"  200000000-23fffffff : dax0.0\n"
+			"    200000000-23fffffff : System RAM (kmem)\n"
+			"300000000-3000fffff : System RAMBLE\n";
+
+		IC_CHECK(ic_iomem_parse(hp, sizeof(hp) - 1, io, &line) == 0 && io->nram == 4 &&
+			 io->ram[1].lo == 0x100000 && io->ram[1].hi == 0x80000000ull &&
+			 io->ram[2].lo == 0x100000000ull && io->ram[3].hi == 0x240000000ull,
+			 "hot-plugged RAM: %zu ranges", io->nram);
+	}
 	/* what a reader without CAP_SYS_ADMIN sees */
 	IC_CHECK(ic_iomem_parse("00000000-00000000 : System RAM\n  00000000-00000000 : Kernel code\n",
 				63, io, &line) == -EACCES, "all zero: -EACCES");
@@ -84,19 +103,21 @@ static void test_iomem(void)
 }
 
 /*
- * Simulated kernel memory: a direct map at base (RAM pages by physical address), the kernel
- * image mapped at text_va (its pages from phys 0x1000000), and decoy copies of the kernel image
- * at other physical addresses.
+ * Simulated kernel memory: a direct map at base over RAM [0, ram_end), the kernel image mapped at
+ * text_va (its pages from physical TEXT_PHYS), and decoy copies of the kernel image's first two
+ * MiB at other physical addresses.
  */
 struct sim {
 	uint64_t base, text_va, ram_end;
-	uint64_t decoy[2]; /* physical addresses holding a copy of the image's first two MiB */
+	uint64_t decoy[2];
 	size_t ndecoy;
 	unsigned reads;
 	bool no_image; /* the image's own mapping unreadable */
 };
 
 #define TEXT_PHYS 0x1000000ull
+#define GIB (1ull << 30)
+#define MIB2 (2ull << 20)
 
 static void page_bytes(uint64_t image_off, uint8_t *buf)
 {
@@ -132,16 +153,26 @@ static int sim_read(void *arg, uint64_t va, void *buf, size_t len)
 	return 0;
 }
 
-static int find(struct sim *s, uint64_t task_pa, uint64_t step, uint64_t *base, uint64_t *other)
+/* /proc/iomem as the simulation has it: RAM [0x1000, ram_end), "Kernel code" at `code`. */
+static void sim_iomem(const struct sim *s, struct ic_iomem *io, uint64_t code)
 {
-	return ic_dmap_find(sim_read, s, s->base + task_pa, s->ram_end, step, s->text_va, TEXT_PHYS,
+	memset(io, 0, sizeof(*io));
+	io->ram[0].lo = 0x1000;
+	io->ram[0].hi = s->ram_end;
+	io->nram = 1;
+	io->code = code;
+	io->kernel_end = TEXT_PHYS + (4ull << 20);
+}
+
+static int find(struct sim *s, struct ic_iomem *io, uint64_t task_pa, uint64_t step,
+		uint64_t *base, uint64_t *other)
+{
+	sim_iomem(s, io, TEXT_PHYS);
+	return ic_dmap_find(sim_read, s, io, s->base + task_pa, step, s->text_va, TEXT_PHYS,
 			    s->text_va + (1u << 20), TEXT_PHYS + (1u << 20), base, other);
 }
 
-#define GIB (1ull << 30)
-#define MIB2 (2ull << 20)
-
-static void test_dmap(void)
+static void test_dmap(struct ic_iomem *io)
 {
 	struct sim s = { .base = 0xffff888000000000ull, .text_va = 0xffffffff81000000ull,
 			 .ram_end = 24ull << 30 };
@@ -149,45 +180,101 @@ static void test_dmap(void)
 	int err;
 
 	/* the x86-64 default, the task 4 GiB up */
-	err = find(&s, 4ull << 30, GIB, &base, &other);
+	err = find(&s, io, 4ull << 30, GIB, &base, &other);
 	IC_CHECK(!err && base == s.base, "x86-64 default: %d 0x%llx", err, (unsigned long long)base);
 	/* randomized (1 GiB multiple), the task near the top of RAM */
 	s.base = 0xffff9a4bc0000000ull;
-	err = find(&s, (24ull << 30) - 4096, GIB, &base, &other);
+	err = find(&s, io, (24ull << 30) - 4096, GIB, &base, &other);
 	IC_CHECK(!err && base == s.base, "randomized: %d 0x%llx", err, (unsigned long long)base);
 	/* a 2 MiB multiple (arm64 with a smaller memstart alignment) */
 	s.base = 0xffff000000000000ull - 0x40200000ull;
-	err = find(&s, 1ull << 30, MIB2, &base, &other);
+	err = find(&s, io, 1ull << 30, MIB2, &base, &other);
 	IC_CHECK(!err && base == s.base, "2 MiB base: %d 0x%llx", err, (unsigned long long)base);
 	/* ... which 1 GiB steps do not reach */
-	err = find(&s, 1ull << 30, GIB, &base, &other);
+	err = find(&s, io, 1ull << 30, GIB, &base, &other);
 	IC_CHECK(err == -IC_ENOTFOUND, "2 MiB base, 1 GiB steps: %d", err);
 	/* a copy of the image's first 2 MiB at another physical address: P' = base + decoy -
-	 * TEXT_PHYS also holds both pages compared: two bases, refused (the real one, a 1 GiB
-	 * multiple, is met first; the search goes on) */
+	 * TEXT_PHYS also holds both pages compared: two bases, refused (the real one is met
+	 * first; the search goes on) */
 	s.base = 0xffff888000000000ull;
 	s.decoy[0] = 0x40000000; /* P' = base + 1 GiB - 16 MiB, a 2 MiB multiple */
 	s.ndecoy = 1;
-	err = find(&s, 4ull << 30, MIB2, &base, &other);
+	err = find(&s, io, 4ull << 30, MIB2, &base, &other);
 	IC_CHECK(err == -IC_EAMBIGUOUS && (base == s.base || other == s.base),
 		 "decoy copy: %d 0x%llx 0x%llx", err, (unsigned long long)base,
 		 (unsigned long long)other);
-	/* no mapping anywhere near the task: not found, in bounded tries */
+	/* a task outside the direct map: not found, in bounded tries (RAM / step) */
 	s.ndecoy = 0;
 	s.reads = 0;
-	err = ic_dmap_find(sim_read, &s, 0xffffc90000000000ull, s.ram_end, MIB2, s.text_va, TEXT_PHYS,
+	sim_iomem(&s, io, TEXT_PHYS);
+	err = ic_dmap_find(sim_read, &s, io, 0xffffc90000000000ull, MIB2, s.text_va, TEXT_PHYS,
 			   s.text_va + (1u << 20), TEXT_PHYS + (1u << 20), &base, &other);
-	IC_CHECK(err == -IC_ENOTFOUND && s.reads < (24ull << 30 >> 21) + 8,
+	IC_CHECK(err == -IC_ENOTFOUND && s.reads <= (24ull << 30 >> 21) + 2,
 		 "not found: %d after %u reads", err, s.reads);
+	/* only candidates that put the task in RAM: two RAM ranges with a 64 GiB hole, the
+	 * task in the upper one; a base that would put it in the hole is never read */
+	s.reads = 0;
+	sim_iomem(&s, io, TEXT_PHYS);
+	io->ram[0].hi = 4ull << 30;
+	io->ram[1].lo = 68ull << 30;
+	io->ram[1].hi = 72ull << 30;
+	io->nram = 2;
+	s.ram_end = 72ull << 30;
+	err = ic_dmap_find(sim_read, &s, io, s.base + (70ull << 30), GIB, s.text_va, TEXT_PHYS,
+			   s.text_va + (1u << 20), TEXT_PHYS + (1u << 20), &base, &other);
+	IC_CHECK(!err && base == s.base && s.reads <= 2 + 4 + 4 + 2,
+		 "RAM with a hole: %d 0x%llx, %u reads", err, (unsigned long long)base, s.reads);
+	s.ram_end = 24ull << 30;
 	/* the image itself unreadable: the reader's error */
 	s.no_image = true;
-	err = find(&s, 4ull << 30, GIB, &base, &other);
+	err = find(&s, io, 4ull << 30, GIB, &base, &other);
 	IC_CHECK(err == -14, "image unreadable: %d", err);
+}
+
+/*
+ * ic_bpf_live_place(): arm64 whose "Kernel code" starts at _stext, 64 KiB above _text (6.1): the
+ * page at _text is not at P + code, the one at _stext is; _text's physical address is code -
+ * 64 KiB. And a KASAN-tagged task pointer.
+ */
+static void test_place(struct ic_iomem *io)
+{
+	struct sim s = { .base = 0xffff000000000000ull - 0x40000000ull,
+			 .text_va = 0xffff800008000000ull, .ram_end = 4ull << 30 };
+	const uint64_t text = s.text_va - 0x10000, stext = s.text_va;
+	uint64_t anchors[2] = { text, stext }, base = 0, other = 0;
+	struct ic_kcore_text kt;
+	int err;
+
+	sim_iomem(&s, io, TEXT_PHYS);
+	err = ic_bpf_live_place(sim_read, &s, io, ((s.base + (2ull << 30)) & ~(0xffull << 56)) |
+				(0xf4ull << 56), anchors, 2, &base, &other, &kt);
+	IC_CHECK(!err && base == s.base && kt.vaddr == text && kt.phys == TEXT_PHYS - 0x10000 &&
+		 kt.len == io->kernel_end - kt.phys, "arm64 _stext anchor: %d base 0x%llx phys 0x%llx",
+		 err, (unsigned long long)base, (unsigned long long)kt.phys);
+	/* an anchor below _text is passed over: what is left is _text's own read error (not
+	 * mapped: -EFAULT) */
+	anchors[1] = text - 0x1000;
+	err = ic_bpf_live_place(sim_read, &s, io, s.base + (2ull << 30), anchors, 2, &base, &other, &kt);
+	IC_CHECK(err == -14, "anchor below _text: %d", err);
+	/* x86-64: _text itself, 1 GiB steps */
+	s.base = 0xffff888000000000ull;
+	s.text_va = 0xffffffff81000000ull;
+	anchors[0] = s.text_va;
+	anchors[1] = 0;
+	err = ic_bpf_live_place(sim_read, &s, io, s.base + (3ull << 30), anchors, 2, &base, &other, &kt);
+	IC_CHECK(!err && base == s.base && kt.phys == TEXT_PHYS, "x86-64: %d 0x%llx", err,
+		 (unsigned long long)base);
 }
 
 int main(void)
 {
+	struct ic_iomem *io = malloc(sizeof(*io));
+
 	test_iomem();
-	test_dmap();
+	if (io) {
+		test_dmap(io);
+		test_place(io);
+	}
+	free(io);
 	return IC_TEST_DONE();
 }
