@@ -229,6 +229,8 @@
  * IC_MAX_BPF_DMAP_TRIES candidates (32 TiB of RAM at that step). */
 #define IC_MAX_IOMEM_BYTES (4u << 20)
 #define IC_MAX_IOMEM_RAM 4096u
+/* "Kernel code", "Kernel rodata", "Kernel data", "Kernel bss": at most that many kept */
+#define IC_IOMEM_KERNEL_PARTS 8u
 #define IC_BPF_DMAP_STEP (2ull << 20)
 #define IC_MAX_BPF_DMAP_TRIES (1u << 24)
 

@@ -614,11 +614,11 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 
 		if (n > 0 || why[0]) /* recovery found others, not linux_banner */
 			snprintf(msg, sizeof(msg), "%s: linux_banner placed from %s (not recovered "
-				 "through /proc/kcore)", l->kallsyms_path, used);
+				 "through %s)", l->kallsyms_path, used, l->mem_bpf ? "BPF" : "/proc/kcore");
 		else
 			snprintf(msg, sizeof(msg), "%s: linux_banner placed from %s; no other data "
 				 "symbol (init_task, init_mm...): plugins that need them will fail "
-				 "(/proc/kcore as root recovers them)", l->kallsyms_path, used);
+				 "(/proc/kcore or BPF, as root, recovers them)", l->kallsyms_path, used);
 		cli_print(IC_LOG_WARN, msg, NULL);
 		return -1;
 	}
@@ -628,8 +628,9 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 
 		if (n > 0)
 			snprintf(why, whysz, "no linux_banner among the %d data symbols recovered "
-				 "through /proc/kcore%s: Volatility 3 cannot match the profile by banner",
-				 n, doubt ? " (those in doubt left out)" : "");
+				 "through %s%s: Volatility 3 cannot match the profile by banner", n,
+				 l->mem_bpf ? "BPF" : "/proc/kcore", doubt ? " (those in doubt left out)"
+				 : "");
 		else
 			snprintf(why, whysz, "no data symbols (no CONFIG_KALLSYMS_ALL, and %s%s): "
 				 "no linux_banner, init_task...: Volatility 3 can neither match the "

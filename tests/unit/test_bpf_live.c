@@ -52,6 +52,9 @@ static void test_iomem(void)
 		 "x86 RAM: %zu ranges", io->nram);
 	IC_CHECK(io->code == 0x1000000 && io->kernel_end == 0x3a5a000, "x86 kernel 0x%llx-0x%llx",
 		 (unsigned long long)io->code, (unsigned long long)io->kernel_end);
+	/* the parts, without the freed init memory between data and bss */
+	IC_CHECK(io->nkpart == 4 && io->kpart[2].hi == 0x307a580 && io->kpart[3].lo == 0x3928000,
+		 "x86 kernel parts: %zu", io->nkpart);
 	IC_CHECK(ic_iomem_parse(arm64, sizeof(arm64) - 1, io, &line) == 0, "arm64 parses (no final \\n)");
 	IC_CHECK(io->nram == 1 && io->code == 0x40210000 && io->kernel_end == 0x416d0000,
 		 "arm64: code 0x%llx end 0x%llx", (unsigned long long)io->code,

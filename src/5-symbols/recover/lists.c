@@ -165,7 +165,12 @@ static int list_setup(const struct ic_rec *r, struct list_find *l)
 	l[0].sym = "modules";
 	l[0].what = "struct module.list (name, state)";
 	l[0].node_ok = module_ok;
+	/* A kernel built without CONFIG_MODULES still has struct module in its BTF, but no
+	 * `modules` list: its kallsyms lack module_put (exported) and load_module. Judged only
+	 * when the table has text symbols at all (schedule). */
 	l[0].on = !ic_rec_have(r, "modules") &&
+		  (!ic_rec_have(r, "schedule") || ic_rec_have(r, "module_put") ||
+		   ic_rec_have(r, "load_module")) &&
 		  !ic_rec_off(r->btf, "module", "list", &l[0].member) &&
 		  !ic_rec_off(r->btf, "module", "name", &l[0].o[0]) &&
 		  !ic_rec_off(r->btf, "module", "state", &l[0].o[1]);
