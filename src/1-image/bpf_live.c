@@ -730,12 +730,8 @@ int ic_image__open_bpf_live(const struct ic_ctx *ctx, const struct ic_bpf_live_p
 	img->fmt = &ic_fmt_bpf_live;
 	img->priv = b;
 	b = NULL; /* img owns it */
-	/* All RAM; or the kernel image window: its "Kernel ..." parts in [lo, hi) only, not the
-	 * freed init memory between them, where the page cache keeps file pages (a fixture's
-	 * banner there read as "another kernel in the image") */
-	for (size_t i = 0; i < (lo < hi ? io->nkpart : io->nram) && !err; i++) {
-		uint64_t s = lo < hi ? io->kpart[i].lo : io->ram[i].lo;
-		uint64_t e = lo < hi ? io->kpart[i].hi : io->ram[i].hi;
+	for (size_t i = 0; i < io->nram && !err; i++) {
+		uint64_t s = io->ram[i].lo, e = io->ram[i].hi;
 
 		if (lo < hi) {
 			s = s > lo ? s : lo;

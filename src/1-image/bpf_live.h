@@ -72,9 +72,8 @@ struct ic_bpf_live_paths {
 /*
  * Open the running kernel's RAM as an image read through a BPF program (bpf_probe_read_kernel
  * at the direct map, BPF_PROG_TEST_RUN of a raw tracepoint program: Linux 5.10+, root or
- * CAP_BPF + CAP_PERFMON, no lockdown of kernel reads). Ranges: iomem's System RAM; when lo < hi
- * (the kernel image window) its "Kernel ..." entries clipped to [lo, hi), without the freed init
- * memory between them. anchors: as ic_bpf_live_place(). *base_io: 0 to search for the
+ * CAP_BPF + CAP_PERFMON, no lockdown of kernel reads). Ranges: iomem's System RAM, only what is
+ * in [lo, hi) when lo < hi. anchors: as ic_bpf_live_place(). *base_io: 0 to search for the
  * direct map, else a base an earlier open found (checked against the image, not searched
  * again); set on success. *text as ic_image__open_kcore_live() gives it. The VMCOREINFO note
  * is added to the image's notes when /sys/kernel/vmcoreinfo is there. Errors: -EPERM (not

@@ -58,6 +58,34 @@ int ic_image_add_range(struct ic_image *img, uint64_t phys, uint64_t len, uint64
 	return 0;
 }
 
+int ic_image_restrict(struct ic_image *img, const struct ic_range *parts, size_t nparts)
+{
+	struct ic_range *old = img->ranges;
+	uint64_t *old_off = img->file_off;
+	size_t n = img->nranges;
+	int err = 0;
+
+	img->ranges = NULL;
+	img->file_off = NULL;
+	img->nranges = img->cap = 0;
+	img->bytes = 0;
+	for (size_t i = 0; i < n && !err; i++)
+		for (size_t j = 0; j < nparts && !err; j++) {
+			uint64_t s = old[i].phys, e = old[i].phys + old[i].len; /* no wrap: added */
+			uint64_t ps = parts[j].phys, pe;
+
+			if (ic_add_ovf(ps, parts[j].len, &pe))
+				pe = UINT64_MAX;
+			s = s > ps ? s : ps;
+			e = e < pe ? e : pe;
+			if (s < e)
+				err = ic_image_add_range(img, s, e - s, old_off[i] + (s - old[i].phys));
+		}
+	free(old);
+	free(old_off);
+	return err ? err : ic_image_finish_ranges(img);
+}
+
 int ic_image_note_origin(struct ic_image *img, size_t at, uint64_t off, const char *off_kind,
 			 const char *what)
 {

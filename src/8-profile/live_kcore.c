@@ -8,6 +8,7 @@
 #include "0-base/internal.h"
 #include "0-base/ic_limits.h"
 #include "1-image/bpf_live.h"
+#include "1-image/image_internal.h"
 #include "1-image/kcore_live.h"
 #include "isfcarve/banner.h"
 #include "isfcarve/btf.h"
@@ -38,6 +39,46 @@ static int open_bpf(const struct ic_ctx *ctx, struct ic_live *l, const char *roo
 	snprintf(kpf, sizeof(kpf), "%.*s/proc/kpageflags", (int)rl, root);
 	return ic_image__open_bpf_live(ctx, &paths, anchors, 2, lo, hi, base, text, img,
 				       l->mem_why, sizeof(l->mem_why));
+}
+
+/*
+ * The kernel image window without its freed init memory, where the page cache keeps file pages
+ * (other kernels' banners among them, once a responder's machine has read images: "another
+ * kernel in the image" for the running one): /proc/iomem's "Kernel code/rodata/data/bss"
+ * entries, when it can be read (root) and names them. Else the window stays whole.
+ */
+static int window_parts(const struct ic_ctx *ctx, const char *root, size_t rl, struct ic_image *win)
+{
+	struct ic_iomem *io = malloc(sizeof(*io));
+	char path[4096], *txt = malloc(IC_MAX_IOMEM_BYTES);
+	struct ic_range parts[IC_IOMEM_KERNEL_PARTS];
+	FILE *f;
+	size_t n = 0, line;
+	int err = 0;
+
+	snprintf(path, sizeof(path), "%.*s%s", (int)rl, root, IC_LIVE_IOMEM);
+	if (!io || !txt) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (!(f = fopen(path, "re")))
+		goto out;
+	n = fread(txt, 1, IC_MAX_IOMEM_BYTES, f);
+	fclose(f);
+	if (n == IC_MAX_IOMEM_BYTES || ic_iomem_parse(txt, n, io, &line) || !io->nkpart)
+		goto out;
+	for (size_t i = 0; i < io->nkpart; i++)
+		parts[i] = (struct ic_range){ io->kpart[i].lo, io->kpart[i].hi - io->kpart[i].lo };
+	n = (size_t)ic_image__bytes(win);
+	err = ic_image_restrict(win, parts, io->nkpart);
+	if (!err)
+		pr_info(ctx, "%s: kernel image window: %zu of %zu bytes, %s's Kernel parts (not the "
+			"freed init memory)", ic_image__path(win), (size_t)ic_image__bytes(win), n,
+			path);
+out:
+	free(io);
+	free(txt);
+	return err;
 }
 
 /*
@@ -93,6 +134,8 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 		err = err == -ENOMEM ? err : -IC_EINCOMPLETE;
 		goto out;
 	}
+	if ((err = window_parts(ctx, root, rl, win)))
+		goto out;
 	err = ic_scan(ctx, win, &f);
 	if (err)
 		goto out;

@@ -12,6 +12,7 @@
 
 #include "ic_test.h"
 #include "1-image/bpf_live.h"
+#include "1-image/image_internal.h"
 
 /* This machine's (Firecracker, 6.18), shortened. */
 static const char x86[] =
@@ -269,8 +270,42 @@ static void test_place(struct ic_iomem *io)
 		 (unsigned long long)base);
 }
 
+/*
+ * ic_image_restrict(): the live readers' kernel image window cut to iomem's "Kernel ..." parts.
+ * Over a memory image of two ranges (phys 0x1000000 + 1 MiB at buf 0, phys 0x2000000 + 1 MiB at
+ * buf 1 MiB): parts that take the first range's second half and cross into the second.
+ */
+static void test_restrict(void)
+{
+	static uint8_t buf[2u << 20];
+	const struct ic_range ranges[2] = { { 0x1000000, 1u << 20 }, { 0x2000000, 1u << 20 } };
+	const uint64_t offs[2] = { 0, 1u << 20 };
+	const struct ic_range parts[2] = { { 0x1080000, 0x80000 }, { 0x1ff0000, 0x20000 } };
+	struct ic_image *img = NULL;
+	uint8_t b[4];
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 31 + (i >> 16));
+	if (ic_image__open_mem(NULL, "mem", buf, sizeof(buf), ranges, offs, 2, &img)) {
+		IC_CHECK(0, "open_mem");
+		return;
+	}
+	IC_CHECK(ic_image_restrict(img, parts, 2) == 0, "restrict");
+	IC_CHECK(img->nranges == 2 && img->ranges[0].phys == 0x1080000 &&
+		 img->ranges[0].len == 0x80000 && img->ranges[1].phys == 0x2000000 &&
+		 img->ranges[1].len == 0x10000 && ic_image__bytes(img) == 0x90000,
+		 "ranges: %zu", img->nranges);
+	/* the bytes are still the ones at those physical addresses */
+	IC_CHECK(!ic_image__read(img, 0x1080000, b, 4) && !memcmp(b, buf + 0x80000, 4) &&
+		 !ic_image__read(img, 0x2000010, b, 4) && !memcmp(b, buf + (1u << 20) + 0x10, 4),
+		 "reads follow");
+	IC_CHECK(ic_image__read(img, 0x1000000, b, 4) != 0, "the cut part is gone");
+	ic_image__free(img);
+}
+
 int main(void)
 {
+	test_restrict();
 	struct ic_iomem *io = malloc(sizeof(*io));
 
 	test_iomem();
