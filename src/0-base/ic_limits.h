@@ -233,6 +233,9 @@
 #define IC_IOMEM_KERNEL_PARTS 8u
 #define IC_BPF_DMAP_STEP (2ull << 20)
 #define IC_MAX_BPF_DMAP_TRIES (1u << 24)
+/* /proc/kpageflags read to find offline or poisoned pages before that search: 256 MiB of flags
+ * (128 GiB of RAM in 4 KiB pages, about 5 s at the 49 MB/s the kernel serves it here) */
+#define IC_MAX_KPF_SCAN_BYTES (256u << 20)
 
 /* Distinct anonymous type expressions whose BTF match symbol typing remembers (src/6-typing/typing.c):
  * symdb has about 20 for one kernel; more are resolved each time, only slower. */

@@ -321,23 +321,19 @@ static int bpf_open(struct bpf_reader *r, char *why, size_t whysz)
 	union bpf_attr a;
 	int err = 0;
 
+	struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
+
 	r->map_fd = r->prog_fd = -1;
+	/* Before 5.11 BPF maps and programs count against RLIMIT_MEMLOCK (64 KiB on Debian 11's
+	 * 5.10, shared with systemd's own programs): raised first, as libbpf does (a failure
+	 * leaves it; the map or program then says EPERM) */
+	(void)setrlimit(RLIMIT_MEMLOCK, &inf);
 	memset(&a, 0, sizeof(a));
 	a.map_type = BPF_MAP_TYPE_ARRAY;
 	a.key_size = 4;
 	a.value_size = PAGE;
 	a.max_entries = 1;
 	r->map_fd = (int)sys_bpf(BPF_MAP_CREATE, &a);
-	if (r->map_fd < 0 && errno == EPERM) {
-		/* Before 5.11 BPF memory counts against RLIMIT_MEMLOCK (64 KiB on Debian 11's
-		 * 5.10, shared with systemd's own programs): what libbpf does, raise it, once */
-		struct rlimit inf = { RLIM_INFINITY, RLIM_INFINITY };
-
-		if (!setrlimit(RLIMIT_MEMLOCK, &inf))
-			r->map_fd = (int)sys_bpf(BPF_MAP_CREATE, &a);
-		else
-			errno = EPERM;
-	}
 	if (r->map_fd < 0) {
 		err = -errno;
 		snprintf(why, whysz, "BPF map: %s%s", ic_strerror(err), err == -EPERM ?
@@ -376,6 +372,8 @@ struct bpf_live {
 	struct bpf_reader r;
 	uint64_t base;      /* the direct map: virtual = base + physical */
 	int kpf_fd;         /* /proc/kpageflags, -1 when it cannot be read */
+	uint64_t kpf_page;  /* the kernel's page size: kpageflags has one entry per page */
+	bool window;        /* the kernel image window: an unreadable page is an error there */
 	pthread_mutex_t mu; /* one map value: every read is serialized */
 	struct cache_slot tag[CACHE_SLOTS];
 	uint8_t *data;
@@ -396,7 +394,7 @@ static bool page_skipped(const struct bpf_live *b, uint64_t pa)
 {
 	uint64_t flags;
 
-	if (b->kpf_fd < 0 || pread(b->kpf_fd, &flags, 8, (off_t)(pa / PAGE * 8)) != 8)
+	if (b->kpf_fd < 0 || pread(b->kpf_fd, &flags, 8, (off_t)(pa / b->kpf_page * 8)) != 8)
 		return false;
 	return flags & (1ull << KPF_HWPOISON | 1ull << KPF_OFFLINE | 1ull << KPF_NOPAGE);
 }
@@ -426,7 +424,9 @@ static int live_read(const struct ic_image *img, size_t ri, uint64_t off, void *
 			int e = page_skipped(b, pg - b->base) ? -EFAULT : bpf_run(&b->r, pg, 0, d, PAGE);
 
 			b->tag[slot].page = 0;
-			if (e == -EFAULT || e == -ERANGE) {
+			/* zeros for a page of RAM kcore would give as zeros; in the kernel image
+			 * itself a missing page would let a rule settle on another word: an error */
+			if ((e == -EFAULT || e == -ERANGE) && !b->window) {
 				if (!b->warned)
 					pr_warn(img->ctx, "%s: physical 0x%" PRIx64 ": not readable, read "
 						"as zeros as kcore gives it (later pages not reported)",
@@ -589,11 +589,63 @@ static int add_vmcoreinfo(struct ic_image *img, struct bpf_live *b, const char *
 	return err == -ENOMEM ? err : 0;
 }
 
+/*
+ * The direct-map search reads, for each wrong candidate, some RAM page it cannot name: one a
+ * balloon or virtio-mem took away (offline: reading it may stop the guest) or a poisoned one
+ * must not be among them. /proc/kpageflags says, for every page of RAM (1 s for 24 GiB here);
+ * any such page, or more RAM than IC_MAX_KPF_SCAN_BYTES of flags cover, refuses BPF. Without
+ * kpageflags (CONFIG_PROC_PAGE_MONITOR off) nothing is known against: searched.
+ */
+static int offline_pages(const struct bpf_live *b, const struct ic_iomem *io, const char *path,
+			 char *why, size_t whysz)
+{
+	uint64_t *buf, total = 0, bad = 0;
+	int err = 0;
+
+	if (b->kpf_fd < 0)
+		return 0;
+	for (size_t i = 0; i < io->nram; i++)
+		total += (io->ram[i].hi - io->ram[i].lo) / b->kpf_page * 8;
+	if (total > IC_MAX_KPF_SCAN_BYTES) {
+		snprintf(why, whysz, "%" PRIu64 " MiB of %s to check for offline or poisoned pages "
+			 "(more than %u): too much RAM to search the direct map safely", total >> 20,
+			 path, IC_MAX_KPF_SCAN_BYTES >> 20);
+		return -EPERM;
+	}
+	buf = malloc(1u << 20);
+	if (!buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < io->nram && !bad && !err; i++) {
+		uint64_t pfn = io->ram[i].lo / b->kpf_page, end = io->ram[i].hi / b->kpf_page;
+
+		while (pfn < end && !bad) {
+			uint64_t n = end - pfn < (1u << 17) ? end - pfn : (1u << 17);
+			ssize_t got = pread(b->kpf_fd, buf, (size_t)n * 8, (off_t)(pfn * 8));
+
+			if (got <= 0) {
+				err = got ? -errno : 0;
+				break;
+			}
+			for (size_t j = 0; j < (size_t)got / 8; j++)
+				bad += !!(buf[j] & (1ull << KPF_HWPOISON | 1ull << KPF_OFFLINE));
+			pfn += (uint64_t)got / 8;
+		}
+	}
+	free(buf);
+	if (err || !bad)
+		return 0; /* unreadable: as without kpageflags */
+	snprintf(why, whysz, "%s: offline (balloon, virtio-mem) or hardware-poisoned pages in RAM: "
+		 "the direct-map search could read them", path);
+	return -EPERM;
+}
+
 int ic_bpf_live_place(ic_kread_fn rd, void *arg, const struct ic_iomem *io, uint64_t task,
 		      const uint64_t *anchors, size_t nanchors, uint64_t *base, uint64_t *other,
 		      struct ic_kcore_text *text)
 {
-	bool arm64 = anchors[0] < IC_X86_KERNEL_HALF;
+	bool arm64 = anchors[0] < IC_X86_KERNEL_HALF, found = false;
+	struct ic_kcore_text t;
+	uint64_t b, o;
 	int err = -IC_ENOTFOUND;
 
 	/* arm64 KASAN tags (SW_TAGS, MTE) ride in bits 63..56 of a slab pointer: the linear map
@@ -603,24 +655,37 @@ int ic_bpf_live_place(ic_kread_fn rd, void *arg, const struct ic_iomem *io, uint
 	for (size_t i = 0; i < nanchors; i++) {
 		/* an anchor (_stext) is where "Kernel code" starts, _text at or below it */
 		if (!anchors[i] || anchors[i] & (PAGE - 1) || anchors[i] < anchors[0] ||
-		    anchors[i] - anchors[0] > io->code)
+		    anchors[i] - anchors[0] > io->code || (i && anchors[i] == anchors[0]))
 			continue;
 		/* x86-64 aligns page_offset_base to 1 GiB (PUD); arm64's linear map offset is a
 		 * multiple of ARM64_MEMSTART_ALIGN, 2 MiB or more */
 		err = ic_dmap_find(rd, arg, io, task, arm64 ? IC_BPF_DMAP_STEP : GIB, anchors[i],
-				   io->code, anchors[i] + (1u << 20), io->code + (1u << 20), base,
-				   other);
-		if (!err) {
-			text->vaddr = anchors[0];
-			text->phys = io->code - (anchors[i] - anchors[0]);
-			text->len = io->kernel_end - text->phys;
+				   io->code, anchors[i] + (1u << 20), io->code + (1u << 20), &b, &o);
+		if (err == -IC_EAMBIGUOUS || err == -ENOMEM || err == -IC_ELIMIT) {
+			*base = b;
+			*other = o;
+			return err;
 		}
 		/* the anchor itself unreadable (arm64 6.1 unmaps the 64 KiB below _stext) or
-		 * not at "Kernel code": the next one */
-		if (!err || err == -IC_EAMBIGUOUS || err == -ENOMEM || err == -IC_ELIMIT)
-			return err;
+		 * not at "Kernel code": the next one. Every anchor is tried: only one of them
+		 * starts "Kernel code", a base another one finds is a copy's */
+		if (err)
+			continue;
+		if (found && b != *base) {
+			*other = b;
+			return -IC_EAMBIGUOUS;
+		}
+		if (!found) {
+			*base = b;
+			t.vaddr = anchors[0];
+			t.phys = io->code - (anchors[i] - anchors[0]);
+			t.len = io->kernel_end - t.phys;
+		}
+		found = true;
 	}
-	return err;
+	if (found)
+		*text = t;
+	return found ? 0 : err;
 }
 
 int ic_image__open_bpf_live(const struct ic_ctx *ctx, const struct ic_bpf_live_paths *paths,
@@ -675,6 +740,10 @@ int ic_image__open_bpf_live(const struct ic_ctx *ctx, const struct ic_bpf_live_p
 		goto out;
 	}
 	b->kpf_fd = open(paths->kpageflags, O_RDONLY | O_CLOEXEC);
+	b->kpf_page = sysconf(_SC_PAGESIZE) > 0 ? (uint64_t)sysconf(_SC_PAGESIZE) : PAGE;
+	b->window = lo < hi;
+	if (!*base_io && (err = offline_pages(b, io, paths->kpageflags, why, whysz)))
+		goto fail;
 	if ((err = bpf_open(&b->r, why, whysz)))
 		goto fail;
 	if (*base_io) { /* the base found by an earlier open: checked, not searched again */

@@ -65,6 +65,11 @@ int ic_image_restrict(struct ic_image *img, const struct ic_range *parts, size_t
 	size_t n = img->nranges;
 	int err = 0;
 
+	/* parts sorted and disjoint, else the image is left as it was */
+	for (size_t j = 0; j < nparts; j++)
+		if (!parts[j].len || parts[j].phys > UINT64_MAX - parts[j].len ||
+		    (j && parts[j].phys < parts[j - 1].phys + parts[j - 1].len))
+			return -IC_EFORMAT;
 	img->ranges = NULL;
 	img->file_off = NULL;
 	img->nranges = img->cap = 0;

@@ -260,7 +260,28 @@ static void test_place(struct ic_iomem *io)
 	anchors[1] = text - 0x1000;
 	err = ic_bpf_live_place(sim_read, &s, io, s.base + (2ull << 30), anchors, 2, &base, &other, &kt);
 	IC_CHECK(err == -14, "anchor below _text: %d", err);
+	/* arm64 before 6.1: _text readable (the image mapped from _text), "Kernel code" at _stext
+	 * = TEXT_PHYS + 64 KiB. _stext finds the base; with a copy of the image's start in RAM
+	 * where _text's page lines up with "Kernel code", _text finds another: two bases from two
+	 * anchors, refused (returning the first would have read all RAM at a copy's offset) */
+	s.no_image = false;
+	s.text_va = text;
+	s.ram_end = 4ull << 30;
+	sim_iomem(&s, io, TEXT_PHYS + 0x10000);
+	anchors[0] = text;
+	anchors[1] = stext;
+	err = ic_bpf_live_place(sim_read, &s, io, s.base + (2ull << 30), anchors, 2, &base, &other, &kt);
+	IC_CHECK(!err && base == s.base && kt.phys == TEXT_PHYS, "arm64 pre-6.1: %d 0x%llx 0x%llx",
+		 err, (unsigned long long)base, (unsigned long long)kt.phys);
+	s.decoy[0] = TEXT_PHYS + 0x10000 + (1ull << 30);
+	s.ndecoy = 1;
+	err = ic_bpf_live_place(sim_read, &s, io, s.base + (2ull << 30), anchors, 2, &base, &other, &kt);
+	IC_CHECK(err == -IC_EAMBIGUOUS && base == s.base + (1ull << 30) && other == s.base,
+		 "arm64 pre-6.1, a copy: %d 0x%llx 0x%llx", err, (unsigned long long)base,
+		 (unsigned long long)other);
+	s.ndecoy = 0;
 	/* x86-64: _text itself, 1 GiB steps */
+	sim_iomem(&s, io, TEXT_PHYS);
 	s.base = 0xffff888000000000ull;
 	s.text_va = 0xffffffff81000000ull;
 	anchors[0] = s.text_va;

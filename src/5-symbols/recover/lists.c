@@ -159,18 +159,37 @@ static void idt_setup(const struct ic_rec *r, struct idt_find *d)
 	d->on = true;
 }
 
+/*
+ * A kernel built without CONFIG_MODULES still has struct module in its BTF, but no `modules`
+ * list. Its kallsyms lack the loader: __module_address and module_put are global (module_put
+ * only with MODULE_UNLOAD), load_module and do_init_module static (a GCC clone's or an LTO name
+ * may carry a ".suffix"). Judged only when the table has text symbols at all (schedule).
+ */
+static bool module_support(const struct ic_rec *r)
+{
+	static const char *const fns[] = { "load_module", "do_init_module" };
+
+	if (!ic_rec_have(r, "schedule") || ic_rec_have(r, "__module_address") ||
+	    ic_rec_have(r, "module_put") || ic_rec_have(r, fns[0]) || ic_rec_have(r, fns[1]))
+		return true;
+	for (size_t i = 0; i < r->syms->n; i++)
+		for (size_t f = 0; f < IC_ARRAY_SIZE(fns); f++) {
+			size_t n = strlen(fns[f]);
+
+			if (!strncmp(r->syms->syms[i].name, fns[f], n) &&
+			    r->syms->syms[i].name[n] == '.')
+				return true;
+		}
+	return false;
+}
+
 static int list_setup(const struct ic_rec *r, struct list_find *l)
 {
 	memset(l, 0, 2 * sizeof(*l));
 	l[0].sym = "modules";
 	l[0].what = "struct module.list (name, state)";
 	l[0].node_ok = module_ok;
-	/* A kernel built without CONFIG_MODULES still has struct module in its BTF, but no
-	 * `modules` list: its kallsyms lack module_put (exported) and load_module. Judged only
-	 * when the table has text symbols at all (schedule). */
-	l[0].on = !ic_rec_have(r, "modules") &&
-		  (!ic_rec_have(r, "schedule") || ic_rec_have(r, "module_put") ||
-		   ic_rec_have(r, "load_module")) &&
+	l[0].on = !ic_rec_have(r, "modules") && module_support(r) &&
 		  !ic_rec_off(r->btf, "module", "list", &l[0].member) &&
 		  !ic_rec_off(r->btf, "module", "name", &l[0].o[0]) &&
 		  !ic_rec_off(r->btf, "module", "state", &l[0].o[1]);
