@@ -87,8 +87,10 @@ IC_API void ic_live__free(struct ic_live *l);
  * physical range is scanned; the recovery rules read the rest of RAM on demand. The recovered
  * symbols are added to l->syms (link-time). Without /proc/kcore (absent or unreadable) on the
  * running system (root NULL, "" or "/"), RAM is read through BPF instead (src/1-image/bpf_live.c:
- * bpf_probe_read_kernel at the direct map, found from /proc/iomem; Linux 5.10+, root):
- * l->mem_bpf is set, or l->mem_why says why not. Returns how many were recovered, or -errno
+ * bpf_probe_read_kernel at the direct map, found from /proc/iomem; Linux 5.10+, root; not with
+ * unaccepted, offline or poisoned memory in /proc/meminfo or /proc/kpageflags):
+ * l->mem_bpf is set, or l->mem_why says why not. Either way the scanned kernel image window is
+ * /proc/iomem's "Kernel ..." parts when it names them. Returns how many were recovered, or -errno
  * (-ENOENT / -EACCES / -EPERM: kcore's, when BPF could not stand in), -IC_EINCOMPLETE when what kcore shows
  * disagrees with kallsyms (the carved banner, KASLR), each logged naming the file;
  * -IC_EAMBIGUOUS when two recovery rules disagreed on a symbol (left out of l->syms, the
