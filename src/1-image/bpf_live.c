@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -622,20 +623,28 @@ static int offline_pages(const struct bpf_live *b, const struct ic_iomem *io, co
 			uint64_t n = end - pfn < (1u << 17) ? end - pfn : (1u << 17);
 			ssize_t got = pread(b->kpf_fd, buf, (size_t)n * 8, (off_t)(pfn * 8));
 
-			if (got <= 0) {
-				err = got ? -errno : 0;
+			/* the kernel serves whole entries up to its last dumpable page: less is a
+			 * page not covered (hot-added above it) or not kpageflags at all */
+			if (got < 8) {
+				err = got < 0 ? -errno : -IC_ETRUNC;
 				break;
 			}
 			for (size_t j = 0; j < (size_t)got / 8; j++)
-				bad += !!(buf[j] & (1ull << KPF_HWPOISON | 1ull << KPF_OFFLINE));
+				/* a whole memory block offline reads as no page, not offline */
+				bad += !!(buf[j] & (1ull << KPF_HWPOISON | 1ull << KPF_OFFLINE |
+						    1ull << KPF_NOPAGE));
 			pfn += (uint64_t)got / 8;
 		}
 	}
 	free(buf);
-	if (err || !bad)
-		return 0; /* unreadable: as without kpageflags */
-	snprintf(why, whysz, "%s: offline (balloon, virtio-mem) or hardware-poisoned pages in RAM: "
-		 "the direct-map search could read them", path);
+	if (!err && !bad)
+		return 0;
+	if (err)
+		snprintf(why, whysz, "%s: %s before the end of RAM: offline or poisoned pages cannot "
+			 "be ruled out for the direct-map search", path, ic_strerror(err));
+	else
+		snprintf(why, whysz, "%s: offline (balloon, virtio-mem, an offline memory block) or "
+			 "hardware-poisoned pages in RAM: the direct-map search could read them", path);
 	return -EPERM;
 }
 
@@ -645,7 +654,7 @@ int ic_bpf_live_place(ic_kread_fn rd, void *arg, const struct ic_iomem *io, uint
 {
 	bool arm64 = anchors[0] < IC_X86_KERNEL_HALF, found = false;
 	struct ic_kcore_text t;
-	uint64_t b, o;
+	uint64_t b = 0, o = 0;
 	int err = -IC_ENOTFOUND;
 
 	/* arm64 KASAN tags (SW_TAGS, MTE) ride in bits 63..56 of a slab pointer: the linear map
@@ -661,11 +670,12 @@ int ic_bpf_live_place(ic_kread_fn rd, void *arg, const struct ic_iomem *io, uint
 		 * multiple of ARM64_MEMSTART_ALIGN, 2 MiB or more */
 		err = ic_dmap_find(rd, arg, io, task, arm64 ? IC_BPF_DMAP_STEP : GIB, anchors[i],
 				   io->code, anchors[i] + (1u << 20), io->code + (1u << 20), &b, &o);
-		if (err == -IC_EAMBIGUOUS || err == -ENOMEM || err == -IC_ELIMIT) {
+		if (err == -IC_EAMBIGUOUS) {
 			*base = b;
 			*other = o;
-			return err;
 		}
+		if (err == -IC_EAMBIGUOUS || err == -ENOMEM || err == -IC_ELIMIT)
+			return err;
 		/* the anchor itself unreadable (arm64 6.1 unmaps the 64 KiB below _stext) or
 		 * not at "Kernel code": the next one. Every anchor is tried: only one of them
 		 * starts "Kernel code", a base another one finds is a copy's */
@@ -739,7 +749,15 @@ int ic_image__open_bpf_live(const struct ic_ctx *ctx, const struct ic_bpf_live_p
 		err = -ENOMEM;
 		goto out;
 	}
-	b->kpf_fd = open(paths->kpageflags, O_RDONLY | O_CLOEXEC);
+	b->kpf_fd = open(paths->kpageflags, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	{
+		struct stat st;
+
+		if (b->kpf_fd >= 0 && (fstat(b->kpf_fd, &st) || !S_ISREG(st.st_mode))) {
+			close(b->kpf_fd); /* a FIFO or device planted there is not kpageflags */
+			b->kpf_fd = -1;
+		}
+	}
 	b->kpf_page = sysconf(_SC_PAGESIZE) > 0 ? (uint64_t)sysconf(_SC_PAGESIZE) : PAGE;
 	b->window = lo < hi;
 	if (!*base_io && (err = offline_pages(b, io, paths->kpageflags, why, whysz)))

@@ -70,15 +70,20 @@ int ic_image_restrict(struct ic_image *img, const struct ic_range *parts, size_t
 		if (!parts[j].len || parts[j].phys > UINT64_MAX - parts[j].len ||
 		    (j && parts[j].phys < parts[j - 1].phys + parts[j - 1].len))
 			return -IC_EFORMAT;
+	size_t old_cap = img->cap;
+	uint64_t old_bytes = img->bytes;
+
 	img->ranges = NULL;
 	img->file_off = NULL;
 	img->nranges = img->cap = 0;
 	img->bytes = 0;
 	for (size_t i = 0; i < n && !err; i++)
 		for (size_t j = 0; j < nparts && !err; j++) {
-			uint64_t s = old[i].phys, e = old[i].phys + old[i].len; /* no wrap: added */
-			uint64_t ps = parts[j].phys, pe;
+			uint64_t s = old[i].phys, e, ps = parts[j].phys, pe;
 
+			/* a range may end at 2^64 exactly (phys + len - 1 fits): clamp */
+			if (ic_add_ovf(s, old[i].len, &e))
+				e = UINT64_MAX;
 			if (ic_add_ovf(ps, parts[j].len, &pe))
 				pe = UINT64_MAX;
 			s = s > ps ? s : ps;
@@ -86,9 +91,21 @@ int ic_image_restrict(struct ic_image *img, const struct ic_range *parts, size_t
 			if (s < e)
 				err = ic_image_add_range(img, s, e - s, old_off[i] + (s - old[i].phys));
 		}
+	if (!err)
+		err = ic_image_finish_ranges(img);
+	if (err) { /* the image as it was */
+		free(img->ranges);
+		free(img->file_off);
+		img->ranges = old;
+		img->file_off = old_off;
+		img->nranges = n;
+		img->cap = old_cap;
+		img->bytes = old_bytes;
+		return err;
+	}
 	free(old);
 	free(old_off);
-	return err ? err : ic_image_finish_ranges(img);
+	return 0;
 }
 
 int ic_image_note_origin(struct ic_image *img, size_t at, uint64_t off, const char *off_kind,

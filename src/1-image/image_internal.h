@@ -78,8 +78,8 @@ IC_HIDDEN int ic_image_note_origin(struct ic_image *img, size_t at, uint64_t off
  * and rejects overlaps. -IC_ELIMIT past IC_MAX_RANGES, -ENOMEM. Zero-length ranges are ignored. */
 IC_HIDDEN int ic_image_add_range(struct ic_image *img, uint64_t phys, uint64_t len, uint64_t file_off);
 /* Keep only what of the ranges lies in parts[] (file offsets follow): the live readers' kernel
- * image window without its freed init memory. 0, -ENOMEM; -IC_EFORMAT, the image unchanged,
- * for parts not sorted, empty, wrapping or overlapping. */
+ * image window without its freed init memory. 0; else the image is left as it was: -ENOMEM,
+ * -IC_EFORMAT for parts not sorted, empty, wrapping or overlapping. */
 IC_HIDDEN int ic_image_restrict(struct ic_image *img, const struct ic_range *parts, size_t nparts);
 /* Sort, merge nothing, reject overlapping ranges (-IC_EFORMAT, logged with both addresses). */
 IC_HIDDEN int ic_image_finish_ranges(struct ic_image *img);

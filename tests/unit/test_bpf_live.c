@@ -260,10 +260,10 @@ static void test_place(struct ic_iomem *io)
 	anchors[1] = text - 0x1000;
 	err = ic_bpf_live_place(sim_read, &s, io, s.base + (2ull << 30), anchors, 2, &base, &other, &kt);
 	IC_CHECK(err == -14, "anchor below _text: %d", err);
-	/* arm64 before 6.1: _text readable (the image mapped from _text), "Kernel code" at _stext
-	 * = TEXT_PHYS + 64 KiB. _stext finds the base; with a copy of the image's start in RAM
-	 * where _text's page lines up with "Kernel code", _text finds another: two bases from two
-	 * anchors, refused (returning the first would have read all RAM at a copy's offset) */
+	/* "Kernel code" at _stext (arm64 6.1-6.17) with _text's page readable (a kernel that keeps
+	 * it mapped, or other data there): _stext finds the base; with a copy of the image's start
+	 * in RAM where _text's page lines up with "Kernel code", _text finds another: two bases
+	 * from two anchors, refused (returning the first would read all RAM at a copy's offset) */
 	s.no_image = false;
 	s.text_va = text;
 	s.ram_end = 4ull << 30;
@@ -280,6 +280,12 @@ static void test_place(struct ic_iomem *io)
 		 "arm64 pre-6.1, a copy: %d 0x%llx 0x%llx", err, (unsigned long long)base,
 		 (unsigned long long)other);
 	s.ndecoy = 0;
+	/* "Kernel code" at _text (arm64 before 6.1 and from 6.18): _text finds the base, _stext
+	 * (64 KiB on) nothing */
+	sim_iomem(&s, io, TEXT_PHYS);
+	err = ic_bpf_live_place(sim_read, &s, io, s.base + (2ull << 30), anchors, 2, &base, &other, &kt);
+	IC_CHECK(!err && base == s.base && kt.phys == TEXT_PHYS, "arm64, Kernel code at _text: %d",
+		 err);
 	/* x86-64: _text itself, 1 GiB steps */
 	sim_iomem(&s, io, TEXT_PHYS);
 	s.base = 0xffff888000000000ull;
@@ -322,6 +328,17 @@ static void test_restrict(void)
 		 "reads follow");
 	IC_CHECK(ic_image__read(img, 0x1000000, b, 4) != 0, "the cut part is gone");
 	ic_image__free(img);
+	/* parts out of order or overlapping: refused, the image as it was */
+	if (!ic_image__open_mem(NULL, "mem", buf, sizeof(buf), ranges, offs, 2, &img)) {
+		const struct ic_range unsorted[2] = { parts[1], parts[0] };
+		const struct ic_range overlap[2] = { { 0x1000000, 0x20000 }, { 0x1010000, 0x20000 } };
+
+		IC_CHECK(ic_image_restrict(img, unsorted, 2) == -IC_EFORMAT &&
+			 ic_image_restrict(img, overlap, 2) == -IC_EFORMAT && img->nranges == 2 &&
+			 ic_image__bytes(img) == (2u << 20) && !ic_image__read(img, 0x1000000, b, 4) &&
+			 !memcmp(b, buf, 4), "bad parts: image unchanged");
+		ic_image__free(img);
+	}
 }
 
 int main(void)
