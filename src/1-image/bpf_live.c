@@ -449,10 +449,9 @@ static int live_read(const struct ic_image *img, size_t ri, uint64_t off, void *
 	return err;
 }
 
-static void live_free_priv(struct ic_image *img)
+/* The reader's state, once its mutex is made (NULL-safe). */
+static void bpf_live_free(struct bpf_live *b)
 {
-	struct bpf_live *b = img->priv;
-
 	if (!b)
 		return;
 	bpf_close(&b->r);
@@ -461,6 +460,11 @@ static void live_free_priv(struct ic_image *img)
 	pthread_mutex_destroy(&b->mu);
 	free(b->data);
 	free(b);
+}
+
+static void live_free_priv(struct ic_image *img)
+{
+	bpf_live_free(img->priv);
 }
 
 static int live_probe(const struct ic_ctx *ctx, struct ic_image *img)
@@ -840,14 +844,7 @@ int ic_image__open_bpf_live(const struct ic_ctx *ctx, const struct ic_bpf_live_p
 fail:
 	pr_info(ctx, "live memory through BPF: %s", why);
 out:
-	if (b) {
-		bpf_close(&b->r);
-		if (b->kpf_fd >= 0)
-			close(b->kpf_fd);
-		pthread_mutex_destroy(&b->mu);
-		free(b->data);
-		free(b);
-	}
+	bpf_live_free(b);
 	free(io);
 	free(txt);
 	if (err)
