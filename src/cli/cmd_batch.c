@@ -60,6 +60,8 @@ struct batch {
 	size_t cnt[5], reused, skipped; /* skipped: never started (stopped by a signal) */
 	size_t partial; /* incomplete images whose partial profile was kept */
 	int worst; /* exit code of the batch so far */
+	sigset_t child_mask; /* the signal mask batch was started with: its children's */
+	sigset_t waitset; /* what run() waits for: SIGCHLD and the stop signals */
 };
 
 static double elapsed(const struct timespec *a)
@@ -106,6 +108,7 @@ static int read_list(struct batch *b, const char *name)
 		cli_error("%s: cannot open list: %s", name, strerror(-err));
 		return err;
 	}
+	errno = 0;
 	while (!err && (len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
@@ -120,8 +123,9 @@ static int read_list(struct batch *b, const char *name)
 		err = add_image(b, line);
 	}
 	if (!err && ferror(f)) {
-		cli_error("%s: read error", name);
-		err = -EIO;
+		/* getline's errno: a directory (EISDIR) is bad input like a missing file, exit 2. */
+		err = errno ? -errno : -EIO;
+		cli_error("%s: cannot read list: %s", name, strerror(-err));
 	}
 	free(line);
 	if (f != stdin)
@@ -218,7 +222,11 @@ static pid_t spawn(struct batch *b, size_t idx)
 
 	if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
+	/* The stop signals are blocked here (run()): one batch forwarded before execv stays
+	 * pending and, once unblocked with its default action, ends this child before it starts
+	 * the image rather than being lost to a handler that no longer exists after execv. */
 	signal(SIGPIPE, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &b->child_mask, NULL);
 	execv(b->child, (char *const *)argv);
 	dprintf(2, "isfcarve: error: cannot run %s: %s\n", b->child, strerror(errno));
 	_exit(127);
@@ -478,27 +486,81 @@ static void summary(struct batch *b, double secs)
 	fflush(stdout);
 }
 
-/* SIGINT/SIGTERM/SIGHUP to batch (Ctrl-C, scancel, a dropped session): stop starting images,
- * pass the signal on to our running children, report them, clean up. The CLI's only mutable
- * global; a signal handler has no other way to talk to the loop. */
-static volatile sig_atomic_t stop_signal;
+/*
+ * SIGINT/SIGTERM/SIGHUP to batch (Ctrl-C, scancel, a dropped session): stop starting images,
+ * pass the signal on to our running children, report them, clean up. The signals (and
+ * SIGCHLD) stay blocked for the whole run and are taken with sigtimedwait(), so none can slip
+ * in between a check and a wait, and no handler or global is needed. A stop signal batch was
+ * started with ignored (nohup's SIGHUP) stays ignored. SIGCHLD is set to its default: one
+ * inherited as ignored would have the kernel reap our children unseen.
+ */
+static const int batch_stop_sigs[] = { SIGINT, SIGTERM, SIGHUP };
 
-static void on_stop(int sig)
-{
-	stop_signal = sig;
-}
-
-static void catch_stop_signals(void)
+static void block_signals(struct batch *b, sigset_t *waitset)
 {
 	struct sigaction sa;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: waitpid() must return EINTR so the loop notices */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(waitset);
+	for (size_t i = 0; i < sizeof(batch_stop_sigs) / sizeof(batch_stop_sigs[0]); i++)
+		if (!sigaction(batch_stop_sigs[i], NULL, &sa) && sa.sa_handler != SIG_IGN)
+			sigaddset(waitset, batch_stop_sigs[i]);
+	sigaddset(waitset, SIGCHLD);
+	signal(SIGCHLD, SIG_DFL);
+	/* A reader that goes away (`batch --json | head -1`) is a stop, not a silent death that
+	 * leaves the children running and the work directory behind: see out_closed(). */
+	signal(SIGPIPE, SIG_IGN);
+	sigprocmask(SIG_BLOCK, waitset, &b->child_mask);
+}
+
+/* Our standard output can no longer be written (EPIPE: the reader is gone). */
+static bool out_closed(void)
+{
+	return ferror(stdout) != 0;
+}
+
+/* Reap every child that has ended; false on a wait error other than "none ended yet". */
+static bool reap(struct batch *b, struct job *run, const size_t *slot_idx, size_t *active)
+{
+	for (;;) {
+		int wst;
+		pid_t pid = waitpid(-1, &wst, WNOHANG);
+
+		if (pid == 0)
+			return true;
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			/* ECHILD with jobs still counted active: they were reaped behind our back. */
+			return errno == ECHILD && !*active;
+		}
+		for (unsigned s = 0; s < b->jobs; s++)
+			if (run[s].pid == pid) {
+				finish_job(b, slot_idx[s], &run[s], wst);
+				run[s].pid = 0;
+				(*active)--;
+				break;
+			}
+	}
+}
+
+/* --timeout: SIGTERM our own overdue children by pid (the child's supervisor removes its
+ * unfinished files, src/cli/supervise.c), and SIGKILL one that is still there
+ * BATCH_KILL_GRACE_S later. */
+static void kill_overdue(const struct batch *b, struct job *run)
+{
+	for (unsigned s = 0; s < b->jobs; s++) {
+		if (run[s].pid <= 0)
+			continue;
+		if (!run[s].killed && elapsed(&run[s].start) > b->timeout) {
+			kill(run[s].pid, SIGTERM);
+			run[s].killed = true;
+			clock_gettime(CLOCK_MONOTONIC, &run[s].killed_at);
+		} else if (run[s].killed && !run[s].hard &&
+			   elapsed(&run[s].killed_at) > BATCH_KILL_GRACE_S) {
+			kill(run[s].pid, SIGKILL);
+			run[s].hard = true;
+		}
+	}
 }
 
 static int run(struct batch *b)
@@ -507,6 +569,10 @@ static int run(struct batch *b)
 	struct timespec t0;
 	size_t next = 0, active = 0;
 	size_t *slot_idx = calloc(b->jobs, sizeof(*slot_idx));
+	sigset_t waitset;
+	int stop = 0; /* the stop signal taken, or SIGPIPE when our output was closed */
+	int err = 0;
+	bool forwarded = false;
 
 	if (!run || !slot_idx) {
 		free(run);
@@ -514,18 +580,16 @@ static int run(struct batch *b)
 		return -ENOMEM;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	catch_stop_signals();
-	bool forwarded = false;
-
-	while ((next < b->n && !stop_signal) || active) {
-		if (stop_signal && !forwarded) {
+	waitset = b->waitset;
+	while ((next < b->n && !stop) || active) {
+		if (stop && !forwarded) {
 			for (unsigned s = 0; s < b->jobs; s++)
 				if (run[s].pid > 0)
-					kill(run[s].pid, stop_signal);
+					kill(run[s].pid, stop == SIGPIPE ? SIGTERM : stop);
 			forwarded = true;
 		}
 		/* Fill free slots. */
-		for (unsigned s = 0; s < b->jobs && next < b->n && !stop_signal; s++) {
+		for (unsigned s = 0; s < b->jobs && next < b->n && !stop; s++) {
 			if (run[s].pid > 0)
 				continue;
 			run[s].image = b->images[next];
@@ -544,62 +608,58 @@ static int run(struct batch *b)
 			slot_idx[s] = next++;
 			active++;
 		}
-		if (!active)
-			continue;
-		int wst;
+		size_t before = active;
 
-		if (stop_signal && !forwarded)
-			continue; /* the signal came in while we were starting children */
-		pid_t pid = waitpid(-1, &wst, b->timeout > 0 ? WNOHANG : 0);
-
-		if (pid < 0) {
-			if (errno == EINTR)
-				continue;
+		if (!reap(b, run, slot_idx, &active)) {
+			err = -errno;
 			cli_error("batch: waitpid: %s", strerror(errno));
-			free(run);
-			free(slot_idx);
-			return -errno;
+			break;
 		}
-		if (pid == 0) {
-			/* --timeout: poll every 50 ms; SIGTERM our own overdue children by pid (the
-			 * child's supervisor removes its unfinished files, src/cli/supervise.c), and
-			 * SIGKILL one that is still there BATCH_KILL_GRACE_S later. */
-			struct timespec nap = { 0, 50 * 1000 * 1000 };
+		if (!stop && out_closed())
+			stop = SIGPIPE;
+		if (active != before || !active || (stop && !forwarded))
+			continue; /* a slot is free, all is done, or a stop to pass on */
+		if (b->timeout > 0)
+			kill_overdue(b, run);
 
-			for (unsigned s = 0; s < b->jobs; s++) {
-				if (run[s].pid <= 0)
-					continue;
-				if (!run[s].killed && elapsed(&run[s].start) > b->timeout) {
-					kill(run[s].pid, SIGTERM);
-					run[s].killed = true;
-					clock_gettime(CLOCK_MONOTONIC, &run[s].killed_at);
-				} else if (run[s].killed && !run[s].hard &&
-					   elapsed(&run[s].killed_at) > BATCH_KILL_GRACE_S) {
-					kill(run[s].pid, SIGKILL);
-					run[s].hard = true;
-				}
-			}
-			nanosleep(&nap, NULL);
-			continue;
-		}
-		for (unsigned s = 0; s < b->jobs; s++)
-			if (run[s].pid == pid) {
-				finish_job(b, slot_idx[s], &run[s], wst);
-				run[s].pid = 0;
-				active--;
-				break;
-			}
+		/* Sleep until a child ends or a stop signal comes; with --timeout, at most 50 ms. */
+		struct timespec nap = { 0, 50 * 1000 * 1000 };
+		siginfo_t si;
+		int sig = b->timeout > 0 ? sigtimedwait(&waitset, &si, &nap) : sigwaitinfo(&waitset, &si);
+
+		if (sig > 0 && sig != SIGCHLD && !stop)
+			stop = sig;
 	}
-	if (stop_signal) {
+	if (err) {
+		/* Cannot track the children any more: stop them rather than leave them running,
+		 * and drop their job files so the work directory can go. */
+		for (unsigned s = 0; s < b->jobs; s++)
+			if (run[s].pid > 0) {
+				char f[PATH_MAX + 64];
+
+				kill(run[s].pid, SIGTERM);
+				job_file(b, slot_idx[s], "log", f, sizeof(f));
+				unlink(f);
+				job_file(b, slot_idx[s], "report.json", f, sizeof(f));
+				unlink(f);
+			}
+	} else if (stop) {
 		b->skipped = b->n - next;
-		cli_error("batch: stopped by signal %d (%s); %zu of %zu images not started",
-			  (int)stop_signal, strsignal(stop_signal), b->skipped, b->n);
+		if (stop == SIGPIPE)
+			cli_error("batch: stopped: standard output was closed; %zu of %zu images not "
+				  "started", b->skipped, b->n);
+		else
+			cli_error("batch: stopped by signal %d (%s); %zu of %zu images not started",
+				  stop, strsignal(stop), b->skipped, b->n);
 		b->worst = EXIT_INTERNAL;
 	}
-	summary(b, elapsed(&t0));
+	/* The stop signals stay blocked: a second Ctrl-C now must not end batch before its work
+	 * directory is removed. */
+	if (!err)
+		summary(b, elapsed(&t0));
 	free(run);
 	free(slot_idx);
-	return 0;
+	return err;
 }
 
 static void usage(FILE *f)
@@ -761,6 +821,9 @@ int cmd_batch(int argc, char **argv)
 	if (!b.child || !*b.child)
 		b.child = "/proc/self/exe";
 	b.jw = malloc(sizeof(*b.jw));
+	/* Before the work directory exists: a stop from here on is taken by run(), which removes
+	 * it; one before leaves nothing behind. */
+	block_signals(&b, &b.waitset);
 	snprintf(b.workdir, sizeof(b.workdir), "%s/isfcarve-batch.XXXXXX",
 		 getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!b.jw || !mkdtemp(b.workdir)) {

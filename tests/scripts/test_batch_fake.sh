@@ -188,4 +188,65 @@ grep -q 'cannot run' "$TMP/out" && ok "missing child reported" || fail "missing 
 export TMPDIR=$TMP/tmpdir; mkdir -p "$TMPDIR"
 expect_exit 4 "$IC_BIN" batch --symbols-dir "$S" "$a" "$bad" "$crash"
 [[ -z $(ls -A "$TMPDIR") ]] && ok "work directory removed" || fail "left: $(ls -A "$TMPDIR")"
+
+# 11. Started with SIGCHLD ignored (inherited through exec): the kernel would reap the children
+#     unseen (was: "waitpid: No child processes", exit 4, no results, work directory left).
+"$IC_PYTHON" - "$IC_BIN" "$S" "$a" "$b" > "$TMP/out" 2>"$TMP/err" <<'PY' && rc=0 || rc=$?
+import os, signal, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], [sys.argv[1], "batch", "--symbols-dir", sys.argv[2], sys.argv[3], sys.argv[4]])
+PY
+[[ $rc == 0 && $(grep -c '^ok ' "$TMP/out") == 2 && -z $(ls -A "$TMPDIR") ]] \
+  && ok "SIGCHLD ignored at start: both images ok, work directory removed" \
+  || fail "SIGCHLD ignored: rc=$rc $(cat "$TMP/out" "$TMP/err") left: $(ls -A "$TMPDIR")"
+
+# 12. --from a directory is bad input (exit 2), like a missing list (was: "read error", exit 4).
+expect_exit 2 "$IC_BIN" batch --symbols-dir "$S" --from "$TMP"
+grep -q "cannot read list: Is a directory" "$TMP/err" && ok "--from DIR named" || fail "--from DIR: $(cat "$TMP/err")"
+
+# 13. Its reader gone (`batch --json | head -1`): a stop like a signal, not a silent death by
+#     SIGPIPE with the children running on and the work directory left behind.
+slow=(); for i in 1 2 3 4; do slow+=("$(img slow$i.lime "slow 1 6.1.0-18-amd64")"); done
+rm -rf "$TMP/sd13"
+( set +o pipefail; "$IC_BIN" batch -j 2 --json --symbols-dir "$TMP/sd13" "${slow[@]}" 2>"$TMP/err" | head -1 > "$TMP/out"
+  echo "${PIPESTATUS[0]}" > "$TMP/rc" )
+sleep 0.5
+[[ $(cat "$TMP/rc") == 4 && $(wc -l < "$TMP/out") == 1 && -z $(ls -A "$TMPDIR") ]] \
+  && grep -q "stopped: standard output was closed" "$TMP/err" \
+  && ! pgrep -f "fake-child.sh .*slow[0-9].lime" >/dev/null \
+  && ok "closed output: exit 4, one line read, no child left, work directory removed" \
+  || fail "closed output: rc=$(cat "$TMP/rc") $(cat "$TMP/err") left: $(ls -A "$TMPDIR")"
+
+# 14. A stop signal right after the start, at several moments (some while a child is between
+#     fork and exec): passed on, never lost (a lost one left batch waiting for a 30 s image).
+hang=(); for i in 1 2 3; do hang+=("$(img h$i.lime "slow 30 6.1.0-18-amd64")"); done
+# Python starts batch (Popen returns once execv is done: bash's own `cmd &` child would run this
+# script's EXIT trap if the signal came before its exec).
+"$IC_PYTHON" - "$IC_BIN" "$TMP/sd14" "$TMPDIR" "${hang[@]}" > "$TMP/out14" 2>&1 <<'PY' && rc=0 || rc=$?
+import os, signal, subprocess, sys, time
+bin_, sd, tmpdir, imgs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+bad = 0
+for d in (0, 0.0005, 0.001, 0.003, 0.01, 0.05):
+    p = subprocess.Popen([bin_, "batch", "-j", "2", "--symbols-dir", sd] + imgs,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    time.sleep(d)
+    p.send_signal(signal.SIGTERM)
+    t0 = time.monotonic()
+    try:
+        err = p.communicate(timeout=10)[1].decode(errors="replace")
+    except subprocess.TimeoutExpired:
+        p.kill(); err = p.communicate()[1].decode(errors="replace")
+    dt = time.monotonic() - t0
+    left = os.listdir(tmpdir)
+    kids = subprocess.run(["pgrep", "-f", r"fake-child.sh .*h[0-9].lime"], capture_output=True).stdout
+    # -15: killed before batch took the stop signals over (it had made nothing yet)
+    good = p.returncode in (4, -15) and dt < 10 and not left and not kids
+    print(("ok" if good else "FAIL"), d, p.returncode, "%.2fs" % dt, left, kids, err.strip()[-200:])
+    bad += not good
+    if kids:
+        subprocess.run(["pkill", "-f", r"fake-child.sh .*h[0-9].lime"])
+sys.exit(1 if bad else 0)
+PY
+[[ $rc == 0 ]] && ok "SIGTERM at 6 moments after the start: passed on, exit 4 at once, nothing left" \
+  || fail "SIGTERM after the start: $(cat "$TMP/out14")"
 finish
