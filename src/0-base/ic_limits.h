@@ -128,6 +128,11 @@
 /* Output: an ISF is ~30-60 MiB of JSON; refuse to produce more than 2 GiB. */
 #define IC_MAX_OUTPUT_BYTES (2ull << 30)
 
+/* A temp name ".NAME.tmp.PID.HEX" keeps at most this many bytes of NAME: with '.', ".tmp.", a
+ * pid and 16 hex digits (at most 33 more) it stays within NAME_MAX (255), so any OUT name the
+ * file system takes can be written through its temp file. */
+#define IC_TMP_NAME_KEEP 200
+
 /* KASLR: cross-checks kept in one result (a handful are made; the cap guards the list). */
 #define IC_MAX_KASLR_EVIDENCE 64u
 /* KASLR page-table scan: level2_kernel_pgt look-alikes climbed. One per kernel image in RAM

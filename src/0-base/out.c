@@ -137,8 +137,8 @@ int ic_out__open(const struct ic_ctx *ctx, const char *path, struct ic_out **out
 			struct timespec ts;
 
 			clock_gettime(CLOCK_MONOTONIC, &ts);
-			snprintf(o->tmp, dlen + strlen(base) + 64, "%.*s.%s.tmp.%" PRId64 ".%" PRIx64, (int)dlen,
-				 path, base, (int64_t)getpid(),
+			snprintf(o->tmp, dlen + strlen(base) + 64, "%.*s.%.*s.tmp.%" PRId64 ".%" PRIx64,
+				 (int)dlen, path, IC_TMP_NAME_KEEP, base, (int64_t)getpid(),
 				 (uint64_t)(ts.tv_nsec ^ (long)tries * 7919));
 			/* open() applies the umask to 0644 */
 			o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -105,7 +105,11 @@ static int parse(int argc, char **argv, struct xopts *o)
 			cli_error("extract: option '%s' needs an argument", argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			cli_error("extract: unknown option '%s' (see extract --help)", argv[optind - 1]);
+			if (optopt) /* a bad letter inside a cluster, see main.c */
+				cli_error("extract: unknown option '-%c' (see extract --help)", optopt);
+			else
+				cli_error("extract: unknown option '%s' (see extract --help)",
+					  argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
@@ -211,7 +215,8 @@ static int prepare_dir(const struct xopts *o, struct xdir *x)
 		struct timespec ts;
 
 		clock_gettime(CLOCK_MONOTONIC, &ts);
-		snprintf(x->tmp, sizeof(x->tmp), "%s/.%s.tmp.%ld.%lx", parent, base, (long)getpid(),
+		snprintf(x->tmp, sizeof(x->tmp), "%s/.%.*s.tmp.%ld.%lx", parent, IC_TMP_NAME_KEEP,
+			 base, (long)getpid(),
 			 (unsigned long)(ts.tv_nsec ^ (long)tries * 7919));
 		if (!mkdir(x->tmp, 0777)) { /* the umask applies, as to DIR itself */
 			x->made = true;
@@ -232,6 +237,7 @@ static int prepare_dir(const struct xopts *o, struct xdir *x)
 static int xdir_commit(struct xdir *x)
 {
 	char from[sizeof(((struct xdir *)0)->tmp) + 32], to[4096 + 32];
+	struct stat st;
 
 	if (!x->existed) {
 		if (rename(x->tmp, x->final)) {
@@ -243,6 +249,18 @@ static int xdir_commit(struct xdir *x)
 		x->made = false;
 		xdir_discard(x);
 		return -1;
+	}
+	/* --force into a DIR of an earlier run: a piece this image did not give goes first, else
+	 * DIR would hold pieces of two kernels (a 6.x vmlinux.btf beside a 4.x System.map). */
+	for (size_t i = 0; i < IC_ARRAY_SIZE(files); i++) {
+		snprintf(from, sizeof(from), "%s/%s", x->tmp, files[i]);
+		snprintf(to, sizeof(to), "%s/%s", x->final, files[i]);
+		if (lstat(from, &st) && errno == ENOENT && unlink(to) && errno != ENOENT) {
+			int err = -errno;
+
+			xdir_discard(x);
+			return cli_fail(err, "%s: cannot remove the earlier run's piece", to);
+		}
 	}
 	for (size_t i = 0; i < IC_ARRAY_SIZE(files); i++) {
 		snprintf(from, sizeof(from), "%s/%s", x->tmp, files[i]);
@@ -628,13 +646,14 @@ int cmd_extract(int argc, char **argv)
 	if (written && (rc = xdir_commit(&x)) >= 0)
 		goto out;
 	if (missing[0]) {
-		cli_error("%s: incomplete: wrote %u files to %s; missing: %s", o.image, written,
-			  o.dir, missing);
+		cli_error("%s: incomplete: wrote %u file%s to %s; missing: %s", o.image, written,
+			  written == 1 ? "" : "s", o.dir, missing);
 		rc = EXIT_INCOMPLETE;
 		goto out;
 	}
 	if (!o.c.quiet)
-		fprintf(stderr, "isfcarve: %s: wrote %u files to %s\n", o.image, written, o.dir);
+		fprintf(stderr, "isfcarve: %s: wrote %u file%s to %s\n", o.image, written,
+			written == 1 ? "" : "s", o.dir);
 	rc = EXIT_OK;
 out:
 	xdir_discard(&x); /* after a commit: only closes parent_fd */

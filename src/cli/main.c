@@ -256,7 +256,12 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 			cli_error("option '%s' needs an argument (see --help)", argv[optind - 1]);
 			return EXIT_USAGE;
 		default:
-			cli_error("unknown option '%s' (see --help)", argv[optind - 1]);
+			/* optopt names a bad letter inside a cluster (-xf: 'x'); argv[optind - 1]
+			 * would be the cluster's neighbour once getopt has moved on. */
+			if (optopt)
+				cli_error("unknown option '-%c' (see --help)", optopt);
+			else
+				cli_error("unknown option '%s' (see --help)", argv[optind - 1]);
 			return EXIT_USAGE;
 		}
 	}
@@ -316,8 +321,11 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 			cli_error("--btf and --map go together: --btf is missing (or --dwarf)");
 		return EXIT_USAGE;
 	}
-	if (o->banner && !types) {
-		cli_error("--banner only applies with --btf/--dwarf and --map");
+	if (o->banner && (!types || o->image)) {
+		/* With an IMAGE the banner is the image's own, checked against init_uts_ns and
+		 * the other copies: one typed by hand would be dropped unseen. */
+		cli_error(o->image ? "--banner does not apply to an IMAGE (its own banner is used)"
+				   : "--banner only applies with --btf/--dwarf and --map");
 		return EXIT_USAGE;
 	}
 	if (o->btf_dir && (!o->image || o->btf)) {

@@ -237,7 +237,10 @@ static unsigned stop_worker(pid_t pid)
 			return removed;
 		nlocks = ndirs = 0;
 		d = opendir(dir);
-		while (d && (de = readdir(d))) {
+		if (!d)
+			break; /* no /proc here: nothing can be looked at, and is_stopped() could never
+				* say the worker holds still (each pass would wait 10 s in freeze()) */
+		while ((de = readdir(d))) {
 			const char *base;
 			ssize_t n;
 
@@ -260,8 +263,7 @@ static unsigned stop_worker(pid_t pid)
 				memcpy(dirs[ndirs++], path, (size_t)n + 1);
 			}
 		}
-		if (d)
-			closedir(d);
+		closedir(d);
 		/* Still stopped: nothing was created behind our back while we looked. */
 		if (is_stopped(pid))
 			break;

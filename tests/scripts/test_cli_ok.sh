@@ -54,6 +54,12 @@ expect_exit 0 "$IC_BIN" --btf "$BTF" --map "$MAP" --banner "$(cat "$VER")" -o "$
   && ok "-o - writes the same JSON to stdout" || fail "stdout output: $(cat "$TMP/err")"
 expect_exit 0 "$IC_BIN" --btf "$VML" --map "$MAP" -o "$TMP/vml.json.xz"
 xz -dc "$TMP/vml.json.xz" | cmp -s - "$TMP/vml.json" && ok ".json.xz output" || fail ".json.xz output differs"
+# An OUT name near NAME_MAX (255): its temp name ".NAME.tmp.PID.HEX" keeps only part of NAME
+# (was: "File name too long", exit 4).
+long=$(printf 'a%.0s' {1..246}).json
+expect_exit 0 "$IC_BIN" --btf "$VML" --map "$MAP" -o "$TMP/$long"
+cmp -s "$TMP/$long" "$TMP/vml.json" && [[ -z $(find "$TMP" -name '.*.tmp.*') ]] \
+  && ok "OUT name of 251 bytes" || fail "long OUT name: $(ls -A "$TMP")"
 
 # Live mode on a fake root: truth kallsyms (runtime addresses), BTF, version, config.
 R=$TMP/root; mkdir -p "$R/sys/kernel/btf" "$R/proc" "$R/boot"

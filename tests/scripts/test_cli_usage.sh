@@ -23,6 +23,12 @@ for lib in isfcarve jansson PCRE2 zlib liblzma; do
 done
 
 expect_exit 1 "$IC_BIN" --bogus -o "$TMP/o.json";               expect_msg "unknown option '--bogus'"
+# A bad letter inside a cluster is named, not the cluster's neighbour (was: the program's path).
+expect_exit 1 "$IC_BIN" -xf foo -o "$TMP/o.json";               expect_msg "unknown option '-x'"
+expect_exit 1 "$IC_BIN" extract -xd "$TMP/d" foo;               expect_msg "extract: unknown option '-x'"
+# --banner with an IMAGE would be dropped unseen (the image's own banner is used): usage error.
+expect_exit 1 "$IC_BIN" img --btf "$TMP/raw.btf" --map "$TMP/System.map" --banner "Linux version 9" -o "$TMP/o.json"
+expect_msg "--banner does not apply to an IMAGE"
 expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" -o "$TMP/o.json";    expect_msg "--map is missing"
 expect_exit 1 "$IC_BIN" --map "$TMP/System.map" -o "$TMP/o.json"; expect_msg "--btf is missing"
 expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map"; expect_msg "no output"

@@ -152,4 +152,12 @@ grep -q "missing: vmlinux.btf and vmlinux.h" "$TMP/err" && ok "pieces only: says
 got=$(cd "$TMP/pieces" && ls -A | sort | tr '\n' ' ')
 [[ "$got" == "banner vmcoreinfo.txt " ]] && ok "pieces only: banner and vmcoreinfo.txt, no temp files" ||
   fail "pieces only: files '$got'"
+# --force over a full DIR of an earlier run: the pieces this image does not give are removed, not
+# left beside the new ones (they could be another kernel's: a 6.x vmlinux.btf beside a 4.x map).
+cp -r "$d" "$TMP/full"; echo mine >"$TMP/full/keep"
+expect_exit 3 "$IC_BIN" extract "$TMP/pieces.raw" -d "$TMP/full" -f
+got=$(cd "$TMP/full" && ls -A | sort | tr '\n' ' ')
+[[ "$got" == "banner keep vmcoreinfo.txt " ]] && grep -q "wrote 2 files to" "$TMP/err" \
+  && ok "--force: the earlier run's other pieces removed, other files kept" || fail "--force over a full DIR: '$got'"
+cmp -s "$TMP/full/banner" "$TMP/pieces/banner" && ok "--force: the new banner" || fail "--force: banner differs"
 finish
