@@ -91,8 +91,11 @@ IC_API void ic_live__free(struct ic_live *l);
  * unaccepted, offline or poisoned memory in /proc/meminfo or /proc/kpageflags):
  * l->mem_bpf is set, or l->mem_why says why not. Either way the scanned kernel image window is
  * /proc/iomem's "Kernel ..." parts when it names them. Returns how many were recovered, or -errno
- * (-ENOENT / -EACCES / -EPERM: kcore's, when BPF could not stand in), -IC_EINCOMPLETE when what kcore shows
- * disagrees with kallsyms (the carved banner, KASLR), each logged naming the file;
+ * (-ENOENT / -EACCES / -EPERM: kcore's, when BPF could not stand in; -IC_ENOTFOUND when the
+ * kernel image window or its KASLR stage gave nothing), -IC_EINCOMPLETE when what kcore shows
+ * disagrees with kallsyms (pieces of two kernels, the slide in doubt, runtime or link-time
+ * _text, the carved banner), each logged naming the file: evidence against the profile, which
+ * the CLI refuses (exit 3) rather than place linux_banner some other way;
  * -IC_EAMBIGUOUS when two recovery rules disagreed on a symbol (left out of l->syms, the
  * others added: a partial profile only with the caller's consent, as IMAGE mode).
  */

@@ -132,8 +132,9 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 						     text.phys + span, &text, &win);
 	if (err) {
 		/* the window failing after the whole opened (BPF: the image no longer where it
-		 * was) is no recovery conflict (-IC_EAMBIGUOUS would read as one) */
-		err = err == -ENOMEM ? err : -IC_EINCOMPLETE;
+		 * was) is no evidence against kallsyms: not -IC_EINCOMPLETE (a conflict, which
+		 * refuses the run) nor -IC_EAMBIGUOUS (recovery rules disagreeing) */
+		err = err == -ENOMEM ? err : -IC_ENOTFOUND;
 		goto out;
 	}
 	if ((err = window_parts(ctx, root, rl, win)))
@@ -153,7 +154,8 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 	if (err || !f.kaslr) {
 		pr_warn(ctx, "%s: KASLR not solved from the kernel image: %s", path,
 			ic_strerror(err ? err : -IC_ENOTFOUND));
-		err = -IC_EINCOMPLETE;
+		/* nothing found is no disagreement (the slide is kallsyms' anyway) */
+		err = err == -ENOMEM ? err : -IC_ENOTFOUND;
 		goto out;
 	}
 	if (f.kaslr->doubt[0]) { /* as IMAGE mode: no symbols from a slide evidence disputes */

@@ -86,6 +86,9 @@ int cli_check_output(const struct cli_opts *o);
 /* --symbols-dir DIR before the scan: DIR/linux, or the nearest part of it that exists, is a
  * writable directory. -1 when fine (or no DIR), else the exit code after the error line. */
 int cli_check_symbols_dir(const struct cli_opts *o);
+/* --report FILE before any input is read (exit 1): not an input, not OUT (even one that does not
+ * exist yet), not a non-file, in a writable directory; `--report -` not with `-o -`. */
+int cli_check_report(const struct cli_opts *o);
 
 struct ic_blob;
 struct ic_symtab;

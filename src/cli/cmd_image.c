@@ -121,8 +121,10 @@ static int write_report(const char *path, const struct ic_profile *p, const char
 		free(buf);
 	}
 	if (err) {
+		/* An output that cannot be written (its directory was checked before the scan):
+		 * not bad input, whatever the errno. */
 		cli_error("%s: writing the report failed (%s)", path, ic_strerror(err));
-		return cli_exit_for(err) == EXIT_INPUT ? EXIT_INPUT : EXIT_INTERNAL;
+		return EXIT_INTERNAL;
 	}
 	return -1;
 }
@@ -197,6 +199,8 @@ static void summary(const struct cli_opts *o, const struct ic_profile *p, const 
 		secs);
 	/* vol.py -s wants the directory holding the profile (searched recursively); a name it
 	 * does not look for (written with --force) gets no such hint. */
+	if (!o->symbols_dir && !strcmp(profile, "-"))
+		return; /* on standard output: there is no directory to point vol.py at */
 	if (!o->symbols_dir && !cli_output_name_ok(profile)) {
 		fprintf(stderr, "isfcarve: note: vol.py does not look for %s (it wants *.json, "
 			"*.json.gz or *.json.xz)\n", profile);
@@ -274,6 +278,8 @@ int cli_profile_image(const struct cli_opts *o)
 	rc = cli_check_output(o);
 	if (rc < 0)
 		rc = cli_check_symbols_dir(o);
+	if (rc < 0)
+		rc = cli_check_report(o);
 	if (rc >= 0)
 		return rc;
 	/* the run's time includes loading --btf / converting --dwarf (most of such a run) */
@@ -379,9 +385,10 @@ int cli_profile_image(const struct cli_opts *o)
 	cli_flush();
 	if (err == -IC_EINCOMPLETE && p->stats.bytes) {
 		cli_error("%s: wrote a PARTIAL profile to %s: %s", o->image, out_path, p->missing);
-		if (o->report)
-			write_report(o->report, p, out_path, false, true); /* -o only, never published */
 		rc = EXIT_INCOMPLETE;
+		/* -o only, never published */
+		if (o->report && write_report(o->report, p, out_path, false, true) >= 0)
+			rc = EXIT_INTERNAL;
 		goto out;
 	}
 	if (err == -IC_EINCOMPLETE && p->missing[0]) {

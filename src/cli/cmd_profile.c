@@ -136,8 +136,9 @@ int cli_load_dwarf(struct ic_ctx *ctx, const char *path, uint8_t **btf, size_t *
 		return EXIT_INTERNAL; /* docs/cli.md: a feature not in this build */
 	}
 	{
-		/* mapped, not read: the banner costs a page, not the 0.6-1 GiB file */
-		err = ic_blob__load(ctx, path, IC_MAX_VMLINUX_BYTES, blob);
+		/* mapped, not read: the banner costs a page, not the 0.6-1 GiB file; the DWARF
+		 * reader's own ceiling (a debug vmlinux may pass IC_MAX_VMLINUX_BYTES) */
+		err = ic_blob__load(ctx, path, IC_MAX_DWARF_FILE_BYTES, blob);
 		if (err)
 			return cli_fail(err, "%s: cannot read", path);
 		if (!ic_vmlinux__is_elf(blob->data, blob->len)) {
@@ -498,6 +499,24 @@ int cli_profile_files(const struct cli_opts *o)
 		goto out;
 	}
 
+	if (banner_arg && vm && m.banner) {
+		/* A typed banner beside a vmlinux that has its own: they must agree, else the
+		 * profile would be matched to another kernel's images (as IMAGE --dwarf refuses a
+		 * vmlinux whose banner is not the image's). */
+		struct ic_ctx quiet = ctx;
+		const uint8_t *own;
+		size_t own_len;
+
+		quiet.print = NULL;
+		if (!ic_vmlinux__banner(&quiet, vm, m.banner->addr, &own, &own_len) &&
+		    (own_len != banner_len || memcmp(own, banner_arg, own_len))) {
+			cli_error("%s: --banner \"%.*s\" is not this kernel's own \"%.*s\" (at "
+				  "linux_banner, from %s)", tpath, (int)strcspn((const char *)banner_arg,
+				  "\n"), banner_arg, (int)strcspn((const char *)own, "\n"), own, o->map);
+			rc = EXIT_INPUT;
+			goto out;
+		}
+	}
 	if (banner_arg) {
 		banner = banner_arg;
 	} else {
@@ -582,6 +601,15 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 
 	/* Two recovery rules disagreed (the warning names both readings): refused as in IMAGE
 	 * mode, or with --allow-partial written without that symbol, exit 3. */
+	/* What the kernel's memory shows disagrees with kallsyms (the warning above names it:
+	 * two kernels, the slide in doubt, _text, the banner): the link-time addresses are in
+	 * question, so no other source may place linux_banner over it. Refused, even with
+	 * --allow-partial (as IMAGE mode refuses a slide in doubt). */
+	if (n == -IC_EINCOMPLETE)
+		return cli_fail(n, "%s: %s disagrees with it (the warning above says how); no profile "
+				"(--map System.map --btf /sys/kernel/btf/vmlinux settles it)",
+				l->kallsyms_path, l->mem_bpf ? "kernel memory read through BPF" :
+				"/proc/kcore");
 	if (n == -IC_EAMBIGUOUS) {
 		if (!o->allow_partial)
 			return cli_fail(-IC_EINCOMPLETE, "%s: recovered symbols in doubt",

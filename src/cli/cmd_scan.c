@@ -84,7 +84,7 @@ static void usage(FILE *f)
 	      "  Scan a memory image once with every carver and report\n"
 	      "  the banner, BTF, VMCOREINFO, kallsyms and KASLR it finds.\n"
 	      "  --json         machine-readable report on stdout\n"
-	      "  -j, --threads  scan threads (default: online CPUs)\n"
+	      "  -j, --threads  scan threads (default and 0: online CPUs)\n"
 	      "  --format NAME  force the container format (lime, kcore, elf, kdump,\n"
 	      "                 kdump-flat, avml, vmware, raw)\n"
 	      "  -v / -q        more / fewer messages on stderr\n", f);
@@ -111,8 +111,10 @@ static int parse_args(int argc, char **argv, struct scan_opts *o)
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
 
-			if (*end || !*optarg || v < 1 || v > 256) {
-				cli_error("scan: -j wants a thread count 1..256, not '%s'", optarg);
+			/* as the profile modes: 0 = online CPUs (docs/cli.md) */
+			if (*end || !*optarg || *optarg == '-' || v > 1024) {
+				cli_error("scan: -j wants a thread count 0..1024 (0 = online CPUs), "
+					  "not '%s'", optarg);
 				return EXIT_USAGE;
 			}
 			o->threads = (unsigned)v;

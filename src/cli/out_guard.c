@@ -58,6 +58,89 @@ int cli_check_output_target(const struct cli_opts *o)
 	return -1;
 }
 
+/* "DIR/NAME" with DIR resolved (symlinks, "..", "."), so that two spellings of a path that
+ * does not exist yet compare equal; NULL when DIR cannot be resolved. Caller frees. */
+static char *canonical(const char *path)
+{
+	char *a = strdup(path), *b = strdup(path), *dir, *res = NULL, *out = NULL;
+
+	if (a && b) {
+		dir = realpath(dirname(a), NULL);
+		if (dir && asprintf(&res, "%s/%s", dir, basename(b)) < 0)
+			res = NULL;
+		free(dir);
+		out = res;
+	}
+	free(a);
+	free(b);
+	return out;
+}
+
+/* Two paths name the same file: the same inode when both exist, else the same resolved path. */
+static bool same_target(const char *x, const char *y)
+{
+	struct stat xs, ys;
+	char *cx, *cy;
+	bool same;
+
+	if (!stat(x, &xs) && !stat(y, &ys))
+		return xs.st_dev == ys.st_dev && xs.st_ino == ys.st_ino;
+	cx = canonical(x);
+	cy = canonical(y);
+	same = cx && cy && !strcmp(cx, cy);
+	free(cx);
+	free(cy);
+	return same;
+}
+
+int cli_check_report(const struct cli_opts *o)
+{
+	const char *ins[] = { o->image, o->btf, o->dwarf, o->map };
+	const char *what[] = { "the image", "--btf", "--dwarf", "--map" };
+	struct stat st;
+	char *copy, *dir;
+	int rc = -1;
+
+	if (!o->report)
+		return -1;
+	if (!strcmp(o->report, "-")) {
+		if (o->output && !strcmp(o->output, "-")) {
+			cli_error("--report - and -o - would mix the report into the profile on "
+				  "standard output");
+			return EXIT_USAGE;
+		}
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(ins) / sizeof(ins[0]); i++)
+		if (ins[i] && strcmp(ins[i], "-") && same_target(o->report, ins[i])) {
+			cli_error("%s: --report is %s; refusing to overwrite an input", o->report,
+				  what[i]);
+			return EXIT_USAGE;
+		}
+	if (o->output && strcmp(o->output, "-") && same_target(o->report, o->output)) {
+		cli_error("%s: --report is also -o OUT: the report would replace the profile",
+			  o->report);
+		return EXIT_USAGE;
+	}
+	if (!stat(o->report, &st) && !S_ISREG(st.st_mode)) {
+		cli_error("%s: --report exists and is not a regular file; refusing", o->report);
+		return EXIT_USAGE;
+	}
+	copy = strdup(o->report);
+	if (!copy)
+		return EXIT_INTERNAL;
+	dir = dirname(copy);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		cli_error("%s: report directory %s does not exist", o->report, dir);
+		rc = EXIT_USAGE;
+	} else if (access(dir, W_OK | X_OK)) {
+		cli_error("%s: report directory %s is not writable", o->report, dir);
+		rc = EXIT_USAGE;
+	}
+	free(copy);
+	return rc;
+}
+
 static int check_file(const struct cli_opts *o, bool vol_name)
 {
 	struct stat st;

@@ -43,6 +43,14 @@ expect_exit 0 "$IC_BIN" --btf "$VML" --map "$MAP" -o "$TMP/vml.json"
 expect_exit 0 "$IC_BIN" --btf "$BTF" --map "$MAP" --banner "$(cat "$VER")" -o "$TMP/raw.json"
 "$IC_PYTHON" "$TMP/check.py" "$TMP/raw.json" "$VER" "$MAP" "$TMP/vml.json" same && ok "raw BTF + --banner == vmlinux ISF" || fail "raw vs vmlinux"
 
+# --banner beside a vmlinux that has its own: it must be that one (was: exit 0, a 6.1 profile
+# with a 9.9.9 banner, matched by Volatility to the wrong kernel's images); the right one is fine.
+expect_exit 2 "$IC_BIN" --btf "$VML" --map "$MAP" --banner "Linux version 9.9.9-other (x@y) (gcc) #1 SMP" -o "$TMP/ban.json"
+grep -q "is not this kernel's own" "$TMP/err" && [[ ! -e $TMP/ban.json ]] && ok "--banner against the vmlinux's own" \
+  || fail "--banner mismatch: $(cat "$TMP/err")"
+expect_exit 0 "$IC_BIN" --btf "$VML" --map "$MAP" --banner "$(cat "$VER")" -o "$TMP/ban.json"
+cmp -s "$TMP/ban.json" "$TMP/vml.json" && ok "--banner = the vmlinux's own: the same ISF" || fail "--banner = own: ISF differs"
+
 # --banner with the newline already there gives the same bytes.
 "$IC_BIN" --btf "$BTF" --map "$MAP" --banner "$(cat "$VER")"$'\n' -o "$TMP/nl2.json" 2>"$TMP/err" \
   && "$IC_PYTHON" "$TMP/check.py" "$TMP/nl2.json" "$VER" "$MAP" >/dev/null && ok "--banner with trailing newline" || fail "--banner newline: $(cat "$TMP/err")"

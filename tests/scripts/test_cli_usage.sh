@@ -40,6 +40,18 @@ expect_exit 1 "$IC_BIN" a b -o "$TMP/o.json";                    expect_msg "une
 expect_exit 1 "$IC_BIN" -j x -o "$TMP/o.json";                   expect_msg "--threads"
 expect_exit 1 "$IC_BIN" -o;                                      expect_msg "needs an argument"
 expect_exit 1 "$IC_BIN" --report r.json -o "$TMP/o.json";        expect_msg "--report only applies to an IMAGE"
+# --report is checked before the image is read (was: it replaced the image, or the profile just
+# written; a missing directory said exit 2 after the whole run).
+printf 'Linux version 6.1.0-x (a@b) (gcc) #1 SMP\n' > "$TMP/img.raw"; cp "$TMP/img.raw" "$TMP/img.copy"
+expect_exit 1 "$IC_BIN" "$TMP/img.raw" -o "$TMP/o.json" --report "$TMP/img.raw"; expect_msg "--report is the image; refusing"
+expect_exit 1 "$IC_BIN" "$TMP/img.raw" --map "$TMP/System.map" -o "$TMP/o.json" --report "$TMP/System.map"; expect_msg "--report is --map"
+expect_exit 1 "$IC_BIN" "$TMP/img.raw" -o "$TMP/o.json" --report "$TMP/o.json"; expect_msg "--report is also -o OUT"
+expect_exit 1 "$IC_BIN" "$TMP/img.raw" -o "$TMP/o.json" --report "$TMP/./o.json"; expect_msg "--report is also -o OUT"
+expect_exit 1 "$IC_BIN" "$TMP/img.raw" -o - --report -;          expect_msg "--report - and -o -"
+expect_exit 1 "$IC_BIN" "$TMP/img.raw" -o "$TMP/o.json" --report "$TMP/nodir/r.json"; expect_msg "report directory .* does not exist"
+expect_exit 1 "$IC_BIN" "$TMP/img.raw" -o "$TMP/o.json" --report "$TMP"; expect_msg "--report exists and is not a regular file"
+cmp -s "$TMP/img.raw" "$TMP/img.copy" && [[ ! -e $TMP/o.json ]] && ok "--report refusals: the image untouched, no OUT" \
+  || fail "--report refusals changed files"
 expect_exit 1 "$IC_BIN" --banner "Linux version 1" -o "$TMP/o.json"; expect_msg "--banner only applies"
 # Raw BTF carries no banner: Volatility could not match the profile.
 expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" -o "$TMP/o.json"

@@ -152,6 +152,20 @@ def main():
                     "a .gnu_debugaltlink naming a FIFO: refused, nothing opened")
         except subprocess.TimeoutExpired:
             c.check(False, "dwz altlink naming a FIFO: the run hung (60 s)")
+        # A debug vmlinux over IC_MAX_VMLINUX_BYTES (4 GiB) but within IC_MAX_DWARF_FILE_BYTES
+        # (8 GiB, docs/dwarf.md): read as an ELF file (sparse: 5 GiB of nothing after a broken
+        # header), not refused by the wrong ceiling ("larger than the limit 4294967296").
+        big = os.path.join(tmp, "big.elf")
+        with open(big, "wb") as f:
+            f.write(b"\x7fELF\x02\x01\x01" + bytes(57))
+            f.truncate(5 << 30)
+        r = icfix.run("--dwarf", big, "--map", smap, "--banner", "Linux version 9.9.9 (x@y) #1", "-o", out,
+                      check=False)
+        err = r.stderr.decode(errors="replace")
+        c.check(r.returncode == 2 and "larger than" not in err and "e_ehsize" in err and err.count("\n") == 1,
+                f"5 GiB --dwarf file: exit {r.returncode}: {err[-300:]!r}",
+                "a 5 GiB --dwarf file: read under the DWARF ceiling (8 GiB), its bad header named")
+        os.unlink(big)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     c.finish()

@@ -68,7 +68,10 @@ for p in "$TMP" "$TMP/missing" "$TMP/empty"; do
 done
 # Usage errors -> exit 1.
 expect_exit 1 "$IC_BIN" scan
-expect_exit 1 "$IC_BIN" scan -j 0 "$TMP/empty"
+expect_exit 1 "$IC_BIN" scan -j -1 "$TMP/empty"
+expect_exit 1 "$IC_BIN" scan -j 1025 "$TMP/empty"
+# -j 0 is "online CPUs", as in the profile modes (docs/cli.md): the empty file is then bad input.
+expect_exit 2 "$IC_BIN" scan -j 0 "$TMP/empty"
 expect_exit 1 "$IC_BIN" scan --bogus "$TMP/empty"
 expect_exit 2 "$IC_BIN" scan --format nosuch "$TMP/empty"
 finish
