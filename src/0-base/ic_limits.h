@@ -182,6 +182,16 @@
 /* Flattened member names of one anonymous BTF type (symdb typing): the largest kernel struct has
  * a few hundred members; BTF allows 2^24 per level. */
 #define IC_MAX_ANON_MEMBERS 65536u
+/* Members and enumerators one flattening may visit, named or not: a symdb row of at most
+ * IC_TYPEEXPR_MAX_LEN (4096) characters names fewer, so a type past it can match no row. Bounds
+ * the walk on a hostile BTF whose unnamed members share their types (3 a level, 32 levels:
+ * 3^32 visits without it). */
+#define IC_MAX_ANON_VISITS 4096u
+/* Visits of the whole anonymous-type index (every anonymous root flattened once). The 6.1-7.2
+ * fixtures' BTFs need well under 1 % of it (docs/symdb.md); a BTF of 20,000 roots sharing a
+ * 65,535-member union took 25 s before IC_MAX_ANON_VISITS, past this budget the index stops
+ * and anonymous rows stay untyped. */
+#define IC_MAX_ANON_INDEX_VISITS (16u << 20)
 
 /* arm64 kallsyms without _text (no KALLSYMS_ALL): how far below _stext the Image header at _text
  * is looked for (the head text is 64 KiB on 6.x; 2 MiB is one whole KASLR alignment unit). */

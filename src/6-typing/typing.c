@@ -23,6 +23,7 @@ struct flat_mem {
 struct flat {
 	struct flat_mem *m;
 	size_t n, cap;
+	size_t visits; /* members and enumerators looked at, for IC_MAX_ANON_VISITS */
 };
 
 struct ic_typing {
@@ -157,6 +158,9 @@ static int flatten(const struct ic_btf *btf, uint32_t id, uint64_t base, unsigne
 	if (!r || depth > IC_MAX_BTF_CHAIN)
 		return -IC_ELIMIT;
 	vlen = ic_btf_vlen(r[1]);
+	if (vlen > IC_MAX_ANON_VISITS - f->visits)
+		return -IC_ELIMIT; /* more than any row can name (a shared-type DAG, or just big) */
+	f->visits += vlen;
 	switch (ic_btf_kind(r[1])) {
 	case IC_BTF_ENUM:
 		for (uint32_t i = 0; i < vlen && !err; i++)
@@ -229,7 +233,7 @@ static int anon_cmp(const void *a, const void *b)
 static int anon_index(struct ic_typing *t)
 {
 	const struct ic_btf *btf = t->s->btf;
-	size_t cap = 0;
+	size_t cap = 0, visits = 0;
 	int err;
 
 	t->anon_done = true;
@@ -241,7 +245,15 @@ static int anon_index(struct ic_typing *t)
 		if (r[0] || !cls)
 			continue;
 		t->fa.n = 0;
+		t->fa.visits = 0;
 		err = flatten(btf, id, 0, 0, &t->fa);
+		visits += t->fa.visits;
+		if (visits > IC_MAX_ANON_INDEX_VISITS) {
+			pr_warn(t->s->ctx, "isf: anonymous types: more than %u members to index "
+				"(IC_MAX_ANON_INDEX_VISITS), stopped at BTF type %u: symbols of "
+				"anonymous type stay untyped", IC_MAX_ANON_INDEX_VISITS, id);
+			break;
+		}
 		if (err == -IC_ELIMIT)
 			continue; /* cannot be named by a row of bounded length either */
 		if (err)
@@ -263,6 +275,8 @@ static int anon_index(struct ic_typing *t)
 	}
 	if (t->nanon)
 		qsort(t->anon, t->nanon, sizeof(*t->anon), anon_cmp);
+	pr_debug(t->s->ctx, "isf: anonymous-type index: %zu types, %zu member visits", t->nanon,
+		 visits);
 	return 0;
 }
 
@@ -341,6 +355,7 @@ static int anon_find(struct ic_typing *t, const struct ic_typeexpr *te, uint32_t
 		if (kind_class(ic_btf_kind(r[1])) != cls)
 			continue;
 		f->n = 0;
+		f->visits = 0;
 		if ((err = flatten(btf, id, 0, 0, f)))
 			return err;
 		if (!names_equal(te, f))

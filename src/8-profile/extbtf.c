@@ -17,6 +17,7 @@
 
 #include "isfcarve/btf.h"
 #include "isfcarve/kallsyms.h"
+#include "isfcarve/symbols.h"
 #include "isfcarve/live.h"
 #include "0-base/ic_limits.h"
 #include "0-base/tarxz.h"
@@ -266,25 +267,39 @@ static int cmp_stem(const void *a, const void *b)
 }
 
 bool ic_extbtf__names_match(const struct ic_btf *btf, const struct ic_kallsyms *ks,
-			    const char *what, char *problem, size_t cap)
+			    const struct ic_symtab *map, const char *what, char *problem, size_t cap)
 {
 	struct stem *names;
-	size_t data_syms = 0, nf = 0, mf = 0, nv = 0, mv = 0, ex = 0;
+	size_t data_syms = 0, nf = 0, mf = 0, nv = 0, mv = 0, ex = 0, nn;
 	uint32_t n = ic_btf__nr_types(btf);
 	char examples[160] = "";
+	const char *against = "the image's kallsyms";
 	bool ok = true;
 
-	if (!ks || !ks->nsyms)
-		return true;
-	names = malloc(ks->nsyms * sizeof(*names));
+	/* No kallsyms carved: the System.map the profile's symbols come from lists every
+	 * function too, and must be this BTF's kernel all the same. */
+	if (!ks || !ks->nsyms) {
+		ks = NULL;
+		if (!map || !map->n) {
+			snprintf(problem, cap, "not checked: no kallsyms and no System.map to hold "
+				 "its function names against");
+			return true; /* no symbols either: the profile is incomplete anyway */
+		}
+		against = "the System.map";
+	}
+	nn = ks ? ks->nsyms : map->n;
+	names = malloc(nn * sizeof(*names));
 	if (!names)
 		return true; /* a check we cannot afford is not evidence of a mismatch */
-	for (size_t i = 0; i < ks->nsyms; i++) {
-		names[i].s = ks->syms[i].name;
-		names[i].n = strcspn(ks->syms[i].name, ".");
-		data_syms += strchr("dDbBrR", ks->syms[i].type) != NULL;
+	for (size_t i = 0; i < nn; i++) {
+		const char *nm = ks ? ks->syms[i].name : map->syms[i].name;
+		char type = ks ? ks->syms[i].type : map->syms[i].type;
+
+		names[i].s = nm;
+		names[i].n = strcspn(nm, ".");
+		data_syms += strchr("dDbBrR", type) != NULL;
 	}
-	qsort(names, ks->nsyms, sizeof(*names), cmp_stem);
+	qsort(names, nn, sizeof(*names), cmp_stem);
 	for (uint32_t id = 1; id <= n; id++) {
 		unsigned kind = ic_btf__kind(btf, id);
 		const char *nm;
@@ -300,7 +315,7 @@ bool ic_extbtf__names_match(const struct ic_btf *btf, const struct ic_kallsyms *
 			continue;
 		key.s = nm;
 		key.n = strlen(nm);
-		found = bsearch(&key, names, ks->nsyms, sizeof(*names), cmp_stem) != NULL;
+		found = bsearch(&key, names, nn, sizeof(*names), cmp_stem) != NULL;
 		if (kind == IC_BTF_FUNC) {
 			nf++;
 			mf += !found;
@@ -319,11 +334,14 @@ bool ic_extbtf__names_match(const struct ic_btf *btf, const struct ic_kallsyms *
 	if ((mf + mv) * 1000 > (nf + nv) * IC_EXTBTF_MISSING_PERMILLE) {
 		ok = false;
 		snprintf(problem, cap, "%s is not this kernel's BTF: %zu of its %zu functions and %zu "
-			 "of its %zu per-CPU variables are not in the image's kallsyms (e.g. %s)",
-			 what, mf, nf, mv, nv, ex ? examples : "none named");
+			 "of its %zu per-CPU variables are not in %s (e.g. %s)",
+			 what, mf, nf, mv, nv, against, ex ? examples : "none named");
+	} else if (!nf && !nv) {
+		snprintf(problem, cap, "not checked: the BTF has no functions (nor per-CPU "
+			 "variables %s lists) to hold against %s", against, against);
 	} else {
 		snprintf(problem, cap, "%zu of %zu BTF functions, %zu of %zu per-CPU variables in "
-			 "kallsyms", nf - mf, nf, nv - mv, nv);
+			 "%s", nf - mf, nf, nv - mv, nv, ks ? "kallsyms" : "the System.map");
 	}
 	return ok;
 }

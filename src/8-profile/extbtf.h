@@ -41,11 +41,14 @@ IC_HIDDEN void ic_extbtf__release(struct ic_extbtf *e);
 
 /*
  * Are btf's FUNC names (and, when kallsyms lists data symbols, its VAR names) the image's kallsyms
- * names? Another kernel's BTF misses hundreds to thousands of them; the same kernel's none
- * (docs/btf.md). false with problem filled (counts and examples) when more than
- * IC_EXTBTF_MISSING_PERMILLE per mille are missing.
+ * names (without kallsyms: map's, the --map System.map)? Another kernel's BTF misses hundreds to
+ * thousands of them; the same kernel's none (docs/btf.md). false with problem filled (counts and
+ * examples) when more than IC_EXTBTF_MISSING_PERMILLE per mille are missing; true with problem
+ * saying "not checked: ..." when there was nothing to compare.
  */
+struct ic_symtab;
 IC_HIDDEN bool ic_extbtf__names_match(const struct ic_btf *btf, const struct ic_kallsyms *ks,
-				      const char *what, char *problem, size_t cap);
+				      const struct ic_symtab *map, const char *what, char *problem,
+				      size_t cap);
 
 #endif

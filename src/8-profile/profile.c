@@ -379,10 +379,14 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		 * by its own linux_banner instead (src/cli/cmd_image.c). */
 		if (p->btf_kind && !strcmp(p->btf_kind, "dwarf"))
 			pr_info(ctx, "profile: %s: DWARF types, tied by linux_banner", p->btf_source);
-		else if (!ic_extbtf__names_match(p->btf, f->kallsyms, p->btf_source, why,
-						 sizeof(why)))
+		else if (!ic_extbtf__names_match(p->btf, f->kallsyms, opts->map, p->btf_source,
+						 why, sizeof(why)))
 			refuse_btf(p, why);
-		else if (f->kallsyms)
+		else if (!strncmp(why, "not checked: the BTF", 20))
+			pr_warn(ctx, "profile: %s: %s", p->btf_source, why);
+		else if (!strncmp(why, "not checked", 11)) /* no symbols: incomplete anyway */
+			pr_info(ctx, "profile: %s: %s", p->btf_source, why);
+		else
 			pr_info(ctx, "profile: %s matches the image: %s", p->btf_source, why);
 		p->isf_ahead = ic_isf__ahead_start(ctx, p->btf);
 	} else if (f->btf) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Bounds-checked ELF32/ELF64 (either byte order) reader for vmlinux: sections, segments, banner. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,7 @@ struct ic_vmlinux {
 	size_t nsecs;
 	struct elf_seg *segs;
 	size_t nsegs;
+	char what[256]; /* the file, for messages (cut if longer) */
 };
 
 bool ic_vmlinux__is_elf(const uint8_t *data, size_t len)
@@ -368,6 +370,7 @@ int ic_vmlinux__open(const struct ic_ctx *ctx, const uint8_t *data, size_t len, 
 		return -ENOMEM;
 	v->data = data;
 	v->len = len;
+	snprintf(v->what, sizeof(v->what), "%s", what ? what : "vmlinux");
 	v->is64 = h.is64;
 	v->be = h.be;
 	v->machine = h.machine;
@@ -499,8 +502,9 @@ int ic_vmlinux__banner(const struct ic_ctx *ctx, const struct ic_vmlinux *v, uin
 	if (avail > IC_MAX_BANNER_LEN)
 		avail = IC_MAX_BANNER_LEN;
 	if (avail < sizeof(prefix) - 1 || memcmp(b, prefix, sizeof(prefix) - 1)) {
-		pr_warn(ctx, "linux_banner at 0x%" PRIx64 " (file offset 0x%tx) does not start with "
-			"\"Linux version \"", vaddr, b - v->data);
+		pr_warn(ctx, "%s: linux_banner at 0x%" PRIx64 " (file offset 0x%tx; the address "
+			"from the symbols) does not start with \"Linux version \"", v->what, vaddr,
+			b - v->data);
 		return -IC_EFORMAT;
 	}
 	for (n = sizeof(prefix) - 1; n + 1 < avail; n++)
@@ -509,8 +513,8 @@ int ic_vmlinux__banner(const struct ic_ctx *ctx, const struct ic_vmlinux *v, uin
 			*len = n + 2;
 			return 0;
 		}
-	pr_warn(ctx, "linux_banner at 0x%" PRIx64 " (file offset 0x%tx): no \"\\n\\0\" within %zu "
-		"bytes", vaddr, b - v->data, avail);
+	pr_warn(ctx, "%s: linux_banner at 0x%" PRIx64 " (file offset 0x%tx; the address from the "
+		"symbols): no \"\\n\\0\" within %zu bytes", v->what, vaddr, b - v->data, avail);
 	return -IC_EFORMAT;
 }
 

@@ -51,6 +51,18 @@ grep -q "is not this kernel's own" "$TMP/err" && [[ ! -e $TMP/ban.json ]] && ok 
 expect_exit 0 "$IC_BIN" --btf "$VML" --map "$MAP" --banner "$(cat "$VER")" -o "$TMP/ban.json"
 cmp -s "$TMP/ban.json" "$TMP/vml.json" && ok "--banner = the vmlinux's own: the same ISF" || fail "--banner = own: ISF differs"
 
+# A System.map whose linux_banner is 8 bytes off: one line naming the vmlinux and the address's
+# source (was: "linux_banner at 0x... does not start with ...", no file named).
+"$IC_PYTHON" -c '
+import sys
+for l in open(sys.argv[1]):
+    f = l.split()
+    print("%016x %s %s" % (int(f[0], 16) + 8, f[1], f[2]) if f[2:3] == ["linux_banner"] else l, end="" if f[2:3] != ["linux_banner"] else "\n")
+' "$MAP" > "$TMP/map-off8"
+expect_exit 2 "$IC_BIN" --btf "$VML" --map "$TMP/map-off8" -o "$TMP/off8.json"
+[[ $(wc -l < "$TMP/err") == 1 ]] && grep -q "error: $VML: linux_banner at 0x[0-9a-f]* (file offset 0x[0-9a-f]*; the address from the symbols) does not start with" "$TMP/err" \
+  && ok "banner 8 bytes off: one line naming the vmlinux" || fail "banner off: $(cat "$TMP/err")"
+
 # --banner with the newline already there gives the same bytes.
 "$IC_BIN" --btf "$BTF" --map "$MAP" --banner "$(cat "$VER")"$'\n' -o "$TMP/nl2.json" 2>"$TMP/err" \
   && "$IC_PYTHON" "$TMP/check.py" "$TMP/nl2.json" "$VER" "$MAP" >/dev/null && ok "--banner with trailing newline" || fail "--banner newline: $(cat "$TMP/err")"
