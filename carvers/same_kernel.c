@@ -321,6 +321,14 @@ void ic_same_kernel__check(const struct ic_ctx *ctx, const struct ic_image *img,
 
 		if (e == -ENOMEM) /* not a pass: the checks were not made */
 			problem(s, "out of memory comparing the BTF's FUNC names with kallsyms");
+		/* Too few FUNCs to judge (pahole before 1.16 wrote none; or a small BTF put in
+		 * the real one's place): where it lies is then all that ties it. Said, not
+		 * refused: old kernels' own BTF looks like this. */
+		if (e == -IC_ENOTFOUND)
+			pr_warn(ctx, "%s: same kernel: the BTF at 0x%" PRIx64 " has fewer than %u "
+				"FUNC records: its functions cannot be held against kallsyms (tied "
+				"only by where it lies)", ic_image__path(img), t->phys,
+				IC_SAME_KERNEL_MIN_FUNCS);
 		if (!e && sub)
 			pr_debug(ctx, "%s: same kernel: %zu missing BTF FUNC names are in kallsyms with "
 				 "'%c' as '%c' (the most common one-character change)",

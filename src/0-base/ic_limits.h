@@ -128,6 +128,11 @@
 /* Output: an ISF is ~30-60 MiB of JSON; refuse to produce more than 2 GiB. */
 #define IC_MAX_OUTPUT_BYTES (2ull << 30)
 
+/* --map with an IMAGE (src/8-profile/profile.c check_map): at most this many per mille of the
+ * names kallsyms lists once may sit at another distance from _text in the map. The same
+ * kernel's System.map: 0 on the fixtures; another kernel's: most of them. */
+#define IC_MAP_MISMATCH_PERMILLE 5u
+
 /* A temp name ".NAME.tmp.PID.HEX" keeps at most this many bytes of NAME: with '.', ".tmp.", a
  * pid and 16 hex digits (at most 33 more) it stays within NAME_MAX (255), so any OUT name the
  * file system takes can be written through its temp file. */

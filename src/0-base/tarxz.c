@@ -82,7 +82,7 @@ static int unxz(const struct ic_ctx *ctx, const uint8_t *xz, size_t len, const c
 			err = -IC_ELIMIT;
 			break;
 		case LZMA_BUF_ERROR:
-			pr_warn(ctx, "%s: offset %zu: the xz stream ends early (truncated file)", what,
+			pr_warn(ctx, "%s: offset 0x%zx: the xz stream ends early (truncated file)", what,
 				len - s.avail_in);
 			err = -IC_ETRUNC;
 			break;
@@ -90,7 +90,7 @@ static int unxz(const struct ic_ctx *ctx, const uint8_t *xz, size_t len, const c
 			err = -ENOMEM;
 			break;
 		default:
-			pr_warn(ctx, "%s: offset %zu: corrupt xz data (liblzma error %d)", what,
+			pr_warn(ctx, "%s: offset 0x%zx: corrupt xz data (liblzma error %d)", what,
 				len - s.avail_in, (int)r);
 			err = -IC_EFORMAT;
 			break;
@@ -251,11 +251,11 @@ int ic_tar__single(const struct ic_ctx *ctx, const uint8_t *tar, size_t len, con
 		if (all_zero(h, TAR_BLOCK))
 			break; /* end-of-archive marker */
 		if (!checksum_ok(h)) {
-			pr_warn(ctx, "%s: offset %zu: not a tar header (bad checksum)", what, hoff);
+			pr_warn(ctx, "%s: tar offset 0x%zx: not a tar header (bad checksum)", what, hoff);
 			return -IC_EFORMAT;
 		}
 		if (tar_num(h + 124, 12, &size)) {
-			pr_warn(ctx, "%s: offset %zu: bad size field in the tar header", what, hoff);
+			pr_warn(ctx, "%s: tar offset 0x%zx: bad size field in the tar header", what, hoff);
 			return -IC_EFORMAT;
 		}
 		type = (char)h[156];
@@ -263,14 +263,14 @@ int ic_tar__single(const struct ic_ctx *ctx, const uint8_t *tar, size_t len, con
 			size = pax_size;
 		doff = r.off;
 		if (size > IC_MAX_TARXZ_BYTES || !ic_in_bounds(doff, size, len)) {
-			pr_warn(ctx, "%s: offset %zu: member of %" PRIu64 " bytes runs past the end of the "
+			pr_warn(ctx, "%s: tar offset 0x%zx: member of %" PRIu64 " bytes runs past the end of the "
 				"tar (%zu bytes)", what, hoff, size, len);
 			return -IC_ETRUNC;
 		}
 		switch (type) {
 		case '0': case '\0': case '7': /* regular file ('7': contiguous, a regular file too) */
 			if (found) {
-				pr_warn(ctx, "%s: offset %zu: a second file in the archive (expected one "
+				pr_warn(ctx, "%s: tar offset 0x%zx: a second file in the archive (expected one "
 					"BTF file)", what, hoff);
 				return -IC_EFORMAT;
 			}
@@ -297,7 +297,7 @@ int ic_tar__single(const struct ic_ctx *ctx, const uint8_t *tar, size_t len, con
 			break;
 		case 'L': /* GNU long name of the next member */
 			if (size > IC_MAX_TAR_NAME) {
-				pr_warn(ctx, "%s: offset %zu: long name of %" PRIu64 " bytes (ceiling %u)",
+				pr_warn(ctx, "%s: tar offset 0x%zx: long name of %" PRIu64 " bytes (ceiling %u)",
 					what, hoff, size, IC_MAX_TAR_NAME);
 				return -IC_ELIMIT;
 			}
@@ -307,14 +307,14 @@ int ic_tar__single(const struct ic_ctx *ctx, const uint8_t *tar, size_t len, con
 			if (size > IC_MAX_TAR_NAME * 4u ||
 			    pax_parse(tar + doff, (size_t)size, next_name, sizeof(next_name), &pax_size,
 				      &have_pax_size)) {
-				pr_warn(ctx, "%s: offset %zu: bad pax extended header", what, hoff);
+				pr_warn(ctx, "%s: tar offset 0x%zx: bad pax extended header", what, hoff);
 				return -IC_EFORMAT;
 			}
 			break;
 		case 'g': case 'K': /* pax global header, GNU long link name: nothing we use */
 			break;
 		default:
-			pr_warn(ctx, "%s: offset %zu: tar member of type '%c' (a link or device): "
+			pr_warn(ctx, "%s: tar offset 0x%zx: tar member of type '%c' (a link or device): "
 				"expected one regular BTF file", what, hoff, type >= 32 && type < 127 ? type : '?');
 			return -IC_EFORMAT;
 		}

@@ -252,7 +252,10 @@ static int anon_index(struct ic_typing *t)
 			pr_warn(t->s->ctx, "isf: anonymous types: more than %u members to index "
 				"(IC_MAX_ANON_INDEX_VISITS), stopped at BTF type %u: symbols of "
 				"anonymous type stay untyped", IC_MAX_ANON_INDEX_VISITS, id);
-			break;
+			/* a partial index could call a match unique that a type past the cut
+			 * would have made ambiguous: none at all */
+			t->nanon = 0;
+			return 0;
 		}
 		if (err == -IC_ELIMIT)
 			continue; /* cannot be named by a row of bounded length either */

@@ -289,8 +289,10 @@ bool ic_extbtf__names_match(const struct ic_btf *btf, const struct ic_kallsyms *
 	}
 	nn = ks ? ks->nsyms : map->n;
 	names = malloc(nn * sizeof(*names));
-	if (!names)
+	if (!names) {
+		snprintf(problem, cap, "not checked: out of memory");
 		return true; /* a check we cannot afford is not evidence of a mismatch */
+	}
 	for (size_t i = 0; i < nn; i++) {
 		const char *nm = ks ? ks->syms[i].name : map->syms[i].name;
 		char type = ks ? ks->syms[i].type : map->syms[i].type;

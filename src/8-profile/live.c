@@ -80,7 +80,10 @@ int ic_blob__load(const struct ic_ctx *ctx, const char *path, uint64_t max, stru
 	int fd, err = 0;
 
 	memset(out, 0, sizeof(*out));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO nobody writes would block open() for ever; once open, reads block
+	 * again (a pipe with a writer, `--map <(zcat System.map.gz)`, is read to its end, one
+	 * without reads as empty). */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		err = errno;
 		pr_warn(ctx, "%s: %s", path, strerror(err));
@@ -95,6 +98,17 @@ int ic_blob__load(const struct ic_ctx *ctx, const char *path, uint64_t max, stru
 	if (S_ISDIR(st.st_mode)) {
 		pr_warn(ctx, "%s: is a directory", path);
 		err = -EISDIR;
+		goto out;
+	}
+	if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		/* /dev/zero would be read up to max (GiBs) before it failed; a terminal waits */
+		pr_warn(ctx, "%s: a device or socket, not a file or pipe", path);
+		err = -IC_EUNSUPP;
+		goto out;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
+		err = -errno;
+		pr_warn(ctx, "%s: %s", path, strerror(-err));
 		goto out;
 	}
 	if (S_ISREG(st.st_mode) && st.st_size > 0 && !strncmp(path, "/proc/", 6)) {

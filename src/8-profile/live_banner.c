@@ -30,7 +30,8 @@ static int from_file(const struct ic_ctx *ctx, const struct ic_live *l, const ch
 	const uint8_t *data;
 	size_t len;
 	unsigned hits = 0;
-	int err = ic_blob__load(NULL, path, IC_MAX_VMLINUX_BYTES, &b);
+	/* /usr/lib/debug's vmlinux is the debug one: the DWARF reader's ceiling (mapped) */
+	int err = ic_blob__load(NULL, path, IC_MAX_DWARF_FILE_BYTES, &b);
 
 	if (err) {
 		if (err != -ENOENT)

@@ -189,11 +189,17 @@ int ic_live__recover(const struct ic_ctx *ctx, struct ic_live *l, const char *ro
 		l->kaslr_offset = f.kaslr->virtual_slide;
 		l->link_text_default = false;
 	}
-	/* The banner the carver picked must be the one this kernel prints. */
-	if (!f.banner || !f.banner->linux_banner || f.banner->len != l->banner_len ||
-	    memcmp(f.banner->text, l->banner, f.banner->len)) {
-		pr_warn(ctx, "%s: %s", path, f.banner ? "the kernel image's banner differs from "
-			"/proc/version: not the running kernel?" : "no banner in the kernel image");
+	/* The banner the carver picked must be the one this kernel prints. None found is no
+	 * evidence against kallsyms (-IC_ENOTFOUND: step 2 may place linux_banner); another
+	 * text is (a conflict: the run stops). */
+	if (!f.banner || !f.banner->linux_banner) {
+		pr_warn(ctx, "%s: no linux_banner in the kernel image", path);
+		err = -IC_ENOTFOUND;
+		goto out;
+	}
+	if (f.banner->len != l->banner_len || memcmp(f.banner->text, l->banner, f.banner->len)) {
+		pr_warn(ctx, "%s: the kernel image's banner differs from /proc/version: not the "
+			"running kernel?", path);
 		err = -IC_EINCOMPLETE;
 		goto out;
 	}

@@ -21,6 +21,7 @@
 #include "isfcarve/symdb.h"
 #include "isfcarve/symdir.h"
 #include "0-base/btf/btf_trust.h"
+#include "0-base/ic_limits.h"
 #include "0-base/internal.h"
 #include "extbtf.h"
 #include "percpu.h"
@@ -157,6 +158,137 @@ static void refuse_btf(struct ic_profile *p, const char *why)
 	missing(p, why);
 }
 
+/*
+ * --map with an IMAGE: the System.map gives the profile's every address, so it must be this
+ * image's kernel's, at link time. The image holds the evidence:
+ *  - the KASLR stage's "input:link_text": the map's _text against the link _text VMCOREINFO
+ *    (or the page tables) solved: a runtime /proc/kallsyms given as --map, another build;
+ *  - with kallsyms carved: every name kallsyms lists once sits at the same distance from
+ *    _text in both (another kernel's map: thousands differ; a slide-independent test);
+ *  - without kallsyms, KASLR solved: linux_banner's distance from _text in the map is the
+ *    carved banner's physical distance from _text's (the kernel image is one block).
+ * A disagreement is refused like a mix of kernels (exit 3, no profile even partial); a map on
+ * an image that gives no such evidence is not checked (said at -v).
+ */
+static void check_map(const struct ic_ctx *ctx, struct ic_profile *p, const struct ic_symtab *map,
+		      const char *what)
+{
+	const struct ic_findings *f = &p->findings;
+	const struct ic_kaslr *k = f->kaslr;
+	const struct ic_kallsyms *ks = f->kallsyms;
+	const struct ic_sym *mt = ic_symtab__find(map, "_text");
+	char why[480], ex[160] = "";
+	size_t n = 0, bad = 0, nex = 0;
+	struct ic_strmap seen;
+	uint32_t cnt;
+	long kt;
+
+	for (size_t i = 0; k && i < k->nevidence; i++)
+		if (!strcmp(k->evidence[i].what, "input:link_text") && !k->evidence[i].ok) {
+			snprintf(why, sizeof(why), "%s is not this image's link-time System.map: %s "
+				 "(a runtime /proc/kallsyms, or another build's map?)", what,
+				 k->evidence[i].detail);
+			refuse_btf(p, why);
+			return;
+		}
+	if (!mt) {
+		snprintf(why, sizeof(why), "%s has no _text: it cannot be held against the image",
+			 what);
+		refuse_btf(p, why);
+		return;
+	}
+	if (!ks || !ks->nsyms) {
+		const struct ic_sym *mb = ic_symtab__find(map, "linux_banner");
+
+		if (!k || !f->banner || !f->banner->linux_banner || !mb) {
+			pr_info(ctx, "profile: %s not checked against the image (no kallsyms; %s)",
+				what, k ? "no linux_banner in it or the image" : "KASLR not solved");
+			return;
+		}
+		/* The bytes where the map puts linux_banner (the kernel image is one physical
+		 * block from _text) must be the banner: the carver's chosen copy may be another
+		 * one (the page cache), so the address is read, not compared. */
+		{
+			uint64_t at = k->phys_text + (mb->addr - mt->addr);
+			char *got = malloc(f->banner->len);
+			int rd = got ? ic_image__read(p->img, at, got, f->banner->len) : -ENOMEM;
+
+			if (rd) {
+				/* not in the image (a dump without that page): no evidence either way */
+				free(got);
+				pr_info(ctx, "profile: %s not checked: the image lacks physical 0x%"
+					PRIx64 ", where it puts linux_banner", what, at);
+				return;
+			}
+			if (memcmp(got, f->banner->text, f->banner->len)) {
+				snprintf(why, sizeof(why), "%s puts linux_banner at physical 0x%" PRIx64
+					 " (_text at 0x%" PRIx64 " + 0x%" PRIx64 "), where the image "
+					 "holds other bytes than its banner", what, at, k->phys_text,
+					 mb->addr - mt->addr);
+				free(got);
+				refuse_btf(p, why);
+				return;
+			}
+			free(got);
+		}
+		pr_info(ctx, "profile: %s: linux_banner where the image has it", what);
+		return;
+	}
+	kt = ic_kallsyms__find(ks, "_text");
+	if (kt < 0) {
+		pr_info(ctx, "profile: %s not checked: kallsyms has no _text", what);
+		return;
+	}
+	/* How often kallsyms lists each name: one listed twice (static functions of several
+	 * files) has no one address to compare. */
+	if (ic_strmap_init(&seen, ks->nsyms))
+		return; /* a check we cannot afford is not evidence of a mismatch */
+	for (size_t i = 0; i < ks->nsyms; i++) {
+		int r = ic_strmap_add(&seen, ks->syms[i].name, 1);
+
+		if (r < 0) {
+			ic_strmap_free(&seen);
+			return;
+		}
+		if (!r && ic_strmap_get(&seen, ks->syms[i].name, &cnt))
+			ic_strmap_set(&seen, ks->syms[i].name, cnt + 1);
+	}
+	for (size_t i = 0; i < ks->nsyms; i++) {
+		const struct ic_ksym *s = &ks->syms[i];
+		const struct ic_sym *m;
+
+		if ((s->flags & IC_SYM_ABSOLUTE) || !ic_strmap_get(&seen, s->name, &cnt) || cnt != 1)
+			continue;
+		m = ic_symtab__find(map, s->name);
+		if (!m)
+			continue;
+		n++;
+		if (m->addr - mt->addr == s->addr - ks->syms[kt].addr)
+			continue;
+		if (nex < 3) {
+			size_t l = strlen(ex);
+
+			snprintf(ex + l, sizeof(ex) - l, "%s%s", nex ? ", " : "", s->name);
+			nex++;
+		}
+		bad++;
+	}
+	ic_strmap_free(&seen);
+	if (!n || bad * 1000 > n * IC_MAP_MISMATCH_PERMILLE) {
+		if (n)
+			snprintf(why, sizeof(why), "%s is not this image's kernel's: %zu of the %zu "
+				 "symbols it shares with the image's kallsyms lie elsewhere relative "
+				 "to _text (e.g. %s)", what, bad, n, ex);
+		else
+			snprintf(why, sizeof(why), "%s shares no symbol with the image's kallsyms",
+				 what);
+		refuse_btf(p, why);
+	} else {
+		pr_info(ctx, "profile: %s matches the image's kallsyms: %zu of %zu symbols at the "
+			"same distance from _text", what, n - bad, n);
+	}
+}
+
 /* Tests (--withhold-btf): forget the carved BTF, as if the kernel had none in memory. */
 static void withhold_btf(const struct ic_ctx *ctx, const struct ic_image *img, struct ic_findings *f)
 {
@@ -272,6 +404,8 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 		else if (err)
 			pr_info(ctx, "%s: KASLR not solved: %s", image_path, ic_strerror(err));
 	}
+	if (opts->map)
+		check_map(ctx, p, opts->map, opts->map_what ? opts->map_what : "the System.map");
 	if (!ext && !f->btf && HAS_OPT(opts, btf_dir) && opts->btf_dir) {
 		btf_from_dir(ctx, p, opts->btf_dir);
 		if (p->dir_btf) {
@@ -364,7 +498,7 @@ int ic_profile__build(const struct ic_ctx *ctx, const char *image_path,
 	}
 	/* Types. */
 	if (ext) {
-		char why[320];
+		char why[320] = "";
 
 		p->btf_source = p->dir_btf_path ? p->dir_btf_path
 			      : opts->btf_what ? opts->btf_what : "--btf";

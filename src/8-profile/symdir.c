@@ -237,10 +237,10 @@ int ic_symdir__publish(const struct ic_ctx *ctx, const char *src, const char *ds
 	/* The temp file must live in dst's directory: rename(2) is only atomic within a filesystem.
 	 * Named ".NAME.tmp.*" like out.c's, for the CLI's supervisor (src/cli/supervise.c). */
 	if (slash)
-		n = snprintf(tmp, sizeof(tmp), "%.*s/.%s.tmp.XXXXXX", (int)(slash - dst), dst,
-			     slash + 1);
+		n = snprintf(tmp, sizeof(tmp), "%.*s/.%.*s.tmp.XXXXXX", (int)(slash - dst), dst,
+			     IC_TMP_NAME_KEEP, slash + 1);
 	else
-		n = snprintf(tmp, sizeof(tmp), ".%s.tmp.XXXXXX", dst);
+		n = snprintf(tmp, sizeof(tmp), ".%.*s.tmp.XXXXXX", IC_TMP_NAME_KEEP, dst);
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return -ENAMETOOLONG;
 	in = open(src, O_RDONLY | O_CLOEXEC);

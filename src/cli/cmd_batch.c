@@ -62,7 +62,11 @@ struct batch {
 	int worst; /* exit code of the batch so far */
 	sigset_t child_mask; /* the signal mask batch was started with: its children's */
 	sigset_t waitset; /* what run() waits for: SIGCHLD and the stop signals */
+	sigset_t stopset; /* the stop signals alone (those not ignored at the start) */
 };
+
+/* The signals that stop batch (and that it passes on to its children). */
+static const int batch_stop_sigs[] = { SIGTERM, SIGINT, SIGHUP };
 
 static double elapsed(const struct timespec *a)
 {
@@ -226,7 +230,17 @@ static pid_t spawn(struct batch *b, size_t idx)
 	 * pending and, once unblocked with its default action, ends this child before it starts
 	 * the image rather than being lost to a handler that no longer exists after execv. */
 	signal(SIGPIPE, SIG_DFL);
-	sigprocmask(SIG_SETMASK, &b->child_mask, NULL);
+	{
+		/* batch's own mask, but the stop signals open even if batch was started with
+		 * them blocked: else a child without a supervisor (IC_NO_SUPERVISOR, a test's
+		 * IC_BATCH_CHILD) would never act on the one batch forwards */
+		sigset_t m = b->child_mask;
+
+		for (size_t i = 0; i < sizeof(batch_stop_sigs) / sizeof(batch_stop_sigs[0]); i++)
+			if (sigismember(&b->stopset, batch_stop_sigs[i]))
+				sigdelset(&m, batch_stop_sigs[i]);
+		sigprocmask(SIG_SETMASK, &m, NULL);
+	}
 	execv(b->child, (char *const *)argv);
 	dprintf(2, "isfcarve: error: cannot run %s: %s\n", b->child, strerror(errno));
 	_exit(127);
@@ -494,16 +508,15 @@ static void summary(struct batch *b, double secs)
  * started with ignored (nohup's SIGHUP) stays ignored. SIGCHLD is set to its default: one
  * inherited as ignored would have the kernel reap our children unseen.
  */
-static const int batch_stop_sigs[] = { SIGINT, SIGTERM, SIGHUP };
-
 static void block_signals(struct batch *b, sigset_t *waitset)
 {
 	struct sigaction sa;
 
-	sigemptyset(waitset);
+	sigemptyset(&b->stopset);
 	for (size_t i = 0; i < sizeof(batch_stop_sigs) / sizeof(batch_stop_sigs[0]); i++)
 		if (!sigaction(batch_stop_sigs[i], NULL, &sa) && sa.sa_handler != SIG_IGN)
-			sigaddset(waitset, batch_stop_sigs[i]);
+			sigaddset(&b->stopset, batch_stop_sigs[i]);
+	*waitset = b->stopset;
 	sigaddset(waitset, SIGCHLD);
 	signal(SIGCHLD, SIG_DFL);
 	/* A reader that goes away (`batch --json | head -1`) is a stop, not a silent death that
@@ -512,10 +525,29 @@ static void block_signals(struct batch *b, sigset_t *waitset)
 	sigprocmask(SIG_BLOCK, waitset, &b->child_mask);
 }
 
-/* Our standard output can no longer be written (EPIPE: the reader is gone). */
+/* Our standard output can no longer be written (EPIPE: the reader is gone; or a full disk). */
 static bool out_closed(void)
 {
 	return ferror(stdout) != 0;
+}
+
+/* A stop signal already pending (taken now, not at the next wait): 0 if none. */
+static int pending_stop(const struct batch *b)
+{
+	static const struct timespec now = { 0, 0 };
+	siginfo_t si;
+	int sig = sigtimedwait(&b->stopset, &si, &now);
+
+	return sig > 0 ? sig : 0;
+}
+
+/* What a stop for a closed output passes on: the first stop signal the children take. */
+static int forward_sig(const struct batch *b)
+{
+	for (size_t i = 0; i < sizeof(batch_stop_sigs) / sizeof(batch_stop_sigs[0]); i++)
+		if (sigismember(&b->stopset, batch_stop_sigs[i]))
+			return batch_stop_sigs[i];
+	return SIGTERM;
 }
 
 /* Reap every child that has ended; false on a wait error other than "none ended yet". */
@@ -585,13 +617,17 @@ static int run(struct batch *b)
 		if (stop && !forwarded) {
 			for (unsigned s = 0; s < b->jobs; s++)
 				if (run[s].pid > 0)
-					kill(run[s].pid, stop == SIGPIPE ? SIGTERM : stop);
+					kill(run[s].pid, stop == SIGPIPE ? forward_sig(b) : stop);
 			forwarded = true;
 		}
 		/* Fill free slots. */
 		for (unsigned s = 0; s < b->jobs && next < b->n && !stop; s++) {
 			if (run[s].pid > 0)
 				continue;
+			/* one that came in meanwhile (while a result was written, a child
+			 * started): no further image starts */
+			if ((stop = pending_stop(b)))
+				break;
 			run[s].image = b->images[next];
 			run[s].killed = false;
 			run[s].hard = false;
@@ -646,8 +682,8 @@ static int run(struct batch *b)
 	} else if (stop) {
 		b->skipped = b->n - next;
 		if (stop == SIGPIPE)
-			cli_error("batch: stopped: standard output was closed; %zu of %zu images not "
-				  "started", b->skipped, b->n);
+			cli_error("batch: stopped: writing standard output failed (its reader is "
+				  "gone?); %zu of %zu images not started", b->skipped, b->n);
 		else
 			cli_error("batch: stopped by signal %d (%s); %zu of %zu images not started",
 				  stop, strsignal(stop), b->skipped, b->n);

@@ -104,13 +104,13 @@ static int parse(int argc, char **argv, struct xopts *o)
 		case ':':
 			cli_error("extract: option '%s' needs an argument", argv[optind - 1]);
 			return EXIT_USAGE;
-		default:
-			if (optopt) /* a bad letter inside a cluster, see main.c */
-				cli_error("extract: unknown option '-%c' (see extract --help)", optopt);
-			else
-				cli_error("extract: unknown option '%s' (see extract --help)",
-					  argv[optind - 1]);
+		default: {
+			char bad[64];
+
+			cli_error("extract: unknown option '%s' (see extract --help)",
+				  cli_bad_option(argv, ":d:fj:vqh", bad, sizeof(bad)));
 			return EXIT_USAGE;
+		}
 		}
 	}
 	if (optind != argc - 1) {
@@ -244,7 +244,8 @@ static int xdir_commit(struct xdir *x)
 			int err = -errno;
 
 			xdir_discard(x);
-			return cli_fail(err, "%s: cannot move the files into place", x->final);
+			cli_fail(err, "%s: cannot move the files into place", x->final);
+			return EXIT_INTERNAL; /* an output step: exit 4 whatever the errno */
 		}
 		x->made = false;
 		xdir_discard(x);
@@ -259,7 +260,8 @@ static int xdir_commit(struct xdir *x)
 			int err = -errno;
 
 			xdir_discard(x);
-			return cli_fail(err, "%s: cannot remove the earlier run's piece", to);
+			cli_fail(err, "%s: cannot remove the earlier run's piece", to);
+			return EXIT_INTERNAL; /* an output step: exit 4 whatever the errno */
 		}
 	}
 	for (size_t i = 0; i < IC_ARRAY_SIZE(files); i++) {
@@ -269,7 +271,8 @@ static int xdir_commit(struct xdir *x)
 			int err = -errno;
 
 			xdir_discard(x);
-			return cli_fail(err, "%s: cannot move it into place", to);
+			cli_fail(err, "%s: cannot move it into place", to);
+			return EXIT_INTERNAL; /* an output step: exit 4 whatever the errno */
 		}
 	}
 	xdir_discard(x);

@@ -429,7 +429,9 @@ int cli_profile_image(const struct cli_opts *o)
 		fprintf(stderr, "isfcarve: wrote %s: %zu base types, %zu user types, %zu enums, "
 			"%zu symbols (%zu from %s, %zu absolute, %zu kallsyms tables)\n", out_path,
 			p->stats.base_types, p->stats.user_types, p->stats.enums, p->stats.symbols,
-			p->kallsyms_converted, p->syms_source, p->kallsyms_absolute, p->table_syms);
+			/* from a System.map every symbol is the map's, none converted */
+			o->map ? p->syms->n : p->kallsyms_converted, p->syms_source,
+			p->kallsyms_absolute, p->table_syms);
 	}
 done:
 	if (sd.lock_fd >= 0) {

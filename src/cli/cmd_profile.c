@@ -18,6 +18,7 @@
 #include "isfcarve/vmlinux.h"
 #include "0-base/ic_limits.h"
 #include "0-base/tarxz.h"
+#include "0-base/btf/btf_trust.h"
 #include "8-profile/extbtf.h"
 
 /* --banner STR as typed -> exact linux_banner bytes: STR, "\n" if missing, then "\0". */
@@ -69,7 +70,9 @@ int cli_load_btf_ex(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 		    struct ic_vmlinux **vm, const uint8_t **data, size_t *len, char *release,
 		    size_t cap)
 {
-	int err = ic_blob__load(ctx, path, IC_MAX_VMLINUX_BYTES, blob);
+	/* a debug vmlinux (it has .BTF too) may be larger than IC_MAX_VMLINUX_BYTES; a file
+	 * is mapped, not read */
+	int err = ic_blob__load(ctx, path, IC_MAX_DWARF_FILE_BYTES, blob);
 
 	if (err)
 		return cli_fail(err, "%s: cannot read", path);
@@ -177,15 +180,21 @@ int cli_load_map(struct ic_ctx *ctx, const char *path, struct ic_blob *blob,
 		 struct ic_symtab **syms)
 {
 	int err = ic_blob__load(ctx, path, IC_MAX_SYMFILE_BYTES, blob);
+	bool zero;
 
 	if (err)
 		return cli_fail(err, "%s: cannot read", path);
 	*syms = ic_symtab__new();
 	if (!*syms)
 		return cli_fail(-ENOMEM, "out of memory");
-	err = ic_symtab__parse_map(ctx, *syms, (const char *)blob->data, blob->len, path, NULL);
+	err = ic_symtab__parse_map(ctx, *syms, (const char *)blob->data, blob->len, path, &zero);
 	if (err)
 		return cli_fail(err, "%s: bad System.map", path);
+	if (zero) {
+		cli_error("%s: every address is 0 (a /proc/kallsyms read without root, or with "
+			  "kernel.kptr_restrict set): no symbol can be placed", path);
+		return EXIT_INPUT;
+	}
 	return -1;
 }
 
@@ -396,6 +405,7 @@ struct map_job {
 static void *map_thread(void *arg)
 {
 	struct map_job *m = arg;
+	bool zero;
 
 	m->err = ic_blob__load(&m->ctx, m->path, IC_MAX_SYMFILE_BYTES, &m->blob);
 	if (m->err) {
@@ -409,9 +419,15 @@ static void *map_thread(void *arg)
 		return NULL;
 	}
 	m->err = ic_symtab__parse_map(&m->ctx, m->syms, (const char *)m->blob.data, m->blob.len,
-				      m->path, NULL);
+				      m->path, &zero);
 	if (m->err) {
 		m->failed = "bad System.map";
+		return NULL;
+	}
+	if (zero) {
+		m->err = -IC_EFORMAT;
+		m->failed = "every address is 0 (a /proc/kallsyms read without root, or with "
+			    "kernel.kptr_restrict set): no symbol can be placed";
 		return NULL;
 	}
 	m->banner = last_named(m->syms, "linux_banner");
@@ -553,6 +569,28 @@ int cli_profile_files(const struct cli_opts *o)
 		rc = cli_fail(btf_err, "%s: invalid BTF%s", tpath, o->dwarf ? " made from DWARF" : "");
 		goto out;
 	}
+	/* The checks IMAGE mode makes on a --btf file (docs/security.md): names damaged into
+	 * other valid names, and the functions of another kernel than the System.map's. Both
+	 * refused, even with --allow-partial. DWARF-made types are ours and carry no FUNCs. */
+	if (!o->dwarf) {
+		char tw[320];
+
+		err = ic_btf__check_trust(btf, tw, sizeof(tw));
+		if (err == -IC_EFORMAT) {
+			cli_error("%s: the BTF is damaged: %s", tpath, tw);
+			rc = EXIT_INCOMPLETE;
+			goto out;
+		}
+		if (err) {
+			rc = cli_fail(err, "out of memory");
+			goto out;
+		}
+		if (!ic_extbtf__names_match(btf, NULL, m.syms, tpath, tw, sizeof(tw))) {
+			cli_error("%s (--map %s)", tw, o->map);
+			rc = EXIT_INCOMPLETE;
+			goto out;
+		}
+	}
 	rc = write_out(&ctx, o, &in, btf, why);
 	btf = NULL;
 out:
@@ -599,8 +637,6 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 	char used[4096] = "", kw[640];
 	int n = ic_live__recover(ctx, l, o->live_root), b;
 
-	/* Two recovery rules disagreed (the warning names both readings): refused as in IMAGE
-	 * mode, or with --allow-partial written without that symbol, exit 3. */
 	/* What the kernel's memory shows disagrees with kallsyms (the warning above names it:
 	 * two kernels, the slide in doubt, _text, the banner): the link-time addresses are in
 	 * question, so no other source may place linux_banner over it. Refused, even with
@@ -610,6 +646,8 @@ static int live_data_syms(struct ic_ctx *ctx, const struct cli_opts *o, struct i
 				"(--map System.map --btf /sys/kernel/btf/vmlinux settles it)",
 				l->kallsyms_path, l->mem_bpf ? "kernel memory read through BPF" :
 				"/proc/kcore");
+	/* Two recovery rules disagreed (the warning names both readings): refused as in IMAGE
+	 * mode, or with --allow-partial written without that symbol, exit 3. */
 	if (n == -IC_EAMBIGUOUS) {
 		if (!o->allow_partial)
 			return cli_fail(-IC_EINCOMPLETE, "%s: recovered symbols in doubt",

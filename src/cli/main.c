@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* isfcarve entry point: option parsing, subcommand dispatch, exit codes and messages. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -32,6 +33,23 @@ int cli_exit_for(int err)
 	default:
 		return EXIT_INTERNAL;
 	}
+}
+
+/*
+ * The option getopt_long() just refused. An unknown short letter (optopt, not one of
+ * shortopts) is named as "-x": inside a cluster (-xf) getopt has not moved past its argument,
+ * so argv[optind - 1] would be the one before. An unknown long option (optopt 0), or a known
+ * one given an argument it does not take (optopt its value: 'f' for --force=1, or a code past
+ * 255), is the argument getopt has just moved past.
+ */
+const char *cli_bad_option(char *const *argv, const char *shortopts, char *buf, size_t n)
+{
+	if (optopt > 0 && optopt < 128 && isgraph(optopt) && optopt != ':' &&
+	    !strchr(shortopts, optopt)) {
+		snprintf(buf, n, "-%c", optopt);
+		return buf;
+	}
+	return optind > 0 ? argv[optind - 1] : "?";
 }
 
 /* The CLI's message state (the library has none; the tool is single-threaded here). */
@@ -255,14 +273,13 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		case ':':
 			cli_error("option '%s' needs an argument (see --help)", argv[optind - 1]);
 			return EXIT_USAGE;
-		default:
-			/* optopt names a bad letter inside a cluster (-xf: 'x'); argv[optind - 1]
-			 * would be the cluster's neighbour once getopt has moved on. */
-			if (optopt)
-				cli_error("unknown option '-%c' (see --help)", optopt);
-			else
-				cli_error("unknown option '%s' (see --help)", argv[optind - 1]);
+		default: {
+			char bad[64];
+
+			cli_error("unknown option '%s' (see --help)",
+				  cli_bad_option(argv, ":o:j:fvqhV", bad, sizeof(bad)));
 			return EXIT_USAGE;
+		}
 		}
 	}
 	if (optind < argc)

@@ -221,8 +221,9 @@ static bool freeze(pid_t pid)
 	return true; /* not stoppable for 10 s (uninterruptible I/O): look at it anyway */
 }
 
-/* Steps 1-4 of the header comment. Returns how many unfinished files were removed. */
-static unsigned stop_worker(pid_t pid)
+/* Steps 1-4 of the header comment. Returns how many unfinished files were removed; *blind
+ * when there was no /proc/PID/fd to look at (the files, if any, are still there). */
+static unsigned stop_worker(pid_t pid, bool *blind)
 {
 	char dir[64], link[320], path[PATH_MAX], locks[MAX_LOCKS][PATH_MAX], dirs[MAX_DIRS][PATH_MAX];
 	unsigned removed = 0, nlocks = 0, ndirs = 0;
@@ -237,9 +238,12 @@ static unsigned stop_worker(pid_t pid)
 			return removed;
 		nlocks = ndirs = 0;
 		d = opendir(dir);
-		if (!d)
-			break; /* no /proc here: nothing can be looked at, and is_stopped() could never
-				* say the worker holds still (each pass would wait 10 s in freeze()) */
+		if (!d) {
+			/* no /proc here: nothing can be looked at, and is_stopped() could never
+			 * say the worker holds still (each pass would wait 10 s in freeze()) */
+			*blind = true;
+			break;
+		}
 		while ((de = readdir(d))) {
 			const char *base;
 			ssize_t n;
@@ -334,12 +338,19 @@ int cli_supervise(void)
 				finish(st);
 			continue;
 		}
-		unsigned removed = stop_worker(pid);
+		bool blind = false;
+		unsigned removed = stop_worker(pid, &blind);
 
 		if (isatty(STDERR_FILENO))
 			fputs("\r\033[K", stderr); /* the worker's progress line */
-		fprintf(stderr, "isfcarve: error: interrupted by signal %d (%s); %u unfinished "
-			"file%s removed\n", sig, strsignal(sig), removed, removed == 1 ? "" : "s");
+		if (blind)
+			fprintf(stderr, "isfcarve: error: interrupted by signal %d (%s); without "
+				"/proc the run's unfinished files cannot be found: some may remain "
+				"(.NAME.tmp.*)\n", sig, strsignal(sig));
+		else
+			fprintf(stderr, "isfcarve: error: interrupted by signal %d (%s); %u unfinished "
+				"file%s removed\n", sig, strsignal(sig), removed,
+				removed == 1 ? "" : "s");
 		die_of(sig);
 	}
 }

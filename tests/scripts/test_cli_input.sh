@@ -51,4 +51,18 @@ if ! grep -q '^IC_SANITIZE:STRING=.\+' "$IC_BUILD/CMakeCache.txt" 2>/dev/null; t
   rc=0; ( ulimit -v 60000; exec "$IC_BIN" --btf "$TMP/big.btf" --map "$TMP/System.map" --banner "$B" -o "$O" ) 2>"$TMP/err" || rc=$?
   (( rc == 4 )) && ok "exit 4 on out of memory" || fail "out of memory: exit $rc: $(cat "$TMP/err")"
 fi
+# A FIFO nobody writes is read as empty, at once (was: open() blocked for ever); a device is
+# refused before it is read (was: /dev/zero read up to the 4 GiB ceiling).
+mkfifo "$TMP/fifo.map"
+rc=0; timeout 20 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/fifo.map" --banner "Linux version 1" -o "$TMP/f.json" 2>"$TMP/err" || rc=$?
+(( rc == 2 )) && ok "FIFO without a writer: exit 2 at once" || fail "FIFO map: exit $rc $(cat "$TMP/err")"
+expect_exit 2 "$IC_BIN" --btf /dev/zero --map "$TMP/System.map" --banner "Linux version 1" -o "$TMP/f.json"
+expect_msg "/dev/zero: a device or socket, not a file or pipe"
+# A pipe with a writer is read to its end (process substitution).
+expect_exit 2 "$IC_BIN" --btf "$TMP/raw.btf" --map <(cat "$TMP/System.map") --banner "Linux version 1" -o "$TMP/f.json"
+expect_msg "raw.btf: .*BTF"
+# Every address 0 (a /proc/kallsyms read without root): refused (was: a profile of zeros).
+printf '0000000000000000 T _text\n0000000000000000 D linux_banner\n0000000000000000 D init_task\n' > "$TMP/zero.map"
+expect_exit 2 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/zero.map" --banner "Linux version 1" -o "$TMP/f.json"
+expect_msg "zero.map: every address is 0"
 finish

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# A System.map or a BTF file that is not the kernel's (a review's findings, 2026-12-07): each once
+# gave exit 0 and a wrong profile.
+#  IMAGE --map: the map is held against the image (check_map, src/8-profile/profile.c): another
+#   kernel's map, a runtime /proc/kallsyms given as --map; its own map still gives exit 0.
+#  --btf/--map (files mode): the BTF damage check and the BTF's functions against the map, as
+#   IMAGE mode makes them on a --btf file.
+. "$IC_SRC/tests/lib/common.sh"
+
+img=$(fixture fx-deb12-6.1 mem.lime)
+map61=$(fixture fx-deb12-6.1 System.map)
+map72=$(fixture fx-forky-7.2 System.map)
+ks61=$(fixture fx-deb12-6.1 truth/kallsyms)
+btf61=$(fixture fx-deb12-6.1 truth/btf_vmlinux)
+btf72=$(fixture fx-forky-7.2 truth/btf_vmlinux)
+ver61=$(fixture fx-deb12-6.1 truth/version)
+
+# IMAGE --map
+expect_exit 0 "$IC_BIN" "$img" --map "$map61" -v -o "$TMP/own.json"
+grep -q "matches the image's kallsyms: \([0-9]*\) of \1 symbols" "$TMP/err" && ok "own map: every shared symbol in place" ||
+  fail "own map: $(grep -i 'map' "$TMP/err" | head -3)"
+expect_exit 3 "$IC_BIN" "$img" --map "$map72" -o "$TMP/x.json"
+grep -q "is not this image's kernel's: [0-9]* of the [0-9]* symbols .* lie elsewhere" "$TMP/err" && [[ ! -e $TMP/x.json ]] &&
+  ok "7.2's map on the 6.1 image: refused, nothing written" || fail "foreign map: $(tail -2 "$TMP/err")"
+expect_exit 3 "$IC_BIN" "$img" --map "$ks61" -o "$TMP/x.json"
+grep -q "is not this image's link-time System.map: System.map _text 0x[0-9a-f]*, solved link _text 0xffffffff81000000" "$TMP/err" &&
+  [[ ! -e $TMP/x.json ]] && ok "runtime kallsyms as --map: refused" || fail "runtime map: $(tail -2 "$TMP/err")"
+expect_exit 3 "$IC_BIN" "$img" --map "$map72" --allow-partial -o "$TMP/x.json"
+[[ ! -e $TMP/x.json ]] && ok "foreign map: nothing even with --allow-partial" || fail "foreign map wrote a partial profile"
+
+# IMAGE --map without kallsyms (its tables zeroed in a raw copy): the map's linux_banner, from
+# the page tables' _text, must be where the image holds the banner.
+"$IC_PYTHON" - "$TMP" <<'PY'
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["IC_SRC"], "tests", "lib"))
+import icfix
+c = icfix.Counter()
+raw, ks, tabs = icfix.raw_kallsyms(c, "fx-deb12-6.1", icfix.fixture("fx-deb12-6.1", "mem.lime"), sys.argv[1])
+with open(raw, "r+b") as f:
+    for t in ("kallsyms_token_table", "kallsyms_token_index", "kallsyms_names"):
+        at, n = tabs[t]
+        f.seek(at)
+        f.write(bytes(n))
+PY
+"$IC_PYTHON" - "$map61" > "$TMP/banner16.map" <<'PY'
+import sys
+for line in open(sys.argv[1]):
+    a, t, n = line.split()[:3]
+    print(f"{int(a, 16) + 16:016x} {t} {n}" if n == "linux_banner" else line, end="" if n != "linux_banner" else "\n")
+PY
+expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -v -o "$TMP/nk.json"
+grep -q "carver kallsyms: nothing found" "$TMP/err" && grep -q "System.map: linux_banner where the image has it" "$TMP/err" &&
+  ok "no kallsyms, own map: linux_banner where the image holds it" || fail "no kallsyms, own map: $(grep -E 'kallsyms|map' "$TMP/err" | head -4)"
+for m in "$TMP/banner16.map" "$map72"; do
+  expect_exit 3 "$IC_BIN" "$TMP/mem.raw" --map "$m" -o "$TMP/x.json"
+  grep -q "puts linux_banner at physical 0x[0-9a-f]* (_text at 0x[0-9a-f]* + 0x[0-9a-f]*), where the image holds other bytes" "$TMP/err" &&
+    [[ ! -e $TMP/x.json ]] && ok "no kallsyms, $(basename "$m") (linux_banner elsewhere): refused" || fail "no kallsyms, $m: $(tail -2 "$TMP/err")"
+done
+rm -f "$TMP/mem.raw"
+
+# --btf/--map
+expect_exit 3 "$IC_BIN" --btf "$btf72" --map "$map61" --banner "$(cat "$ver61")" -o "$TMP/x.json"
+grep -q "is not this kernel's BTF: [0-9]* of its [0-9]* functions .* not in the System.map" "$TMP/err" && [[ ! -e $TMP/x.json ]] &&
+  ok "files: 7.2's BTF with 6.1's map refused" || fail "files, foreign BTF: $(tail -2 "$TMP/err")"
+"$IC_PYTHON" - "$btf61" "$TMP/dmg.btf" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+i = d.find(b"\0comm\0")      # task_struct.comm's name, renamed to another valid name
+d[i + 1:i + 5] = b"comx"
+open(sys.argv[2], "wb").write(d)
+PY
+expect_exit 3 "$IC_BIN" --btf "$TMP/dmg.btf" --map "$map61" --banner "$(cat "$ver61")" -o "$TMP/x.json"
+grep -q "the BTF is damaged: struct task_struct has no member comm" "$TMP/err" && [[ ! -e $TMP/x.json ]] &&
+  ok "files: damaged BTF refused" || fail "files, damaged BTF: $(tail -2 "$TMP/err")"
+expect_exit 0 "$IC_BIN" --btf "$btf61" --map "$map61" --banner "$(cat "$ver61")" -o "$TMP/ok.json"
+finish
