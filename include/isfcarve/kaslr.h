@@ -75,6 +75,9 @@ struct ic_kaslr {
 	const char *method;     /* how runtime/physical were anchored (static string) */
 	const char *link_method; /* "vmcoreinfo", "ikconfig", "default", ... (static or input) */
 	bool link_text_assumed; /* link_text is the x86-64 default, not evidence */
+	/* runtime_text is not read from the image but computed (a link _text + KERNELOFFSET):
+	 * a link _text derived from it is no evidence against a System.map's */
+	bool runtime_text_assumed;
 	bool consistent;        /* every cross-check made agreed (and at least one was made) */
 	/* arm64 only (arch "arm64"; NULL = x86-64): the image mapping and the TTBR1 layout. */
 	const char *arch;

@@ -128,6 +128,10 @@
 /* Output: an ISF is ~30-60 MiB of JSON; refuse to produce more than 2 GiB. */
 #define IC_MAX_OUTPUT_BYTES (2ull << 30)
 
+/* A named FIFO given as an input file (--map, --btf): how long to wait for its writer's first
+ * bytes (src/8-profile/live.c ic_blob__load); a pipe that already has a writer is not waited on. */
+#define IC_FIFO_WRITER_WAIT_MS 120000u
+
 /* --map with an IMAGE (src/8-profile/profile.c check_map): at most this many per mille of the
  * names kallsyms lists once may sit at another distance from _text in the map. The same
  * kernel's System.map: 0 on the fixtures; another kernel's: most of them. */

@@ -519,6 +519,7 @@ static int runtime_text(struct a64 *s)
 	if (have_ko) {
 		link = s->in->link_text ? s->in->link_text : ARM64_DEFAULT_LINK_TEXT;
 		k->runtime_text = link + ko;
+		k->runtime_text_assumed = true;
 		pr_warn(s->ctx, "kaslr: arm64 runtime _text assumed = link _text 0x%" PRIx64
 			" + KERNELOFFSET", link);
 		return 0;

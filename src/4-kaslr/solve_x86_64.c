@@ -216,6 +216,7 @@ static int runtime_text(struct solver *s)
 	}
 	if (vi && !ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &ko)) {
 		k->runtime_text = IC_X86_DEFAULT_LINK_TEXT + ko;
+		k->runtime_text_assumed = true;
 		pr_warn(s->ctx, "kaslr: runtime _text assumed = default link _text + KERNELOFFSET");
 		return 0;
 	}

@@ -2,6 +2,7 @@
 /* Live mode: read this kernel's BTF, kallsyms and banner; undo KASLR; whole-file loading. */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,8 +82,8 @@ int ic_blob__load(const struct ic_ctx *ctx, const char *path, uint64_t max, stru
 
 	memset(out, 0, sizeof(*out));
 	/* O_NONBLOCK: a FIFO nobody writes would block open() for ever; once open, reads block
-	 * again (a pipe with a writer, `--map <(zcat System.map.gz)`, is read to its end, one
-	 * without reads as empty). */
+	 * again (a pipe with a writer, `--map <(zcat System.map.gz)`, is read to its end; a named
+	 * FIFO waits for a writer IC_FIFO_WRITER_WAIT_MS). */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		err = errno;
@@ -105,6 +106,22 @@ int ic_blob__load(const struct ic_ctx *ctx, const char *path, uint64_t max, stru
 		pr_warn(ctx, "%s: a device or socket, not a file or pipe", path);
 		err = -IC_EUNSUPP;
 		goto out;
+	}
+	if (S_ISFIFO(st.st_mode)) {
+		/* A named FIFO whose writer comes later (`mkfifo f; isfcarve --map f & cat m >
+		 * f`): wait for its first bytes, a bounded time, rather than read it as empty. */
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int r;
+
+		do
+			r = poll(&pfd, 1, IC_FIFO_WRITER_WAIT_MS);
+		while (r < 0 && errno == EINTR);
+		if (r == 0) {
+			pr_warn(ctx, "%s: a FIFO nobody wrote to within %u s (IC_FIFO_WRITER_WAIT_MS)",
+				path, IC_FIFO_WRITER_WAIT_MS / 1000);
+			err = -IC_ETRUNC;
+			goto out;
+		}
 	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)) {
 		err = -errno;

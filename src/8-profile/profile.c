@@ -183,26 +183,47 @@ static void check_map(const struct ic_ctx *ctx, struct ic_profile *p, const stru
 	uint32_t cnt;
 	long kt;
 
-	for (size_t i = 0; k && i < k->nevidence; i++)
-		if (!strcmp(k->evidence[i].what, "input:link_text") && !k->evidence[i].ok) {
-			snprintf(why, sizeof(why), "%s is not this image's link-time System.map: %s "
-				 "(a runtime /proc/kallsyms, or another build's map?)", what,
-				 k->evidence[i].detail);
-			refuse_btf(p, why);
-			return;
-		}
 	if (!mt) {
 		snprintf(why, sizeof(why), "%s has no _text: it cannot be held against the image",
 			 what);
 		refuse_btf(p, why);
 		return;
 	}
+	/* The link _text the image says: runtime _text (page tables, kallsyms, VMCOREINFO
+	 * SYMBOL) - KERNELOFFSET. Not when either side came from the map itself (no VMCOREINFO:
+	 * the map's _text was the link base) or was computed rather than read. */
+	for (size_t i = 0; k && !k->runtime_text_assumed && i < k->nevidence; i++)
+		if (!strcmp(k->evidence[i].what, "input:link_text") && !k->evidence[i].ok) {
+			/* x86-64: the KASLR stage compared them (and put the slide in doubt) */
+			snprintf(why, sizeof(why), "%s is not this image's link-time System.map: %s "
+				 "(a runtime /proc/kallsyms, or another build's map?)", what,
+				 k->evidence[i].detail);
+			refuse_btf(p, why);
+			return;
+		}
+	if (k && k->link_method && !strcmp(k->link_method, "vmcoreinfo") &&
+	    !k->runtime_text_assumed && !k->doubt[0] && mt->addr != k->link_text) {
+		snprintf(why, sizeof(why), "%s is not this image's link-time System.map: its _text "
+			 "0x%" PRIx64 ", the image's link _text 0x%" PRIx64 " (runtime 0x%" PRIx64
+			 " - VMCOREINFO KERNELOFFSET 0x%" PRIx64 "): a runtime /proc/kallsyms, or "
+			 "another build's map?", what, mt->addr, k->link_text, k->runtime_text,
+			 k->virtual_slide);
+		refuse_btf(p, why);
+		return;
+	}
 	if (!ks || !ks->nsyms) {
 		const struct ic_sym *mb = ic_symtab__find(map, "linux_banner");
 
-		if (!k || !f->banner || !f->banner->linux_banner || !mb) {
+		if (!k || k->doubt[0] || !f->banner || !f->banner->linux_banner || !mb) {
 			pr_info(ctx, "profile: %s not checked against the image (no kallsyms; %s)",
-				what, k ? "no linux_banner in it or the image" : "KASLR not solved");
+				what, !k || k->doubt[0] ? "KASLR not solved or in doubt"
+				: "no linux_banner in it or the image");
+			return;
+		}
+		if (mb->addr - mt->addr >= IC_MAX_KERNEL_IMAGE) {
+			snprintf(why, sizeof(why), "%s puts linux_banner 0x%" PRIx64 " bytes from "
+				 "_text: not inside a kernel image", what, mb->addr - mt->addr);
+			refuse_btf(p, why);
 			return;
 		}
 		/* The bytes where the map puts linux_banner (the kernel image is one physical

@@ -47,8 +47,8 @@ struct cli_opts {
 
 /* Map a library error to an exit code. */
 int cli_exit_for(int err);
-/* The option getopt_long() just refused, as the user wrote it ("-x", "--force=1"); buf holds
- * a short one. */
+/* What is wrong with the option getopt_long() just refused, in buf ("unknown option '-x'",
+ * "option '--force' takes no argument ('--force=1')"). */
 const char *cli_bad_option(char *const *argv, const char *shortopts, char *buf, size_t n);
 /* Library message printer: "isfcarve: warning: ..." on stderr, honouring -v/-q. The latest
  * warning is held back so that cli_fail() can use it as the one-line error. */

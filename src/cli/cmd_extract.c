@@ -105,9 +105,9 @@ static int parse(int argc, char **argv, struct xopts *o)
 			cli_error("extract: option '%s' needs an argument", argv[optind - 1]);
 			return EXIT_USAGE;
 		default: {
-			char bad[64];
+			char bad[256];
 
-			cli_error("extract: unknown option '%s' (see extract --help)",
+			cli_error("extract: %s (see extract --help)",
 				  cli_bad_option(argv, ":d:fj:vqh", bad, sizeof(bad)));
 			return EXIT_USAGE;
 		}

@@ -36,20 +36,30 @@ int cli_exit_for(int err)
 }
 
 /*
- * The option getopt_long() just refused. An unknown short letter (optopt, not one of
- * shortopts) is named as "-x": inside a cluster (-xf) getopt has not moved past its argument,
- * so argv[optind - 1] would be the one before. An unknown long option (optopt 0), or a known
- * one given an argument it does not take (optopt its value: 'f' for --force=1, or a code past
- * 255), is the argument getopt has just moved past.
+ * What is wrong with the option getopt_long() just refused, as the user wrote it. An unknown
+ * short letter (optopt, not one of shortopts) is "-x": inside a cluster (-xf) getopt has not
+ * moved past its argument, so argv[optind - 1] would be the one before; a byte past ASCII is
+ * shown in hex. A known long option given an argument (optopt its value: 'f' for --force=1,
+ * or a code past 255) takes none; an unknown long one (optopt 0) is the argument getopt has
+ * just moved past.
  */
 const char *cli_bad_option(char *const *argv, const char *shortopts, char *buf, size_t n)
 {
-	if (optopt > 0 && optopt < 128 && isgraph(optopt) && optopt != ':' &&
-	    !strchr(shortopts, optopt)) {
-		snprintf(buf, n, "-%c", optopt);
-		return buf;
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+	int oc = optopt < 0 ? optopt & 0xff : optopt; /* a byte past ASCII, from a signed char */
+
+	if (oc > 0 && oc < 256 && oc != ':' && !(oc < 128 && strchr(shortopts, oc))) {
+		if (oc < 128 && isgraph(oc))
+			snprintf(buf, n, "unknown option '-%c'", oc);
+		else
+			snprintf(buf, n, "unknown option '-\\x%02x'", (unsigned)oc);
+	} else if (oc && !strncmp(arg, "--", 2) && strchr(arg, '=')) {
+		snprintf(buf, n, "option '%.*s' takes no argument ('%s')",
+			 (int)(strchr(arg, '=') - arg), arg, arg);
+	} else {
+		snprintf(buf, n, "unknown option '%s'", arg);
 	}
-	return optind > 0 ? argv[optind - 1] : "?";
+	return buf;
 }
 
 /* The CLI's message state (the library has none; the tool is single-threaded here). */
@@ -274,10 +284,10 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 			cli_error("option '%s' needs an argument (see --help)", argv[optind - 1]);
 			return EXIT_USAGE;
 		default: {
-			char bad[64];
+			char bad[256];
 
-			cli_error("unknown option '%s' (see --help)",
-				  cli_bad_option(argv, ":o:j:fvqhV", bad, sizeof(bad)));
+			cli_error("%s (see --help)", cli_bad_option(argv, ":o:j:fvqhV", bad,
+								    sizeof(bad)));
 			return EXIT_USAGE;
 		}
 		}

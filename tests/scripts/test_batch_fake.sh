@@ -252,4 +252,29 @@ sys.exit(1 if bad else 0)
 PY
 [[ $rc == 0 ]] && ok "SIGTERM at 6 moments after the start: passed on, exit 4 at once, nothing left" \
   || fail "SIGTERM after the start: $(cat "$TMP/out14")"
+# 15. Batch started with SIGTERM blocked (inherited): its children still open it, so the
+#     SIGTERM batch forwards ends a child that has no supervisor of its own (was: the fake child,
+#     blocked like batch, ran its 30 s image to the end).
+"$IC_PYTHON" - "$IC_BIN" "$TMP/sd15" "$TMPDIR" "$(img h15.lime "slow 30 6.1.0-18-amd64")" > "$TMP/out15" 2>&1 <<'PY' && rc=0 || rc=$?
+import os, signal, subprocess, sys, time
+bin_, sd, tmpdir, image = sys.argv[1:]
+p = subprocess.Popen([bin_, "batch", "--symbols-dir", sd, image], stdout=subprocess.DEVNULL,
+                     stderr=subprocess.PIPE,
+                     preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}))
+time.sleep(1)
+p.send_signal(signal.SIGTERM)
+t0 = time.monotonic()
+try:
+    err = p.communicate(timeout=20)[1].decode(errors="replace")
+except subprocess.TimeoutExpired:
+    p.kill(); err = p.communicate()[1].decode(errors="replace")
+dt = time.monotonic() - t0
+kids = subprocess.run(["pgrep", "-f", r"fake-child.sh .*h15.lime"], capture_output=True).stdout
+if kids:
+    subprocess.run(["pkill", "-f", r"fake-child.sh .*h15.lime"])
+print(p.returncode, "%.1f" % dt, kids, err.strip()[-300:])
+sys.exit(0 if p.returncode == 4 and dt < 10 and not kids and not os.listdir(tmpdir) else 1)
+PY
+[[ $rc == 0 ]] && ok "SIGTERM blocked at start: forwarded and acted on by the child" \
+  || fail "SIGTERM blocked at start: $(cat "$TMP/out15")"
 finish

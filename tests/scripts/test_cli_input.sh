@@ -51,11 +51,15 @@ if ! grep -q '^IC_SANITIZE:STRING=.\+' "$IC_BUILD/CMakeCache.txt" 2>/dev/null; t
   rc=0; ( ulimit -v 60000; exec "$IC_BIN" --btf "$TMP/big.btf" --map "$TMP/System.map" --banner "$B" -o "$O" ) 2>"$TMP/err" || rc=$?
   (( rc == 4 )) && ok "exit 4 on out of memory" || fail "out of memory: exit $rc: $(cat "$TMP/err")"
 fi
-# A FIFO nobody writes is read as empty, at once (was: open() blocked for ever); a device is
-# refused before it is read (was: /dev/zero read up to the 4 GiB ceiling).
+# A named FIFO whose writer comes later is waited for and read (its open no longer blocks: one
+# nobody writes ends after IC_FIFO_WRITER_WAIT_MS, not for ever); a device is refused before it
+# is read (was: /dev/zero read up to the 4 GiB ceiling).
 mkfifo "$TMP/fifo.map"
+( sleep 1; cat "$TMP/System.map" > "$TMP/fifo.map" ) & writer=$!
 rc=0; timeout 20 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/fifo.map" --banner "Linux version 1" -o "$TMP/f.json" 2>"$TMP/err" || rc=$?
-(( rc == 2 )) && ok "FIFO without a writer: exit 2 at once" || fail "FIFO map: exit $rc $(cat "$TMP/err")"
+wait "$writer" || true
+(( rc == 2 )) && grep -q "raw.btf: .*BTF" "$TMP/err" && ok "FIFO, writer 1 s later: the map read (then the bad BTF named)" \
+  || fail "FIFO map: exit $rc $(cat "$TMP/err")"
 expect_exit 2 "$IC_BIN" --btf /dev/zero --map "$TMP/System.map" --banner "Linux version 1" -o "$TMP/f.json"
 expect_msg "/dev/zero: a device or socket, not a file or pipe"
 # A pipe with a writer is read to its end (process substitution).

@@ -26,6 +26,13 @@ grep -q "is not this image's kernel's: [0-9]* of the [0-9]* symbols .* lie elsew
 expect_exit 3 "$IC_BIN" "$img" --map "$ks61" -o "$TMP/x.json"
 grep -q "is not this image's link-time System.map: System.map _text 0x[0-9a-f]*, solved link _text 0xffffffff81000000" "$TMP/err" &&
   [[ ! -e $TMP/x.json ]] && ok "runtime kallsyms as --map: refused" || fail "runtime map: $(tail -2 "$TMP/err")"
+# arm64 (no input:link_text evidence in its KASLR stage): the runtime kallsyms against the link
+# _text VMCOREINFO gives (was: exit 0, every address runtime).
+armimg=$(fixture fx-arm64-forky-7.2 mem.elf)
+expect_exit 3 "$IC_BIN" "$armimg" --map "$(fixture fx-arm64-forky-7.2 truth/kallsyms)" -o "$TMP/x.json"
+grep -q "is not this image's link-time System.map: its _text 0xffff[0-9a-f]*, the image's link _text 0xffff800080000000" "$TMP/err" &&
+  [[ ! -e $TMP/x.json ]] && ok "arm64: runtime kallsyms as --map refused" || fail "arm64 runtime map: $(tail -2 "$TMP/err")"
+expect_exit 0 "$IC_BIN" "$armimg" --map "$(fixture fx-arm64-forky-7.2 System.map)" -o "$TMP/arm.json"
 expect_exit 3 "$IC_BIN" "$img" --map "$map72" --allow-partial -o "$TMP/x.json"
 [[ ! -e $TMP/x.json ]] && ok "foreign map: nothing even with --allow-partial" || fail "foreign map wrote a partial profile"
 
