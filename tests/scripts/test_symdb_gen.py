@@ -77,8 +77,10 @@ def main():
             with open(smap, "w") as f:
                 f.write(run(["nm", elf]).stdout)
             isf_path = os.path.join(tmp, "k%d.json" % dv)
-            r = run([BIN, "--dwarf", elf, "--map", smap, "--banner", "Linux version 6.1.0 (t)",
-                     "-o", isf_path])
+            # the object's own linux_banner (tests/data/dwarf/kernel_like.c): --banner must be
+            # it when the file has one
+            r = run([BIN, "--dwarf", elf, "--map", smap, "--banner",
+                     "Linux version 6.1.0-ic (gcc) #1 SMP PREEMPT_DYNAMIC", "-o", isf_path])
             if r.returncode:
                 check(False, "DWARF %d: isfcarve --dwarf exit 0 (%s)" % (dv, r.stderr.strip()))
                 continue
