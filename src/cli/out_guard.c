@@ -58,6 +58,28 @@ int cli_check_output_target(const struct cli_opts *o)
 	return -1;
 }
 
+/* The directory a file will be written to (through a temp file there) exists and is writable:
+ * -1, else EXIT_USAGE after the error line ("<path>: <what> directory ..."). */
+static int check_dir(const char *path, const char *what)
+{
+	struct stat st;
+	char *copy = strdup(path), *dir;
+	int rc = -1;
+
+	if (!copy)
+		return EXIT_INTERNAL;
+	dir = dirname(copy);
+	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		cli_error("%s: %s directory %s does not exist", path, what, dir);
+		rc = EXIT_USAGE;
+	} else if (access(dir, W_OK | X_OK)) {
+		cli_error("%s: %s directory %s is not writable", path, what, dir);
+		rc = EXIT_USAGE;
+	}
+	free(copy);
+	return rc;
+}
+
 /* "DIR/NAME" with DIR resolved (symlinks, "..", "."), so that two spellings of a path that
  * does not exist yet compare equal; NULL when DIR cannot be resolved. Caller frees. */
 static char *canonical(const char *path)
@@ -98,8 +120,6 @@ int cli_check_report(const struct cli_opts *o)
 	const char *ins[] = { o->image, o->btf, o->dwarf, o->map };
 	const char *what[] = { "the image", "--btf", "--dwarf", "--map" };
 	struct stat st;
-	char *copy, *dir;
-	int rc = -1;
 
 	if (!o->report)
 		return -1;
@@ -126,25 +146,12 @@ int cli_check_report(const struct cli_opts *o)
 		cli_error("%s: --report exists and is not a regular file; refusing", o->report);
 		return EXIT_USAGE;
 	}
-	copy = strdup(o->report);
-	if (!copy)
-		return EXIT_INTERNAL;
-	dir = dirname(copy);
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		cli_error("%s: report directory %s does not exist", o->report, dir);
-		rc = EXIT_USAGE;
-	} else if (access(dir, W_OK | X_OK)) {
-		cli_error("%s: report directory %s is not writable", o->report, dir);
-		rc = EXIT_USAGE;
-	}
-	free(copy);
-	return rc;
+	return check_dir(o->report, "report");
 }
 
 static int check_file(const struct cli_opts *o, bool vol_name)
 {
 	struct stat st;
-	char *copy, *dir;
 	int rc;
 
 	rc = cli_check_output_target(o);
@@ -169,19 +176,7 @@ static int check_file(const struct cli_opts *o, bool vol_name)
 		cli_error("%s: output exists (use --force to overwrite)", o->output);
 		return EXIT_USAGE;
 	}
-	copy = strdup(o->output);
-	if (!copy)
-		return EXIT_INTERNAL;
-	dir = dirname(copy);
-	if (stat(dir, &st) || !S_ISDIR(st.st_mode)) {
-		cli_error("%s: output directory %s does not exist", o->output, dir);
-		rc = EXIT_USAGE;
-	} else if (access(dir, W_OK | X_OK)) {
-		cli_error("%s: output directory %s is not writable", o->output, dir);
-		rc = EXIT_USAGE;
-	}
-	free(copy);
-	return rc;
+	return check_dir(o->output, "output");
 }
 
 int cli_check_output_file(const struct cli_opts *o)

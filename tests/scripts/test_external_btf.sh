@@ -150,14 +150,8 @@ expect_exit 2 "$IC_BIN" "$img" --withhold-btf --btf "$TMP/link.btf.tar.xz" -o "$
 # An image without kallsyms (only a banner and VMCOREINFO), its symbols from --map: the external
 # BTF is held against the System.map's names instead (was: not checked at all, another kernel's
 # types accepted beside this kernel's symbols).
-"$IC_PYTHON" - "$TMP/pieces.raw" "$(fixture fx-deb12-6.1 truth/version)" "$(fixture fx-deb12-6.1 truth/vmcoreinfo.txt)" <<'PY'
-import sys
-out, ver, vmci = sys.argv[1:]
-v = open(ver, "rb").read()
-c = b"".join(l + b"\n" for l in open(vmci, "rb").read().splitlines() if not l.startswith(b"#"))
-pg = lambda b: b + b"\0" * (-len(b) % 4096)
-open(out, "wb").write(pg(b"\0" * 4096) + pg(c + b"\0") + pg(v + b"\0") + b"\0" * (1 << 20))
-PY
+"$IC_PYTHON" "$IC_SRC/tests/lib/pieces_image.py" "$TMP/pieces.raw" "$(fixture fx-deb12-6.1 truth/version)" \
+  "$(fixture fx-deb12-6.1 truth/vmcoreinfo.txt)"
 map61=$(fixture fx-deb12-6.1 System.map)
 expect_exit 3 "$IC_BIN" "$TMP/pieces.raw" --btf "$(fixture fx-forky-7.2 truth/btf_vmlinux)" --map "$map61" -o "$TMP/p.json"
 grep -q "is not this kernel's BTF: .* not in the System.map" "$TMP/err" && [[ ! -e $TMP/p.json ]] \

@@ -138,14 +138,8 @@ got=$(cd "$TMP/bad/old" && ls -A | sort | tr '\n' ' ')
 cmp -s "$d/vmlinux.btf" "$TMP/bad/old/vmlinux.btf" && ok "existing DIR: same vmlinux.btf" ||
   fail "existing DIR: vmlinux.btf differs"
 # Only a banner and VMCOREINFO in a raw image: those two are written, exit 3, nothing else.
-"$IC_PYTHON" - "$TMP/pieces.raw" "$(fixture fx-deb12-6.1 truth/version)" "$(fixture fx-deb12-6.1 truth/vmcoreinfo.txt)" <<'PY'
-import sys
-out, ver, vmci = sys.argv[1:]
-v = open(ver, "rb").read()
-c = b"".join(l + b"\n" for l in open(vmci, "rb").read().splitlines() if not l.startswith(b"#"))
-pg = lambda b: b + b"\0" * (-len(b) % 4096)
-open(out, "wb").write(pg(b"\0" * 4096) + pg(c + b"\0") + pg(v + b"\0") + b"\0" * (1 << 20))
-PY
+"$IC_PYTHON" "$IC_SRC/tests/lib/pieces_image.py" "$TMP/pieces.raw" "$(fixture fx-deb12-6.1 truth/version)" \
+  "$(fixture fx-deb12-6.1 truth/vmcoreinfo.txt)"
 expect_exit 3 "$IC_BIN" extract "$TMP/pieces.raw" -d "$TMP/pieces"
 grep -q "missing: vmlinux.btf and vmlinux.h" "$TMP/err" && ok "pieces only: says what is missing" ||
   fail "pieces only: $(head -c 300 "$TMP/err")"
