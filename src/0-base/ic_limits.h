@@ -128,8 +128,9 @@
 /* Output: an ISF is ~30-60 MiB of JSON; refuse to produce more than 2 GiB. */
 #define IC_MAX_OUTPUT_BYTES (2ull << 30)
 
-/* A named FIFO given as an input file (--map, --btf): how long to wait for its writer's first
- * bytes (src/8-profile/live.c ic_blob__load); a pipe that already has a writer is not waited on. */
+/* A FIFO or pipe given as an input file (--map, --btf, --dwarf; `<(...)` is one too): how long
+ * to wait for its first bytes (src/8-profile/live.c ic_blob__load); then it is read to its end
+ * without a limit on time. */
 #define IC_FIFO_WRITER_WAIT_MS 120000u
 
 /* --map with an IMAGE (src/8-profile/profile.c check_map): at most this many per mille of the

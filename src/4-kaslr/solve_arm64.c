@@ -637,6 +637,12 @@ static int link_base(struct a64 *s)
 		uint64_t me, want[2], ko = k->virtual_slide;
 		char where[IC_VMCOREINFO_WHERE_MAX];
 
+		/* copies that disagree and a caller's link _text (--map's): as x86-64 */
+		if (s->in->link_text && !strcmp(k->link_method, "vmcoreinfo") && s->vi &&
+		    (s->vi->nalt || s->vi->nalt_more))
+			return ic_kaslr_link_settle(s->ctx, k, s->vi, &s->in->link_text, 1,
+						    s->in->link_text_source ? s->in->link_text_source
+						    : "the given link _text", &ko);
 		if (s->in->link_text || strcmp(k->link_method, "vmcoreinfo"))
 			return 0;
 		if (ic_vmcoreinfo__u64(s->vi, "NUMBER(MODULES_END)", &me) || !kernel_va(me)) {

@@ -215,9 +215,14 @@ static int runtime_text(struct solver *s)
 		return 0;
 	}
 	if (vi && !ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &ko)) {
-		k->runtime_text = IC_X86_DEFAULT_LINK_TEXT + ko;
+		/* the caller's link _text (--map's) when there is one, as arm64 does: the
+		 * default would make a map of another CONFIG_PHYSICAL_START look wrong */
+		uint64_t link = s->in->link_text ? s->in->link_text : IC_X86_DEFAULT_LINK_TEXT;
+
+		k->runtime_text = link + ko;
 		k->runtime_text_assumed = true;
-		pr_warn(s->ctx, "kaslr: runtime _text assumed = default link _text + KERNELOFFSET");
+		pr_warn(s->ctx, "kaslr: runtime _text assumed = %s link _text 0x%" PRIx64 " + "
+			"KERNELOFFSET", s->in->link_text ? "the given" : "the default", link);
 		return 0;
 	}
 	return -IC_ENOTFOUND;
@@ -338,6 +343,14 @@ static int link_base(struct solver *s)
 		const char *src = "the default CONFIG_PHYSICAL_START 0x1000000";
 
 		s->ko = k->virtual_slide;
+		/* VMCOREINFO copies that disagree, and a caller's link _text (--map's): the copy
+		 * that gives it is taken (none or several: in doubt); else the main one's is
+		 * checked against it as input:link_text */
+		if (s->in->link_text && !strcmp(k->link_method, "vmcoreinfo") && vi &&
+		    (vi->nalt || vi->nalt_more))
+			return ic_kaslr_link_settle(s->ctx, k, vi, &s->in->link_text, 1,
+						    s->in->link_text_source ? s->in->link_text_source
+						    : "the given link _text", &s->ko);
 		if (s->in->link_text || strcmp(k->link_method, "vmcoreinfo"))
 			return 0; /* the caller's link _text is checked as input:link_text */
 		/* The default agreeing with the only value there is settles it; otherwise the

@@ -108,8 +108,9 @@ int ic_blob__load(const struct ic_ctx *ctx, const char *path, uint64_t max, stru
 		goto out;
 	}
 	if (S_ISFIFO(st.st_mode)) {
-		/* A named FIFO whose writer comes later (`mkfifo f; isfcarve --map f & cat m >
-		 * f`): wait for its first bytes, a bounded time, rather than read it as empty. */
+		/* A FIFO whose writer comes later (`mkfifo f; isfcarve --map f & cat m > f`), or
+		 * a pipe whose writer is slow to start: wait for its first bytes, a bounded time,
+		 * rather than read it as empty. */
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int r;
 
@@ -117,8 +118,8 @@ int ic_blob__load(const struct ic_ctx *ctx, const char *path, uint64_t max, stru
 			r = poll(&pfd, 1, IC_FIFO_WRITER_WAIT_MS);
 		while (r < 0 && errno == EINTR);
 		if (r == 0) {
-			pr_warn(ctx, "%s: a FIFO nobody wrote to within %u s (IC_FIFO_WRITER_WAIT_MS)",
-				path, IC_FIFO_WRITER_WAIT_MS / 1000);
+			pr_warn(ctx, "%s: a FIFO or pipe that gave no data within %u s "
+				"(IC_FIFO_WRITER_WAIT_MS)", path, IC_FIFO_WRITER_WAIT_MS / 1000);
 			err = -IC_ETRUNC;
 			goto out;
 		}

@@ -20,6 +20,7 @@
 #include "isfcarve/symbols.h"
 #include "isfcarve/symdb.h"
 #include "isfcarve/symdir.h"
+#include "isfcarve/vmcoreinfo.h"
 #include "0-base/btf/btf_trust.h"
 #include "0-base/ic_limits.h"
 #include "0-base/internal.h"
@@ -159,16 +160,94 @@ static void refuse_btf(struct ic_profile *p, const char *why)
 }
 
 /*
+ * check_map() without kallsyms: the bytes at the map's linux_banner, moved by the slide and
+ * read through the kernel's own page tables (independent of how runtime _text was found),
+ * must be the image's banner. Without page tables, the kernel image is taken as one physical
+ * block from phys(_text). A refusal is evidence against the map; what cannot be read is
+ * said (a warning: the map goes unchecked).
+ */
+static void map_banner_check(const struct ic_ctx *ctx, struct ic_profile *p,
+			     const struct ic_symtab *map, const struct ic_sym *mt, const char *what)
+{
+	const struct ic_findings *f = &p->findings;
+	const struct ic_kaslr *k = f->kaslr;
+	const struct ic_sym *mb = ic_symtab__find(map, "linux_banner");
+	struct ic_xlate x;
+	char why[480], *got;
+	uint64_t at;
+	int rd;
+
+	if (!k || k->doubt[0] || !f->banner || !f->banner->linux_banner || !mb) {
+		pr_warn(ctx, "profile: %s not checked against the image (no kallsyms, and %s)", what,
+			!k ? "KASLR not solved" : k->doubt[0] ? "the slide in doubt" :
+			!mb ? "no linux_banner in it" : "no linux_banner in the image");
+		return;
+	}
+	if (mb->addr - mt->addr >= IC_MAX_KERNEL_IMAGE) {
+		snprintf(why, sizeof(why), "%s puts linux_banner 0x%" PRIx64 " bytes from _text: not "
+			 "inside a kernel image", what, mb->addr - mt->addr);
+		refuse_btf(p, why);
+		return;
+	}
+	if (!k->levels && k->runtime_text_assumed && f->vmcoreinfo &&
+	    (!ic_vmcoreinfo__u64(f->vmcoreinfo, "SYMBOL(init_top_pgt)", &at) ||
+	     !ic_vmcoreinfo__u64(f->vmcoreinfo, "SYMBOL(swapper_pg_dir)", &at))) {
+		/* runtime _text was computed from the map's own _text + KERNELOFFSET, and the
+		 * kernel's page tables VMCOREINFO names do not map it: the map's _text is not
+		 * this kernel's link _text (a runtime /proc/kallsyms, another build) */
+		snprintf(why, sizeof(why), "%s is not this image's link-time System.map: its _text "
+			 "0x%" PRIx64 " + VMCOREINFO KERNELOFFSET 0x%" PRIx64 " = 0x%" PRIx64 " is not "
+			 "mapped by the kernel page tables VMCOREINFO names (a runtime /proc/kallsyms, "
+			 "or another build's map?)", what, mt->addr, k->virtual_slide, k->runtime_text);
+		refuse_btf(p, why);
+		return;
+	}
+	if (k->levels) {
+		uint64_t va = mb->addr + k->virtual_slide;
+
+		if (ic_mmu__translate(&k->mmu, va, &x)) {
+			snprintf(why, sizeof(why), "%s puts linux_banner at 0x%" PRIx64 " (+ slide "
+				 "0x%" PRIx64 " = 0x%" PRIx64 "), which the image's kernel page "
+				 "tables do not map", what, mb->addr, k->virtual_slide, va);
+			refuse_btf(p, why);
+			return;
+		}
+		at = x.phys;
+	} else {
+		at = k->phys_text + (mb->addr - mt->addr);
+	}
+	got = malloc(f->banner->len);
+	rd = got ? ic_image__read(p->img, at, got, f->banner->len) : -ENOMEM;
+	if (rd) {
+		free(got);
+		if (rd != -ENOMEM)
+			pr_warn(ctx, "profile: %s not checked against the image: it lacks physical "
+				"0x%" PRIx64 ", where the map puts linux_banner", what, at);
+		return;
+	}
+	if (memcmp(got, f->banner->text, f->banner->len)) {
+		snprintf(why, sizeof(why), "%s puts linux_banner at physical 0x%" PRIx64 " (%s), "
+			 "where the image holds other bytes than its banner", what, at,
+			 k->levels ? "through the kernel page tables" : "from phys _text");
+		free(got);
+		refuse_btf(p, why);
+		return;
+	}
+	free(got);
+	pr_info(ctx, "profile: %s: linux_banner where the image has it", what);
+}
+
+/*
  * --map with an IMAGE: the System.map gives the profile's every address, so it must be this
  * image's kernel's, at link time. The image holds the evidence:
  *  - the KASLR stage's "input:link_text": the map's _text against the link _text VMCOREINFO
  *    (or the page tables) solved: a runtime /proc/kallsyms given as --map, another build;
  *  - with kallsyms carved: every name kallsyms lists once sits at the same distance from
  *    _text in both (another kernel's map: thousands differ; a slide-independent test);
- *  - without kallsyms, KASLR solved: linux_banner's distance from _text in the map is the
- *    carved banner's physical distance from _text's (the kernel image is one block).
+ *  - without kallsyms, KASLR solved: the map's linux_banner + the slide, read through the
+ *    kernel's page tables, holds the image's banner (map_banner_check()).
  * A disagreement is refused like a mix of kernels (exit 3, no profile even partial); a map on
- * an image that gives no such evidence is not checked (said at -v).
+ * an image that gives no such evidence is not checked (a warning says so).
  */
 static void check_map(const struct ic_ctx *ctx, struct ic_profile *p, const struct ic_symtab *map,
 		      const char *what)
@@ -212,52 +291,13 @@ static void check_map(const struct ic_ctx *ctx, struct ic_profile *p, const stru
 		return;
 	}
 	if (!ks || !ks->nsyms) {
-		const struct ic_sym *mb = ic_symtab__find(map, "linux_banner");
-
-		if (!k || k->doubt[0] || !f->banner || !f->banner->linux_banner || !mb) {
-			pr_info(ctx, "profile: %s not checked against the image (no kallsyms; %s)",
-				what, !k || k->doubt[0] ? "KASLR not solved or in doubt"
-				: "no linux_banner in it or the image");
-			return;
-		}
-		if (mb->addr - mt->addr >= IC_MAX_KERNEL_IMAGE) {
-			snprintf(why, sizeof(why), "%s puts linux_banner 0x%" PRIx64 " bytes from "
-				 "_text: not inside a kernel image", what, mb->addr - mt->addr);
-			refuse_btf(p, why);
-			return;
-		}
-		/* The bytes where the map puts linux_banner (the kernel image is one physical
-		 * block from _text) must be the banner: the carver's chosen copy may be another
-		 * one (the page cache), so the address is read, not compared. */
-		{
-			uint64_t at = k->phys_text + (mb->addr - mt->addr);
-			char *got = malloc(f->banner->len);
-			int rd = got ? ic_image__read(p->img, at, got, f->banner->len) : -ENOMEM;
-
-			if (rd) {
-				/* not in the image (a dump without that page): no evidence either way */
-				free(got);
-				pr_info(ctx, "profile: %s not checked: the image lacks physical 0x%"
-					PRIx64 ", where it puts linux_banner", what, at);
-				return;
-			}
-			if (memcmp(got, f->banner->text, f->banner->len)) {
-				snprintf(why, sizeof(why), "%s puts linux_banner at physical 0x%" PRIx64
-					 " (_text at 0x%" PRIx64 " + 0x%" PRIx64 "), where the image "
-					 "holds other bytes than its banner", what, at, k->phys_text,
-					 mb->addr - mt->addr);
-				free(got);
-				refuse_btf(p, why);
-				return;
-			}
-			free(got);
-		}
-		pr_info(ctx, "profile: %s: linux_banner where the image has it", what);
+		map_banner_check(ctx, p, map, mt, what);
 		return;
 	}
 	kt = ic_kallsyms__find(ks, "_text");
 	if (kt < 0) {
-		pr_info(ctx, "profile: %s not checked: kallsyms has no _text", what);
+		pr_warn(ctx, "profile: %s not checked against the image: kallsyms has no _text",
+			what);
 		return;
 	}
 	/* How often kallsyms lists each name: one listed twice (static functions of several

@@ -48,7 +48,8 @@ const char *cli_bad_option(char *const *argv, const char *shortopts, char *buf, 
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";
 	int oc = optopt < 0 ? optopt & 0xff : optopt; /* a byte past ASCII, from a signed char */
 
-	if (oc > 0 && oc < 256 && oc != ':' && !(oc < 128 && strchr(shortopts, oc))) {
+	/* ':' leads shortopts (getopt's "report a missing argument" flag): never a letter */
+	if (oc > 0 && oc < 256 && (oc == ':' || !(oc < 128 && strchr(shortopts, oc)))) {
 		if (oc < 128 && isgraph(oc))
 			snprintf(buf, n, "unknown option '-%c'", oc);
 		else

@@ -216,7 +216,7 @@ rm -rf "$TMP/sd13"; t0=$SECONDS
 sleep 0.5
 [[ $(cat "$TMP/rc") == 4 && $(wc -l < "$TMP/out") == 1 && -z $(ls -A "$TMPDIR") ]] && (( SECONDS - t0 < 15 )) \
   && grep -q "stopped: writing standard output failed" "$TMP/err" \
-  && ! pgrep -f "fake-child.sh .*_13.lime" >/dev/null \
+  && ! pgrep -f "fake-child.sh $TMP/[a-z0-9]*_13.lime" >/dev/null \
   && ok "closed output: exit 4 in $((SECONDS - t0)) s, the running child stopped, work directory removed" \
   || fail "closed output: rc=$(cat "$TMP/rc") $((SECONDS - t0)) s $(cat "$TMP/err") left: $(ls -A "$TMPDIR")"
 
@@ -241,13 +241,13 @@ for d in (0, 0.0005, 0.001, 0.003, 0.01, 0.05):
         p.kill(); err = p.communicate()[1].decode(errors="replace")
     dt = time.monotonic() - t0
     left = os.listdir(tmpdir)
-    kids = subprocess.run(["pgrep", "-f", r"fake-child.sh .*h[0-9].lime"], capture_output=True).stdout
+    kids = subprocess.run(["pgrep", "-f", "fake-child.sh " + os.path.dirname(imgs[0]) + r"/h[0-9].lime"], capture_output=True).stdout
     # -15: killed before batch took the stop signals over (it had made nothing yet)
     good = p.returncode in (4, -15) and dt < 10 and not left and not kids
     print(("ok" if good else "FAIL"), d, p.returncode, "%.2fs" % dt, left, kids, err.strip()[-200:])
     bad += not good
     if kids:
-        subprocess.run(["pkill", "-f", r"fake-child.sh .*h[0-9].lime"])
+        subprocess.run(["pkill", "-f", "fake-child.sh " + os.path.dirname(imgs[0]) + r"/h[0-9].lime"])
 sys.exit(1 if bad else 0)
 PY
 [[ $rc == 0 ]] && ok "SIGTERM at 6 moments after the start: passed on, exit 4 at once, nothing left" \
@@ -269,9 +269,9 @@ try:
 except subprocess.TimeoutExpired:
     p.kill(); err = p.communicate()[1].decode(errors="replace")
 dt = time.monotonic() - t0
-kids = subprocess.run(["pgrep", "-f", r"fake-child.sh .*h15.lime"], capture_output=True).stdout
+kids = subprocess.run(["pgrep", "-f", "fake-child.sh " + image], capture_output=True).stdout
 if kids:
-    subprocess.run(["pkill", "-f", r"fake-child.sh .*h15.lime"])
+    subprocess.run(["pkill", "-f", "fake-child.sh " + image])
 print(p.returncode, "%.1f" % dt, kids, err.strip()[-300:])
 sys.exit(0 if p.returncode == 4 and dt < 10 and not kids and not os.listdir(tmpdir) else 1)
 PY

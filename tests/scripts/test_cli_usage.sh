@@ -29,6 +29,7 @@ expect_exit 1 "$IC_BIN" extract -xd "$TMP/d" foo;               expect_msg "extr
 # A long option given an argument it does not take is named as written (not '-f', not a byte).
 expect_exit 1 "$IC_BIN" --force=yes img -o "$TMP/o.json";       expect_msg "option '--force' takes no argument \\('--force=yes'\\)"
 expect_exit 1 "$IC_BIN" --allow-partial=1 img -o "$TMP/o.json"; expect_msg "option '--allow-partial' takes no argument"
+expect_exit 1 "$IC_BIN" img -:v -o "$TMP/o.json";                expect_msg "unknown option '-:'"
 expect_exit 1 "$IC_BIN" -é img -o "$TMP/o.json";                 expect_msg "unknown option '-\\\\xc3'"
 expect_exit 1 "$IC_BIN" --force -xf foo -o "$TMP/o.json";       expect_msg "unknown option '-x'"
 expect_exit 1 "$IC_BIN" extract --force=1 img -d "$TMP/d";       expect_msg "extract: option '--force' takes no argument"

@@ -61,9 +61,52 @@ grep -q "carver kallsyms: nothing found" "$TMP/err" && grep -q "System.map: linu
   ok "no kallsyms, own map: linux_banner where the image holds it" || fail "no kallsyms, own map: $(grep -E 'kallsyms|map' "$TMP/err" | head -4)"
 for m in "$TMP/banner16.map" "$map72"; do
   expect_exit 3 "$IC_BIN" "$TMP/mem.raw" --map "$m" -o "$TMP/x.json"
-  grep -q "puts linux_banner at physical 0x[0-9a-f]* (_text at 0x[0-9a-f]* + 0x[0-9a-f]*), where the image holds other bytes" "$TMP/err" &&
+  grep -q "puts linux_banner at physical 0x[0-9a-f]* (through the kernel page tables), where the image holds other bytes" "$TMP/err" &&
     [[ ! -e $TMP/x.json ]] && ok "no kallsyms, $(basename "$m") (linux_banner elsewhere): refused" || fail "no kallsyms, $m: $(tail -2 "$TMP/err")"
 done
+# ... and with VMCOREINFO's SYMBOL(_stext) renamed too, so that runtime _text can only be computed
+# (the given link _text + KERNELOFFSET): a runtime /proc/kallsyms as --map is still refused
+# through the page tables (it was accepted for a while, exit 0), and the own map still passes.
+"$IC_PYTHON" - "$TMP/mem.raw" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+n = 0
+i = d.find(b"SYMBOL(_stext)=")
+while i >= 0:
+    d[i:i + 15] = b"SYMBOL(_xtext)="
+    n += 1
+    i = d.find(b"SYMBOL(_stext)=", i + 1)
+assert n, "no SYMBOL(_stext)"
+open(sys.argv[1], "wb").write(d)
+PY
+expect_exit 3 "$IC_BIN" "$TMP/mem.raw" --map "$ks61" -o "$TMP/x.json"
+grep -q "kallsyms is not this image's link-time System.map: its _text 0xffffffff8a200000 + VMCOREINFO KERNELOFFSET 0x9200000 = 0x[0-9a-f]* is not mapped by the kernel page tables" "$TMP/err" &&
+  [[ ! -e $TMP/x.json ]] && ok "no kallsyms, no SYMBOL(_stext): runtime kallsyms as --map refused" || fail "no _stext, runtime map: $(tail -2 "$TMP/err")"
+expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -v -o "$TMP/nk2.json"
+grep -q "System.map: linux_banner where the image has it" "$TMP/err" && ok "no kallsyms, no SYMBOL(_stext): own map passes" ||
+  fail "no _stext, own map: $(grep -E 'map|kaslr' "$TMP/err" | tail -4)"
+rm -f "$TMP/mem.raw"
+
+# VMCOREINFO copies that disagree on KERNELOFFSET (16 planted copies of another value): the copy
+# the map's _text agrees with is taken, not the main one held against the map (a false refusal
+# for a while: exit 3 with the kernel's own System.map).
+"$IC_PYTHON" - "$TMP" <<'PY'
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["IC_SRC"], "tests", "lib"))
+import icfix
+c = icfix.Counter()
+raw, ks, tabs = icfix.raw_kallsyms(c, "fx-deb12-6.1", icfix.fixture("fx-deb12-6.1", "mem.lime"), sys.argv[1])
+vmci = b"".join(ln + b"\n" for ln in open(icfix.fixture("fx-deb12-6.1", "truth/vmcoreinfo.txt"), "rb").read().splitlines()
+                if not ln.startswith(b"#"))
+assert b"KERNELOFFSET=9200000\n" in vmci
+bad = vmci.replace(b"KERNELOFFSET=9200000\n", b"KERNELOFFSET=9400000\n")
+with open(raw, "ab") as f:
+    f.write(b"\0" * (-f.tell() % 4096))
+    for _ in range(16):
+        f.write(bad + b"\0" * (4096 - len(bad)))
+PY
+expect_exit 0 "$IC_BIN" "$TMP/mem.raw" -o "$TMP/alt0.json"
+expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -o "$TMP/alt.json"
 rm -f "$TMP/mem.raw"
 
 # --btf/--map
