@@ -637,14 +637,18 @@ static int link_base(struct a64 *s)
 		uint64_t me, want[2], ko = k->virtual_slide;
 		char where[IC_VMCOREINFO_WHERE_MAX];
 
-		/* copies that disagree and a caller's link _text (--map's): as x86-64 */
-		if (s->in->link_text && !strcmp(k->link_method, "vmcoreinfo") && s->vi &&
-		    (s->vi->nalt || s->vi->nalt_more))
-			return ic_kaslr_link_settle(s->ctx, k, s->vi, &s->in->link_text, 1,
-						    s->in->link_text_source ? s->in->link_text_source
-						    : "the given link _text", &ko);
-		if (s->in->link_text || strcmp(k->link_method, "vmcoreinfo"))
+		bool copies = s->vi && (s->vi->nalt || s->vi->nalt_more);
+
+		/* as x86-64: a caller's link _text (--map's) never picks a copy; copies that
+		 * disagree are settled by NUMBER(MODULES_END) as without it */
+		if (strcmp(k->link_method, "vmcoreinfo") || (s->in->link_text && !copies))
 			return 0;
+		if (copies && k->runtime_text_assumed) {
+			snprintf(k->doubt, sizeof(k->doubt), "VMCOREINFO copies disagree on "
+				 "KERNELOFFSET and runtime _text could not be read (no kallsyms _text, "
+				 "no Image header) to tell which is right");
+			return evidence(s, "link:_text", false, "%s", k->doubt);
+		}
 		if (ic_vmcoreinfo__u64(s->vi, "NUMBER(MODULES_END)", &me) || !kernel_va(me)) {
 			/* copies that disagree and nothing to settle them: not the chosen one's say */
 			if (!s->vi->nalt && !s->vi->nalt_more)

@@ -342,17 +342,22 @@ static int link_base(struct solver *s)
 		uint64_t want = IC_X86_DEFAULT_LINK_TEXT;
 		const char *src = "the default CONFIG_PHYSICAL_START 0x1000000";
 
+		bool copies = vi && (vi->nalt || vi->nalt_more);
+
 		s->ko = k->virtual_slide;
-		/* VMCOREINFO copies that disagree, and a caller's link _text (--map's): the copy
-		 * that gives it is taken (none or several: in doubt); else the main one's is
-		 * checked against it as input:link_text */
-		if (s->in->link_text && !strcmp(k->link_method, "vmcoreinfo") && vi &&
-		    (vi->nalt || vi->nalt_more))
-			return ic_kaslr_link_settle(s->ctx, k, vi, &s->in->link_text, 1,
-						    s->in->link_text_source ? s->in->link_text_source
-						    : "the given link _text", &s->ko);
-		if (s->in->link_text || strcmp(k->link_method, "vmcoreinfo"))
-			return 0; /* the caller's link _text is checked as input:link_text */
+		/* A caller's link _text (--map's) is checked against the result as
+		 * input:link_text; it never picks a VMCOREINFO copy itself (a stray copy with
+		 * KERNELOFFSET 0 would then vouch for a runtime /proc/kallsyms). Copies that
+		 * disagree are settled as without it, by the config or the default below. */
+		if (strcmp(k->link_method, "vmcoreinfo") || (s->in->link_text && !copies))
+			return 0;
+		if (copies && k->runtime_text_assumed) {
+			/* runtime _text was computed from one copy: every copy "agrees" with it */
+			snprintf(k->doubt, sizeof(k->doubt), "VMCOREINFO copies disagree on "
+				 "KERNELOFFSET and runtime _text could not be read (no kallsyms _text, "
+				 "no SYMBOL(_stext)) to tell which is right");
+			return ic_kaslr_evidence(s->ctx, k, "link:_text", false, "%s", k->doubt);
+		}
 		/* The default agreeing with the only value there is settles it; otherwise the
 		 * config, when the image embeds it, says exactly (a scan of the kernel image). */
 		if (k->link_text != IC_X86_DEFAULT_LINK_TEXT || (vi && vi->nalt)) {

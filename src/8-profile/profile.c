@@ -189,9 +189,10 @@ static void map_banner_check(const struct ic_ctx *ctx, struct ic_profile *p,
 		refuse_btf(p, why);
 		return;
 	}
+	/* x86-64 only: its tables map _text itself; arm64's walk may probe a _text below
+	 * _stext whose page 6.1+ gives back, so an unmapped one there proves nothing */
 	if (!k->levels && k->runtime_text_assumed && f->vmcoreinfo &&
-	    (!ic_vmcoreinfo__u64(f->vmcoreinfo, "SYMBOL(init_top_pgt)", &at) ||
-	     !ic_vmcoreinfo__u64(f->vmcoreinfo, "SYMBOL(swapper_pg_dir)", &at))) {
+	    !ic_vmcoreinfo__u64(f->vmcoreinfo, "SYMBOL(init_top_pgt)", &at)) {
 		/* runtime _text was computed from the map's own _text + KERNELOFFSET, and the
 		 * kernel's page tables VMCOREINFO names do not map it: the map's _text is not
 		 * this kernel's link _text (a runtime /proc/kallsyms, another build) */
@@ -220,7 +221,9 @@ static void map_banner_check(const struct ic_ctx *ctx, struct ic_profile *p,
 	rd = got ? ic_image__read(p->img, at, got, f->banner->len) : -ENOMEM;
 	if (rd) {
 		free(got);
-		if (rd != -ENOMEM)
+		if (rd == -ENOMEM)
+			pr_warn(ctx, "profile: %s not checked against the image: out of memory", what);
+		else
 			pr_warn(ctx, "profile: %s not checked against the image: it lacks physical "
 				"0x%" PRIx64 ", where the map puts linux_banner", what, at);
 		return;

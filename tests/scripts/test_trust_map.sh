@@ -85,6 +85,21 @@ grep -q "kallsyms is not this image's link-time System.map: its _text 0xffffffff
 expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -v -o "$TMP/nk2.json"
 grep -q "System.map: linux_banner where the image has it" "$TMP/err" && ok "no kallsyms, no SYMBOL(_stext): own map passes" ||
   fail "no _stext, own map: $(grep -E 'map|kaslr' "$TMP/err" | tail -4)"
+#    ... plus 16 copies of VMCOREINFO with another KERNELOFFSET: runtime _text (computed from one
+#    copy) cannot tell the copies apart; the own map is not refused (it was, exit 3), it is
+#    left unchecked with a warning.
+"$IC_PYTHON" - "$TMP/mem.raw" "$(fixture fx-deb12-6.1 truth/vmcoreinfo.txt)" <<'PY'
+import sys
+vmci = b"".join(ln + b"\n" for ln in open(sys.argv[2], "rb").read().splitlines() if not ln.startswith(b"#"))
+bad = vmci.replace(b"KERNELOFFSET=9200000\n", b"KERNELOFFSET=9400000\n").replace(b"SYMBOL(_stext)=", b"SYMBOL(_xtext)=")
+with open(sys.argv[1], "ab") as f:
+    f.write(b"\0" * (-f.tell() % 4096))
+    for _ in range(16):
+        f.write(bad + b"\0" * (4096 - len(bad)))
+PY
+expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -o "$TMP/nk3.json"
+grep -q "warning: profile: .*System.map not checked against the image (no kallsyms, and the slide in doubt)" "$TMP/err" &&
+  ok "no kallsyms, no SYMBOL(_stext), copies disagree: own map kept, unchecked, said" || fail "copies, own map: $(tail -3 "$TMP/err")"
 rm -f "$TMP/mem.raw"
 
 # VMCOREINFO copies that disagree on KERNELOFFSET (16 planted copies of another value): the copy
@@ -107,6 +122,30 @@ with open(raw, "ab") as f:
 PY
 expect_exit 0 "$IC_BIN" "$TMP/mem.raw" -o "$TMP/alt0.json"
 expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -o "$TMP/alt.json"
+rm -f "$TMP/mem.raw"
+
+# One stray copy with KERNELOFFSET=0 (a previous nokaslr boot's page): the map must not choose
+# it (runtime - 0 = a runtime map's _text); the copies are settled without the map, and the
+# runtime /proc/kallsyms is refused (it was accepted for a while, exit 0).
+"$IC_PYTHON" - "$TMP" <<'PY'
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["IC_SRC"], "tests", "lib"))
+import icfix
+c = icfix.Counter()
+raw, ks, tabs = icfix.raw_kallsyms(c, "fx-deb12-6.1", icfix.fixture("fx-deb12-6.1", "mem.lime"), sys.argv[1])
+vmci = b"".join(ln + b"\n" for ln in open(icfix.fixture("fx-deb12-6.1", "truth/vmcoreinfo.txt"), "rb").read().splitlines()
+                if not ln.startswith(b"#"))
+zero = vmci.replace(b"KERNELOFFSET=9200000\n", b"KERNELOFFSET=0\n")
+with open(raw, "r+b") as f:
+    f.seek(0x100000 - 4096)    # a page of zeros below 1 MiB in the raw copy
+    assert f.read(4096) == bytes(4096)
+    f.seek(0x100000 - 4096)
+    f.write(zero)
+PY
+expect_exit 3 "$IC_BIN" "$TMP/mem.raw" --map "$ks61" -o "$TMP/x.json"
+grep -q "is not this image's link-time System.map" "$TMP/err" && [[ ! -e $TMP/x.json ]] &&
+  ok "a stray KERNELOFFSET=0 copy does not vouch for a runtime map" || fail "stray copy: $(tail -2 "$TMP/err")"
+expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -o "$TMP/stray.json"
 rm -f "$TMP/mem.raw"
 
 # --btf/--map
