@@ -160,6 +160,68 @@ static void refuse_btf(struct ic_profile *p, const char *why)
 }
 
 /*
+ * check_map(): VMCOREINFO's SYMBOL(x) are runtime addresses of the kernel that wrote it: the
+ * map's x + that kernel's KERNELOFFSET must be them. Independent of kallsyms and the page
+ * tables; the slide is the settled one, or (in doubt) the text's own. One or two may differ by
+ * nature (SYMBOL(mem_section) is the array's address, not the variable's: the only one on the
+ * fixtures, 11-14 others agree); a map most of them contradict is not this kernel's link-time
+ * map (a runtime /proc/kallsyms: none agree). True when refused.
+ */
+static bool map_vmcoreinfo_check(const struct ic_ctx *ctx, struct ic_profile *p,
+				 const struct ic_symtab *map, const char *what)
+{
+	const struct ic_findings *f = &p->findings;
+	const struct ic_vmcoreinfo *vi = f->vmcoreinfo;
+	const struct ic_kaslr *k = f->kaslr;
+	uint64_t ko, v;
+	size_t ok = 0, bad = 0;
+	char why[480], ex[200] = "";
+
+	if (!vi)
+		return false;
+	if (k && k->link_method && !strcmp(k->link_method, "vmcoreinfo") && !k->doubt[0])
+		ko = k->virtual_slide;
+	else if (ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &ko))
+		ko = 0; /* no KASLR written: runtime = link */
+	for (size_t i = 0; i < vi->nentries; i++) {
+		const char *key = vi->entries[i].key;
+		size_t kl = strlen(key);
+		char name[IC_MAX_KSYM_NAME + 1];
+		const struct ic_sym *m;
+
+		if (strncmp(key, "SYMBOL(", 7) || kl < 9 || key[kl - 1] != ')' ||
+		    kl - 8 > IC_MAX_KSYM_NAME || ic_vmcoreinfo__u64(vi, key, &v))
+			continue;
+		memcpy(name, key + 7, kl - 8);
+		name[kl - 8] = '\0';
+		m = ic_symtab__find(map, name);
+		if (!m)
+			continue;
+		if (m->addr + ko == v) {
+			ok++;
+		} else {
+			size_t l = strlen(ex);
+
+			if (bad < 3)
+				snprintf(ex + l, sizeof(ex) - l, "%s%.48s 0x%" PRIx64 " + 0x%" PRIx64
+					 " != 0x%" PRIx64, bad ? ", " : "", name, m->addr, ko, v);
+			bad++;
+		}
+	}
+	if (bad > ok) {
+		snprintf(why, sizeof(why), "%s is not the link-time System.map of the kernel whose "
+			 "VMCOREINFO is in the image: %zu of its %zu SYMBOL() addresses disagree (%s)",
+			 what, bad, ok + bad, ex);
+		refuse_btf(p, why);
+		return true;
+	}
+	if (ok + bad)
+		pr_info(ctx, "profile: %s: %zu of %zu VMCOREINFO SYMBOL() addresses = map + "
+			"KERNELOFFSET 0x%" PRIx64, what, ok, ok + bad, ko);
+	return false;
+}
+
+/*
  * check_map() without kallsyms: the bytes at the map's linux_banner, moved by the slide and
  * read through the kernel's own page tables (independent of how runtime _text was found),
  * must be the image's banner. Without page tables, the kernel image is taken as one physical
@@ -293,6 +355,8 @@ static void check_map(const struct ic_ctx *ctx, struct ic_profile *p, const stru
 		refuse_btf(p, why);
 		return;
 	}
+	if (map_vmcoreinfo_check(ctx, p, map, what))
+		return; /* refused */
 	if (!ks || !ks->nsyms) {
 		map_banner_check(ctx, p, map, mt, what);
 		return;

@@ -21,7 +21,7 @@ expect_exit 0 "$IC_BIN" "$img" --map "$map61" -v -o "$TMP/own.json"
 grep -q "matches the image's kallsyms: \([0-9]*\) of \1 symbols" "$TMP/err" && ok "own map: every shared symbol in place" ||
   fail "own map: $(grep -i 'map' "$TMP/err" | head -3)"
 expect_exit 3 "$IC_BIN" "$img" --map "$map72" -o "$TMP/x.json"
-grep -q "is not this image's kernel's: [0-9]* of the [0-9]* symbols .* lie elsewhere" "$TMP/err" && [[ ! -e $TMP/x.json ]] &&
+grep -q "is not the link-time System.map of the kernel whose VMCOREINFO is in the image: [0-9]* of its [0-9]* SYMBOL() addresses disagree" "$TMP/err" && [[ ! -e $TMP/x.json ]] &&
   ok "7.2's map on the 6.1 image: refused, nothing written" || fail "foreign map: $(tail -2 "$TMP/err")"
 expect_exit 3 "$IC_BIN" "$img" --map "$ks61" -o "$TMP/x.json"
 grep -q "is not this image's link-time System.map: System.map _text 0x[0-9a-f]*, solved link _text 0xffffffff81000000" "$TMP/err" &&
@@ -61,7 +61,7 @@ grep -q "carver kallsyms: nothing found" "$TMP/err" && grep -q "System.map: linu
   ok "no kallsyms, own map: linux_banner where the image holds it" || fail "no kallsyms, own map: $(grep -E 'kallsyms|map' "$TMP/err" | head -4)"
 for m in "$TMP/banner16.map" "$map72"; do
   expect_exit 3 "$IC_BIN" "$TMP/mem.raw" --map "$m" -o "$TMP/x.json"
-  grep -q "puts linux_banner at physical 0x[0-9a-f]* (through the kernel page tables), where the image holds other bytes" "$TMP/err" &&
+  grep -q "puts linux_banner at physical 0x[0-9a-f]* (through the kernel page tables), where the image holds other bytes\|SYMBOL() addresses disagree" "$TMP/err" &&
     [[ ! -e $TMP/x.json ]] && ok "no kallsyms, $(basename "$m") (linux_banner elsewhere): refused" || fail "no kallsyms, $m: $(tail -2 "$TMP/err")"
 done
 # ... and with VMCOREINFO's SYMBOL(_stext) renamed too, so that runtime _text can only be computed
@@ -80,14 +80,15 @@ assert n, "no SYMBOL(_stext)"
 open(sys.argv[1], "wb").write(d)
 PY
 expect_exit 3 "$IC_BIN" "$TMP/mem.raw" --map "$ks61" -o "$TMP/x.json"
-grep -q "kallsyms is not this image's link-time System.map: its _text 0xffffffff8a200000 + VMCOREINFO KERNELOFFSET 0x9200000 = 0x[0-9a-f]* is not mapped by the kernel page tables" "$TMP/err" &&
+grep -q "kallsyms is not this image's link-time System.map: its _text 0xffffffff8a200000 + VMCOREINFO KERNELOFFSET 0x9200000 = 0x[0-9a-f]* is not mapped by the kernel page tables\|kallsyms is not the link-time System.map of the kernel whose VMCOREINFO is in the image" "$TMP/err" &&
   [[ ! -e $TMP/x.json ]] && ok "no kallsyms, no SYMBOL(_stext): runtime kallsyms as --map refused" || fail "no _stext, runtime map: $(tail -2 "$TMP/err")"
 expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -v -o "$TMP/nk2.json"
 grep -q "System.map: linux_banner where the image has it" "$TMP/err" && ok "no kallsyms, no SYMBOL(_stext): own map passes" ||
   fail "no _stext, own map: $(grep -E 'map|kaslr' "$TMP/err" | tail -4)"
-#    ... plus 16 copies of VMCOREINFO with another KERNELOFFSET: runtime _text (computed from one
-#    copy) cannot tell the copies apart; the own map is not refused (it was, exit 3), it is
-#    left unchecked with a warning.
+#    ... plus 16 copies of VMCOREINFO with another KERNELOFFSET (damaged: their SYMBOL() values
+#    are this boot's): runtime _text (computed from one copy) cannot tell the copies apart, and
+#    the majority's KERNELOFFSET + the map contradicts their own SYMBOL() addresses: refused with
+#    that evidence (nothing in the image settles it).
 "$IC_PYTHON" - "$TMP/mem.raw" "$(fixture fx-deb12-6.1 truth/vmcoreinfo.txt)" <<'PY'
 import sys
 vmci = b"".join(ln + b"\n" for ln in open(sys.argv[2], "rb").read().splitlines() if not ln.startswith(b"#"))
@@ -97,9 +98,9 @@ with open(sys.argv[1], "ab") as f:
     for _ in range(16):
         f.write(bad + b"\0" * (4096 - len(bad)))
 PY
-expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -o "$TMP/nk3.json"
-grep -q "warning: profile: .*System.map not checked against the image (no kallsyms, and the slide in doubt)" "$TMP/err" &&
-  ok "no kallsyms, no SYMBOL(_stext), copies disagree: own map kept, unchecked, said" || fail "copies, own map: $(tail -3 "$TMP/err")"
+expect_exit 3 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -o "$TMP/nk3.json"
+grep -q "SYMBOL() addresses disagree" "$TMP/err" && [[ ! -e $TMP/nk3.json ]] &&
+  ok "no kallsyms, no SYMBOL(_stext), a damaged majority of copies: refused with the evidence" || fail "copies, own map: $(tail -3 "$TMP/err")"
 rm -f "$TMP/mem.raw"
 
 # VMCOREINFO copies that disagree on KERNELOFFSET (16 planted copies of another value): the copy
@@ -147,6 +148,46 @@ grep -q "is not this image's link-time System.map" "$TMP/err" && [[ ! -e $TMP/x.
   ok "a stray KERNELOFFSET=0 copy does not vouch for a runtime map" || fail "stray copy: $(tail -2 "$TMP/err")"
 expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -o "$TMP/stray.json"
 rm -f "$TMP/mem.raw"
+
+# A fifth look's cases: arm64 without kallsyms and without SYMBOL(_stext) (runtime _text computed
+# from the map; the walk finds no tables), and x86-64 likewise with one stray KERNELOFFSET=0 page:
+# a runtime kallsyms / another kernel's map were accepted (exit 0, "not checked"); now VMCOREINFO's
+# own SYMBOL() addresses refuse them, and the own maps pass.
+"$IC_PYTHON" - "$TMP" <<'PY'
+import os, sys
+sys.path.insert(0, os.path.join(os.environ["IC_SRC"], "tests", "lib"))
+import icfix
+c = icfix.Counter()
+for fx, src, name in (("fx-arm64-forky-7.2", "mem.elf", "a64.raw"), ("fx-deb12-6.1", "mem.lime", "x86.raw")):
+    d = os.path.join(sys.argv[1], fx)
+    os.makedirs(d, exist_ok=True)
+    raw, ks, tabs = icfix.raw_kallsyms(c, fx, icfix.fixture(fx, src), d)
+    b = bytearray(open(raw, "rb").read())
+    for t in ("kallsyms_token_table", "kallsyms_token_index", "kallsyms_names"):
+        at, n = tabs[t]
+        b[at:at + n] = bytes(n)
+    i = b.find(b"SYMBOL(_stext)=")
+    while i >= 0:
+        b[i:i + 15] = b"SYMBOL(_xtext)="
+        i = b.find(b"SYMBOL(_stext)=", i + 1)
+    if fx == "fx-deb12-6.1":   # one stray copy of another boot's text, KERNELOFFSET=0
+        vmci = b"".join(ln + b"\n" for ln in open(icfix.fixture(fx, "truth/vmcoreinfo.txt"), "rb").read().splitlines()
+                        if not ln.startswith(b"#"))
+        z = vmci.replace(b"KERNELOFFSET=9200000\n", b"KERNELOFFSET=0\n").replace(b"SYMBOL(_stext)=", b"SYMBOL(_xtext)=")
+        assert b[0xff000:0x100000] == bytes(4096)
+        b[0xff000:0xff000 + len(z)] = z
+    open(os.path.join(sys.argv[1], name), "wb").write(b)
+    os.unlink(raw)
+PY
+for c in "a64.raw fx-arm64-forky-7.2 truth/kallsyms" "x86.raw fx-deb12-6.1 truth/kallsyms" "x86.raw fx-forky-7.2 System.map"; do
+  set -- $c
+  expect_exit 3 "$IC_BIN" "$TMP/$1" --map "$(fixture "$2" "$3")" -o "$TMP/x.json"
+  grep -q "SYMBOL() addresses disagree\|is not this image's link-time System.map" "$TMP/err" && [[ ! -e $TMP/x.json ]] &&
+    ok "no kallsyms, no SYMBOL(_stext), $1 with $2's $3: refused" || fail "$1 with $2 $3: $(tail -2 "$TMP/err")"
+done
+expect_exit 0 "$IC_BIN" "$TMP/a64.raw" --map "$(fixture fx-arm64-forky-7.2 System.map)" -o "$TMP/a64.json"
+expect_exit 0 "$IC_BIN" "$TMP/x86.raw" --map "$map61" -o "$TMP/x86.json"
+rm -f "$TMP/a64.raw" "$TMP/x86.raw"
 
 # --btf/--map
 expect_exit 3 "$IC_BIN" --btf "$btf72" --map "$map61" --banner "$(cat "$ver61")" -o "$TMP/x.json"
