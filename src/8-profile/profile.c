@@ -162,7 +162,8 @@ static void refuse_btf(struct ic_profile *p, const char *why)
 /*
  * check_map(): VMCOREINFO's SYMBOL(x) are runtime addresses of the kernel that wrote it: the
  * map's x + that kernel's KERNELOFFSET must be them. Independent of kallsyms and the page
- * tables; the slide is the settled one, or (in doubt) the text's own. One or two may differ by
+ * tables; the KERNELOFFSET is the text's own (a copy another boot left is consistent in
+ * itself), or the one the KASLR stage settled on (a damaged main text). One or two may differ by
  * nature (SYMBOL(mem_section) is the array's address, not the variable's: the only one on the
  * fixtures, 11-14 others agree); a map most of them contradict is not this kernel's link-time
  * map (a runtime /proc/kallsyms: none agree). True when refused.
@@ -173,16 +174,20 @@ static bool map_vmcoreinfo_check(const struct ic_ctx *ctx, struct ic_profile *p,
 	const struct ic_findings *f = &p->findings;
 	const struct ic_vmcoreinfo *vi = f->vmcoreinfo;
 	const struct ic_kaslr *k = f->kaslr;
-	uint64_t ko, v;
-	size_t ok = 0, bad = 0;
+	uint64_t kos[2], v;
+	size_t ok[2] = { 0, 0 }, bad[2] = { 0, 0 };
+	unsigned nko = 1, best;
 	char why[480], ex[200] = "";
 
 	if (!vi)
 		return false;
-	if (k && k->link_method && !strcmp(k->link_method, "vmcoreinfo") && !k->doubt[0])
-		ko = k->virtual_slide;
-	else if (ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &ko))
-		ko = 0; /* no KASLR written: runtime = link */
+	/* The text's own KERNELOFFSET (its SYMBOL()s are the same boot's, even in a copy
+	 * another boot left), and the one the KASLR stage settled on (a damaged main text) */
+	if (ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &kos[0]))
+		kos[0] = 0; /* no KASLR written: runtime = link */
+	if (k && k->link_method && !strcmp(k->link_method, "vmcoreinfo") && !k->doubt[0] &&
+	    k->virtual_slide != kos[0])
+		kos[nko++] = k->virtual_slide;
 	for (size_t i = 0; i < vi->nentries; i++) {
 		const char *key = vi->entries[i].key;
 		size_t kl = strlen(key);
@@ -197,27 +202,31 @@ static bool map_vmcoreinfo_check(const struct ic_ctx *ctx, struct ic_profile *p,
 		m = ic_symtab__find(map, name);
 		if (!m)
 			continue;
-		if (m->addr + ko == v) {
-			ok++;
-		} else {
-			size_t l = strlen(ex);
+		for (unsigned j = 0; j < nko; j++) {
+			if (m->addr + kos[j] == v) {
+				ok[j]++;
+				continue;
+			}
+			if (!j && bad[0] < 3) {
+				size_t l = strlen(ex);
 
-			if (bad < 3)
 				snprintf(ex + l, sizeof(ex) - l, "%s%.48s 0x%" PRIx64 " + 0x%" PRIx64
-					 " != 0x%" PRIx64, bad ? ", " : "", name, m->addr, ko, v);
-			bad++;
+					 " != 0x%" PRIx64, bad[0] ? ", " : "", name, m->addr, kos[0], v);
+			}
+			bad[j]++;
 		}
 	}
-	if (bad > ok) {
+	best = nko > 1 && ok[1] > ok[0];
+	if (bad[best] > ok[best]) {
 		snprintf(why, sizeof(why), "%s is not the link-time System.map of the kernel whose "
 			 "VMCOREINFO is in the image: %zu of its %zu SYMBOL() addresses disagree (%s)",
-			 what, bad, ok + bad, ex);
+			 what, bad[0], ok[0] + bad[0], ex);
 		refuse_btf(p, why);
 		return true;
 	}
-	if (ok + bad)
+	if (ok[best] + bad[best])
 		pr_info(ctx, "profile: %s: %zu of %zu VMCOREINFO SYMBOL() addresses = map + "
-			"KERNELOFFSET 0x%" PRIx64, what, ok, ok + bad, ko);
+			"KERNELOFFSET 0x%" PRIx64, what, ok[best], ok[best] + bad[best], kos[best]);
 	return false;
 }
 
