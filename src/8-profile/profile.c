@@ -181,10 +181,23 @@ static bool map_vmcoreinfo_check(const struct ic_ctx *ctx, struct ic_profile *p,
 
 	if (!vi)
 		return false;
+	/* A text that is not the running kernel's (another build's, left in RAM with the same
+	 * release): its SYMBOL(_stext) is not where kallsyms puts _stext. It says nothing. */
+	if (f->kallsyms && !ic_vmcoreinfo__u64(vi, "SYMBOL(_stext)", &v)) {
+		long st = ic_kallsyms__find(f->kallsyms, "_stext");
+
+		if (st >= 0 && !f->kallsyms->addr_is_phys && f->kallsyms->syms[st].addr != v)
+			return false;
+	}
 	/* The text's own KERNELOFFSET (its SYMBOL()s are the same boot's, even in a copy
-	 * another boot left), and the one the KASLR stage settled on (a damaged main text) */
-	if (ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &kos[0]))
-		kos[0] = 0; /* no KASLR written: runtime = link */
+	 * another boot left), and the one the KASLR stage settled on (a damaged main text).
+	 * No KERNELOFFSET line (arm64 before 4.12 wrote none, KASLR or not): only the slide
+	 * the stage found, if it found one. */
+	if (ic_vmcoreinfo__u64(vi, "KERNELOFFSET", &kos[0])) {
+		if (!k || k->doubt[0])
+			return false;
+		kos[0] = k->virtual_slide;
+	}
 	if (k && k->link_method && !strcmp(k->link_method, "vmcoreinfo") && !k->doubt[0] &&
 	    k->virtual_slide != kos[0])
 		kos[nko++] = k->virtual_slide;
@@ -207,7 +220,7 @@ static bool map_vmcoreinfo_check(const struct ic_ctx *ctx, struct ic_profile *p,
 				ok[j]++;
 				continue;
 			}
-			if (!j && bad[0] < 3) {
+			if (!j && bad[0] < 3) { /* examples with the text's own KERNELOFFSET */
 				size_t l = strlen(ex);
 
 				snprintf(ex + l, sizeof(ex) - l, "%s%.48s 0x%" PRIx64 " + 0x%" PRIx64
