@@ -71,6 +71,13 @@ bool ic_kaslr_link_known(const struct ic_vmcoreinfo *vi, const struct ic_kaslr_i
 	return false;
 }
 
+int ic_kaslr_copies_undecidable(const struct ic_ctx *ctx, struct ic_kaslr *k, const char *lacking)
+{
+	snprintf(k->doubt, sizeof(k->doubt), "VMCOREINFO copies disagree on KERNELOFFSET and "
+		 "runtime _text could not be read (%s) to tell which is right", lacking);
+	return ic_kaslr_evidence(ctx, k, "link:_text", false, "%s", k->doubt);
+}
+
 static bool is_wanted(uint64_t link, const uint64_t *want, unsigned nwant)
 {
 	for (unsigned i = 0; i < nwant; i++)

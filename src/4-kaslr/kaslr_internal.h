@@ -75,6 +75,13 @@ IC_HIDDEN int ic_kaslr_evidence(const struct ic_ctx *ctx, struct ic_kaslr *k, co
 IC_HIDDEN bool ic_kaslr_link_known(const struct ic_vmcoreinfo *vi, const struct ic_kaslr_input *in,
 				   struct ic_kaslr *k);
 
+/* VMCOREINFO copies disagree on KERNELOFFSET while runtime _text was itself computed from one
+ * of them (k->runtime_text_assumed): every copy then "agrees" with it and none can be picked.
+ * Sets k->doubt (naming what could not be read: `lacking`) and records a failed "link:_text"
+ * evidence. 0 or -ENOMEM. */
+IC_HIDDEN int ic_kaslr_copies_undecidable(const struct ic_ctx *ctx, struct ic_kaslr *k,
+					  const char *lacking);
+
 /*
  * Check link _text taken from VMCOREINFO KERNELOFFSET against independent evidence of what it
  * must be (want[]: x86-64 __START_KERNEL_map + CONFIG_PHYSICAL_START, arm64 KIMAGE_VADDR;

@@ -644,10 +644,8 @@ static int link_base(struct a64 *s)
 		if (strcmp(k->link_method, "vmcoreinfo") || (s->in->link_text && !copies))
 			return 0;
 		if (copies && k->runtime_text_assumed) {
-			snprintf(k->doubt, sizeof(k->doubt), "VMCOREINFO copies disagree on "
-				 "KERNELOFFSET and runtime _text could not be read (no kallsyms _text, "
-				 "no Image header) to tell which is right");
-			return evidence(s, "link:_text", false, "%s", k->doubt);
+			return ic_kaslr_copies_undecidable(s->ctx, k, "no kallsyms _text, no "
+							   "Image header");
 		}
 		if (ic_vmcoreinfo__u64(s->vi, "NUMBER(MODULES_END)", &me) || !kernel_va(me)) {
 			/* copies that disagree and nothing to settle them: not the chosen one's say */

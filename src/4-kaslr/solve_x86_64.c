@@ -353,10 +353,8 @@ static int link_base(struct solver *s)
 			return 0;
 		if (copies && k->runtime_text_assumed) {
 			/* runtime _text was computed from one copy: every copy "agrees" with it */
-			snprintf(k->doubt, sizeof(k->doubt), "VMCOREINFO copies disagree on "
-				 "KERNELOFFSET and runtime _text could not be read (no kallsyms _text, "
-				 "no SYMBOL(_stext)) to tell which is right");
-			return ic_kaslr_evidence(s->ctx, k, "link:_text", false, "%s", k->doubt);
+			return ic_kaslr_copies_undecidable(s->ctx, k, "no kallsyms _text, no "
+							   "SYMBOL(_stext)");
 		}
 		/* The default agreeing with the only value there is settles it; otherwise the
 		 * config, when the image embeds it, says exactly (a scan of the kernel image). */

@@ -15,6 +15,7 @@ ks61=$(fixture fx-deb12-6.1 truth/kallsyms)
 btf61=$(fixture fx-deb12-6.1 truth/btf_vmlinux)
 btf72=$(fixture fx-forky-7.2 truth/btf_vmlinux)
 ver61=$(fixture fx-deb12-6.1 truth/version)
+planted() { "$IC_PYTHON" "$IC_SRC/tests/lib/planted.py" "$@"; }
 
 # IMAGE --map
 expect_exit 0 "$IC_BIN" "$img" --map "$map61" -v -o "$TMP/own.json"
@@ -38,18 +39,7 @@ expect_exit 3 "$IC_BIN" "$img" --map "$map72" --allow-partial -o "$TMP/x.json"
 
 # IMAGE --map without kallsyms (its tables zeroed in a raw copy): the map's linux_banner, from
 # the page tables' _text, must be where the image holds the banner.
-"$IC_PYTHON" - "$TMP" <<'PY'
-import os, sys
-sys.path.insert(0, os.path.join(os.environ["IC_SRC"], "tests", "lib"))
-import icfix
-c = icfix.Counter()
-raw, ks, tabs = icfix.raw_kallsyms(c, "fx-deb12-6.1", icfix.fixture("fx-deb12-6.1", "mem.lime"), sys.argv[1])
-with open(raw, "r+b") as f:
-    for t in ("kallsyms_token_table", "kallsyms_token_index", "kallsyms_names"):
-        at, n = tabs[t]
-        f.seek(at)
-        f.write(bytes(n))
-PY
+planted "$TMP/mem.raw" --from fx-deb12-6.1:mem.lime zero-kallsyms
 "$IC_PYTHON" - "$map61" > "$TMP/banner16.map" <<'PY'
 import sys
 for line in open(sys.argv[1]):
@@ -67,18 +57,7 @@ done
 # ... and with VMCOREINFO's SYMBOL(_stext) renamed too, so that runtime _text can only be computed
 # (the given link _text + KERNELOFFSET): a runtime /proc/kallsyms as --map is still refused
 # through the page tables (it was accepted for a while, exit 0), and the own map still passes.
-"$IC_PYTHON" - "$TMP/mem.raw" <<'PY'
-import sys
-d = bytearray(open(sys.argv[1], "rb").read())
-n = 0
-i = d.find(b"SYMBOL(_stext)=")
-while i >= 0:
-    d[i:i + 15] = b"SYMBOL(_xtext)="
-    n += 1
-    i = d.find(b"SYMBOL(_stext)=", i + 1)
-assert n, "no SYMBOL(_stext)"
-open(sys.argv[1], "wb").write(d)
-PY
+planted "$TMP/mem.raw" rename:SYMBOL\(_stext\)=:SYMBOL\(_xtext\)=
 expect_exit 3 "$IC_BIN" "$TMP/mem.raw" --map "$ks61" -o "$TMP/x.json"
 grep -q "kallsyms is not this image's link-time System.map: its _text 0xffffffff8a200000 + VMCOREINFO KERNELOFFSET 0x9200000 = 0x[0-9a-f]* is not mapped by the kernel page tables\|kallsyms is not the link-time System.map of the kernel whose VMCOREINFO is in the image" "$TMP/err" &&
   [[ ! -e $TMP/x.json ]] && ok "no kallsyms, no SYMBOL(_stext): runtime kallsyms as --map refused" || fail "no _stext, runtime map: $(tail -2 "$TMP/err")"
@@ -89,38 +68,17 @@ grep -q "System.map: linux_banner where the image has it" "$TMP/err" && ok "no k
 #    are this boot's): runtime _text (computed from one copy) cannot tell the copies apart, and
 #    the majority's KERNELOFFSET + the map contradicts their own SYMBOL() addresses: refused with
 #    that evidence (nothing in the image settles it).
-"$IC_PYTHON" - "$TMP/mem.raw" "$(fixture fx-deb12-6.1 truth/vmcoreinfo.txt)" <<'PY'
-import sys
-vmci = b"".join(ln + b"\n" for ln in open(sys.argv[2], "rb").read().splitlines() if not ln.startswith(b"#"))
-bad = vmci.replace(b"KERNELOFFSET=9200000\n", b"KERNELOFFSET=9400000\n").replace(b"SYMBOL(_stext)=", b"SYMBOL(_xtext)=")
-with open(sys.argv[1], "ab") as f:
-    f.write(b"\0" * (-f.tell() % 4096))
-    for _ in range(16):
-        f.write(bad + b"\0" * (4096 - len(bad)))
-PY
+planted "$TMP/mem.raw" --fx fx-deb12-6.1 copies:16:9400000:xtext
 expect_exit 3 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -o "$TMP/nk3.json"
 grep -q "SYMBOL() addresses disagree" "$TMP/err" && [[ ! -e $TMP/nk3.json ]] &&
+  grep -qF "link:_text: MISMATCH (VMCOREINFO copies disagree on KERNELOFFSET and runtime _text could not be read (no kallsyms _text, no SYMBOL(_stext)) to tell which is right)" "$TMP/err" &&
   ok "no kallsyms, no SYMBOL(_stext), a damaged majority of copies: refused with the evidence" || fail "copies, own map: $(tail -3 "$TMP/err")"
 rm -f "$TMP/mem.raw"
 
 # VMCOREINFO copies that disagree on KERNELOFFSET (16 planted copies of another value): the copy
 # the map's _text agrees with is taken, not the main one held against the map (a false refusal
 # for a while: exit 3 with the kernel's own System.map).
-"$IC_PYTHON" - "$TMP" <<'PY'
-import os, sys
-sys.path.insert(0, os.path.join(os.environ["IC_SRC"], "tests", "lib"))
-import icfix
-c = icfix.Counter()
-raw, ks, tabs = icfix.raw_kallsyms(c, "fx-deb12-6.1", icfix.fixture("fx-deb12-6.1", "mem.lime"), sys.argv[1])
-vmci = b"".join(ln + b"\n" for ln in open(icfix.fixture("fx-deb12-6.1", "truth/vmcoreinfo.txt"), "rb").read().splitlines()
-                if not ln.startswith(b"#"))
-assert b"KERNELOFFSET=9200000\n" in vmci
-bad = vmci.replace(b"KERNELOFFSET=9200000\n", b"KERNELOFFSET=9400000\n")
-with open(raw, "ab") as f:
-    f.write(b"\0" * (-f.tell() % 4096))
-    for _ in range(16):
-        f.write(bad + b"\0" * (4096 - len(bad)))
-PY
+planted "$TMP/mem.raw" --from fx-deb12-6.1:mem.lime copies:16:9400000
 expect_exit 0 "$IC_BIN" "$TMP/mem.raw" -o "$TMP/alt0.json"
 expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -o "$TMP/alt.json"
 rm -f "$TMP/mem.raw"
@@ -128,21 +86,7 @@ rm -f "$TMP/mem.raw"
 # One stray copy with KERNELOFFSET=0 (a previous nokaslr boot's page): the map must not choose
 # it (runtime - 0 = a runtime map's _text); the copies are settled without the map, and the
 # runtime /proc/kallsyms is refused (it was accepted for a while, exit 0).
-"$IC_PYTHON" - "$TMP" <<'PY'
-import os, sys
-sys.path.insert(0, os.path.join(os.environ["IC_SRC"], "tests", "lib"))
-import icfix
-c = icfix.Counter()
-raw, ks, tabs = icfix.raw_kallsyms(c, "fx-deb12-6.1", icfix.fixture("fx-deb12-6.1", "mem.lime"), sys.argv[1])
-vmci = b"".join(ln + b"\n" for ln in open(icfix.fixture("fx-deb12-6.1", "truth/vmcoreinfo.txt"), "rb").read().splitlines()
-                if not ln.startswith(b"#"))
-zero = vmci.replace(b"KERNELOFFSET=9200000\n", b"KERNELOFFSET=0\n")
-with open(raw, "r+b") as f:
-    f.seek(0x100000 - 4096)    # a page of zeros below 1 MiB in the raw copy
-    assert f.read(4096) == bytes(4096)
-    f.seek(0x100000 - 4096)
-    f.write(zero)
-PY
+planted "$TMP/mem.raw" --from fx-deb12-6.1:mem.lime stray:0
 expect_exit 3 "$IC_BIN" "$TMP/mem.raw" --map "$ks61" -o "$TMP/x.json"
 grep -q "is not this image's link-time System.map" "$TMP/err" && [[ ! -e $TMP/x.json ]] &&
   ok "a stray KERNELOFFSET=0 copy does not vouch for a runtime map" || fail "stray copy: $(tail -2 "$TMP/err")"
@@ -153,21 +97,7 @@ rm -f "$TMP/mem.raw"
 # SYMBOL()s are runtime addresses; the own map is held against them with the slide the KASLR
 # stage found (a false refusal for a while: map + 0). Not caught there (docs/cli.md): a runtime
 # kallsyms, whose _text then is the link base itself.
-"$IC_PYTHON" - "$TMP" <<'PY'
-import os, sys
-sys.path.insert(0, os.path.join(os.environ["IC_SRC"], "tests", "lib"))
-import icfix
-c = icfix.Counter()
-raw, ks, tabs = icfix.raw_kallsyms(c, "fx-deb12-6.1", icfix.fixture("fx-deb12-6.1", "mem.lime"), sys.argv[1])
-b = bytearray(open(raw, "rb").read())
-n, i = 0, b.find(b"\nKERNELOFFSET=")
-while i >= 0:
-    b[i + 1:i + 14] = b"XERNELOFFSET="
-    n += 1
-    i = b.find(b"\nKERNELOFFSET=", i + 1)
-assert n
-open(raw, "wb").write(b)
-PY
+planted "$TMP/mem.raw" --from fx-deb12-6.1:mem.lime $'rename:\nKERNELOFFSET=:\nXERNELOFFSET='
 expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -v -o "$TMP/noko.json"
 grep -q "System.map: 14 of 15 VMCOREINFO SYMBOL() addresses = map + KERNELOFFSET 0x9200000" "$TMP/err" &&
   ok "no KERNELOFFSET line: the own map against SYMBOL() with the solved slide" || fail "no KERNELOFFSET: $(grep -E 'SYMBOL|error' "$TMP/err" | tail -2)"
@@ -177,32 +107,8 @@ rm -f "$TMP/mem.raw"
 # from the map; the walk finds no tables), and x86-64 likewise with one stray KERNELOFFSET=0 page:
 # a runtime kallsyms / another kernel's map were accepted (exit 0, "not checked"); now VMCOREINFO's
 # own SYMBOL() addresses refuse them, and the own maps pass.
-"$IC_PYTHON" - "$TMP" <<'PY'
-import os, sys
-sys.path.insert(0, os.path.join(os.environ["IC_SRC"], "tests", "lib"))
-import icfix
-c = icfix.Counter()
-for fx, src, name in (("fx-arm64-forky-7.2", "mem.elf", "a64.raw"), ("fx-deb12-6.1", "mem.lime", "x86.raw")):
-    d = os.path.join(sys.argv[1], fx)
-    os.makedirs(d, exist_ok=True)
-    raw, ks, tabs = icfix.raw_kallsyms(c, fx, icfix.fixture(fx, src), d)
-    b = bytearray(open(raw, "rb").read())
-    for t in ("kallsyms_token_table", "kallsyms_token_index", "kallsyms_names"):
-        at, n = tabs[t]
-        b[at:at + n] = bytes(n)
-    i = b.find(b"SYMBOL(_stext)=")
-    while i >= 0:
-        b[i:i + 15] = b"SYMBOL(_xtext)="
-        i = b.find(b"SYMBOL(_stext)=", i + 1)
-    if fx == "fx-deb12-6.1":   # one stray copy of another boot's text, KERNELOFFSET=0
-        vmci = b"".join(ln + b"\n" for ln in open(icfix.fixture(fx, "truth/vmcoreinfo.txt"), "rb").read().splitlines()
-                        if not ln.startswith(b"#"))
-        z = vmci.replace(b"KERNELOFFSET=9200000\n", b"KERNELOFFSET=0\n").replace(b"SYMBOL(_stext)=", b"SYMBOL(_xtext)=")
-        assert b[0xff000:0x100000] == bytes(4096)
-        b[0xff000:0xff000 + len(z)] = z
-    open(os.path.join(sys.argv[1], name), "wb").write(b)
-    os.unlink(raw)
-PY
+planted "$TMP/a64.raw" --from fx-arm64-forky-7.2:mem.elf zero-kallsyms rename:SYMBOL\(_stext\)=:SYMBOL\(_xtext\)=
+planted "$TMP/x86.raw" --from fx-deb12-6.1:mem.lime zero-kallsyms rename:SYMBOL\(_stext\)=:SYMBOL\(_xtext\)= stray:0:xtext
 for c in "a64.raw fx-arm64-forky-7.2 truth/kallsyms" "x86.raw fx-deb12-6.1 truth/kallsyms" "x86.raw fx-forky-7.2 System.map"; do
   set -- $c
   expect_exit 3 "$IC_BIN" "$TMP/$1" --map "$(fixture "$2" "$3")" -o "$TMP/x.json"
