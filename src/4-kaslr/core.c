@@ -192,6 +192,7 @@ void ic_kaslr__report_json(struct ic_json *j, const struct ic_kaslr *k)
 	ic_json_kv_str(j, "method", k->method);
 	ic_json_kv_str(j, "link_method", k->link_method);
 	ic_json_kv_bool(j, "link_text_assumed", k->link_text_assumed);
+	ic_json_kv_bool(j, "runtime_text_assumed", k->runtime_text_assumed);
 	if (ic_json_kv_obj(j, "page_tables", k->levels ? k : NULL)) {
 		ic_json_kv_hex(j, "root", k->pgd_phys);
 		ic_json_kv_u64(j, "levels", k->levels);

@@ -18,8 +18,10 @@ ver61=$(fixture fx-deb12-6.1 truth/version)
 planted() { "$IC_PYTHON" "$IC_SRC/tests/lib/planted.py" "$@"; }
 
 # IMAGE --map
-expect_exit 0 "$IC_BIN" "$img" --map "$map61" -v -o "$TMP/own.json"
-grep -q "matches the image's kallsyms: \([0-9]*\) of \1 symbols" "$TMP/err" && ok "own map: every shared symbol in place" ||
+expect_exit 0 "$IC_BIN" "$img" --map "$map61" -v -o "$TMP/own.json" --report "$TMP/own.report"
+grep -q "matches the image's kallsyms: \([0-9]*\) of \1 symbols" "$TMP/err" &&
+  "$IC_PYTHON" -c 'import json, sys; k = json.load(open(sys.argv[1]))["kaslr"]; sys.exit(k["runtime_text_assumed"] is not False)' "$TMP/own.report" &&
+  ok "own map: every shared symbol in place (report: runtime _text read)" ||
   fail "own map: $(grep -i 'map' "$TMP/err" | head -3)"
 expect_exit 3 "$IC_BIN" "$img" --map "$map72" -o "$TMP/x.json"
 grep -q "is not the link-time System.map of the kernel whose VMCOREINFO is in the image: [0-9]* of its [0-9]* SYMBOL() addresses disagree" "$TMP/err" && [[ ! -e $TMP/x.json ]] &&
@@ -61,8 +63,10 @@ planted "$TMP/mem.raw" rename:SYMBOL\(_stext\)=:SYMBOL\(_xtext\)=
 expect_exit 3 "$IC_BIN" "$TMP/mem.raw" --map "$ks61" -o "$TMP/x.json"
 grep -q "kallsyms is not this image's link-time System.map: its _text 0xffffffff8a200000 + VMCOREINFO KERNELOFFSET 0x9200000 = 0x[0-9a-f]* is not mapped by the kernel page tables\|kallsyms is not the link-time System.map of the kernel whose VMCOREINFO is in the image" "$TMP/err" &&
   [[ ! -e $TMP/x.json ]] && ok "no kallsyms, no SYMBOL(_stext): runtime kallsyms as --map refused" || fail "no _stext, runtime map: $(tail -2 "$TMP/err")"
-expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -v -o "$TMP/nk2.json"
-grep -q "System.map: linux_banner where the image has it" "$TMP/err" && ok "no kallsyms, no SYMBOL(_stext): own map passes" ||
+expect_exit 0 "$IC_BIN" "$TMP/mem.raw" --map "$map61" -v -o "$TMP/nk2.json" --report "$TMP/nk2.report"
+grep -q "System.map: linux_banner where the image has it" "$TMP/err" &&
+  "$IC_PYTHON" -c 'import json, sys; k = json.load(open(sys.argv[1]))["kaslr"]; sys.exit(k["runtime_text_assumed"] is not True)' "$TMP/nk2.report" &&
+  ok "no kallsyms, no SYMBOL(_stext): own map passes (report: runtime_text_assumed)" ||
   fail "no _stext, own map: $(grep -E 'map|kaslr' "$TMP/err" | tail -4)"
 #    ... plus 16 copies of VMCOREINFO with another KERNELOFFSET (damaged: their SYMBOL() values
 #    are this boot's): runtime _text (computed from one copy) cannot tell the copies apart, and
