@@ -21,6 +21,28 @@
 #include "isfcarve/vmcoreinfo.h"
 #include "0-base/ic_limits.h"
 
+/* The name of the ceiling a caller passed as max, for the message that names it (they all
+ * differ; an unlisted value gets none). */
+static const char *limit_name(uint64_t max)
+{
+	static const struct {
+		uint64_t v;
+		const char *name;
+	} lim[] = {
+		{ IC_MAX_BTF_BYTES, " (IC_MAX_BTF_BYTES)" },
+		{ IC_MAX_BANNER_LEN, " (IC_MAX_BANNER_LEN)" },
+		{ IC_MAX_SYMFILE_BYTES, " (IC_MAX_SYMFILE_BYTES)" },
+		{ IC_MAX_CONFIG_BYTES, " (IC_MAX_CONFIG_BYTES)" },
+		{ IC_MAX_DWARF_FILE_BYTES, " (IC_MAX_DWARF_FILE_BYTES)" },
+		{ IC_MAX_TARXZ_BYTES, " (IC_MAX_TARXZ_BYTES)" },
+	};
+
+	for (size_t i = 0; i < sizeof(lim) / sizeof(lim[0]); i++)
+		if (lim[i].v == max)
+			return lim[i].name;
+	return "";
+}
+
 static int read_all(const struct ic_ctx *ctx, int fd, const char *path, uint64_t max,
 		    struct ic_blob *out)
 {
@@ -37,7 +59,8 @@ static int read_all(const struct ic_ctx *ctx, int fd, const char *path, uint64_t
 
 			if (cap >= max + 1) {
 				free(buf);
-				pr_warn(ctx, "%s: larger than %" PRIu64 " bytes", path, max);
+				pr_warn(ctx, "%s: larger than the limit %" PRIu64 " bytes%s", path,
+					max, limit_name(max));
 				return -IC_ELIMIT;
 			}
 			cap = cap * 2 > max + 1 ? (size_t)(max + 1) : cap * 2;
@@ -136,8 +159,8 @@ int ic_blob__load(const struct ic_ctx *ctx, const char *path, uint64_t max, stru
 		void *m;
 
 		if ((uint64_t)st.st_size > max) {
-			pr_warn(ctx, "%s: %" PRIu64 " bytes, larger than the limit %" PRIu64, path,
-				(uint64_t)st.st_size, max);
+			pr_warn(ctx, "%s: %" PRIu64 " bytes, larger than the limit %" PRIu64 "%s",
+				path, (uint64_t)st.st_size, max, limit_name(max));
 			err = -IC_ELIMIT;
 			goto out;
 		}
