@@ -288,6 +288,8 @@ static void map_banner_check(const struct ic_ctx *ctx, struct ic_profile *p,
 		return;
 	}
 	if (k->levels) {
+		/* modulo 2^64 on purpose (virtual_slide is runtime - link, two's complement): a
+		 * sum that wraps leaves the kernel half, is not mapped and is refused below */
 		uint64_t va = mb->addr + k->virtual_slide;
 
 		if (ic_mmu__translate(&k->mmu, va, &x)) {
