@@ -154,7 +154,8 @@ static void refuse_btf(struct ic_profile *p, const char *why)
 
 	if (!s->mixed) {
 		s->mixed = true;
-		snprintf(s->problem, sizeof(s->problem), "%s", why);
+		/* the report's short form; missing() keeps the whole text for the error */
+		snprintf(s->problem, sizeof(s->problem), "%.*s", (int)sizeof(s->problem) - 1, why);
 	}
 	missing(p, why);
 }
