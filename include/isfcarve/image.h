@@ -19,7 +19,8 @@ struct ic_range {
 /* Open path read-only and detect its format by probing (see src/1-image/formats.c for the order).
  * On success *out owns the mapping; caller frees with ic_image__free() (NULL-safe).
  * Errors: -errno for open/mmap, -IC_EFORMAT/-IC_ETRUNC/-IC_ELIMIT for a broken container.
- * Inputs must not be truncated while open (we do not trap SIGBUS). */
+ * Inputs must not be truncated while open: the library does not trap the SIGBUS that follows
+ * (the isfcarve CLI does, src/cli/supervise.c). */
 IC_API int ic_image__open(const struct ic_ctx *ctx, const char *path, struct ic_image **out);
 /* Same, forcing one format by name ("raw", "lime", "elf", ...); -IC_EUNSUPP if unknown.
  * A file on procfs (the running kernel's /proc/kcore) is read in place with pread() whatever

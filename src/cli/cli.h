@@ -4,6 +4,7 @@
 #define ISFCARVE_CLI_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "isfcarve/isfcarve.h"
 
@@ -64,6 +65,11 @@ void cli_populate_heap(void);
  * unfinished files when SIGINT/SIGTERM/SIGHUP stop the run (supervise.c). Returns in the
  * worker (or unsupervised, when it cannot fork); the supervisor never returns. */
 int cli_supervise(void);
+/* SIGBUS (an input file truncated while mapped) as an input error: exit 2 with one line, not a
+ * crash. Under a supervisor the worker hands the fault to it (which names the file and offset
+ * and removes unfinished files); unsupervised it says so itself. cli_supervise() installs it;
+ * main() for the commands that run without one. */
+void cli_catch_sigbus(pid_t supervisor);
 /* Fill a context from the common options. */
 void cli_ctx_init(struct ic_ctx *ctx, const struct cli_common *c);
 /* "isfcarve: error: <msg>" on stderr. */

@@ -438,6 +438,8 @@ int main(int argc, char **argv)
 				argv[1] = name;
 				if (cmds[i].writes)
 					cli_supervise();
+				else
+					cli_catch_sigbus(0);
 				return cmds[i].fn(argc - 1, argv + 1);
 			}
 	cli_supervise();

@@ -24,8 +24,15 @@
  *      its temp directory in before the mkdir), by the worker's PID in the name,
  *   6. dies of the same signal (exit status 128 + N to the shell).
  * Otherwise it waits and exits as the worker did. A stop signal ignored at start (nohup, a
- * background job) stays ignored. Not covered: SIGKILL of the supervisor (the worker dies with
- * it, PR_SET_PDEATHSIG, and its temp files stay) and a crash of the worker (reported, exit by
+ * background job) stays ignored.
+ *
+ * Inputs are mapped: one truncated while the run reads it (a copy still being made, a dump
+ * rotated away) raises SIGBUS in the thread touching a page past its new end. The worker's
+ * handler hands the faulting address to the supervisor (SIGUSR1 by sigqueue) and waits; the
+ * supervisor freezes it, finds the file and offset in /proc/PID/maps, removes the unfinished
+ * files as for a stop signal, says "FILE: changed while it was read ..." and exits 2 (an input
+ * error, not a crash). Not covered: SIGKILL of the supervisor (the worker dies with it,
+ * PR_SET_PDEATHSIG, and its temp files stay) and a crash of the worker (reported, exit by
  * the same signal). IC_NO_SUPERVISOR=1 runs without it (debuggers).
  */
 #include <dirent.h>
@@ -33,6 +40,7 @@
 #include <fcntl.h>
 #include <linux/limits.h> /* PATH_MAX (<limits.h> resolves to src/0-base/ic_limits.h in this tree) */
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,6 +291,108 @@ static unsigned stop_worker(pid_t pid, bool *blind)
 	return removed;
 }
 
+/* Where the SIGBUS handler sends the fault: the supervisor's PID, 0 when there is none. Set once
+ * before the handler is installed; the CLI's, not the library's (which keeps no globals). */
+static pid_t sigbus_to;
+
+/* Async-signal-safe: the fault's address in hex into buf (16 digits), for the unsupervised line. */
+static void hex16(char *buf, uintptr_t v)
+{
+	for (int i = 15; i >= 0; i--, v >>= 4)
+		buf[i] = "0123456789abcdef"[v & 15];
+}
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (sigbus_to) {
+		union sigval v = { .sival_ptr = si->si_addr };
+
+		/* the supervisor stops, cleans up after and kills this process: wait for it */
+		if (!sigqueue(sigbus_to, SIGUSR1, v))
+			for (;;)
+				pause();
+	}
+	{
+		static const char a[] = "isfcarve: error: an input file changed while it was read "
+					"(SIGBUS at 0x";
+		static const char b[] = "; truncated while mapped?)\n";
+		char h[16];
+
+		hex16(h, (uintptr_t)si->si_addr);
+		if (write(STDERR_FILENO, a, sizeof(a) - 1) < 0 || write(STDERR_FILENO, h, 16) < 0 ||
+		    write(STDERR_FILENO, b, sizeof(b) - 1) < 0)
+			(void)sig;
+		_exit(EXIT_INPUT);
+	}
+}
+
+void cli_catch_sigbus(pid_t supervisor)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigbus_to = supervisor;
+	sa.sa_sigaction = on_sigbus;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+/* The file the worker had mapped at addr, and the offset in it, from /proc/PID/maps (read while
+ * the worker is frozen). false when no file mapping holds it. */
+static bool mapped_file(pid_t pid, uintptr_t addr, char *path, size_t cap, unsigned long long *off)
+{
+	char maps[64], line[PATH_MAX + 128];
+	FILE *f;
+	bool found = false;
+
+	snprintf(maps, sizeof(maps), "/proc/%d/maps", (int)pid);
+	f = fopen(maps, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, pgoff;
+		int n = 0;
+
+		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %n", &lo, &hi, &pgoff, &n) < 3 || !n ||
+		    addr < lo || addr >= hi || line[n] != '/')
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		snprintf(path, cap, "%s", line + n);
+		*off = pgoff + (addr - lo);
+		found = true;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The worker's SIGBUS (cli_catch_sigbus()): name the file that changed, clean up, exit 2. */
+static void worker_sigbus(pid_t pid, uintptr_t addr)
+{
+	char path[PATH_MAX];
+	unsigned long long off = 0;
+	bool blind = false, known;
+	unsigned removed;
+	struct stat st;
+
+	known = freeze(pid) && mapped_file(pid, addr, path, sizeof(path), &off);
+	removed = stop_worker(pid, &blind);
+	if (isatty(STDERR_FILENO))
+		fputs("\r\033[K", stderr);
+	if (known && !stat(path, &st))
+		fprintf(stderr, "isfcarve: error: %s: changed while it was read: offset 0x%llx is "
+			"past its end now (%lld bytes; truncated while the run had it mapped?); "
+			"%u unfinished file%s removed\n", path, off, (long long)st.st_size,
+			removed, removed == 1 ? "" : "s");
+	else
+		fprintf(stderr, "isfcarve: error: %s changed while it was read (SIGBUS at 0x%llx: "
+			"truncated while the run had it mapped?); %u unfinished file%s removed\n",
+			known ? path : "an input file", (unsigned long long)addr, removed,
+			removed == 1 ? "" : "s");
+	exit(EXIT_INPUT);
+}
+
 int cli_supervise(void)
 {
 	const char *off = getenv("IC_NO_SUPERVISOR");
@@ -291,6 +401,7 @@ int cli_supervise(void)
 	pid_t parent = getpid(), pid;
 	bool any = false;
 
+	cli_catch_sigbus(0); /* unsupervised until the fork below */
 	if (off && *off && strcmp(off, "0"))
 		return -1;
 	sigemptyset(&stop);
@@ -303,6 +414,7 @@ int cli_supervise(void)
 		return -1; /* every stop signal ignored: nothing can interrupt the run */
 	waitset = stop;
 	sigaddset(&waitset, SIGCHLD);
+	sigaddset(&waitset, SIGUSR1); /* the worker's SIGBUS, handed over */
 	signal(SIGCHLD, SIG_DFL); /* not SIG_IGN (inherited): the worker must stay waitable */
 	sigprocmask(SIG_BLOCK, &waitset, &old);
 	fflush(NULL);
@@ -323,6 +435,7 @@ int cli_supervise(void)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent)
 			_exit(EXIT_INTERNAL);
+		cli_catch_sigbus(parent);
 		return -1;
 	}
 	for (;;) {
@@ -331,6 +444,12 @@ int cli_supervise(void)
 
 		if (sig < 0)
 			continue; /* EINTR (a stop signal not in the set, e.g. SIGCONT) */
+		if (sig == SIGUSR1) {
+			/* only the worker's own hand-over (sigqueue); another SIGUSR1 is ignored */
+			if (si.si_code == SI_QUEUE && si.si_pid == pid)
+				worker_sigbus(pid, (uintptr_t)si.si_value.sival_ptr);
+			continue;
+		}
 		if (sig == SIGCHLD) {
 			pid_t r = waitpid(pid, &st, WNOHANG);
 
