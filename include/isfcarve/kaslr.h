@@ -74,7 +74,7 @@ struct ic_kaslr {
 	struct ic_mmu mmu;      /* translation through pgd_phys; valid when levels != 0 */
 	const char *method;     /* how runtime/physical were anchored (static string) */
 	const char *link_method; /* "vmcoreinfo", "ikconfig", "default", ... (static or input) */
-	bool link_text_assumed; /* link_text is the x86-64 default, not evidence */
+	bool link_text_assumed; /* link_text is a default (x86-64, arm64), not evidence */
 	/* runtime_text is not read from the image but computed (a link _text + KERNELOFFSET):
 	 * a link _text derived from it is no evidence against a System.map's */
 	bool runtime_text_assumed;

@@ -209,8 +209,9 @@ static bool is_stopped(pid_t pid)
 
 /* Step 1: SIGSTOP until the worker is stopped. A SIGCONT from elsewhere (timeout(1) sends one
  * right after its SIGTERM) discards a pending SIGSTOP, so it is sent again until it holds.
- * false when the worker ended by itself meanwhile (it cleaned up after itself). */
-static bool freeze(pid_t pid)
+ * false when the worker ended by itself meanwhile (it cleaned up after itself; it is reaped
+ * then, its wait status in *ended if not NULL). */
+static bool freeze(pid_t pid, int *ended)
 {
 	struct timespec nap = { 0, 10 * 1000 * 1000 };
 
@@ -220,8 +221,11 @@ static bool freeze(pid_t pid)
 
 		kill(pid, SIGSTOP);
 		r = waitpid(pid, &st, WUNTRACED | WNOHANG);
-		if (r == pid && !WIFSTOPPED(st))
+		if (r == pid && !WIFSTOPPED(st)) {
+			if (ended)
+				*ended = st;
 			return false;
+		}
 		if ((r == pid && WIFSTOPPED(st)) || is_stopped(pid))
 			return true;
 		nanosleep(&nap, NULL);
@@ -242,7 +246,7 @@ static unsigned stop_worker(pid_t pid, bool *blind)
 
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
 	for (unsigned pass = 0; pass < 5; pass++) {
-		if (!freeze(pid))
+		if (!freeze(pid, NULL))
 			return removed;
 		nlocks = ndirs = 0;
 		d = opendir(dir);
@@ -305,6 +309,13 @@ static void hex16(char *buf, uintptr_t v)
 static void on_sigbus(int sig, siginfo_t *si, void *uc)
 {
 	(void)uc;
+	if (si->si_code != BUS_ADRERR) {
+		/* not a page past a file's end: kill(1) (si_code <= 0), a hardware memory
+		 * error, an alignment fault: a crash as without this handler */
+		signal(SIGBUS, SIG_DFL);
+		raise(SIGBUS);
+		return;
+	}
 	if (sigbus_to) {
 		union sigval v = { .sival_ptr = si->si_addr };
 
@@ -341,9 +352,11 @@ void cli_catch_sigbus(pid_t supervisor)
 
 /* The file the worker had mapped at addr, and the offset in it, from /proc/PID/maps (read while
  * the worker is frozen). false when no file mapping holds it. */
-static bool mapped_file(pid_t pid, uintptr_t addr, char *path, size_t cap, unsigned long long *off)
+static bool mapped_file(pid_t pid, uintptr_t addr, char *path, size_t cap, unsigned long long *off,
+			bool *deleted)
 {
-	char maps[64], line[PATH_MAX + 128];
+	char maps[64], *line = NULL;
+	size_t linecap = 0;
 	FILE *f;
 	bool found = false;
 
@@ -351,18 +364,25 @@ static bool mapped_file(pid_t pid, uintptr_t addr, char *path, size_t cap, unsig
 	f = fopen(maps, "re");
 	if (!f)
 		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
+	/* getline: a path with newlines is shown escaped (\012), longer than PATH_MAX */
+	while (!found && getline(&line, &linecap, f) > 0) {
 		unsigned long long lo, hi, pgoff;
+		size_t l;
 		int n = 0;
 
 		if (sscanf(line, "%llx-%llx %*s %llx %*s %*s %n", &lo, &hi, &pgoff, &n) < 3 || !n ||
 		    addr < lo || addr >= hi || line[n] != '/')
 			continue;
 		line[strcspn(line, "\n")] = '\0';
+		l = strlen(line + n);
+		*deleted = l > 10 && !strcmp(line + n + l - 10, " (deleted)");
+		if (*deleted)
+			line[n + l - 10] = '\0';
 		snprintf(path, cap, "%s", line + n);
 		*off = pgoff + (addr - lo);
 		found = true;
 	}
+	free(line);
 	fclose(f);
 	return found;
 }
@@ -370,26 +390,37 @@ static bool mapped_file(pid_t pid, uintptr_t addr, char *path, size_t cap, unsig
 /* The worker's SIGBUS (cli_catch_sigbus()): name the file that changed, clean up, exit 2. */
 static void worker_sigbus(pid_t pid, uintptr_t addr)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], how[96];
 	unsigned long long off = 0;
-	bool blind = false, known;
+	bool blind = false, known, deleted = false;
 	unsigned removed;
 	struct stat st;
+	int ended;
 
-	known = freeze(pid) && mapped_file(pid, addr, path, sizeof(path), &off);
+	if (!freeze(pid, &ended))
+		finish(ended); /* it ended meanwhile (killed, or exited): as it ended, not this */
+	known = mapped_file(pid, addr, path, sizeof(path), &off, &deleted);
 	removed = stop_worker(pid, &blind);
 	if (isatty(STDERR_FILENO))
 		fputs("\r\033[K", stderr);
-	if (known && !stat(path, &st))
+	snprintf(how, sizeof(how), "%u unfinished file%s removed", removed, removed == 1 ? "" : "s");
+	if (blind)
+		snprintf(how, sizeof(how), "without /proc unfinished files (.NAME.tmp.*) may remain");
+	if (!known)
+		fprintf(stderr, "isfcarve: error: an input file changed while it was read (SIGBUS at "
+			"0x%llx: truncated while the run had it mapped?); %s\n",
+			(unsigned long long)addr, how);
+	else if (deleted || stat(path, &st))
+		fprintf(stderr, "isfcarve: error: %s: changed while it was read: no page at offset "
+			"0x%llx (the file was then replaced or removed); %s\n", path, off, how);
+	else if (off >= (unsigned long long)st.st_size)
 		fprintf(stderr, "isfcarve: error: %s: changed while it was read: offset 0x%llx is "
 			"past its end now (%lld bytes; truncated while the run had it mapped?); "
-			"%u unfinished file%s removed\n", path, off, (long long)st.st_size,
-			removed, removed == 1 ? "" : "s");
+			"%s\n", path, off, (long long)st.st_size, how);
 	else
-		fprintf(stderr, "isfcarve: error: %s changed while it was read (SIGBUS at 0x%llx: "
-			"truncated while the run had it mapped?); %u unfinished file%s removed\n",
-			known ? path : "an input file", (unsigned long long)addr, removed,
-			removed == 1 ? "" : "s");
+		fprintf(stderr, "isfcarve: error: %s: changed while it was read: no page at offset "
+			"0x%llx (the file is %lld bytes now: cut short and written again?); %s\n",
+			path, off, (long long)st.st_size, how);
 	exit(EXIT_INPUT);
 }
 

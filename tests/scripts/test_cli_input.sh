@@ -69,11 +69,10 @@ expect_msg "raw.btf: .*BTF"
 printf '0000000000000000 T _text\n0000000000000000 D linux_banner\n0000000000000000 D init_task\n' > "$TMP/zero.map"
 expect_exit 2 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/zero.map" --banner "Linux version 1" -o "$TMP/f.json"
 expect_msg "zero.map: every address is 0"
-# Over a ceiling: the message names it (a sparse file, and a pipe read to the ceiling).
+# Over a ceiling: the message names it (a sparse file; a pipe would be read to the ceiling,
+# 1 GiB of memory, 2 GiB under ASan: not here).
 truncate -s 1100M "$TMP/big.map"
 expect_exit 2 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/big.map" --banner "Linux version 1" -o "$TMP/f.json"
 expect_msg "big.map: 1153433600 bytes, larger than the limit 1073741824 \(IC_MAX_SYMFILE_BYTES\)"
-expect_exit 2 "$IC_BIN" --btf "$TMP/raw.btf" --map <(cat "$TMP/big.map") --banner "Linux version 1" -o "$TMP/f.json"
-expect_msg "larger than the limit 1073741824 bytes \(IC_MAX_SYMFILE_BYTES\)"
 rm -f "$TMP/big.map"
 finish
