@@ -452,7 +452,7 @@ int cli_profile_files(const struct cli_opts *o)
 	const uint8_t *btf_data, *banner;
 	uint8_t *banner_arg = NULL, *dwarf_btf = NULL;
 	size_t btf_len, banner_len = 0;
-	char types_name[4096 + 24];
+	char types_name[4096 + 24], btf_rel[128] = "";
 	const char *tpath = o->btf ? o->btf : o->dwarf;
 	int rc, err, btf_err;
 
@@ -471,10 +471,26 @@ int cli_profile_files(const struct cli_opts *o)
 		rc = cli_load_dwarf(&ctx, o->dwarf, &dwarf_btf, &btf_len, &kern, &vm, NULL, NULL);
 		btf_data = dwarf_btf;
 	} else {
-		rc = cli_load_btf(&ctx, o->btf, &kern, &vm, &btf_data, &btf_len);
+		rc = cli_load_btf_ex(&ctx, o->btf, &kern, &vm, &btf_data, &btf_len, btf_rel,
+				     sizeof(btf_rel));
 	}
 	if (rc >= 0)
 		goto out;
+	if (btf_rel[0] && banner_arg) {
+		/* A BTFHub archive or raw BTF named for its release (5.15.0-91-generic.btf.tar.xz)
+		 * with a typed banner of another: the profile would carry one kernel's types under
+		 * another's name, and Volatility would take it for that kernel's images (IMAGE mode
+		 * holds such a name against the image's banner). */
+		const char *r = (const char *)banner_arg + strlen("Linux version ");
+		size_t rl = strcspn(r, " \n");
+
+		if (strlen(btf_rel) != rl || memcmp(btf_rel, r, rl)) {
+			cli_error("%s: BTF for release %s (its name), but --banner says %.*s: give the "
+				  "banner of that kernel", tpath, btf_rel, (int)rl, r);
+			rc = EXIT_INPUT;
+			goto out;
+		}
+	}
 	if (!vm && !banner_arg) {
 		cli_error("%s: raw BTF has no linux_banner: give --banner \"$(cat "
 			  "/proc/version)\" of that kernel (Volatility 3 matches a profile "
