@@ -297,7 +297,7 @@ static unsigned stop_worker(pid_t pid, bool *blind)
 
 /* Where the SIGBUS handler sends the fault: the supervisor's PID, 0 when there is none. Set once
  * before the handler is installed; the CLI's, not the library's (which keeps no globals). */
-static pid_t sigbus_to;
+static volatile sig_atomic_t sigbus_to; /* a pid_t (an int) */
 
 /* Async-signal-safe: the fault's address in hex into buf (16 digits), for the unsupervised line. */
 static void hex16(char *buf, uintptr_t v)
@@ -320,7 +320,7 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 		union sigval v = { .sival_ptr = si->si_addr };
 
 		/* the supervisor stops, cleans up after and kills this process: wait for it */
-		if (!sigqueue(sigbus_to, SIGUSR1, v))
+		if (!sigqueue((pid_t)sigbus_to, SIGUSR1, v))
 			for (;;)
 				pause();
 	}
