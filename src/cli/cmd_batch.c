@@ -780,8 +780,9 @@ int cmd_batch(int argc, char **argv)
 	char *end;
 	int c, err = 0, rc;
 
+	opterr = 0; /* one line of ours, as the profile modes, not getopt's + the usage */
 	optind = 1;
-	while (!err && (c = getopt_long(argc, argv, "j:qvh", lopts, NULL)) != -1) {
+	while (!err && (c = getopt_long(argc, argv, ":j:qvh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': {
 			unsigned long v;
@@ -823,7 +824,17 @@ int cmd_batch(int argc, char **argv)
 		case 'q': b.quiet = true; break;
 		case 'v': break;
 		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case ':':
+			cli_error("batch: option '%s' needs an argument (see batch --help)",
+				  argv[optind - 1]);
+			return EXIT_USAGE;
+		default: {
+			char bad[256];
+
+			cli_error("batch: %s (see batch --help)",
+				  cli_bad_option(argv, ":j:qvh", bad, sizeof(bad)));
+			return EXIT_USAGE;
+		}
 		}
 	}
 	for (int i = optind; !err && i < argc; i++)

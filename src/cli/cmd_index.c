@@ -264,8 +264,9 @@ int cmd_index(int argc, char **argv)
 	bool force = false;
 	int c, err, rc;
 
+	opterr = 0; /* one line of ours, as the profile modes, not getopt's + the usage */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "b:o:fvqh", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":b:o:fvqh", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'b': ix.base_url = optarg; break;
 		case 'o': out = optarg; break;
@@ -273,7 +274,17 @@ int cmd_index(int argc, char **argv)
 		case 'v': com.verbose++; break;
 		case 'q': com.quiet = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
-		default: usage(stderr); return EXIT_USAGE;
+		case ':':
+			cli_error("index: option '%s' needs an argument (see index --help)",
+				  argv[optind - 1]);
+			return EXIT_USAGE;
+		default: {
+			char bad[256];
+
+			cli_error("index: %s (see index --help)",
+				  cli_bad_option(argv, ":b:o:fvqh", bad, sizeof(bad)));
+			return EXIT_USAGE;
+		}
 		}
 	}
 	if (argc - optind != 1) {

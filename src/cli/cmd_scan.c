@@ -92,21 +92,25 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct scan_opts *o)
 {
+	/* long-only options: codes past 255, so that cli_bad_option() never takes them for a
+	 * short letter (--json=1 read "unknown option '-J'") */
+	enum { OPT_JSON = 256, OPT_FORMAT };
 	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'J' },   { "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, OPT_JSON },   { "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },  { "threads", required_argument, NULL, 'j' },
-		{ "format", required_argument, NULL, 'F' }, { "help", no_argument, NULL, 'h' },
+		{ "format", required_argument, NULL, OPT_FORMAT }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
+	opterr = 0; /* one line of ours, as the profile modes, not getopt's + the usage */
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vqj:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":vqj:h", lo, NULL)) != -1) {
 		switch (c) {
-		case 'J': o->json = true; break;
+		case OPT_JSON: o->json = true; break;
 		case 'v': o->c.verbose++; break;
 		case 'q': o->c.quiet = true; break;
-		case 'F': o->format = optarg; break;
+		case OPT_FORMAT: o->format = optarg; break;
 		case 'j': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -121,7 +125,17 @@ static int parse_args(int argc, char **argv, struct scan_opts *o)
 			break;
 		}
 		case 'h': usage(stdout); return -1;
-		default: usage(stderr); return EXIT_USAGE;
+		case ':':
+			cli_error("scan: option '%s' needs an argument (see scan --help)",
+				  argv[optind - 1]);
+			return EXIT_USAGE;
+		default: {
+			char bad[256];
+
+			cli_error("scan: %s (see scan --help)",
+				  cli_bad_option(argv, ":vqj:h", bad, sizeof(bad)));
+			return EXIT_USAGE;
+		}
 		}
 	}
 	if (optind != argc - 1) {

@@ -33,6 +33,16 @@ expect_exit 1 "$IC_BIN" img -:v -o "$TMP/o.json";                expect_msg "unk
 expect_exit 1 "$IC_BIN" -é img -o "$TMP/o.json";                 expect_msg "unknown option '-\\\\xc3'"
 expect_exit 1 "$IC_BIN" --force -xf foo -o "$TMP/o.json";       expect_msg "unknown option '-x'"
 expect_exit 1 "$IC_BIN" extract --force=1 img -d "$TMP/d";       expect_msg "extract: option '--force' takes no argument"
+# scan, batch, index: one line of ours, as above (was getopt's own line and the whole usage)
+expect_exit 1 "$IC_BIN" scan --bogus img;                        expect_msg "scan: unknown option '--bogus' \\(see scan --help\\)"
+expect_exit 1 "$IC_BIN" scan -Z img;                             expect_msg "scan: unknown option '-Z'"
+expect_exit 1 "$IC_BIN" scan --json=1 img;                       expect_msg "scan: option '--json' takes no argument \\('--json=1'\\)"
+expect_exit 1 "$IC_BIN" scan img --format;                       expect_msg "scan: option '--format' needs an argument"
+expect_exit 1 "$IC_BIN" batch --bogus img;                       expect_msg "batch: unknown option '--bogus'"
+expect_exit 1 "$IC_BIN" batch img -j;                            expect_msg "batch: option '-j' needs an argument"
+expect_exit 1 "$IC_BIN" batch --json=1 img;                      expect_msg "batch: option '--json' takes no argument"
+expect_exit 1 "$IC_BIN" index -x "$TMP";                         expect_msg "index: unknown option '-x'"
+expect_exit 1 "$IC_BIN" index "$TMP" -o;                         expect_msg "index: option '-o' needs an argument"
 # --banner with an IMAGE would be dropped unseen (the image's own banner is used): usage error.
 expect_exit 1 "$IC_BIN" img --btf "$TMP/raw.btf" --map "$TMP/System.map" --banner "Linux version 9" -o "$TMP/o.json"
 expect_msg "--banner does not apply to an IMAGE"
