@@ -49,9 +49,20 @@ void ic_extbtf__release_of(const char *path, char *rel, size_t cap)
 		n -= strlen(".btf");
 	else
 		return;
-	/* A kernel release starts "<major>.<minor>" ("vmlinux.btf" names no release). */
-	if (n < 3 || b[0] < '0' || b[0] > '9' || !memchr(b, '.', n))
-		return;
+	/* A kernel release starts "<version>.<patchlevel>.<sublevel>" (uname -r: 6.1.0-56-amd64,
+	 * 5.15.0-91-generic, 6.7.4-arch1-1); "vmlinux.btf" or "6.1.btf" names none. */
+	{
+		size_t i = 0;
+
+		for (int part = 0; part < 3; part++) {
+			size_t d = i;
+
+			while (i < n && b[i] >= '0' && b[i] <= '9')
+				i++;
+			if (i == d || (part < 2 && (i >= n || b[i++] != '.')))
+				return;
+		}
+	}
 	if (n < cap)
 		snprintf(rel, cap, "%.*s", (int)n, b);
 }

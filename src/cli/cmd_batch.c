@@ -832,7 +832,7 @@ int cmd_batch(int argc, char **argv)
 			char bad[256];
 
 			cli_error("batch: %s (see batch --help)",
-				  cli_bad_option(argv, ":j:qvh", bad, sizeof(bad)));
+				  cli_bad_option(argv, ":j:qvh", lopts, bad, sizeof(bad)));
 			return EXIT_USAGE;
 		}
 		}

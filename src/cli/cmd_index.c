@@ -282,7 +282,7 @@ int cmd_index(int argc, char **argv)
 			char bad[256];
 
 			cli_error("index: %s (see index --help)",
-				  cli_bad_option(argv, ":b:o:fvqh", bad, sizeof(bad)));
+				  cli_bad_option(argv, ":b:o:fvqh", lopts, bad, sizeof(bad)));
 			return EXIT_USAGE;
 		}
 		}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* isfcarve profile modes from kernel files: --btf/--map (vmlinux or raw BTF) and --live. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -36,6 +37,11 @@ static int banner_from_arg(const char *s, uint8_t **out, size_t *len)
 	}
 	if (inner && inner != s + n - 1) {
 		cli_error("--banner: must be one line");
+		return EXIT_USAGE;
+	}
+	if (!s[sizeof(prefix) - 1] || isspace((unsigned char)s[sizeof(prefix) - 1])) {
+		/* the release follows "Linux version " at once in every kernel's banner */
+		cli_error("--banner: no kernel release after \"Linux version \"");
 		return EXIT_USAGE;
 	}
 	if (n + 2 > IC_MAX_BANNER_LEN) {
@@ -485,8 +491,9 @@ int cli_profile_files(const struct cli_opts *o)
 		size_t rl = strcspn(r, " \n");
 
 		if (strlen(btf_rel) != rl || memcmp(btf_rel, r, rl)) {
-			cli_error("%s: BTF for release %s (its name), but --banner says %.*s: give the "
-				  "banner of that kernel", tpath, btf_rel, (int)rl, r);
+			cli_error("%s: BTF named for release %s (the file's or its archive member's "
+				  "name), but --banner says %.*s: give the banner of that kernel (or "
+				  "rename a misnamed file)", tpath, btf_rel, (int)rl, r);
 			rc = EXIT_INPUT;
 			goto out;
 		}

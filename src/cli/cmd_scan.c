@@ -133,7 +133,7 @@ static int parse_args(int argc, char **argv, struct scan_opts *o)
 			char bad[256];
 
 			cli_error("scan: %s (see scan --help)",
-				  cli_bad_option(argv, ":vqj:h", bad, sizeof(bad)));
+				  cli_bad_option(argv, ":vqj:h", lo, bad, sizeof(bad)));
 			return EXIT_USAGE;
 		}
 		}

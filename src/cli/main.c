@@ -41,12 +41,32 @@ int cli_exit_for(int err)
  * moved past its argument, so argv[optind - 1] would be the one before; a byte past ASCII is
  * shown in hex. A known long option given an argument (optopt its value: 'f' for --force=1,
  * or a code past 255) takes none; an unknown long one (optopt 0) is the argument getopt has
- * just moved past.
+ * just moved past, unless it is the prefix of several long options (getopt refuses an
+ * ambiguous abbreviation the same way): then they are named.
  */
-const char *cli_bad_option(char *const *argv, const char *shortopts, char *buf, size_t n)
+const char *cli_bad_option(char *const *argv, const char *shortopts,
+			   const struct option *longopts, char *buf, size_t n)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";
 	int oc = optopt < 0 ? optopt & 0xff : optopt; /* a byte past ASCII, from a signed char */
+
+	if (!oc && !strncmp(arg, "--", 2) && arg[2] && longopts) {
+		size_t pl = strcspn(arg + 2, "="), l, hits = 0;
+
+		for (const struct option *o = longopts; o->name; o++)
+			hits += !strncmp(o->name, arg + 2, pl);
+		if (hits > 1) {
+			l = (size_t)snprintf(buf, n, "ambiguous option '--%.*s' (", (int)pl, arg + 2);
+			for (const struct option *o = longopts; o->name && l < n; o++)
+				if (!strncmp(o->name, arg + 2, pl))
+					l += (size_t)snprintf(buf + l, n - l, "%s--%s",
+							      buf[l - 1] == '(' ? "" : ", ",
+							      o->name);
+			if (l < n)
+				snprintf(buf + l, n - l, ")");
+			return buf;
+		}
+	}
 
 	/* ':' leads shortopts (getopt's "report a missing argument" flag): never a letter */
 	if (oc > 0 && oc < 256 && (oc == ':' || !(oc < 128 && strchr(shortopts, oc)))) {
@@ -287,8 +307,8 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		default: {
 			char bad[256];
 
-			cli_error("%s (see --help)", cli_bad_option(argv, ":o:j:fvqhV", bad,
-								    sizeof(bad)));
+			cli_error("%s (see --help)", cli_bad_option(argv, ":o:j:fvqhV", longopts,
+								    bad, sizeof(bad)));
 			return EXIT_USAGE;
 		}
 		}

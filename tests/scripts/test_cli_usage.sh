@@ -43,6 +43,13 @@ expect_exit 1 "$IC_BIN" batch img -j;                            expect_msg "bat
 expect_exit 1 "$IC_BIN" batch --json=1 img;                      expect_msg "batch: option '--json' takes no argument"
 expect_exit 1 "$IC_BIN" index -x "$TMP";                         expect_msg "index: unknown option '-x'"
 expect_exit 1 "$IC_BIN" index "$TMP" -o;                         expect_msg "index: option '-o' needs an argument"
+# an ambiguous abbreviation names the candidates (was "unknown option")
+expect_exit 1 "$IC_BIN" batch --t 5 img;                         expect_msg "batch: ambiguous option '--t' \\(--timeout, --threads\\)"
+expect_exit 1 "$IC_BIN" --b x -o "$TMP/o.json";                  expect_msg "ambiguous option '--b' \\(--btf, --banner, --btf-dir\\)"
+expect_exit 1 "$IC_BIN" extract img -d;                          expect_msg "extract: option '-d' needs an argument \\(see extract --help\\)"
+# --banner must carry a release right after "Linux version "
+expect_exit 1 "$IC_BIN" --btf "$TMP/raw.btf" --map "$TMP/System.map" --banner "Linux version  6.1 (x)" -o "$TMP/o.json"
+expect_msg "--banner: no kernel release after \"Linux version \""
 # --banner with an IMAGE would be dropped unseen (the image's own banner is used): usage error.
 expect_exit 1 "$IC_BIN" img --btf "$TMP/raw.btf" --map "$TMP/System.map" --banner "Linux version 9" -o "$TMP/o.json"
 expect_msg "--banner does not apply to an IMAGE"

@@ -166,12 +166,15 @@ ver61=$(fixture fx-deb12-6.1 truth/version)
 ver72=$(fixture fx-forky-7.2 truth/version)
 expect_exit 0 "$IC_BIN" --btf "$a" --map "$map61" --banner "$(cat "$ver61")" -o "$TMP/f61.json"
 expect_exit 2 "$IC_BIN" --btf "$a" --map "$map61" --banner "$(cat "$ver72")" -o "$TMP/f72.json"
-grep -q "6.1.0-56-amd64.btf.tar.xz: BTF for release 6.1.0-56-amd64 (its name), but --banner says 7.2.12+deb14-amd64: give the banner of that kernel" "$TMP/err" &&
+grep -q "6.1.0-56-amd64.btf.tar.xz: BTF named for release 6.1.0-56-amd64 (the file's or its archive member's name), but --banner says 7.2.12+deb14-amd64: give the banner of that kernel (or rename a misnamed file)" "$TMP/err" &&
   [[ ! -e $TMP/f72.json ]] && ok "files mode: a .btf.tar.xz release against --banner" || fail "release vs banner: $(head -c 400 "$TMP/err")"
 cp "$(fixture fx-deb12-6.1 truth/btf_vmlinux)" "$TMP/6.1.0-56-amd64.btf"
 expect_exit 2 "$IC_BIN" --btf "$TMP/6.1.0-56-amd64.btf" --map "$map61" --banner "$(cat "$ver72")" -o "$TMP/f72.json"
-grep -q "BTF for release 6.1.0-56-amd64 (its name), but --banner says 7.2.12+deb14-amd64" "$TMP/err" &&
+grep -q "BTF named for release 6.1.0-56-amd64 (the file's or its archive member's name), but --banner says 7.2.12+deb14-amd64" "$TMP/err" &&
   ok "files mode: a raw <release>.btf against --banner" || fail "raw release vs banner: $(head -c 400 "$TMP/err")"
+# A short version number is no release name: "6.1.btf" with the right banner passes (was refused).
+cp "$TMP/6.1.0-56-amd64.btf" "$TMP/6.1.btf"
+expect_exit 0 "$IC_BIN" --btf "$TMP/6.1.btf" --map "$map61" --banner "$(cat "$ver61")" -o "$TMP/f61b.json"
 
 # Usage.
 expect_exit 1 "$IC_BIN" --btf-dir "$HUB" -o "$TMP/x.json"

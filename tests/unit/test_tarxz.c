@@ -224,6 +224,14 @@ int main(void)
 			{ "/sys/kernel/btf/vmlinux", "" },
 			{ "x.btf", "" },
 			{ ".btf.tar.xz", "" },
+			/* a release is X.Y.Z...: a short version number names none (was "6.1",
+			 * refusing a right --banner) */
+			{ "6.1.btf", "" },
+			{ "6.1..btf", "" },
+			{ "6..1.btf", "" },
+			{ "6.1.0.btf", "6.1.0" },
+			{ "6.7.4-arch1-1.btf", "6.7.4-arch1-1" },
+			{ "7.2.12+deb14-amd64.btf.tar.xz", "7.2.12+deb14-amd64" },
 		};
 		char rel[65];
 
