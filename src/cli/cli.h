@@ -48,12 +48,14 @@ struct cli_opts {
 
 /* Map a library error to an exit code. */
 int cli_exit_for(int err);
-/* What is wrong with the option getopt_long() just refused, in buf ("unknown option '-x'",
- * "option '--force' takes no argument ('--force=1')", "ambiguous option '--t' (--timeout,
- * --threads)"); longopts: the table given to getopt_long(). */
+/* The one error line for the option getopt_long() just refused (its return value c: ':' a
+ * missing argument, else '?'), with the shortopts and longopts it was given (shortopts led by
+ * ':', opterr 0): "CMD: unknown option '-x' (see CMD --help)", "option '--force' takes no
+ * argument ('--force=1')", "ambiguous option '--t' (--timeout, --threads)", "option '-j' needs
+ * an argument"; cmd NULL for the profile modes. Returns EXIT_USAGE. */
 struct option;
-const char *cli_bad_option(char *const *argv, const char *shortopts,
-			   const struct option *longopts, char *buf, size_t n);
+int cli_option_error(const char *cmd, int c, char *const *argv, const char *shortopts,
+		     const struct option *longopts);
 /* Library message printer: "isfcarve: warning: ..." on stderr, honouring -v/-q. The latest
  * warning is held back so that cli_fail() can use it as the one-line error. */
 void cli_print(enum ic_log_level lvl, const char *msg, void *arg);

@@ -824,17 +824,8 @@ int cmd_batch(int argc, char **argv)
 		case 'q': b.quiet = true; break;
 		case 'v': break;
 		case 'h': usage(stdout); return EXIT_OK;
-		case ':':
-			cli_error("batch: option '%s' needs an argument (see batch --help)",
-				  argv[optind - 1]);
-			return EXIT_USAGE;
-		default: {
-			char bad[256];
-
-			cli_error("batch: %s (see batch --help)",
-				  cli_bad_option(argv, ":j:qvh", lopts, bad, sizeof(bad)));
-			return EXIT_USAGE;
-		}
+		default:
+			return cli_option_error("batch", c, argv, ":j:qvh", lopts);
 		}
 	}
 	for (int i = optind; !err && i < argc; i++)

@@ -101,17 +101,8 @@ static int parse(int argc, char **argv, struct xopts *o)
 			break;
 		}
 		case 'h': usage(stdout); return EXIT_OK;
-		case ':':
-			cli_error("extract: option '%s' needs an argument (see extract --help)",
-				  argv[optind - 1]);
-			return EXIT_USAGE;
-		default: {
-			char bad[256];
-
-			cli_error("extract: %s (see extract --help)",
-				  cli_bad_option(argv, ":d:fj:vqh", lo, bad, sizeof(bad)));
-			return EXIT_USAGE;
-		}
+		default:
+			return cli_option_error("extract", c, argv, ":d:fj:vqh", lo);
 		}
 	}
 	if (optind != argc - 1) {

@@ -274,17 +274,8 @@ int cmd_index(int argc, char **argv)
 		case 'v': com.verbose++; break;
 		case 'q': com.quiet = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
-		case ':':
-			cli_error("index: option '%s' needs an argument (see index --help)",
-				  argv[optind - 1]);
-			return EXIT_USAGE;
-		default: {
-			char bad[256];
-
-			cli_error("index: %s (see index --help)",
-				  cli_bad_option(argv, ":b:o:fvqh", lopts, bad, sizeof(bad)));
-			return EXIT_USAGE;
-		}
+		default:
+			return cli_option_error("index", c, argv, ":b:o:fvqh", lopts);
 		}
 	}
 	if (argc - optind != 1) {

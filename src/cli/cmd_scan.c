@@ -92,7 +92,7 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct scan_opts *o)
 {
-	/* long-only options: codes past 255, so that cli_bad_option() never takes them for a
+	/* long-only options: codes past 255, so that cli_option_error() never takes them for a
 	 * short letter (--json=1 read "unknown option '-J'") */
 	enum { OPT_JSON = 256, OPT_FORMAT };
 	static const struct option lo[] = {
@@ -125,17 +125,8 @@ static int parse_args(int argc, char **argv, struct scan_opts *o)
 			break;
 		}
 		case 'h': usage(stdout); return -1;
-		case ':':
-			cli_error("scan: option '%s' needs an argument (see scan --help)",
-				  argv[optind - 1]);
-			return EXIT_USAGE;
-		default: {
-			char bad[256];
-
-			cli_error("scan: %s (see scan --help)",
-				  cli_bad_option(argv, ":vqj:h", lo, bad, sizeof(bad)));
-			return EXIT_USAGE;
-		}
+		default:
+			return cli_option_error("scan", c, argv, ":vqj:h", lo);
 		}
 	}
 	if (optind != argc - 1) {

@@ -44,8 +44,8 @@ int cli_exit_for(int err)
  * just moved past, unless it is the prefix of several long options (getopt refuses an
  * ambiguous abbreviation the same way): then they are named.
  */
-const char *cli_bad_option(char *const *argv, const char *shortopts,
-			   const struct option *longopts, char *buf, size_t n)
+static const char *bad_option(char *const *argv, const char *shortopts,
+			      const struct option *longopts, char *buf, size_t n)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "?";
 	int oc = optopt < 0 ? optopt & 0xff : optopt; /* a byte past ASCII, from a signed char */
@@ -81,6 +81,23 @@ const char *cli_bad_option(char *const *argv, const char *shortopts,
 		snprintf(buf, n, "unknown option '%s'", arg);
 	}
 	return buf;
+}
+
+int cli_option_error(const char *cmd, int c, char *const *argv, const char *shortopts,
+		     const struct option *longopts)
+{
+	char bad[256];
+
+	if (c == ':')
+		snprintf(bad, sizeof(bad), "option '%s' needs an argument",
+			 optind > 0 ? argv[optind - 1] : "?");
+	else
+		bad_option(argv, shortopts, longopts, bad, sizeof(bad));
+	if (cmd)
+		cli_error("%s: %s (see %s --help)", cmd, bad, cmd);
+	else
+		cli_error("%s (see --help)", bad);
+	return EXIT_USAGE;
 }
 
 /* The CLI's message state (the library has none; the tool is single-threaded here). */
@@ -301,16 +318,8 @@ int cli_parse_opts(int argc, char **argv, struct cli_opts *o)
 		case 'q': o->common.quiet = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		case 'V': version(); return EXIT_OK;
-		case ':':
-			cli_error("option '%s' needs an argument (see --help)", argv[optind - 1]);
-			return EXIT_USAGE;
-		default: {
-			char bad[256];
-
-			cli_error("%s (see --help)", cli_bad_option(argv, ":o:j:fvqhV", longopts,
-								    bad, sizeof(bad)));
-			return EXIT_USAGE;
-		}
+		default:
+			return cli_option_error(NULL, c, argv, ":o:j:fvqhV", longopts);
 		}
 	}
 	if (optind < argc)
