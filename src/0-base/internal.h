@@ -124,6 +124,11 @@ IC_HIDDEN bool ic_strmap_get(const struct ic_strmap *m, const char *key, uint32_
 /* The value of a key already there replaced (nothing if absent). */
 IC_HIDDEN void ic_strmap_set(struct ic_strmap *m, const char *key, uint32_t val);
 
+/* The release in a banner's first n bytes: the word after "Linux version " (uname -r), up to a
+ * space, tab, newline or NUL, at most n bytes read. Its length (0: no prefix, or nothing after
+ * it), *rel set to its start. src/0-base/util.c */
+IC_HIDDEN size_t ic_banner_release(const char *b, size_t n, const char **rel);
+
 static inline uint64_t ic_align_up(uint64_t v, uint64_t a)
 {
 	return (v + a - 1) & ~(a - 1);

@@ -23,6 +23,21 @@ void ic_log(const struct ic_ctx *ctx, enum ic_log_level lvl, const char *fmt, ..
 	ctx->print(lvl, buf, ctx->print_arg);
 }
 
+size_t ic_banner_release(const char *b, size_t n, const char **rel)
+{
+	static const char pfx[] = "Linux version ";
+	size_t l = 0;
+
+	*rel = NULL;
+	if (!b || n <= sizeof(pfx) - 1 || memcmp(b, pfx, sizeof(pfx) - 1))
+		return 0;
+	*rel = b + sizeof(pfx) - 1;
+	n -= sizeof(pfx) - 1;
+	while (l < n && (*rel)[l] != ' ' && (*rel)[l] != '\t' && (*rel)[l] != '\n' && (*rel)[l])
+		l++;
+	return l;
+}
+
 const char *ic_strerror(int err)
 {
 	static const char *const msgs[] = {

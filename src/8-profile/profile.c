@@ -187,8 +187,12 @@ static bool map_vmcoreinfo_check(const struct ic_ctx *ctx, struct ic_profile *p,
 	if (f->kallsyms && !ic_vmcoreinfo__u64(vi, "SYMBOL(_stext)", &v)) {
 		long st = ic_kallsyms__find(f->kallsyms, "_stext");
 
-		if (st >= 0 && !f->kallsyms->addr_is_phys && f->kallsyms->syms[st].addr != v)
+		if (st >= 0 && !f->kallsyms->addr_is_phys && f->kallsyms->syms[st].addr != v) {
+			pr_info(ctx, "profile: %s not held against VMCOREINFO's SYMBOL()s: its "
+				"SYMBOL(_stext) 0x%" PRIx64 " is not kallsyms' _stext 0x%" PRIx64
+				" (a text another build left)", what, v, f->kallsyms->syms[st].addr);
 			return false;
+		}
 	}
 	/* The text's own KERNELOFFSET (its SYMBOL()s are the same boot's, even in a copy
 	 * another boot left), and the one the KASLR stage settled on (a damaged main text).
@@ -232,9 +236,10 @@ static bool map_vmcoreinfo_check(const struct ic_ctx *ctx, struct ic_profile *p,
 	}
 	best = nko > 1 && ok[1] > ok[0];
 	if (bad[best] > ok[best]) {
+		/* the counts of the KERNELOFFSET that did best; the examples are the text's own */
 		snprintf(why, sizeof(why), "%s is not the link-time System.map of the kernel whose "
 			 "VMCOREINFO is in the image: %zu of its %zu SYMBOL() addresses disagree (%s)",
-			 what, bad[0], ok[0] + bad[0], ex);
+			 what, bad[best], ok[best] + bad[best], ex);
 		refuse_btf(p, why);
 		return true;
 	}

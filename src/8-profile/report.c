@@ -119,25 +119,18 @@ static void write_status(struct ic_json *j, const struct ic_findings *f)
 /* The release is the word after "Linux version " (uname -r), as the banner has it. */
 static void write_kernel(struct ic_json *j, const struct ic_report_result *r)
 {
-	static const char pfx[] = "Linux version ";
-	const char *b = (const char *)r->banner;
-	size_t n = r->banner_len, rl = 0;
+	const char *b = (const char *)r->banner, *rel;
+	size_t n = r->banner_len, rl;
 
 	if (!ic_json_kv_obj(j, "kernel", b))
 		return;
 	while (n && b[n - 1] == '\0')
 		n--; /* linux_banner's NUL is not text */
 	ic_json_key(j, "release");
-	if (n > sizeof(pfx) - 1 && !memcmp(b, pfx, sizeof(pfx) - 1)) {
-		const char *rel = b + sizeof(pfx) - 1;
-
-		while (rl < n - (sizeof(pfx) - 1) && rel[rl] != ' ' && rel[rl] != '\n' &&
-		       rel[rl] != '\t')
-			rl++;
-		if (rl)
-			ic_json_strn(j, rel, rl);
-	}
-	if (!rl)
+	rl = ic_banner_release(b, n, &rel);
+	if (rl)
+		ic_json_strn(j, rel, rl);
+	else
 		ic_json_null(j);
 	ic_json_kv_strn(j, "banner", b, n);
 	ic_json_obj_end(j);

@@ -167,11 +167,14 @@ static void summary(const struct cli_opts *o, const struct ic_profile *p, const 
 
 	if (o->common.quiet)
 		return;
-	if (b && p->banner_len > 14 && !memcmp(b, "Linux version ", 14)) {
-		rel = b + 14;
-		rl = (int)strcspn(rel, " \n");
-		if (rl > 64)
-			rl = 64;
+	if (b) {
+		const char *r;
+		size_t l = ic_banner_release(b, p->banner_len, &r);
+
+		if (l) {
+			rel = r;
+			rl = l > 64 ? 64 : (int)l;
+		}
 	}
 	fprintf(stderr, "isfcarve: %s: kernel %.*s, %s image; carved:%s%s%s%s", o->image, rl, rel,
 		ic_image__format(p->img), f->banner ? " banner" : "", f->btf ? " BTF" : "",

@@ -487,8 +487,8 @@ int cli_profile_files(const struct cli_opts *o)
 		 * with a typed banner of another: the profile would carry one kernel's types under
 		 * another's name, and Volatility would take it for that kernel's images (IMAGE mode
 		 * holds such a name against the image's banner). */
-		const char *r = (const char *)banner_arg + strlen("Linux version ");
-		size_t rl = strcspn(r, " \n");
+		const char *r;
+		size_t rl = ic_banner_release((const char *)banner_arg, banner_len, &r);
 
 		if (strlen(btf_rel) != rl || memcmp(btf_rel, r, rl)) {
 			cli_error("%s: BTF named for release %s (the file's or its archive member's "
